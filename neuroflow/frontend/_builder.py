@@ -1,0 +1,280 @@
+"""The Python builder: `Network` collects populations, projections and monitors
+and `build()` turns them into one `ir.Model`.
+
+Quantities given by the user (`20*ms`) are converted here into the internal
+unit system, so the IR only holds plain numbers with their dimensions.
+Equation strings are Brian2's; errors point into them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import ir
+from ..ir._errors import Loc, ModelError, did_you_mean
+from ..ir._fold import fold
+from ..ir._units import Dimension, as_quantity, get_unit
+from ._equations import EquationLine, parse_equations
+from ._random import Random
+
+FLOAT = "float"
+
+
+def to_internal(value, what: str) -> tuple[float | tuple, Dimension]:
+    """A user value (number, quantity, array) as internal-unit numbers and its dimension."""
+    q = as_quantity(value)
+    raw = np.asarray(q.internal(), dtype=float)
+    if not np.all(np.isfinite(raw)):
+        raise ModelError(f"{what} must be finite, got {value!r}")
+    if raw.ndim == 0:
+        return float(raw), q.dim
+    if raw.ndim != 1:
+        raise ModelError(f"{what} must be a number or a 1-d array, got shape {raw.shape}")
+    return tuple(float(x) for x in raw), q.dim
+
+
+def to_value(value, what: str, size: int) -> tuple[ir.Value, Dimension, tuple[int, ...]]:
+    """Convert a user value into an IR `Value`, its dimension and its shape."""
+    if isinstance(value, Random):
+        dist, dim = value.to_ir()
+        return dist, dim, (size,)
+    number, dim = to_internal(value, what)
+    if isinstance(number, tuple):
+        if len(number) != size:
+            raise ModelError(f"{what} has {len(number)} values but the population has {size} neurons")
+        return number, dim, (size,)
+    return number, dim, ()
+
+
+@dataclass(frozen=True)
+class PopulationHandle:
+    """What `Network.population` returns: the population's name and size; slicing gives a view."""
+
+    name: str
+    size: int
+
+    @property
+    def population(self) -> str:  # lets a handle stand wherever a view is accepted
+        return self.name
+
+    @property
+    def start(self) -> int:
+        return 0
+
+    @property
+    def stop(self) -> int:
+        return self.size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index: slice) -> ir.PopSlice:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError(f"population '{self.name}' can only be sliced with [start:stop]")
+        start, stop, _ = index.indices(self.size)
+        if start >= stop:
+            raise ModelError(f"the view {self.name}[{index.start}:{index.stop}] is empty")
+        return ir.PopSlice(self.name, start, stop)
+
+
+def as_slice(target) -> ir.PopSlice:
+    if isinstance(target, ir.PopSlice):
+        return target
+    if isinstance(target, PopulationHandle):
+        return ir.PopSlice(target.name, 0, target.size)
+    raise TypeError(f"expected a population or a view such as P[:100], got {target!r}")
+
+
+class Network:
+    """A model under construction; `build()` gives the `ir.Model`."""
+
+    def __init__(self, name: str = "network"):
+        self.name = name
+        self._nodes: list[ir.Node] = []
+        self._sizes: dict[str, int] = {}
+        self._projection_count = 0
+
+    # -- populations ----------------------------------------------------------------
+    def population(self, name: str, size: int, equations: str = "", *, threshold: str | None = None,
+                   reset: str | None = None, refractory=None, params: dict | None = None,
+                   init: dict | None = None, method: str = "auto") -> PopulationHandle:
+        check_population(name, size, self._sizes)
+        self._sizes[name] = int(size)
+        size = int(size)
+        origin = f"equations of population '{name}'"
+        lines = parse_equations(equations, origin) if equations.strip() else ()
+        nodes: list[ir.Node] = [ir.Population(name, size, method)]
+        nodes += _declared_nodes(name, size, lines, dict(params or {}), dict(init or {}))
+        if threshold is not None:
+            nodes.append(ir.Threshold(name, _expr(threshold, f"threshold of '{name}'"),
+                                      loc=Loc(f"threshold of '{name}'", 1, 1, threshold)))
+        if reset is not None:
+            text = reset
+            nodes.append(ir.Reset(name, ir.parse_statements(text, what=f"reset of '{name}'"),
+                                  loc=Loc(f"reset of '{name}'", 1, 1, text)))
+        if refractory is not None:
+            nodes.append(ir.Refractory(name, _period(refractory, name)))
+        self._nodes += nodes
+        return PopulationHandle(name, size)
+
+    # -- projections ----------------------------------------------------------------
+    def projection(self, pre, post, on_pre: str, *, connect: ir.ConnectivityRule | None = None,
+                   weights=None, delay=0.0, kernel: str = "auto", name: str | None = None) -> str:
+        pre_s, post_s = as_slice(pre), as_slice(post)
+        if name is None:
+            name = f"{pre_s.population}_to_{post_s.population}_{self._projection_count}"
+        self._projection_count += 1
+        where = Loc(f"on_pre of projection '{name}'", 1, 1, on_pre)
+        statements = ir.parse_statements(on_pre, where, what=where.origin)
+        if len(statements) != 1:
+            raise ModelError(f"on_pre must be one statement such as 'ge += w', got {len(statements)}", where)
+        effect = statements[0]
+        if effect.op not in ("+=", "-="):
+            raise ModelError(f"on_pre uses '{effect.op}'; a synapse adds to or subtracts from its target", where,
+                             f"write '{effect.target} += ...'")
+        weight, weight_dim, effect = _weights(effect, weights, where, pre_s.size)
+        delay_ms, delay_dim = to_internal(delay, f"delay of projection '{name}'")
+        if not (delay_dim == ir.TIME or (delay_ms == 0 and delay_dim.is_dimensionless)):
+            raise ModelError(f"the delay of projection '{name}' must be a time, got {delay!r}")
+        self._nodes.append(ir.Projection(
+            name, pre_s, post_s, connect or ir.AllToAll(), weight, ir.Type(FLOAT, (), weight_dim), effect,
+            float(delay_ms), kernel, loc=where))
+        return name
+
+    # -- monitors -------------------------------------------------------------------
+    def monitor_spikes(self, pop) -> None:
+        self._nodes.append(ir.SpikeMonitor(self._population_name(pop)))
+
+    def monitor_rate(self, pop) -> None:
+        self._nodes.append(ir.RateMonitor(self._population_name(pop)))
+
+    def monitor(self, pop, var: str, indices=None, every: int = 1) -> None:
+        name = self._population_name(pop)
+        size = self._sizes[name]
+        chosen = tuple(range(size)) if indices is None else tuple(int(i) for i in np.atleast_1d(indices))
+        if any(not 0 <= i < size for i in chosen):
+            raise ModelError(f"monitor indices for '{name}' must lie in [0, {size})")
+        if int(every) < 1:
+            raise ModelError(f"monitor of '{name}.{var}': every must be at least 1, got {every}")
+        self._nodes.append(ir.StateMonitor(name, var, chosen, int(every)))
+
+    def _population_name(self, pop) -> str:
+        name = pop if isinstance(pop, str) else getattr(pop, "name", None)
+        if name not in self._sizes:
+            raise ModelError(f"unknown population {pop!r}", hint=did_you_mean(str(name), self._sizes))
+        return name
+
+    def build(self) -> ir.Model:
+        return ir.Model(self.name, self._nodes)
+
+
+def _expr(text: str, origin: str) -> ir.Expr:
+    return ir.parse_expr(text, Loc(origin, 1, 1, text), what=origin)
+
+
+def _period(refractory, pop: str) -> ir.Expr:
+    if isinstance(refractory, str):
+        return _expr(refractory, f"refractory period of '{pop}'")
+    value, dim = to_internal(refractory, f"refractory period of '{pop}'")
+    if isinstance(value, tuple) or dim != ir.TIME or value < 0:
+        raise ModelError(f"the refractory period of '{pop}' must be a non-negative time, got {refractory!r}",
+                         hint="for example refractory=5*ms")
+    return ir.Const(value, dim)
+
+
+def _declared_nodes(pop: str, size: int, lines: tuple[EquationLine, ...], params: dict, init: dict) -> list:
+    nodes: list[ir.Node] = []
+    declared = {line.name for line in lines}
+    for line in lines:
+        shape = () if "shared" in line.flags else (size,)
+        type_ = ir.Type(FLOAT, shape, line.dim)
+        if line.kind == "ode":
+            nodes.append(ir.StateVar(pop, line.name, type_, _initial(pop, line, init, size), loc=line.loc))
+        elif line.kind == "sub":
+            nodes.append(ir.Subexpression(pop, line.name, type_, line.expr, loc=line.loc))
+        elif "constant" in line.flags or "shared" in line.flags:
+            if line.name not in params:
+                raise ModelError(f"parameter '{line.name}' of '{pop}' has no value", line.loc,
+                                 f"give it in params=dict({line.name}=...)")
+            nodes.append(_parameter(pop, line.name, params.pop(line.name), size, line.dim, shape, line.loc))
+        else:  # a per-neuron variable without an equation: changed by resets and synapses
+            nodes.append(ir.StateVar(pop, line.name, type_, _initial(pop, line, init, size), loc=line.loc))
+    for line in lines:
+        if line.kind == "ode":
+            nodes.append(ir.ODE(pop, line.name, line.expr, "unless refractory" in line.flags, loc=line.loc))
+    for name, value in params.items():
+        if name in declared:
+            raise ModelError(f"'{name}' of '{pop}' is a variable, not a parameter",
+                             hint=f"set its initial value with init=dict({name}=...)")
+        nodes.append(_parameter(pop, name, value, size, None, None, None))
+    leftover = set(init) - declared
+    if leftover:
+        name = sorted(leftover)[0]
+        raise ModelError(f"init gives '{name}', which is not a variable of '{pop}'",
+                         hint=did_you_mean(name, declared) or f"variables: {', '.join(sorted(declared)) or 'none'}")
+    return nodes
+
+
+def _parameter(pop, name, value, size, dim, shape, loc) -> ir.Parameter:
+    what = f"parameter '{name}' of '{pop}'"
+    number, value_dim, value_shape = to_value(value, what, size)
+    if dim is not None and value_dim != dim:
+        raise ModelError(f"{what} is declared in {dim} but given in {value_dim}", loc)
+    if shape == () and value_shape != ():
+        raise ModelError(f"{what} is shared but given one value per neuron", loc)
+    return ir.Parameter(pop, name, ir.Type(FLOAT, shape if shape is not None else value_shape, value_dim),
+                        number, loc=loc)
+
+
+def _initial(pop: str, line: EquationLine, init: dict, size: int) -> ir.Value:
+    if line.name not in init:
+        return 0.0
+    what = f"initial value of '{line.name}' in '{pop}'"
+    value, dim, _ = to_value(init[line.name], what, size)
+    if dim != line.dim and not (dim.is_dimensionless and value == 0.0):
+        raise ModelError(f"{what} is in {dim} but '{line.name}' is declared in {line.dim}", line.loc)
+    return value
+
+
+def _weights(effect: ir.Statement, weights, where: Loc, n_pre: int):
+    """Bring an effect into the form `target += <expr using w>` with explicit weights."""
+    uses_w = "w" in ir.names(effect.expr)
+    if weights is None and not uses_w:
+        # `ge += 0.6`: the constant becomes the weight, so every kernel only sums weights.
+        if ir.names(effect.expr) - _unit_names(effect.expr):
+            raise ModelError("on_pre without weights must add a constant or use 'w'", where,
+                             "pass weights=... and write the effect with 'w'")
+        value = _constant_value(effect.expr, where)
+        return value.value, value.dim, ir.Statement(effect.target, effect.op, ir.Ref("w"))
+    if weights is None:
+        raise ModelError("on_pre uses 'w' but the projection has no weights", where, "pass weights=...")
+    if not uses_w:
+        raise ModelError("the projection has weights but on_pre does not use 'w'", where,
+                         f"write '{effect.target} {effect.op} w'")
+    if isinstance(weights, Random):
+        dist, dim = weights.to_ir()
+        return dist, dim, effect
+    number, dim = to_internal(weights, "weights")
+    return number, dim, effect
+
+
+def _unit_names(expr: ir.Expr) -> set[str]:
+    return {n for n in ir.names(expr) if get_unit(n) is not None}
+
+
+def _constant_value(expr: ir.Expr, where: Loc) -> ir.Const:
+    folded = fold(expr)
+    if not isinstance(folded, ir.Const):
+        raise ModelError(f"'{ir.to_text(expr)}' is not a constant", where)
+    return folded
+
+
+def check_population(name: str, size, existing: dict[str, int]) -> None:
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ModelError(f"population name {name!r} is not a valid identifier", hint="use letters, digits and _")
+    if name in existing:
+        raise ModelError(f"a population named '{name}' already exists")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ModelError(f"population '{name}' must have a positive whole number of neurons, got {size!r}",
+                         hint="for example net.population('P', 100, ...)")

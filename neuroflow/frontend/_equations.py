@@ -1,0 +1,149 @@
+"""Brian2-style equation strings, parsed with Lark on the IR's expression grammar.
+
+    dv/dt = (El - v)/tau : volt (unless refractory)    differential equation
+    I_syn = g*(E - v) : amp                            subexpression
+    x : 1 (constant)                                   parameter or per-neuron variable
+
+Each line keeps its position so that later errors can point into the string.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import lark
+
+from ..ir import Expr, Loc, ModelError, ParseError
+from ..ir._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
+from ..ir._units import DIMENSIONLESS, Dimension, get_unit, UNIT_NAMES
+
+_EQUATION_GRAMMAR = r"""
+equations: _NL? (eq_line _NL)* eq_line?
+?eq_line: ode_line | sub_line | param_line
+ode_line: DIFF "=" expr ":" unit [flags]
+sub_line: NAME "=" expr ":" unit [flags]
+param_line: NAME ":" unit [flags]
+unit: unit_factor (unit_op unit_factor)*
+!unit_op: "*" | "/"
+?unit_factor: unit_atom | unit_atom "**" unit_power
+unit_power: NUMBER | MINUS NUMBER | "(" unit_power_frac ")"
+unit_power_frac: MINUS? NUMBER "/" NUMBER
+?unit_atom: NAME -> unit_name
+          | NUMBER -> unit_number
+          | "(" unit ")"
+flags: "(" FLAG ("," FLAG)* ")"
+DIFF: /d[A-Za-z_][A-Za-z_0-9]*\/dt/
+FLAG: /[A-Za-z_][A-Za-z_\- ]*[A-Za-z_]|[A-Za-z_]/
+_NL: /(\r?\n[\t ]*)+/
+%ignore WS_INLINE
+%ignore COMMENT
+"""
+
+FLAGS = {
+    "ode": {"unless refractory"},
+    "sub": {"shared", "constant over dt"},
+    "param": {"constant", "shared", "unless refractory"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EquationLine:
+    kind: str  # "ode", "sub" or "param"
+    name: str
+    expr: Expr | None
+    dim: Dimension
+    flags: frozenset[str]
+    loc: Loc
+
+
+class _EquationBuilder(ExpressionBuilder):
+    def __init__(self, loc: Loc):
+        super().__init__()
+        self._loc = loc
+
+    def _line(self, kind, meta, name, expr, dim, flags):
+        loc = self._loc.shifted(meta.line, meta.column)
+        allowed = FLAGS[kind]
+        for flag in flags:
+            if flag not in allowed:
+                raise ModelError(f"unknown flag '({flag})' for this kind of equation", loc,
+                                 f"allowed here: {', '.join(sorted(allowed)) or 'none'}")
+        return EquationLine(kind, name, expr, dim, frozenset(flags), loc)
+
+    @lark.v_args(meta=True)
+    def ode_line(self, meta, items):
+        diff, expr, dim, flags = items
+        return self._line("ode", meta, str(diff)[1:-3], expr, dim, flags or ())
+
+    @lark.v_args(meta=True)
+    def sub_line(self, meta, items):
+        name, expr, dim, flags = items
+        return self._line("sub", meta, str(name), expr, dim, flags or ())
+
+    @lark.v_args(meta=True)
+    def param_line(self, meta, items):
+        name, dim, flags = items
+        return self._line("param", meta, str(name), None, dim, flags or ())
+
+    def flags(self, items):
+        return tuple(" ".join(str(f).split()) for f in items)
+
+    def unit_name(self, items):
+        unit = get_unit(str(items[0]))
+        if unit is None:
+            from ..ir import did_you_mean
+            raise ModelError(f"unknown unit '{items[0]}'", self._loc,
+                             did_you_mean(str(items[0]), UNIT_NAMES) or "units have Brian2's names: mV, ms, nS, pF …")
+        return unit.dim
+
+    def unit_number(self, items):
+        if float(items[0]) != 1.0:
+            raise ModelError(f"a unit must be a unit name or 1, got '{items[0]}'", self._loc)
+        return DIMENSIONLESS
+
+    def unit_op(self, items):
+        return str(items[0])
+
+    def unit_power(self, items):
+        if len(items) == 1 and not isinstance(items[0], lark.Token):
+            return items[0]
+        return -float(items[1]) if len(items) == 2 else float(items[0])
+
+    def unit_power_frac(self, items):
+        from fractions import Fraction
+        sign = -1 if len(items) == 3 else 1
+        return sign * Fraction(int(items[-2]), int(items[-1]))
+
+    def unit_factor(self, items):
+        from fractions import Fraction
+        return items[0] ** Fraction(items[1]).limit_denominator(100)
+
+    def unit(self, items):
+        dim = items[0]
+        for op, other in zip(items[1::2], items[2::2]):
+            dim = dim * other if op == "*" else dim / other
+        return dim
+
+    def equations(self, items):
+        return tuple(items)
+
+
+@lru_cache(maxsize=None)
+def _parser() -> lark.Lark:
+    return lark.Lark(EXPRESSION_GRAMMAR + _EQUATION_GRAMMAR, start="equations", parser="lalr",
+                     propagate_positions=True, maybe_placeholders=True)
+
+
+def parse_equations(text: str, origin: str) -> tuple[EquationLine, ...]:
+    """Parse an equations string; `origin` names it in error messages."""
+    loc = Loc(origin, 1, 1, text)
+    try:
+        tree = _parser().parse(text)
+    except lark.exceptions.LarkError as err:
+        raise_located(err, text, None, origin)
+    try:
+        return _EquationBuilder(loc).transform(tree)
+    except lark.exceptions.VisitError as err:
+        if isinstance(err.orig_exc, (ModelError, ParseError)):
+            raise err.orig_exc from None
+        raise

@@ -1,0 +1,19 @@
+"""neuroflow's typed graph IR: units and types, expressions, nodes, the model graph,
+the verifier and the textual form.  Imports neither JAX nor other parts of neuroflow."""
+from ._connectivity import AllToAll, ConnectivityRule, FixedFanIn, FixedFanOut, FixedProb, OneToOne
+from ._errors import IRError, Loc, ModelError, NeuroflowError, ParseError, did_you_mean
+from ._expr import (Binary, Call, Const, Expr, Ref, Statement, Unary, Where, names, substitute,
+                    to_text, transform)
+from ._exprparse import parse_expr, parse_statements
+from ._model import Model
+from ._nodes import (KERNELS, NODE_KINDS, ODE, LinearSystem, Node, Parameter, Population, PopSlice, Projection,
+                     RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
+                     Subexpression, Threshold, Value)
+from ._random import Distribution, LogNormal, Normal, Uniform
+from ._text import parse_text, print_model
+from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
+from ._types import FUNCTIONS, Type
+from ._units import DIMENSIONLESS, Dimension
+from ._verify import scope_lookup, verify
+
+print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spelling

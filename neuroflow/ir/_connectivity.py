@@ -1,0 +1,293 @@
+"""Connectivity rules: value-like IR attributes that say which synapses exist.
+
+A rule is a frozen dataclass that checks its fields on construction and can
+`draw` concrete synapse endpoints for given population sizes.  Every draw is
+vectorized numpy and returns int32 `(pre, post)` arrays sorted by pre, then
+post, without duplicate pairs.  Pre and post index spaces are separate, so
+`pre[i] == post[i]` is an ordinary synapse, not an autapse to be avoided.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+_INT32_MAX = int(np.iinfo(np.int32).max)
+Synapses = tuple[np.ndarray, np.ndarray]
+
+
+def _probability(value: object, where: str) -> float:
+    # bool is an int subclass; `fixed_prob(True)` is a typo, not p = 1.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{where} must be a real number, got {value!r}")
+    p = float(value)
+    if not 0.0 <= p <= 1.0:  # also rejects nan
+        raise ValueError(f"{where} must be in [0, 1], got {value!r}")
+    return p
+
+
+def _count(value: object, where: str) -> int:
+    # The IR text parser hands every number over as a float, so an integral
+    # float (80.0) is accepted and normalised; 80.5 is an error.
+    integral = isinstance(value, numbers.Integral) or (
+        isinstance(value, numbers.Real) and float(value).is_integer()
+    )
+    if isinstance(value, bool) or not integral:
+        raise ValueError(f"{where} must be an integer, got {value!r}")
+    k = int(value)
+    if k < 0:
+        raise ValueError(f"{where} must be >= 0, got {k}")
+    return k
+
+
+def _check_sizes(n_pre: int, n_post: int) -> tuple[int, int]:
+    n_pre = _count(n_pre, "n_pre")
+    n_post = _count(n_post, "n_post")
+    if max(n_pre, n_post) > _INT32_MAX:
+        raise ValueError(f"population sizes must fit int32, got {n_pre} x {n_post}")
+    return n_pre, n_post
+
+
+def _distinct_rows(n_rows: int, k: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """An (n_rows, k) int64 array; row r is a uniform random k-subset of
+    range(n), sorted ascending, drawn independently of the other rows.
+
+    Why uniform: draw k values with replacement, then repeatedly replace the
+    surplus copies of repeated values with fresh uniform draws until a row is
+    distinct.  Which entries get replaced depends only on which values are
+    equal, never on the values themselves, so the whole procedure commutes
+    with any relabelling of range(n).  The final k-subset's distribution is
+    therefore invariant under all permutations of range(n), and the only such
+    distribution on k-subsets is the uniform one.  Loops run over rounds of
+    rejection (a handful), not over rows.
+    """
+    if k == 0 or n_rows == 0:
+        return np.empty((n_rows, k), np.int64)
+    if 2 * k > n:
+        # Rejection would crawl (coupon collector); draw the n - k < n / 2
+        # left-out values instead.  The complement of a uniform (n-k)-subset
+        # is a uniform k-subset.  The mask is at most twice the output size.
+        left_out = _distinct_rows(n_rows, n - k, n, rng)
+        keep = np.ones((n_rows, n), bool)
+        keep[np.arange(n_rows)[:, None], left_out] = False
+        return np.nonzero(keep)[1].reshape(n_rows, k)
+    rows = rng.integers(0, n, size=(n_rows, k))
+    rows.sort(axis=1)
+    active = np.arange(n_rows)
+    while active.size:
+        sub = rows[active]
+        surplus = np.zeros(sub.shape, bool)
+        surplus[:, 1:] = sub[:, 1:] == sub[:, :-1]  # later copies of a value
+        bad = surplus.any(axis=1)
+        active, sub, surplus = active[bad], sub[bad], surplus[bad]
+        sub[surplus] = rng.integers(0, n, size=int(surplus.sum()))
+        sub.sort(axis=1)
+        rows[active] = sub
+    return rows
+
+
+class ConnectivityRule(ABC):
+    """Base of all connectivity rules; subclasses are frozen dataclasses."""
+
+    __slots__ = ()
+    name: ClassVar[str]  # the call name in the printed IR
+
+    @abstractmethod
+    def draw(self, n_pre: int, n_post: int, rng: np.random.Generator) -> Synapses:
+        """Synapse endpoints (pre, post) as int32, sorted by pre then post."""
+
+    @abstractmethod
+    def expected_synapses(self, n_pre: int, n_post: int) -> float:
+        """Mean number of synapses, for cost models and buffer sizes."""
+
+    @abstractmethod
+    def max_fan_out_bound(self, n_pre: int, n_post: int) -> int | None:
+        """Largest fan-out any pre neuron can get, if fixed before drawing;
+        None when it depends on the draw."""
+
+    def text(self) -> str:
+        args = ", ".join(_format(getattr(self, f.name)) for f in dataclasses.fields(self))
+        return f"{self.name}({args})"
+
+
+def _format(value: int | float) -> str:
+    # repr(float) is the shortest string that parses back to the same float.
+    return str(value) if isinstance(value, int) else repr(float(value))
+
+
+@dataclass(frozen=True, slots=True)
+class FixedProb(ConnectivityRule):
+    """Each ordered (pre, post) pair is a synapse independently with prob. p."""
+
+    p: float
+    name: ClassVar[str] = "fixed_prob"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "p", _probability(self.p, "fixed_prob: p"))
+
+    def draw(self, n_pre: int, n_post: int, rng: np.random.Generator) -> Synapses:
+        n_pre, n_post = _check_sizes(n_pre, n_post)
+        total = n_pre * n_post
+        if self.p == 0.0 or total == 0:
+            return np.empty(0, np.int32), np.empty(0, np.int32)
+        if self.p == 1.0:
+            return AllToAll().draw(n_pre, n_post, rng)
+        flat = self._success_positions(total, rng)
+        pre = flat // n_post
+        post = flat - pre * n_post
+        return pre.astype(np.int32), post.astype(np.int32)
+
+    def _success_positions(self, total: int, rng: np.random.Generator) -> np.ndarray:
+        # Walk the flattened pair index pre * n_post + post.  In a sequence of
+        # independent Bernoulli(p) trials the distances from one success to
+        # the next (and from position -1 to the first) are iid Geometric(p)
+        # on {1, 2, ...}; cumulative sums of such gaps, cut at `total`, are
+        # therefore exactly the successes of `total` Bernoulli(p) trials.
+        # Positions come out strictly increasing: sorted, never repeated, and
+        # nothing of size n_pre x n_post is allocated.
+        p = self.p
+        chunks = []
+        last = -1
+        while True:
+            left = total - 1 - last
+            batch = int(left * p + 6.0 * math.sqrt(left * p * (1.0 - p)) + 16)
+            gaps = rng.geometric(p, size=batch)
+            # A gap > left already leaves the range, so clipping gaps to
+            # left + 1 changes no kept position.  It bounds the first position
+            # past the end by 2 * total < 2**63 (total < 2**62 for int32
+            # sizes), so that one is exact; the int64 sum may wrap only
+            # after it, for tiny p, and everything from it on is dropped.
+            np.minimum(gaps, left + 1, out=gaps)
+            positions = last + np.cumsum(gaps)
+            beyond = positions >= total
+            if beyond.any():
+                chunks.append(positions[: int(np.argmax(beyond))])
+                return np.concatenate(chunks)
+            chunks.append(positions)  # rare: the batch fell short by > 6 sigma
+            last = int(positions[-1])
+
+    def expected_synapses(self, n_pre: int, n_post: int) -> float:
+        return self.p * n_pre * n_post
+
+    def max_fan_out_bound(self, n_pre: int, n_post: int) -> int | None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class FixedFanIn(ConnectivityRule):
+    """Each post neuron gets exactly k distinct pre neurons, chosen uniformly."""
+
+    k: int
+    name: ClassVar[str] = "fixed_fan_in"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "k", _count(self.k, "fixed_fan_in: k"))
+
+    def draw(self, n_pre: int, n_post: int, rng: np.random.Generator) -> Synapses:
+        n_pre, n_post = _check_sizes(n_pre, n_post)
+        if self.k > n_pre:
+            raise ValueError(f"fixed_fan_in: k = {self.k} exceeds n_pre = {n_pre}")
+        sources = _distinct_rows(n_post, self.k, n_pre, rng)
+        # Pairs come out post-major; sorting the flat pair index re-orders
+        # them pre-major.  Sorting int64 values is several times faster than
+        # a stable argsort and needs no gather afterwards.
+        flat = sources * n_post + np.arange(n_post)[:, None]
+        flat = np.sort(flat, axis=None)
+        pre = flat // n_post
+        return pre.astype(np.int32), (flat - pre * n_post).astype(np.int32)
+
+    def expected_synapses(self, n_pre: int, n_post: int) -> float:
+        return float(self.k * n_post)
+
+    def max_fan_out_bound(self, n_pre: int, n_post: int) -> int | None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class FixedFanOut(ConnectivityRule):
+    """Each pre neuron gets exactly k distinct post targets, chosen uniformly."""
+
+    k: int
+    name: ClassVar[str] = "fixed_fan_out"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "k", _count(self.k, "fixed_fan_out: k"))
+
+    def draw(self, n_pre: int, n_post: int, rng: np.random.Generator) -> Synapses:
+        n_pre, n_post = _check_sizes(n_pre, n_post)
+        if self.k > n_post:
+            raise ValueError(f"fixed_fan_out: k = {self.k} exceeds n_post = {n_post}")
+        targets = _distinct_rows(n_pre, self.k, n_post, rng)  # rows sorted
+        sources = np.repeat(np.arange(n_pre, dtype=np.int32), self.k)
+        return sources, targets.ravel().astype(np.int32)
+
+    def expected_synapses(self, n_pre: int, n_post: int) -> float:
+        return float(self.k * n_pre)
+
+    def max_fan_out_bound(self, n_pre: int, n_post: int) -> int | None:
+        return self.k
+
+
+@dataclass(frozen=True, slots=True)
+class OneToOne(ConnectivityRule):
+    """Pre neuron i connects to post neuron i; the populations must match."""
+
+    name: ClassVar[str] = "one_to_one"
+
+    def draw(self, n_pre: int, n_post: int, rng: np.random.Generator) -> Synapses:
+        n_pre, n_post = _check_sizes(n_pre, n_post)
+        if n_pre != n_post:
+            raise ValueError(f"one_to_one: needs n_pre == n_post, got {n_pre} and {n_post}")
+        index = np.arange(n_pre, dtype=np.int32)
+        return index, index.copy()
+
+    def expected_synapses(self, n_pre: int, n_post: int) -> float:
+        return float(min(n_pre, n_post))
+
+    def max_fan_out_bound(self, n_pre: int, n_post: int) -> int | None:
+        return 1
+
+
+@dataclass(frozen=True, slots=True)
+class AllToAll(ConnectivityRule):
+    """Every pre neuron connects to every post neuron."""
+
+    name: ClassVar[str] = "all_to_all"
+
+    def draw(self, n_pre: int, n_post: int, rng: np.random.Generator) -> Synapses:
+        n_pre, n_post = _check_sizes(n_pre, n_post)
+        pre = np.repeat(np.arange(n_pre, dtype=np.int32), n_post)
+        post = np.tile(np.arange(n_post, dtype=np.int32), n_pre)
+        return pre, post
+
+    def expected_synapses(self, n_pre: int, n_post: int) -> float:
+        return float(n_pre * n_post)
+
+    def max_fan_out_bound(self, n_pre: int, n_post: int) -> int | None:
+        return n_post
+
+
+RULES: dict[str, type[ConnectivityRule]] = {
+    rule.name: rule for rule in (FixedProb, FixedFanIn, FixedFanOut, OneToOne, AllToAll)
+}
+
+
+def rule_from_call(name: str, args: tuple[float, ...]) -> ConnectivityRule:
+    """Build a rule from a parsed call such as `fixed_fan_in(80)`."""
+    rule = RULES.get(name)
+    if rule is None:
+        raise ValueError(
+            f"unknown connectivity rule {name!r}; known rules: {', '.join(sorted(RULES))}"
+        )
+    params = [f.name for f in dataclasses.fields(rule)]
+    if len(args) != len(params):
+        raise ValueError(
+            f"{name} takes {len(params)} argument(s) ({', '.join(params)}), got {len(args)}"
+        )
+    return rule(*args)

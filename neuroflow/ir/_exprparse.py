@@ -1,0 +1,134 @@
+"""Lark parser for expressions and statements (the grammar in expressions.lark).
+
+`ExpressionBuilder` turns parse trees into `Expr` nodes; the IR text parser and
+the frontend's grammars reuse it by appending their own rules to
+`EXPRESSION_GRAMMAR` and subclassing the builder.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import lark
+
+from ._errors import Loc, ParseError
+from ._expr import Binary, Call, Const, Expr, Ref, Statement, Unary
+from ._units import parse_dimension
+
+EXPRESSION_GRAMMAR = (Path(__file__).parent / "expressions.lark").read_text()
+
+_ENTRY_POINTS = """
+statements: _sep* statement (_sep+ statement)* _sep*
+_sep: ";" | NEWLINE
+NEWLINE: /\\r?\\n/
+%ignore WS_INLINE
+%ignore COMMENT
+"""
+
+
+class ExpressionBuilder(lark.Transformer):
+    """Parse tree -> `Expr`.  Each rule of expressions.lark has its method here."""
+
+    def number(self, items):
+        return Const(float(items[0]))
+
+    def quantity(self, items):
+        number, dim = str(items[0]).split("<", 1)
+        return Const(float(number), parse_dimension(dim[:-1]))
+
+    def ref(self, items):
+        return Ref(str(items[0]))
+
+    def call(self, items):
+        name, args = items
+        return Call(str(name), tuple(args.children) if args is not None else ())
+
+    def neg(self, items):
+        operand = items[1]
+        # Fold `-3.0` into one constant so that printed negative numbers read back as they were.
+        if isinstance(operand, Const):
+            return Const(-operand.value, operand.dim)
+        return Unary("-", operand)
+
+    def pos(self, items):
+        return items[1]
+
+    def not_(self, items):
+        return Unary("not", items[0])
+
+    def binary(self, items):
+        left, op, right = items
+        return Binary(str(op), left, right)
+
+    def pow(self, items):
+        return Binary("**", items[0], items[2])
+
+    def compare(self, items):
+        left, op, right = items
+        return Binary(str(op), left, right)
+
+    def and_(self, items):
+        return Binary("and", items[0], items[1])
+
+    def or_(self, items):
+        return Binary("or", items[0], items[1])
+
+    def statement(self, items):
+        target, op, expr = items
+        return Statement(str(target), str(op), expr)
+
+    def statements(self, items):
+        return tuple(s for s in items if isinstance(s, Statement))
+
+
+@lru_cache(maxsize=None)
+def _parser(start: str) -> lark.Lark:
+    return lark.Lark(EXPRESSION_GRAMMAR + _ENTRY_POINTS, start=start, parser="lalr",
+                     propagate_positions=True, maybe_placeholders=True)
+
+
+def raise_located(err: lark.exceptions.LarkError, text: str, loc: Loc | None, what: str):
+    """Turn a Lark error into a ParseError that points into the source."""
+    line = getattr(err, "line", 1) or 1
+    column = getattr(err, "column", 1) or 1
+    base = loc or Loc(what, 1, 1, text)
+    where = base.shifted(line, column) if loc is not None else Loc(what, line, column, text)
+    if loc is not None and not where.text:
+        where = Loc(where.origin, line, column, text)
+    token = getattr(err, "token", None)
+    if isinstance(err, lark.exceptions.UnexpectedEOF) or (token is not None and token.type == "$END"):
+        message = f"{what} ends too early"
+        hint = "an operand, a closing parenthesis or a right-hand side is missing"
+    elif token is not None:
+        message = f"unexpected '{token}' in {what}"
+        hint = _hint_for(str(token))
+    else:
+        char = getattr(err, "char", "?")
+        message = f"unexpected character '{char}' in {what}"
+        hint = "expressions use Python's syntax: names, numbers, + - * / **, comparisons, and, or, not"
+    raise ParseError(message, where, hint) from None
+
+
+def _hint_for(token: str) -> str:
+    if token == "=":
+        return "use '==' to compare; '=' assigns only at the start of a statement"
+    if token in (")", "("):
+        return "check that parentheses are balanced"
+    return "expressions use Python's syntax: names, numbers, + - * / **, comparisons, and, or, not"
+
+
+def parse_expr(text: str, loc: Loc | None = None, what: str = "expression") -> Expr:
+    try:
+        tree = _parser("expr").parse(text)
+    except lark.exceptions.LarkError as err:
+        raise_located(err, text, loc, what)
+    return ExpressionBuilder().transform(tree)
+
+
+def parse_statements(text: str, loc: Loc | None = None, what: str = "statements") -> tuple[Statement, ...]:
+    """Statements separated by newlines or `;`, e.g. `v = Vr; w += b`."""
+    try:
+        tree = _parser("statements").parse(text)
+    except lark.exceptions.LarkError as err:
+        raise_located(err, text, loc, what)
+    return ExpressionBuilder().transform(tree)

@@ -1,0 +1,403 @@
+"""IR node kinds: one small immutable class per kind of model entity.
+
+Nodes are model-level (populations, variables, equations, events,
+projections, monitors), never single neurons.  Each node has an `id` unique in
+its model, says which ids it reads and writes (the graph's edges), and prints
+itself as one line (or one block) of the IR text.  Per-neuron data lives in
+`Value`s: a number, a tuple of numbers, or a random distribution drawn at
+initialisation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Union
+
+from ._connectivity import ConnectivityRule
+from ._errors import Loc
+from ._expr import Expr, Statement, names, to_text
+from ._random import Distribution
+from ._types import Type
+
+Value = Union[float, tuple, Distribution]
+
+
+def value_text(value: Value) -> str:
+    if isinstance(value, Distribution):
+        return value.text()
+    if isinstance(value, tuple):
+        return "[" + ", ".join(repr(float(v)) for v in value) + "]"
+    return repr(float(value))
+
+
+def value_size(value: Value) -> int | None:
+    """Number of entries of an explicit array value; None for scalars and distributions."""
+    return len(value) if isinstance(value, tuple) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    loc: Loc | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+    @property
+    def id(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def scope(self) -> str | None:
+        """The population whose names this node's expressions refer to."""
+        return getattr(self, "pop", None)
+
+    def reads(self) -> set[str]:
+        """Ids this node reads (only those present in the model become edges)."""
+        return set()
+
+    def writes(self) -> set[str]:
+        return set()
+
+    def replace(self, **changes) -> "Node":
+        return replace(self, **changes)
+
+
+def _local(pop: str, found: set[str]) -> set[str]:
+    return {f"{pop}.{n}" for n in found}
+
+
+@dataclass(frozen=True, slots=True)
+class Population(Node):
+    name: str
+    size: int
+    method: str = "auto"
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    @property
+    def scope(self) -> str:
+        return self.name
+
+    def text(self) -> str:
+        return f"population {self.name} size={self.size} method={self.method}"
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter(Node):
+    pop: str
+    name: str
+    type: Type
+    value: Value
+
+    @property
+    def id(self) -> str:
+        return f"{self.pop}.{self.name}"
+
+    def text(self) -> str:
+        return f"param {self.id} : {self.type.text()} = {value_text(self.value)}"
+
+
+@dataclass(frozen=True, slots=True)
+class StateVar(Node):
+    pop: str
+    name: str
+    type: Type
+    init: Value = 0.0
+
+    @property
+    def id(self) -> str:
+        return f"{self.pop}.{self.name}"
+
+    def text(self) -> str:
+        return f"state {self.id} : {self.type.text()} = {value_text(self.init)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Subexpression(Node):
+    """A named algebraic expression, recomputed wherever it is used."""
+
+    pop: str
+    name: str
+    type: Type
+    expr: Expr
+
+    @property
+    def id(self) -> str:
+        return f"{self.pop}.{self.name}"
+
+    def reads(self) -> set[str]:
+        return _local(self.pop, names(self.expr))
+
+    def text(self) -> str:
+        return f"sub {self.id} : {self.type.text()} = {to_text(self.expr)}"
+
+
+@dataclass(frozen=True, slots=True)
+class ODE(Node):
+    """`d var/dt = rhs`, integrated by the `integrate` pass."""
+
+    pop: str
+    var: str
+    rhs: Expr
+    unless_refractory: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.pop}.d{self.var}/dt"
+
+    def reads(self) -> set[str]:
+        return _local(self.pop, names(self.rhs))
+
+    def writes(self) -> set[str]:
+        return {f"{self.pop}.{self.var}"}
+
+    def text(self) -> str:
+        flag = " unless refractory" if self.unless_refractory else ""
+        return f"ode {self.pop}.{self.var} = {to_text(self.rhs)}{flag}"
+
+
+@dataclass(frozen=True, slots=True)
+class LinearSystem:
+    """`x(t+dt) = exp(A dt) x + (∫exp(A s) ds) b` for the listed variables.
+
+    The exact solution of `dx/dt = A x + b` over one step when A and b do not
+    change within the step; the backend evaluates the matrix exponential.
+    """
+
+    targets: tuple[str, ...]
+    matrix: tuple[tuple[Expr, ...], ...]
+    offset: tuple[Expr, ...]
+
+    def names(self) -> set[str]:
+        found = set(self.targets)
+        for row in self.matrix:
+            for e in row:
+                found |= names(e)
+        for e in self.offset:
+            found |= names(e)
+        return found
+
+    def text(self) -> str:
+        rows = "; ".join(", ".join(to_text(e) for e in row) for row in self.matrix)
+        offset = ", ".join(to_text(e) for e in self.offset)
+        return f"exact [{', '.join(self.targets)}] A=[{rows}] b=[{offset}]"
+
+
+@dataclass(frozen=True, slots=True)
+class StateUpdate(Node):
+    """One discrete step of a population's ODEs, produced by `integrate`.
+
+    `body` runs in order; names starting with `_` are temporaries, and writes
+    to state variables take effect together at the end of the block, so every
+    line reads the values from the start of the step.  Variables in `hold`
+    keep their value while the neuron is refractory.
+    """
+
+    pop: str
+    method: str
+    body: tuple[Statement | LinearSystem, ...]
+    hold: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return f"{self.pop}.update"
+
+    def reads(self) -> set[str]:
+        found: set[str] = set()
+        for item in self.body:
+            found |= item.names() if isinstance(item, LinearSystem) else names(item.expr)
+        return _local(self.pop, found)
+
+    def writes(self) -> set[str]:
+        found: set[str] = set()
+        for item in self.body:
+            found |= set(item.targets) if isinstance(item, LinearSystem) else {item.target}
+        return _local(self.pop, {n for n in found if not n.startswith("_")})
+
+    def text(self) -> str:
+        hold = f" hold=[{', '.join(self.hold)}]" if self.hold else ""
+        lines = [f"update {self.pop} method={self.method}{hold} {{"]
+        lines += [f"  {item.text()}" for item in self.body]
+        lines.append("}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold(Node):
+    pop: str
+    cond: Expr
+
+    @property
+    def id(self) -> str:
+        return f"{self.pop}.threshold"
+
+    def reads(self) -> set[str]:
+        return _local(self.pop, names(self.cond))
+
+    def text(self) -> str:
+        return f"threshold {self.pop} : {to_text(self.cond)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reset(Node):
+    pop: str
+    body: tuple[Statement, ...]
+
+    @property
+    def id(self) -> str:
+        return f"{self.pop}.reset"
+
+    def reads(self) -> set[str]:
+        found: set[str] = {f"{self.pop}.threshold"}
+        for s in self.body:
+            found |= _local(self.pop, names(s.expr))
+        return found
+
+    def writes(self) -> set[str]:
+        return _local(self.pop, {s.target for s in self.body})
+
+    def text(self) -> str:
+        return f"reset {self.pop} : " + "; ".join(s.text() for s in self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class Refractory(Node):
+    """Neurons stay refractory for `period` (ms) after a spike, counted in whole steps."""
+
+    pop: str
+    period: Expr
+
+    @property
+    def id(self) -> str:
+        return f"{self.pop}.refractory"
+
+    def reads(self) -> set[str]:
+        return _local(self.pop, names(self.period)) | {f"{self.pop}.threshold"}
+
+    def text(self) -> str:
+        return f"refractory {self.pop} : {to_text(self.period)}"
+
+
+@dataclass(frozen=True, slots=True)
+class PopSlice:
+    """Neurons `start <= i < stop` of one population (a view such as `P[:3200]`)."""
+
+    population: str
+    start: int
+    stop: int
+
+    def __post_init__(self):
+        if not 0 <= self.start < self.stop:
+            raise ValueError(f"empty or negative slice {self.population}[{self.start}:{self.stop}]")
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+    def text(self) -> str:
+        return f"{self.population}[{self.start}:{self.stop}]"
+
+
+KERNELS = ("auto", "dense", "event")
+
+
+@dataclass(frozen=True, slots=True)
+class Projection(Node):
+    """Synapses from `pre` to `post`: each spike of a pre neuron runs `effect`
+    on its targets, with `w` the synapse's weight (of dimension `weight_type.dim`)."""
+
+    name: str
+    pre: PopSlice
+    post: PopSlice
+    rule: ConnectivityRule
+    weight: Value
+    weight_type: Type
+    effect: Statement
+    delay: float = 0.0  # ms
+    kernel: str = "auto"
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    @property
+    def scope(self) -> str:
+        return self.post.population
+
+    def reads(self) -> set[str]:
+        return {f"{self.pre.population}.threshold"} | _local(self.post.population, names(self.effect.expr) - {"w"})
+
+    def writes(self) -> set[str]:
+        return {f"{self.post.population}.{self.effect.target}"}
+
+    def text(self) -> str:
+        return (f"projection {self.name} : {self.pre.text()} -> {self.post.text()}"
+                f" connect={self.rule.text()} w:{self.weight_type.text()}={value_text(self.weight)}"
+                f" on_pre={{{self.effect.text()}}} delay={self.delay!r} kernel={self.kernel}")
+
+
+@dataclass(frozen=True, slots=True)
+class SpikeMonitor(Node):
+    pop: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.pop}.spike_monitor"
+
+    def reads(self) -> set[str]:
+        return {f"{self.pop}.threshold"}
+
+    def text(self) -> str:
+        return f"monitor spikes {self.pop}"
+
+
+@dataclass(frozen=True, slots=True)
+class RateMonitor(Node):
+    pop: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.pop}.rate_monitor"
+
+    def reads(self) -> set[str]:
+        return {f"{self.pop}.threshold"}
+
+    def text(self) -> str:
+        return f"monitor rate {self.pop}"
+
+
+@dataclass(frozen=True, slots=True)
+class StateMonitor(Node):
+    """Records `var` of the neurons `indices` at the start of every `every`-th step."""
+
+    pop: str
+    var: str
+    indices: tuple[int, ...]
+    every: int = 1
+
+    @property
+    def id(self) -> str:
+        return f"{self.pop}.{self.var}.monitor"
+
+    def reads(self) -> set[str]:
+        return {f"{self.pop}.{self.var}"}
+
+    def text(self) -> str:
+        return (f"monitor state {self.pop}.{self.var} indices=[{', '.join(map(str, self.indices))}]"
+                f" every={self.every}")
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule(Node):
+    """The order in which one step runs the model's operations (ids)."""
+
+    order: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return "schedule"
+
+    def text(self) -> str:
+        return "schedule [" + ", ".join(self.order) + "]"
+
+
+NODE_KINDS = (Population, Parameter, StateVar, Subexpression, ODE, StateUpdate, Threshold, Reset,
+              Refractory, Projection, SpikeMonitor, RateMonitor, StateMonitor, Schedule)

@@ -1,0 +1,180 @@
+"""The IR's textual form: `print_model` writes it, `parse_text` reads it back.
+
+One node a line (a state update is a `{ … }` block), in the model's node
+order, so that print -> parse -> print is the identity.  Numbers print with
+`repr`, which round-trips floats exactly; constants folded from units carry
+their dimension in internal units, as in `5.0<ms>`.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import lark
+
+from ._connectivity import rule_from_call
+from ._errors import Loc, ParseError
+from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
+from ._model import Model
+from ._nodes import (ODE, LinearSystem, Parameter, Population, PopSlice, Projection, RateMonitor, Refractory, Reset,
+                     Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold)
+from ._random import distribution_from_call
+from ._types import Type
+
+HEADER = "neuroflow-ir 1"
+
+_IR_GRAMMAR = r"""
+start: _NL? _HEADER _NL "model" NAME _NL (item _NL)* item?
+_HEADER: "neuroflow-ir 1"
+?item: population | param | state | sub | ode | update | threshold | reset | refractory
+     | projection | spike_monitor | rate_monitor | state_monitor | schedule
+population: "population" NAME "size" "=" INT "method" "=" NAME
+param: "param" QNAME ":" TYPE "=" value
+state: "state" QNAME ":" TYPE "=" value
+sub: "sub" QNAME ":" TYPE "=" expr
+ode: "ode" QNAME "=" expr [UNLESS]
+update: "update" NAME "method" "=" NAME [hold] "{" _NL (update_item _NL)* "}"
+hold: "hold" "=" "[" NAME ("," NAME)* "]"
+?update_item: statement | linear
+linear: "exact" "[" NAME ("," NAME)* "]" "A" "=" "[" matrix "]" "b" "=" "[" exprs "]"
+matrix: exprs (";" exprs)*
+exprs: expr ("," expr)*
+threshold: "threshold" NAME ":" expr
+reset: "reset" NAME ":" statement (";" statement)*
+refractory: "refractory" NAME ":" expr
+projection: "projection" NAME ":" slice "->" slice "connect" "=" NAME "(" [numbers] ")" "w" ":" TYPE "=" value "on_pre" "=" "{" statement "}" "delay" "=" signed "kernel" "=" NAME
+slice: NAME "[" INT ":" INT "]"
+spike_monitor: "monitor" "spikes" NAME
+rate_monitor: "monitor" "rate" NAME
+state_monitor: "monitor" "state" QNAME "indices" "=" "[" [ints] "]" "every" "=" INT
+schedule: "schedule" "[" [NODE_ID ("," NODE_ID)*] "]"
+ints: INT ("," INT)*
+numbers: signed ("," signed)*
+?value: signed -> scalar_value
+      | "[" signed ("," signed)* "]" -> array_value
+      | NAME "(" [numbers] ")" -> distribution_value
+signed: NUMBER | MINUS NUMBER
+UNLESS: "unless refractory"
+TYPE: /(float|int|bool)\[[0-9,]*\]<[A-Za-z0-9_^\/*\-]+>/
+QNAME: /[A-Za-z_][A-Za-z_0-9]*\.[A-Za-z_][A-Za-z_0-9]*/
+NODE_ID: /[A-Za-z_][A-Za-z_0-9.\/]*/
+INT: /\d+/
+_NL: /(\r?\n[\t ]*)+/
+%ignore WS_INLINE
+%ignore COMMENT
+"""
+
+
+def print_model(model: Model) -> str:
+    lines = [HEADER, f"model {model.name}"]
+    lines += [node.text() for node in model.nodes]
+    return "\n".join(lines) + "\n"
+
+
+class _IRBuilder(ExpressionBuilder):
+    """Parse tree of the IR text -> nodes.  One method per rule of `_IR_GRAMMAR`."""
+
+    def start(self, items):
+        name, *nodes = items
+        return Model(str(name), nodes)
+
+    def signed(self, items):
+        return -float(items[1]) if len(items) == 2 else float(items[0])
+
+    def numbers(self, items):
+        return tuple(items)
+
+    def ints(self, items):
+        return tuple(int(i) for i in items)
+
+    def scalar_value(self, items):
+        return items[0]
+
+    def array_value(self, items):
+        return tuple(items)
+
+    def distribution_value(self, items):
+        name, args = items
+        return distribution_from_call(str(name), args or ())
+
+    def exprs(self, items):
+        return tuple(items)
+
+    def matrix(self, items):
+        return tuple(items)
+
+    def population(self, items):
+        name, size, method = items
+        return Population(str(name), int(size), str(method))
+
+    def param(self, items):
+        pop, name = str(items[0]).split(".")
+        return Parameter(pop, name, Type.from_text(str(items[1])), items[2])
+
+    def state(self, items):
+        pop, name = str(items[0]).split(".")
+        return StateVar(pop, name, Type.from_text(str(items[1])), items[2])
+
+    def sub(self, items):
+        pop, name = str(items[0]).split(".")
+        return Subexpression(pop, name, Type.from_text(str(items[1])), items[2])
+
+    def ode(self, items):
+        pop, var = str(items[0]).split(".")
+        return ODE(pop, var, items[1], items[2] is not None)
+
+    def hold(self, items):
+        return tuple(str(n) for n in items)
+
+    def linear(self, items):
+        *targets, matrix, offset = items
+        return LinearSystem(tuple(str(t) for t in targets), matrix, offset)
+
+    def update(self, items):
+        pop, method, hold, *body = items
+        return StateUpdate(str(pop), str(method), tuple(body), hold or ())
+
+    def threshold(self, items):
+        return Threshold(str(items[0]), items[1])
+
+    def reset(self, items):
+        return Reset(str(items[0]), tuple(items[1:]))
+
+    def refractory(self, items):
+        return Refractory(str(items[0]), items[1])
+
+    def slice(self, items):
+        return PopSlice(str(items[0]), int(items[1]), int(items[2]))
+
+    def projection(self, items):
+        name, pre, post, rule, args, wtype, weight, effect, delay, kernel = items
+        return Projection(str(name), pre, post, rule_from_call(str(rule), args or ()), weight,
+                          Type.from_text(str(wtype)), effect, delay, str(kernel))
+
+    def spike_monitor(self, items):
+        return SpikeMonitor(str(items[0]))
+
+    def rate_monitor(self, items):
+        return RateMonitor(str(items[0]))
+
+    def state_monitor(self, items):
+        pop, var = str(items[0]).split(".")
+        return StateMonitor(pop, var, items[1] or (), int(items[2]))
+
+    def schedule(self, items):
+        return Schedule(tuple(str(i) for i in items if i is not None))
+
+
+@lru_cache(maxsize=None)
+def _parser() -> lark.Lark:
+    return lark.Lark(EXPRESSION_GRAMMAR + _IR_GRAMMAR, start="start", parser="lalr", maybe_placeholders=True)
+
+
+def parse_text(text: str, origin: str = "<ir>") -> Model:
+    """Read the IR text written by `print_model`."""
+    try:
+        tree = _parser().parse(text)
+        return _IRBuilder().transform(tree)
+    except lark.exceptions.VisitError as err:  # a node rejected its fields
+        raise ParseError(f"invalid IR: {err.orig_exc}", Loc(origin, 1, 1, text)) from None
+    except lark.exceptions.LarkError as err:
+        raise_located(err, text, None, origin)

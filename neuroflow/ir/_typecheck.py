@@ -1,0 +1,159 @@
+"""Type inference for expressions: which dimension and kind of number an expression has.
+
+Used by `ir.verify` (invariants) and by the `resolve` pass (user-facing errors
+with source locations).  Names are looked up in a scope: the parameters,
+state variables and subexpressions of a population, the built-in names
+below, and finally unit names such as `mV`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
+
+from ._errors import ModelError, did_you_mean
+from ._expr import ARITHMETIC, COMPARISONS, Binary, Call, Const, Expr, Ref, Unary, Where, to_text
+from ._types import FUNCTIONS
+from ._units import DIMENSIONLESS, Dimension, get_unit
+
+TIME = Dimension.of(s=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    dtype: str  # "float", "int" or "bool"
+    dim: Dimension
+
+
+BUILTINS: dict[str, Kind] = {
+    "t": Kind("float", TIME),  # time at the start of the step
+    "dt": Kind("float", TIME),
+    "i": Kind("int", DIMENSIONLESS),  # index of the neuron in its population
+    "N": Kind("int", DIMENSIONLESS),  # size of the population
+    "lastspike": Kind("float", TIME),
+    "not_refractory": Kind("bool", DIMENSIONLESS),
+    "True": Kind("bool", DIMENSIONLESS),
+    "False": Kind("bool", DIMENSIONLESS),
+}
+
+
+class TypeCheckError(ModelError):
+    """Raised with `culprit`, the text of the offending subexpression, so callers can locate it."""
+
+    def __init__(self, message: str, culprit: str, hint: str | None = None):
+        self.culprit = culprit
+        super().__init__(message, None, hint)
+
+
+Lookup = Callable[[str], Kind | None]
+
+
+def _constant_exponent(e: Expr) -> Fraction | None:
+    if isinstance(e, Const):
+        return Fraction(e.value).limit_denominator(100)
+    if isinstance(e, Unary) and e.op == "-":
+        inner = _constant_exponent(e.operand)
+        return None if inner is None else -inner
+    return None
+
+
+def infer(expr: Expr, lookup: Lookup) -> Kind:
+    """The kind of `expr`; `lookup(name)` gives the kind of a model name or None."""
+    if isinstance(expr, Const):
+        return Kind("float", expr.dim)
+    if isinstance(expr, Ref):
+        return _infer_name(expr.name, lookup)
+    if isinstance(expr, Unary):
+        inner = infer(expr.operand, lookup)
+        if expr.op == "not":
+            _need_bool(inner, expr.operand, "not")
+            return inner
+        _need_number(inner, expr.operand, "-")
+        return inner
+    if isinstance(expr, Binary):
+        return _infer_binary(expr, lookup)
+    if isinstance(expr, Call):
+        return _infer_call(expr, lookup)
+    if isinstance(expr, Where):
+        _need_bool(infer(expr.cond, lookup), expr.cond, "where")
+        a, b = infer(expr.then, lookup), infer(expr.other, lookup)
+        if a.dim != b.dim:
+            raise TypeCheckError(f"the branches of '{to_text(expr)}' have different units ({a.dim} and {b.dim})",
+                                 to_text(expr))
+        return a
+    raise TypeError(f"not an expression: {expr!r}")
+
+
+def _infer_name(name: str, lookup: Lookup) -> Kind:
+    kind = lookup(name)
+    if kind is not None:
+        return kind
+    if name in BUILTINS:
+        return BUILTINS[name]
+    unit = get_unit(name)
+    if unit is not None:
+        return Kind("float", unit.dim)
+    raise TypeCheckError(f"unknown name '{name}'", name)
+
+
+def _need_bool(kind: Kind, e: Expr, where: str) -> None:
+    if kind.dtype != "bool":
+        raise TypeCheckError(f"'{where}' needs a condition, but '{to_text(e)}' is a number", to_text(e),
+                             "write a comparison such as 'v > Vt'")
+
+
+def _need_number(kind: Kind, e: Expr, where: str) -> None:
+    if kind.dtype == "bool":
+        raise TypeCheckError(f"'{where}' needs a number, but '{to_text(e)}' is a condition", to_text(e),
+                             "convert a condition to 0/1 with int(...)")
+
+
+def _infer_binary(e: Binary, lookup: Lookup) -> Kind:
+    left, right = infer(e.left, lookup), infer(e.right, lookup)
+    if e.op in ("and", "or"):
+        _need_bool(left, e.left, e.op)
+        _need_bool(right, e.right, e.op)
+        return Kind("bool", DIMENSIONLESS)
+    _need_number(left, e.left, e.op)
+    _need_number(right, e.right, e.op)
+    dtype = "float" if "float" in (left.dtype, right.dtype) or e.op in ("/", "**") else "int"
+    if e.op in ("+", "-") or e.op in COMPARISONS:
+        if left.dim != right.dim:
+            raise TypeCheckError(
+                f"unit mismatch in '{to_text(e)}': '{to_text(e.left)}' is in {left.dim}"
+                f" but '{to_text(e.right)}' is in {right.dim}", to_text(e),
+                "both sides of + - and comparisons need the same units")
+        return Kind("bool", DIMENSIONLESS) if e.op in COMPARISONS else Kind(dtype, left.dim)
+    if e.op == "*":
+        return Kind(dtype, left.dim * right.dim)
+    if e.op == "/":
+        return Kind(dtype, left.dim / right.dim)
+    assert e.op == "**" and e.op in ARITHMETIC
+    if not right.dim.is_dimensionless:
+        raise TypeCheckError(f"the exponent in '{to_text(e)}' has units ({right.dim})", to_text(e))
+    if left.dim.is_dimensionless:
+        return Kind("float", DIMENSIONLESS)
+    power = _constant_exponent(e.right)
+    if power is None:
+        raise TypeCheckError(f"'{to_text(e)}' raises a quantity with units to a variable power", to_text(e),
+                             "exponents of quantities with units must be constant numbers")
+    return Kind("float", left.dim ** power)
+
+
+def _infer_call(e: Call, lookup: Lookup) -> Kind:
+    fn = FUNCTIONS.get(e.func)
+    if fn is None:
+        raise TypeCheckError(f"unknown function '{e.func}'", e.func, did_you_mean(e.func, FUNCTIONS))
+    if len(e.args) != fn.arity:
+        raise TypeCheckError(f"{e.func}() takes {fn.arity} argument(s), got {len(e.args)}", to_text(e),
+                             f"{e.func}: {fn.doc}")
+    kinds = [infer(a, lookup) for a in e.args]
+    if e.func == "int":
+        return Kind("int", DIMENSIONLESS)
+    for a, k in zip(e.args, kinds):
+        _need_number(k, a, e.func)
+    try:
+        dim = fn.result([k.dim for k in kinds])
+    except ValueError as err:
+        raise TypeCheckError(f"{err} in '{to_text(e)}'", to_text(e)) from None
+    return Kind("float", dim)

@@ -1,0 +1,531 @@
+"""Physical dimensions, quantities and Brian2-style unit constants.
+
+The compiled step computes in one internal unit system: ms, mV, pA, nS, pF and
+um.  It is consistent (nS*mV = pA, pF*mV/ms = pA) because its base units are
+um, ng (1e-12 kg), ms and pA; kelvin, mole and candela keep their SI size.
+`str(dimension)` names the internal unit of a dimension ("mV/ms", "pA/um^2")
+and `parse_dimension` reads that text back exactly.
+"""
+from __future__ import annotations
+
+import numbers
+import operator
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+_SI_WORDS = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candela")
+_INTERNAL_SYMBOLS = ("um", "ng", "ms", "pA", "K", "mol", "cd")
+# log10 of the SI size of each internal base unit; powers of ten kept as integers
+# so that scales like 1e-3 come out as the exact float literal.
+_INTERNAL_LOG10 = (-6, -12, -3, -12, 0, 0, 0)
+
+
+def _pow10(exponent: Fraction) -> float:
+    if exponent.denominator == 1:
+        return float(f"1e{exponent.numerator}")  # correctly rounded, unlike 10.0 ** n
+    return 10.0 ** float(exponent)
+
+
+def _exponent_text(e: Fraction) -> str:
+    return "" if e == 1 else f"^{e}"
+
+
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    """Exponents of the SI base dimensions (m, kg, s, A, K, mol, cd)."""
+
+    exponents: tuple[Fraction, ...]
+
+    def __post_init__(self):
+        if len(self.exponents) != len(_SI_WORDS):
+            raise ValueError(f"a dimension has {len(_SI_WORDS)} exponents, got {self.exponents!r}")
+        for e in self.exponents:
+            if not isinstance(e, numbers.Rational):
+                raise TypeError(f"dimension exponents must be int or Fraction, got {e!r}")
+        object.__setattr__(self, "exponents", tuple(Fraction(e) for e in self.exponents))
+
+    @classmethod
+    def of(cls, m=0, kg=0, s=0, A=0, K=0, mol=0, cd=0) -> Dimension:
+        return cls((m, kg, s, A, K, mol, cd))
+
+    @property
+    def is_dimensionless(self) -> bool:
+        return not any(self.exponents)
+
+    def __mul__(self, other: Dimension) -> Dimension:
+        if not isinstance(other, Dimension):
+            return NotImplemented
+        return Dimension(tuple(a + b for a, b in zip(self.exponents, other.exponents)))
+
+    def __truediv__(self, other: Dimension) -> Dimension:
+        if not isinstance(other, Dimension):
+            return NotImplemented
+        return Dimension(tuple(a - b for a, b in zip(self.exponents, other.exponents)))
+
+    def __pow__(self, power: int | Fraction) -> Dimension:
+        if not isinstance(power, numbers.Rational):
+            return NotImplemented
+        return Dimension(tuple(e * power for e in self.exponents))
+
+    def internal_log10(self) -> Fraction:
+        """log10 of `internal_scale()`, exact."""
+        return sum((e * k for e, k in zip(self.exponents, _INTERNAL_LOG10)), Fraction(0))
+
+    def internal_scale(self) -> float:
+        """The SI value of one internal unit of this dimension (voltage: 1e-3)."""
+        return _pow10(self.internal_log10())
+
+    def _monomial(self, symbols: tuple[str, ...]) -> str:
+        parts = [s + _exponent_text(e) for s, e in zip(symbols, self.exponents) if e]
+        return "*".join(parts) or "1"
+
+    def __str__(self) -> str:
+        return _INTERNAL_NAMES.get(self) or self._monomial(_INTERNAL_SYMBOLS)
+
+    def __repr__(self) -> str:
+        return f"Dimension({str(self)!r})"
+
+    def si_name(self) -> str:
+        """The dimension in SI unit words, for messages: "volt", "metre^2*second^-1"."""
+        if self.is_dimensionless:
+            return "dimensionless"
+        return _SI_NAMES.get(self) or self._monomial(_SI_WORDS)
+
+
+DIMENSIONLESS = Dimension.of()
+LENGTH = Dimension.of(m=1)
+MASS = Dimension.of(kg=1)
+TIME = Dimension.of(s=1)
+CURRENT = Dimension.of(A=1)
+TEMPERATURE = Dimension.of(K=1)
+AMOUNT = Dimension.of(mol=1)
+LUMINOSITY = Dimension.of(cd=1)
+FREQUENCY = TIME**-1
+CHARGE = CURRENT * TIME
+ENERGY = MASS * LENGTH**2 / TIME**2
+POWER = ENERGY / TIME
+FORCE = MASS * LENGTH / TIME**2
+PRESSURE = FORCE / LENGTH**2
+VOLTAGE = POWER / CURRENT
+RESISTANCE = VOLTAGE / CURRENT
+CONDUCTANCE = CURRENT / VOLTAGE
+CAPACITANCE = CHARGE / VOLTAGE
+VOLUME = LENGTH**3
+CONCENTRATION = AMOUNT / VOLUME
+
+_SI_NAMES = {
+    LENGTH: "metre", MASS: "kilogram", TIME: "second", CURRENT: "amp",
+    TEMPERATURE: "kelvin", AMOUNT: "mole", LUMINOSITY: "candela",
+    FREQUENCY: "hertz", CHARGE: "coulomb", ENERGY: "joule", POWER: "watt",
+    FORCE: "newton", PRESSURE: "pascal", VOLTAGE: "volt", RESISTANCE: "ohm",
+    CONDUCTANCE: "siemens", CAPACITANCE: "farad",
+}
+
+# Symbols that dimension text may use; each is one internal unit.
+_PARSE_SYMBOLS = {
+    **{s: Dimension(tuple(int(i == k) for i in range(7))) for k, s in enumerate(_INTERNAL_SYMBOLS)},
+    "mV": VOLTAGE,
+    "nS": CONDUCTANCE,
+    "pF": CAPACITANCE,
+}
+# One factor: an optional operator (none before the first), a symbol, an optional ^exponent.
+# The exponent takes a "/d" only when digits follow, so "ms^2/mV" is ms^2 over mV.
+_FACTOR = re.compile(r"\s*([*/]?)\s*([A-Za-z]+|1)(?:\^(-?\d+(?:/\d+)?))?\s*")
+
+
+def parse_dimension(text: str) -> Dimension:
+    """Read the text `str(Dimension)` writes: "1", "mV/ms^1/2", "um^2*ng*ms^-3*pA^-1"."""
+    result, pos = DIMENSIONLESS, 0
+    while pos == 0 or pos < len(text):
+        match = _FACTOR.match(text, pos)
+        if match is None or (pos == 0) == bool(match[1]):
+            raise ValueError(f"cannot read dimension {text!r} at column {pos + 1}")
+        factor = _symbol_dimension(match[2], text) ** Fraction(match[3] or 1)
+        result = result / factor if match[1] == "/" else result * factor
+        pos = match.end()
+    return result
+
+
+def _symbol_dimension(symbol: str, text: str) -> Dimension:
+    if symbol == "1":
+        return DIMENSIONLESS
+    if symbol not in _PARSE_SYMBOLS:
+        known = ", ".join(_PARSE_SYMBOLS)
+        raise ValueError(f"unknown unit {symbol!r} in dimension {text!r}; dimensions use {known}")
+    return _PARSE_SYMBOLS[symbol]
+
+
+# Names printed for common dimensions; everything else prints as a monomial.
+_NAMED_DIMENSION_TEXTS = (
+    "1", "ms", "mV", "pA", "nS", "pF", "um",
+    "1/ms", "1/ms^2", "ms^1/2", "ms^-1/2",
+    "mV/ms", "pA/ms", "nS/ms", "mV/ms^1/2", "pA/ms^1/2", "nS/ms^1/2",
+    "um^2", "um^3", "um^2/ms", "pF/um^2", "nS/um^2", "pA/um^2",
+    "mV^2", "1/mV", "1/mV/ms", "mV/pA", "pA*ms", "mV*pA",
+)
+_INTERNAL_NAMES = {parse_dimension(t): t for t in _NAMED_DIMENSION_TEXTS}
+assert len(_INTERNAL_NAMES) == len(_NAMED_DIMENSION_TEXTS), "two names for one dimension"
+
+
+class DimensionMismatch(Exception):
+    """Two quantities that had to share a dimension do not."""
+
+    def __init__(self, what: str, left: Dimension, right: Dimension):
+        self.what = what
+        self.left = left
+        self.right = right
+        super().__init__(f"{what}: {left.si_name()} vs {right.si_name()}")
+
+    def __reduce__(self):
+        return (DimensionMismatch, (self.what, self.left, self.right))
+
+
+def _require_same(left: Dimension, right: Dimension, what: str) -> None:
+    if left != right:
+        raise DimensionMismatch(what, left, right)
+
+
+def _freeze(value) -> float | np.ndarray:
+    """A number as a float, or an array as a private read-only float64 copy."""
+    if isinstance(value, (np.ndarray, list, tuple)):
+        array = np.array(value, dtype=np.float64)  # a copy: the caller cannot mutate us later
+        if array.ndim == 0:
+            return float(array)
+        array.flags.writeable = False
+        return array
+    if isinstance(value, numbers.Real):
+        return float(value)
+    raise TypeError(f"a quantity holds a real number or an array, got {type(value).__name__}")
+
+
+def _rational(exponent) -> Fraction:
+    """A scalar exponent as a small fraction; a dimensional base needs one."""
+    if np.ndim(exponent) != 0:
+        raise ValueError("a quantity with a dimension can only be raised to one scalar power")
+    if isinstance(exponent, numbers.Rational):
+        return Fraction(exponent)
+    fraction = Fraction(float(exponent)).limit_denominator(1000)
+    if abs(fraction - float(exponent)) > 1e-12:
+        raise ValueError(f"power {exponent!r} of a dimension is not a simple fraction")
+    return fraction
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Quantity:
+    """A number or array with a dimension, held in internal units.
+
+    Holding internal rather than SI values keeps the usual conversions exact:
+    uF/cm2 is 1e6 pF / 1e8 um^2 = 0.01, where 1e-6 F / 1e-4 m^2 rounds to
+    0.009999999999999998.  Build quantities as `value * unit`.
+    """
+
+    internal_value: float | np.ndarray
+    dim: Dimension = DIMENSIONLESS
+
+    # Make numpy hand `array * q` and `array < q` to our reflected methods.
+    __array_priority__ = 1000
+    __array_ufunc__ = None
+
+    def __post_init__(self):
+        if not isinstance(self.dim, Dimension):
+            raise TypeError(f"dim must be a Dimension, got {self.dim!r}")
+        object.__setattr__(self, "internal_value", _freeze(self.internal_value))
+
+    @classmethod
+    def from_si(cls, value, dim: Dimension) -> Quantity:
+        return cls(_freeze(value) / dim.internal_scale(), dim)
+
+    def internal(self) -> float | np.ndarray:
+        """The value in internal units (ms, mV, pA, nS, pF, um)."""
+        return self.internal_value
+
+    def si(self) -> float | np.ndarray:
+        return self.internal_value * self.dim.internal_scale()
+
+    def to(self, unit: Quantity | str) -> float | np.ndarray:
+        """The value as a multiple of `unit`: `(20*ms).to(second) == 0.02`."""
+        unit = _as_unit(unit)
+        _require_same(self.dim, unit.dim, "cannot convert between dimensions")
+        return self.internal_value / unit.internal_value
+
+    @property
+    def is_dimensionless(self) -> bool:
+        return self.dim.is_dimensionless
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return np.shape(self.internal_value)
+
+    @property
+    def ndim(self) -> int:
+        return np.ndim(self.internal_value)
+
+    def identical(self, other) -> bool:
+        """Structural equality (same dimension and values); never raises."""
+        return (isinstance(other, Quantity) and self.dim == other.dim
+                and np.array_equal(self.internal_value, other.internal_value))
+
+    # --- arithmetic -------------------------------------------------------
+
+    def __add__(self, other):
+        other = _coerce(other)
+        if other is None:
+            return NotImplemented
+        _require_same(self.dim, other.dim, "cannot add")
+        return Quantity(self.internal_value + other.internal_value, self.dim)
+
+    def __radd__(self, other):
+        return self.__add__(other)
+
+    def __sub__(self, other):
+        other = _coerce(other)
+        if other is None:
+            return NotImplemented
+        _require_same(self.dim, other.dim, "cannot subtract")
+        return Quantity(self.internal_value - other.internal_value, self.dim)
+
+    def __rsub__(self, other):
+        other = _coerce(other)
+        return NotImplemented if other is None else other.__sub__(self)
+
+    def __mul__(self, other):
+        other = _coerce(other)
+        if other is None:
+            return NotImplemented
+        return Quantity(self.internal_value * other.internal_value, self.dim * other.dim)
+
+    def __rmul__(self, other):
+        return self.__mul__(other)
+
+    def __truediv__(self, other):
+        other = _coerce(other)
+        if other is None:
+            return NotImplemented
+        return Quantity(self.internal_value / other.internal_value, self.dim / other.dim)
+
+    def __rtruediv__(self, other):
+        other = _coerce(other)
+        return NotImplemented if other is None else other.__truediv__(self)
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Quantity):
+            _require_same(exponent.dim, DIMENSIONLESS, "an exponent must be dimensionless")
+            exponent = exponent.internal_value
+        if not isinstance(exponent, (numbers.Real, np.ndarray)):
+            return NotImplemented
+        if self.is_dimensionless:
+            return Quantity(np.power(self.internal_value, _freeze(exponent)))
+        power = _rational(exponent)
+        return Quantity(self.internal_value ** float(power), self.dim ** power)
+
+    def __rpow__(self, base):
+        _require_same(self.dim, DIMENSIONLESS, "an exponent must be dimensionless")
+        base = _coerce(base)
+        return NotImplemented if base is None else base.__pow__(self)
+
+    def __neg__(self):
+        return Quantity(-self.internal_value, self.dim)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return Quantity(abs(self.internal_value), self.dim)
+
+    # --- comparisons ------------------------------------------------------
+
+    def _compare(self, other, op):
+        other = _coerce(other)
+        if other is None:
+            return NotImplemented
+        _require_same(self.dim, other.dim, "cannot compare")
+        return op(self.internal_value, other.internal_value)
+
+    def __lt__(self, other):
+        return self._compare(other, operator.lt)
+
+    def __le__(self, other):
+        return self._compare(other, operator.le)
+
+    def __gt__(self, other):
+        return self._compare(other, operator.gt)
+
+    def __ge__(self, other):
+        return self._compare(other, operator.ge)
+
+    def __eq__(self, other):
+        return self._compare(other, operator.eq)
+
+    def __ne__(self, other):
+        return self._compare(other, operator.ne)
+
+    def __hash__(self):
+        if isinstance(self.internal_value, np.ndarray):
+            raise TypeError("an array quantity is not hashable")
+        if self.is_dimensionless:
+            return hash(self.internal_value)  # equal to a plain number, so hash like one
+        return hash((self.internal_value, self.dim))
+
+    # --- conversions and containers --------------------------------------
+
+    def __float__(self):
+        _require_same(self.dim, DIMENSIONLESS, "only a dimensionless quantity converts to float")
+        return float(self.internal_value)
+
+    def __bool__(self):
+        return bool(self.internal_value)
+
+    def __array__(self, dtype=None, copy=None):
+        # A dimension silently dropped is the bug units exist to catch.
+        if not self.is_dimensionless:
+            raise TypeError(f"a quantity in {self.dim.si_name()} is not a plain array; "
+                            "use .to(unit) or .internal()")
+        return np.array(self.internal_value, dtype=dtype)
+
+    def __len__(self):
+        return len(self.internal_value)
+
+    def __getitem__(self, index):
+        return Quantity(self.internal_value[index], self.dim)
+
+    def __iter__(self):
+        return (Quantity(v, self.dim) for v in self.internal_value)
+
+    def __repr__(self):
+        unit_name = _DISPLAY_UNITS.get(self.dim)
+        if unit_name is None:
+            value, unit_name = self.internal_value, str(self.dim)
+        else:
+            value = self.internal_value / UNITS[unit_name].internal_value
+        if isinstance(value, np.ndarray):
+            text = repr(value)
+        else:
+            text = np.array2string(np.array(value))  # numpy's style: "20.", "-55.", "1.e-18"
+        return text if self.is_dimensionless else f"{text} {unit_name}"
+
+
+def _coerce(value) -> Quantity | None:
+    """A binary operand as a quantity; None where the other type should try."""
+    if isinstance(value, Quantity):
+        return value
+    if isinstance(value, (numbers.Real, np.ndarray, np.generic, list, tuple)):
+        return Quantity(value)
+    return None
+
+
+def as_quantity(value) -> Quantity:
+    """A quantity as itself; a number or an array as a dimensionless quantity."""
+    return value if isinstance(value, Quantity) else Quantity(value)
+
+
+def is_dimensionless(value) -> bool:
+    return as_quantity(value).is_dimensionless
+
+
+def _as_unit(unit: Quantity | str) -> Quantity:
+    if isinstance(unit, Quantity):
+        return unit
+    found = get_unit(unit)
+    if found is None:
+        raise ValueError(f"unknown unit {unit!r}")
+    return found
+
+
+# --- unit constants -----------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _BaseUnit:
+    names: tuple[str, ...]  # exported bare and with long prefixes: volt, mvolt
+    symbols: tuple[str, ...]  # exported only with a prefix: mV (a bare V would shadow user names)
+    dim: Dimension
+    log10_si: int  # the unit is 10**log10_si SI units of `dim`
+
+
+_BASE_UNITS = (
+    _BaseUnit(("metre", "meter"), ("m",), LENGTH, 0),
+    _BaseUnit(("gram", "gramme"), ("g",), MASS, -3),
+    _BaseUnit(("second",), ("s",), TIME, 0),
+    _BaseUnit(("amp", "ampere"), ("A",), CURRENT, 0),
+    _BaseUnit(("kelvin",), ("K",), TEMPERATURE, 0),
+    _BaseUnit(("mole", "mol"), ("mol",), AMOUNT, 0),
+    _BaseUnit(("candela",), ("cd",), LUMINOSITY, 0),
+    _BaseUnit(("volt",), ("V",), VOLTAGE, 0),
+    _BaseUnit(("siemens",), ("S",), CONDUCTANCE, 0),
+    _BaseUnit(("farad",), ("F",), CAPACITANCE, 0),
+    _BaseUnit(("ohm",), ("ohm",), RESISTANCE, 0),
+    _BaseUnit(("hertz", "Hz"), ("Hz",), FREQUENCY, 0),
+    _BaseUnit(("coulomb",), ("C",), CHARGE, 0),
+    _BaseUnit(("joule",), ("J",), ENERGY, 0),
+    _BaseUnit(("watt",), ("W",), POWER, 0),
+    _BaseUnit(("newton",), ("N",), FORCE, 0),
+    _BaseUnit(("pascal",), ("Pa",), PRESSURE, 0),
+    _BaseUnit(("litre", "liter"), ("l", "L"), VOLUME, -3),
+    _BaseUnit(("molar",), ("M",), CONCENTRATION, 3),
+)
+_PREFIXES = {
+    "y": -24, "z": -21, "a": -18, "f": -15, "p": -12, "n": -9, "u": -6, "m": -3,
+    "c": -2, "d": -1, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18, "Z": 21, "Y": 24,
+}
+
+
+def _unit(log10_si: int, dim: Dimension) -> Quantity:
+    return Quantity(_pow10(log10_si - dim.internal_log10()), dim)
+
+
+def _add(registry: dict[str, Quantity], name: str, unit: Quantity) -> None:
+    if name in registry and not registry[name].identical(unit):
+        raise RuntimeError(f"unit name {name!r} would mean two units")
+    registry[name] = unit
+
+
+def _names_of(base: _BaseUnit):
+    """(name, log10 of the prefix) for every spelling of one base unit."""
+    for name in base.names:
+        yield name, 0
+    for prefix, log10 in _PREFIXES.items():
+        for stem in base.names + base.symbols:
+            yield prefix + stem, log10
+
+
+def _build_units() -> dict[str, Quantity]:
+    registry: dict[str, Quantity] = {}
+    for base in _BASE_UNITS:
+        for name, log10 in _names_of(base):
+            log10_si = base.log10_si + log10
+            _add(registry, name, _unit(log10_si, base.dim))
+            if base.dim == LENGTH:  # Brian2's areas and volumes: cm2, um3, metre2
+                _add(registry, name + "2", _unit(2 * log10_si, LENGTH**2))
+                _add(registry, name + "3", _unit(3 * log10_si, LENGTH**3))
+    _add(registry, "kilogram", registry["kgram"])
+    return registry
+
+
+UNITS: dict[str, Quantity] = _build_units()
+UNIT_NAMES: frozenset[str] = frozenset(UNITS)
+
+
+def get_unit(name: str) -> Quantity | None:
+    """The unit called `name` (Brian2's spelling: mV, msiemens, cm2), or None."""
+    return UNITS.get(name)
+
+
+# The unit each common dimension is shown in; others show in internal units.
+_DISPLAY_UNITS = {
+    TIME: "ms", VOLTAGE: "mV", CURRENT: "pA", CONDUCTANCE: "nS", CAPACITANCE: "pF",
+    LENGTH: "um", FREQUENCY: "Hz", RESISTANCE: "Mohm", CONCENTRATION: "mM",
+}
+
+_API = [
+    "AMOUNT", "CAPACITANCE", "CHARGE", "CONCENTRATION", "CONDUCTANCE", "CURRENT",
+    "DIMENSIONLESS", "Dimension", "DimensionMismatch", "ENERGY", "FORCE", "FREQUENCY",
+    "LENGTH", "LUMINOSITY", "MASS", "POWER", "PRESSURE", "Quantity", "RESISTANCE",
+    "TEMPERATURE", "TIME", "UNITS", "UNIT_NAMES", "VOLTAGE", "VOLUME", "as_quantity",
+    "get_unit", "is_dimensionless", "parse_dimension",
+]
+if set(UNITS) & set(globals()):
+    raise RuntimeError(f"unit names shadow module names: {sorted(set(UNITS) & set(globals()))}")
+globals().update(UNITS)  # each unit is a module constant too: _units.mV
+__all__ = _API + sorted(UNITS)

@@ -1,0 +1,169 @@
+"""`verify(model)`: the invariants every well-formed IR holds, before and after any pass.
+
+Each check raises `IRError` naming the node and showing its IR text.  The
+pass manager runs `verify` after every pass when asked to (always in tests).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from ._errors import IRError
+from ._expr import Expr
+from ._model import Model
+from ._nodes import (KERNELS, ODE, LinearSystem, Node, Parameter, Population, Projection, Refractory, Reset, Schedule,
+                     StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, value_size)
+from ._typecheck import TIME, Kind, TypeCheckError, infer
+from ._types import Type
+
+
+def _fail(node: Node, message: str, hint: str | None = None) -> None:
+    raise IRError(f"{node.id}: {message}\n    {node.text().splitlines()[0]}", None, hint)
+
+
+def scope_lookup(model: Model, pop: str, extra: dict[str, Kind] | None = None) -> Callable[[str], Kind | None]:
+    """Kinds of the names visible in population `pop` (shared by verify and resolve)."""
+    scope = model.scope(pop)
+
+    def lookup(name: str) -> Kind | None:
+        if extra and name in extra:
+            return extra[name]
+        node = scope.get(name)
+        return None if node is None else Kind(node.type.dtype, node.type.dim)
+
+    return lookup
+
+
+def _check_expr(node: Node, model: Model, expr: Expr, extra: dict[str, Kind] | None = None) -> Kind:
+    try:
+        return infer(expr, scope_lookup(model, node.scope, extra))
+    except TypeCheckError as err:
+        _fail(node, err.message, err.hint)
+
+
+def _check_size(node: Node, model: Model, type_: Type, value) -> None:
+    pop = model.population(node.pop)
+    if type_.shape not in ((), (pop.size,)):
+        _fail(node, f"shape {type_.shape} is neither shared () nor per neuron ({pop.size},)")
+    size = value_size(value)
+    if size is not None and (size,) != type_.shape:
+        _fail(node, f"has {size} values for shape {type_.shape}")
+
+
+def _check_population_refs(node: Node, model: Model) -> None:
+    for attr in ("pop",):
+        pop = getattr(node, attr, None)
+        if pop is not None and model.population(pop) is None:
+            _fail(node, f"refers to unknown population '{pop}'")
+
+
+def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
+    _check_population_refs(node, model)
+    if isinstance(node, Population) and node.size < 1:
+        _fail(node, f"population size must be positive, got {node.size}")
+    if isinstance(node, (Parameter, StateVar)):
+        _check_size(node, model, node.type, node.value if isinstance(node, Parameter) else node.init)
+    if isinstance(node, Subexpression):
+        kind = _check_expr(node, model, node.expr)
+        if kind.dim != node.type.dim:
+            _fail(node, f"expression is in {kind.dim} but the declared unit is {node.type.dim}")
+    if isinstance(node, ODE):
+        var = model.scope(node.pop).get(node.var)
+        if not isinstance(var, StateVar):
+            _fail(node, f"'{node.var}' is not a state variable of {node.pop}")
+        kind = _check_expr(node, model, node.rhs)
+        if kind.dim != var.type.dim / TIME:
+            _fail(node, f"right-hand side is in {kind.dim}, expected {var.type.dim / TIME}")
+    if isinstance(node, StateUpdate):
+        _check_update(node, model)
+    if isinstance(node, Threshold) and _check_expr(node, model, node.cond).dtype != "bool":
+        _fail(node, "threshold must be a condition")
+    if isinstance(node, Reset):
+        for s in node.body:
+            _check_assignment(node, model, s.target, s.as_assignment())
+    if isinstance(node, Refractory):
+        if _check_expr(node, model, node.period).dim != TIME:
+            _fail(node, "refractory period must be a time")
+    if isinstance(node, Projection):
+        _check_projection(node, model)
+    if isinstance(node, StateMonitor):
+        target = model.scope(node.pop).get(node.var)
+        if target is None:
+            _fail(node, f"monitors unknown variable '{node.var}' of {node.pop}")
+        size = model.population(node.pop).size
+        if any(not 0 <= i < size for i in node.indices) or node.every < 1:
+            _fail(node, f"indices must lie in [0, {size}) and every >= 1")
+    if isinstance(node, Schedule):
+        unknown = [i for i in node.order if i not in model]
+        if unknown:
+            _fail(node, f"schedules unknown operations {unknown}")
+    for target in node.writes():
+        if target in writers and not isinstance(node, (Reset, Projection)):
+            _fail(node, f"writes '{target}', which {writers[target]} writes too",
+                  "each state variable is written once per step by its equations")
+        writers.setdefault(target, node.id)
+
+
+def _check_assignment(node: Node, model: Model, target: str, value: Expr, extra=None) -> None:
+    var = model.scope(node.scope).get(target)
+    if not isinstance(var, StateVar):
+        _fail(node, f"assigns '{target}', which is not a state variable of {node.scope}")
+    kind = _check_expr(node, model, value, extra)
+    if kind.dim != var.type.dim:
+        _fail(node, f"assigns a value in {kind.dim} to '{target}' in {var.type.dim}")
+
+
+def _check_update(node: StateUpdate, model: Model) -> None:
+    temporaries: dict[str, Kind] = {}
+    for item in node.body:
+        if isinstance(item, LinearSystem):
+            n = len(item.targets)
+            if len(item.matrix) != n or any(len(r) != n for r in item.matrix) or len(item.offset) != n:
+                _fail(node, f"exact system over {n} variables needs an {n}x{n} matrix and {n} offsets")
+            for e in [e for row in item.matrix for e in row] + list(item.offset):
+                _check_expr(node, model, e, temporaries)
+            continue
+        if item.target.startswith("_"):
+            temporaries[item.target] = _check_expr(node, model, item.expr, temporaries)
+        else:
+            _check_assignment(node, model, item.target, item.expr, temporaries)
+    for var in node.hold:
+        if not isinstance(model.scope(node.pop).get(var), StateVar):
+            _fail(node, f"holds '{var}', which is not a state variable")
+
+
+def _check_projection(node: Projection, model: Model) -> None:
+    for side in (node.pre, node.post):
+        pop = model.population(side.population)
+        if pop is None:
+            _fail(node, f"refers to unknown population '{side.population}'")
+        if side.stop > pop.size:
+            _fail(node, f"slice {side.text()} exceeds the size {pop.size} of {pop.name}")
+    if node.kernel not in KERNELS:
+        _fail(node, f"unknown kernel '{node.kernel}'", f"known kernels: {', '.join(KERNELS)}")
+    if node.delay < 0:
+        _fail(node, f"delay must be >= 0 ms, got {node.delay}")
+    w = {"w": Kind("float", node.weight_type.dim)}
+    _check_assignment(node, model, node.effect.target, node.effect.as_assignment(), w)
+
+
+def verify(model: Model) -> Model:
+    """Check the invariants of `model`; return it unchanged so calls can be chained."""
+    seen: dict[str, Node] = {}
+    for node in model.nodes:
+        if node.id in seen:
+            _fail(node, "duplicate id: two nodes claim it")
+        seen[node.id] = node
+    writers: dict[str, str] = {}
+    for node in model.nodes:
+        _check_node(node, model, writers)
+    for pop in model.populations:
+        cycle = model.subexpression_cycle(pop.name)
+        if cycle:
+            raise IRError(f"subexpressions of {pop.name} depend on each other in a cycle: "
+                          + " -> ".join(cycle + cycle[:1]))
+        refractory = model.one(Refractory, pop.name)
+        holds = [o for o in model.find(ODE, pop.name) if o.unless_refractory]
+        if holds and refractory is None:
+            _fail(holds[0], "is '(unless refractory)' but the population has no refractory period")
+    return model
+
