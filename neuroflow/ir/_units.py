@@ -8,6 +8,7 @@ and `parse_dimension` reads that text back exactly.
 """
 from __future__ import annotations
 
+import functools
 import numbers
 import operator
 import re
@@ -213,6 +214,24 @@ def _rational(exponent) -> Fraction:
     return fraction
 
 
+def _operand(method):
+    """Wrap a binary method: the other operand becomes a Quantity, or its type gets a turn."""
+    @functools.wraps(method)
+    def wrapper(self, other):
+        other = _coerce(other)
+        return NotImplemented if other is None else method(self, other)
+    return wrapper
+
+
+def _comparison(op):
+    @_operand
+    def compare(self, other):
+        _require_same(self.dim, other.dim, "cannot compare")
+        return op(self.internal_value, other.internal_value)
+    compare.__name__ = f"__{op.__name__}__"
+    return compare
+
+
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Quantity:
     """A number or array with a dimension, held in internal units.
@@ -247,7 +266,10 @@ class Quantity:
 
     def to(self, unit: Quantity | str) -> float | np.ndarray:
         """The value as a multiple of `unit`: `(20*ms).to(second) == 0.02`."""
-        unit = _as_unit(unit)
+        if isinstance(unit, str):
+            name, unit = unit, get_unit(unit)
+            if unit is None:
+                raise ValueError(f"unknown unit {name!r}")
         _require_same(self.dim, unit.dim, "cannot convert between dimensions")
         return self.internal_value / unit.internal_value
 
@@ -268,47 +290,36 @@ class Quantity:
         return (isinstance(other, Quantity) and self.dim == other.dim
                 and np.array_equal(self.internal_value, other.internal_value))
 
-    # --- arithmetic -------------------------------------------------------
+    # --- arithmetic: `other` arrives as a Quantity (see _operand) ----------
 
+    @_operand
     def __add__(self, other):
-        other = _coerce(other)
-        if other is None:
-            return NotImplemented
         _require_same(self.dim, other.dim, "cannot add")
         return Quantity(self.internal_value + other.internal_value, self.dim)
 
-    def __radd__(self, other):
-        return self.__add__(other)
-
+    @_operand
     def __sub__(self, other):
-        other = _coerce(other)
-        if other is None:
-            return NotImplemented
         _require_same(self.dim, other.dim, "cannot subtract")
         return Quantity(self.internal_value - other.internal_value, self.dim)
 
+    @_operand
     def __rsub__(self, other):
-        other = _coerce(other)
-        return NotImplemented if other is None else other.__sub__(self)
+        return other - self
 
+    @_operand
     def __mul__(self, other):
-        other = _coerce(other)
-        if other is None:
-            return NotImplemented
         return Quantity(self.internal_value * other.internal_value, self.dim * other.dim)
 
-    def __rmul__(self, other):
-        return self.__mul__(other)
-
+    @_operand
     def __truediv__(self, other):
-        other = _coerce(other)
-        if other is None:
-            return NotImplemented
         return Quantity(self.internal_value / other.internal_value, self.dim / other.dim)
 
+    @_operand
     def __rtruediv__(self, other):
-        other = _coerce(other)
-        return NotImplemented if other is None else other.__truediv__(self)
+        return other / self
+
+    __radd__ = __add__  # + and * commute
+    __rmul__ = __mul__
 
     def __pow__(self, exponent):
         if isinstance(exponent, Quantity):
@@ -321,10 +332,9 @@ class Quantity:
         power = _rational(exponent)
         return Quantity(self.internal_value ** float(power), self.dim ** power)
 
+    @_operand
     def __rpow__(self, base):
-        _require_same(self.dim, DIMENSIONLESS, "an exponent must be dimensionless")
-        base = _coerce(base)
-        return NotImplemented if base is None else base.__pow__(self)
+        return base ** self
 
     def __neg__(self):
         return Quantity(-self.internal_value, self.dim)
@@ -335,32 +345,14 @@ class Quantity:
     def __abs__(self):
         return Quantity(abs(self.internal_value), self.dim)
 
-    # --- comparisons ------------------------------------------------------
+    # --- comparisons: same dimension required, result is bool or bool array -
 
-    def _compare(self, other, op):
-        other = _coerce(other)
-        if other is None:
-            return NotImplemented
-        _require_same(self.dim, other.dim, "cannot compare")
-        return op(self.internal_value, other.internal_value)
-
-    def __lt__(self, other):
-        return self._compare(other, operator.lt)
-
-    def __le__(self, other):
-        return self._compare(other, operator.le)
-
-    def __gt__(self, other):
-        return self._compare(other, operator.gt)
-
-    def __ge__(self, other):
-        return self._compare(other, operator.ge)
-
-    def __eq__(self, other):
-        return self._compare(other, operator.eq)
-
-    def __ne__(self, other):
-        return self._compare(other, operator.ne)
+    __lt__ = _comparison(operator.lt)
+    __le__ = _comparison(operator.le)
+    __gt__ = _comparison(operator.gt)
+    __ge__ = _comparison(operator.ge)
+    __eq__ = _comparison(operator.eq)
+    __ne__ = _comparison(operator.ne)
 
     def __hash__(self):
         if isinstance(self.internal_value, np.ndarray):
@@ -423,15 +415,6 @@ def as_quantity(value) -> Quantity:
 
 def is_dimensionless(value) -> bool:
     return as_quantity(value).is_dimensionless
-
-
-def _as_unit(unit: Quantity | str) -> Quantity:
-    if isinstance(unit, Quantity):
-        return unit
-    found = get_unit(unit)
-    if found is None:
-        raise ValueError(f"unknown unit {unit!r}")
-    return found
 
 
 # --- unit constants -----------------------------------------------------------
@@ -518,14 +501,6 @@ _DISPLAY_UNITS = {
     LENGTH: "um", FREQUENCY: "Hz", RESISTANCE: "Mohm", CONCENTRATION: "mM",
 }
 
-_API = [
-    "AMOUNT", "CAPACITANCE", "CHARGE", "CONCENTRATION", "CONDUCTANCE", "CURRENT",
-    "DIMENSIONLESS", "Dimension", "DimensionMismatch", "ENERGY", "FORCE", "FREQUENCY",
-    "LENGTH", "LUMINOSITY", "MASS", "POWER", "PRESSURE", "Quantity", "RESISTANCE",
-    "TEMPERATURE", "TIME", "UNITS", "UNIT_NAMES", "VOLTAGE", "VOLUME", "as_quantity",
-    "get_unit", "is_dimensionless", "parse_dimension",
-]
 if set(UNITS) & set(globals()):
     raise RuntimeError(f"unit names shadow module names: {sorted(set(UNITS) & set(globals()))}")
 globals().update(UNITS)  # each unit is a module constant too: _units.mV
-__all__ = _API + sorted(UNITS)

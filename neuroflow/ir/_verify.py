@@ -5,18 +5,36 @@ pass manager runs `verify` after every pass when asked to (always in tests).
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
-from ._errors import IRError
+from ._errors import IRError, Loc, did_you_mean
 from ._expr import Expr
 from ._model import Model
 from ._nodes import (KERNELS, ODE, LinearSystem, Node, Parameter, Population, Projection, Refractory, Reset, Schedule,
                      StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, value_size)
-from ._typecheck import TIME, Kind, TypeCheckError, infer
+from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
 from ._types import Type
 
 
-def _fail(node: Node, message: str, hint: str | None = None) -> None:
+def _locate(loc: Loc | None, culprit: str | None) -> Loc | None:
+    """Point at `culprit` inside the source the node came from, if it can be found."""
+    if loc is None or not culprit:
+        return loc
+    lines = loc.text.splitlines() or [""]
+    for candidate in [culprit] + re.findall(r"[A-Za-z_]\w*", culprit):
+        pattern = re.escape(candidate) if not candidate.isidentifier() else rf"\b{re.escape(candidate)}\b"
+        for number in range(loc.line, len(lines) + 1):
+            start = loc.column - 1 if number == loc.line else 0
+            found = re.compile(pattern).search(lines[number - 1], start)
+            if found:
+                return Loc(loc.origin, number, found.start() + 1, loc.text)
+    return loc
+
+
+def _fail(node: Node, message: str, hint: str | None = None, culprit: str | None = None) -> None:
+    if node.loc is not None:
+        raise IRError(message, _locate(node.loc, culprit), hint)
     raise IRError(f"{node.id}: {message}\n    {node.text().splitlines()[0]}", None, hint)
 
 
@@ -37,7 +55,14 @@ def _check_expr(node: Node, model: Model, expr: Expr, extra: dict[str, Kind] | N
     try:
         return infer(expr, scope_lookup(model, node.scope, extra))
     except TypeCheckError as err:
-        _fail(node, err.message, err.hint)
+        hint = err.hint
+        if err.message.startswith("unknown name"):
+            known = set(model.scope(node.scope)) | set(BUILTINS) | set(extra or ())
+            hint = did_you_mean(err.culprit, known) or (
+                f"define '{err.culprit}' in the equations or give it in params=dict({err.culprit}=...)")
+            err_message = f"unknown name '{err.culprit}' in population '{node.scope}'"
+            _fail(node, err_message, hint, err.culprit)
+        _fail(node, err.message, hint, err.culprit)
 
 
 def _check_size(node: Node, model: Model, type_: Type, value) -> None:
@@ -69,10 +94,12 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
     if isinstance(node, ODE):
         var = model.scope(node.pop).get(node.var)
         if not isinstance(var, StateVar):
-            _fail(node, f"'{node.var}' is not a state variable of {node.pop}")
+            _fail(node, f"'{node.var}' is not a state variable of {node.pop}", culprit=node.var)
         kind = _check_expr(node, model, node.rhs)
         if kind.dim != var.type.dim / TIME:
-            _fail(node, f"right-hand side is in {kind.dim}, expected {var.type.dim / TIME}")
+            _fail(node, f"the right-hand side of d{node.var}/dt is in {kind.dim}, but {node.var} is in"
+                  f" {var.type.dim}, so it must be in {var.type.dim / TIME}",
+                  "check the units of the equation, e.g. divide by a time constant", node.var)
     if isinstance(node, StateUpdate):
         _check_update(node, model)
     if isinstance(node, Threshold) and _check_expr(node, model, node.cond).dtype != "bool":
@@ -96,20 +123,24 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
         unknown = [i for i in node.order if i not in model]
         if unknown:
             _fail(node, f"schedules unknown operations {unknown}")
-    for target in node.writes():
-        if target in writers and not isinstance(node, (Reset, Projection)):
-            _fail(node, f"writes '{target}', which {writers[target]} writes too",
-                  "each state variable is written once per step by its equations")
-        writers.setdefault(target, node.id)
+    if isinstance(node, (ODE, StateUpdate)):  # events (resets, synapses) may add to any variable
+        for target in node.writes():
+            if target in writers:
+                _fail(node, f"writes '{target}', which {writers[target]} writes too",
+                      "each state variable is integrated once per step")
+            writers[target] = node.id
 
 
 def _check_assignment(node: Node, model: Model, target: str, value: Expr, extra=None) -> None:
     var = model.scope(node.scope).get(target)
     if not isinstance(var, StateVar):
-        _fail(node, f"assigns '{target}', which is not a state variable of {node.scope}")
+        variables = [n.name for n in model.find(StateVar, node.scope)]
+        _fail(node, f"writes '{target}', which is not a state variable of population '{node.scope}'",
+              did_you_mean(target, variables) or f"its state variables: {', '.join(variables) or 'none'}", target)
     kind = _check_expr(node, model, value, extra)
     if kind.dim != var.type.dim:
-        _fail(node, f"assigns a value in {kind.dim} to '{target}' in {var.type.dim}")
+        _fail(node, f"assigns a value in {kind.dim} to '{target}', which is in {var.type.dim}",
+              "both sides of an assignment need the same units", target)
 
 
 def _check_update(node: StateUpdate, model: Model) -> None:

@@ -4,6 +4,7 @@ Expected numbers are worked out by hand from SI definitions, not taken from the 
 """
 import pickle
 import random
+import re
 from dataclasses import FrozenInstanceError
 from fractions import Fraction
 
@@ -97,7 +98,10 @@ def test_text_round_trip_many_random_dimensions():
         assert parse_dimension(str(dim)) == dim, str(dim)
 
 
-@given(st.lists(st.fractions(max_denominator=6).filter(lambda f: abs(f) < 20), min_size=7, max_size=7))
+EXPONENTS = st.fractions(min_value=-20, max_value=20, max_denominator=6)
+
+
+@given(st.lists(EXPONENTS, min_size=7, max_size=7))
 def test_text_round_trip_hypothesis(exps):
     dim = Dimension(tuple(exps))
     assert parse_dimension(str(dim)) == dim
@@ -119,7 +123,7 @@ def test_parse_errors(text):
 def test_dimension_text_fits_ir_quantity_token():
     # The IR lexer reads constants as 1.5<...> with only these characters inside.
     dim = Dimension.of(m=Fraction(-3, 2), kg=2, s=Fraction(1, 3), A=-1, K=1, mol=-2, cd=1)
-    assert set(str(dim)) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_^/*-")
+    assert re.fullmatch(r"[A-Za-z0-9_^/*\-]+", str(dim))
 
 
 # ---- conversions against hand-computed SI values ----------------------------
@@ -243,7 +247,8 @@ def test_powers():
     assert ((4 * ms) ** 0.5).dim == TIME ** Fraction(1, 2)
     assert (mV ** as_quantity(2)).dim == VOLTAGE**2
     assert (2 ** (ms / ms)).internal() == approx(2.0)
-    assert (as_quantity(np.array([1.0, 4.0])) ** np.array([2, 0.5])).internal() == approx([1.0, 2.0])
+    squares_and_roots = as_quantity(np.array([1.0, 4.0])) ** np.array([2, 0.5])
+    assert squares_and_roots.internal() == approx([1.0, 2.0])
     with pytest.raises(DimensionMismatch):
         2 ** ms
     with pytest.raises(ValueError):

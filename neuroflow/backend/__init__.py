@@ -1,0 +1,1 @@
+"""Backends that turn the lowered IR into executable steps (JAX for now)."""

@@ -1,0 +1,297 @@
+"""`lower(model, dt, dtype) -> Program`: the scheduled IR as one pure JAX step.
+
+The step walks the `Schedule` and calls the lowering rule of each node's type
+(a table, as `eval_jaxpr` does).  Everything that can change between runs —
+parameters, connectivity, initial state — enters the step as arrays, so a new
+parameter value never triggers a recompilation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ... import ir
+from ...ir._algebra import decompose
+from ._expr import evaluate
+from ._kernels import KERNELS, draw_synapses
+from ._linear import LinearSolver
+
+LASTSPIKE = "_lastspike"
+NEVER = -(2**30)  # step index of "no spike yet": far enough back to be never refractory
+
+
+class LoweringError(ir.NeuroflowError):
+    pass
+
+
+@dataclass
+class StepContext:
+    """Mutable working state of one step while the schedule runs."""
+
+    program: "Program"
+    pops: dict  # population -> {variable: array}
+    params: dict
+    conn: dict
+    derived: dict
+    step: jax.Array  # index of this step
+    key: jax.Array | None
+    outputs: dict
+    spikes: dict
+    not_refractory: dict
+
+
+class PopulationEnv:
+    """Name resolution inside one population for `evaluate`."""
+
+    def __init__(self, ctx: StepContext, pop: str, extra: dict | None = None):
+        self.ctx, self.pop = ctx, pop
+        self.dtype = ctx.program.dtype
+        self.temps = dict(extra or {})
+        self._subs: dict = {}
+        self._draws = 0
+
+    def lookup(self, name: str):
+        ctx, pop = self.ctx, self.pop
+        if name in self.temps:
+            return self.temps[name]
+        if name in ctx.pops[pop]:
+            return ctx.pops[pop][name]
+        if name in ctx.params[pop]:
+            return ctx.params[pop][name]
+        sub = ctx.program.subexpressions[pop].get(name)
+        if sub is not None:
+            if name not in self._subs:
+                self._subs[name] = evaluate(sub.expr, self)
+            return self._subs[name]
+        return self._builtin(name)
+
+    def _builtin(self, name: str):
+        program, size = self.ctx.program, self.ctx.program.sizes[self.pop]
+        if name == "t":
+            return self.ctx.step.astype(self.dtype) * program.dt
+        if name == "dt":
+            return jnp.asarray(program.dt, self.dtype)
+        if name == "i":
+            return jnp.arange(size)
+        if name == "N":
+            return jnp.asarray(size)
+        if name == "not_refractory":
+            return self.ctx.not_refractory.get(self.pop, jnp.ones(size, bool))
+        if name == "lastspike":
+            return self.ctx.pops[self.pop][LASTSPIKE].astype(self.dtype) * program.dt
+        if name in ("True", "False"):
+            return jnp.asarray(name == "True")
+        raise LoweringError(f"name '{name}' of population '{self.pop}' has no value in the step",
+                            hint="run the 'canonicalize' pass before lowering: it folds unit names")
+
+    def random(self, kind: str):
+        if self.ctx.key is None:
+            raise LoweringError("rand() needs a random key in the step state")
+        self._draws += 1
+        key = jax.random.fold_in(jax.random.fold_in(self.ctx.key, hash(self.pop) % 2**31), self._draws)
+        shape = (self.ctx.program.sizes[self.pop],)
+        sample = jax.random.uniform if kind == "rand" else jax.random.normal
+        return sample(key, shape, self.dtype)
+
+
+def _per_neuron(value, size: int, dtype):
+    return jnp.broadcast_to(jnp.asarray(value, dtype), (size,))
+
+
+def _refractory_mask(ctx: StepContext, pop: str):
+    if pop in ctx.not_refractory or pop not in ctx.program.refractory:
+        return
+    env = PopulationEnv(ctx, pop)
+    period = evaluate(ctx.program.refractory[pop].period, env)
+    # Brian2 compares whole steps: refractory for floor(period/dt) steps after the spike.
+    steps = jnp.floor(period / ctx.program.dt + 1e-3).astype(jnp.int32)
+    ctx.not_refractory[pop] = (ctx.step - ctx.pops[pop][LASTSPIKE]) >= steps
+
+
+def _lower_update(node: ir.StateUpdate, ctx: StepContext):
+    _refractory_mask(ctx, node.pop)
+    env = PopulationEnv(ctx, node.pop)
+    size = ctx.program.sizes[node.pop]
+    new: dict = {}
+    for item in node.body:
+        if isinstance(item, ir.LinearSystem):
+            new.update(ctx.program.linear[node.pop].apply(item, env, ctx.derived.get(node.pop)))
+        elif item.target.startswith("_"):
+            env.temps[item.target] = evaluate(item.expr, env)
+        else:
+            new[item.target] = evaluate(item.expr, env)
+    state = ctx.pops[node.pop]
+    for var, value in new.items():
+        value = jnp.asarray(value, ctx.program.dtype)
+        if var in node.hold:
+            value = jnp.where(ctx.not_refractory[node.pop], value, state[var])
+        state[var] = jnp.broadcast_to(value, state[var].shape)
+
+
+def _lower_threshold(node: ir.Threshold, ctx: StepContext):
+    _refractory_mask(ctx, node.pop)
+    size = ctx.program.sizes[node.pop]
+    spikes = _per_neuron(evaluate(node.cond, PopulationEnv(ctx, node.pop)), size, bool)
+    if node.pop in ctx.program.refractory:
+        spikes = spikes & ctx.not_refractory[node.pop]
+        state = ctx.pops[node.pop]
+        state[LASTSPIKE] = jnp.where(spikes, ctx.step, state[LASTSPIKE])
+    ctx.spikes[node.pop] = spikes
+
+
+def _lower_reset(node: ir.Reset, ctx: StepContext):
+    spikes = ctx.spikes[node.pop]
+    state = ctx.pops[node.pop]
+    for statement in node.body:
+        value = evaluate(statement.as_assignment(), PopulationEnv(ctx, node.pop))
+        state[statement.target] = jnp.where(spikes, jnp.asarray(value, state[statement.target].dtype),
+                                            state[statement.target])
+
+
+def _lower_projection(node: ir.Projection, ctx: StepContext):
+    pre = ctx.spikes[node.pre.population][node.pre.start:node.pre.stop]
+    summed = KERNELS[node.kernel].propagate(ctx.conn[node.name], pre, node)
+    scale = ctx.program.effect_scale[node.name]
+    if scale is not None:
+        factor = evaluate(scale, PopulationEnv(ctx, node.post.population))
+        if jnp.ndim(factor):
+            factor = factor[node.post.start:node.post.stop]
+        summed = summed * factor
+    target = ctx.pops[node.post.population]
+    var = node.effect.target
+    change = summed if node.effect.op == "+=" else -summed
+    target[var] = target[var].at[node.post.start:node.post.stop].add(change.astype(target[var].dtype))
+
+
+def _lower_spike_monitor(node: ir.SpikeMonitor, ctx: StepContext):
+    ctx.outputs.setdefault("spikes", {})[node.pop] = ctx.spikes[node.pop]
+
+
+def _lower_rate_monitor(node: ir.RateMonitor, ctx: StepContext):
+    ctx.outputs.setdefault("rate", {})[node.pop] = jnp.sum(ctx.spikes[node.pop], dtype=jnp.int32)
+
+
+def _lower_state_monitor(node: ir.StateMonitor, ctx: StepContext):
+    value = PopulationEnv(ctx, node.pop).lookup(node.var)
+    value = _per_neuron(value, ctx.program.sizes[node.pop], ctx.program.dtype)
+    ctx.outputs.setdefault("trace", {})[f"{node.pop}.{node.var}"] = value[jnp.asarray(node.indices)]
+
+
+LOWERINGS: dict[type, Callable] = {
+    ir.StateUpdate: _lower_update, ir.Threshold: _lower_threshold, ir.Reset: _lower_reset,
+    ir.Projection: _lower_projection, ir.SpikeMonitor: _lower_spike_monitor,
+    ir.RateMonitor: _lower_rate_monitor, ir.StateMonitor: _lower_state_monitor,
+}
+
+
+def _effect_scale(node: ir.Projection) -> ir.Expr | None:
+    """The factor `a` in `target += a*w` (None when a = 1): kernels only ever sum weights."""
+    linear = decompose(node.effect.expr, {"w"})
+    if linear is None or set(linear[0]) != {"w"} or not (isinstance(linear[1], ir.Const) and linear[1].value == 0):
+        raise LoweringError(f"projection '{node.name}': on_pre must be linear in w, as in 'ge += w' or"
+                            f" 'v += w*(E - v)', got '{node.effect.text()}'", node.loc)
+    a = linear[0]["w"]
+    return None if a == ir.Const(1.0) else a
+
+
+class Program:
+    """The lowered model: initial values, parameters, connectivity, and one pure `step`."""
+
+    def __init__(self, model: ir.Model, dt: float, dtype: str):
+        schedule = model.get("schedule")
+        if schedule is None:
+            raise LoweringError("the model has no schedule; run the 'schedule' pass before lowering")
+        if model.find(ir.ODE):
+            raise LoweringError("the model still has ODEs; run the 'integrate' pass before lowering")
+        self.model, self.dt, self.dtype = model, float(dt), jnp.dtype(dtype)
+        self.sizes = {p.name: p.size for p in model.populations}
+        self.subexpressions = {p: {s.name: s for s in model.find(ir.Subexpression, p)} for p in self.sizes}
+        self.refractory = {r.pop: r for r in model.find(ir.Refractory)}
+        self.operations = [model.get(i) for i in schedule.order]
+        for op in self.operations:
+            if type(op) not in LOWERINGS:
+                raise LoweringError(f"no JAX lowering rule for {type(op).__name__} ('{op.id}')")
+        for proj in model.find(ir.Projection):
+            if proj.kernel not in KERNELS:
+                raise LoweringError(f"projection '{proj.name}' has kernel '{proj.kernel}'",
+                                    hint=f"run the 'kernels' pass; available: {', '.join(KERNELS)}")
+            if proj.delay > 0:
+                raise LoweringError(f"projection '{proj.name}' has a delay of {proj.delay} ms; synaptic delays"
+                                    " are not supported yet", proj.loc, "use delay=0*ms for now")
+        self.effect_scale = {p.name: _effect_scale(p) for p in model.find(ir.Projection)}
+        self.linear = {u.pop: LinearSolver(self, u) for u in model.find(ir.StateUpdate)
+                       if any(isinstance(i, ir.LinearSystem) for i in u.body)}
+        self.uses_random = any("rand" in ir._expr.calls(e) or "randn" in ir._expr.calls(e)
+                               for e in _all_expressions(model))
+
+    # -- initial values -----------------------------------------------------------
+    def _value(self, value: ir.Value, shape, rng: np.random.Generator):
+        if isinstance(value, ir.Distribution):
+            return jnp.asarray(value.sample(shape or (), rng), self.dtype)
+        return jnp.broadcast_to(jnp.asarray(np.asarray(value, dtype=float), self.dtype), shape)
+
+    def initial(self, seed: int) -> tuple[dict, dict, dict]:
+        """`(state, params, conn)` drawn from `seed` with numpy (identical on every device)."""
+        rng = np.random.default_rng([seed, 0])
+        pops = {p: {} for p in self.sizes}
+        for var in self.model.find(ir.StateVar):
+            pops[var.pop][var.name] = self._value(var.init, var.type.shape, rng)
+        for pop in self.refractory:
+            pops[pop][LASTSPIKE] = jnp.full(self.sizes[pop], NEVER, jnp.int32)
+        params = self.parameters(seed)
+        conn = {}
+        for k, proj in enumerate(self.model.find(ir.Projection)):
+            pre, post, weight = draw_synapses(proj, np.random.default_rng([seed, 1, k]))
+            conn[proj.name] = KERNELS[proj.kernel].build(proj, pre, post, weight, self.dtype)
+        key = jax.random.key_data(jax.random.key(seed)) if self.uses_random else None
+        state = {"step": jnp.asarray(0, jnp.int32), "pops": pops}
+        if key is not None:
+            state["key"] = key
+        return state, params, conn
+
+    def parameters(self, seed: int = 0) -> dict:
+        rng = np.random.default_rng([seed, 2])
+        params = {p: {} for p in self.sizes}
+        for par in self.model.find(ir.Parameter):
+            params[par.pop][par.name] = self._value(par.value, par.type.shape, rng)
+        return params
+
+    # -- the step -------------------------------------------------------------------
+    def prepare(self, params: dict) -> dict:
+        """Values that depend only on parameters, computed once per run instead of every step."""
+        return {pop: solver.prepare(params) for pop, solver in self.linear.items()}
+
+    def step(self, state: dict, params: dict, conn: dict, derived: dict):
+        key = None
+        if "key" in state:
+            key = jax.random.fold_in(jax.random.wrap_key_data(state["key"]), state["step"])
+        pops = {p: dict(v) for p, v in state["pops"].items()}
+        ctx = StepContext(self, pops, params, conn, derived, state["step"], key, {}, {}, {})
+        for op in self.operations:
+            LOWERINGS[type(op)](op, ctx)
+        new_state = dict(state, step=state["step"] + 1, pops=pops)
+        return new_state, ctx.outputs
+
+
+def _all_expressions(model: ir.Model):
+    for node in model.nodes:
+        if isinstance(node, ir.StateUpdate):
+            for item in node.body:
+                if isinstance(item, ir.Statement):
+                    yield item.expr
+        for attr in ("expr", "cond", "period"):
+            if hasattr(node, attr):
+                yield getattr(node, attr)
+        if isinstance(node, ir.Reset):
+            yield from (s.expr for s in node.body)
+
+
+def lower(model: ir.Model, dt: float, dtype: str = "float32") -> Program:
+    """Lower a scheduled model; `dt` in ms."""
+    if dtype not in ("float32", "float64"):
+        raise LoweringError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+    return Program(model, dt, dtype)

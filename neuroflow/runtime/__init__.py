@@ -1,0 +1,7 @@
+"""Runtimes on top of the compiled step: simulation (and later training and analysis)."""
+from ._compile import compile
+from ._results import RateRecord, Results, ResultsError, SpikeRecord, TraceRecord
+from .simulate import SimulationError, Simulator
+
+__all__ = ["compile", "Results", "ResultsError", "SpikeRecord", "TraceRecord", "RateRecord", "Simulator",
+           "SimulationError"]

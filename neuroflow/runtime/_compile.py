@@ -1,0 +1,26 @@
+"""`compile(model, dt, dtype)`: run the pass pipeline, lower to JAX, and wrap it for simulation."""
+from __future__ import annotations
+
+from .. import ir
+from ..backend.jax import lower
+from ..passes import DEFAULT_PIPELINE, PassReport, run_pipeline
+from .simulate import Simulator, to_ms
+
+
+def compile(model: ir.Model, dt=0.1, dtype: str = "float32", *, pipeline: str = DEFAULT_PIPELINE,
+            verify_each: bool = False, chunk_steps: int = 1000, report: PassReport | None = None) -> Simulator:
+    """Compile `model` with time step `dt` (a time, or ms) into a `Simulator`.
+
+    `pipeline` lists the passes (see `neuroflow.passes`); `verify_each` checks
+    the IR after every pass.  The IR after the pipeline is `simulator.ir`.
+    """
+    if not isinstance(model, ir.Model):
+        build = getattr(model, "build", None)
+        if build is None:
+            raise TypeError(f"compile() needs an ir.Model or a Network, got {type(model).__name__}")
+        model = build()
+    dt_ms = to_ms(dt, "dt")
+    if not dt_ms > 0:
+        raise ir.ModelError(f"dt must be positive, got {dt!r}")
+    lowered = run_pipeline(model, pipeline, verify_each=verify_each, report=report)
+    return Simulator(lower(lowered, dt_ms, dtype), lowered, chunk_steps)

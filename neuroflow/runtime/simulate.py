@@ -1,0 +1,196 @@
+"""Simulation: run a compiled program in jitted chunks of steps and collect monitors.
+
+One `jax.jit` wraps a `lax.scan` over a chunk of steps; parameters and
+connectivity are its arguments, so new parameter values reuse the compiled
+code.  Between chunks the state is checked for NaN/inf, monitor data moves to
+the host, and a progress bar advances.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import ir
+from ..backend.jax import Program
+from ..ir._units import as_quantity
+from ._results import RateRecord, Results, SpikeRecord, TraceRecord
+
+
+class SimulationError(ir.NeuroflowError):
+    """A run that had to stop; `results` holds what was recorded up to that point."""
+
+    def __init__(self, message: str, hint: str | None = None, results: Results | None = None):
+        self.results = results
+        super().__init__(message, None, hint)
+
+
+def to_ms(value, what: str) -> float:
+    q = as_quantity(value)
+    if q.dim.is_dimensionless:  # plain numbers are ms, as in unitless models
+        return float(q.internal())
+    if q.dim != ir.TIME:
+        raise ir.ModelError(f"{what} must be a time, got {value!r}")
+    return float(q.internal())
+
+
+@dataclass
+class _Recorded:
+    spikes: dict
+    rates: dict
+    traces: dict
+
+
+class Simulator:
+    """What `nf.compile` returns: the lowered model plus a `run` method."""
+
+    def __init__(self, program: Program, model: ir.Model, chunk_steps: int = 1000):
+        self.program, self.model = program, model
+        self.dt = program.dt
+        self.chunk_steps = chunk_steps
+        self.trace_count = 0  # times the chunk function was traced (compiled); for tests and users
+        self._chunk = jax.jit(self._run_chunk, static_argnums=(4,))
+        self._step = jax.jit(program.step)
+
+    @property
+    def ir(self) -> str:
+        return ir.print_model(self.model)
+
+    def _run_chunk(self, state, params, conn, derived, steps: int):
+        self.trace_count += 1
+
+        def body(carry, _):
+            return self.program.step(carry, params, conn, derived)
+
+        return jax.lax.scan(body, state, None, length=steps)
+
+    # -- parameters ------------------------------------------------------------------
+    def parameters(self, overrides: dict | None = None, seed: int = 0) -> dict:
+        """Default parameter arrays, with `{"P.taum": 15*ms}`-style overrides converted and checked."""
+        params = self.program.parameters(seed)
+        for name, value in (overrides or {}).items():
+            pop, _, var = name.partition(".")
+            node = self.model.get(name)
+            if not isinstance(node, ir.Parameter):
+                known = [p.id for p in self.model.find(ir.Parameter)]
+                raise ir.ModelError(f"unknown parameter '{name}'",
+                                    hint=ir.did_you_mean(name, known) or f"parameters: {', '.join(known)}")
+            q = as_quantity(value)
+            if q.dim != node.type.dim:
+                raise ir.ModelError(f"parameter '{name}' is in {node.type.dim}, got a value in {q.dim}")
+            array = jnp.asarray(np.asarray(q.internal(), dtype=float), self.program.dtype)
+            if array.shape not in ((), params[pop][var].shape):
+                raise ir.ModelError(f"parameter '{name}' has shape {params[pop][var].shape}, got {array.shape}")
+            params[pop][var] = jnp.broadcast_to(array, params[pop][var].shape)
+        return params
+
+    # -- running ---------------------------------------------------------------------
+    def run(self, duration, *, seed: int = 0, params: dict | None = None, progress: bool | None = None,
+            chunk_steps: int | None = None) -> Results:
+        """Simulate `duration` (a time, or ms) from the initial state drawn from `seed`."""
+        steps_total = int(round(to_ms(duration, "duration") / self.dt))
+        if steps_total < 1:
+            raise ir.ModelError(f"duration {duration!r} is shorter than one step of {self.dt} ms")
+        state, default_params, conn = self.program.initial(seed)
+        params = self.parameters(params, seed) if params else default_params
+        derived = self.program.prepare(params)
+        chunk = chunk_steps or self.chunk_steps
+        recorded = _Recorded({}, {}, {})
+        bar = _progress_bar(steps_total, progress)
+        done = 0
+        while done < steps_total:
+            steps = min(chunk, steps_total - done)
+            new_state, outputs = self._chunk(state, params, conn, derived, steps)
+            bad = _first_nonfinite(new_state)
+            if bad is not None:
+                self._report_nonfinite(state, params, conn, derived, steps, recorded, done)
+            self._collect(outputs, done, recorded)
+            state, done = new_state, done + steps
+            if bar is not None:
+                bar.update(steps)
+        if bar is not None:
+            bar.close()
+        return self._results(recorded, steps_total)
+
+    def _collect(self, outputs: dict, offset: int, recorded: _Recorded) -> None:
+        for pop, spikes in outputs.get("spikes", {}).items():
+            steps, neurons = np.nonzero(np.asarray(spikes))
+            recorded.spikes.setdefault(pop, []).append(((offset + steps) * self.dt, neurons))
+        for pop, counts in outputs.get("rate", {}).items():
+            recorded.rates.setdefault(pop, []).append(np.asarray(counts))
+        for key, values in outputs.get("trace", {}).items():
+            recorded.traces.setdefault(key, []).append((offset, np.asarray(values)))
+
+    def _results(self, recorded: _Recorded, steps_total: int) -> Results:
+        dt = self.dt
+        spikes = {}
+        for mon in self.model.find(ir.SpikeMonitor):
+            parts = recorded.spikes.get(mon.pop, [])
+            t = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0)
+            i = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, int)
+            spikes[mon.pop] = SpikeRecord(t, i)
+        rates = {}
+        for mon in self.model.find(ir.RateMonitor):
+            counts = np.concatenate(recorded.rates[mon.pop])
+            rates[mon.pop] = RateRecord(np.arange(len(counts)) * dt, counts)
+        traces = {}
+        for mon in self.model.find(ir.StateMonitor):
+            values = np.concatenate([v for _, v in recorded.traces[f"{mon.pop}.{mon.var}"]])
+            steps = np.arange(len(values))[::mon.every]
+            var = self.model.scope(mon.pop)[mon.var]
+            traces[(mon.pop, mon.var)] = TraceRecord(steps * dt, values[::mon.every], np.asarray(mon.indices),
+                                                    str(var.type.dim))
+        sizes = {p.name: p.size for p in self.model.populations}
+        return Results(dt_ms=dt, t_start_ms=0.0, duration_ms=steps_total * dt, sizes=sizes, spikes=spikes,
+                       traces=traces, rates=rates, meta={"model": self.model.name,
+                                                        "dtype": str(self.program.dtype)})
+
+    def _report_nonfinite(self, state, params, conn, derived, steps, recorded, offset) -> None:
+        """Replay the failing chunk step by step to name the first variable that went bad."""
+        partial = self._results(recorded, offset) if offset else None
+        for k in range(steps):
+            new_state, _ = self._step(state, params, conn, derived)
+            bad = _first_nonfinite(new_state)
+            if bad is not None:
+                pop, var, neuron = bad
+                t = (offset + k) * self.dt
+                raise SimulationError(
+                    f"{pop}.{var} became {_describe(new_state['pops'][pop][var], neuron)} for neuron {neuron}"
+                    f" in the step starting at t = {t:g} ms",
+                    "check the equations and parameters of this population, or use a smaller dt"
+                    " or a more stable method (exact, exponential_euler, rk4)", partial)
+            state = new_state
+        raise SimulationError("the state became non-finite", results=partial)
+
+
+def _first_nonfinite(state: dict):
+    """`(population, variable, neuron)` of a NaN/inf in the state, or None."""
+    flags = {(p, v): jnp.all(jnp.isfinite(a)) for p, vs in state["pops"].items() for v, a in vs.items()
+             if jnp.issubdtype(a.dtype, jnp.floating)}
+    if not flags:
+        return None
+    finite = jax.device_get(flags)
+    for (pop, var), ok in finite.items():
+        if not ok:
+            values = np.asarray(state["pops"][pop][var])
+            neuron = int(np.flatnonzero(~np.isfinite(np.atleast_1d(values)))[0])
+            return pop, var, neuron
+    return None
+
+
+def _describe(values, neuron: int) -> str:
+    value = float(np.atleast_1d(np.asarray(values))[neuron])
+    return "NaN" if np.isnan(value) else ("+inf" if value > 0 else "-inf")
+
+
+def _progress_bar(total: int, progress: bool | None):
+    if progress is None:
+        progress = sys.stderr.isatty() and total >= 100_000
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=total, unit="step", desc="simulating", leave=False)
+
