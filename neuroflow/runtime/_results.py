@@ -150,6 +150,16 @@ class Results:
     def t_stop_ms(self) -> float:
         return self.t_start_ms + self.duration_ms
 
+    @property
+    def spike_monitored(self) -> tuple[str, ...]:
+        """Populations with a spike monitor."""
+        return tuple(self._spikes)
+
+    @property
+    def traced(self) -> tuple[tuple[str, str], ...]:
+        """`(population, variable)` of every state monitor."""
+        return tuple(self._traces)
+
     def _select(self, pop: Any) -> tuple[str, int, int, bool]:
         """(population, start, stop, is_view) for a name, "P[a:b]" or a view object."""
         if isinstance(pop, str):
@@ -351,12 +361,16 @@ class Results:
         stride = max(1, math.ceil(total / max_points)) if max_points > 0 else 1
         offset, ticks = 0, []
         for (t, i), (_, start, stop, _) in selected:
-            axes.plot(t[::stride], i[::stride] + offset, ".", markersize=2, linestyle="none")
+            # Tiny markers: a dense network fires tens of thousands of spikes per second.
+            axes.plot(t[::stride], i[::stride] + offset, ",", linestyle="none", rasterized=True)
             ticks.append(offset + (stop - start) / 2)
             offset += stop - start
             axes.axhline(offset - 0.5, color="0.85", linewidth=0.5)
-        if pop is None:
+        if pop is None and len(groups) > 1:
             axes.set_yticks(ticks, list(self._spikes))
+            axes.set_ylabel("neuron")
+        elif pop is None:
+            axes.set_ylabel(f"neuron of {groups[0]}")
         else:
             axes.set_ylabel(f"neuron of {self._label(pop)}")
         axes.set(xlim=(self.t_start_ms, self.t_stop_ms), ylim=(-0.5, max(offset, 1) - 0.5), xlabel="t (ms)")
