@@ -54,7 +54,8 @@ class Event:
     def build(self, node: Projection, pre, post, weight, dtype) -> dict:
         n_pre, n_post = node.pre.size, node.post.size
         counts = np.bincount(pre, minlength=n_pre)
-        width = max(int(counts.max(initial=0)), 1)
+        # Rounded up so that other seeds of the same network usually keep the shape (no recompile).
+        width = -(-max(int(counts.max(initial=0)), 1) // 16) * 16
         # one padding row (index n_pre) and one padding column (target n_post) absorb unused slots
         targets = np.full((n_pre + 1, width), n_post, dtype=np.int32)
         weights = np.zeros((n_pre + 1, width))

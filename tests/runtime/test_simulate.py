@@ -1,0 +1,98 @@
+"""Simulation runtime: reproducibility, recompilation, monitors, the NaN guard."""
+import numpy as np
+import pytest
+
+import neuroflow as nf
+from neuroflow.units import mV, ms, second
+from tests.conftest import load_example
+
+
+@pytest.fixture(scope="module")
+def coba():
+    example = load_example("coba")
+    return example, nf.compile(example["model"], dt=0.1 * ms)
+
+
+def test_same_seed_is_bit_identical_and_other_seed_differs(coba):
+    _, sim = coba
+    a, b = sim.run(100 * ms, seed=3), sim.run(100 * ms, seed=3)
+    for x, y in zip(a.spikes("P"), b.spikes("P")):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(a.trace("P", "v")[1], b.trace("P", "v")[1])
+    state3, _, conn3 = sim.program.initial(3)
+    state4, _, conn4 = sim.program.initial(4)
+    assert not np.array_equal(state3["pops"]["P"]["v"], state4["pops"]["P"]["v"])
+    assert not np.array_equal(conn3["excitatory"]["targets"], conn4["excitatory"]["targets"])
+    c = sim.run(100 * ms, seed=4)
+    assert len(c.spikes("P")[0]) != len(a.spikes("P")[0])
+
+
+def test_changing_a_parameter_does_not_recompile(coba):
+    example, sim = coba
+    sim.run(50 * ms, seed=0)
+    traces = sim.trace_count
+    overridden = sim.run(50 * ms, seed=0, params={"P.I": 25 * mV})
+    assert sim.trace_count == traces
+    # the same as compiling a model that has the new value built in
+    model = example["model"]
+    rebuilt = model.replace(model.get("P.I").replace(value=25.0))
+    expected = nf.compile(rebuilt, dt=0.1 * ms).run(50 * ms, seed=0)
+    for x, y in zip(overridden.spikes("P"), expected.spikes("P")):
+        np.testing.assert_array_equal(x, y)
+    assert len(overridden.spikes("P")[0]) != len(sim.run(50 * ms, seed=0).spikes("P")[0])
+
+
+def test_parameter_override_is_checked(coba):
+    _, sim = coba
+    with pytest.raises(nf.ModelError, match="taum"):
+        sim.run(10 * ms, params={"P.taum": 5 * mV})
+    with pytest.raises(nf.ModelError, match="did you mean"):
+        sim.run(10 * ms, params={"P.tau_m": 5 * ms})
+
+
+def test_state_monitor_records_start_of_step_every_k():
+    net = nf.Network("decay")
+    net.population("P", 3, "dv/dt = -v/tau : volt", params=dict(tau=10 * ms),
+                   init=dict(v=np.array([1.0, 2.0, 3.0]) * mV), method="exact")
+    net.monitor("P", "v", indices=[0, 2], every=4)
+    results = nf.compile(net.build(), dt=0.5 * ms, dtype="float64").run(20 * ms)
+    t, v = results.trace("P", "v")
+    np.testing.assert_allclose(t, np.arange(0, 20, 2.0))
+    np.testing.assert_allclose(v, np.array([1.0, 3.0]) * np.exp(-t / 10.0)[:, None], rtol=1e-12)
+
+
+def test_nan_guard_names_variable_population_and_time():
+    net = nf.Network("blowup")
+    net.population("P", 4, "dv/dt = v**2/(tau*mV) : volt", params=dict(tau=1 * ms),
+                   init=dict(v=np.array([0.0, 0.0, 1.0, 0.0]) * mV), method="euler")
+    net.monitor("P", "v")
+    sim = nf.compile(net.build(), dt=0.5 * ms, dtype="float32", chunk_steps=7)
+    with pytest.raises(nf.SimulationError) as info:
+        sim.run(100 * ms)
+    message = str(info.value)
+    assert "P.v" in message and "neuron 2" in message and "t =" in message
+    t_bad = float(message.split("t = ")[1].split(" ms")[0])
+    assert 0 < t_bad < 100
+    partial = info.value.results
+    assert partial is not None and partial.duration_ms > 0  # what was recorded before is kept
+
+
+def test_results_save_round_trip(coba, tmp_path):
+    _, sim = coba
+    results = sim.run(20 * ms, seed=0)
+    path = results.save(tmp_path / "coba.npz")
+    loaded = nf.Results.load(path)
+    for x, y in zip(results.spikes("P"), loaded.spikes("P")):
+        np.testing.assert_array_equal(x, y)
+    with np.load(path) as data:
+        assert {"spikes.P.t_ms", "spikes.P.i", "trace.P.v.values", "meta.dt_ms"} <= set(data.files)
+
+
+def test_poisson_group_from_rand_threshold():
+    """Brian2's PoissonGroup is a threshold `rand() < rates*dt`: the rate must come out."""
+    net = nf.Network("poisson")
+    net.population("In", 2000, threshold="rand() < rate*dt", params=dict(rate=50 * nf.units.Hz))
+    net.monitor_spikes("In")
+    results = nf.compile(net.build(), dt=0.1 * ms).run(1 * second, seed=0)
+    # 100k expected spikes: the standard error of the rate is 0.16 Hz
+    assert abs(results.rate("In") - 50.0) < 1.0
