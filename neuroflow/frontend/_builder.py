@@ -142,6 +142,26 @@ class Network:
             float(delay_ms), kernel, loc=where))
         return name
 
+    # -- inputs ---------------------------------------------------------------------
+    def timed_input(self, pop, name: str, values, period) -> None:
+        """A name `name` in `pop`'s equations whose value follows `values` over time, one row
+        per `period` (like Brian2's TimedArray): `values` is `[T]` (shared) or `[T, N]`."""
+        pop_name = self._population_name(pop)
+        size = self._sizes[pop_name]
+        q = as_quantity(values)
+        raw = np.asarray(q.internal(), dtype=float)
+        if raw.ndim not in (1, 2) or (raw.ndim == 2 and raw.shape[1] != size) or raw.shape[0] == 0:
+            raise ModelError(f"timed input '{name}' of '{pop_name}' needs values of shape [T] or [T, {size}],"
+                             f" got {raw.shape}")
+        if not np.all(np.isfinite(raw)):
+            raise ModelError(f"timed input '{name}' of '{pop_name}' has non-finite values")
+        period_ms, period_dim = to_internal(period, f"period of timed input '{name}'")
+        if period_dim != ir.TIME or isinstance(period_ms, tuple) or period_ms <= 0:
+            raise ModelError(f"the period of timed input '{name}' must be a positive time, got {period!r}")
+        shape = (size,) if raw.ndim == 2 else ()
+        self._nodes.append(ir.TimedInput(pop_name, name, ir.Type(FLOAT, shape, q.dim), float(period_ms),
+                                         tuple(float(x) for x in raw.ravel())))
+
     # -- monitors -------------------------------------------------------------------
     def monitor_spikes(self, pop) -> None:
         self._nodes.append(ir.SpikeMonitor(self._population_name(pop)))

@@ -8,7 +8,7 @@ from ._exprparse import parse_expr, parse_statements
 from ._model import Model
 from ._nodes import (KERNELS, NODE_KINDS, ODE, LinearSystem, Node, Parameter, Population, PopSlice, Projection,
                      RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
-                     Subexpression, Threshold, Value)
+                     Subexpression, Threshold, TimedInput, Value)
 from ._random import Distribution, LogNormal, Normal, Uniform
 from ._text import parse_text, print_model
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer

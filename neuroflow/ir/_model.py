@@ -11,7 +11,7 @@ from typing import Iterable, TypeVar
 
 import networkx as nx
 
-from ._nodes import Node, Parameter, Population, StateVar, Subexpression
+from ._nodes import Node, Parameter, Population, StateVar, Subexpression, TimedInput
 
 N = TypeVar("N", bound=Node)
 
@@ -61,7 +61,7 @@ class Model:
     def scope(self, pop: str) -> dict[str, Node]:
         """The names visible in expressions of population `pop`."""
         return {n.name: n for n in self.nodes
-                if isinstance(n, (Parameter, StateVar, Subexpression)) and n.pop == pop}
+                if isinstance(n, (Parameter, StateVar, TimedInput, Subexpression)) and n.pop == pop}
 
     # -- rebuilding -----------------------------------------------------------
     def with_nodes(self, nodes: Iterable[Node]) -> "Model":

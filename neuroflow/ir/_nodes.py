@@ -111,6 +111,32 @@ class StateVar(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class TimedInput(Node):
+    """A value given per time bin, like Brian2's TimedArray: `values[k]` holds while
+    `k*period <= t < (k+1)*period`, and the last one after the end.  `values` is flat,
+    bin-major: one value per bin for a shared input, `size` values per bin otherwise."""
+
+    pop: str
+    name: str
+    type: Type
+    period: float  # ms
+    values: tuple
+
+    @property
+    def id(self) -> str:
+        return f"{self.pop}.{self.name}"
+
+    @property
+    def bins(self) -> int:
+        per_bin = self.type.shape[0] if self.type.shape else 1
+        return len(self.values) // per_bin
+
+    def text(self) -> str:
+        return (f"input {self.id} : {self.type.text()} period={self.period!r}"
+                f" values={value_text(self.values)}")
+
+
+@dataclass(frozen=True, slots=True)
 class Subexpression(Node):
     """A named algebraic expression, recomputed wherever it is used."""
 
@@ -399,5 +425,5 @@ class Schedule(Node):
         return "schedule [" + ", ".join(self.order) + "]"
 
 
-NODE_KINDS = (Population, Parameter, StateVar, Subexpression, ODE, StateUpdate, Threshold, Reset,
+NODE_KINDS = (Population, Parameter, StateVar, TimedInput, Subexpression, ODE, StateUpdate, Threshold, Reset,
               Refractory, Projection, SpikeMonitor, RateMonitor, StateMonitor, Schedule)

@@ -16,7 +16,8 @@ from ._errors import Loc, ParseError
 from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
 from ._model import Model
 from ._nodes import (ODE, LinearSystem, Parameter, Population, PopSlice, Projection, RateMonitor, Refractory, Reset,
-                     Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold)
+                     Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold,
+                     TimedInput)
 from ._random import distribution_from_call
 from ._types import Type
 
@@ -25,12 +26,13 @@ HEADER = "neuroflow-ir 1"
 _IR_GRAMMAR = r"""
 start: _NL? _HEADER _NL "model" NAME _NL (item _NL)* item?
 _HEADER: "neuroflow-ir 1"
-?item: population | param | state | sub | ode | update | threshold | reset | refractory
+?item: population | param | state | input | sub | ode | update | threshold | reset | refractory
      | projection | spike_monitor | rate_monitor | state_monitor | schedule
 population: "population" NAME "size" "=" INT "method" "=" NAME
 param: "param" QNAME ":" TYPE "=" value
 state: "state" QNAME ":" TYPE "=" value
 sub: "sub" QNAME ":" TYPE "=" expr
+input: "input" QNAME ":" TYPE "period" "=" signed "values" "=" "[" signed ("," signed)* "]"
 ode: "ode" QNAME "=" expr [UNLESS]
 update: "update" NAME "method" "=" NAME [hold] "{" _NL (update_item _NL)* "}"
 hold: "hold" "=" "[" NAME ("," NAME)* "]"
@@ -113,6 +115,10 @@ class _IRBuilder(ExpressionBuilder):
     def state(self, items):
         pop, name = str(items[0]).split(".")
         return StateVar(pop, name, Type.from_text(str(items[1])), items[2])
+
+    def input(self, items):
+        pop, name = str(items[0]).split(".")
+        return TimedInput(pop, name, Type.from_text(str(items[1])), items[2], tuple(items[3:]))
 
     def sub(self, items):
         pop, name = str(items[0]).split(".")

@@ -12,7 +12,7 @@ from ._errors import IRError, Loc, did_you_mean
 from ._expr import Expr
 from ._model import Model
 from ._nodes import (KERNELS, ODE, LinearSystem, Node, Parameter, Population, Projection, Refractory, Reset, Schedule,
-                     StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, value_size)
+                     StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput, value_size)
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
 from ._types import Type
 
@@ -87,6 +87,12 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
         _fail(node, f"population size must be positive, got {node.size}")
     if isinstance(node, (Parameter, StateVar)):
         _check_size(node, model, node.type, node.value if isinstance(node, Parameter) else node.init)
+    if isinstance(node, TimedInput):
+        per_bin = node.type.shape[0] if node.type.shape else 1
+        if node.type.shape not in ((), (model.population(node.pop).size,)) or node.period <= 0:
+            _fail(node, "an input is shared or per neuron, with a positive period")
+        if not node.values or len(node.values) % per_bin:
+            _fail(node, f"has {len(node.values)} values, not a whole number of bins of {per_bin}")
     if isinstance(node, Subexpression):
         kind = _check_expr(node, model, node.expr)
         if kind.dim != node.type.dim:

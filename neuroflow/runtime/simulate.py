@@ -74,14 +74,19 @@ class Simulator:
         for name, value in (overrides or {}).items():
             pop, _, var = name.partition(".")
             node = self.model.get(name)
-            if not isinstance(node, ir.Parameter):
-                known = [p.id for p in self.model.find(ir.Parameter)]
+            if not isinstance(node, (ir.Parameter, ir.TimedInput)):
+                known = [p.id for p in self.model.find(ir.Parameter) + self.model.find(ir.TimedInput)]
                 raise ir.ModelError(f"unknown parameter '{name}'",
                                     hint=ir.did_you_mean(name, known) or f"parameters: {', '.join(known)}")
             q = as_quantity(value)
             if q.dim != node.type.dim:
                 raise ir.ModelError(f"parameter '{name}' is in {node.type.dim}, got a value in {q.dim}")
             array = jnp.asarray(np.asarray(q.internal(), dtype=float), self.program.dtype)
+            if isinstance(node, ir.TimedInput):
+                if array.shape[1:] != params[pop][var].shape[1:] or array.ndim != params[pop][var].ndim:
+                    raise ir.ModelError(f"input '{name}' needs values of shape [T]{list(params[pop][var].shape[1:])}")
+                params[pop][var] = array  # another length recompiles once; same length does not
+                continue
             if array.shape not in ((), params[pop][var].shape):
                 raise ir.ModelError(f"parameter '{name}' has shape {params[pop][var].shape}, got {array.shape}")
             params[pop][var] = jnp.broadcast_to(array, params[pop][var].shape)

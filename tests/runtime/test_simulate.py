@@ -96,3 +96,22 @@ def test_poisson_group_from_rand_threshold():
     results = nf.compile(net.build(), dt=0.1 * ms).run(1 * second, seed=0)
     # 100k expected spikes: the standard error of the rate is 0.16 Hz
     assert abs(results.rate("In") - 50.0) < 1.0
+
+
+def test_timed_input_is_piecewise_constant_and_replaceable_without_recompiling():
+    net = nf.Network("timed")
+    net.population("P", 1, "dv/dt = (stim - v)/tau : volt", params=dict(tau=10 * ms), method="exact")
+    net.timed_input("P", "stim", np.array([0.0, 10.0, 20.0, 5.0]) * mV, period=5 * ms)
+    net.monitor("P", "v")
+    sim = nf.compile(net.build(), dt=0.5 * ms, dtype="float64")
+    t, v = sim.run(30 * ms).trace("P", "v")
+    # the analytic solution, bin by bin; the last value holds after the end
+    expected, value = [], 0.0
+    for k, time in enumerate(t):
+        expected.append(value)
+        stim = [0.0, 10.0, 20.0, 5.0][min(int(time // 5), 3)]
+        value = stim + (value - stim) * np.exp(-0.5 / 10)
+    np.testing.assert_allclose(v[:, 0], expected, rtol=1e-12, atol=1e-12)
+    traces = sim.trace_count
+    _, v2 = sim.run(30 * ms, params={"P.stim": np.array([1.0, 2.0, 3.0, 4.0]) * mV}).trace("P", "v")
+    assert sim.trace_count == traces and not np.allclose(v2, v)

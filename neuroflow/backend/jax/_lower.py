@@ -61,13 +61,21 @@ class PopulationEnv:
         if name in ctx.pops[pop]:
             return ctx.pops[pop][name]
         if name in ctx.params[pop]:
-            return ctx.params[pop][name]
+            value = ctx.params[pop][name]
+            timed = ctx.program.inputs[pop].get(name)
+            return value if timed is None else self._timed(value, timed.period)
         sub = ctx.program.subexpressions[pop].get(name)
         if sub is not None:
             if name not in self._subs:
                 self._subs[name] = evaluate(sub.expr, self)
             return self._subs[name]
         return self._builtin(name)
+
+    def _timed(self, values, period: float):
+        # the bin holding t, compared in whole steps as Brian2's TimedArray does; the last value holds after the end
+        t = self.ctx.step.astype(self.dtype) * self.ctx.program.dt
+        index = jnp.clip(jnp.floor(t / period + 1e-3).astype(jnp.int32), 0, values.shape[0] - 1)
+        return values[index]
 
     def _builtin(self, name: str):
         program, size = self.ctx.program, self.ctx.program.sizes[self.pop]
@@ -211,6 +219,7 @@ class Program:
         self.sizes = {p.name: p.size for p in model.populations}
         self.subexpressions = {p: {s.name: s for s in model.find(ir.Subexpression, p)} for p in self.sizes}
         self.refractory = {r.pop: r for r in model.find(ir.Refractory)}
+        self.inputs = {p: {i.name: i for i in model.find(ir.TimedInput, p)} for p in self.sizes}
         self.operations = [model.get(i) for i in schedule.order]
         for op in self.operations:
             if type(op) not in LOWERINGS:
@@ -258,6 +267,9 @@ class Program:
         params = {p: {} for p in self.sizes}
         for par in self.model.find(ir.Parameter):
             params[par.pop][par.name] = self._value(par.value, par.type.shape, rng)
+        for timed in self.model.find(ir.TimedInput):  # inputs are arguments too: new values, no recompilation
+            shape = (timed.bins,) + timed.type.shape
+            params[timed.pop][timed.name] = jnp.asarray(np.reshape(timed.values, shape), self.dtype)
         return params
 
     # -- the step -------------------------------------------------------------------

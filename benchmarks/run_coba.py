@@ -1,0 +1,59 @@
+"""Time `sim.run` on the COBA benchmark (4000 neurons, 1 s simulated, dt 0.1 ms).
+
+    python benchmarks/run_coba.py [--duration 1000] [--repeats 3] [--dtype float32]
+
+Prints the wall time of the first run (compilation included), of the following runs
+(compilation excluded) and the firing rates.  Never part of the test run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import runpy
+import time
+from pathlib import Path
+
+import jax
+
+import neuroflow as nf
+from neuroflow.units import ms
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "coba.py"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=1000.0, help="simulated ms")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--dtype", default="float32")
+    parser.add_argument("--kernel", default="auto", help="force a projection kernel (dense, event)")
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    example = runpy.run_path(str(EXAMPLE), run_name="__bench__")
+    pipeline = f"resolve,canonicalize,integrate,kernels{{default={args.kernel}}},schedule"
+    sim = nf.compile(example["model"], dt=0.1 * ms, dtype=args.dtype, pipeline=pipeline)
+    built = time.perf_counter() - start
+
+    start = time.perf_counter()
+    results = sim.run(args.duration * ms, seed=0, progress=False)
+    first = time.perf_counter() - start
+    warm = []
+    for seed in range(args.repeats):
+        start = time.perf_counter()
+        results = sim.run(args.duration * ms, seed=0, progress=False)
+        warm.append(time.perf_counter() - start)
+
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores,"
+          f" jax {jax.__version__} on {jax.default_backend()}")
+    print(f"COBA 4000 neurons, {args.duration:g} ms, dt 0.1 ms, {args.dtype}, kernels: "
+          + ", ".join(f"{p.name}={p.kernel}" for p in sim.model.find(nf.ir.Projection)))
+    print(f"build + passes + lowering:       {built:7.3f} s")
+    print(f"first run (compilation incl.):   {first:7.3f} s")
+    print(f"run (compilation excl.), best:   {min(warm):7.3f} s   (all: {', '.join(f'{w:.3f}' for w in warm)})")
+    print(f"rates: excitatory {results.rate(example['exc']):.1f} Hz, inhibitory {results.rate(example['inh']):.1f} Hz")
+
+
+if __name__ == "__main__":
+    main()
