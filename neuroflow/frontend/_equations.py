@@ -9,13 +9,14 @@ Each line keeps its position so that later errors can point into the string.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 
 import lark
 
-from ..ir import Expr, Loc, ModelError, ParseError
+from ..ir import Expr, Loc, ModelError, ParseError, did_you_mean
 from ..ir._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
-from ..ir._units import DIMENSIONLESS, Dimension, get_unit, UNIT_NAMES
+from ..ir._units import DIMENSIONLESS, UNIT_NAMES, Dimension, get_unit
 
 _EQUATION_GRAMMAR = r"""
 equations: _NL? (eq_line _NL)* eq_line?
@@ -91,7 +92,6 @@ class _EquationBuilder(ExpressionBuilder):
     def unit_name(self, items):
         unit = get_unit(str(items[0]))
         if unit is None:
-            from ..ir import did_you_mean
             raise ModelError(f"unknown unit '{items[0]}'", self._loc,
                              did_you_mean(str(items[0]), UNIT_NAMES) or "units have Brian2's names: mV, ms, nS, pF …")
         return unit.dim
@@ -110,12 +110,10 @@ class _EquationBuilder(ExpressionBuilder):
         return -float(items[1]) if len(items) == 2 else float(items[0])
 
     def unit_power_frac(self, items):
-        from fractions import Fraction
         sign = -1 if len(items) == 3 else 1
         return sign * Fraction(int(items[-2]), int(items[-1]))
 
     def unit_factor(self, items):
-        from fractions import Fraction
         return items[0] ** Fraction(items[1]).limit_denominator(100)
 
     def unit(self, items):

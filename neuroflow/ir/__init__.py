@@ -2,7 +2,7 @@
 the verifier and the textual form.  Imports neither JAX nor other parts of neuroflow."""
 from ._connectivity import AllToAll, ConnectivityRule, FixedFanIn, FixedFanOut, FixedProb, OneToOne
 from ._errors import IRError, Loc, ModelError, NeuroflowError, ParseError, did_you_mean
-from ._expr import (Binary, Call, Const, Expr, Ref, Statement, Unary, Where, names, substitute,
+from ._expr import (Binary, Call, Const, Expr, Ref, Statement, Unary, Where, calls, names, substitute,
                     to_text, transform)
 from ._exprparse import parse_expr, parse_statements
 from ._model import Model

@@ -88,15 +88,18 @@ def _parser(start: str) -> lark.Lark:
 
 
 def raise_located(err: lark.exceptions.LarkError, text: str, loc: Loc | None, what: str):
-    """Turn a Lark error into a ParseError that points into the source."""
-    line = getattr(err, "line", 1) or 1
-    column = getattr(err, "column", 1) or 1
-    base = loc or Loc(what, 1, 1, text)
-    where = base.shifted(line, column) if loc is not None else Loc(what, line, column, text)
-    if loc is not None and not where.text:
-        where = Loc(where.origin, line, column, text)
+    """Turn a Lark error into a ParseError that points into the source.
+
+    `loc`, if given, is where `text` starts inside a larger source (a file)."""
+    line = getattr(err, "line", None) or 1
+    column = getattr(err, "column", None) or 1
     token = getattr(err, "token", None)
-    if isinstance(err, lark.exceptions.UnexpectedEOF) or (token is not None and token.type == "$END"):
+    at_end = isinstance(err, lark.exceptions.UnexpectedEOF) or (token is not None and token.type == "$END")
+    if at_end:  # point just past the last character, where something is missing
+        lines = text.rstrip().splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+    where = loc.shifted(line, column) if loc is not None and loc.text else Loc(what, line, column, text)
+    if at_end:
         message = f"{what} ends too early"
         hint = "an operand, a closing parenthesis or a right-hand side is missing"
     elif token is not None:

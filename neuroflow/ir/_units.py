@@ -84,7 +84,16 @@ class Dimension:
         return "*".join(parts) or "1"
 
     def __str__(self) -> str:
-        return _INTERNAL_NAMES.get(self) or self._monomial(_INTERNAL_SYMBOLS)
+        return _INTERNAL_NAMES.get(self) or self._in_millivolts()
+
+    def _in_millivolts(self) -> str:
+        """Any other dimension as mV^a*um^b*ms^c*pA^d*…: mass only ever enters through the volt, so
+        factoring mV out keeps messages readable ("mV^2/ms", not "um^4*ng^2*ms^-7*pA^-2")."""
+        m, kg, s, a, *rest = self.exponents
+        remainder = Dimension((m - 2 * kg, Fraction(0), s + 3 * kg, a + kg, *rest))
+        parts = [f"mV{_exponent_text(kg)}"] if kg else []
+        parts += [p for p in remainder._monomial(_INTERNAL_SYMBOLS).split("*") if p != "1"]
+        return "*".join(parts) or "1"
 
     def __repr__(self) -> str:
         return f"Dimension({str(self)!r})"

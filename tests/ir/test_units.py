@@ -81,7 +81,7 @@ def test_internal_scale_fractional():
     (V_DIM * Dimension.of(s=Fraction(-1, 2)), "mV/ms^1/2"),
     (Dimension.of(m=-4, kg=-1, s=4, A=2), "pF/um^2"),
     (Dimension.of(m=2, kg=1, s=-3, A=-2), "mV/pA"),
-    (Dimension.of(m=2, kg=1, s=-3, A=-1, K=1), "um^2*ng*ms^-3*pA^-1*K"),
+    (Dimension.of(m=2, kg=1, s=-3, A=-1, K=1), "mV*K"),
     (Dimension.of(m=Fraction(-3, 2), mol=1), "um^-3/2*mol"),
 ])
 def test_dimension_text(dim, text):

@@ -123,7 +123,6 @@ def _refractory_mask(ctx: StepContext, pop: str):
 def _lower_update(node: ir.StateUpdate, ctx: StepContext):
     _refractory_mask(ctx, node.pop)
     env = PopulationEnv(ctx, node.pop)
-    size = ctx.program.sizes[node.pop]
     new: dict = {}
     for item in node.body:
         if isinstance(item, ir.LinearSystem):
@@ -234,8 +233,7 @@ class Program:
         self.effect_scale = {p.name: _effect_scale(p) for p in model.find(ir.Projection)}
         self.linear = {u.pop: LinearSolver(self, u) for u in model.find(ir.StateUpdate)
                        if any(isinstance(i, ir.LinearSystem) for i in u.body)}
-        self.uses_random = any("rand" in ir._expr.calls(e) or "randn" in ir._expr.calls(e)
-                               for e in _all_expressions(model))
+        self.uses_random = any(ir.calls(e) & {"rand", "randn"} for e in _all_expressions(model))
 
     # -- initial values -----------------------------------------------------------
     def _value(self, value: ir.Value, shape, rng: np.random.Generator):
