@@ -133,12 +133,12 @@ class Network:
         if effect.op not in ("+=", "-="):
             raise ModelError(f"on_pre uses '{effect.op}'; a synapse adds to or subtracts from its target", where,
                              f"write '{effect.target} += ...'")
-        weight, weight_dim, effect = _weights(effect, weights, where, pre_s.size)
+        weight, weight_dim, weight_shape, effect = _weights(effect, weights, where, pre_s.size, post_s.size)
         delay_ms, delay_dim = to_internal(delay, f"delay of projection '{name}'")
         if not (delay_dim == ir.TIME or (delay_ms == 0 and delay_dim.is_dimensionless)):
             raise ModelError(f"the delay of projection '{name}' must be a time, got {delay!r}")
         self._nodes.append(ir.Projection(
-            name, pre_s, post_s, connect or ir.AllToAll(), weight, ir.Type(FLOAT, (), weight_dim), effect,
+            name, pre_s, post_s, connect or ir.AllToAll(), weight, ir.Type(FLOAT, weight_shape, weight_dim), effect,
             float(delay_ms), kernel, loc=where))
         return name
 
@@ -164,23 +164,26 @@ class Network:
 
     # -- monitors -------------------------------------------------------------------
     def monitor_spikes(self, pop) -> None:
+        """Record the spikes of a population (for a view, of its whole population)."""
         self._nodes.append(ir.SpikeMonitor(self._population_name(pop)))
 
     def monitor_rate(self, pop) -> None:
         self._nodes.append(ir.RateMonitor(self._population_name(pop)))
 
     def monitor(self, pop, var: str, indices=None, every: int = 1) -> None:
+        """Record `var` of the neurons `indices` (relative to a view's start; all if None) every k steps."""
         name = self._population_name(pop)
-        size = self._sizes[name]
-        chosen = tuple(range(size)) if indices is None else tuple(int(i) for i in np.atleast_1d(indices))
-        if any(not 0 <= i < size for i in chosen):
-            raise ModelError(f"monitor indices for '{name}' must lie in [0, {size})")
+        view = as_slice(pop) if not isinstance(pop, str) else ir.PopSlice(name, 0, self._sizes[name])
+        chosen = range(view.size) if indices is None else [int(i) for i in np.atleast_1d(indices)]
+        if any(not 0 <= i < view.size for i in chosen):
+            raise ModelError(f"monitor indices for '{view.text()}' must lie in [0, {view.size})")
+        chosen = tuple(view.start + i for i in chosen)
         if int(every) < 1:
             raise ModelError(f"monitor of '{name}.{var}': every must be at least 1, got {every}")
         self._nodes.append(ir.StateMonitor(name, var, chosen, int(every)))
 
     def _population_name(self, pop) -> str:
-        name = pop if isinstance(pop, str) else getattr(pop, "name", None)
+        name = pop if isinstance(pop, str) else getattr(pop, "population", None)
         if name not in self._sizes:
             raise ModelError(f"unknown population {pop!r}", hint=did_you_mean(str(name), self._sizes))
         return name
@@ -257,8 +260,11 @@ def _initial(pop: str, line: EquationLine, init: dict, size: int) -> ir.Value:
     return value
 
 
-def _weights(effect: ir.Statement, weights, where: Loc, n_pre: int):
-    """Bring an effect into the form `target += <expr using w>` with explicit weights."""
+def _weights(effect: ir.Statement, weights, where: Loc, n_pre: int, n_post: int):
+    """Bring an effect into the form `target += <expr using w>` with explicit weights.
+
+    Returns `(value, dimension, shape, effect)`; the shape is `()` for one weight,
+    `(n_synapses,)` for one per synapse and `(n_pre, n_post)` for a weight matrix."""
     uses_w = "w" in ir.names(effect.expr)
     if weights is None and not uses_w:
         # `ge += 0.6`: the constant becomes the weight, so every kernel only sums weights.
@@ -266,7 +272,7 @@ def _weights(effect: ir.Statement, weights, where: Loc, n_pre: int):
             raise ModelError("on_pre without weights must add a constant or use 'w'", where,
                              "pass weights=... and write the effect with 'w'")
         value = _constant_value(effect.expr, where)
-        return value.value, value.dim, ir.Statement(effect.target, effect.op, ir.Ref("w"))
+        return value.value, value.dim, (), ir.Statement(effect.target, effect.op, ir.Ref("w"))
     if weights is None:
         raise ModelError("on_pre uses 'w' but the projection has no weights", where, "pass weights=...")
     if not uses_w:
@@ -274,9 +280,15 @@ def _weights(effect: ir.Statement, weights, where: Loc, n_pre: int):
                          f"write '{effect.target} {effect.op} w'")
     if isinstance(weights, Random):
         dist, dim = weights.to_ir()
-        return dist, dim, effect
-    number, dim = to_internal(weights, "weights")
-    return number, dim, effect
+        return dist, dim, (), effect
+    q = as_quantity(weights)
+    raw = np.asarray(q.internal(), dtype=float)
+    if raw.ndim == 2 and raw.shape != (n_pre, n_post):
+        raise ModelError(f"a weight matrix must have shape ({n_pre}, {n_post}), got {raw.shape}", where)
+    if raw.ndim > 2 or not np.all(np.isfinite(raw)):
+        raise ModelError("weights must be a number, one finite value per synapse, or a (pre, post) matrix", where)
+    value = float(raw) if raw.ndim == 0 else tuple(float(x) for x in raw.ravel())
+    return value, q.dim, raw.shape, effect
 
 
 def _unit_names(expr: ir.Expr) -> set[str]:

@@ -179,6 +179,12 @@ def _check_projection(node: Projection, model: Model) -> None:
         _fail(node, f"unknown kernel '{node.kernel}'", f"known kernels: {', '.join(KERNELS)}")
     if node.delay < 0:
         _fail(node, f"delay must be >= 0 ms, got {node.delay}")
+    shape = node.weight_type.shape
+    if len(shape) == 2 and shape != (node.pre.size, node.post.size):
+        _fail(node, f"weight matrix of shape {shape} for a {node.pre.size} x {node.post.size} projection")
+    size = value_size(node.weight)
+    if size is not None and size != (shape[0] * shape[1] if len(shape) == 2 else shape[0] if shape else -1):
+        _fail(node, f"has {size} weights for weight shape {shape}")
     w = {"w": Kind("float", node.weight_type.dim)}
     _check_assignment(node, model, node.effect.target, node.effect.as_assignment(), w)
 

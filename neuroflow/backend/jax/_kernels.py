@@ -19,10 +19,13 @@ def draw_synapses(node: Projection, rng: np.random.Generator) -> tuple[np.ndarra
     pre, post = node.rule.draw(node.pre.size, node.post.size, rng)
     if isinstance(node.weight, Distribution):
         weight = node.weight.sample(pre.shape, rng)
+    elif len(node.weight_type.shape) == 2:  # a (pre, post) matrix: each synapse takes its entry
+        weight = np.reshape(node.weight, node.weight_type.shape)[pre, post]
     elif isinstance(node.weight, tuple):
         weight = np.asarray(node.weight, dtype=float)
         if weight.shape != pre.shape:
-            raise ValueError(f"projection '{node.name}' has {len(weight)} weights for {len(pre)} synapses")
+            raise ValueError(f"projection '{node.name}' has {len(weight)} weights for {len(pre)} synapses;"
+                             " give one per synapse of the drawn connectivity, or a (pre, post) matrix")
     else:
         weight = np.full(pre.shape, float(node.weight))
     return pre, post, weight
