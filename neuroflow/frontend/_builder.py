@@ -90,6 +90,8 @@ class Network:
     """A model under construction; `build()` gives the `ir.Model`."""
 
     def __init__(self, name: str = "network"):
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ModelError(f"network name {name!r} is not a valid identifier", hint="use letters, digits and _")
         self.name = name
         self._nodes: list[ir.Node] = []
         self._sizes: dict[str, int] = {}
@@ -124,6 +126,8 @@ class Network:
         pre_s, post_s = as_slice(pre), as_slice(post)
         if name is None:
             name = f"{pre_s.population}_to_{post_s.population}_{self._projection_count}"
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ModelError(f"projection name {name!r} is not a valid identifier", hint="use letters, digits and _")
         self._projection_count += 1
         where = Loc(f"on_pre of projection '{name}'", 1, 1, on_pre)
         statements = ir.parse_statements(on_pre, where, what=where.origin)

@@ -92,7 +92,7 @@ class _EquationBuilder(ExpressionBuilder):
     def unit_name(self, items):
         unit = get_unit(str(items[0]))
         if unit is None:
-            raise ModelError(f"unknown unit '{items[0]}'", self._loc,
+            raise ModelError(f"unknown unit '{items[0]}'", self._loc.shifted(items[0].line, items[0].column),
                              did_you_mean(str(items[0]), UNIT_NAMES) or "units have Brian2's names: mV, ms, nS, pF …")
         return unit.dim
 

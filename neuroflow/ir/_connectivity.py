@@ -98,6 +98,17 @@ class ConnectivityRule(ABC):
     __slots__ = ()
     name: ClassVar[str]  # the call name in the printed IR
 
+    def problem(self, n_pre: int, n_post: int) -> str | None:
+        """Why this rule cannot connect these sizes, or None (checked by `ir.verify`)."""
+        return None
+
+    def _require_fit(self, n_pre: int, n_post: int) -> tuple[int, int]:
+        n_pre, n_post = _check_sizes(n_pre, n_post)
+        problem = self.problem(n_pre, n_post)
+        if problem:
+            raise ValueError(problem)
+        return n_pre, n_post
+
     @abstractmethod
     def draw(self, n_pre: int, n_post: int, rng: np.random.Generator) -> Synapses:
         """Synapse endpoints (pre, post) as int32, sorted by pre then post."""
@@ -190,9 +201,7 @@ class FixedFanIn(ConnectivityRule):
         object.__setattr__(self, "k", _count(self.k, "fixed_fan_in: k"))
 
     def draw(self, n_pre: int, n_post: int, rng: np.random.Generator) -> Synapses:
-        n_pre, n_post = _check_sizes(n_pre, n_post)
-        if self.k > n_pre:
-            raise ValueError(f"fixed_fan_in: k = {self.k} exceeds n_pre = {n_pre}")
+        n_pre, n_post = self._require_fit(n_pre, n_post)
         sources = _distinct_rows(n_post, self.k, n_pre, rng)
         # Pairs come out post-major; sorting the flat pair index re-orders
         # them pre-major.  Sorting int64 values is several times faster than
@@ -201,6 +210,9 @@ class FixedFanIn(ConnectivityRule):
         flat = np.sort(flat, axis=None)
         pre = flat // n_post
         return pre.astype(np.int32), (flat - pre * n_post).astype(np.int32)
+
+    def problem(self, n_pre: int, n_post: int) -> str | None:
+        return f"fixed_fan_in: k = {self.k} exceeds the {n_pre} pre neurons" if self.k > n_pre else None
 
     def expected_synapses(self, n_pre: int, n_post: int) -> float:
         return float(self.k * n_post)
@@ -220,12 +232,13 @@ class FixedFanOut(ConnectivityRule):
         object.__setattr__(self, "k", _count(self.k, "fixed_fan_out: k"))
 
     def draw(self, n_pre: int, n_post: int, rng: np.random.Generator) -> Synapses:
-        n_pre, n_post = _check_sizes(n_pre, n_post)
-        if self.k > n_post:
-            raise ValueError(f"fixed_fan_out: k = {self.k} exceeds n_post = {n_post}")
+        n_pre, n_post = self._require_fit(n_pre, n_post)
         targets = _distinct_rows(n_pre, self.k, n_post, rng)  # rows sorted
         sources = np.repeat(np.arange(n_pre, dtype=np.int32), self.k)
         return sources, targets.ravel().astype(np.int32)
+
+    def problem(self, n_pre: int, n_post: int) -> str | None:
+        return f"fixed_fan_out: k = {self.k} exceeds the {n_post} post neurons" if self.k > n_post else None
 
     def expected_synapses(self, n_pre: int, n_post: int) -> float:
         return float(self.k * n_pre)
@@ -240,10 +253,11 @@ class OneToOne(ConnectivityRule):
 
     name: ClassVar[str] = "one_to_one"
 
+    def problem(self, n_pre: int, n_post: int) -> str | None:
+        return f"one_to_one needs as many pre as post neurons, got {n_pre} and {n_post}" if n_pre != n_post else None
+
     def draw(self, n_pre: int, n_post: int, rng: np.random.Generator) -> Synapses:
-        n_pre, n_post = _check_sizes(n_pre, n_post)
-        if n_pre != n_post:
-            raise ValueError(f"one_to_one: needs n_pre == n_post, got {n_pre} and {n_post}")
+        n_pre, n_post = self._require_fit(n_pre, n_post)
         index = np.arange(n_pre, dtype=np.int32)
         return index, index.copy()
 

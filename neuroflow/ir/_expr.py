@@ -78,7 +78,18 @@ def _format_number(value: float) -> str:
     return text
 
 
+def _folded_negation(e: Expr) -> Const | None:
+    """The constant a chain of minus signs over a constant parses back to, else None."""
+    if isinstance(e, Unary) and e.op == "-":
+        inner = e.operand if isinstance(e.operand, Const) else _folded_negation(e.operand)
+        return None if inner is None else Const(-inner.value, inner.dim)
+    return None
+
+
 def _precedence(e: Expr) -> int:
+    folded = _folded_negation(e)
+    if folded is not None:
+        e = folded
     if isinstance(e, Const):
         return _PRECEDENCE["neg"] if e.value < 0 or str(e.value).startswith("-") else _ATOM
     if isinstance(e, Unary):
@@ -101,6 +112,9 @@ def to_text(e: Expr) -> str:
     if isinstance(e, Ref):
         return e.name
     if isinstance(e, Unary):
+        folded = _folded_negation(e)
+        if folded is not None:  # `-(-3.0)` reads back as the constant 3.0, so print it that way
+            return to_text(folded)
         if e.op == "-":
             return "-" + _wrap(e.operand, _PRECEDENCE["neg"])
         return "not " + _wrap(e.operand, _PRECEDENCE["not"])

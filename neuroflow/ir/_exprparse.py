@@ -12,7 +12,7 @@ from pathlib import Path
 import lark
 
 from ._errors import Loc, ParseError
-from ._expr import Binary, Call, Const, Expr, Ref, Statement, Unary
+from ._expr import Binary, Call, Const, Expr, Ref, Statement, Unary, Where
 from ._units import parse_dimension
 
 EXPRESSION_GRAMMAR = (Path(__file__).parent / "expressions.lark").read_text()
@@ -41,7 +41,10 @@ class ExpressionBuilder(lark.Transformer):
 
     def call(self, items):
         name, args = items
-        return Call(str(name), tuple(args.children) if args is not None else ())
+        args = tuple(args.children) if args is not None else ()
+        if str(name) == "where" and len(args) == 3:  # the IR's conditional, printed as a call
+            return Where(*args)
+        return Call(str(name), args)
 
     def neg(self, items):
         operand = items[1]

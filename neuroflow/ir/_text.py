@@ -60,7 +60,7 @@ TYPE: /(float|int|bool)\[[0-9,]*\]<[A-Za-z0-9_^\/*\-]+>/
 QNAME: /[A-Za-z_][A-Za-z_0-9]*\.[A-Za-z_][A-Za-z_0-9]*/
 NODE_ID: /[A-Za-z_][A-Za-z_0-9.\/]*/
 INT: /\d+/
-_NL: /(\r?\n[\t ]*)+/
+_NL: /(\r?\n[\t ]*(#[^\n]*)?)+/
 %ignore WS_INLINE
 %ignore COMMENT
 """
@@ -172,7 +172,8 @@ class _IRBuilder(ExpressionBuilder):
 
 @lru_cache(maxsize=None)
 def _parser() -> lark.Lark:
-    return lark.Lark(EXPRESSION_GRAMMAR + _IR_GRAMMAR, start="start", parser="lalr", maybe_placeholders=True)
+    return lark.Lark(EXPRESSION_GRAMMAR + _IR_GRAMMAR, start="start", parser="lalr", maybe_placeholders=True,
+                     propagate_positions=True)
 
 
 def parse_text(text: str, origin: str = "<ir>") -> Model:
@@ -181,6 +182,8 @@ def parse_text(text: str, origin: str = "<ir>") -> Model:
         tree = _parser().parse(text)
         return _IRBuilder().transform(tree)
     except lark.exceptions.VisitError as err:  # a node rejected its fields
-        raise ParseError(f"invalid IR: {err.orig_exc}", Loc(origin, 1, 1, text)) from None
+        meta = getattr(err.obj, "meta", None)
+        line, column = (getattr(meta, "line", 1), getattr(meta, "column", 1)) if meta else (1, 1)
+        raise ParseError(f"invalid IR: {err.orig_exc}", Loc(origin, line or 1, column or 1, text)) from None
     except lark.exceptions.LarkError as err:
         raise_located(err, text, None, origin)

@@ -463,6 +463,9 @@ _PREFIXES = {
 }
 
 
+_SYMBOL_PREFIXES = frozenset("fpnumkMG")
+
+
 def _unit(log10_si: int, dim: Dimension) -> Quantity:
     return Quantity(_pow10(log10_si - dim.internal_log10()), dim)
 
@@ -478,8 +481,13 @@ def _names_of(base: _BaseUnit):
     for name in base.names:
         yield name, 0
     for prefix, log10 in _PREFIXES.items():
-        for stem in base.names + base.symbols:
+        for stem in base.names:
             yield prefix + stem, log10
+        # Short forms only with the prefixes models use: "El", "EK" or "Tm" must stay free
+        # for parameter names, and a forgotten parameter must not silently become a unit.
+        if prefix in _SYMBOL_PREFIXES or (prefix == "c" and base.dim == LENGTH):
+            for stem in base.symbols:
+                yield prefix + stem, log10
 
 
 def _build_units() -> dict[str, Quantity]:

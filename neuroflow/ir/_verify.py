@@ -9,7 +9,7 @@ import re
 from typing import Callable
 
 from ._errors import IRError, Loc, did_you_mean
-from ._expr import Expr
+from ._expr import Const, Expr, names
 from ._model import Model
 from ._nodes import (KERNELS, ODE, LinearSystem, Node, Parameter, Population, Projection, Refractory, Reset, Schedule,
                      StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput, value_size)
@@ -34,8 +34,11 @@ def _locate(loc: Loc | None, culprit: str | None) -> Loc | None:
 
 def _fail(node: Node, message: str, hint: str | None = None, culprit: str | None = None) -> None:
     if node.loc is not None:
-        raise IRError(message, _locate(node.loc, culprit), hint)
-    raise IRError(f"{node.id}: {message}\n    {node.text().splitlines()[0]}", None, hint)
+        err = IRError(f"{node.id}: {message}", _locate(node.loc, culprit), hint)
+    else:
+        err = IRError(f"{node.id}: {message}\n    {node.text().splitlines()[0]}", None, hint)
+    err.detail = message  # without the node id, for errors reported in the user's terms
+    raise err
 
 
 def scope_lookup(model: Model, pop: str, extra: dict[str, Kind] | None = None) -> Callable[[str], Kind | None]:
@@ -116,6 +119,8 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
     if isinstance(node, Refractory):
         if _check_expr(node, model, node.period).dim != TIME:
             _fail(node, "refractory period must be a time")
+        if isinstance(node.period, Const) and node.period.value < 0:
+            _fail(node, f"refractory period must not be negative, got {node.period.value} ms")
     if isinstance(node, Projection):
         _check_projection(node, model)
     if isinstance(node, StateMonitor):
@@ -153,11 +158,7 @@ def _check_update(node: StateUpdate, model: Model) -> None:
     temporaries: dict[str, Kind] = {}
     for item in node.body:
         if isinstance(item, LinearSystem):
-            n = len(item.targets)
-            if len(item.matrix) != n or any(len(r) != n for r in item.matrix) or len(item.offset) != n:
-                _fail(node, f"exact system over {n} variables needs an {n}x{n} matrix and {n} offsets")
-            for e in [e for row in item.matrix for e in row] + list(item.offset):
-                _check_expr(node, model, e, temporaries)
+            _check_linear_system(node, model, item, temporaries)
             continue
         if item.target.startswith("_"):
             temporaries[item.target] = _check_expr(node, model, item.expr, temporaries)
@@ -168,6 +169,29 @@ def _check_update(node: StateUpdate, model: Model) -> None:
             _fail(node, f"holds '{var}', which is not a state variable")
 
 
+def _check_linear_system(node: StateUpdate, model: Model, item: LinearSystem, temporaries: dict) -> None:
+    n = len(item.targets)
+    if len(item.matrix) != n or any(len(r) != n for r in item.matrix) or len(item.offset) != n:
+        _fail(node, f"exact system over {n} variables needs an {n}x{n} matrix and {n} offsets")
+    variables = []
+    for target in item.targets:
+        var = model.scope(node.pop).get(target)
+        if not isinstance(var, StateVar):
+            _fail(node, f"exact system integrates '{target}', which is not a state variable of {node.pop}")
+        variables.append(var)
+    for i, row in enumerate(item.matrix):
+        for j, entry in enumerate(row):
+            dim = _check_expr(node, model, entry, temporaries).dim
+            # A[i][j]*x_j has the units of dx_i/dt; a zero entry couples nothing and has no units
+            expected = variables[i].type.dim / TIME / variables[j].type.dim
+            if dim != expected and not (isinstance(entry, Const) and entry.value == 0):
+                _fail(node, f"matrix entry ({i}, {j}) of the exact system is in {dim}, expected {expected}")
+        dim = _check_expr(node, model, item.offset[i], temporaries).dim
+        expected = variables[i].type.dim / TIME
+        if dim != expected and not (isinstance(item.offset[i], Const) and item.offset[i].value == 0):
+            _fail(node, f"offset {i} of the exact system is in {dim}, expected {expected}")
+
+
 def _check_projection(node: Projection, model: Model) -> None:
     for side in (node.pre, node.post):
         pop = model.population(side.population)
@@ -175,6 +199,9 @@ def _check_projection(node: Projection, model: Model) -> None:
             _fail(node, f"refers to unknown population '{side.population}'")
         if side.stop > pop.size:
             _fail(node, f"slice {side.text()} exceeds the size {pop.size} of {pop.name}")
+    problem = node.rule.problem(node.pre.size, node.post.size)
+    if problem:
+        _fail(node, problem, "change the rule or the populations it connects")
     if node.kernel not in KERNELS:
         _fail(node, f"unknown kernel '{node.kernel}'", f"known kernels: {', '.join(KERNELS)}")
     if node.delay < 0:
@@ -199,6 +226,9 @@ def verify(model: Model) -> Model:
     writers: dict[str, str] = {}
     for node in model.nodes:
         _check_node(node, model, writers)
+    for sub in model.find(Subexpression):
+        if sub.name in names(sub.expr):
+            _fail(sub, f"subexpression '{sub.name}' refers to itself", culprit=sub.name)
     for pop in model.populations:
         cycle = model.subexpression_cycle(pop.name)
         if cycle:

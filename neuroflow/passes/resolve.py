@@ -16,4 +16,4 @@ def resolve(model: Model, options) -> Model:
     try:
         return verify(model)
     except IRError as err:  # the verifier's checks, reported as the user's mistake
-        raise ModelError(err.message, err.loc, err.hint) from None
+        raise ModelError(getattr(err, "detail", err.message), err.loc, err.hint) from None

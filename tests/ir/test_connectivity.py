@@ -121,7 +121,7 @@ def test_one_to_one_and_all_to_all_are_exact():
     assert list(zip(pre.tolist(), post.tolist())) == [
         (0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)
     ]
-    with pytest.raises(ValueError, match="one_to_one: needs n_pre == n_post, got 4 and 5"):
+    with pytest.raises(ValueError, match="one_to_one needs as many pre as post neurons, got 4 and 5"):
         OneToOne().draw(4, 5, rng())
 
 
@@ -158,9 +158,9 @@ def test_fan_out_gives_every_pre_exactly_k_distinct_post(k, n_post):
 
 
 def test_fan_in_and_fan_out_reject_impossible_k():
-    with pytest.raises(ValueError, match="fixed_fan_in: k = 11 exceeds n_pre = 10"):
+    with pytest.raises(ValueError, match="fixed_fan_in: k = 11 exceeds the 10 pre neurons"):
         FixedFanIn(11).draw(10, 100, rng())
-    with pytest.raises(ValueError, match="fixed_fan_out: k = 11 exceeds n_post = 10"):
+    with pytest.raises(ValueError, match="fixed_fan_out: k = 11 exceeds the 10 post neurons"):
         FixedFanOut(11).draw(100, 10, rng())
 
 
