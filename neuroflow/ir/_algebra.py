@@ -81,10 +81,10 @@ def decompose(expr: Expr, variables: set[str]) -> Linear | None:
             coeffs[var] = combine(coeffs.get(var, ZERO), c)
         return coeffs, combine(left[1], right[1])
     if isinstance(expr, Binary) and expr.op == "*":
-        for this, other in ((expr.left, expr.right), (expr.right, expr.left)):
-            if not names(other) & variables:
+        for this, factor in ((expr.left, expr.right), (expr.right, expr.left)):
+            if not names(factor) & variables:
                 inner = decompose(this, variables)
-                return None if inner is None else _scale(inner, lambda e: times(e, other))
+                return None if inner is None else _scale(inner, lambda e, f=factor: times(e, f))
         return None
     if isinstance(expr, Binary) and expr.op == "/" and not names(expr.right) & variables:
         inner = decompose(expr.left, variables)

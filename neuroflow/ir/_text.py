@@ -43,7 +43,8 @@ exprs: expr ("," expr)*
 threshold: "threshold" NAME ":" expr
 reset: "reset" NAME ":" statement (";" statement)*
 refractory: "refractory" NAME ":" expr
-projection: "projection" NAME ":" slice "->" slice "connect" "=" NAME "(" [numbers] ")" "w" ":" TYPE "=" value "on_pre" "=" "{" statement "}" "delay" "=" signed "kernel" "=" NAME
+projection: "projection" NAME ":" slice "->" slice "connect" "=" NAME "(" [numbers] ")"
+            "w" ":" TYPE "=" value "on_pre" "=" "{" statement "}" "delay" "=" signed "kernel" "=" NAME
 slice: NAME "[" INT ":" INT "]"
 spike_monitor: "monitor" "spikes" NAME
 rate_monitor: "monitor" "rate" NAME

@@ -50,21 +50,21 @@ def rewrite_expressions(node, fn):
     return node
 
 
+def _simplifier(model: Model, pop: str, specialize: bool):
+    local = set(model.scope(pop)) | {"w"}
+    constants = _shared_constants(model, pop) if specialize else {}
+
+    def simplify(expr: Expr) -> Expr:
+        return fold(substitute(expr, constants), lambda name: name in local and name not in constants)
+
+    return simplify
+
+
 @register_pass("canonicalize", CanonicalizeOptions)
 def canonicalize(model: Model, options: CanonicalizeOptions) -> Model:
-    nodes = []
-    for node in model.nodes:
-        scope = node.scope
-        if scope is None:
-            nodes.append(node)
-            continue
-        local = set(model.scope(scope)) | {"w"}
-        constants = _shared_constants(model, scope) if options.specialize else {}
-
-        def simplify(expr: Expr) -> Expr:
-            return fold(substitute(expr, constants), lambda name: name in local and name not in constants)
-
-        nodes.append(rewrite_expressions(node, simplify))
+    simplifiers = {pop.name: _simplifier(model, pop.name, options.specialize) for pop in model.populations}
+    nodes = [rewrite_expressions(node, simplifiers[node.scope]) if node.scope in simplifiers else node
+             for node in model.nodes]
     if options.specialize:
         nodes = [n for n in nodes if not (isinstance(n, Parameter) and n.type.is_scalar
                                           and isinstance(n.value, float))]

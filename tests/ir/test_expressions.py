@@ -9,7 +9,7 @@ original with those negations folded (equal outright when there are none).
 from fractions import Fraction
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neuroflow.ir import (DIMENSIONLESS, Binary, Call, Const, Dimension, ParseError, Ref, Statement, Unary,

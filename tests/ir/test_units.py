@@ -19,7 +19,7 @@ from neuroflow.units import (
     DIMENSIONLESS, UNIT_NAMES, Dimension, DimensionMismatch, Quantity, as_quantity,
     cm, cm2, farad, get_unit, Hz, is_dimensionless, kohm, litre, metre, meter, mM, mA,
     Mohm, molar, ms, mS, mV, nA, nS, ohm, pA, pF, parse_dimension, second, siemens, uA, uF,
-    um, um2, um3, volt,
+    um2, um3, volt,
 )
 
 approx = pytest.approx
