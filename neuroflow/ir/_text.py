@@ -43,8 +43,11 @@ exprs: expr ("," expr)*
 threshold: "threshold" NAME ":" expr
 reset: "reset" NAME ":" statement (";" statement)*
 refractory: "refractory" NAME ":" expr
-projection: "projection" NAME ":" slice "->" slice "connect" "=" NAME "(" [numbers] ")"
-            "w" ":" TYPE "=" value "on_pre" "=" "{" statement "}" "delay" "=" signed "kernel" "=" NAME
+projection: "projection" NAME ":" slice "->" slice connect weight "on_pre" "=" "{" statement "}" delay kernel
+connect: "connect" "=" NAME "(" [numbers] ")"
+weight: "w" ":" TYPE "=" value
+delay: "delay" "=" signed
+kernel: "kernel" "=" NAME
 slice: NAME "[" INT ":" INT "]"
 spike_monitor: "monitor" "spikes" NAME
 rate_monitor: "monitor" "rate" NAME
@@ -152,10 +155,21 @@ class _IRBuilder(ExpressionBuilder):
     def slice(self, items):
         return PopSlice(str(items[0]), int(items[1]), int(items[2]))
 
+    def connect(self, items):
+        return rule_from_call(str(items[0]), items[1] or ())
+
+    def weight(self, items):
+        return Type.from_text(str(items[0])), items[1]
+
+    def delay(self, items):
+        return items[0]
+
+    def kernel(self, items):
+        return str(items[0])
+
     def projection(self, items):
-        name, pre, post, rule, args, wtype, weight, effect, delay, kernel = items
-        return Projection(str(name), pre, post, rule_from_call(str(rule), args or ()), weight,
-                          Type.from_text(str(wtype)), effect, delay, str(kernel))
+        name, pre, post, rule, (wtype, weight), effect, delay, kernel = items
+        return Projection(str(name), pre, post, rule, weight, wtype, effect, delay, kernel)
 
     def spike_monitor(self, items):
         return SpikeMonitor(str(items[0]))
