@@ -138,12 +138,10 @@ class Network:
             raise ModelError(f"on_pre uses '{effect.op}'; a synapse adds to or subtracts from its target", where,
                              f"write '{effect.target} += ...'")
         weight, weight_dim, weight_shape, effect = _weights(effect, weights, where, pre_s.size, post_s.size)
-        delay_ms, delay_dim = to_internal(delay, f"delay of projection '{name}'")
-        if not (delay_dim == ir.TIME or (delay_ms == 0 and delay_dim.is_dimensionless)):
-            raise ModelError(f"the delay of projection '{name}' must be a time, got {delay!r}")
+        delay_value = _delay(delay, name)
         self._nodes.append(ir.Projection(
             name, pre_s, post_s, connect or ir.AllToAll(), weight, ir.Type(FLOAT, weight_shape, weight_dim), effect,
-            float(delay_ms), kernel, loc=where))
+            delay_value, kernel, loc=where))
         return name
 
     # -- inputs ---------------------------------------------------------------------
@@ -194,6 +192,18 @@ class Network:
 
     def build(self) -> ir.Model:
         return ir.Model(self.name, self._nodes)
+
+
+def _delay(delay, name: str) -> ir.Value:
+    """One delay for all synapses (a time), one per synapse (an array), or a distribution."""
+    what = f"delay of projection '{name}'"
+    if isinstance(delay, Random):
+        value, dim = delay.to_ir()
+    else:
+        value, dim = to_internal(delay, what)
+    if not (dim == ir.TIME or (value == 0 and dim.is_dimensionless)):
+        raise ModelError(f"the {what} must be a time, got {delay!r}", hint="for example delay=1.5*ms")
+    return value
 
 
 def _expr(text: str, origin: str) -> ir.Expr:

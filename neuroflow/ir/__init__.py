@@ -6,7 +6,7 @@ from ._expr import (Binary, Call, Const, Expr, Ref, Statement, Unary, Where, cal
                     to_text, transform)
 from ._exprparse import parse_expr, parse_statements
 from ._model import Model
-from ._nodes import (KERNELS, NODE_KINDS, ODE, LinearSystem, Node, Parameter, Population, PopSlice, Projection,
+from ._nodes import (KERNELS, NODE_KINDS, ODE, Clock, DelayBuffer, LinearSystem, Node, Parameter, Population, PopSlice, Projection,
                      RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
                      Subexpression, Threshold, TimedInput, Value)
 from ._random import Distribution, LogNormal, Normal, Uniform
@@ -24,7 +24,9 @@ __all__ = [
     "Binary",
     "Call",
     "ConnectivityRule",
+    "Clock",
     "Const",
+    "DelayBuffer",
     "DIMENSIONLESS",
     "Dimension",
     "Distribution",

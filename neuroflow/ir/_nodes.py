@@ -63,6 +63,24 @@ def _local(pop: str, found: set[str]) -> set[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class Clock(Node):
+    """The time step of the discrete model (ms), set when the model is compiled."""
+
+    dt: float
+
+    def __post_init__(self):
+        if not self.dt > 0:
+            raise ValueError(f"the time step must be positive, got {self.dt}")
+
+    @property
+    def id(self) -> str:
+        return "clock"
+
+    def text(self) -> str:
+        return f"clock dt={self.dt!r}"
+
+
+@dataclass(frozen=True, slots=True)
 class Population(Node):
     name: str
     size: int
@@ -337,7 +355,7 @@ class Projection(Node):
     weight: Value
     weight_type: Type
     effect: Statement
-    delay: float = 0.0  # ms
+    delay: Value = 0.0  # ms: one for all synapses, one per synapse, or a distribution
     kernel: str = "auto"
 
     @property
@@ -357,7 +375,43 @@ class Projection(Node):
     def text(self) -> str:
         return (f"projection {self.name} : {self.pre.text()} -> {self.post.text()}"
                 f" connect={self.rule.text()} w:{self.weight_type.text()}={value_text(self.weight)}"
-                f" on_pre={{{self.effect.text()}}} delay={self.delay!r} kernel={self.kernel}")
+                f" on_pre={{{self.effect.text()}}} delay={value_text(self.delay)} kernel={self.kernel}")
+
+    @property
+    def heterogeneous_delay(self) -> bool:
+        return not isinstance(self.delay, float)
+
+
+DELAY_KINDS = ("spikes", "input")
+
+
+@dataclass(frozen=True, slots=True)
+class DelayBuffer(Node):
+    """A ring buffer that delays a projection by whole steps, made by the `delays` pass.
+
+    `spikes`: the pre population's spikes of the last `steps` steps (one delay for every
+    synapse).  `input`: what each post neuron will receive in the next `steps` steps
+    (a delay per synapse, at most `steps` steps; the synapses' delays are arguments of
+    the step, so they can change between runs)."""
+
+    projection: str
+    kind: str
+    steps: int
+
+    def __post_init__(self):
+        if self.kind not in DELAY_KINDS or self.steps < 1:
+            raise ValueError(f"a delay buffer holds spikes or input over at least one step, got {self.kind}"
+                             f" over {self.steps}")
+
+    @property
+    def id(self) -> str:
+        return f"{self.projection}.buffer"
+
+    def reads(self) -> set[str]:
+        return {self.projection}
+
+    def text(self) -> str:
+        return f"buffer {self.projection} kind={self.kind} steps={self.steps}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,5 +479,5 @@ class Schedule(Node):
         return "schedule [" + ", ".join(self.order) + "]"
 
 
-NODE_KINDS = (Population, Parameter, StateVar, TimedInput, Subexpression, ODE, StateUpdate, Threshold, Reset,
-              Refractory, Projection, SpikeMonitor, RateMonitor, StateMonitor, Schedule)
+NODE_KINDS = (Clock, Population, Parameter, StateVar, TimedInput, Subexpression, ODE, StateUpdate, Threshold, Reset,
+              Refractory, Projection, DelayBuffer, SpikeMonitor, RateMonitor, StateMonitor, Schedule)

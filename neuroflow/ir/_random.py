@@ -62,6 +62,10 @@ class Distribution(ABC):
     def scaled(self, factor: float) -> Distribution:
         """The distribution of `factor * X`, for a positive constant factor."""
 
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest possible values (infinite where unbounded)."""
+        return (-math.inf, math.inf)
+
     def text(self) -> str:
         # repr(float) is the shortest string that parses back to the same float.
         args = ", ".join(repr(float(getattr(self, f.name))) for f in dataclasses.fields(self))
@@ -126,6 +130,9 @@ class Uniform(Distribution):
     def mean(self) -> float:
         return 0.5 * (self.low + self.high)
 
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
     def scaled(self, factor: float) -> Uniform:
         f = _factor(factor)
         return Uniform(self.low * f, self.high * f)
@@ -149,6 +156,9 @@ class LogNormal(Distribution):
     def sample(self, shape: Shape, rng: np.random.Generator) -> np.ndarray:
         return rng.lognormal(self.mu, self.sigma, size=shape)
 
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
     def mean(self) -> float:
         return math.exp(self.mu + 0.5 * self.sigma**2)
 
@@ -169,6 +179,9 @@ class Exponential(Distribution):
 
     def sample(self, shape: Shape, rng: np.random.Generator) -> np.ndarray:
         return rng.exponential(self.scale, size=shape)
+
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
 
     def mean(self) -> float:
         return self.scale

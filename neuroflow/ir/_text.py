@@ -15,7 +15,7 @@ from ._connectivity import rule_from_call
 from ._errors import Loc, ParseError
 from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
 from ._model import Model
-from ._nodes import (ODE, LinearSystem, Parameter, Population, PopSlice, Projection, RateMonitor, Refractory, Reset,
+from ._nodes import (ODE, Clock, DelayBuffer, LinearSystem, Parameter, Population, PopSlice, Projection, RateMonitor, Refractory, Reset,
                      Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold,
                      TimedInput)
 from ._random import distribution_from_call
@@ -26,8 +26,9 @@ HEADER = "neuroflow-ir 1"
 _IR_GRAMMAR = r"""
 start: _NL? _HEADER _NL "model" NAME _NL (item _NL)* item?
 _HEADER: "neuroflow-ir 1"
-?item: population | param | state | input | sub | ode | update | threshold | reset | refractory
-     | projection | spike_monitor | rate_monitor | state_monitor | schedule
+?item: clock | population | param | state | input | sub | ode | update | threshold | reset | refractory
+     | projection | buffer | spike_monitor | rate_monitor | state_monitor | schedule
+clock: "clock" "dt" "=" NUMBER
 population: "population" NAME "size" "=" INT "method" "=" NAME
 param: "param" QNAME ":" TYPE "=" value
 state: "state" QNAME ":" TYPE "=" value
@@ -46,7 +47,8 @@ refractory: "refractory" NAME ":" expr
 projection: "projection" NAME ":" slice "->" slice connect weight "on_pre" "=" "{" statement "}" delay kernel
 connect: "connect" "=" NAME "(" [numbers] ")"
 weight: "w" ":" TYPE "=" value
-delay: "delay" "=" signed
+delay: "delay" "=" value
+buffer: "buffer" NAME "kind" "=" NAME "steps" "=" INT
 kernel: "kernel" "=" NAME
 slice: NAME "[" INT ":" INT "]"
 spike_monitor: "monitor" "spikes" NAME
@@ -107,6 +109,9 @@ class _IRBuilder(ExpressionBuilder):
 
     def matrix(self, items):
         return tuple(items)
+
+    def clock(self, items):
+        return Clock(float(items[0]))
 
     def population(self, items):
         name, size, method = items
@@ -170,6 +175,9 @@ class _IRBuilder(ExpressionBuilder):
     def projection(self, items):
         name, pre, post, rule, (wtype, weight), effect, delay, kernel = items
         return Projection(str(name), pre, post, rule, weight, wtype, effect, delay, kernel)
+
+    def buffer(self, items):
+        return DelayBuffer(str(items[0]), str(items[1]), int(items[2]))
 
     def spike_monitor(self, items):
         return SpikeMonitor(str(items[0]))

@@ -8,11 +8,15 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+import numpy as np
+
 from ._errors import IRError, Loc, did_you_mean
 from ._expr import Const, Expr, names
 from ._model import Model
-from ._nodes import (KERNELS, ODE, LinearSystem, Node, Parameter, Population, Projection, Refractory, Reset, Schedule,
-                     StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput, value_size)
+from ._random import Distribution
+from ._nodes import (KERNELS, ODE, DelayBuffer, LinearSystem, Node, Parameter, Population, Projection, Refractory, Reset, Schedule,
+                     StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput, value_size,
+                     value_text)
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
 from ._types import Type
 
@@ -130,6 +134,8 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
         size = model.population(node.pop).size
         if any(not 0 <= i < size for i in node.indices) or node.every < 1:
             _fail(node, f"indices must lie in [0, {size}) and every >= 1")
+    if isinstance(node, DelayBuffer) and not isinstance(model.get(node.projection), Projection):
+        _fail(node, f"buffers unknown projection '{node.projection}'")
     if isinstance(node, Schedule):
         unknown = [i for i in node.order if i not in model]
         if unknown:
@@ -204,8 +210,9 @@ def _check_projection(node: Projection, model: Model) -> None:
         _fail(node, problem, "change the rule or the populations it connects")
     if node.kernel not in KERNELS:
         _fail(node, f"unknown kernel '{node.kernel}'", f"known kernels: {', '.join(KERNELS)}")
-    if node.delay < 0:
-        _fail(node, f"delay must be >= 0 ms, got {node.delay}")
+    low = node.delay.support()[0] if isinstance(node.delay, Distribution) else min(np.atleast_1d(node.delay))
+    if low < 0:
+        _fail(node, f"delay must be >= 0 ms, got {value_text(node.delay)}")
     shape = node.weight_type.shape
     if len(shape) == 2 and shape != (node.pre.size, node.post.size):
         _fail(node, f"weight matrix of shape {shape} for a {node.pre.size} x {node.post.size} projection")

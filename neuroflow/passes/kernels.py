@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import Model, Projection
+from ..ir import Model, ModelError, Projection
 from ._manager import register_pass
 
 
@@ -23,6 +23,11 @@ class KernelOptions:
 
 
 def choose_kernel(node: Projection, options: KernelOptions) -> str:
+    if node.heterogeneous_delay:  # only the event kernel schedules each synapse's input into the future
+        if node.kernel not in ("auto", "event"):
+            raise ModelError(f"projection '{node.name}' has one delay per synapse, which only the 'event' kernel"
+                             f" supports, but '{node.kernel}' was asked for", node.loc)
+        return "event"
     if node.kernel != "auto":
         return node.kernel
     if options.default != "auto":

@@ -22,5 +22,7 @@ def compile(model: ir.Model, dt=0.1, dtype: str = "float32", *, pipeline: str = 
     dt_ms = to_ms(dt, "dt")
     if not dt_ms > 0:
         raise ir.ModelError(f"dt must be positive, got {dt!r}")
+    clock = ir.Clock(dt_ms)
+    model = model.replace(clock) if "clock" in model else model.add(clock)
     lowered = run_pipeline(model, pipeline, verify_each=verify_each, report=report)
     return Simulator(lower(lowered, dt_ms, dtype), lowered, chunk_steps)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import ir
 from ..backend.jax import Program
+from ..frontend import Random
 from ..ir._units import as_quantity
 from ._results import RateRecord, Results, SpikeRecord, TraceRecord
 
@@ -92,6 +93,22 @@ class Simulator:
             params[pop][var] = jnp.broadcast_to(array, params[pop][var].shape)
         return params
 
+    def _split_delays(self, overrides: dict) -> tuple[dict, dict]:
+        """Separate `{"proj.delay": value}` entries (new per-synapse delays) from parameters."""
+        params, delays = {}, {}
+        for key, value in overrides.items():
+            name, _, attr = key.rpartition(".")
+            proj = self.model.get(name)
+            if attr != "delay" or not isinstance(proj, ir.Projection):
+                params[key] = value
+                continue
+            if not proj.heterogeneous_delay:
+                raise ir.ModelError(f"projection '{name}' was compiled with one delay for all synapses",
+                                    hint="give it per-synapse delays (an array or a distribution) to change"
+                                         " them between runs")
+            delays[name] = _delay_value(value, key)
+        return params, delays
+
     # -- running ---------------------------------------------------------------------
     def run(self, duration, *, seed: int = 0, params: dict | None = None, progress: bool | None = None,
             chunk_steps: int | None = None) -> Results:
@@ -99,7 +116,8 @@ class Simulator:
         steps_total = int(round(to_ms(duration, "duration") / self.dt))
         if steps_total < 1:
             raise ir.ModelError(f"duration {duration!r} is shorter than one step of {self.dt} ms")
-        state, default_params, conn = self.program.initial(seed)
+        params, delays = self._split_delays(params or {})
+        state, default_params, conn = self.program.initial(seed, delays)
         params = self.parameters(params, seed) if params else default_params
         derived = self.program.prepare(params)
         chunk = chunk_steps or self.chunk_steps
@@ -169,6 +187,18 @@ class Simulator:
                     " or a more stable method (exact, exponential_euler, rk4)", partial)
             state = new_state
         raise SimulationError("the state became non-finite", results=partial)
+
+
+def _delay_value(value, key: str) -> ir.Value:
+    if isinstance(value, Random):
+        dist, dim = value.to_ir()
+    else:
+        q = as_quantity(value)
+        raw = np.asarray(q.internal(), dtype=float)
+        dist, dim = (float(raw) if raw.ndim == 0 else tuple(raw.ravel().tolist())), q.dim
+    if dim != ir.TIME:
+        raise ir.ModelError(f"'{key}' must be a time (or times), got {value!r}")
+    return dist
 
 
 def _first_nonfinite(state: dict):

@@ -14,20 +14,26 @@ import numpy as np
 from ...ir import Distribution, Projection
 
 
+def per_synapse(value, count: int, rng: np.random.Generator, what: str) -> np.ndarray:
+    """One value per synapse from a number, a distribution or an explicit array."""
+    if isinstance(value, Distribution):
+        return value.sample((count,), rng)
+    if isinstance(value, tuple):
+        array = np.asarray(value, dtype=float)
+        if array.shape != (count,):
+            raise ValueError(f"{what}: {len(array)} values for {count} synapses; give one per synapse of the"
+                             " drawn connectivity")
+        return array
+    return np.full(count, float(value))
+
+
 def draw_synapses(node: Projection, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`(pre, post, weight)` per synapse, indices relative to the projection's slices."""
     pre, post = node.rule.draw(node.pre.size, node.post.size, rng)
-    if isinstance(node.weight, Distribution):
-        weight = node.weight.sample(pre.shape, rng)
-    elif len(node.weight_type.shape) == 2:  # a (pre, post) matrix: each synapse takes its entry
+    if len(node.weight_type.shape) == 2:  # a (pre, post) matrix: each synapse takes its entry
         weight = np.reshape(node.weight, node.weight_type.shape)[pre, post]
-    elif isinstance(node.weight, tuple):
-        weight = np.asarray(node.weight, dtype=float)
-        if weight.shape != pre.shape:
-            raise ValueError(f"projection '{node.name}' has {len(weight)} weights for {len(pre)} synapses;"
-                             " give one per synapse of the drawn connectivity, or a (pre, post) matrix")
     else:
-        weight = np.full(pre.shape, float(node.weight))
+        weight = per_synapse(node.weight, len(pre), rng, f"weights of projection '{node.name}'")
     return pre, post, weight
 
 
@@ -50,22 +56,29 @@ class Event:
     largest fan-out (ELL layout).  The spiking rows are gathered into a buffer whose size is
     picked per step from a few buckets (16, 64, 256, ... rows), so that a quiet step costs
     little; a step with more spikes than the largest bucket touches every synapse, so no
-    spike is ever dropped."""
+    spike is ever dropped.  With one delay per synapse, each weight is added into the row
+    of a ring buffer for the step it arrives at."""
 
     name = "event"
 
-    def build(self, node: Projection, pre, post, weight, dtype) -> dict:
+    def build(self, node: Projection, pre, post, weight, dtype, delay_steps=None) -> dict:
         n_pre, n_post = node.pre.size, node.post.size
         counts = np.bincount(pre, minlength=n_pre)
         # Rounded up so that other seeds of the same network usually keep the shape (no recompile).
         width = -(-max(int(counts.max(initial=0)), 1) // 16) * 16
         # one padding row (index n_pre) and one padding column (target n_post) absorb unused slots
-        targets = np.full((n_pre + 1, width), n_post, dtype=np.int32)
-        weights = np.zeros((n_pre + 1, width))
         slot = np.arange(len(pre)) - np.repeat(np.cumsum(counts) - counts, counts)
-        targets[pre, slot] = post
-        weights[pre, slot] = weight
-        return {"targets": jnp.asarray(targets), "weights": jnp.asarray(weights, dtype)}
+
+        def layout(values, fill, dtype_):
+            table = np.full((n_pre + 1, width), fill, dtype=dtype_)
+            table[pre, slot] = values
+            return table
+
+        arrays = {"targets": jnp.asarray(layout(post, n_post, np.int32)),
+                  "weights": jnp.asarray(layout(weight, 0.0, float), dtype)}
+        if delay_steps is not None:
+            arrays["delays"] = jnp.asarray(layout(delay_steps, 0, np.int32))
+        return arrays
 
     @staticmethod
     def buckets(n_pre: int) -> tuple[int, ...]:
@@ -75,26 +88,36 @@ class Event:
             size *= 4
         return tuple(sizes)
 
-    def propagate(self, arrays: dict, spikes, node: Projection):
+    def propagate(self, arrays: dict, spikes, node: Projection, ring=None, step=None):
+        """The summed weight per post neuron; with `ring` (a flat buffer of rows of n_post + 1
+        slots, one row per future step) the weights go into the rows of their arrival steps
+        and the updated ring is returned instead."""
         n_pre, n_post = node.pre.size, node.post.size
         targets, weights = arrays["targets"], arrays["weights"]
-        total = jnp.zeros(n_post + 1, weights.dtype)
+        total = jnp.zeros(n_post + 1, weights.dtype) if ring is None else ring
+
+        def index(rows):
+            if ring is None:
+                return targets[rows]
+            rows_in_ring = ring.shape[0] // (n_post + 1)
+            arrival = (step + arrays["delays"][rows]) % rows_in_ring
+            return arrival * (n_post + 1) + targets[rows]
 
         def gather(capacity: int):
             def run(_):
                 rows = jnp.nonzero(spikes, size=capacity, fill_value=n_pre)[0]
-                return total.at[targets[rows].ravel()].add(weights[rows].ravel())
+                return total.at[index(rows).ravel()].add(weights[rows].ravel())
             return run
 
         def every_synapse(_):
             active = jnp.where(spikes[:, None], weights[:n_pre], 0)
-            return total.at[targets[:n_pre].ravel()].add(active.ravel())
+            return total.at[index(jnp.arange(n_pre)).ravel()].add(active.ravel())
 
         buckets = self.buckets(n_pre)
         branches = [gather(c) for c in buckets] + [every_synapse]
         choice = jnp.searchsorted(jnp.asarray(buckets, jnp.int32), jnp.sum(spikes, dtype=jnp.int32))
         summed = jax.lax.switch(choice, branches, None) if buckets else every_synapse(None)
-        return summed[:n_post]
+        return summed if ring is not None else summed[:n_post]
 
 
 KERNELS = {k.name: k for k in (Dense(), Event())}

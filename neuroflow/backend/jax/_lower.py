@@ -17,7 +17,7 @@ import numpy as np
 from ... import ir
 from ...ir._algebra import decompose
 from ._expr import evaluate
-from ._kernels import KERNELS, draw_synapses
+from ._kernels import KERNELS, draw_synapses, per_synapse
 from ._linear import LinearSolver
 
 LASTSPIKE = "_lastspike"
@@ -42,6 +42,7 @@ class StepContext:
     outputs: dict
     spikes: dict
     not_refractory: dict
+    buffers: dict  # projection -> ring buffer of delayed spikes or input
 
 
 class PopulationEnv:
@@ -159,9 +160,29 @@ def _lower_reset(node: ir.Reset, ctx: StepContext):
                                             state[statement.target])
 
 
+def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
+    """The summed weights arriving now, through the projection's delay buffer if it has one."""
+    buffer = ctx.program.buffers.get(node.name)
+    kernel, arrays = KERNELS[node.kernel], ctx.conn[node.name]
+    if buffer is None:
+        return kernel.propagate(arrays, pre, node)
+    ring = ctx.buffers[node.name]
+    if buffer.kind == "spikes":  # row `step % steps` holds the spikes of `steps` steps ago
+        row = ctx.step % buffer.steps
+        ctx.buffers[node.name] = ring.at[row].set(pre)
+        return kernel.propagate(arrays, ring[row], node)
+    # input: row `s % (steps + 1)` collects what arrives at step s; read and clear this step's row
+    ring = kernel.propagate(arrays, pre, node, ring=ring, step=ctx.step)
+    width = node.post.size + 1
+    start = (ctx.step % (buffer.steps + 1)) * width
+    arrived = jax.lax.dynamic_slice(ring, (start,), (width,))
+    ctx.buffers[node.name] = jax.lax.dynamic_update_slice(ring, jnp.zeros_like(arrived), (start,))
+    return arrived[:node.post.size]
+
+
 def _lower_projection(node: ir.Projection, ctx: StepContext):
     pre = ctx.spikes[node.pre.population][node.pre.start:node.pre.stop]
-    summed = KERNELS[node.kernel].propagate(ctx.conn[node.name], pre, node)
+    summed = _delayed_input(node, ctx, pre)
     scale = ctx.program.effect_scale[node.name]
     if scale is not None:
         factor = evaluate(scale, PopulationEnv(ctx, node.post.population))
@@ -214,6 +235,9 @@ class Program:
             raise LoweringError("the model has no schedule; run the 'schedule' pass before lowering")
         if model.find(ir.ODE):
             raise LoweringError("the model still has ODEs; run the 'integrate' pass before lowering")
+        clock = model.get("clock")
+        if isinstance(clock, ir.Clock) and abs(clock.dt - dt) > 1e-12 * dt:
+            raise LoweringError(f"the model was compiled for dt = {clock.dt} ms, not {dt} ms")
         self.model, self.dt, self.dtype = model, float(dt), jnp.dtype(dtype)
         self.sizes = {p.name: p.size for p in model.populations}
         self.subexpressions = {p: {s.name: s for s in model.find(ir.Subexpression, p)} for p in self.sizes}
@@ -227,10 +251,12 @@ class Program:
             if proj.kernel not in KERNELS:
                 raise LoweringError(f"projection '{proj.name}' has kernel '{proj.kernel}'",
                                     hint=f"run the 'kernels' pass; available: {', '.join(KERNELS)}")
-            if proj.delay > 0:
-                raise LoweringError(f"projection '{proj.name}' has a delay of {proj.delay} ms; synaptic delays"
-                                    " are not supported yet", proj.loc, "use delay=0*ms for now")
+            delayed = proj.heterogeneous_delay or proj.delay * 1.0 >= self.dt / 2
+            if delayed and proj.name not in {b.projection for b in model.find(ir.DelayBuffer)}:
+                raise LoweringError(f"projection '{proj.name}' is delayed but has no delay buffer",
+                                    hint="run the 'delays' pass before lowering")
         self.effect_scale = {p.name: _effect_scale(p) for p in model.find(ir.Projection)}
+        self.buffers = {b.projection: b for b in model.find(ir.DelayBuffer)}
         self.linear = {u.pop: LinearSolver(self, u) for u in model.find(ir.StateUpdate)
                        if any(isinstance(i, ir.LinearSystem) for i in u.body)}
         self.uses_random = any(ir.calls(e) & {"rand", "randn"} for e in _all_expressions(model))
@@ -241,8 +267,11 @@ class Program:
             return jnp.asarray(value.sample(shape or (), rng), self.dtype)
         return jnp.broadcast_to(jnp.asarray(np.asarray(value, dtype=float), self.dtype), shape)
 
-    def initial(self, seed: int) -> tuple[dict, dict, dict]:
-        """`(state, params, conn)` drawn from `seed` with numpy (identical on every device)."""
+    def initial(self, seed: int, delays: dict | None = None) -> tuple[dict, dict, dict]:
+        """`(state, params, conn)` drawn from `seed` with numpy (identical on every device).
+
+        `delays` replaces the per-synapse delays of projections (name -> value in ms)."""
+        delays = delays or {}
         rng = np.random.default_rng([seed, 0])
         pops = {p: {} for p in self.sizes}
         for var in self.model.find(ir.StateVar):
@@ -252,13 +281,39 @@ class Program:
         params = self.parameters(seed)
         conn = {}
         for k, proj in enumerate(self.model.find(ir.Projection)):
-            pre, post, weight = draw_synapses(proj, np.random.default_rng([seed, 1, k]))
-            conn[proj.name] = KERNELS[proj.kernel].build(proj, pre, post, weight, self.dtype)
+            rng = np.random.default_rng([seed, 1, k])
+            pre, post, weight = draw_synapses(proj, rng)
+            extra = {}
+            if proj.heterogeneous_delay:
+                value = delays.get(proj.name, proj.delay)
+                extra["delay_steps"] = self.synapse_delays(proj, value, len(pre), rng)
+            conn[proj.name] = KERNELS[proj.kernel].build(proj, pre, post, weight, self.dtype, **extra)
         key = jax.random.key_data(jax.random.key(seed)) if self.uses_random else None
-        state = {"step": jnp.asarray(0, jnp.int32), "pops": pops}
+        state = {"step": jnp.asarray(0, jnp.int32), "pops": pops, "buffers": self._empty_buffers()}
         if key is not None:
             state["key"] = key
         return state, params, conn
+
+    def _empty_buffers(self) -> dict:
+        buffers = {}
+        for name, buffer in self.buffers.items():
+            proj = self.model.get(name)
+            if buffer.kind == "spikes":
+                buffers[name] = jnp.zeros((buffer.steps, proj.pre.size), bool)
+            else:
+                buffers[name] = jnp.zeros((buffer.steps + 1) * (proj.post.size + 1), self.dtype)
+        return buffers
+
+    def synapse_delays(self, proj: ir.Projection, value: ir.Value, count: int, rng) -> np.ndarray:
+        """Whole-step delays per synapse, checked against the buffer compiled for them."""
+        delays_ms = per_synapse(value, count, rng, f"delays of projection '{proj.name}'")
+        steps = np.floor(delays_ms / self.dt + 0.5).astype(np.int32)
+        limit = self.buffers[proj.name].steps if proj.name in self.buffers else 0
+        if steps.size and (steps.min() < 0 or steps.max() > limit):
+            raise LoweringError(f"projection '{proj.name}': delays up to {steps.max()} steps do not fit the buffer"
+                                f" of {limit} steps compiled for it", hint="compile the model with the largest"
+                                " delays it will need")
+        return steps
 
     def parameters(self, seed: int = 0) -> dict:
         rng = np.random.default_rng([seed, 2])
@@ -280,10 +335,11 @@ class Program:
         if "key" in state:
             key = jax.random.fold_in(jax.random.wrap_key_data(state["key"]), state["step"])
         pops = {p: dict(v) for p, v in state["pops"].items()}
-        ctx = StepContext(self, pops, params, conn, derived, state["step"], key, {}, {}, {})
+        ctx = StepContext(self, pops, params, conn, derived, state["step"], key, {}, {}, {},
+                          dict(state["buffers"]))
         for op in self.operations:
             LOWERINGS[type(op)](op, ctx)
-        new_state = dict(state, step=state["step"] + 1, pops=pops)
+        new_state = dict(state, step=state["step"] + 1, pops=pops, buffers=ctx.buffers)
         return new_state, ctx.outputs
 
 

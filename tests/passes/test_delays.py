@@ -1,0 +1,78 @@
+"""Synaptic delays: ring buffers of whole steps, exact arrival times, changes without recompiling."""
+import numpy as np
+import pytest
+
+import neuroflow as nf
+from neuroflow.passes.delays import DelayRoundingWarning
+from neuroflow.units import ms
+
+DT = 0.1
+
+
+def chain(delay, n=4):
+    """One pre population firing once, at step 10, into a counter population."""
+    net = nf.Network("chain")
+    a = net.population("A", n, threshold="t >= 0.95*ms and t < 1.05*ms")
+    b = net.population("B", n, "x : 1")
+    net.projection(a, b, "x += w", weights=1.0, connect=nf.one_to_one(), delay=delay, name="syn")
+    net.monitor(b, "x")
+    return net.build()
+
+
+def arrival_steps(model, **run):
+    results = nf.compile(model, dt=DT * ms, dtype="float64").run(5 * ms, **run)
+    t, x = results.trace("B", "x")
+    # the monitor records the start of a step: input delivered in step s shows at step s + 1
+    return np.array([np.argmax(x[:, k] > 0) - 1 for k in range(x.shape[1])])
+
+
+@pytest.mark.parametrize("delay_ms", [0.0, 0.1, 0.5, 1.7, 3.0])
+def test_homogeneous_delay_is_exact_in_steps(delay_ms):
+    steps = arrival_steps(chain(delay_ms * ms))
+    assert np.all(steps == 10 + round(delay_ms / DT))
+
+
+def test_delay_rounding_rule_warns():
+    with pytest.warns(DelayRoundingWarning, match="rounded to 3 steps"):
+        steps = arrival_steps(chain(0.26 * ms))
+    assert np.all(steps == 13)
+    with pytest.warns(DelayRoundingWarning, match="rounded to 1 steps"):
+        steps = arrival_steps(chain(0.05 * ms))  # halves round up
+    assert np.all(steps == 11)
+
+
+def test_heterogeneous_delays_arrive_in_their_slots_and_change_without_recompiling():
+    model = chain(nf.uniform(0.0 * ms, 2.0 * ms), n=400)
+    sim = nf.compile(model, dt=DT * ms, dtype="float64")
+    assert "buffer syn kind=input steps=20" in sim.ir
+    drawn = np.asarray(sim.program.initial(0)[2]["syn"]["delays"])[:400, 0]
+    assert drawn.min() >= 0 and drawn.max() <= 20 and len(np.unique(drawn)) > 15
+    results = sim.run(5 * ms, seed=0)
+    t, x = results.trace("B", "x")
+    arrived = np.array([np.argmax(x[:, k] > 0) - 1 for k in range(400)])
+    np.testing.assert_array_equal(arrived, 10 + drawn)
+    # counts per delay slot match the drawn delays
+    np.testing.assert_array_equal(np.bincount(arrived - 10, minlength=21), np.bincount(drawn, minlength=21))
+    traces = sim.trace_count
+    given = np.arange(400) % 21 * DT
+    results = sim.run(5 * ms, seed=0, params={"syn.delay": given * ms})
+    assert sim.trace_count == traces
+    t, x = results.trace("B", "x")
+    arrived = np.array([np.argmax(x[:, k] > 0) - 1 for k in range(400)])
+    np.testing.assert_array_equal(arrived, 10 + np.arange(400) % 21)
+
+
+def test_delays_beyond_the_compiled_buffer_are_refused():
+    sim = nf.compile(chain(nf.uniform(0.0 * ms, 1.0 * ms)), dt=DT * ms)
+    with pytest.raises(nf.NeuroflowError, match="do not fit the buffer"):
+        sim.run(1 * ms, params={"syn.delay": np.full(4, 2.0) * ms})
+    homogeneous = nf.compile(chain(1.0 * ms), dt=DT * ms)
+    with pytest.raises(nf.ModelError, match="one delay for all synapses"):
+        homogeneous.run(1 * ms, params={"syn.delay": 2.0 * ms})
+
+
+def test_unbounded_delay_distributions_are_rejected():
+    with pytest.raises(nf.ModelError, match="no upper bound"):
+        nf.compile(chain(nf.exponential(2.0 * ms)), dt=DT * ms)
+    with pytest.raises(nf.ModelError, match="delay must be >= 0"):
+        nf.compile(chain(nf.normal(2.0 * ms, 0.5 * ms)), dt=DT * ms)
