@@ -201,7 +201,7 @@ def _delay(delay, name: str) -> ir.Value:
         value, dim = delay.to_ir()
     else:
         value, dim = to_internal(delay, what)
-    if not (dim == ir.TIME or (value == 0 and dim.is_dimensionless)):
+    if not (dim == ir.TIME or dim.is_dimensionless):  # plain numbers are ms
         raise ModelError(f"the {what} must be a time, got {delay!r}", hint="for example delay=1.5*ms")
     return value
 
@@ -214,7 +214,8 @@ def _period(refractory, pop: str) -> ir.Expr:
     if isinstance(refractory, str):
         return _expr(refractory, f"refractory period of '{pop}'")
     value, dim = to_internal(refractory, f"refractory period of '{pop}'")
-    if isinstance(value, tuple) or dim != ir.TIME or value < 0:
+    # a plain number is ms, for unitless models; a model with units then reports the mismatch
+    if isinstance(value, tuple) or dim not in (ir.TIME, ir.DIMENSIONLESS) or value < 0:
         raise ModelError(f"the refractory period of '{pop}' must be a non-negative time, got {refractory!r}",
                          hint="for example refractory=5*ms")
     return ir.Const(value, dim)

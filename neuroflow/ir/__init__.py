@@ -15,6 +15,7 @@ from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
 from ._types import FUNCTIONS, Type
 from ._units import DIMENSIONLESS, Dimension
 from ._verify import scope_lookup, verify
+from ._walk import delayed_reads, expressions, map_expressions
 
 print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spelling
 
@@ -75,8 +76,11 @@ __all__ = [
     "Value",
     "Where",
     "calls",
+    "delayed_reads",
     "did_you_mean",
+    "expressions",
     "infer",
+    "map_expressions",
     "names",
     "parse_expr",
     "parse_statements",

@@ -382,36 +382,38 @@ class Projection(Node):
         return not isinstance(self.delay, float)
 
 
-DELAY_KINDS = ("spikes", "input")
+DELAY_KINDS = ("spikes", "input", "history")
 
 
 @dataclass(frozen=True, slots=True)
 class DelayBuffer(Node):
-    """A ring buffer that delays a projection by whole steps, made by the `delays` pass.
+    """A ring buffer of whole steps, made by the `delays` pass.
 
-    `spikes`: the pre population's spikes of the last `steps` steps (one delay for every
-    synapse).  `input`: what each post neuron will receive in the next `steps` steps
-    (a delay per synapse, at most `steps` steps; the synapses' delays are arguments of
-    the step, so they can change between runs)."""
+    For a projection (`source` is its name): `spikes` holds the pre population's spikes
+    of the last `steps` steps (one delay for every synapse); `input` holds what each post
+    neuron will receive in the next `steps` steps (one delay per synapse, at most `steps`;
+    the delays are arguments of the step, so they can change between runs).  For a state
+    variable read in the past, as in `x(t - tau)` (`source` is `pop.var`): `history`
+    holds its values of the last `steps` steps, read with linear interpolation."""
 
-    projection: str
+    source: str
     kind: str
     steps: int
 
     def __post_init__(self):
         if self.kind not in DELAY_KINDS or self.steps < 1:
-            raise ValueError(f"a delay buffer holds spikes or input over at least one step, got {self.kind}"
-                             f" over {self.steps}")
+            raise ValueError(f"a delay buffer holds {', '.join(DELAY_KINDS)} over at least one step, got"
+                             f" {self.kind} over {self.steps}")
 
     @property
     def id(self) -> str:
-        return f"{self.projection}.buffer"
+        return f"{self.source}.buffer"
 
     def reads(self) -> set[str]:
-        return {self.projection}
+        return {self.source}
 
     def text(self) -> str:
-        return f"buffer {self.projection} kind={self.kind} steps={self.steps}"
+        return f"buffer {self.source} kind={self.kind} steps={self.steps}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,7 @@ projection: "projection" NAME ":" slice "->" slice connect weight "on_pre" "=" "
 connect: "connect" "=" NAME "(" [numbers] ")"
 weight: "w" ":" TYPE "=" value
 delay: "delay" "=" value
-buffer: "buffer" NAME "kind" "=" NAME "steps" "=" INT
+buffer: "buffer" (QNAME | NAME) "kind" "=" NAME "steps" "=" INT
 kernel: "kernel" "=" NAME
 slice: NAME "[" INT ":" INT "]"
 spike_monitor: "monitor" "spikes" NAME

@@ -7,6 +7,7 @@ below, and finally unit names such as `mV`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
@@ -35,6 +36,17 @@ BUILTINS: dict[str, Kind] = {
     "True": Kind("bool", DIMENSIONLESS),
     "False": Kind("bool", DIMENSIONLESS),
 }
+
+# White noise, as in Brian2: `xi` and `xi_<suffix>` (`xi_1`, `xi_inh` …) are independent
+# noise sources in differential equations, in second**-1/2 so that `sigma*xi*sqrt(tau)`
+# has the units of `sigma`.  The `integrate` pass turns them into Brownian increments.
+NOISE = Kind("float", Dimension.of(s=Fraction(-1, 2)))
+_NOISE_NAME = re.compile(r"xi(_[A-Za-z0-9_]+)?")
+
+
+def is_noise(name: str) -> bool:
+    """Whether `name` names a white-noise source (`xi`, `xi_1`, …) unless the model defines it."""
+    return _NOISE_NAME.fullmatch(name) is not None
 
 
 class TypeCheckError(ModelError):
@@ -90,6 +102,8 @@ def _infer_name(name: str, lookup: Lookup) -> Kind:
         return kind
     if name in BUILTINS:
         return BUILTINS[name]
+    if is_noise(name):
+        return NOISE
     unit = get_unit(name)
     if unit is not None:
         return Kind("float", unit.dim)
@@ -140,8 +154,18 @@ def _infer_binary(e: Binary, lookup: Lookup) -> Kind:
     return Kind("float", left.dim ** power)
 
 
+def _infer_delayed(e: Call, kind: Kind, lookup: Lookup) -> Kind:
+    """`x(t - d)`: the value of variable `x` a time `d` ago (a delay differential equation)."""
+    if len(e.args) != 1 or infer(e.args[0], lookup).dim != _infer_name("t", lookup).dim:
+        raise TypeCheckError(f"'{to_text(e)}' reads '{e.func}' in the past and needs one time argument", to_text(e),
+                             f"write {e.func}(t - delay)")
+    return kind
+
+
 def _infer_call(e: Call, lookup: Lookup) -> Kind:
     fn = FUNCTIONS.get(e.func)
+    if fn is None and lookup(e.func) is not None:
+        return _infer_delayed(e, lookup(e.func), lookup)
     if fn is None:
         raise TypeCheckError(f"unknown function '{e.func}'", e.func, did_you_mean(e.func, FUNCTIONS))
     if len(e.args) != fn.arity:

@@ -6,12 +6,13 @@ pass manager runs `verify` after every pass when asked to (always in tests).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
 
 from ._errors import IRError, Loc, did_you_mean
-from ._expr import Const, Expr, names
+from ._expr import Const, Expr, names, transform
 from ._model import Model
 from ._random import Distribution
 from ._nodes import (KERNELS, ODE, DelayBuffer, LinearSystem, Node, Parameter, Population, Projection, Refractory, Reset, Schedule,
@@ -19,6 +20,8 @@ from ._nodes import (KERNELS, ODE, DelayBuffer, LinearSystem, Node, Parameter, P
                      value_text)
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
 from ._types import Type
+from ._units import DIMENSIONLESS, UNIT_NAMES, Dimension
+from ._walk import expressions
 
 
 def _locate(loc: Loc | None, culprit: str | None) -> Loc | None:
@@ -45,9 +48,38 @@ def _fail(node: Node, message: str, hint: str | None = None, culprit: str | None
     raise err
 
 
+@lru_cache(maxsize=64)
+def is_unitless(model: Model) -> bool:
+    """A model that names no unit anywhere (as in BrainPy): time is then a plain number of ms."""
+    typed = (Parameter, StateVar, Subexpression, TimedInput)
+    if any(not n.type.dim.is_dimensionless for n in model.nodes if isinstance(n, typed)):
+        return False
+    for node in model.nodes:
+        local = set(model.scope(node.scope)) if node.scope else set()
+        for expr in expressions(node):
+            if (names(expr) - local) & UNIT_NAMES or _has_dimensioned_constant(expr):
+                return False
+    return True
+
+
+def _has_dimensioned_constant(expr: Expr) -> bool:
+    found = []
+    transform(expr, lambda e: found.append(e) if isinstance(e, Const) and not e.dim.is_dimensionless else None)
+    return bool(found)
+
+
+def time_dimension(model: Model) -> Dimension:
+    return DIMENSIONLESS if is_unitless(model) else TIME
+
+
+_UNITLESS_TIME = {name: Kind("float", DIMENSIONLESS) for name in ("t", "dt", "lastspike")}
+
+
 def scope_lookup(model: Model, pop: str, extra: dict[str, Kind] | None = None) -> Callable[[str], Kind | None]:
     """Kinds of the names visible in population `pop` (shared by verify and resolve)."""
     scope = model.scope(pop)
+    if is_unitless(model):
+        extra = {**_UNITLESS_TIME, **(extra or {})}
 
     def lookup(name: str) -> Kind | None:
         if extra and name in extra:
@@ -109,9 +141,9 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
         if not isinstance(var, StateVar):
             _fail(node, f"'{node.var}' is not a state variable of {node.pop}", culprit=node.var)
         kind = _check_expr(node, model, node.rhs)
-        if kind.dim != var.type.dim / TIME:
+        if kind.dim != var.type.dim / time_dimension(model):
             _fail(node, f"the right-hand side of d{node.var}/dt is in {kind.dim}, but {node.var} is in"
-                  f" {var.type.dim}, so it must be in {var.type.dim / TIME}",
+                  f" {var.type.dim}, so it must be in {var.type.dim / time_dimension(model)}",
                   "check the units of the equation, e.g. divide by a time constant", node.var)
     if isinstance(node, StateUpdate):
         _check_update(node, model)
@@ -121,7 +153,7 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
         for s in node.body:
             _check_assignment(node, model, s.target, s.as_assignment())
     if isinstance(node, Refractory):
-        if _check_expr(node, model, node.period).dim != TIME:
+        if _check_expr(node, model, node.period).dim != time_dimension(model):
             _fail(node, "refractory period must be a time")
         if isinstance(node.period, Const) and node.period.value < 0:
             _fail(node, f"refractory period must not be negative, got {node.period.value} ms")
@@ -134,8 +166,11 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
         size = model.population(node.pop).size
         if any(not 0 <= i < size for i in node.indices) or node.every < 1:
             _fail(node, f"indices must lie in [0, {size}) and every >= 1")
-    if isinstance(node, DelayBuffer) and not isinstance(model.get(node.projection), Projection):
-        _fail(node, f"buffers unknown projection '{node.projection}'")
+    if isinstance(node, DelayBuffer):
+        source = model.get(node.source)
+        expected = StateVar if node.kind == "history" else Projection
+        if not isinstance(source, expected):
+            _fail(node, f"a {node.kind} buffer needs a {expected.__name__}, but '{node.source}' is not one")
     if isinstance(node, Schedule):
         unknown = [i for i in node.order if i not in model]
         if unknown:
@@ -189,11 +224,11 @@ def _check_linear_system(node: StateUpdate, model: Model, item: LinearSystem, te
         for j, entry in enumerate(row):
             dim = _check_expr(node, model, entry, temporaries).dim
             # A[i][j]*x_j has the units of dx_i/dt; a zero entry couples nothing and has no units
-            expected = variables[i].type.dim / TIME / variables[j].type.dim
+            expected = variables[i].type.dim / time_dimension(model) / variables[j].type.dim
             if dim != expected and not (isinstance(entry, Const) and entry.value == 0):
                 _fail(node, f"matrix entry ({i}, {j}) of the exact system is in {dim}, expected {expected}")
         dim = _check_expr(node, model, item.offset[i], temporaries).dim
-        expected = variables[i].type.dim / TIME
+        expected = variables[i].type.dim / time_dimension(model)
         if dim != expected and not (isinstance(item.offset[i], Const) and item.offset[i].value == 0):
             _fail(node, f"offset {i} of the exact system is in {dim}, expected {expected}")
 

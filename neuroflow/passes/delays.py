@@ -4,6 +4,8 @@ Requires: the model's `clock` (set by `compile`).
 Guarantees: each projection with a non-zero delay has one `DelayBuffer`: a
 `spikes` buffer of `round(delay/dt)` steps when all its synapses share one
 delay, an `input` buffer as long as the largest possible delay otherwise.
+Each state variable read in the past (`x(t - tau)`) has a `history` buffer
+long enough for the largest such delay with the parameters' compiled values.
 Rounding rule (as in Brian2): a delay becomes the nearest whole number of
 steps, halves rounding up; a delay that is not a whole number of steps warns.
 """
@@ -12,7 +14,9 @@ from __future__ import annotations
 import math
 import warnings
 
-from ..ir import Clock, DelayBuffer, Distribution, Model, ModelError, Projection
+from ..ir import (Binary, Call, Clock, Const, DelayBuffer, Distribution, Expr, Model, ModelError, Parameter,
+                  Projection, Ref, delayed_reads, substitute, to_text)
+from ..ir._fold import fold
 from ._manager import register_pass
 
 
@@ -47,16 +51,43 @@ def _warn_rounding(node: Projection, dt: float) -> None:
             return
 
 
+def delay_of(node, call: Call) -> Expr:
+    """`d` in `x(t - d)`; other forms are refused."""
+    arg = call.args[0]
+    if not (isinstance(arg, Binary) and arg.op == "-" and arg.left == Ref("t")):
+        raise ModelError(f"'{to_text(call)}' must read '{call.func}' at 't - delay'", node.loc,
+                         f"write {call.func}(t - tau)")
+    return arg.right
+
+
+def largest_value(model: Model, pop: str, expr: Expr) -> float:
+    """The largest value `expr` takes with the model's parameter values (its shared or per-neuron ones)."""
+    values = {p.name: Const(max(p.value) if isinstance(p.value, tuple) else p.value, p.type.dim)
+              for p in model.find(Parameter, pop) if isinstance(p.value, (float, tuple))}
+    folded = fold(substitute(expr, values), lambda name: name in model.scope(pop) and name not in values)
+    if not isinstance(folded, Const) or folded.value < 0:
+        raise ModelError(f"the delay '{to_text(expr)}' in population '{pop}' must be a non-negative constant or"
+                         " depend only on parameters", hint="delays of state variables are fixed over a run")
+    return folded.value
+
+
 @register_pass("delays")
 def delays(model: Model, options) -> Model:
     projections = [p for p in model.find(Projection) if p.heterogeneous_delay or p.delay > 0]
+    histories = {source: [delay_of(node, call) for node, call in reads]
+                 for source, reads in delayed_reads(model).items()}
     model = model.remove(*[b.id for b in model.find(DelayBuffer)])
-    if not projections:
+    if not projections and not histories:
         return model
     clock = model.get("clock")
     if not isinstance(clock, Clock):
         raise ModelError("delays need the model's time step: compile the model (nf.compile sets the clock)")
     buffers = []
+    for source, delays_of in histories.items():
+        pop = source.split(".")[0]
+        longest = max(largest_value(model, pop, d) for d in delays_of)
+        # linear interpolation reads the two steps around t - delay
+        buffers.append(DelayBuffer(source, "history", int(math.floor(longest / clock.dt)) + 1))
     for node in projections:
         _warn_rounding(node, clock.dt)
         steps = delay_steps(_largest_delay(node), clock.dt)

@@ -19,6 +19,7 @@ class Environment(Protocol):
 
     def lookup(self, name: str): ...
     def random(self, kind: str): ...
+    def delayed(self, name: str, time): ...
 
 
 def _exprel(x):
@@ -66,6 +67,8 @@ def _call(e: Call, env: Environment):
     if e.func in ("rand", "randn"):
         return env.random(e.func)
     args = [evaluate(a, env) for a in e.args]
+    if e.func not in FUNCTIONS and e.func != "int":  # `x(t - d)`: a state variable in the past
+        return env.delayed(e.func, args[0])
     if e.func == "int":  # kept in the float dtype because it feeds arithmetic
         x = args[0]
         return x.astype(env.dtype) if x.dtype == jnp.bool_ else jnp.trunc(x)

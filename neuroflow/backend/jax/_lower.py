@@ -53,7 +53,6 @@ class PopulationEnv:
         self.dtype = ctx.program.dtype
         self.temps = dict(extra or {})
         self._subs: dict = {}
-        self._draws = 0
 
     def lookup(self, name: str):
         ctx, pop = self.ctx, self.pop
@@ -71,6 +70,18 @@ class PopulationEnv:
                 self._subs[name] = evaluate(sub.expr, self)
             return self._subs[name]
         return self._builtin(name)
+
+    def delayed(self, name: str, time):
+        """`name(time)` from the history buffer, linearly interpolated between steps."""
+        history = self.ctx.buffers[f"{self.pop}.{name}"]
+        rows = history.shape[0]
+        lag = (self.ctx.step.astype(self.dtype) * self.ctx.program.dt - time) / self.ctx.program.dt
+        whole = jnp.floor(lag)
+        frac = lag - whole
+        newer = (self.ctx.step - whole.astype(jnp.int32)) % rows
+        older = (newer - 1) % rows
+        columns = jnp.arange(history.shape[1])
+        return (1 - frac) * history[newer, columns] + frac * history[older, columns]
 
     def _timed(self, values, period: float):
         # the bin holding t, compared in whole steps as Brian2's TimedArray does; the last value holds after the end
@@ -98,10 +109,18 @@ class PopulationEnv:
                             hint="run the 'canonicalize' pass before lowering: it folds unit names")
 
     def random(self, kind: str):
+        """Fresh numbers per neuron for each `rand()`/`randn()` call of the step (SDE increments included).
+
+        The key folds the step's key with the population's position in the model and the number of
+        draws this population made so far in this step, counted over all its operations, so that a
+        threshold's `rand()` never repeats an update's `randn()`.  All of it follows from the model and
+        the seed, so a run is reproducible in any process (Python's `hash` of a string is not)."""
         if self.ctx.key is None:
             raise LoweringError("rand() needs a random key in the step state")
-        self._draws += 1
-        key = jax.random.fold_in(jax.random.fold_in(self.ctx.key, hash(self.pop) % 2**31), self._draws)
+        draws = vars(self.ctx).setdefault("random_draws", {})  # per step: the context lives for one step
+        draws[self.pop] = draws.get(self.pop, 0) + 1
+        salt = list(self.ctx.program.sizes).index(self.pop)
+        key = jax.random.fold_in(jax.random.fold_in(self.ctx.key, salt), draws[self.pop])
         shape = (self.ctx.program.sizes[self.pop],)
         sample = jax.random.uniform if kind == "rand" else jax.random.normal
         return sample(key, shape, self.dtype)
@@ -121,7 +140,15 @@ def _refractory_mask(ctx: StepContext, pop: str):
     ctx.not_refractory[pop] = (ctx.step - ctx.pops[pop][LASTSPIKE]) >= steps
 
 
+def _record_history(pop: str, ctx: StepContext) -> None:
+    """Write this step's values of the variables read in the past into their history buffers."""
+    for var in ctx.program.histories.get(pop, ()):
+        ring = ctx.buffers[f"{pop}.{var}"]
+        ctx.buffers[f"{pop}.{var}"] = ring.at[ctx.step % ring.shape[0]].set(ctx.pops[pop][var])
+
+
 def _lower_update(node: ir.StateUpdate, ctx: StepContext):
+    _record_history(node.pop, ctx)
     _refractory_mask(ctx, node.pop)
     env = PopulationEnv(ctx, node.pop)
     new: dict = {}
@@ -252,14 +279,22 @@ class Program:
                 raise LoweringError(f"projection '{proj.name}' has kernel '{proj.kernel}'",
                                     hint=f"run the 'kernels' pass; available: {', '.join(KERNELS)}")
             delayed = proj.heterogeneous_delay or proj.delay * 1.0 >= self.dt / 2
-            if delayed and proj.name not in {b.projection for b in model.find(ir.DelayBuffer)}:
+            if delayed and proj.name not in {b.source for b in model.find(ir.DelayBuffer)}:
                 raise LoweringError(f"projection '{proj.name}' is delayed but has no delay buffer",
                                     hint="run the 'delays' pass before lowering")
         self.effect_scale = {p.name: _effect_scale(p) for p in model.find(ir.Projection)}
-        self.buffers = {b.projection: b for b in model.find(ir.DelayBuffer)}
+        self.buffers = {b.source: b for b in model.find(ir.DelayBuffer)}
+        self.histories: dict[str, list[str]] = {}
+        for source, buffer in self.buffers.items():
+            if buffer.kind == "history":
+                pop, var = source.split(".")
+                self.histories.setdefault(pop, []).append(var)
+                if model.one(ir.StateUpdate, pop) is None:
+                    raise LoweringError(f"'{source}' is read in the past but '{pop}' has no state update to record it")
         self.linear = {u.pop: LinearSolver(self, u) for u in model.find(ir.StateUpdate)
                        if any(isinstance(i, ir.LinearSystem) for i in u.body)}
-        self.uses_random = any(ir.calls(e) & {"rand", "randn"} for e in _all_expressions(model))
+        self.uses_random = any(ir.calls(e) & {"rand", "randn"} for node in model.nodes
+                               for e in ir.expressions(node))
 
     # -- initial values -----------------------------------------------------------
     def _value(self, value: ir.Value, shape, rng: np.random.Generator):
@@ -289,16 +324,19 @@ class Program:
                 extra["delay_steps"] = self.synapse_delays(proj, value, len(pre), rng)
             conn[proj.name] = KERNELS[proj.kernel].build(proj, pre, post, weight, self.dtype, **extra)
         key = jax.random.key_data(jax.random.key(seed)) if self.uses_random else None
-        state = {"step": jnp.asarray(0, jnp.int32), "pops": pops, "buffers": self._empty_buffers()}
+        state = {"step": jnp.asarray(0, jnp.int32), "pops": pops, "buffers": self._empty_buffers(pops)}
         if key is not None:
             state["key"] = key
         return state, params, conn
 
-    def _empty_buffers(self) -> dict:
+    def _empty_buffers(self, pops: dict) -> dict:
         buffers = {}
         for name, buffer in self.buffers.items():
             proj = self.model.get(name)
-            if buffer.kind == "spikes":
+            if buffer.kind == "history":  # before t = 0 a variable keeps its initial value
+                pop, var = name.split(".")
+                buffers[name] = jnp.broadcast_to(pops[pop][var], (buffer.steps + 1, self.sizes[pop]))
+            elif buffer.kind == "spikes":
                 buffers[name] = jnp.zeros((buffer.steps, proj.pre.size), bool)
             else:
                 buffers[name] = jnp.zeros((buffer.steps + 1) * (proj.post.size + 1), self.dtype)
@@ -341,19 +379,6 @@ class Program:
             LOWERINGS[type(op)](op, ctx)
         new_state = dict(state, step=state["step"] + 1, pops=pops, buffers=ctx.buffers)
         return new_state, ctx.outputs
-
-
-def _all_expressions(model: ir.Model):
-    for node in model.nodes:
-        if isinstance(node, ir.StateUpdate):
-            for item in node.body:
-                if isinstance(item, ir.Statement):
-                    yield item.expr
-        for attr in ("expr", "cond", "period"):
-            if hasattr(node, attr):
-                yield getattr(node, attr)
-        if isinstance(node, ir.Reset):
-            yield from (s.expr for s in node.body)
 
 
 def lower(model: ir.Model, dt: float, dtype: str = "float32") -> Program:

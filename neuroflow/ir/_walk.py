@@ -1,0 +1,57 @@
+"""Visiting the expressions inside nodes: one place that knows where each node kind keeps them."""
+from __future__ import annotations
+
+from typing import Callable
+
+from ._expr import Call, Expr, Statement, transform
+from ._nodes import ODE, LinearSystem, Node, StateVar, Projection, Refractory, Reset, StateUpdate, Subexpression, Threshold
+
+
+def map_expressions(node: Node, fn: Callable[[Expr], Expr]) -> Node:
+    """`node` with `fn(expr)` applied to every expression it holds."""
+    if isinstance(node, Subexpression):
+        return node.replace(expr=fn(node.expr))
+    if isinstance(node, ODE):
+        return node.replace(rhs=fn(node.rhs))
+    if isinstance(node, Threshold):
+        return node.replace(cond=fn(node.cond))
+    if isinstance(node, Refractory):
+        return node.replace(period=fn(node.period))
+    if isinstance(node, Reset):
+        return node.replace(body=tuple(Statement(s.target, s.op, fn(s.expr)) for s in node.body))
+    if isinstance(node, Projection):
+        e = node.effect
+        return node.replace(effect=Statement(e.target, e.op, fn(e.expr)))
+    if isinstance(node, StateUpdate):
+        body = tuple(Statement(s.target, s.op, fn(s.expr)) if isinstance(s, Statement) else
+                     LinearSystem(s.targets, tuple(tuple(fn(e) for e in row) for row in s.matrix),
+                                  tuple(fn(e) for e in s.offset)) for s in node.body)
+        return node.replace(body=body)
+    return node
+
+
+def expressions(node: Node) -> list[Expr]:
+    """Every expression `node` holds, in order."""
+    found: list[Expr] = []
+
+    def record(e: Expr) -> Expr:
+        found.append(e)
+        return e
+
+    map_expressions(node, record)
+    return found
+
+
+def delayed_reads(model) -> dict[str, list[tuple[Node, Call]]]:
+    """`{"pop.var": [(node, call), ...]}` for every read of a state variable in the past, `var(t - d)`."""
+    found: dict[str, list[tuple[Node, Call]]] = {}
+    for node in model.nodes:
+        scope = model.scope(node.scope) if node.scope else {}
+
+        def record(e: Expr, node=node, scope=scope):
+            if isinstance(e, Call) and isinstance(scope.get(e.func), StateVar):
+                found.setdefault(f"{node.scope}.{e.func}", []).append((node, e))
+
+        for expr in expressions(node):
+            transform(expr, record)
+    return found
