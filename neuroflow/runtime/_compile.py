@@ -8,11 +8,13 @@ from .simulate import Simulator, to_ms
 
 
 def compile(model: ir.Model, dt=0.1, dtype: str = "float32", *, pipeline: str = DEFAULT_PIPELINE,
-            verify_each: bool = False, chunk_steps: int = 1000, report: PassReport | None = None) -> Simulator:
+            verify_each: bool = True, native: bool = True, chunk_steps: int = 1000,
+            report: PassReport | None = None) -> Simulator:
     """Compile `model` with time step `dt` (a time, or ms) into a `Simulator`.
 
     `pipeline` lists the passes (see `neuroflow.passes`); `verify_each` checks
-    the IR after every pass.  The IR after the pipeline is `simulator.ir`.
+    the IR after every pass (a few milliseconds); `native=False` keeps to the
+    pure-JAX kernels.  The IR after the pipeline is `simulator.ir`.
     """
     if not isinstance(model, ir.Model):
         build = getattr(model, "build", None)
@@ -25,4 +27,4 @@ def compile(model: ir.Model, dt=0.1, dtype: str = "float32", *, pipeline: str = 
     clock = ir.Clock(dt_ms)
     model = model.replace(clock) if "clock" in model else model.add(clock)
     lowered = run_pipeline(model, pipeline, verify_each=verify_each, report=report)
-    return Simulator(lower(lowered, dt_ms, dtype), lowered, chunk_steps)
+    return Simulator(lower(lowered, dt_ms, dtype, native), lowered, chunk_steps)

@@ -61,12 +61,14 @@ class Simulator:
         return ir.print_model(self.model)
 
     def _run_chunk(self, state, params, conn, derived, steps: int):
+        """`steps` steps in one scan; also says, per variable, whether the final state is finite."""
         self.trace_count += 1
 
         def body(carry, _):
             return self.program.step(carry, params, conn, derived)
 
-        return jax.lax.scan(body, state, None, length=steps)
+        state, outputs = jax.lax.scan(body, state, None, length=steps)
+        return state, outputs, _finite_flags(state)
 
     # -- parameters ------------------------------------------------------------------
     def parameters(self, overrides: dict | None = None, seed: int = 0) -> dict:
@@ -123,17 +125,24 @@ class Simulator:
         chunk = chunk_steps or self.chunk_steps
         recorded = _Recorded({}, {}, {})
         bar = _progress_bar(steps_total, progress)
-        done = 0
-        while done < steps_total:
-            steps = min(chunk, steps_total - done)
-            new_state, outputs = self._chunk(state, params, conn, derived, steps)
-            bad = _first_nonfinite(new_state)
-            if bad is not None:
-                self._report_nonfinite(state, params, conn, derived, steps, recorded, done)
-            self._collect(outputs, done, recorded)
-            state, done = new_state, done + steps
-            if bar is not None:
-                bar.update(steps)
+        done, pending = 0, None
+        # Pipelined: chunk k+1 is dispatched (asynchronously) before chunk k's monitors are
+        # moved to the host, so the host work overlaps the device work.
+        while done < steps_total or pending is not None:
+            launched = None
+            if done < steps_total:
+                steps = min(chunk, steps_total - done)
+                new_state, outputs, finite = self._chunk(state, params, conn, derived, steps)
+                launched = (state, outputs, finite, done, steps)
+                state, done = new_state, done + steps
+            if pending is not None:
+                start, outputs, finite, offset, steps = pending
+                if not all(jax.device_get(finite).values()):
+                    self._report_nonfinite(start, params, conn, derived, steps, recorded, offset)
+                self._collect(outputs, offset, recorded)
+                if bar is not None:
+                    bar.update(steps)
+            pending = launched
         if bar is not None:
             bar.close()
         return self._results(recorded, steps_total)
@@ -201,14 +210,16 @@ def _delay_value(value, key: str) -> ir.Value:
     return dist
 
 
+def _finite_flags(state: dict) -> dict:
+    return {f"{p}.{v}": jnp.all(jnp.isfinite(a)) for p, vs in state["pops"].items() for v, a in vs.items()
+            if jnp.issubdtype(a.dtype, jnp.floating)}
+
+
 def _first_nonfinite(state: dict):
     """`(population, variable, neuron)` of a NaN/inf in the state, or None."""
-    flags = {(p, v): jnp.all(jnp.isfinite(a)) for p, vs in state["pops"].items() for v, a in vs.items()
-             if jnp.issubdtype(a.dtype, jnp.floating)}
-    if not flags:
-        return None
-    finite = jax.device_get(flags)
-    for (pop, var), ok in finite.items():
+    finite = jax.device_get(_finite_flags(state))
+    for key, ok in finite.items():
+        pop, var = key.split(".", 1)
         if not ok:
             values = np.asarray(state["pops"][pop][var])
             neuron = int(np.flatnonzero(~np.isfinite(np.atleast_1d(values)))[0])

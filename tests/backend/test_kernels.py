@@ -5,7 +5,7 @@ import pytest
 
 import neuroflow as nf
 from neuroflow import ir
-from neuroflow.backend.jax import KERNELS
+from neuroflow.backend.jax import KERNELS, _native
 from neuroflow.backend.jax._kernels import draw_synapses
 
 
@@ -14,9 +14,14 @@ def projection(n_pre, n_post, rule, weight):
                          ir.Type("float", ()), ir.Statement("x", "+=", ir.Ref("w")), 0.0, "auto")
 
 
-@pytest.mark.parametrize("kernel", sorted(KERNELS))
+KERNEL_PATHS = [(name, False) for name in sorted(KERNELS)] + [("event", True)]
+
+
+@pytest.mark.parametrize("kernel,native", KERNEL_PATHS)
 @pytest.mark.parametrize("seed", range(6))
-def test_kernel_matches_numpy(kernel, seed):
+def test_kernel_matches_numpy(kernel, native, seed):
+    if native and not _native.available():
+        pytest.skip("no C++ compiler: the native kernels are not built")
     rng = np.random.default_rng(seed)
     n_pre, n_post = int(rng.integers(1, 300)), int(rng.integers(1, 300))
     rules = [nf.fixed_prob(float(rng.uniform(0, 0.3))), nf.all_to_all(), nf.fixed_fan_out(min(n_post, 5))]
@@ -28,5 +33,18 @@ def test_kernel_matches_numpy(kernel, seed):
         spikes = rng.random(n_pre) < fraction
         expected = np.zeros(n_post)
         np.add.at(expected, post[spikes[pre]], weight[spikes[pre]])
-        got = jax.jit(lambda s: KERNELS[kernel].propagate(arrays, s, node))(spikes)
+        got = jax.jit(lambda s: KERNELS[kernel].propagate(arrays, s, node, native=native))(spikes)
         np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_native_and_jax_kernels_give_the_same_spikes():
+    """Results must not depend on which kernel path ran (beyond summation order)."""
+    if not _native.available():
+        pytest.skip("no C++ compiler: the native kernels are not built")
+    from neuroflow.units import ms
+    from tests.conftest import load_example
+    model = load_example("coba")["model"]
+    native = nf.compile(model, dt=0.1 * ms, dtype="float64").run(100 * ms, seed=0)
+    pure = nf.compile(model, dt=0.1 * ms, dtype="float64", native=False).run(100 * ms, seed=0)
+    for a, b in zip(native.spikes("P"), pure.spikes("P")):
+        np.testing.assert_array_equal(a, b)

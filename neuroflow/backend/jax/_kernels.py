@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...ir import Distribution, Projection
+from . import _native
 
 
 def per_synapse(value, count: int, rng: np.random.Generator, what: str) -> np.ndarray:
@@ -47,7 +48,7 @@ class Dense:
         np.add.at(matrix, (pre, post), weight)
         return {"matrix": jnp.asarray(matrix, dtype)}
 
-    def propagate(self, arrays: dict, spikes, node: Projection):
+    def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
         return spikes.astype(arrays["matrix"].dtype) @ arrays["matrix"]
 
 
@@ -88,12 +89,14 @@ class Event:
             size *= 4
         return tuple(sizes)
 
-    def propagate(self, arrays: dict, spikes, node: Projection, ring=None, step=None):
+    def propagate(self, arrays: dict, spikes, node: Projection, ring=None, step=None, native: bool = False):
         """The summed weight per post neuron; with `ring` (a flat buffer of rows of n_post + 1
         slots, one row per future step) the weights go into the rows of their arrival steps
-        and the updated ring is returned instead."""
+        and the updated ring is returned instead.  `native` uses the C++ kernel."""
         n_pre, n_post = node.pre.size, node.post.size
         targets, weights = arrays["targets"], arrays["weights"]
+        if native and ring is None:
+            return _native.event_propagate(spikes, targets, weights, n_post)
         total = jnp.zeros(n_post + 1, weights.dtype) if ring is None else ring
 
         def index(rows):

@@ -18,6 +18,7 @@ from ... import ir
 from ...ir._algebra import decompose
 from ._expr import evaluate
 from ._kernels import KERNELS, draw_synapses, per_synapse
+from ._native import available as native_kernels_available
 from ._linear import LinearSolver
 
 LASTSPIKE = "_lastspike"
@@ -192,7 +193,7 @@ def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
     buffer = ctx.program.buffers.get(node.name)
     kernel, arrays = KERNELS[node.kernel], ctx.conn[node.name]
     if buffer is None:
-        return kernel.propagate(arrays, pre, node)
+        return kernel.propagate(arrays, pre, node, native=ctx.program.native)
     ring = ctx.buffers[node.name]
     if buffer.kind == "spikes":  # row `step % steps` holds the spikes of `steps` steps ago
         row = ctx.step % buffer.steps
@@ -256,7 +257,7 @@ def _effect_scale(node: ir.Projection) -> ir.Expr | None:
 class Program:
     """The lowered model: initial values, parameters, connectivity, and one pure `step`."""
 
-    def __init__(self, model: ir.Model, dt: float, dtype: str):
+    def __init__(self, model: ir.Model, dt: float, dtype: str, native: bool = True):
         schedule = model.get("schedule")
         if schedule is None:
             raise LoweringError("the model has no schedule; run the 'schedule' pass before lowering")
@@ -266,6 +267,7 @@ class Program:
         if isinstance(clock, ir.Clock) and abs(clock.dt - dt) > 1e-12 * dt:
             raise LoweringError(f"the model was compiled for dt = {clock.dt} ms, not {dt} ms")
         self.model, self.dt, self.dtype = model, float(dt), jnp.dtype(dtype)
+        self.native = native and native_kernels_available()
         self.sizes = {p.name: p.size for p in model.populations}
         self.subexpressions = {p: {s.name: s for s in model.find(ir.Subexpression, p)} for p in self.sizes}
         self.refractory = {r.pop: r for r in model.find(ir.Refractory)}
@@ -381,8 +383,8 @@ class Program:
         return new_state, ctx.outputs
 
 
-def lower(model: ir.Model, dt: float, dtype: str = "float32") -> Program:
-    """Lower a scheduled model; `dt` in ms."""
+def lower(model: ir.Model, dt: float, dtype: str = "float32", native: bool = True) -> Program:
+    """Lower a scheduled model; `dt` in ms.  `native` uses the C++ kernels where they can be built."""
     if dtype not in ("float32", "float64"):
         raise LoweringError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
-    return Program(model, dt, dtype)
+    return Program(model, dt, dtype, native)

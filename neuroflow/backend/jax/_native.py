@@ -1,0 +1,85 @@
+"""Native CPU kernels (C++ through `jax.ffi`), built on first use with the system compiler.
+
+The shared library is compiled from `native/kernels.cc` against jaxlib's FFI headers
+into a cache folder (`$XDG_CACHE_HOME/neuroflow` or `~/.cache/neuroflow`), keyed by the
+source, the jaxlib version and the compiler, so it is built once per machine.  Without a
+compiler (or if the build fails) neuroflow says so once and uses its pure-JAX kernels,
+which give the same results up to the order of floating-point summation.
+"""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import jaxlib
+
+SOURCE = Path(__file__).parent / "native" / "kernels.cc"
+TARGETS = {"float32": "NeuroflowEventF32", "float64": "NeuroflowEventF64"}
+
+
+class NativeKernelNotice(UserWarning):
+    """Native kernels are unavailable; the pure-JAX kernels are used instead."""
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "neuroflow"
+
+
+def _compiler() -> str | None:
+    for name in (os.environ.get("CXX"), "c++", "g++", "clang++"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def _build(compiler: str) -> Path:
+    source = SOURCE.read_bytes()
+    key = hashlib.sha256(source + jaxlib.__version__.encode() + compiler.encode()).hexdigest()[:16]
+    library = _cache_dir() / f"neuroflow_kernels_{key}.so"
+    if library.exists():
+        return library
+    library.parent.mkdir(parents=True, exist_ok=True)
+    partial = library.with_suffix(f".{os.getpid()}.tmp")
+    command = [compiler, "-O3", "-std=c++17", "-shared", "-fPIC", f"-I{jax.ffi.include_dir()}",
+               str(SOURCE), "-o", str(partial)]
+    subprocess.run(command, check=True, capture_output=True, text=True, timeout=300)
+    partial.replace(library)  # atomic: concurrent first uses never load a half-written file
+    return library
+
+
+@lru_cache(maxsize=1)
+def available() -> bool:
+    """Build (once) and register the native kernels; False, with one notice, if that fails."""
+    if jax.default_backend() != "cpu":
+        return False
+    compiler = _compiler()
+    if compiler is None:
+        warnings.warn("neuroflow: no C++ compiler found, so native CPU kernels are off; the pure-JAX kernels"
+                      " are used (slower, same results)", NativeKernelNotice, stacklevel=3)
+        return False
+    try:
+        library = ctypes.cdll.LoadLibrary(str(_build(compiler)))
+    except (OSError, subprocess.SubprocessError) as err:
+        detail = getattr(err, "stderr", "") or str(err)
+        warnings.warn(f"neuroflow: building the native CPU kernels failed, so the pure-JAX kernels are used:"
+                      f" {detail.strip()[:500]}", NativeKernelNotice, stacklevel=3)
+        return False
+    for symbol in TARGETS.values():
+        jax.ffi.register_ffi_target(symbol, jax.ffi.pycapsule(getattr(library, symbol)), platform="cpu")
+    return True
+
+
+def event_propagate(spikes, targets, weights, n_post: int):
+    """Summed weights per post neuron from the spiking rows (see `Event` in `_kernels.py`)."""
+    name = TARGETS[str(weights.dtype)]
+    result = jax.ShapeDtypeStruct((n_post,), weights.dtype)
+    return jax.ffi.ffi_call(name, result)(spikes, targets, weights)

@@ -1,0 +1,54 @@
+// Native CPU kernels for neuroflow's projections, called from the jitted step through XLA's FFI.
+//
+// Event-driven propagation: for every pre neuron that spiked, add its row of weights to its
+// targets.  Synapses are stored per pre neuron, padded to a common width (ELL layout); padded
+// slots point at target n_post and are skipped.  One pass over the spiking rows only, with no
+// intermediate buffers: this is what XLA's serial scatter cannot do cheaply.
+#include <cstdint>
+#include <cstring>
+
+#include "xla/ffi/api/ffi.h"
+
+namespace ffi = xla::ffi;
+
+template <ffi::DataType T>
+static ffi::Error Event(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::S32> targets,
+                        ffi::Buffer<T> weights, ffi::ResultBuffer<T> out) {
+  using Real = ffi::NativeType<T>;
+  const int64_t n_pre = static_cast<int64_t>(spikes.element_count());
+  const auto dims = targets.dimensions();
+  if (dims.size() != 2 || dims[0] < n_pre) {
+    return ffi::Error(ffi::ErrorCode::kInvalidArgument, "targets must be [n_pre + 1, width]");
+  }
+  const int64_t width = dims[1];
+  const int64_t n_post = static_cast<int64_t>(out->element_count());
+  const bool* spiked = spikes.typed_data();
+  const int32_t* target = targets.typed_data();
+  const Real* weight = weights.typed_data();
+  Real* total = out->typed_data();
+  std::memset(total, 0, sizeof(Real) * n_post);
+  for (int64_t i = 0; i < n_pre; ++i) {
+    if (!spiked[i]) continue;
+    const int32_t* row_target = target + i * width;
+    const Real* row_weight = weight + i * width;
+    for (int64_t k = 0; k < width; ++k) {
+      const int32_t j = row_target[k];
+      if (j < n_post) total[j] += row_weight[k];
+    }
+  }
+  return ffi::Error::Success();
+}
+
+XLA_FFI_DEFINE_HANDLER_SYMBOL(NeuroflowEventF32, Event<ffi::F32>,
+                              ffi::Ffi::Bind()
+                                  .Arg<ffi::Buffer<ffi::PRED>>()
+                                  .Arg<ffi::Buffer<ffi::S32>>()
+                                  .Arg<ffi::Buffer<ffi::F32>>()
+                                  .Ret<ffi::Buffer<ffi::F32>>());
+
+XLA_FFI_DEFINE_HANDLER_SYMBOL(NeuroflowEventF64, Event<ffi::F64>,
+                              ffi::Ffi::Bind()
+                                  .Arg<ffi::Buffer<ffi::PRED>>()
+                                  .Arg<ffi::Buffer<ffi::S32>>()
+                                  .Arg<ffi::Buffer<ffi::F64>>()
+                                  .Ret<ffi::Buffer<ffi::F64>>());
