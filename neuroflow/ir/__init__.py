@@ -13,7 +13,7 @@ from ._random import Distribution, LogNormal, Normal, Uniform
 from ._text import parse_text, print_model
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
 from ._types import FUNCTIONS, Type
-from ._units import DIMENSIONLESS, Dimension
+from ._units import DIMENSIONLESS, Dimension, parse_dimension
 from ._verify import scope_lookup, verify
 from ._walk import delayed_reads, expressions, map_expressions
 
@@ -82,6 +82,7 @@ __all__ = [
     "infer",
     "map_expressions",
     "names",
+    "parse_dimension",
     "parse_expr",
     "parse_statements",
     "parse_text",
