@@ -4,6 +4,14 @@ import jax
 # float64 programs need x64; float32 programs cast every array explicitly, so enabling it is harmless.
 jax.config.update("jax_enable_x64", True)
 
+from ._native import cache_dir  # noqa: E402
+
+# Compiled steps are kept on disk, so a fresh process that runs the same model skips XLA's
+# compilation; a cache the user configured is left alone.
+if not jax.config.jax_compilation_cache_dir:
+    jax.config.update("jax_compilation_cache_dir", str(cache_dir() / "xla"))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+
 from ._kernels import KERNELS  # noqa: E402
 from ._lower import LoweringError, Program, lower  # noqa: E402
 

@@ -29,7 +29,7 @@ class NativeKernelNotice(UserWarning):
     """Native kernels are unavailable; the pure-JAX kernels are used instead."""
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
     root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(root) / "neuroflow"
 
@@ -44,7 +44,7 @@ def _compiler() -> str | None:
 def _build(compiler: str) -> Path:
     source = SOURCE.read_bytes()
     key = hashlib.sha256(source + jaxlib.__version__.encode() + compiler.encode()).hexdigest()[:16]
-    library = _cache_dir() / f"neuroflow_kernels_{key}.so"
+    library = cache_dir() / f"neuroflow_kernels_{key}.so"
     if library.exists():
         return library
     library.parent.mkdir(parents=True, exist_ok=True)
