@@ -36,11 +36,17 @@ _REGISTRY: dict[str, RegisteredPass] = {}
 def register_pass(name: str, options: type = NoOptions):
     """Register `fn(model, options) -> model` under `name` (usable from pipelines)."""
     def wrap(fn):
-        if name in _REGISTRY and _REGISTRY[name].run is not fn:
-            raise ValueError(f"a pass named '{name}' is already registered")
+        known = _REGISTRY.get(name)
+        # Running the same script twice registers the same function again; that is fine.
+        if known is not None and _origin(known.run) != _origin(fn):
+            raise ValueError(f"a pass named '{name}' is already registered (by {known.run.__qualname__})")
         _REGISTRY[name] = RegisteredPass(name, fn, options)
         return fn
     return wrap
+
+
+def _origin(fn) -> tuple[str, str]:
+    return fn.__code__.co_filename, fn.__qualname__
 
 
 def registered_passes() -> dict[str, RegisteredPass]:
