@@ -340,7 +340,7 @@ class PopSlice:
         return f"{self.population}[{self.start}:{self.stop}]"
 
 
-KERNELS = ("auto", "dense", "event")
+KERNELS = ("auto", "dense", "event", "one_to_one", "all_to_all")
 
 
 @dataclass(frozen=True, slots=True)

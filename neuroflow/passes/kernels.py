@@ -4,14 +4,15 @@ Requires: projections with `kernel=auto` or a kernel forced by the user.
 Guarantees: every projection names a concrete kernel, shown in the printed IR.
 `dense` multiplies the spike vector by a weight matrix, which wins for small
 or densely connected projections; `event` touches only the synapses of the
-neurons that spiked.  The rule is a size/density threshold for now; the cost
+neurons that spiked; `one_to_one` and `all_to_all` (with one weight) need no
+connectivity arrays at all.  The rule is a size/density threshold for now; the cost
 model of the kernels issue replaces it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import Model, ModelError, Projection
+from ..ir import AllToAll, Model, ModelError, OneToOne, Projection
 from ._manager import register_pass
 
 
@@ -32,6 +33,11 @@ def choose_kernel(node: Projection, options: KernelOptions) -> str:
         return node.kernel
     if options.default != "auto":
         return options.default
+    # rules with a fixed structure have kernels that need no indices
+    if isinstance(node.rule, OneToOne) and not isinstance(node.weight, tuple):
+        return "one_to_one"
+    if isinstance(node.rule, AllToAll) and isinstance(node.weight, float):
+        return "all_to_all"
     entries = node.pre.size * node.post.size
     density = node.rule.expected_synapses(node.pre.size, node.post.size) / entries
     if entries <= options.dense_max_entries and (density >= options.dense_min_density or entries <= 65_536):

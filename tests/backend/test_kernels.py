@@ -25,7 +25,12 @@ def test_kernel_matches_numpy(kernel, native, seed):
     rng = np.random.default_rng(seed)
     n_pre, n_post = int(rng.integers(1, 300)), int(rng.integers(1, 300))
     rules = [nf.fixed_prob(float(rng.uniform(0, 0.3))), nf.all_to_all(), nf.fixed_fan_out(min(n_post, 5))]
-    node = projection(n_pre, n_post, rules[seed % 3], ir.Normal(1.0, 0.5))
+    rule, weight = rules[seed % 3], ir.Normal(1.0, 0.5)
+    if kernel == "one_to_one":  # kernels for fixed structures get their structure
+        n_post, rule = n_pre, nf.one_to_one()
+    if kernel == "all_to_all":
+        rule, weight = nf.all_to_all(), (ir.Normal(1.0, 0.5) if seed % 2 else 0.7)
+    node = projection(n_pre, n_post, rule, weight)
     pre, post, weight = draw_synapses(node, np.random.default_rng(seed))
     arrays = KERNELS[kernel].build(node, pre, post, weight, "float64")
     # from silent to every neuron spiking, so every bucket and the fallback path run

@@ -123,4 +123,38 @@ class Event:
         return summed if ring is not None else summed[:n_post]
 
 
-KERNELS = {k.name: k for k in (Dense(), Event())}
+class OneToOne:
+    """Pre neuron i drives post neuron i only: an elementwise product, no indices at all."""
+
+    name = "one_to_one"
+
+    def build(self, node: Projection, pre, post, weight, dtype) -> dict:
+        if not (np.array_equal(pre, post) and len(pre) == node.pre.size):
+            raise ValueError(f"projection '{node.name}': the one_to_one kernel needs one_to_one connectivity")
+        return {"weights": jnp.asarray(weight, dtype)}
+
+    def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
+        return jnp.where(spikes, arrays["weights"], 0)
+
+
+class AllToAll:
+    """Every pre neuron drives every post neuron.  With one weight for all synapses this is the
+    spike count times the weight (no matrix); otherwise it is the dense product."""
+
+    name = "all_to_all"
+
+    def build(self, node: Projection, pre, post, weight, dtype) -> dict:
+        if len(pre) != node.pre.size * node.post.size:
+            raise ValueError(f"projection '{node.name}': the all_to_all kernel needs all_to_all connectivity")
+        if np.all(weight == weight[:1]):
+            return {"weight": jnp.asarray(weight[0] if len(weight) else 0.0, dtype)}
+        return Dense().build(node, pre, post, weight, dtype)
+
+    def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
+        if "weight" in arrays:
+            count = jnp.sum(spikes, dtype=arrays["weight"].dtype)
+            return jnp.broadcast_to(count * arrays["weight"], (node.post.size,))
+        return Dense().propagate(arrays, spikes, node)
+
+
+KERNELS = {k.name: k for k in (Dense(), Event(), OneToOne(), AllToAll())}
