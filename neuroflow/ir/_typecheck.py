@@ -40,7 +40,6 @@ BUILTINS: dict[str, Kind] = {
 # White noise, as in Brian2: `xi` and `xi_<suffix>` (`xi_1`, `xi_inh` …) are independent
 # noise sources in differential equations, in second**-1/2 so that `sigma*xi*sqrt(tau)`
 # has the units of `sigma`.  The `integrate` pass turns them into Brownian increments.
-NOISE = Kind("float", Dimension.of(s=Fraction(-1, 2)))
 _NOISE_NAME = re.compile(r"xi(_[A-Za-z0-9_]+)?")
 
 
@@ -102,8 +101,8 @@ def _infer_name(name: str, lookup: Lookup) -> Kind:
         return kind
     if name in BUILTINS:
         return BUILTINS[name]
-    if is_noise(name):
-        return NOISE
+    if is_noise(name):  # 1/sqrt(time): second**-1/2, or a plain number where time is one (unitless models)
+        return Kind("float", _infer_name("dt", lookup).dim ** Fraction(-1, 2))
     unit = get_unit(name)
     if unit is not None:
         return Kind("float", unit.dim)

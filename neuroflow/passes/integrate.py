@@ -1,18 +1,33 @@
-"""`integrate`: turn each population's ODEs into one discrete `StateUpdate`.
+"""`integrate`: turn each population's differential equations into one discrete `StateUpdate`.
 
-Requires: a canonicalized model with `ODE` nodes.
+Requires: a canonicalized model with `ODE` nodes.  Right-hand sides may use
+white noise (`xi`, `xi_1`, …, Brian2's syntax, in second**-1/2), linearly:
+such a population is a system of SDEs.
 Guarantees: no `ODE` nodes remain; each population with ODEs has one
-`StateUpdate` whose `method` names the integrator used.  The method is the
-pass option `method` if given, else the population's own (`auto` picks
-`exact`, then `exponential_euler`, then `rk4`).
+`StateUpdate` whose `method` names the integrator used, and no expression
+mentions `xi` any more: a stochastic update draws each noise's Brownian
+increment once, as the temporary `_dW_xi = sqrt(dt)*randn()`, and every
+equation and stage reads that one value.
+
+The method is the pass option `method` if given, else the population's own.
+`auto` picks `exact`, then `exponential_euler`, then `rk4` for ODEs, and for
+SDEs `euler_maruyama` when the noise is additive, else `milstein`.  Noise is
+read in Itô's sense by `euler_maruyama` and `milstein`, in Stratonovich's by
+`heun` (`method="heun"` asks for Stratonovich); the two agree for additive
+noise.  `exact` solves Ornstein–Uhlenbeck processes exactly; `euler`, `rk2`,
+`rk4` and `exponential_euler` refuse noise.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import ODE, Model, ModelError, StateUpdate, did_you_mean
+from ..ir import (ODE, Expr, Model, ModelError, Projection, Refractory, Reset, StateMonitor, StateUpdate, Threshold,
+                  did_you_mean, names, substitute)
+from ..ir._typecheck import is_noise
 from ._manager import register_pass
-from .integrators import AUTO_ORDER, INTEGRATORS, system_of
+from .integrators import INTEGRATORS, ODESystem, auto_method, system_of
+
+STOCHASTIC_HINT = "with noise use 'euler_maruyama' or 'milstein' (Itô), 'heun' (Stratonovich) or 'auto'"
 
 
 @dataclass(frozen=True)
@@ -20,22 +35,56 @@ class IntegrateOptions:
     method: str = ""  # overrides every population's method when set
 
 
-def choose_method(requested: str, system) -> str:
+def choose_method(requested: str, system: ODESystem) -> str:
     if requested == "auto":
-        return next(name for name in AUTO_ORDER if INTEGRATORS[name].can_integrate(system))
+        return auto_method(system)
     if requested not in INTEGRATORS:
         raise ModelError(f"unknown integration method '{requested}' for population '{system.pop}'",
                          hint=did_you_mean(requested, INTEGRATORS) or f"methods: auto, {', '.join(INTEGRATORS)}")
-    if not INTEGRATORS[requested].can_integrate(system):
-        raise ModelError(f"method '{requested}' cannot integrate the equations of '{system.pop}'",
-                         hint="'exact' needs linear equations with constant coefficients and"
-                              " 'exponential_euler' equations linear in their own variable; try 'rk4' or 'auto'")
+    integrator = INTEGRATORS[requested]
+    if not integrator.can_integrate(system):
+        kind = f"stochastic equations (noise {', '.join(system.noises)})" if system.stochastic else "equations"
+        hint = f"'{requested}' needs {integrator.requirement}; "
+        hint += STOCHASTIC_HINT if system.stochastic else "try 'rk4' or 'auto'"
+        raise ModelError(f"method '{requested}' cannot integrate the {kind} of '{system.pop}'", hint=hint)
     return requested
+
+
+def _check_noise_stays_in_equations(model: Model, pop: str) -> None:
+    """White noise only has a meaning inside differential equations (as in Brian2)."""
+    inline: dict[str, Expr] = {}
+    for sub in model.subexpressions_in_order(pop):
+        inline[sub.name] = substitute(sub.expr, inline)
+    local = set(model.scope(pop))
+
+    def noisy(expr: Expr) -> set[str]:
+        return {n for n in names(substitute(expr, inline)) if is_noise(n) and n not in local}
+
+    for node in model.nodes:
+        if node.scope != pop or isinstance(node, ODE):
+            continue
+        if isinstance(node, Threshold):
+            used = noisy(node.cond)
+        elif isinstance(node, Reset):
+            used = set().union(*(noisy(s.expr) for s in node.body))
+        elif isinstance(node, Refractory):
+            used = noisy(node.period)
+        elif isinstance(node, Projection):
+            used = noisy(node.effect.expr)
+        elif isinstance(node, StateMonitor) and node.var in inline:
+            used = noisy(inline[node.var])
+        else:
+            continue
+        if used:
+            raise ModelError(f"{node.id}: white noise ({', '.join(sorted(used))}) can only appear in"
+                             " differential equations", node.loc,
+                             "use rand() or randn() for a random number per neuron and step")
 
 
 @register_pass("integrate", IntegrateOptions)
 def integrate(model: Model, options: IntegrateOptions) -> Model:
     for pop in model.populations:
+        _check_noise_stays_in_equations(model, pop.name)
         system = system_of(model, pop.name)
         if system is None:
             continue

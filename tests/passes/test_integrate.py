@@ -1,7 +1,5 @@
-"""The integrate pass: method choice, and convergence orders against scipy's solve_ivp."""
-import numpy as np
+"""The integrate pass: method choice (convergence orders: test_integrators_order.py)."""
 import pytest
-from scipy.integrate import solve_ivp
 
 import neuroflow as nf
 from neuroflow import ir
@@ -38,26 +36,3 @@ def test_forcing_an_impossible_method_is_an_error():
     with pytest.raises(nf.ModelError, match="did you mean"):
         update_of(nonlinear, "rk5")
 
-
-# A nonlinear test problem, conditionally linear so that exponential Euler applies too.
-EQUATIONS = """
-dx/dt = -x*y**2/tau + sin(y)/tau : 1
-dy/dt = (1 - y)/tau + 0.1*x**2/tau : 1
-"""
-
-
-def final_x(method, dt):
-    m = model(EQUATIONS, dict(tau=1 * ms), dict(x=1.5, y=-0.5), method=method)
-    results = nf.compile(m, dt=dt, dtype="float64").run(2.0 + dt)
-    t, x = results.trace("P", "x")
-    return x[np.argmin(np.abs(t - 2.0)), 0]
-
-
-@pytest.mark.parametrize("method,order", [("euler", 1), ("rk4", 4), ("exponential_euler", 1)])
-def test_convergence_order(method, order):
-    reference = solve_ivp(lambda t, s: [-s[0] * s[1] ** 2 + np.sin(s[1]), (1 - s[1]) + 0.1 * s[0] ** 2], (0, 2.0), [1.5, -0.5],
-                          rtol=1e-12, atol=1e-12).y[0, -1]
-    steps = [0.1, 0.05, 0.025, 0.0125] if order == 1 else [0.05, 0.025, 0.0125, 0.00625]
-    errors = [abs(final_x(method, dt) - reference) for dt in steps]
-    slope = np.polyfit(np.log(steps), np.log(errors), 1)[0]
-    assert abs(slope - order) < 0.3, (errors, slope)
