@@ -16,6 +16,9 @@ import warnings
 
 from ..ir import (Binary, Call, Clock, Const, DelayBuffer, Distribution, Expr, Model, ModelError, Parameter,
                   Projection, Ref, delayed_reads, substitute, to_text)
+from ..ir._algebra import decompose
+from ..ir._units import Dimension
+from ..ir._verify import time_dimension
 from ..ir._fold import fold
 from ._manager import register_pass
 
@@ -51,13 +54,14 @@ def _warn_rounding(node: Projection, dt: float) -> None:
             return
 
 
-def delay_of(node, call: Call) -> Expr:
-    """`d` in `x(t - d)`; other forms are refused."""
-    arg = call.args[0]
-    if not (isinstance(arg, Binary) and arg.op == "-" and arg.left == Ref("t")):
+def delay_of(node, call: Call, time: Dimension) -> Expr:
+    """`d` in `x(t - d)`.  An integrator may have moved the time to a stage, `t + c*dt - d`:
+    the stage offset is dropped, since it only shortens the delay."""
+    linear = decompose(Binary("-", Ref("t"), call.args[0]), {"t"})
+    if linear is None or fold(linear[0].get("t", Const(0.0))) != Const(0.0):
         raise ModelError(f"'{to_text(call)}' must read '{call.func}' at 't - delay'", node.loc,
                          f"write {call.func}(t - tau)")
-    return arg.right
+    return substitute(linear[1], {"dt": Const(0.0, time)})
 
 
 def largest_value(model: Model, pop: str, expr: Expr) -> float:
@@ -74,7 +78,8 @@ def largest_value(model: Model, pop: str, expr: Expr) -> float:
 @register_pass("delays")
 def delays(model: Model, options) -> Model:
     projections = [p for p in model.find(Projection) if p.heterogeneous_delay or p.delay > 0]
-    histories = {source: [delay_of(node, call) for node, call in reads]
+    time = time_dimension(model)
+    histories = {source: [delay_of(node, call, time) for node, call in reads]
                  for source, reads in delayed_reads(model).items()}
     model = model.remove(*[b.id for b in model.find(DelayBuffer)])
     if not projections and not histories:

@@ -76,7 +76,8 @@ class PopulationEnv:
         """`name(time)` from the history buffer, linearly interpolated between steps."""
         history = self.ctx.buffers[f"{self.pop}.{name}"]
         rows = history.shape[0]
-        lag = (self.ctx.step.astype(self.dtype) * self.ctx.program.dt - time) / self.ctx.program.dt
+        # at least 0: a stage of an integrator may ask for a time past the newest recorded value
+        lag = jnp.maximum((self.ctx.step.astype(self.dtype) * self.ctx.program.dt - time) / self.ctx.program.dt, 0)
         whole = jnp.floor(lag)
         frac = lag - whole
         newer = (self.ctx.step - whole.astype(jnp.int32)) % rows

@@ -74,6 +74,8 @@ def runge_kutta(system: ODESystem, tableau: Tableau) -> list[Statement]:
     body = draw_increments(system.noises)
     for i, row in enumerate(tableau.a):
         state = {var: _step(system, var, row, i) for var in system.variables} if i else {}
+        if sum(row):  # stage i is evaluated at time t + c_i*dt (what explicit time dependence needs)
+            state["t"] = plus(Ref("t"), times(Const(float(sum(row))), DT))
         body += explicit_stage(system, state, f"_k{i + 1}")
         body += diffusion_stage(system, state, f"_g{i + 1}")
     body += [Statement(var, "=", _step(system, var, tableau.b, len(tableau.b))) for var in system.variables]
