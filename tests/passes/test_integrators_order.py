@@ -90,3 +90,20 @@ def test_exact_matches_the_analytic_solution_of_a_coupled_linear_system(dt):
     scale = np.max(np.abs(np.concatenate([x_true, y_true])))
     assert np.max(np.abs(x[:, 0] - x_true)) / scale < 1e-9
     assert np.max(np.abs(y[:, 0] - y_true)) / scale < 1e-9
+
+
+@pytest.mark.parametrize("method,order", [("rk2", 2), ("heun", 2), ("rk4", 4)])
+def test_time_dependent_right_hand_side_keeps_the_order(method, order):
+    """Stages are evaluated at their own time: dx/dt = cos(t) - x has the exact solution
+    x(t) = (cos t + sin t - e^-t)/2 for x(0) = 0 (a unitless model, t in ms)."""
+    errors = []
+    steps = [0.2, 0.1, 0.05, 0.025]
+    for dt in steps:
+        net = nf.Network("forced")
+        net.population("P", 1, "dx/dt = cos(t) - x : 1", method=method)
+        net.monitor("P", "x")
+        t, x = nf.compile(net.build(), dt=dt, dtype="float64").run(2.0 + dt).trace("P", "x")
+        k = int(round(2.0 / dt))
+        errors.append(abs(x[k, 0] - (np.cos(2.0) + np.sin(2.0) - np.exp(-2.0)) / 2))
+    slope = np.polyfit(np.log(steps), np.log(errors), 1)[0]
+    assert abs(slope - order) < 0.3, (errors, slope)
