@@ -357,6 +357,7 @@ class Projection(Node):
     effect: Statement
     delay: Value = 0.0  # ms: one for all synapses, one per synapse, or a distribution
     kernel: str = "auto"
+    costs: tuple[tuple[str, float], ...] = ()  # predicted µs per step of each kernel, by the `kernels` pass
 
     @property
     def id(self) -> str:
@@ -375,7 +376,8 @@ class Projection(Node):
     def text(self) -> str:
         return (f"projection {self.name} : {self.pre.text()} -> {self.post.text()}"
                 f" connect={self.rule.text()} w:{self.weight_type.text()}={value_text(self.weight)}"
-                f" on_pre={{{self.effect.text()}}} delay={value_text(self.delay)} kernel={self.kernel}")
+                f" on_pre={{{self.effect.text()}}} delay={value_text(self.delay)} kernel={self.kernel}"
+                + (" costs=[" + ", ".join(f"{k}:{v!r}" for k, v in self.costs) + "]" if self.costs else ""))
 
     @property
     def heterogeneous_delay(self) -> bool:

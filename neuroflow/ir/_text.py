@@ -49,7 +49,9 @@ connect: "connect" "=" NAME "(" [numbers] ")"
 weight: "w" ":" TYPE "=" value
 delay: "delay" "=" value
 buffer: "buffer" (QNAME | NAME) "kind" "=" NAME "steps" "=" INT
-kernel: "kernel" "=" NAME
+kernel: "kernel" "=" NAME [costs]
+costs: "costs" "=" "[" cost ("," cost)* "]"
+cost: NAME ":" NUMBER
 slice: NAME "[" INT ":" INT "]"
 spike_monitor: "monitor" "spikes" NAME
 rate_monitor: "monitor" "rate" NAME
@@ -170,11 +172,17 @@ class _IRBuilder(ExpressionBuilder):
         return items[0]
 
     def kernel(self, items):
-        return str(items[0])
+        return str(items[0]), items[1] or ()
+
+    def cost(self, items):
+        return str(items[0]), float(items[1])
+
+    def costs(self, items):
+        return tuple(items)
 
     def projection(self, items):
-        name, pre, post, rule, (wtype, weight), effect, delay, kernel = items
-        return Projection(str(name), pre, post, rule, weight, wtype, effect, delay, kernel)
+        name, pre, post, rule, (wtype, weight), effect, delay, (kernel, costs) = items
+        return Projection(str(name), pre, post, rule, weight, wtype, effect, delay, kernel, costs)
 
     def buffer(self, items):
         return DelayBuffer(str(items[0]), str(items[1]), int(items[2]))

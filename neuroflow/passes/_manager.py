@@ -68,8 +68,11 @@ def _convert(text: str, to: type, where: str):
     return text
 
 
-def parse_pipeline(text: str) -> list[tuple[RegisteredPass, object]]:
-    """`"a,b{x=1,y=true}"` -> the registered passes with their options."""
+def parse_pipeline(text: str, defaults: dict[str, dict] | None = None) -> list[tuple[RegisteredPass, object]]:
+    """`"a,b{x=1,y=true}"` -> the registered passes with their options.
+
+    `defaults` (pass name -> option values) fills options the text does not set: how the
+    compiler passes facts about the target (such as native kernels) without touching the text."""
     steps, pos = [], 0
     text = text.strip()
     while pos < len(text):
@@ -82,14 +85,14 @@ def parse_pipeline(text: str) -> list[tuple[RegisteredPass, object]]:
                 raise ModelError(f"unknown pass '{name}' in pipeline",
                              hint=did_you_mean(name, _REGISTRY) or f"registered: {', '.join(sorted(_REGISTRY))}")
         registered = _REGISTRY[name]
-        steps.append((registered, _options(registered, options_text or "")))
+        steps.append((registered, _options(registered, options_text or "", (defaults or {}).get(name, {}))))
         pos = match.end()
     return steps
 
 
-def _options(registered: RegisteredPass, text: str):
+def _options(registered: RegisteredPass, text: str, defaults: dict):
     fields = {f.name: f for f in dataclasses.fields(registered.options)}
-    values = {}
+    values = {key: value for key, value in defaults.items() if key in fields}
     for item in filter(None, (s.strip() for s in text.split(","))):
         key, _, raw = item.partition("=")
         key = key.strip()
@@ -112,14 +115,15 @@ class PassReport:
 
 
 def run_pipeline(model: Model, pipeline: str = DEFAULT_PIPELINE, *, verify_each: bool = False,
-                 print_after: str = "none", report: PassReport | None = None) -> Model:
+                 print_after: str = "none", report: PassReport | None = None,
+                 defaults: dict[str, dict] | None = None) -> Model:
     """Run the passes of `pipeline` in order.
 
     `print_after` is "none", "all" (the IR after every pass), "changed" (only
     after passes that changed it) or "failure" (the IR given to a failing pass).
     """
     report = report if report is not None else PassReport()
-    for registered, options in parse_pipeline(pipeline):
+    for registered, options in parse_pipeline(pipeline, defaults):
         label = registered.name
         start = time.perf_counter()
         try:
