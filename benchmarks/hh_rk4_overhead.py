@@ -10,7 +10,9 @@ jitted `lax.scan`; the script prints both times and the ratio.
 from __future__ import annotations
 
 import argparse
+import runpy
 import time
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -20,23 +22,13 @@ import neuroflow as nf
 from neuroflow.units import cm2, mS, mV, ms, uA, uF
 
 DT = 0.01
+HH_EQUATIONS = runpy.run_path(str(Path(__file__).resolve().parents[1] / "examples" / "hh.py"),
+                              run_name="__bench__")["EQUATIONS"]
 
 
 def neuroflow_model(n: int) -> nf.ir.Model:
     net = nf.Network("hh_population")
-    net.population("HH", n, equations="""
-        dv/dt = (I - gNa*m**3*h*(v - ENa) - gK*n**4*(v - EK) - gL*(v - EL)) / Cm : volt
-        dm/dt = alpha_m*(1 - m) - beta_m*m : 1
-        dh/dt = alpha_h*(1 - h) - beta_h*h : 1
-        dn/dt = alpha_n*(1 - n) - beta_n*n : 1
-        alpha_m = 1/exprel(-(v + 40*mV)/(10*mV)) / ms : Hz
-        beta_m = 4*exp(-(v + 65*mV)/(18*mV)) / ms : Hz
-        alpha_h = 0.07*exp(-(v + 65*mV)/(20*mV)) / ms : Hz
-        beta_h = 1/(1 + exp(-(v + 35*mV)/(10*mV))) / ms : Hz
-        alpha_n = 0.1/exprel(-(v + 55*mV)/(10*mV)) / ms : Hz
-        beta_n = 0.125*exp(-(v + 65*mV)/(80*mV)) / ms : Hz
-        I : amp/meter**2 (constant)
-    """, params=dict(Cm=1 * uF / cm2, gNa=120 * mS / cm2, gK=36 * mS / cm2, gL=0.3 * mS / cm2,
+    net.population("HH", n, equations=HH_EQUATIONS + "    I : amp/meter**2 (constant)\n", params=dict(Cm=1 * uF / cm2, gNa=120 * mS / cm2, gK=36 * mS / cm2, gL=0.3 * mS / cm2,
                      ENa=50 * mV, EK=-77 * mV, EL=-54.4 * mV, I=np.linspace(5, 15, n) * uA / cm2),
         init=dict(v=-65 * mV, m=0.052932, h=0.596121, n=0.317677), method="rk4")
     return net.build()

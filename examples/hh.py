@@ -8,8 +8,7 @@ from neuroflow.units import cm2, mS, mV, ms, uA, uF
 dt = 0.01 * ms
 duration = 100 * ms
 
-net = nf.Network("hh")
-hh = net.population("HH", 1, equations="""
+EQUATIONS = """
     dv/dt = (I - gNa*m**3*h*(v - ENa) - gK*n**4*(v - EK) - gL*(v - EL)) / Cm : volt
     dm/dt = alpha_m*(1 - m) - beta_m*m : 1
     dh/dt = alpha_h*(1 - h) - beta_h*h : 1
@@ -20,9 +19,13 @@ hh = net.population("HH", 1, equations="""
     beta_h = 1/(1 + exp(-(v + 35*mV)/(10*mV))) / ms : Hz
     alpha_n = 0.1/exprel(-(v + 55*mV)/(10*mV)) / ms : Hz
     beta_n = 0.125*exp(-(v + 65*mV)/(80*mV)) / ms : Hz
-""", params=dict(Cm=1 * uF / cm2, gNa=120 * mS / cm2, gK=36 * mS / cm2, gL=0.3 * mS / cm2,
-                 ENa=50 * mV, EK=-77 * mV, EL=-54.4 * mV, I=10 * uA / cm2),
-    init=dict(v=-65 * mV, m=0.052932, h=0.596121, n=0.317677), method="rk4")
+"""
+
+net = nf.Network("hh")
+hh = net.population("HH", 1, equations=EQUATIONS,
+                    params=dict(Cm=1 * uF / cm2, gNa=120 * mS / cm2, gK=36 * mS / cm2, gL=0.3 * mS / cm2,
+                                ENa=50 * mV, EK=-77 * mV, EL=-54.4 * mV, I=10 * uA / cm2),
+                    init=dict(v=-65 * mV, m=0.052932, h=0.596121, n=0.317677), method="rk4")
 net.monitor(hh, "v", every=1)
 model = net.build()
 
