@@ -1,8 +1,10 @@
-"""The `neuroflow` command: `run` a model script, print its `ir`.
+"""The `neuroflow` command: `check` a model, `run` it, print its `ir`.
 
-A model script is a Python file that defines `model` (an `ir.Model`) or `net`
-(a `Network`), and optionally `dt`, `duration` and `dtype`.  It is executed
-with `__name__ != "__main__"`, so its own demo code does not run.
+A model is a `.nfl` file (the model language; its `run` section gives dt, duration,
+dtype and seed) or a Python script that defines `model` (an `ir.Model`) or `net`
+(a `Network`), and optionally `dt`, `duration` and `dtype`.  A script is executed
+with `__name__ != "__main__"`, so its own demo code does not run.  Options given on
+the command line win over the model's own settings.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import time
 from pathlib import Path
 
 from . import ir
-from .frontend import Network
+from .frontend import Network, load
 from .passes import DEFAULT_PIPELINE, PassReport, run_pipeline
 from .runtime import compile
 from .runtime.simulate import to_ms
@@ -23,14 +25,39 @@ class CLIError(ir.NeuroflowError):
     pass
 
 
+def load_model(path: str) -> dict:
+    """The model at `path` and its settings, as a namespace: `model`, and `dt`, `duration`,
+    `dtype`, `seed` where the model gives them."""
+    file = Path(path)
+    if not file.is_file():
+        raise CLIError(f"no such model file: {path}")
+    if file.suffix == ".nfl":
+        return _load_nfl(path)
+    if file.suffix == ".py":
+        return load_script(path)
+    raise CLIError(f"cannot read '{path}': a model is a .nfl file or a Python script (.py)")
+
+
+def _load_nfl(path: str) -> dict:
+    loaded = load(path)
+    if loaded.model is None:
+        raise CLIError(f"{path} defines no network to run",
+                       hint="add a network, or name the one to run in the run section: run NAME { ... }")
+    settings = loaded.settings
+    namespace = {"model": loaded.model, "file": loaded}
+    for key in ("dt", "duration", "dtype", "seed"):
+        if getattr(settings, key) is not None:
+            namespace[key] = getattr(settings, key)
+    return namespace
+
+
 def load_script(path: str) -> dict:
     """Execute a model script and return its namespace with `model` built."""
     file = Path(path)
     if not file.is_file():
         raise CLIError(f"no such model script: {path}")
     if file.suffix != ".py":
-        raise CLIError(f"cannot run '{path}': model scripts are Python files (.py)",
-                       hint="the .nfl language is coming; for now write the model with the Python builder")
+        raise CLIError(f"cannot run '{path}': model scripts are Python files (.py)")
     namespace = runpy.run_path(str(file), run_name="__neuroflow__")
     model = namespace.get("model")
     if model is None:
@@ -52,11 +79,12 @@ def _settings(args, namespace: dict) -> tuple[float, float, str]:
 
 
 def command_run(args) -> int:
-    namespace = load_script(args.script)
+    namespace = load_model(args.script)
     dt, duration, dtype = _settings(args, namespace)
+    seed = args.seed if args.seed is not None else namespace.get("seed", 0)
     start = time.perf_counter()
     simulator = compile(namespace["model"], dt=dt, dtype=dtype, pipeline=args.pipeline)
-    results = simulator.run(duration, seed=args.seed, progress=not args.quiet and None)
+    results = simulator.run(duration, seed=seed, progress=not args.quiet and None)
     elapsed = time.perf_counter() - start
     print(results.summary())
     print(f"simulated {duration:g} ms with dt = {dt:g} ms ({dtype}) in {elapsed:.2f} s (compilation included)")
@@ -75,13 +103,13 @@ def _plot(results, path: str) -> None:
     traces = results.traced
     if not traces:
         raise CLIError("nothing to plot: the model has no spike or state monitors",
-                       hint="add net.monitor_spikes(P) or net.monitor(P, 'v')")
+                       hint="add 'monitor spikes P' or 'monitor P.v' (net.monitor_spikes(P), net.monitor(P, 'v'))")
     pop, var = traces[0]
     results.plot_trace(pop, var, path=path)
 
 
 def command_ir(args) -> int:
-    namespace = load_script(args.script)
+    namespace = load_model(args.script)
     report = PassReport()
     print_after = "all" if args.print_after_all else "none"
     model = namespace["model"]
@@ -99,15 +127,57 @@ def command_ir(args) -> int:
     return 0
 
 
+def command_check(args) -> int:
+    """Parse and resolve a model; print its errors, or a summary of what it holds."""
+    start = time.perf_counter()
+    if args.script.endswith(".nfl") and Path(args.script).is_file():
+        loaded = load(args.script)
+        if loaded.model is None:
+            names = ", ".join(loaded.components) or "nothing"
+            print(f"{args.script}: ok, a library: {names} (no network)")
+            return 0
+        model = loaded.model
+    else:
+        model = load_model(args.script)["model"]
+    run_pipeline(model, "resolve")
+    elapsed = time.perf_counter() - start
+    print(f"{args.script}: ok ({elapsed * 1000:.0f} ms)")
+    print(summary(model))
+    return 0
+
+
+def summary(model: ir.Model) -> str:
+    """What a model holds, one line per population and projection."""
+    monitors = model.find(ir.SpikeMonitor) + model.find(ir.RateMonitor) + model.find(ir.StateMonitor)
+    counts = [_count(model.populations, "population"), _count(model.find(ir.Projection), "projection"),
+              _count(monitors, "monitor")]
+    lines = [f"model {model.name}: {', '.join(counts)}"]
+    for pop in model.populations:
+        states = [v.name for v in model.find(ir.StateVar, pop.name)]
+        params = model.find(ir.Parameter, pop.name)
+        lines.append(f"  population {pop.name}: {pop.size} neurons, method={pop.method},"
+                     f" variables {', '.join(states) or 'none'}; {_count(params, 'parameter')}")
+    for proj in model.find(ir.Projection):
+        lines.append(f"  projection {proj.name}: {proj.pre.text()} -> {proj.post.text()}"
+                     f" connect={proj.rule.text()} on_pre={{{proj.effect.text()}}}")
+    for node in model.find(ir.TimedInput):
+        lines.append(f"  input {node.id}: {node.bins} values every {node.period:g} ms")
+    return "\n".join(lines)
+
+
+def _count(items, noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neuroflow", description="Compile and run brain-dynamics models.")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="compile and simulate a model script")
+    run = sub.add_parser("run", help="compile and simulate a model (.nfl or .py)")
     run.add_argument("script")
-    run.add_argument("--duration", type=float, help="simulated time in ms (default: the script's `duration`)")
-    run.add_argument("--dt", type=float, help="time step in ms (default: the script's `dt`, else 0.1)")
+    run.add_argument("--duration", type=float, help="simulated time in ms (default: the model's `duration`)")
+    run.add_argument("--dt", type=float, help="time step in ms (default: the model's `dt`, else 0.1)")
     run.add_argument("--dtype", choices=("float32", "float64"))
-    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--seed", type=int, help="random seed (default: the model's `seed`, else 0)")
     run.add_argument("--out", help="write the results to this .npz file")
     run.add_argument("--plot", help="write a raster plot (or a trace if no spikes are monitored) to this image")
     run.add_argument("--pipeline", default=DEFAULT_PIPELINE)
@@ -120,6 +190,9 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--before-passes", action="store_true", help="print the IR as the frontend built it")
     show.add_argument("--timings", action="store_true", help="print per-pass timings to stderr")
     show.set_defaults(handler=command_ir)
+    check = sub.add_parser("check", help="parse and resolve a model; print its errors or a summary")
+    check.add_argument("script")
+    check.set_defaults(handler=command_check)
     return parser
 
 
@@ -130,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     except ir.NeuroflowError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the output went to `head` or similar, which stopped reading
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

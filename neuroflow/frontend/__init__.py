@@ -1,7 +1,29 @@
-"""Doors into the IR: the Python builder (and, later, the .nfl language)."""
-from ._builder import Network, PopulationHandle
+"""Doors into the IR: the Python builder and the .nfl model language.
+
+    net = Network("coba"); net.population(...)       # the builder
+    file = load("examples/coba.nfl"); file.model      # a model file, built with the same builder
+"""
+from ._builder import Network, Parsed, PopulationHandle
+from ._dsl_errors import ErrorList
+from ._dsl_load import ModelFile, RunSettings, load, load_text
+from ._dsl_parse import parse
 from ._equations import parse_equations
 from ._random import Random, exponential, lognormal, normal, uniform
 
-__all__ = ["Network", "PopulationHandle", "parse_equations", "Random", "normal", "uniform", "exponential",
-           "lognormal"]
+__all__ = [
+           "ErrorList",
+           "ModelFile",
+           "Network",
+           "Parsed",
+           "PopulationHandle",
+           "Random",
+           "RunSettings",
+           "exponential",
+           "load",
+           "load_text",
+           "lognormal",
+           "normal",
+           "parse",
+           "parse_equations",
+           "uniform",
+]

@@ -4,6 +4,10 @@ and `build()` turns them into one `ir.Model`.
 Quantities given by the user (`20*ms`) are converted here into the internal
 unit system, so the IR only holds plain numbers with their dimensions.
 Equation strings are Brian2's; errors point into them.
+
+The `.nfl` language calls the same methods: it parses equations, conditions and
+statements itself (so their locations point into the file) and hands them over
+as `EquationLine`s and `Parsed` values instead of strings.
 """
 from __future__ import annotations
 
@@ -19,6 +23,15 @@ from ._equations import EquationLine, parse_equations
 from ._random import Random
 
 FLOAT = "float"
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """Model text a frontend has already parsed: an expression (a threshold, a refractory
+    period), statements (a reset) or one statement (an `on_pre`), with where it was written."""
+
+    value: ir.Expr | ir.Statement | tuple[ir.Statement, ...]
+    loc: Loc
 
 
 def to_internal(value, what: str) -> tuple[float | tuple, Dimension]:
@@ -94,34 +107,37 @@ class Network:
             raise ModelError(f"network name {name!r} is not a valid identifier", hint="use letters, digits and _")
         self.name = name
         self._nodes: list[ir.Node] = []
+        self._ids: set[str] = set()
         self._sizes: dict[str, int] = {}
         self._projection_count = 0
 
     # -- populations ----------------------------------------------------------------
-    def population(self, name: str, size: int, equations: str = "", *, threshold: str | None = None,
-                   reset: str | None = None, refractory=None, params: dict | None = None,
-                   init: dict | None = None, method: str = "auto") -> PopulationHandle:
+    def population(self, name: str, size: int, equations: str | tuple[EquationLine, ...] = "", *,
+                   threshold: str | Parsed | None = None, reset: str | Parsed | None = None, refractory=None,
+                   params: dict | None = None, init: dict | None = None, method: str = "auto",
+                   loc: Loc | None = None) -> PopulationHandle:
+        """A population of `size` neurons.  `equations` is a string of Brian2's equation lines
+        (or lines parsed already); `loc` is where a model file declares the population."""
         check_population(name, size, self._sizes)
-        self._sizes[name] = int(size)
         size = int(size)
-        origin = f"equations of population '{name}'"
-        lines = parse_equations(equations, origin) if equations.strip() else ()
-        nodes: list[ir.Node] = [ir.Population(name, size, method)]
+        lines = _equation_lines(equations, f"equations of population '{name}'")
+        nodes: list[ir.Node] = [ir.Population(name, size, method, loc=loc)]
         nodes += _declared_nodes(name, size, lines, dict(params or {}), dict(init or {}))
         if threshold is not None:
-            nodes.append(ir.Threshold(name, _expr(threshold, f"threshold of '{name}'"),
-                                      loc=Loc(f"threshold of '{name}'", 1, 1, threshold)))
+            cond, where = _source_expr(threshold, f"threshold of '{name}'")
+            nodes.append(ir.Threshold(name, cond, loc=where))
         if reset is not None:
-            text = reset
-            nodes.append(ir.Reset(name, ir.parse_statements(text, what=f"reset of '{name}'"),
-                                  loc=Loc(f"reset of '{name}'", 1, 1, text)))
+            body, where = _source_statements(reset, f"reset of '{name}'")
+            nodes.append(ir.Reset(name, body, loc=where))
         if refractory is not None:
-            nodes.append(ir.Refractory(name, _period(refractory, name)))
-        self._nodes += nodes
+            period, where = _period(refractory, name)
+            nodes.append(ir.Refractory(name, period, loc=where))
+        self._sizes[name] = size
+        self._add(*nodes)
         return PopulationHandle(name, size)
 
     # -- projections ----------------------------------------------------------------
-    def projection(self, pre, post, on_pre: str, *, connect: ir.ConnectivityRule | None = None,
+    def projection(self, pre, post, on_pre: str | Parsed, *, connect: ir.ConnectivityRule | None = None,
                    weights=None, delay=0.0, kernel: str = "auto", name: str | None = None) -> str:
         pre_s, post_s = as_slice(pre), as_slice(post)
         if name is None:
@@ -129,8 +145,7 @@ class Network:
         if not isinstance(name, str) or not name.isidentifier():
             raise ModelError(f"projection name {name!r} is not a valid identifier", hint="use letters, digits and _")
         self._projection_count += 1
-        where = Loc(f"on_pre of projection '{name}'", 1, 1, on_pre)
-        statements = ir.parse_statements(on_pre, where, what=where.origin)
+        statements, where = _source_statements(on_pre, f"on_pre of projection '{name}'")
         if len(statements) != 1:
             raise ModelError(f"on_pre must be one statement such as 'ge += w', got {len(statements)}", where)
         effect = statements[0]
@@ -139,7 +154,7 @@ class Network:
                              f"write '{effect.target} += ...'")
         weight, weight_dim, weight_shape, effect = _weights(effect, weights, where, pre_s.size, post_s.size)
         delay_value = _delay(delay, name)
-        self._nodes.append(ir.Projection(
+        self._add(ir.Projection(
             name, pre_s, post_s, connect or ir.AllToAll(), weight, ir.Type(FLOAT, weight_shape, weight_dim), effect,
             delay_value, kernel, loc=where))
         return name
@@ -161,16 +176,16 @@ class Network:
         if period_dim != ir.TIME or isinstance(period_ms, tuple) or period_ms <= 0:
             raise ModelError(f"the period of timed input '{name}' must be a positive time, got {period!r}")
         shape = (size,) if raw.ndim == 2 else ()
-        self._nodes.append(ir.TimedInput(pop_name, name, ir.Type(FLOAT, shape, q.dim), float(period_ms),
+        self._add(ir.TimedInput(pop_name, name, ir.Type(FLOAT, shape, q.dim), float(period_ms),
                                          tuple(float(x) for x in raw.ravel())))
 
     # -- monitors -------------------------------------------------------------------
     def monitor_spikes(self, pop) -> None:
         """Record the spikes of a population (for a view, of its whole population)."""
-        self._nodes.append(ir.SpikeMonitor(self._population_name(pop)))
+        self._add(ir.SpikeMonitor(self._population_name(pop)))
 
     def monitor_rate(self, pop) -> None:
-        self._nodes.append(ir.RateMonitor(self._population_name(pop)))
+        self._add(ir.RateMonitor(self._population_name(pop)))
 
     def monitor(self, pop, var: str, indices=None, every: int = 1) -> None:
         """Record `var` of the neurons `indices` (relative to a view's start; all if None) every k steps."""
@@ -182,13 +197,23 @@ class Network:
         chosen = tuple(view.start + i for i in chosen)
         if int(every) < 1:
             raise ModelError(f"monitor of '{name}.{var}': every must be at least 1, got {every}")
-        self._nodes.append(ir.StateMonitor(name, var, chosen, int(every)))
+        self._add(ir.StateMonitor(name, var, chosen, int(every)))
 
     def _population_name(self, pop) -> str:
         name = pop if isinstance(pop, str) else getattr(pop, "population", None)
         if name not in self._sizes:
             raise ModelError(f"unknown population {pop!r}", hint=did_you_mean(str(name), self._sizes))
         return name
+
+    def _add(self, *nodes: ir.Node) -> None:
+        """Append nodes; a second node with the same id (a second monitor of the same
+        variable, two projections with one name …) is an error here, where it is made."""
+        for node in nodes:
+            if node.id in self._ids:
+                raise ModelError(f"'{node.id}' is defined twice: {node.text().splitlines()[0]}",
+                                 hint=_TWICE.get(type(node)))
+        self._ids.update(node.id for node in nodes)
+        self._nodes += nodes
 
     def build(self) -> ir.Model:
         return ir.Model(self.name, self._nodes)
@@ -206,19 +231,48 @@ def _delay(delay, name: str) -> ir.Value:
     return value
 
 
-def _expr(text: str, origin: str) -> ir.Expr:
-    return ir.parse_expr(text, Loc(origin, 1, 1, text), what=origin)
+_TWICE = {
+    ir.SpikeMonitor: "one spike monitor records all the neurons of a population, views included",
+    ir.RateMonitor: "one rate monitor records all the neurons of a population, views included",
+    ir.StateMonitor: "record a variable with one monitor, listing all the neurons in it",
+    ir.Projection: "give each projection its own name",
+    ir.TimedInput: "a name has one input",
+}
 
 
-def _period(refractory, pop: str) -> ir.Expr:
-    if isinstance(refractory, str):
-        return _expr(refractory, f"refractory period of '{pop}'")
-    value, dim = to_internal(refractory, f"refractory period of '{pop}'")
+def _equation_lines(equations: str | tuple[EquationLine, ...], origin: str) -> tuple[EquationLine, ...]:
+    if not isinstance(equations, str):
+        return tuple(equations)
+    return parse_equations(equations, origin) if equations.strip() else ()
+
+
+def _source_expr(source: str | Parsed, origin: str) -> tuple[ir.Expr, Loc]:
+    """An expression given as text or already parsed, and where it was written."""
+    if isinstance(source, Parsed):
+        return source.value, source.loc
+    where = Loc(origin, 1, 1, source)
+    return ir.parse_expr(source, where, what=origin), where
+
+
+def _source_statements(source: str | Parsed, origin: str) -> tuple[tuple[ir.Statement, ...], Loc]:
+    """Statements given as text (`v = Vr; w += b`) or already parsed, and where they were written."""
+    if isinstance(source, Parsed):
+        value = source.value
+        return ((value,) if isinstance(value, ir.Statement) else tuple(value)), source.loc
+    where = Loc(origin, 1, 1, source)
+    return ir.parse_statements(source, where, what=origin), where
+
+
+def _period(refractory, pop: str) -> tuple[ir.Expr, Loc | None]:
+    origin = f"refractory period of '{pop}'"
+    if isinstance(refractory, (str, Parsed)):
+        return _source_expr(refractory, origin)
+    value, dim = to_internal(refractory, origin)
     # a plain number is ms, for unitless models; a model with units then reports the mismatch
     if isinstance(value, tuple) or dim not in (ir.TIME, ir.DIMENSIONLESS) or value < 0:
         raise ModelError(f"the refractory period of '{pop}' must be a non-negative time, got {refractory!r}",
                          hint="for example refractory=5*ms")
-    return ir.Const(value, dim)
+    return ir.Const(value, dim), None
 
 
 def _declared_nodes(pop: str, size: int, lines: tuple[EquationLine, ...], params: dict, init: dict) -> list:
@@ -248,7 +302,7 @@ def _declared_nodes(pop: str, size: int, lines: tuple[EquationLine, ...], params
         nodes.append(_parameter(pop, name, value, size, None, None, None))
     leftover = set(init) - declared
     if leftover:
-        name = sorted(leftover)[0]
+        name = min(leftover)
         raise ModelError(f"init gives '{name}', which is not a variable of '{pop}'",
                          hint=did_you_mean(name, declared) or f"variables: {', '.join(sorted(declared)) or 'none'}")
     return nodes

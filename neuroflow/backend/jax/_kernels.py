@@ -75,8 +75,10 @@ class Event:
             table[pre, slot] = values
             return table
 
-        arrays = {"targets": jnp.asarray(layout(post, n_post, np.int32)),
-                  "weights": jnp.asarray(layout(weight, 0.0, float), dtype)}
+        shared = len(weight) > 0 and np.all(weight == weight[0])
+        # one weight for all synapses (the usual `ge += 0.6`) needs no table: half the memory
+        weights = np.asarray(weight[0]) if shared else layout(weight, 0.0, float)
+        arrays = {"targets": jnp.asarray(layout(post, n_post, np.int32)), "weights": jnp.asarray(weights, dtype)}
         if delay_steps is not None:
             arrays["delays"] = jnp.asarray(layout(delay_steps, 0, np.int32))
         return arrays
@@ -97,6 +99,8 @@ class Event:
         targets, weights = arrays["targets"], arrays["weights"]
         if native and ring is None:
             return _native.event_propagate(spikes, targets, weights, n_post)
+        if weights.ndim == 0:  # one shared weight: padded slots target the dummy column anyway
+            weights = jnp.broadcast_to(weights, targets.shape)
         total = jnp.zeros(n_post + 1, weights.dtype) if ring is None else ring
 
         def index(rows):

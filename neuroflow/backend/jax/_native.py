@@ -22,7 +22,8 @@ import jax.numpy as jnp
 import jaxlib
 
 SOURCE = Path(__file__).parent / "native" / "kernels.cc"
-TARGETS = {"float32": "NeuroflowEventF32", "float64": "NeuroflowEventF64"}
+TARGETS = {("float32", False): "NeuroflowEventF32", ("float64", False): "NeuroflowEventF64",
+           ("float32", True): "NeuroflowEventSharedF32", ("float64", True): "NeuroflowEventSharedF64"}
 
 
 class NativeKernelNotice(UserWarning):
@@ -79,7 +80,8 @@ def available() -> bool:
 
 
 def event_propagate(spikes, targets, weights, n_post: int):
-    """Summed weights per post neuron from the spiking rows (see `Event` in `_kernels.py`)."""
-    name = TARGETS[str(weights.dtype)]
+    """Summed weights per post neuron from the spiking rows (see `Event` in `_kernels.py`);
+    `weights` is a table like `targets`, or one number shared by every synapse."""
+    name = TARGETS[(str(weights.dtype), weights.ndim == 0)]
     result = jax.ShapeDtypeStruct((n_post,), weights.dtype)
     return jax.ffi.ffi_call(name, result)(spikes, targets, weights)

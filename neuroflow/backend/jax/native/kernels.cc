@@ -39,16 +39,44 @@ static ffi::Error Event(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::S32> tar
   return ffi::Error::Success();
 }
 
-XLA_FFI_DEFINE_HANDLER_SYMBOL(NeuroflowEventF32, Event<ffi::F32>,
-                              ffi::Ffi::Bind()
-                                  .Arg<ffi::Buffer<ffi::PRED>>()
-                                  .Arg<ffi::Buffer<ffi::S32>>()
-                                  .Arg<ffi::Buffer<ffi::F32>>()
-                                  .Ret<ffi::Buffer<ffi::F32>>());
+// The same with one weight shared by every synapse (the common `ge += 0.6`): no weight table.
+template <ffi::DataType T>
+static ffi::Error EventShared(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::S32> targets,
+                              ffi::Buffer<T> weight, ffi::ResultBuffer<T> out) {
+  using Real = ffi::NativeType<T>;
+  const int64_t n_pre = static_cast<int64_t>(spikes.element_count());
+  const auto dims = targets.dimensions();
+  if (dims.size() != 2 || dims[0] < n_pre || weight.element_count() != 1) {
+    return ffi::Error(ffi::ErrorCode::kInvalidArgument, "targets must be [n_pre + 1, width], weight a scalar");
+  }
+  const int64_t width = dims[1];
+  const int64_t n_post = static_cast<int64_t>(out->element_count());
+  const bool* spiked = spikes.typed_data();
+  const int32_t* target = targets.typed_data();
+  const Real w = weight.typed_data()[0];
+  Real* total = out->typed_data();
+  std::memset(total, 0, sizeof(Real) * n_post);
+  for (int64_t i = 0; i < n_pre; ++i) {
+    if (!spiked[i]) continue;
+    const int32_t* row_target = target + i * width;
+    for (int64_t k = 0; k < width; ++k) {
+      const int32_t j = row_target[k];
+      if (j < n_post) total[j] += w;
+    }
+  }
+  return ffi::Error::Success();
+}
 
-XLA_FFI_DEFINE_HANDLER_SYMBOL(NeuroflowEventF64, Event<ffi::F64>,
-                              ffi::Ffi::Bind()
-                                  .Arg<ffi::Buffer<ffi::PRED>>()
-                                  .Arg<ffi::Buffer<ffi::S32>>()
-                                  .Arg<ffi::Buffer<ffi::F64>>()
-                                  .Ret<ffi::Buffer<ffi::F64>>());
+#define NEUROFLOW_EVENT_HANDLER(NAME, IMPL, TYPE)                           \
+  XLA_FFI_DEFINE_HANDLER_SYMBOL(NAME, IMPL<ffi::TYPE>,                     \
+                                ffi::Ffi::Bind()                           \
+                                    .Arg<ffi::Buffer<ffi::PRED>>()         \
+                                    .Arg<ffi::Buffer<ffi::S32>>()          \
+                                    .Arg<ffi::Buffer<ffi::TYPE>>()         \
+                                    .Ret<ffi::Buffer<ffi::TYPE>>());
+
+NEUROFLOW_EVENT_HANDLER(NeuroflowEventSharedF32, EventShared, F32)
+NEUROFLOW_EVENT_HANDLER(NeuroflowEventSharedF64, EventShared, F64)
+
+NEUROFLOW_EVENT_HANDLER(NeuroflowEventF32, Event, F32)
+NEUROFLOW_EVENT_HANDLER(NeuroflowEventF64, Event, F64)

@@ -1,0 +1,423 @@
+"""A network of a model file, turned into calls on the Python builder's `Network`.
+
+This is the only way a file reaches the IR: populations, projections, inputs and monitors
+are added with the same methods a builder script calls, with values evaluated the way
+Python evaluates `20*ms`.  Each declaration is checked on its own and its errors are
+collected, so a file with several mistakes reports them all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import ir
+from ..ir import Loc, ModelError, NeuroflowError, did_you_mean
+from ..ir._connectivity import RULES, rule_from_call
+from ..ir._units import Quantity
+from . import _ast as ast
+from ._builder import Network, Parsed, PopulationHandle
+from ._dsl_compose import Composer, Flat, units_only
+from ._dsl_errors import Errors, at
+from ._dsl_values import Values
+from ._random import Random
+
+
+class _Failed(Exception):
+    """A value that could not be evaluated; its error is already recorded."""
+
+
+# A view whose declaration has an error: uses of it are skipped rather than reported again.
+_BROKEN = ir.PopSlice("<broken>", 0, 1)
+
+
+@dataclass
+class _Population:
+    handle: PopulationHandle | None  # None when the population has errors
+    flat: Flat | None
+
+
+@dataclass
+class NetScope:
+    """The names of one network in one place of the hierarchy (`left.E` is `left_E`)."""
+
+    prefix: str
+    populations: dict[str, str] = field(default_factory=dict)  # name -> final name
+    sizes: dict[str, int] = field(default_factory=dict)  # final name -> size
+    views: dict[str, ir.PopSlice] = field(default_factory=dict)
+    subnetworks: dict[str, NetScope] = field(default_factory=dict)
+
+    def find(self, path: str) -> str | ir.PopSlice | None:
+        head, dot, rest = path.partition(".")
+        if dot:
+            sub = self.subnetworks.get(head)
+            return None if sub is None else sub.find(rest)
+        return self.populations.get(head) or self.views.get(head)
+
+    def names(self) -> set[str]:
+        found = set(self.populations) | set(self.views)
+        for name, sub in self.subnetworks.items():
+            found |= {f"{name}.{n}" for n in sub.names()}
+        return found
+
+    def all_views(self) -> dict[str, ir.PopSlice]:
+        found = dict(self.views)
+        for name, sub in self.subnetworks.items():
+            found.update({f"{name}.{n}": v for n, v in sub.all_views().items()})
+        return found
+
+
+class NetworkBuilder:
+    """Builds one network (and its subnetworks) with a `Network`; errors go to `errors`."""
+
+    def __init__(self, components: dict[str, ast.Component], networks: dict[str, ast.Network], errors: Errors,
+                 directory: Path | None, method: str | None):
+        self.networks = networks
+        self.errors = errors
+        self.directory = directory
+        self.method = method
+        self.composer = Composer(components, errors)
+        self.populations: dict[str, _Population] = {}
+        self.declared: dict[str, ast.Population] = {}
+        self.inputs: dict[str, set[str]] = {}
+        self.net: Network | None = None
+
+    def build(self, network: ast.Network) -> tuple[ir.Model, NetScope]:
+        self.net = Network(network.name.text)
+        scope = NetScope("")
+        items: list[tuple[NetScope, ast.NetworkItem]] = []
+        self._declare(network, scope, items, (network.name.text,))
+        for net_scope, item in items:
+            if isinstance(item, ast.Input):
+                self._note_input(net_scope, item)
+        for net_scope, item in items:
+            if isinstance(item, ast.Population):
+                with self.errors.collect(item.loc):
+                    self._population(net_scope, item)
+        for net_scope, item in items:
+            with self.errors.collect(item.loc):
+                self._item(net_scope, item)
+        return self.net.build(), scope
+
+    # -- names ------------------------------------------------------------------------------------
+    def _declare(self, network: ast.Network, scope: NetScope, items: list, stack: tuple[str, ...]) -> None:
+        """Give populations, views and subnetworks their final names, depth first."""
+        for item in network.items:
+            if isinstance(item, ast.Population):
+                with self.errors.collect(item.loc):
+                    self._claim(scope, item.name)
+                    final = scope.prefix + item.name.text
+                    if final in self.declared:
+                        raise ModelError(f"the model has a population '{final}' already", item.name.loc,
+                                         "a subnetwork's populations are prefixed (a.E is a_E): rename one")
+                    scope.populations[item.name.text] = final
+                    scope.sizes[final] = item.size
+                    self.declared[final] = item
+                    items.append((scope, item))
+            elif isinstance(item, ast.View):
+                with self.errors.collect(item.loc):
+                    self._claim(scope, item.name)
+                    scope.views[item.name.text] = _BROKEN
+                    scope.views[item.name.text] = self._slice(scope, item.ref)
+            elif isinstance(item, ast.Subnetwork):
+                self._subnetwork(scope, item, items, stack)
+            else:
+                items.append((scope, item))
+
+    def _claim(self, scope: NetScope, name: ast.Name) -> None:
+        if name.text in scope.populations or name.text in scope.views or name.text in scope.subnetworks:
+            raise ModelError(f"'{name.text}' is declared twice in this network", name.loc, "rename one of them")
+
+    def _subnetwork(self, scope: NetScope, item: ast.Subnetwork, items: list, stack: tuple[str, ...]) -> None:
+        network = self.networks.get(item.network.text)
+        if network is None:
+            self.errors.add(ModelError(f"unknown network '{item.network.text}'", item.network.loc,
+                                       did_you_mean(item.network.text, self.networks) or "define or import it"))
+            return
+        if network.name.text in stack:
+            self.errors.add(ModelError(f"network '{network.name.text}' contains itself: "
+                                       + " -> ".join(stack + (network.name.text,)), item.loc))
+            return
+        with self.errors.collect(item.loc):
+            self._claim(scope, item.name)
+            child = NetScope(f"{scope.prefix}{item.name.text}_")
+            scope.subnetworks[item.name.text] = child
+            self._declare(network, child, items, stack + (network.name.text,))
+            scope.sizes.update(child.sizes)
+
+    def _target(self, scope: NetScope, ref: ast.PopRef | ast.Name) -> str | ir.PopSlice:
+        name = ref.name if isinstance(ref, ast.PopRef) else ref
+        found = scope.find(name.text)
+        if found is _BROKEN:
+            raise _Failed()
+        if found is None:
+            raise ModelError(f"unknown population or view '{name.text}'", name.loc,
+                             did_you_mean(name.text, scope.names()) or "declare it with 'population'")
+        return found
+
+    def _slice(self, scope: NetScope, ref: ast.PopRef) -> ir.PopSlice:
+        found = self._target(scope, ref)
+        base = found if isinstance(found, ir.PopSlice) else ir.PopSlice(found, 0, self._size(found))
+        if ref.slice is None:
+            return base
+        start = 0 if ref.slice.start is None else ref.slice.start
+        stop = base.size if ref.slice.stop is None else ref.slice.stop
+        if not 0 <= start < stop <= base.size:
+            raise ModelError(f"the slice [{start}:{stop}] does not fit '{ref.name.text}', which has {base.size}"
+                             " neurons", ref.slice.loc, f"slices run from 0 to {base.size}, start before stop")
+        return ir.PopSlice(base.population, base.start + start, base.start + stop)
+
+    def _size(self, final: str) -> int:
+        return self.declared[final].size
+
+    def _handle(self, scope: NetScope, ref: ast.PopRef):
+        """The builder's handle (a population) or view (a slice) for `ref`; _Failed if its
+        population had errors."""
+        view = self._slice(scope, ref)
+        population = self.populations.get(view.population)
+        if population is None or population.handle is None:
+            raise _Failed()
+        handle = population.handle
+        return handle if (view.start, view.stop) == (0, handle.size) else handle[view.start:view.stop]
+
+    # -- populations ------------------------------------------------------------------------------
+    def _note_input(self, scope: NetScope, item: ast.Input) -> None:
+        pop_path, _, name = item.target.text.rpartition(".")
+        final = scope.find(pop_path) if pop_path else None
+        if isinstance(final, str):
+            self.inputs.setdefault(final, set()).add(name)
+
+    def _population(self, scope: NetScope, item: ast.Population) -> None:
+        final = scope.populations[item.name.text]
+        self.populations[final] = _Population(None, None)
+        before = self.errors.count
+        inputs = frozenset(self.inputs.get(final, ()))
+        flat = self.composer.neuron(item.component, inputs)
+        if flat is None:
+            return
+        for override in item.overrides:
+            self.composer.override(flat, flat.scope, override, flat.scope)
+        values = Values(item.size, lambda name: None, self.directory)
+        params, init = self._values(flat, values, inputs)
+        refractory = self._refractory(flat, values)
+        if self.errors.count != before:
+            return
+        handle = self.net.population(final, item.size, tuple(flat.lines), threshold=flat.threshold,
+                                     reset=flat.reset, refractory=refractory, params=params, init=init,
+                                     method=flat.method or self.method or "auto", loc=item.loc)
+        self.populations[final] = _Population(handle, flat)
+
+    def _values(self, flat: Flat, values: Values, inputs: frozenset[str]) -> tuple[dict, dict]:
+        done: dict[str, Quantity | Random] = {}
+        failed: set[str] = set()
+        active: list[str] = []
+
+        def lookup(final: str):
+            kind = flat.kinds.get(final)
+            if kind is None:
+                return None
+            if kind != "parameter":
+                raise ModelError(f"'{final}' is a {'variable' if kind == 'state' else kind}; a value can only use"
+                                 " parameters, units, i and N")
+            if final in failed:
+                raise _Failed()
+            if final not in done:
+                done[final] = self._parameter(flat, final, values, active, failed)
+            return done[final]
+
+        values.lookup = lookup
+        for final in flat.params:
+            if final in inputs:
+                continue
+            try:
+                lookup(final)
+            except _Failed:
+                pass
+        init = {}
+        for final, entry in flat.initial.items():
+            with self.errors.collect(entry.loc):
+                try:
+                    value = values.evaluate(entry.value, entry.scope.rename)
+                except _Failed:
+                    continue
+                init[final] = self._checked(value, entry.dim, f"the initial value of '{final}'", entry.loc,
+                                            values.size, zero_ok=True)
+        params = {name: done[name] for name in flat.params if name in done and name not in inputs}
+        return params, init
+
+    def _parameter(self, flat: Flat, final: str, values: Values, active: list, failed: set):
+        entry = flat.params[final]
+        if final in active:
+            cycle = " -> ".join(active[active.index(final):] + [final])
+            self.errors.add(ModelError(f"parameters defined in a circle: {cycle}", entry.loc,
+                                       "give one of them a number"))
+            failed.add(final)
+            raise _Failed()
+        if entry.value is None:
+            self.errors.add(ModelError(f"parameter '{final}' of {entry.scope.describe()} has no value", entry.loc,
+                                       "give it a default in 'parameters', an override where the neuron is used,"
+                                       " or an input"))
+            failed.add(final)
+            raise _Failed()
+        active.append(final)
+        try:
+            value = values.evaluate(entry.value, entry.scope.rename)
+            return self._checked(value, entry.dim, f"parameter '{final}'", entry.loc, values.size)
+        except NeuroflowError as err:
+            self.errors.add(at(err, entry.loc))
+            failed.add(final)
+            raise _Failed() from None
+        finally:
+            active.pop()
+
+    @staticmethod
+    def _checked(value, dim, what: str, loc: Loc, size: int | None, zero_ok: bool = False):
+        """`value` if its unit is `dim` (when declared) and it has one entry per neuron or one in all."""
+        if isinstance(value, Random):
+            got = value.to_ir()[1]
+        else:
+            got = value.dim
+            shape = np.shape(value.internal())
+            if len(shape) > 1 or (len(shape) == 1 and shape[0] != size):
+                raise ModelError(f"{what} has {shape[0] if shape else 0} values but the population has {size}"
+                                 " neurons", loc, "give one value, or one per neuron (i is the neuron's index)")
+            if zero_ok and got.is_dimensionless and not np.any(value.internal()):
+                return value
+        if dim is not None and got != dim:
+            raise ModelError(f"{what} is in {got} but is declared in {dim}", loc,
+                             "multiply the number by its unit, e.g. 20*ms")
+        return value
+
+    def _refractory(self, flat: Flat, values: Values):
+        if flat.refractory is None:
+            return None
+        code, scope = flat.refractory
+        if units_only(code, scope):
+            with self.errors.collect(code.loc):
+                return values.evaluate(code)
+            return None
+        return Parsed(self.composer.rename(scope, code, code.expr), code.loc)
+
+    # -- projections, inputs, monitors ------------------------------------------------------------
+    def _item(self, scope: NetScope, item: ast.NetworkItem) -> None:
+        try:
+            if isinstance(item, ast.Projection):
+                self._projection(scope, item)
+            elif isinstance(item, ast.Input):
+                self._input(scope, item)
+            elif isinstance(item, ast.Monitor):
+                self._monitor(scope, item)
+        except _Failed:
+            pass
+
+    def _projection(self, scope: NetScope, item: ast.Projection) -> None:
+        pre, post = self._handle(scope, item.pre), self._handle(scope, item.post)
+        flat = self.populations[post.population if isinstance(post, ir.PopSlice) else post.name].flat
+        before = self.errors.count
+        effect = self.composer.statement(flat, flat.scope, item.on_pre, frozenset({"w"}), "on_pre") \
+            if item.on_pre is not None else None
+        values = Values(None, lambda name: None, self.directory)
+        connect = self._rule(item.connect, values) if item.connect is not None else None
+        weights = self._value(item.weights, values)
+        delay = self._value(item.delay, values)
+        kernel = self._kernel(item.kernel)
+        if effect is None or self.errors.count != before:
+            return
+        name = None if item.name is None else scope.prefix + item.name.text
+        self.net.projection(pre, post, Parsed(effect, item.on_pre.loc), connect=connect, weights=weights,
+                            delay=0.0 if delay is None else delay, kernel=kernel, name=name)
+
+    def _value(self, value: ast.Value | None, values: Values):
+        if value is None:
+            return None
+        with self.errors.collect(value.loc):
+            return values.evaluate(value)
+        return None
+
+    def _rule(self, code: ast.Code, values: Values) -> ir.ConnectivityRule | None:
+        expr = code.expr
+        call = expr if isinstance(expr, ir.Call) else ir.Call(expr.name, ()) if isinstance(expr, ir.Ref) else None
+        if call is None or call.func not in RULES:
+            name = call.func if call is not None else ir.to_text(expr)
+            self.errors.add(ModelError(f"unknown connectivity rule '{name}'", code.loc,
+                                       did_you_mean(name, RULES) or f"rules: {', '.join(sorted(RULES))}"))
+            return None
+        with self.errors.collect(code.loc):
+            args = tuple(values.plain(ast.Code(a, code.uses, code.loc), f"an argument of {call.func}()")
+                         for a in call.args)
+            try:
+                return rule_from_call(call.func, args)
+            except (ValueError, TypeError) as err:
+                raise ModelError(str(err), code.loc) from None
+        return None
+
+    def _kernel(self, name: ast.Name | None) -> str:
+        if name is None:
+            return "auto"
+        if name.text not in ir.KERNELS:
+            self.errors.add(ModelError(f"unknown kernel '{name.text}'", name.loc,
+                                       did_you_mean(name.text, ir.KERNELS) or f"kernels: {', '.join(ir.KERNELS)}"))
+        return name.text
+
+    def _input(self, scope: NetScope, item: ast.Input) -> None:
+        pop_path, _, name = item.target.text.rpartition(".")
+        final = scope.find(pop_path) if pop_path else None
+        if final is None and pop_path:
+            raise ModelError(f"unknown population '{pop_path}'", item.target.loc,
+                             did_you_mean(pop_path, scope.names()) or "declare it with 'population'")
+        if not isinstance(final, str):
+            raise ModelError(f"an input drives a name of a whole population: 'input P.{name} = ...'",
+                             item.target.loc)
+        population = self.populations.get(final)
+        if population is None or population.handle is None:
+            return
+        values = Values(population.handle.size, lambda n: None, self.directory)
+        signal = values.evaluate(item.values)
+        period = values.evaluate(item.period)
+        entry = population.flat.params.get(name)
+        if isinstance(signal, Random) or isinstance(period, Random):
+            raise ModelError("an input is a sequence of values, not a random draw", item.loc)
+        if entry is not None and entry.dim is not None and signal.dim != entry.dim:
+            raise ModelError(f"input '{name}' is in {signal.dim} but '{name}' is declared in {entry.dim}",
+                             item.values.loc)
+        self.net.timed_input(population.handle, name, signal, period)
+
+    def _monitor(self, scope: NetScope, item: ast.Monitor) -> None:
+        if item.kind in ("spikes", "rate"):
+            handle = self._handle(scope, item.target)
+            record = self.net.monitor_spikes if item.kind == "spikes" else self.net.monitor_rate
+            record(handle)
+            return
+        view, var = self._variable(scope, item.target)
+        size = view.size
+        indices = item.indices
+        if isinstance(indices, ast.Slice):
+            start = 0 if indices.start is None else indices.start
+            stop = size if indices.stop is None else indices.stop
+            if not 0 <= start < stop <= size:
+                raise ModelError(f"indices [{start}:{stop}] do not fit {size} neurons", indices.loc)
+            indices = list(range(start, stop))
+        elif indices is not None and any(i >= size for i in indices):
+            raise ModelError(f"monitor indices must be below {size}, the number of neurons", item.loc)
+        self.net.monitor(view, var, indices=indices, every=item.every)
+
+    def _variable(self, scope: NetScope, target: ast.Name):
+        """`P.v`, `P.Na.m`, `left.E.v`, `exc.v`: the population (or a view of it) and the variable."""
+        parts = target.parts
+        for cut in range(len(parts) - 1, 0, -1):
+            found = scope.find(".".join(parts[:cut]))
+            if found is None:
+                continue
+            ref = ast.PopRef(ast.Name(".".join(parts[:cut]), target.loc), None, target.loc)
+            view = self._handle(scope, ref)
+            pop = view.population if isinstance(view, ir.PopSlice) else view.name
+            flat = self.populations[pop].flat
+            var = flat.scope.member(".".join(parts[cut:]))
+            if var is None:
+                raise ModelError(f"population '{pop}' has no variable '{'.'.join(parts[cut:])}'", target.loc,
+                                 did_you_mean(".".join(parts[cut:]), flat.scope.members())
+                                 or f"its names: {', '.join(sorted(flat.scope.members()))}")
+            return view, var
+        raise ModelError(f"'{target.text}' does not name a population's variable", target.loc,
+                         "write 'monitor P.v' for the variable v of population P")

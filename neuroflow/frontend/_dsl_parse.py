@@ -1,0 +1,389 @@
+"""`.nfl` text -> the syntax tree of `_ast.py`.
+
+The grammar is `grammar.lark` appended to the shared expression grammar and to Brian2's
+equation lines, so expressions and equation lines read exactly as the builder reads them.
+The transformer below has one method per rule of `grammar.lark`; it records every name an
+expression uses with its location, and collects the errors it finds (unknown units, flags,
+repeated blocks …) so that they are reported together.
+"""
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import lark
+
+from ..ir import Loc, ModelError, ParseError, did_you_mean
+from ..ir._exprparse import EXPRESSION_GRAMMAR
+from ..ir._units import DIMENSIONLESS, UNIT_NAMES, get_unit
+from . import _ast as ast
+from ._dsl_errors import Errors
+from ._dsl_syntax import syntax_error
+from ._equations import _EQUATION_GRAMMAR, _EquationBuilder
+
+DSL_GRAMMAR = EXPRESSION_GRAMMAR + _EQUATION_GRAMMAR + (Path(__file__).parent / "grammar.lark").read_text()
+
+MAX_SIZE = 2**31 - 1  # neuron indices are int32
+
+# What may appear once in a component and in a projection.
+_COMPONENT_FIELDS = ("parameters", "equations", "initial", "threshold", "reset", "refractory", "method")
+_PROJECTION_FIELDS = ("on_pre", "connect", "weights", "delay", "kernel")
+
+
+@cache
+def dsl_parser() -> lark.Lark:
+    return lark.Lark(DSL_GRAMMAR, start="start", parser="lalr", propagate_positions=True, maybe_placeholders=True)
+
+
+class _Member:
+    """A block of a component or a setting of a projection, before it is put in its place."""
+
+    __slots__ = ("key", "loc", "value")
+
+    def __init__(self, key: str, value, loc: Loc):
+        self.key, self.value, self.loc = key, value, loc
+
+
+class _DSLTransformer(_EquationBuilder):
+    """Parse tree -> `_ast` records.  Errors go into `errors`; names used go into `_uses`
+    until the rule that owns the expression takes them."""
+
+    def __init__(self, origin: str, text: str, errors: Errors):
+        super().__init__(Loc(origin, 1, 1, text))
+        self._origin = origin
+        self._text = text
+        self.errors = errors
+        self._uses: list[ast.Name] = []
+        self._flags_at = Loc(origin, 1, 1, text)
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _at(self, where) -> Loc:
+        """The location of a token or of a rule's `meta`."""
+        line = getattr(where, "line", None) or 1
+        column = getattr(where, "column", None) or 1
+        return Loc(self._origin, line, column, self._text)
+
+    def _code(self, expr, where) -> ast.Code:
+        uses, self._uses = tuple(self._uses), []
+        return ast.Code(expr, uses, self._at(where))
+
+    def _error(self, message: str, where, hint: str | None = None) -> None:
+        self.errors.add(ModelError(message, self._at(where), hint))
+
+    def _whole(self, token, what: str, minimum: int = 0) -> int:
+        text = str(token)
+        if not text.isdigit() or int(text) < minimum:
+            self._error(f"{what} must be a whole number of at least {minimum}, got {text}", token)
+            return max(minimum, 1)
+        return int(text)
+
+    def _size(self, token) -> int:
+        size = self._whole(token, "a population's size", 1)
+        if size > MAX_SIZE:
+            self._error(f"a population has at most {MAX_SIZE} neurons, got {size}", token)
+            return 1
+        return size
+
+    # -- expressions: record the names they use --------------------------------------------------
+    def ref(self, items):
+        self._uses.append(ast.Name(str(items[0]), self._at(items[0])))
+        return super().ref(items)
+
+    def member(self, items):
+        name = ".".join(str(t) for t in items)
+        self._uses.append(ast.Name(name, self._at(items[0])))
+        return super().ref([name])
+
+    # -- equation lines: Brian2's, with errors collected ------------------------------------------
+    def _equation(self, method, meta, items):
+        try:
+            line = method(meta, items)
+        except ModelError as err:  # an unknown flag: point at the flags
+            self.errors.add(ModelError(err.message, self._flags_at, err.hint))
+            line = None
+        code = self._code(None, meta)
+        return None if line is None else ast.Equation(line, code.uses, code.loc)
+
+    @lark.v_args(meta=True)
+    def ode_line(self, meta, items):
+        return self._equation(super().ode_line, meta, items)
+
+    @lark.v_args(meta=True)
+    def sub_line(self, meta, items):
+        return self._equation(super().sub_line, meta, items)
+
+    @lark.v_args(meta=True)
+    def param_line(self, meta, items):
+        return self._equation(super().param_line, meta, items)
+
+    def flags(self, items):
+        self._flags_at = self._at(items[0])
+        return super().flags(items)
+
+    def unit_name(self, items):
+        token = items[0]
+        unit = get_unit(str(token))
+        if unit is None:
+            self._error(f"unknown unit '{token}'", token,
+                        did_you_mean(str(token), UNIT_NAMES) or "units have Brian2's names: mV, ms, nS, pF …")
+            return DIMENSIONLESS
+        return unit.dim
+
+    def unit_number(self, items):
+        if float(items[0]) != 1.0:
+            self._error(f"a unit must be a unit name or 1, got '{items[0]}'", items[0],
+                        "write ': 1' for a dimensionless variable")
+        return DIMENSIONLESS
+
+    # -- the file -----------------------------------------------------------------------------
+    def start(self, items):
+        return ast.File(self._origin, tuple(d for d in items if d is not None))
+
+    @lark.v_args(meta=True)
+    def import_decl(self, meta, items):
+        return ast.Import(str(items[0])[1:-1], self._at(meta))
+
+    # -- components ---------------------------------------------------------------------------
+    def component_kind(self, items):
+        return str(items[0])
+
+    @lark.v_args(meta=True)
+    def component(self, meta, items):
+        kind, name, *members = items
+        fields = self._fields(members, _COMPONENT_FIELDS, f"{kind} '{name}'")
+        parts = tuple(m.value for m in members if m is not None and m.key == "part")
+        return ast.Component(kind, ast.Name(str(name), self._at(name)), fields["parameters"] or (),
+                             fields["equations"] or (), fields["initial"] or (), fields["threshold"],
+                             fields["reset"], fields["refractory"], fields["method"], parts, self._at(meta))
+
+    def _fields(self, members, keys, owner: str) -> dict:
+        fields = dict.fromkeys(keys)
+        for member in members:
+            if member is None or member.key not in fields:
+                continue
+            if fields[member.key] is not None:
+                self._error(f"{owner} has a second '{member.key}'", member.loc,
+                            f"write one '{member.key}' and put everything in it")
+                continue
+            fields[member.key] = member.value
+        return fields
+
+    @lark.v_args(meta=True)
+    def parameters(self, meta, items):
+        return _Member("parameters", tuple(items), self._at(meta))
+
+    @lark.v_args(meta=True)
+    def declared_parameter(self, meta, items):
+        name, dim, value = items
+        default = value
+        return ast.Parameter(ast.Name(str(name), self._at(name)), dim, default, self._at(meta))
+
+    @lark.v_args(meta=True)
+    def parameter(self, meta, items):
+        name, value = items
+        return ast.Parameter(ast.Name(str(name), self._at(name)), None, value, self._at(meta))
+
+    @lark.v_args(meta=True)
+    def equation_block(self, meta, items):
+        return _Member("equations", tuple(e for e in items if e is not None), self._at(meta))
+
+    @lark.v_args(meta=True)
+    def initial_block(self, meta, items):
+        return _Member("initial", tuple(items), self._at(meta))
+
+    @lark.v_args(meta=True)
+    def threshold(self, meta, items):
+        return _Member("threshold", items[0], self._at(meta))
+
+    @lark.v_args(meta=True)
+    def reset(self, meta, items):
+        return _Member("reset", tuple(items), self._at(meta))
+
+    @lark.v_args(meta=True)
+    def reset_line(self, meta, items):
+        return _Member("reset", tuple(items), self._at(meta))
+
+    @lark.v_args(meta=True)
+    def refractory(self, meta, items):
+        return _Member("refractory", items[0], self._at(meta))
+
+    @lark.v_args(meta=True)
+    def method(self, meta, items):
+        return _Member("method", ast.Name(str(items[0]), self._at(items[0])), self._at(meta))
+
+    @lark.v_args(meta=True)
+    def part(self, meta, items):
+        name, component, overrides = items
+        part = ast.Part(ast.Name(str(name), self._at(name)), ast.Name(str(component), self._at(component)),
+                        overrides or (), self._at(meta))
+        return _Member("part", part, self._at(meta))
+
+    def overrides(self, items):
+        return tuple(items)
+
+    @lark.v_args(meta=True)
+    def assignment(self, meta, items):
+        target, value = items
+        return ast.Assignment(target, value, self._at(meta))
+
+    @lark.v_args(meta=True)
+    def event_statement(self, meta, items):
+        target, op, expr = items
+        return ast.EventStatement(target, str(op), self._code(expr, meta), self._at(meta))
+
+    @lark.v_args(meta=True)
+    def target(self, meta, items):
+        return ast.Name(".".join(str(t) for t in items), self._at(meta))
+
+    @lark.v_args(meta=True)
+    def dotted(self, meta, items):
+        return ast.Name(".".join(str(t) for t in items), self._at(meta))
+
+    # -- networks -----------------------------------------------------------------------------
+    @lark.v_args(meta=True)
+    def network(self, meta, items):
+        name, *body = items
+        return ast.Network(ast.Name(str(name), self._at(name)), tuple(i for i in body if i is not None),
+                           self._at(meta))
+
+    @lark.v_args(meta=True)
+    def population(self, meta, items):
+        name, size, component, overrides = items
+        return ast.Population(ast.Name(str(name), self._at(name)), self._size(size),
+                              ast.Name(str(component), self._at(component)), overrides or (), self._at(meta))
+
+    @lark.v_args(meta=True)
+    def view(self, meta, items):
+        name, ref = items
+        return ast.View(ast.Name(str(name), self._at(name)), ref, self._at(meta))
+
+    @lark.v_args(meta=True)
+    def subnetwork(self, meta, items):
+        name, network = items
+        return ast.Subnetwork(ast.Name(str(name), self._at(name)), ast.Name(str(network), self._at(network)),
+                              self._at(meta))
+
+    @lark.v_args(meta=True)
+    def projection(self, meta, items):
+        name, pre, post, *settings = items
+        fields = self._fields(settings, _PROJECTION_FIELDS, "the projection")
+        if fields["on_pre"] is None:
+            self._error("the projection has no 'on_pre'", meta, "say what a spike does, e.g. 'on_pre: ge += w'")
+        label = None if name is None else ast.Name(str(name), self._at(name))
+        return ast.Projection(label, pre, post, fields["on_pre"], fields["connect"], fields["weights"],
+                              fields["delay"], fields["kernel"], self._at(meta))
+
+    @lark.v_args(meta=True)
+    def on_pre(self, meta, items):
+        return _Member("on_pre", items[0], self._at(meta))
+
+    @lark.v_args(meta=True)
+    def connect(self, meta, items):
+        return _Member("connect", items[0], self._at(meta))
+
+    @lark.v_args(meta=True)
+    def weights(self, meta, items):
+        return _Member("weights", items[0], self._at(meta))
+
+    @lark.v_args(meta=True)
+    def delay(self, meta, items):
+        return _Member("delay", items[0], self._at(meta))
+
+    @lark.v_args(meta=True)
+    def kernel(self, meta, items):
+        return _Member("kernel", ast.Name(str(items[0]), self._at(items[0])), self._at(meta))
+
+    @lark.v_args(meta=True)
+    def input_decl(self, meta, items):
+        target, values, period = items
+        return ast.Input(target, values, period, self._at(meta))
+
+    @lark.v_args(meta=True)
+    def spike_monitor(self, meta, items):
+        return ast.Monitor("spikes", items[0], None, 1, self._at(meta))
+
+    @lark.v_args(meta=True)
+    def rate_monitor(self, meta, items):
+        return ast.Monitor("rate", items[0], None, 1, self._at(meta))
+
+    @lark.v_args(meta=True)
+    def state_monitor(self, meta, items):
+        target, indices, every = items
+        steps = 1 if every is None else self._whole(every, "'every' (a number of steps)", 1)
+        return ast.Monitor("state", target, indices, steps, self._at(meta))
+
+    def index_list(self, items):
+        return tuple(self._whole(t, "a neuron index") for t in items)
+
+    @lark.v_args(meta=True)
+    def index_range(self, meta, items):
+        return self._bounds(meta, items)
+
+    @lark.v_args(meta=True)
+    def pop_ref(self, meta, items):
+        name, view = items
+        return ast.PopRef(name, view, self._at(meta))
+
+    @lark.v_args(meta=True)
+    def slice(self, meta, items):
+        return self._bounds(meta, items)
+
+    def _bounds(self, meta, items) -> ast.Slice:
+        start, stop = (None if t is None else self._whole(t, "a slice bound") for t in items)
+        return ast.Slice(start, stop, self._at(meta))
+
+    # -- the run section ----------------------------------------------------------------------
+    @lark.v_args(meta=True)
+    def run_section(self, meta, items):
+        name, *settings = items
+        network = None if name is None else ast.Name(str(name), self._at(name))
+        return ast.Run(network, tuple(settings), self._at(meta))
+
+    @lark.v_args(meta=True)
+    def setting(self, meta, items):
+        name, value = items
+        return ast.Setting(ast.Name(str(name), self._at(name)), value, self._at(meta))
+
+    # -- values -------------------------------------------------------------------------------
+    @lark.v_args(meta=True)
+    def code(self, meta, items):
+        return self._code(items[0], meta)
+
+    @lark.v_args(meta=True)
+    def value(self, meta, items):
+        return self._code(items[0], meta)
+
+    @lark.v_args(meta=True)
+    def array(self, meta, items):
+        return ast.Array(tuple(i for i in items if i is not None), self._at(meta))
+
+    @lark.v_args(meta=True)
+    def array_value(self, meta, items):
+        array, _, scale = items
+        uses, self._uses = tuple(self._uses), []
+        return ast.ArrayValue(array, scale, uses, self._at(meta))
+
+    @lark.v_args(meta=True)
+    def file_value(self, meta, items):
+        path, _, scale = items
+        uses, self._uses = tuple(self._uses), []
+        return ast.FileValue(str(path)[1:-1], scale, uses, self._at(meta))
+
+
+def parse(text: str, origin: str = "<model>") -> ast.File:
+    """The syntax tree of one `.nfl` file (imports are not followed here)."""
+    try:
+        tree = dsl_parser().parse(text)
+    except lark.exceptions.UnexpectedInput as err:
+        raise syntax_error(err, text, origin, dsl_parser()) from None
+    errors = Errors()
+    transformer = _DSLTransformer(origin, text, errors)
+    try:
+        file = transformer.transform(tree)
+    except lark.exceptions.VisitError as err:
+        raise err.orig_exc from None
+    except RecursionError:
+        raise ParseError("an expression is nested too deeply", Loc(origin, 1, 1, text),
+                         "split it into subexpressions") from None
+    errors.check()
+    return file

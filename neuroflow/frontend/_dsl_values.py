@@ -1,0 +1,189 @@
+"""Values in model files: the constants given to parameters, initial values, weights and settings.
+
+A value is evaluated once its population's size is known, into what the Python builder
+takes: a quantity (`20*ms`), an array of them (`i*mV`, `[1, 2, 3]*nA`, `load("x.npy")*nA`),
+or a random draw (`normal(-55*mV, 2*mV)`).  Arithmetic runs on `Quantity`, in the same
+order as Python would run `20*ms`, so a file and a builder script give the same numbers.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ..ir import Binary, Call, Const, Expr, Loc, ModelError, Ref, Unary, did_you_mean
+from ..ir._units import UNIT_NAMES, DimensionMismatch, Quantity, get_unit
+from . import _ast as ast
+from ._dsl_errors import at
+from ._random import Random, exponential, lognormal, normal, uniform
+
+DISTRIBUTIONS: dict[str, Callable[..., Random]] = {
+    "normal": normal, "uniform": uniform, "exponential": exponential, "lognormal": lognormal,
+}
+_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "exp": np.exp, "log": np.log, "log10": np.log10, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
+    "tanh": np.tanh, "abs": np.abs, "floor": np.floor, "ceil": np.ceil,
+}
+_ARITHMETIC = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a ** b,
+}
+
+# What a name in a value may be, besides a unit: a parameter (by its final name), or the
+# neuron index `i` and the population size `N`.
+Lookup = Callable[[str], "Quantity | Random | None"]
+
+
+class Values:
+    """Evaluates the values of one population (`size` neurons; None outside a population)."""
+
+    def __init__(self, size: int | None, lookup: Lookup, directory: Path | None = None):
+        self.size = size
+        self.lookup = lookup
+        self.directory = directory
+
+    def evaluate(self, value: ast.Value, rename: Callable[[str], str] = str) -> Quantity | Random:
+        """The value of `value`; `rename` maps a name as written to the name to look up."""
+        if isinstance(value, ast.ArrayValue):
+            result = self._array(value.array, value.uses, rename)
+            return self._scaled(result, value.scale, value.uses, value.loc, rename)
+        if isinstance(value, ast.FileValue):
+            return self._scaled(self._file(value), value.scale, value.uses, value.loc, rename)
+        return self._top(value.expr, value.uses, value.loc, rename)
+
+    # -- expressions -----------------------------------------------------------------------------
+    def _top(self, expr: Expr, uses, loc: Loc, rename) -> Quantity | Random:
+        if isinstance(expr, Call) and expr.func in DISTRIBUTIONS:
+            args = [self._number(a, uses, loc, rename) for a in expr.args]
+            if any(a.ndim for a in args):
+                raise ModelError(f"the arguments of {expr.func}() are single numbers", loc, _signature(expr.func))
+            try:
+                draw = DISTRIBUTIONS[expr.func](*args)
+                draw.to_ir()  # checks the arguments' units and ranges
+            except TypeError:
+                raise ModelError(f"{expr.func}() got {len(args)} argument(s)", loc, _signature(expr.func)) from None
+            except ModelError as err:
+                raise ModelError(err.message, loc, _signature(expr.func)) from None
+            return draw
+        return self._number(expr, uses, loc, rename)
+
+    def _number(self, expr: Expr, uses, loc: Loc, rename) -> Quantity:
+        with np.errstate(all="ignore"):
+            try:
+                result = self._eval(expr, uses, loc, rename)
+            except DimensionMismatch as err:
+                raise ModelError(f"units do not match: {err}", loc,
+                                 "both sides of + and - need the same units") from None
+            except (ArithmeticError, ValueError) as err:
+                raise ModelError(f"cannot compute this value: {err}", loc) from None
+        if not np.all(np.isfinite(result.internal())):
+            raise ModelError("this value is not a finite number", loc, "check for a division by zero or an overflow")
+        return result
+
+    def plain(self, value: ast.Value, what: str) -> float:
+        """`value` as one plain number (a rule's argument, a seed)."""
+        number = self.evaluate(value)
+        if not isinstance(number, Quantity) or number.ndim or not number.is_dimensionless:
+            raise ModelError(f"{what} is one number without a unit", value.loc)
+        return float(number)
+
+    def _eval(self, expr: Expr, uses, loc: Loc, rename) -> Quantity:
+        if isinstance(expr, Const):
+            return Quantity(expr.value, expr.dim)
+        if isinstance(expr, Ref):
+            return self._name(expr.name, uses, loc, rename)
+        if isinstance(expr, Unary) and expr.op == "-":
+            return -self._eval(expr.operand, uses, loc, rename)
+        if isinstance(expr, Binary) and expr.op in _ARITHMETIC:
+            left = self._eval(expr.left, uses, loc, rename)
+            right = self._eval(expr.right, uses, loc, rename)
+            return _ARITHMETIC[expr.op](left, right)
+        if isinstance(expr, Call) and expr.func in _FUNCTIONS and len(expr.args) == 1:
+            return self._function(expr.func, self._eval(expr.args[0], uses, loc, rename), loc)
+        if isinstance(expr, Call) and expr.func in DISTRIBUTIONS:
+            raise ModelError(f"a random value ({expr.func}(...)) must stand alone", loc,
+                             "draw it as the whole value, e.g. v = normal(-55*mV, 2*mV)")
+        raise ModelError("a value is a constant: numbers, units, parameters, i and N with + - * / **", loc,
+                         "conditions and variables belong in equations")
+
+    def _name(self, name: str, uses, loc: Loc, rename) -> Quantity:
+        if name in ("i", "N") and self.size is not None:
+            return Quantity(np.arange(self.size, dtype=float)) if name == "i" else Quantity(float(self.size))
+        try:
+            found = self.lookup(rename(name))
+        except ModelError as err:
+            raise at(err, _use(name, uses, loc)) from None
+        if isinstance(found, Random):
+            raise ModelError(f"'{name}' is a random value and cannot be used in another value", _use(name, uses, loc),
+                             "give the derived value its own distribution")
+        if found is not None:
+            return found
+        unit = get_unit(name)
+        if unit is not None:
+            return unit
+        where = "" if self.size is not None else " (i and N only exist in a population)"
+        raise ModelError(f"unknown name '{name}' in a value{where}", _use(name, uses, loc),
+                         did_you_mean(name, UNIT_NAMES) or "a value may use numbers, units, parameters, i and N")
+
+    @staticmethod
+    def _function(func: str, arg: Quantity, loc: Loc) -> Quantity:
+        if func == "sqrt":
+            return arg ** 0.5
+        if func in ("abs", "floor", "ceil"):
+            return Quantity(_FUNCTIONS[func](arg.internal()), arg.dim)
+        if not arg.is_dimensionless:
+            raise ModelError(f"{func}() needs a dimensionless argument", loc)
+        return Quantity(_FUNCTIONS[func](arg.internal()))
+
+    # -- arrays and files -----------------------------------------------------------------------
+    def _array(self, array: ast.Array, uses, rename) -> Quantity:
+        entries = [self._array(item, uses, rename) if isinstance(item, ast.Array)
+                   else self._number(item, uses, array.loc, rename) for item in array.items]
+        if not entries:
+            raise ModelError("an array needs at least one value", array.loc)
+        dims = {e.dim for e in entries}
+        if len(dims) > 1:
+            raise ModelError("the values of an array have different units", array.loc,
+                             "write the numbers without units and multiply the array: [1, 2, 3]*mV")
+        shapes = {np.shape(e.internal()) for e in entries}
+        if len(shapes) > 1:
+            raise ModelError("the rows of an array have different lengths", array.loc)
+        return Quantity(np.array([e.internal() for e in entries], dtype=float), dims.pop())
+
+    def _file(self, value: ast.FileValue) -> Quantity:
+        path = Path(value.path)
+        if self.directory is not None and not path.is_absolute():
+            path = self.directory / path
+        if path.suffix != ".npy":
+            raise ModelError(f"load() reads .npy files, got '{value.path}'", value.loc,
+                             "save the array with numpy.save(\"values.npy\", array)")
+        try:
+            data = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as err:
+            raise ModelError(f"cannot read '{value.path}': {err}", value.loc) from None
+        if data.dtype.kind not in "iuf" or data.ndim not in (1, 2):
+            raise ModelError(f"'{value.path}' must hold a 1-d or 2-d array of numbers, got {data.dtype} with"
+                             f" shape {data.shape}", value.loc)
+        return Quantity(data.astype(float))
+
+    def _scaled(self, base: Quantity, scale: Expr | None, uses, loc: Loc, rename) -> Quantity:
+        if scale is None:
+            return base
+        return base * self._number(scale, uses, loc, rename)
+
+
+def _use(name: str, uses, loc: Loc) -> Loc:
+    """Where `name` is written inside a value, else the value's start."""
+    for use in uses:
+        if use.text == name:
+            return use.loc
+    return loc
+
+
+def _signature(func: str) -> str:
+    return {"normal": "normal(mean, std)", "uniform": "uniform(low, high)", "exponential": "exponential(scale)",
+            "lognormal": "lognormal(mu, sigma, scale)"}[func]
