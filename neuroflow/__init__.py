@@ -8,7 +8,7 @@
     results = sim.run(1000*ms)
 """
 from . import ir, units
-from .frontend import Network, exponential, lognormal, normal, uniform
+from .frontend import Network, exponential, load, load_text, lognormal, normal, uniform
 from .ir import (AllToAll, FixedFanIn, FixedFanOut, FixedProb, IRError, ModelError, NeuroflowError, OneToOne,
                  ParseError)
 from .runtime import Results, SimulationError, Simulator, compile
@@ -39,6 +39,6 @@ def all_to_all() -> AllToAll:
     return AllToAll()
 
 
-__all__ = ["ir", "units", "Network", "compile", "Results", "Simulator", "SimulationError", "normal", "uniform",
+__all__ = ["ir", "units", "Network", "load", "load_text", "compile", "Results", "Simulator", "SimulationError", "normal", "uniform",
            "lognormal", "exponential", "fixed_prob", "fixed_fan_in", "fixed_fan_out", "one_to_one", "all_to_all",
            "NeuroflowError", "ModelError", "ParseError", "IRError"]

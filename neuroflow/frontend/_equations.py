@@ -35,7 +35,7 @@ unit_power_frac: MINUS? NUMBER "/" NUMBER
 flags: "(" FLAG ("," FLAG)* ")"
 DIFF: /d[A-Za-z_][A-Za-z_0-9]*\/dt/
 FLAG: /[A-Za-z_][A-Za-z_\- ]*[A-Za-z_]|[A-Za-z_]/
-_NL: /(\r?\n[\t ]*)+/
+_NL: /(\r?\n[\t ]*(#[^\n]*)?)+/
 %ignore WS_INLINE
 %ignore COMMENT
 """
