@@ -1,6 +1,7 @@
 """Brian2-style equation strings: comments, flags and the kinds of lines."""
 import neuroflow as nf
 from neuroflow.frontend import parse_equations
+from tests.conftest import EXAMPLES
 
 
 def test_comment_lines_and_trailing_comments_are_ignored():
@@ -15,5 +16,5 @@ def test_comment_lines_and_trailing_comments_are_ignored():
 
 
 def test_top_level_load_reads_a_model_file():
-    model_file = nf.load("examples/lif_fi.nfl")
+    model_file = nf.load(EXAMPLES / "lif_fi.nfl")
     assert isinstance(model_file.model, nf.ir.Model)
