@@ -13,6 +13,8 @@ from pathlib import Path
 
 import lark
 
+from ..ir._cache import cached_parser
+
 from ..ir import Loc, ModelError, ParseError, did_you_mean
 from ..ir._exprparse import EXPRESSION_GRAMMAR
 from ..ir._units import DIMENSIONLESS, UNIT_NAMES, get_unit
@@ -32,7 +34,7 @@ _PROJECTION_FIELDS = ("on_pre", "connect", "weights", "delay", "kernel")
 
 @cache
 def dsl_parser() -> lark.Lark:
-    return lark.Lark(DSL_GRAMMAR, start="start", parser="lalr", propagate_positions=True, maybe_placeholders=True)
+    return cached_parser(DSL_GRAMMAR, "start", propagate_positions=True, maybe_placeholders=True)
 
 
 class _Member:

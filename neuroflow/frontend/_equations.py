@@ -15,6 +15,7 @@ from functools import lru_cache
 import lark
 
 from ..ir import Expr, Loc, ModelError, ParseError, did_you_mean
+from ..ir._cache import cached_parser
 from ..ir._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
 from ..ir._units import DIMENSIONLESS, UNIT_NAMES, Dimension, get_unit
 
@@ -128,8 +129,8 @@ class _EquationBuilder(ExpressionBuilder):
 
 @lru_cache(maxsize=None)
 def _parser() -> lark.Lark:
-    return lark.Lark(EXPRESSION_GRAMMAR + _EQUATION_GRAMMAR, start="equations", parser="lalr",
-                     propagate_positions=True, maybe_placeholders=True)
+    return cached_parser(EXPRESSION_GRAMMAR + _EQUATION_GRAMMAR, "equations", propagate_positions=True,
+                         maybe_placeholders=True)
 
 
 def parse_equations(text: str, origin: str) -> tuple[EquationLine, ...]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import lark
 
+from ._cache import cached_parser
 from ._errors import Loc, ParseError
 from ._expr import Binary, Call, Const, Expr, Ref, Statement, Unary, Where
 from ._units import parse_dimension
@@ -86,8 +87,8 @@ class ExpressionBuilder(lark.Transformer):
 
 @lru_cache(maxsize=None)
 def _parser(start: str) -> lark.Lark:
-    return lark.Lark(EXPRESSION_GRAMMAR + _ENTRY_POINTS, start=start, parser="lalr",
-                     propagate_positions=True, maybe_placeholders=True)
+    return cached_parser(EXPRESSION_GRAMMAR + _ENTRY_POINTS, start, propagate_positions=True,
+                         maybe_placeholders=True)
 
 
 def raise_located(err: lark.exceptions.LarkError, text: str, loc: Loc | None, what: str):

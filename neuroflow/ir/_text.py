@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import lark
 
+from ._cache import cached_parser
 from ._connectivity import rule_from_call
 from ._errors import Loc, ParseError
 from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
@@ -203,8 +204,7 @@ class _IRBuilder(ExpressionBuilder):
 
 @lru_cache(maxsize=None)
 def _parser() -> lark.Lark:
-    return lark.Lark(EXPRESSION_GRAMMAR + _IR_GRAMMAR, start="start", parser="lalr", maybe_placeholders=True,
-                     propagate_positions=True)
+    return cached_parser(EXPRESSION_GRAMMAR + _IR_GRAMMAR, "start", maybe_placeholders=True, propagate_positions=True)
 
 
 def parse_text(text: str, origin: str = "<ir>") -> Model:

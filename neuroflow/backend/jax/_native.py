@@ -18,8 +18,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import jaxlib
+
+from ...ir._cache import cache_dir
 
 SOURCE = Path(__file__).parent / "native" / "kernels.cc"
 TARGETS = {("float32", False): "NeuroflowEventF32", ("float64", False): "NeuroflowEventF64",
@@ -28,11 +29,6 @@ TARGETS = {("float32", False): "NeuroflowEventF32", ("float64", False): "Neurofl
 
 class NativeKernelNotice(UserWarning):
     """Native kernels are unavailable; the pure-JAX kernels are used instead."""
-
-
-def cache_dir() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(root) / "neuroflow"
 
 
 def _compiler() -> str | None:
