@@ -13,7 +13,7 @@ from neuroflow.passes import run_pipeline
 from neuroflow.units import ms, mV
 from tests.conftest import EXAMPLES, ROOT, load_example
 
-TWINS = ["coba", "cuba", "lif_fi"]
+TWINS = ["coba", "cuba", "lif_fi", "hh"]
 
 
 def build(text: str, directory=None) -> nf.frontend.ModelFile:
@@ -70,7 +70,7 @@ def test_file_locations_point_into_the_file():
     assert threshold.loc.source_line()[threshold.loc.column - 1:] == "v > Vt"
 
 
-@pytest.mark.parametrize("name", ["coba", "cuba", "lif_fi", "hh", "two_areas"])
+@pytest.mark.parametrize("name", ["coba", "cuba", "lif_fi", "hh", "hh_channels", "two_areas"])
 def test_examples_resolve(name):
     run_pipeline(load(EXAMPLES / f"{name}.nfl").model, "resolve")
 
@@ -79,14 +79,14 @@ def test_run_sections_of_the_examples():
     coba = load(EXAMPLES / "coba.nfl")
     assert coba.settings.dt.to("ms") == pytest.approx(0.1) and coba.settings.duration.to("ms") == 1000
     assert coba.views["exc"] == nf.ir.PopSlice("P", 0, 3200)
-    hh = load(EXAMPLES / "hh.nfl")
+    hh = load(EXAMPLES / "hh_channels.nfl")
     assert hh.settings.dtype == "float64" and hh.settings.dt.to("ms") == pytest.approx(0.01)
 
 
 def test_hh_made_of_channels_matches_brian2(reference):
     """The channels of the standard library, composed, give Brian2's trace as hh.py does."""
     ref = reference("hh_single_rk4.npz")
-    model = load(EXAMPLES / "hh.nfl").model
+    model = load(EXAMPLES / "hh_channels.nfl").model
     init = {"v": float(ref["v0_mV"]), "Na_m": float(ref["m0"]), "Na_h": float(ref["h0"]),
             "K_n": float(ref["n0"])}
     model = model.replace(*[var.replace(init=init[var.name]) for var in model.find(nf.ir.StateVar)])
@@ -430,7 +430,7 @@ def test_readme_model_file_is_coba():
 
 
 def test_hh_file_equals_the_builder_with_the_flattened_names():
-    """Composition is only naming: hh.nfl is the builder's HH with its parts' names prefixed."""
+    """Composition is only naming: hh_channels.nfl is the builder's HH with its parts' names prefixed."""
     from neuroflow.units import cm2, mS, uA, uF
     net = nf.Network("hh")
     hh = net.population("HH", 1, equations="""
@@ -451,7 +451,7 @@ def test_hh_file_equals_the_builder_with_the_flattened_names():
                  "K_g": 36 * mS / cm2, "K_E": -77 * mV, "L_g": 0.3 * mS / cm2, "L_E": -54.4 * mV},
         init={"v": -65 * mV, "Na_m": 0.052932, "Na_h": 0.596121, "K_n": 0.317677}, method="rk4")
     net.monitor(hh, "v")
-    assert nf.ir.print(load(EXAMPLES / "hh.nfl").model) == nf.ir.print(net.build())
+    assert nf.ir.print(load(EXAMPLES / "hh_channels.nfl").model) == nf.ir.print(net.build())
 
 
 def test_the_builder_refuses_a_second_node_with_the_same_id():
