@@ -148,8 +148,9 @@ class Simulator:
         return self._results(recorded, steps_total)
 
     def _collect(self, outputs: dict, offset: int, recorded: _Recorded) -> None:
-        for pop, spikes in outputs.get("spikes", {}).items():
-            steps, neurons = np.nonzero(np.asarray(spikes))
+        for pop, packed in outputs.get("spikes", {}).items():
+            spikes = np.unpackbits(np.asarray(packed), axis=1, count=self.program.sizes[pop]).view(bool)
+            steps, neurons = np.nonzero(spikes)
             recorded.spikes.setdefault(pop, []).append(((offset + steps) * self.dt, neurons))
         for pop, counts in outputs.get("rate", {}).items():
             recorded.rates.setdefault(pop, []).append(np.asarray(counts))

@@ -225,7 +225,8 @@ def _lower_projection(node: ir.Projection, ctx: StepContext):
 
 
 def _lower_spike_monitor(node: ir.SpikeMonitor, ctx: StepContext):
-    ctx.outputs.setdefault("spikes", {})[node.pop] = ctx.spikes[node.pop]
+    # one bit per neuron and step: a chunk of a large population's spikes stays small
+    ctx.outputs.setdefault("spikes", {})[node.pop] = jnp.packbits(ctx.spikes[node.pop])
 
 
 def _lower_rate_monitor(node: ir.RateMonitor, ctx: StepContext):
