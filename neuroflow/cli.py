@@ -136,10 +136,15 @@ def command_check(args) -> int:
             names = ", ".join(loaded.components) or "nothing"
             print(f"{args.script}: ok, a library: {names} (no network)")
             return 0
-        model = loaded.model
+        model, dt = loaded.model, loaded.settings.dt
     else:
-        model = load_model(args.script)["model"]
+        namespace = load_model(args.script)
+        model, dt = namespace["model"], namespace.get("dt")
+    # the whole pipeline, not only `resolve`: a method that cannot integrate the equations,
+    # or a delay that no buffer can hold, is the model's mistake too
     run_pipeline(model, "resolve")
+    clock = ir.Clock(to_ms(dt, "dt") if dt is not None else 0.1)
+    run_pipeline(model.replace(clock) if "clock" in model else model.add(clock), DEFAULT_PIPELINE)
     elapsed = time.perf_counter() - start
     print(f"{args.script}: ok ({elapsed * 1000:.0f} ms)")
     print(summary(model))

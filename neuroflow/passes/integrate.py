@@ -35,18 +35,19 @@ class IntegrateOptions:
     method: str = ""  # overrides every population's method when set
 
 
-def choose_method(requested: str, system: ODESystem) -> str:
+def choose_method(requested: str, system: ODESystem, loc=None) -> str:
+    """The method for `system`: `requested` if it applies, else a located error with a hint."""
     if requested == "auto":
         return auto_method(system)
     if requested not in INTEGRATORS:
-        raise ModelError(f"unknown integration method '{requested}' for population '{system.pop}'",
-                         hint=did_you_mean(requested, INTEGRATORS) or f"methods: auto, {', '.join(INTEGRATORS)}")
+        raise ModelError(f"unknown integration method '{requested}' for population '{system.pop}'", loc,
+                         did_you_mean(requested, INTEGRATORS) or f"methods: auto, {', '.join(INTEGRATORS)}")
     integrator = INTEGRATORS[requested]
     if not integrator.can_integrate(system):
         kind = f"stochastic equations (noise {', '.join(system.noises)})" if system.stochastic else "equations"
         hint = f"'{requested}' needs {integrator.requirement}; "
         hint += STOCHASTIC_HINT if system.stochastic else "try 'rk4' or 'auto'"
-        raise ModelError(f"method '{requested}' cannot integrate the {kind} of '{system.pop}'", hint=hint)
+        raise ModelError(f"method '{requested}' cannot integrate the {kind} of '{system.pop}'", loc, hint)
     return requested
 
 
@@ -88,7 +89,7 @@ def integrate(model: Model, options: IntegrateOptions) -> Model:
         system = system_of(model, pop.name)
         if system is None:
             continue
-        method = choose_method(options.method or pop.method, system)
+        method = choose_method(options.method or pop.method, system, None if options.method else pop.loc)
         body, hold = INTEGRATORS[method].lower(system)
         odes = [o.id for o in model.find(ODE, pop.name)]
         model = model.remove(*odes).add(StateUpdate(pop.name, method, body, tuple(hold)))
