@@ -54,6 +54,7 @@ class Simulator:
         self.chunk_steps = chunk_steps
         self.trace_count = 0  # times the chunk function was traced (compiled); for tests and users
         self._chunk = jax.jit(self._run_chunk, static_argnums=(4,))
+        self._batched_chunk = jax.jit(self._run_batched_chunk, static_argnums=(4,))
         self._step = jax.jit(program.step)
 
     @property
@@ -69,6 +70,10 @@ class Simulator:
 
         state, outputs = jax.lax.scan(body, state, None, length=steps)
         return state, outputs, _finite_flags(state)
+
+    def _run_batched_chunk(self, states, params, conn, derived, steps: int):
+        """`_run_chunk` for a batch of runs that differ in their parameters (and so in their state)."""
+        return jax.vmap(lambda s, p, d: self._run_chunk(s, p, conn, d, steps))(states, params, derived)
 
     # -- parameters ------------------------------------------------------------------
     def parameters(self, overrides: dict | None = None, seed: int = 0) -> dict:
@@ -115,15 +120,48 @@ class Simulator:
     def run(self, duration, *, seed: int = 0, params: dict | None = None, progress: bool | None = None,
             chunk_steps: int | None = None) -> Results:
         """Simulate `duration` (a time, or ms) from the initial state drawn from `seed`."""
-        steps_total = int(round(to_ms(duration, "duration") / self.dt))
-        if steps_total < 1:
-            raise ir.ModelError(f"duration {duration!r} is shorter than one step of {self.dt} ms")
+        steps_total = self._steps(duration)
         params, delays = self._split_delays(params or {})
         state, default_params, conn = self.program.initial(seed, delays)
         params = self.parameters(params, seed) if params else default_params
         derived = self.program.prepare(params)
+        recorded = self._loop(self._chunk, (state, params, conn, derived), steps_total, chunk_steps, progress)
+        return self._results(recorded[0], steps_total)
+
+    def sweep(self, duration, params: dict, *, seed: int = 0, progress: bool | None = None,
+              chunk_steps: int | None = None) -> list[Results]:
+        """One simulation per set of parameter values, all in one batched program (`jax.vmap`).
+
+        `params` maps parameter names to sequences of equal length B (`{"P.I": [20*mV, 25*mV]}`;
+        the k-th values of every entry make run k); every run starts from the state drawn
+        from `seed`.  Returns B `Results`, each equal to a `run` with those values."""
+        lengths = {len(values) for values in params.values()}
+        if len(lengths) != 1 or 0 in lengths:
+            raise ir.ModelError("sweep() needs parameter lists of one common, non-zero length",
+                                hint="for example params={'P.I': [20*mV, 25*mV], 'P.taum': [10*ms, 20*ms]}")
+        count = lengths.pop()
+        steps_total = self._steps(duration)
+        state, _, conn = self.program.initial(seed)
+        runs = [self.parameters({name: values[k] for name, values in params.items()}, seed) for k in range(count)]
+        stacked = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *runs)
+        derived = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves),
+                                         *[self.program.prepare(p) for p in runs])
+        states = jax.tree_util.tree_map(lambda leaf: jnp.broadcast_to(leaf, (count,) + leaf.shape), state)
+        recorded = self._loop(self._batched_chunk, (states, stacked, conn, derived), steps_total, chunk_steps,
+                              progress, count)
+        return [self._results(r, steps_total) for r in recorded]
+
+    def _steps(self, duration) -> int:
+        steps = int(round(to_ms(duration, "duration") / self.dt))
+        if steps < 1:
+            raise ir.ModelError(f"duration {duration!r} is shorter than one step of {self.dt} ms")
+        return steps
+
+    def _loop(self, chunk_fn, inputs, steps_total: int, chunk_steps, progress, batch: int | None = None):
+        """Run `steps_total` steps in chunks; one recording per run (`batch` runs, or one)."""
+        state, params, conn, derived = inputs
         chunk = chunk_steps or self.chunk_steps
-        recorded = _Recorded({}, {}, {})
+        recorded = [_Recorded({}, {}, {}) for _ in range(batch or 1)]
         bar = _progress_bar(steps_total, progress)
         done, pending = 0, None
         # Pipelined: chunk k+1 is dispatched (asynchronously) before chunk k's monitors are
@@ -132,20 +170,23 @@ class Simulator:
             launched = None
             if done < steps_total:
                 steps = min(chunk, steps_total - done)
-                new_state, outputs, finite = self._chunk(state, params, conn, derived, steps)
+                new_state, outputs, finite = chunk_fn(state, params, conn, derived, steps)
                 launched = (state, outputs, finite, done, steps)
                 state, done = new_state, done + steps
             if pending is not None:
                 start, outputs, finite, offset, steps = pending
-                if not all(jax.device_get(finite).values()):
-                    self._report_nonfinite(start, params, conn, derived, steps, recorded, offset)
-                self._collect(outputs, offset, recorded)
+                for k, run_recording in enumerate(recorded):
+                    take = (lambda tree, k=k: _take(tree, k)) if batch else (lambda tree: tree)
+                    if not all(np.asarray(flag) for flag in jax.device_get(take(finite)).values()):
+                        self._report_nonfinite(take(start), take(params), conn, take(derived), steps,
+                                               run_recording, offset)
+                    self._collect(take(outputs), offset, run_recording)
                 if bar is not None:
                     bar.update(steps)
             pending = launched
         if bar is not None:
             bar.close()
-        return self._results(recorded, steps_total)
+        return recorded
 
     def _collect(self, outputs: dict, offset: int, recorded: _Recorded) -> None:
         for pop, packed in outputs.get("spikes", {}).items():
@@ -214,6 +255,11 @@ def _delay_value(value, key: str) -> ir.Value:
 def _finite_flags(state: dict) -> dict:
     return {f"{p}.{v}": jnp.all(jnp.isfinite(a)) for p, vs in state["pops"].items() for v, a in vs.items()
             if jnp.issubdtype(a.dtype, jnp.floating)}
+
+
+def _take(tree, k: int):
+    """Run `k` of a batched pytree."""
+    return jax.tree_util.tree_map(lambda leaf: leaf[k], tree)
 
 
 def _first_nonfinite(state: dict):

@@ -80,4 +80,5 @@ def event_propagate(spikes, targets, weights, n_post: int):
     `weights` is a table like `targets`, or one number shared by every synapse."""
     name = TARGETS[(str(weights.dtype), weights.ndim == 0)]
     result = jax.ShapeDtypeStruct((n_post,), weights.dtype)
-    return jax.ffi.ffi_call(name, result)(spikes, targets, weights)
+    # under vmap (parameter sweeps) the kernel runs once per member of the batch
+    return jax.ffi.ffi_call(name, result, vmap_method="sequential")(spikes, targets, weights)
