@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import ir
 from ..ir._errors import Loc, ModelError, did_you_mean
+from ..ir._algebra import decompose
 from ..ir._fold import fold
 from ..ir._units import Dimension, as_quantity, get_unit
 from ._equations import EquationLine, parse_equations
@@ -138,7 +139,12 @@ class Network:
 
     # -- projections ----------------------------------------------------------------
     def projection(self, pre, post, on_pre: str | Parsed, *, connect: ir.ConnectivityRule | None = None,
-                   weights=None, delay=0.0, kernel: str = "auto", name: str | None = None) -> str:
+                   weights=None, delay=0.0, kernel: str = "auto", name: str | None = None,
+                   model: str | None = None, on_post: str | None = None, params: dict | None = None,
+                   init: dict | None = None) -> str:
+        """Synapses from `pre` to `post`.  Without `model` each pre spike runs `on_pre` (one
+        statement linear in the weight `w`); with `model` (Brian2's synapse equations) the
+        projection is plastic: `on_pre` and `on_post` are statements on per-synapse variables."""
         pre_s, post_s = as_slice(pre), as_slice(post)
         if name is None:
             name = f"{pre_s.population}_to_{post_s.population}_{self._projection_count}"
@@ -146,8 +152,13 @@ class Network:
             raise ModelError(f"projection name {name!r} is not a valid identifier", hint="use letters, digits and _")
         self._projection_count += 1
         statements, where = _source_statements(on_pre, f"on_pre of projection '{name}'")
+        if model is not None or on_post is not None or params or init:
+            self._add(self._plastic(name, pre_s, post_s, statements, where, model, on_post, dict(params or {}),
+                                    dict(init or {}), connect, weights, delay, kernel))
+            return name
         if len(statements) != 1:
-            raise ModelError(f"on_pre must be one statement such as 'ge += w', got {len(statements)}", where)
+            raise ModelError(f"on_pre must be one statement such as 'ge += w', got {len(statements)}", where,
+                             "several statements need synapse variables: declare them with model=")
         effect = statements[0]
         if effect.op not in ("+=", "-="):
             raise ModelError(f"on_pre uses '{effect.op}'; a synapse adds to or subtracts from its target", where,
@@ -158,6 +169,63 @@ class Network:
             name, pre_s, post_s, connect or ir.AllToAll(), weight, ir.Type(FLOAT, weight_shape, weight_dim), effect,
             delay_value, kernel, loc=where))
         return name
+
+    def _plastic(self, name, pre_s, post_s, on_pre, where, model, on_post, params, init, connect, weights, delay,
+                 kernel) -> ir.Projection:
+        what = f"projection '{name}'"
+        if model is None:
+            raise ModelError(f"{what} has on_post, params or init but no synapse model", where,
+                             "declare its synapse variables with model=\"w : 1 ...\"")
+        if _delay(delay, name) != 0.0:
+            raise ModelError(f"{what} is plastic and has a delay; plastic projections have no delays yet",
+                             hint="remove delay=...")
+        if kernel not in ("auto", "event_plastic"):
+            raise ModelError(f"{what} is plastic, which only the 'event_plastic' kernel runs, not '{kernel}'")
+        lines = _equation_lines(model, f"model of {what}")
+        if weights is not None:
+            if "w" in init or "w" not in {line.name for line in lines}:
+                raise ModelError(f"{what}: weights= gives the initial values of the synapse variable 'w'", where,
+                                 "declare 'w : 1' in model= and give weights= or init=dict(w=...), not both")
+            init["w"] = weights
+        variables = tuple(_synapse_var(line, init.pop(line.name, 0.0), what) for line in lines)
+        declared = {v.name for v in variables}
+        if init:
+            bad = min(init)
+            raise ModelError(f"init gives '{bad}', which is not a synapse variable of {what}",
+                             hint=did_you_mean(bad, declared) or f"variables: {', '.join(sorted(declared))}")
+        synapse_params = []
+        for key, value in params.items():
+            if key in declared:
+                raise ModelError(f"'{key}' of {what} is a synapse variable, not a parameter",
+                                 hint=f"set its initial value with init=dict({key}=...)")
+            number, dim = to_internal(value, f"parameter '{key}' of {what}")
+            if isinstance(number, tuple):
+                raise ModelError(f"parameter '{key}' of {what} must be one value shared by all synapses")
+            synapse_params.append(ir.SynapseParam(key, ir.Type(FLOAT, (), dim), number))
+        local = declared | set(params) | self._variables(post_s.population)
+        post_body, post_where = _source_statements(on_post, f"on_post of {what}") if on_post else ((), None)
+        for s in post_body:
+            if s.target not in declared:
+                raise ModelError(f"on_post writes '{s.target}', which is not a synapse variable of {what}",
+                                 post_where, "on_post changes synapse variables only (as in 'w = clip(w + apre, 0,"
+                                 " wmax)'); a post neuron's own variables change in its reset")
+        for s in on_pre:
+            if s.target not in declared and s.target not in self._variables(post_s.population):
+                raise ModelError(f"on_pre writes '{s.target}', which is neither a synapse variable of {what} nor"
+                                 f" a variable of '{post_s.population}'", where,
+                                 did_you_mean(s.target, local) or f"synapse variables: {', '.join(sorted(declared))}")
+        variables = tuple(v if v.decay is None else v.replace(decay=fold(v.decay, local.__contains__))
+                          for v in variables)
+        plasticity = ir.Plasticity(variables, tuple(synapse_params), _folded(on_pre, local),
+                                   _folded(post_body, local))
+        if not plasticity.post_effects():
+            raise ModelError(f"on_pre of {what} adds to no variable of '{post_s.population}'", where,
+                             "add the synaptic effect, as in 'ge += w'")
+        return ir.plastic_projection(name, pre_s, post_s, connect or ir.AllToAll(), plasticity, 0.0, kernel,
+                                     loc=where)
+
+    def _variables(self, pop: str) -> set[str]:
+        return {n.name for n in self._nodes if isinstance(n, ir.StateVar) and n.pop == pop}
 
     # -- inputs ---------------------------------------------------------------------
     def timed_input(self, pop, name: str, values, period) -> None:
@@ -238,6 +306,36 @@ _TWICE = {
     ir.Projection: "give each projection its own name",
     ir.TimedInput: "a name has one input",
 }
+
+
+def _synapse_var(line: EquationLine, value, what: str) -> ir.SynapseVar:
+    """A synapse variable from a line of a synapse model: `w : 1` or an event-driven equation."""
+    if line.kind == "sub" or (line.kind == "param" and line.flags - {"constant"}):
+        raise ModelError(f"the synapse model of {what} supports variables ('w : 1') and event-driven equations",
+                         line.loc, "write a subexpression into the statements; give shared values in params=")
+    decay = None
+    if line.kind == "ode":
+        if "event-driven" not in line.flags:
+            raise ModelError(f"the equation of '{line.name}' in {what} must be (event-driven)", line.loc,
+                             "synapse variables evolve only when an event touches the synapse")
+        decay = line.expr
+        linear = decompose(decay, {line.name})
+        if linear is None or ir.names(linear[1]) & {line.name}:
+            raise ModelError(f"the event-driven equation of '{line.name}' in {what} is not linear in"
+                             f" '{line.name}'", line.loc, "event-driven equations decay exactly: dx/dt = -x/tau")
+    if isinstance(value, Random):
+        init, dim = value.to_ir()
+    else:
+        init, dim = to_internal(value, f"initial value of '{line.name}' in {what}")
+    if dim != line.dim and not (dim.is_dimensionless and init == 0.0):
+        raise ModelError(f"initial value of '{line.name}' in {what} is in {dim} but it is declared in {line.dim}",
+                         line.loc)
+    return ir.SynapseVar(line.name, ir.Type(FLOAT, (), line.dim), init, decay)
+
+
+def _folded(body: tuple[ir.Statement, ...], local: set[str]) -> tuple[ir.Statement, ...]:
+    """Statements with unit names folded into constants (`apre += 0.01*mV` -> `apre += 0.01<mV>`)."""
+    return tuple(ir.Statement(s.target, s.op, fold(s.expr, local.__contains__)) for s in body)
 
 
 def _equation_lines(equations: str | tuple[EquationLine, ...], origin: str) -> tuple[EquationLine, ...]:

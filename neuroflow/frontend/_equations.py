@@ -42,7 +42,7 @@ _NL: /(\r?\n[\t ]*(#[^\n]*)?)+/
 """
 
 FLAGS = {
-    "ode": {"unless refractory"},
+    "ode": {"unless refractory", "event-driven"},
     "sub": {"shared", "constant over dt"},
     "param": {"constant", "shared", "unless refractory"},
 }

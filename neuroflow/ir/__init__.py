@@ -6,10 +6,11 @@ from ._expr import (Binary, Call, Const, Expr, Ref, Statement, Unary, Where, cal
                     to_text, transform)
 from ._exprparse import parse_expr, parse_statements
 from ._model import Model
-from ._nodes import (KERNELS, NODE_KINDS, ODE, Clock, DelayBuffer, LinearSystem, Node, Parameter, Population, PopSlice, Projection,
-                     RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
-                     Subexpression, Threshold, TimedInput, Value)
+from ._nodes import (KERNELS, NODE_KINDS, ODE, Clock, DelayBuffer, LinearSystem, Node, Parameter, Population,
+                     PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor,
+                     StateUpdate, StateVar, Subexpression, Threshold, TimedInput, Value)
 from ._random import Distribution, LogNormal, Normal, Uniform
+from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
 from ._text import parse_text, print_model
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
 from ._types import FUNCTIONS, Type
@@ -55,6 +56,10 @@ __all__ = [
     "PopSlice",
     "Population",
     "Projection",
+    "Plasticity",
+    "plastic_projection",
+    "SynapseParam",
+    "SynapseVar",
     "RateMonitor",
     "Ref",
     "Refractory",

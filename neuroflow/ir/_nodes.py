@@ -10,13 +10,16 @@ initialisation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from ._connectivity import ConnectivityRule
 from ._errors import Loc
 from ._expr import Expr, Statement, names, to_text
 from ._random import Distribution
 from ._types import Type
+
+if TYPE_CHECKING:  # _synapses builds on this module
+    from ._synapses import Plasticity
 
 Value = Union[float, tuple, Distribution]
 
@@ -340,13 +343,16 @@ class PopSlice:
         return f"{self.population}[{self.start}:{self.stop}]"
 
 
-KERNELS = ("auto", "dense", "event", "one_to_one", "all_to_all")
+KERNELS = ("auto", "dense", "event", "one_to_one", "all_to_all", "event_plastic")
 
 
 @dataclass(frozen=True, slots=True)
 class Projection(Node):
     """Synapses from `pre` to `post`: each spike of a pre neuron runs `effect`
-    on its targets, with `w` the synapse's weight (of dimension `weight_type.dim`)."""
+    on its targets, with `w` the synapse's weight (of dimension `weight_type.dim`).
+
+    A plastic projection (`plasticity` set) keeps state per synapse; its `effect` is
+    the first post effect of its `on_pre`, and `weight` is unused (0.0)."""
 
     name: str
     pre: PopSlice
@@ -358,6 +364,7 @@ class Projection(Node):
     delay: Value = 0.0  # ms: one for all synapses, one per synapse, or a distribution
     kernel: str = "auto"
     costs: tuple[tuple[str, float], ...] = ()  # predicted µs per step of each kernel, by the `kernels` pass
+    plasticity: Plasticity | None = None
 
     @property
     def id(self) -> str:
@@ -368,16 +375,25 @@ class Projection(Node):
         return self.post.population
 
     def reads(self) -> set[str]:
-        return {f"{self.pre.population}.threshold"} | _local(self.post.population, names(self.effect.expr) - {"w"})
+        pre = {f"{self.pre.population}.threshold"}
+        if self.plasticity is not None:  # synapse statements read synapse names only
+            return pre | {f"{self.post.population}.threshold"}
+        return pre | _local(self.post.population, names(self.effect.expr) - {"w"})
 
     def writes(self) -> set[str]:
+        if self.plasticity is not None:
+            return {f"{self.post.population}.{s.target}" for s in self.plasticity.post_effects()}
         return {f"{self.post.population}.{self.effect.target}"}
 
     def text(self) -> str:
-        return (f"projection {self.name} : {self.pre.text()} -> {self.post.text()}"
-                f" connect={self.rule.text()} w:{self.weight_type.text()}={value_text(self.weight)}"
-                f" on_pre={{{self.effect.text()}}} delay={value_text(self.delay)} kernel={self.kernel}"
-                + (" costs=[" + ", ".join(f"{k}:{v!r}" for k, v in self.costs) + "]" if self.costs else ""))
+        costs = " costs=[" + ", ".join(f"{k}:{v!r}" for k, v in self.costs) + "]" if self.costs else ""
+        head = f"projection {self.name} : {self.pre.text()} -> {self.post.text()} connect={self.rule.text()}"
+        if self.plasticity is not None:
+            lines = [f"{head} delay={value_text(self.delay)} kernel={self.kernel}{costs} {{"]
+            lines += [f"  {line}" for line in self.plasticity.text()]
+            return "\n".join(lines + ["}"])
+        return (f"{head} w:{self.weight_type.text()}={value_text(self.weight)}"
+                f" on_pre={{{self.effect.text()}}} delay={value_text(self.delay)} kernel={self.kernel}{costs}")
 
     @property
     def heterogeneous_delay(self) -> bool:

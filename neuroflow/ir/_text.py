@@ -16,10 +16,11 @@ from ._connectivity import rule_from_call
 from ._errors import Loc, ParseError
 from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
 from ._model import Model
-from ._nodes import (ODE, Clock, DelayBuffer, LinearSystem, Parameter, Population, PopSlice, Projection, RateMonitor, Refractory, Reset,
-                     Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold,
-                     TimedInput)
+from ._nodes import (ODE, Clock, DelayBuffer, LinearSystem, Parameter, Population, PopSlice, Projection,
+                     RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
+                     Subexpression, Threshold, TimedInput)
 from ._random import distribution_from_call
+from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
 from ._types import Type
 
 HEADER = "neuroflow-ir 1"
@@ -28,7 +29,7 @@ _IR_GRAMMAR = r"""
 start: _NL? _HEADER _NL "model" NAME _NL (item _NL)* item?
 _HEADER: "neuroflow-ir 1"
 ?item: clock | population | param | state | input | sub | ode | update | threshold | reset | refractory
-     | projection | buffer | spike_monitor | rate_monitor | state_monitor | schedule
+     | projection | plastic_projection | buffer | spike_monitor | rate_monitor | state_monitor | schedule
 clock: "clock" "dt" "=" NUMBER
 population: "population" NAME "size" "=" INT "method" "=" NAME
 param: "param" QNAME ":" TYPE "=" value
@@ -46,6 +47,13 @@ threshold: "threshold" NAME ":" expr
 reset: "reset" NAME ":" statement (";" statement)*
 refractory: "refractory" NAME ":" expr
 projection: "projection" NAME ":" slice "->" slice connect weight "on_pre" "=" "{" statement "}" delay kernel
+plastic_projection: "projection" NAME ":" slice "->" slice connect delay kernel "{" _NL (synapse_item _NL)* "}"
+?synapse_item: synapse_var | synapse_param | on_pre | on_post
+synapse_var: "var" NAME ":" TYPE "=" value [EVENT_DRIVEN expr]
+synapse_param: "param" NAME ":" TYPE "=" signed
+on_pre: "on_pre" statement
+on_post: "on_post" statement
+EVENT_DRIVEN: "event-driven"
 connect: "connect" "=" NAME "(" [numbers] ")"
 weight: "w" ":" TYPE "=" value
 delay: "delay" "=" value
@@ -184,6 +192,26 @@ class _IRBuilder(ExpressionBuilder):
     def projection(self, items):
         name, pre, post, rule, (wtype, weight), effect, delay, (kernel, costs) = items
         return Projection(str(name), pre, post, rule, weight, wtype, effect, delay, kernel, costs)
+
+    def synapse_var(self, items):
+        name, type_, init, _, decay = items
+        return SynapseVar(str(name), Type.from_text(str(type_)), init, decay)
+
+    def synapse_param(self, items):
+        return SynapseParam(str(items[0]), Type.from_text(str(items[1])), items[2])
+
+    def on_pre(self, items):
+        return "on_pre", items[0]
+
+    def on_post(self, items):
+        return "on_post", items[0]
+
+    def plastic_projection(self, items):
+        name, pre, post, rule, delay, (kernel, costs), *body = items
+        return plastic_projection(str(name), pre, post, rule, Plasticity(
+            tuple(b for b in body if isinstance(b, SynapseVar)), tuple(b for b in body if isinstance(b, SynapseParam)),
+            tuple(b[1] for b in body if isinstance(b, tuple) and b[0] == "on_pre"),
+            tuple(b[1] for b in body if isinstance(b, tuple) and b[0] == "on_post")), delay, kernel, costs)
 
     def buffer(self, items):
         return DelayBuffer(str(items[0]), str(items[1]), int(items[2]))

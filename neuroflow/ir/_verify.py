@@ -11,13 +11,15 @@ from typing import Callable
 
 import numpy as np
 
+from ._algebra import decompose
 from ._errors import IRError, Loc, did_you_mean
-from ._expr import Const, Expr, names, transform
+from ._expr import Const, Expr, names, to_text, transform
 from ._model import Model
 from ._random import Distribution
 from ._nodes import (KERNELS, ODE, DelayBuffer, LinearSystem, Node, Parameter, Population, Projection, Refractory, Reset, Schedule,
                      StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput, value_size,
                      value_text)
+from ._synapses import Plasticity
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
 from ._types import Type
 from ._units import DIMENSIONLESS, UNIT_NAMES, Dimension
@@ -54,6 +56,10 @@ def is_unitless(model: Model) -> bool:
     typed = (Parameter, StateVar, Subexpression, TimedInput)
     if any(not n.type.dim.is_dimensionless for n in model.nodes if isinstance(n, typed)):
         return False
+    for proj in model.find(Projection):
+        synapse = proj.plasticity.variables + proj.plasticity.params if proj.plasticity else ()
+        if any(not item.type.dim.is_dimensionless for item in synapse):
+            return False
     for node in model.nodes:
         local = set(model.scope(node.scope)) if node.scope else set()
         for expr in expressions(node):
@@ -254,8 +260,76 @@ def _check_projection(node: Projection, model: Model) -> None:
     size = value_size(node.weight)
     if size is not None and size != (shape[0] * shape[1] if len(shape) == 2 else shape[0] if shape else -1):
         _fail(node, f"has {size} weights for weight shape {shape}")
+    if node.plasticity is not None:
+        _check_plasticity(node, node.plasticity, model)
+        return
     w = {"w": Kind("float", node.weight_type.dim)}
     _check_assignment(node, model, node.effect.target, node.effect.as_assignment(), w)
+
+
+SYNAPSE_BUILTINS = ("t", "dt")
+
+
+def _check_plasticity(node: Projection, plasticity: Plasticity, model: Model) -> None:
+    """Synapse variables, parameters and statements of a plastic projection."""
+    if node.kernel not in ("auto", "event_plastic"):
+        _fail(node, f"is plastic, which only the 'event_plastic' kernel runs, not '{node.kernel}'")
+    if node.heterogeneous_delay or node.delay != 0.0:
+        _fail(node, "plastic projections have no delays yet", "remove delay=...")
+    kinds: dict[str, Kind] = {}
+    for item in plasticity.variables + plasticity.params:
+        if item.name in kinds or item.name in SYNAPSE_BUILTINS:
+            _fail(node, f"synapse name '{item.name}' is defined twice or shadows a built-in", culprit=item.name)
+        if item.type.shape != ():
+            _fail(node, f"synapse variable or parameter '{item.name}' must have shape (), got {item.type.shape}")
+        kinds[item.name] = Kind(item.type.dtype, item.type.dim)
+    time = time_dimension(model)
+    kinds.update({"t": Kind("float", time), "dt": Kind("float", time)})
+    variables = {v.name: v for v in plasticity.variables}
+    for var in plasticity.variables:
+        if var.decay is None:
+            continue
+        kind = _synapse_expr(node, var.decay, kinds)
+        if kind.dim != var.type.dim / time:
+            _fail(node, f"the right-hand side of d{var.name}/dt is in {kind.dim}, but {var.name} is in"
+                  f" {var.type.dim}, so it must be in {var.type.dim / time}", culprit=var.name)
+        linear = decompose(var.decay, set(variables))
+        if linear is None or set(linear[0]) - {var.name}:
+            _fail(node, f"event-driven d{var.name}/dt must be linear in {var.name} alone, got"
+                  f" '{to_text(var.decay)}'", "write it as dx/dt = -x/tau or dx/dt = (x0 - x)/tau", var.name)
+    for pathway, body in (("on_pre", plasticity.on_pre), ("on_post", plasticity.on_post)):
+        for s in body:
+            kind = _synapse_expr(node, s.expr, kinds)
+            target = variables.get(s.target)
+            if target is not None:
+                if kind.dim != target.type.dim:
+                    _fail(node, f"{pathway} assigns a value in {kind.dim} to synapse variable '{s.target}',"
+                          f" which is in {target.type.dim}", culprit=s.target)
+                continue
+            post = model.scope(node.post.population).get(s.target)
+            if pathway == "on_post" or not isinstance(post, StateVar):
+                known = list(variables) + ([n.name for n in model.find(StateVar, node.post.population)]
+                                           if pathway == "on_pre" else [])
+                _fail(node, f"{pathway} writes '{s.target}', which is not a synapse variable"
+                      + (" or a variable of the post population" if pathway == "on_pre" else ""),
+                      did_you_mean(s.target, known) or f"it may write: {', '.join(known) or 'nothing'}", s.target)
+            if s.op not in ("+=", "-="):
+                _fail(node, f"on_pre '{s.text()}' must add to or subtract from the post variable '{s.target}'",
+                      f"write '{s.target} += ...'", s.target)
+            if kind.dim != post.type.dim:
+                _fail(node, f"on_pre adds a value in {kind.dim} to '{s.target}', which is in {post.type.dim}",
+                      "both sides of an assignment need the same units", s.target)
+
+
+def _synapse_expr(node: Projection, expr: Expr, kinds: dict[str, Kind]) -> Kind:
+    try:
+        return infer(expr, kinds.get)
+    except TypeCheckError as err:
+        if err.message.startswith("unknown name"):
+            hint = f"declare it in model= or give it in params=dict({err.culprit}=...)"
+            _fail(node, f"unknown name '{err.culprit}' in the synapses of projection '{node.name}'",
+                  did_you_mean(err.culprit, kinds) or hint, err.culprit)
+        _fail(node, err.message, err.hint, err.culprit)
 
 
 def verify(model: Model) -> Model:

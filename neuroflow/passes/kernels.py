@@ -4,7 +4,8 @@ Requires: projections with `kernel=auto` or a kernel forced by the user.
 Guarantees: every projection names a concrete kernel, shown in the printed IR.
 `dense` multiplies the spike vector by a weight matrix; `event` touches only the
 synapses of the neurons that spiked; `one_to_one` and `all_to_all` (with one
-weight) need no connectivity arrays.  For the rest, the model below predicts
+weight) need no connectivity arrays; plastic projections always get
+`event_plastic`.  For the rest, the model below predicts
 each kernel's time per step from the sizes, the expected number of synapses,
 the expected firing rate (option `rate`, Hz) and whether the native kernels
 are available (option `native`), and the cheapest wins.  Its constants come
@@ -43,6 +44,11 @@ def predicted_costs(node: Projection, options: KernelOptions, dt: float) -> dict
 
 
 def choose_kernel(node: Projection, options: KernelOptions, dt: float) -> str:
+    if node.plasticity is not None:  # synapse state per synapse: only the plastic event kernel keeps it
+        if node.kernel not in ("auto", "event_plastic"):
+            raise ModelError(f"projection '{node.name}' is plastic, which only the 'event_plastic' kernel runs,"
+                             f" but '{node.kernel}' was asked for", node.loc)
+        return "event_plastic"
     if node.heterogeneous_delay:  # only the event kernel schedules each synapse's input into the future
         if node.kernel not in ("auto", "event"):
             raise ModelError(f"projection '{node.name}' has one delay per synapse, which only the 'event' kernel"
@@ -66,6 +72,7 @@ def kernels(model: Model, options: KernelOptions) -> Model:
     clock = model.get("clock")
     dt = clock.dt if isinstance(clock, Clock) else 0.1
     chosen = [p.replace(kernel=choose_kernel(p, options, dt),
-                        costs=tuple((k, round(v, 2)) for k, v in predicted_costs(p, options, dt).items()))
+                        costs=() if p.plasticity is not None else  # one kernel only: nothing to compare
+                        tuple((k, round(v, 2)) for k, v in predicted_costs(p, options, dt).items()))
               for p in model.find(Projection)]
     return model.replace(*chosen) if chosen else model

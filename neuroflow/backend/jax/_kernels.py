@@ -11,8 +11,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...ir import Distribution, Projection
+from ...ir import Const, Distribution, Expr, Projection, Statement
+from ...ir._algebra import decompose
 from . import _native
+from ._expr import evaluate
 
 
 def per_synapse(value, count: int, rng: np.random.Generator, what: str) -> np.ndarray:
@@ -161,4 +163,158 @@ class AllToAll:
         return Dense().propagate(arrays, spikes, node)
 
 
+LASTUPDATE = "_lastupdate"
+
+
+def _round_up(count: int) -> int:
+    return -(-max(int(count), 1) // 16) * 16
+
+
+def decay_coefficients(rhs: Expr, var: str) -> tuple[Expr, Expr]:
+    """`(a, b)` with `rhs == a*var + b` for an event-driven equation `d var/dt = rhs`."""
+    linear = decompose(rhs, {var})
+    if linear is None or set(linear[0]) - {var}:
+        raise ValueError(f"the event-driven equation d{var}/dt = ... is not linear in {var}")
+    return linear[0].get(var, Const(0.0)), linear[1]
+
+
+class SynapseEnv:
+    """Name resolution inside the synapses of a plastic projection, for `evaluate`."""
+
+    def __init__(self, values: dict, params: dict, t, dt: float, dtype):
+        self.values, self.params, self.t, self.dt, self.dtype = values, params, t, dt, dtype
+
+    def lookup(self, name: str):
+        if name in self.values:
+            return self.values[name]
+        if name in self.params:
+            return self.params[name]
+        if name == "t":
+            return self.t
+        if name == "dt":
+            return jnp.asarray(self.dt, self.dtype)
+        raise ValueError(f"name '{name}' has no value in the synapses")
+
+    def random(self, kind: str):
+        raise ValueError("rand() and randn() are not available in synapse statements")
+
+    def delayed(self, name: str, time):
+        raise ValueError("synapse statements cannot read variables in the past")
+
+
+class EventPlastic:
+    """Plastic synapses, as Brian2 runs them.  Every synapse variable is a table in the ELL
+    layout of `Event` (`[n_pre + 1, width]`, a padding row and padded slots that target
+    `n_post`), kept in the step's state because it changes, with the time of each synapse's
+    last update.  A second index lists, for each post neuron, the flat positions
+    (row * width + slot) of its synapses, padded with the padding row.  When a pre neuron
+    spikes its row is gathered, its event-driven variables decay exactly over the time since
+    the last update, `on_pre` runs in order (post effects are summed with a scatter-add) and
+    the row is written back; then the same for the synapses of each spiking post neuron with
+    `on_post`.  Rows are gathered in buckets as in `Event`, so a quiet step costs little."""
+
+    name = "event_plastic"
+
+    def build(self, node: Projection, pre, post, rng: np.random.Generator, dtype) -> tuple[dict, dict]:
+        """`(connectivity, synapse state)` for drawn synapses `pre -> post`."""
+        n_pre, n_post = node.pre.size, node.post.size
+        counts = np.bincount(pre, minlength=n_pre)
+        width = _round_up(counts.max(initial=0))
+        slot = np.arange(len(pre)) - np.repeat(np.cumsum(counts) - counts, counts)
+
+        def layout(values, fill, dtype_):
+            table = np.full((n_pre + 1, width), fill, dtype=dtype_)
+            table[pre, slot] = values
+            return table
+
+        order = np.argsort(post, kind="stable")
+        incoming_counts = np.bincount(post, minlength=n_post)
+        incoming_slot = np.arange(len(post)) - np.repeat(np.cumsum(incoming_counts) - incoming_counts,
+                                                          incoming_counts)
+        incoming = np.full((n_post + 1, _round_up(incoming_counts.max(initial=0))), n_pre * width, np.int32)
+        incoming[post[order], incoming_slot] = (pre * width + slot)[order]
+        conn = {"targets": jnp.asarray(layout(post, n_post, np.int32)), "incoming": jnp.asarray(incoming)}
+        tables = {var.name: jnp.asarray(layout(per_synapse(var.init, len(pre), rng, f"initial values of"
+                                                           f" '{var.name}' in projection '{node.name}'"), 0.0, float),
+                                        dtype)
+                  for var in node.plasticity.variables}
+        tables[LASTUPDATE] = jnp.zeros((n_pre + 1, width), dtype)
+        return conn, tables
+
+    def step(self, node: Projection, arrays: dict, tables: dict, params: dict, pre_spikes, post_spikes, t,
+             dt: float) -> tuple[dict, dict]:
+        """Run both pathways for one step: `(new tables, {post variable: summed input [n_post]})`."""
+        plasticity = node.plasticity
+        n_pre, n_post = node.pre.size, node.post.size
+        width = arrays["targets"].shape[1]
+        targets = {s.target for s in plasticity.post_effects()}
+
+        def pre_branch(capacity: int):
+            def run(tables):
+                rows = jnp.nonzero(pre_spikes, size=capacity, fill_value=n_pre)[0]
+                where = rows[:, None] * width + jnp.arange(width)
+                return self._touch(node, plasticity.on_pre, where, arrays, tables, params, t, dt)
+            return run
+
+        def post_branch(capacity: int):
+            def run(tables):
+                rows = jnp.nonzero(post_spikes, size=capacity, fill_value=n_post)[0]
+                tables, _ = self._touch(node, plasticity.on_post, arrays["incoming"][rows], arrays, tables, params,
+                                        t, dt)
+                return tables
+            return run
+
+        tables, summed = _bucketed(pre_spikes, [pre_branch(c) for c in Event.buckets(n_pre) + (n_pre,)],
+                                   Event.buckets(n_pre), tables)
+        if plasticity.on_post and post_spikes is not None:
+            tables = _bucketed(post_spikes, [post_branch(c) for c in Event.buckets(n_post) + (n_post,)],
+                               Event.buckets(n_post), tables)
+        return tables, {name: summed[name][:n_post] for name in targets}
+
+    def _touch(self, node: Projection, body: tuple[Statement, ...], where, arrays: dict, tables: dict,
+               params: dict, t, dt: float) -> tuple[dict, dict]:
+        """Bring the synapses at flat positions `where` up to time `t`, run `body` on them and
+        write them back; returns the tables and the summed post effects."""
+        plasticity, n_post = node.plasticity, node.post.size
+        flat = {name: table.reshape(-1) for name, table in tables.items()}
+        dtype = flat[LASTUPDATE].dtype
+        values = {var.name: flat[var.name][where] for var in plasticity.variables}
+        elapsed = t - flat[LASTUPDATE][where]
+        env = SynapseEnv(values, params, t, dt, dtype)
+        for var in plasticity.variables:
+            if var.decay is not None:  # exact solution of dx/dt = a*x + b over `elapsed`
+                slope, offset = decay_coefficients(var.decay, var.name)
+                a, b = evaluate(slope, env), evaluate(offset, env)
+                z = a * elapsed
+                small = jnp.abs(z) < 1e-6
+                exprel = jnp.where(small, 1.0 + z / 2, jnp.expm1(jnp.where(small, 1.0, z)) / jnp.where(small, 1.0, z))
+                values[var.name] = values[var.name] * jnp.exp(z) + b * elapsed * exprel
+        summed: dict = {}
+        post = arrays["targets"].reshape(-1)[where]
+        for s in body:
+            if s.target in values:
+                values[s.target] = jnp.broadcast_to(evaluate(s.as_assignment(), env), where.shape).astype(dtype)
+                continue
+            amount = jnp.broadcast_to(evaluate(s.expr, env), where.shape).astype(dtype)
+            total = summed.get(s.target, jnp.zeros(n_post + 1, dtype))
+            summed[s.target] = total.at[post].add(amount if s.op == "+=" else -amount)
+        new = dict(tables)
+        for name, value in values.items():
+            new[name] = flat[name].at[where].set(value).reshape(tables[name].shape)
+        new[LASTUPDATE] = flat[LASTUPDATE].at[where].set(jnp.broadcast_to(t, where.shape).astype(dtype)).reshape(
+            tables[LASTUPDATE].shape)
+        for target in {s.target for s in plasticity.post_effects()} - set(summed):
+            summed[target] = jnp.zeros(n_post + 1, dtype)
+        return new, summed
+
+
+def _bucketed(spikes, branches: list, buckets: tuple[int, ...], operand):
+    """Run the branch for the smallest bucket that holds this step's spikes (the last holds all)."""
+    if not buckets:
+        return branches[-1](operand)
+    choice = jnp.searchsorted(jnp.asarray(buckets, jnp.int32), jnp.sum(spikes, dtype=jnp.int32))
+    return jax.lax.switch(choice, branches, operand)
+
+
 KERNELS = {k.name: k for k in (Dense(), Event(), OneToOne(), AllToAll())}
+PLASTIC = EventPlastic()

@@ -7,7 +7,7 @@ parameter value never triggers a recompilation.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import jax
@@ -17,7 +17,7 @@ import numpy as np
 from ... import ir
 from ...ir._algebra import decompose
 from ._expr import evaluate
-from ._kernels import KERNELS, draw_synapses, per_synapse
+from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from ._native import available as native_kernels_available
 from ._linear import LinearSolver
 
@@ -44,6 +44,7 @@ class StepContext:
     spikes: dict
     not_refractory: dict
     buffers: dict  # projection -> ring buffer of delayed spikes or input
+    synapses: dict = field(default_factory=dict)  # plastic projection -> its synapse variables
 
 
 class PopulationEnv:
@@ -209,7 +210,25 @@ def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
     return arrived[:node.post.size]
 
 
+def _lower_plastic(node: ir.Projection, ctx: StepContext):
+    """Both pathways of a plastic projection (pre, then post, as Brian2 runs them)."""
+    pre = ctx.spikes[node.pre.population][node.pre.start:node.pre.stop]
+    post_spikes = ctx.spikes.get(node.post.population)
+    if post_spikes is not None:
+        post_spikes = post_spikes[node.post.start:node.post.stop]
+    t = ctx.step.astype(ctx.program.dtype) * ctx.program.dt
+    tables, summed = PLASTIC.step(node, ctx.conn[node.name], ctx.synapses[node.name], ctx.params[node.name], pre,
+                                  post_spikes, t, ctx.program.dt)
+    ctx.synapses[node.name] = tables
+    target = ctx.pops[node.post.population]
+    for var, change in summed.items():
+        target[var] = target[var].at[node.post.start:node.post.stop].add(change.astype(target[var].dtype))
+
+
 def _lower_projection(node: ir.Projection, ctx: StepContext):
+    if node.plasticity is not None:
+        _lower_plastic(node, ctx)
+        return
     pre = ctx.spikes[node.pre.population][node.pre.start:node.pre.stop]
     summed = _delayed_input(node, ctx, pre)
     scale = ctx.program.effect_scale[node.name]
@@ -279,6 +298,11 @@ class Program:
             if type(op) not in LOWERINGS:
                 raise LoweringError(f"no JAX lowering rule for {type(op).__name__} ('{op.id}')")
         for proj in model.find(ir.Projection):
+            if proj.plasticity is not None:
+                if proj.kernel != PLASTIC.name or proj.name in {b.source for b in model.find(ir.DelayBuffer)}:
+                    raise LoweringError(f"projection '{proj.name}' is plastic: it needs the '{PLASTIC.name}' kernel"
+                                        " and no delay", hint="run the 'kernels' pass before lowering")
+                continue
             if proj.kernel not in KERNELS:
                 raise LoweringError(f"projection '{proj.name}' has kernel '{proj.kernel}'",
                                     hint=f"run the 'kernels' pass; available: {', '.join(KERNELS)}")
@@ -286,7 +310,7 @@ class Program:
             if delayed and proj.name not in {b.source for b in model.find(ir.DelayBuffer)}:
                 raise LoweringError(f"projection '{proj.name}' is delayed but has no delay buffer",
                                     hint="run the 'delays' pass before lowering")
-        self.effect_scale = {p.name: _effect_scale(p) for p in model.find(ir.Projection)}
+        self.effect_scale = {p.name: _effect_scale(p) for p in model.find(ir.Projection) if p.plasticity is None}
         self.buffers = {b.source: b for b in model.find(ir.DelayBuffer)}
         self.histories: dict[str, list[str]] = {}
         for source, buffer in self.buffers.items():
@@ -318,10 +342,13 @@ class Program:
         for pop in self.refractory:
             pops[pop][LASTSPIKE] = jnp.full(self.sizes[pop], NEVER, jnp.int32)
         params = self.parameters(seed)
-        conn = {}
+        conn, synapses = {}, {}
         for k, proj in enumerate(self.model.find(ir.Projection)):
             rng = np.random.default_rng([seed, 1, k])
             pre, post, weight = draw_synapses(proj, rng)
+            if proj.plasticity is not None:
+                conn[proj.name], synapses[proj.name] = PLASTIC.build(proj, pre, post, rng, self.dtype)
+                continue
             extra = {}
             if proj.heterogeneous_delay:
                 value = delays.get(proj.name, proj.delay)
@@ -329,6 +356,8 @@ class Program:
             conn[proj.name] = KERNELS[proj.kernel].build(proj, pre, post, weight, self.dtype, **extra)
         key = jax.random.key_data(jax.random.key(seed)) if self.uses_random else None
         state = {"step": jnp.asarray(0, jnp.int32), "pops": pops, "buffers": self._empty_buffers(pops)}
+        if synapses:  # plastic synapses change over time: they are state, not connectivity
+            state["synapses"] = synapses
         if key is not None:
             state["key"] = key
         return state, params, conn
@@ -362,6 +391,9 @@ class Program:
         params = {p: {} for p in self.sizes}
         for par in self.model.find(ir.Parameter):
             params[par.pop][par.name] = self._value(par.value, par.type.shape, rng)
+        for proj in self.model.find(ir.Projection):  # synapse parameters, under the projection's name
+            if proj.plasticity is not None:
+                params[proj.name] = {p.name: jnp.asarray(p.value, self.dtype) for p in proj.plasticity.params}
         for timed in self.model.find(ir.TimedInput):  # inputs are arguments too: new values, no recompilation
             shape = (timed.bins,) + timed.type.shape
             params[timed.pop][timed.name] = jnp.asarray(np.reshape(timed.values, shape), self.dtype)
@@ -378,10 +410,12 @@ class Program:
             key = jax.random.fold_in(jax.random.wrap_key_data(state["key"]), state["step"])
         pops = {p: dict(v) for p, v in state["pops"].items()}
         ctx = StepContext(self, pops, params, conn, derived, state["step"], key, {}, {}, {},
-                          dict(state["buffers"]))
+                          dict(state["buffers"]), dict(state.get("synapses", {})))
         for op in self.operations:
             LOWERINGS[type(op)](op, ctx)
         new_state = dict(state, step=state["step"] + 1, pops=pops, buffers=ctx.buffers)
+        if ctx.synapses:
+            new_state["synapses"] = ctx.synapses
         return new_state, ctx.outputs
 
 
