@@ -1,0 +1,57 @@
+"""Rerun NEST 3.10 and compare the ports in `neuroflow/stdlib/nest.nfl` with it, in one command:
+
+    python tests/nest/compare.py [--write]
+
+NEST runs in its own venv (made on first use in ~/.cache/neuroflow-nest with
+`pip install nest-simulator`); `--write` also refreshes `tests/nest/nest_spikes.json`,
+the reference the test suite uses.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+VENV = Path.home() / ".cache" / "neuroflow-nest"
+
+
+def nest_python() -> Path:
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "nest-simulator"], check=True)
+    return python
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="refresh tests/nest/nest_spikes.json")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "nest_spikes.json"
+        subprocess.run([str(nest_python()), str(HERE / "nest_reference.py"), str(out)], check=True,
+                       stdout=subprocess.DEVNULL)
+        reference = json.loads(out.read_text())
+        if args.write:
+            (HERE / "nest_spikes.json").write_text(out.read_text())
+    sys.path.insert(0, str(HERE.parents[1]))
+    from tests.nest.test_nest_ports import port_spikes  # noqa: E402 (after the path is set)
+
+    print(f"NEST {reference['nest_version']}, {reference['duration_ms']:g} ms, step current, dt 0.1 ms")
+    for model, case in reference["models"].items():
+        nest = np.asarray(case["spike_times_ms"])
+        ours = port_spikes(model, case["resolution_ms"]) + case["resolution_ms"]
+        n = min(len(nest), len(ours))
+        worst = np.max(np.abs(ours[:n] - nest[:n])) if n else float("nan")
+        print(f"{model:<16} I_e {case['I_e_pA']:6.1f} pA: NEST {len(nest):3d} spikes, neuroflow {len(ours):3d},"
+              f" largest time difference {worst:.3g} ms")
+
+
+if __name__ == "__main__":
+    main()
