@@ -14,20 +14,23 @@ import neuroflow as nf
 from neuroflow.units import ms
 
 REFERENCE = json.loads((Path(__file__).parent / "nest_spikes.json").read_text())
-EXACT = ["iaf_psc_exp", "iaf_psc_alpha", "iaf_cond_exp", "izhikevich"]
+EXACT = ["iaf_psc_exp", "iaf_psc_alpha", "iaf_cond_exp", "iaf_cond_alpha", "izhikevich", "mat2_psc_exp"]
 
 
-def port_spikes(model: str, dt: float) -> np.ndarray:
-    case = REFERENCE["models"][model]
+def port_results(model: str, current: float, dt: float, neurons: int = 1, seed: int = 0):
     text = f"""
 import "nest.nfl"
 network check {{
-    population P[1] = {model}(I_e = {case["I_e_pA"]}*pA)
+    population P[{neurons}] = {model}(I_e = {current}*pA)
     monitor spikes P
 }}
 """
     sim = nf.compile(nf.load_text(text, f"<{model} test>").model, dt=dt * ms, dtype="float64")
-    return sim.run(REFERENCE["duration_ms"] * ms).spikes("P")[0]
+    return sim.run(REFERENCE["duration_ms"] * ms, seed=seed)
+
+
+def port_spikes(model: str, dt: float) -> np.ndarray:
+    return port_results(model, REFERENCE["models"][model]["I_e_pA"], dt).spikes("P")[0]
 
 
 @pytest.mark.parametrize("model", EXACT)
@@ -38,11 +41,28 @@ def test_port_fires_at_nests_spike_times(model):
     np.testing.assert_allclose(ours + 0.1, nest, atol=1e-6)  # the same step for every spike
 
 
-def test_aeif_port_fires_as_often_as_nest():
+@pytest.mark.parametrize("model", ["aeif_cond_exp", "aeif_cond_alpha"])
+def test_aeif_port_fires_as_often_as_nest(model):
     """NEST resets the AdEx neuron in the middle of a step; the port at the end of it (see
     nest.nfl), so times drift by up to a step per spike while the count stays NEST's."""
-    nest = np.asarray(REFERENCE["models"]["aeif_cond_exp"]["spike_times_ms"])
-    ours = port_spikes("aeif_cond_exp", 0.1)
+    nest = np.asarray(REFERENCE["models"][model]["spike_times_ms"])
+    ours = port_spikes(model, 0.1)
     assert len(ours) == len(nest)
     assert np.max(np.abs(ours + 0.1 - nest)) < 1.5
     assert abs(ours[0] + 0.1 - nest[0]) <= 0.2  # the first spike, before any reset: within two steps
+
+
+def test_hh_psc_alpha_port_fires_within_two_steps_of_nest():
+    """NEST integrates adaptively and stamps a spike at the end of the 0.1 ms step in which the
+    membrane started to fall above 0 mV; the port at dt = 0.01 ms."""
+    nest = np.asarray(REFERENCE["models"]["hh_psc_alpha"]["spike_times_ms"])
+    ours = port_spikes("hh_psc_alpha", 0.01)
+    assert len(nest) > 50 and len(ours) == len(nest)
+    assert np.max(np.abs(ours + 0.01 - nest)) <= 2 * REFERENCE["models"]["hh_psc_alpha"]["resolution_ms"] + 1e-9
+
+
+def test_gif_cond_exp_port_fires_at_nests_rate():
+    """Escape noise: the mean rate of many neurons, within 10% of NEST's."""
+    case = REFERENCE["rates"]["gif_cond_exp"]
+    rate = port_results("gif_cond_exp", case["I_e_pA"], case["resolution_ms"], case["neurons"]).rate("P")
+    assert abs(rate - case["rate_hz"]) < 0.1 * case["rate_hz"], (rate, case["rate_hz"])
