@@ -46,7 +46,7 @@ def main() -> None:
     print(f"NEST {reference['nest_version']}, {reference['duration_ms']:g} ms, step current, dt 0.1 ms")
     for model, case in reference["models"].items():
         nest = np.asarray(case["spike_times_ms"])
-        dt = 0.01 if model == "hh_psc_alpha" else case["resolution_ms"]  # see nest.nfl
+        dt = 0.01 if model in ("hh_psc_alpha", "aeif_cond_exp", "aeif_cond_alpha") else case["resolution_ms"]
         ours = port_spikes(model, dt) + dt
         n = min(len(nest), len(ours))
         worst = np.max(np.abs(ours[:n] - nest[:n])) if n else float("nan")
