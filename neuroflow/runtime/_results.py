@@ -126,8 +126,12 @@ class Results:
 
     def __init__(self, *, dt_ms: float, t_start_ms: float, duration_ms: float, sizes: dict[str, int],
                  spikes: dict[str, SpikeRecord], traces: dict[tuple[str, str], TraceRecord],
-                 rates: dict[str, RateRecord], meta: dict[str, str | float | int] | None = None):
+                 rates: dict[str, RateRecord], meta: dict[str, str | float | int] | None = None,
+                 final: Any = None):
         self.dt_ms = float(dt_ms)
+        # the simulator's state at the end (`Simulator.run(..., resume=results.final)` goes on
+        # from it); not saved to files
+        self.final = final
         self.t_start_ms = float(t_start_ms)
         self.duration_ms = float(duration_ms)
         self.sizes = {name: int(n) for name, n in sizes.items()}

@@ -43,6 +43,39 @@ class _Recorded:
     spikes: dict
     rates: dict
     traces: dict
+    start_step: int = 0  # of the run, so that a resumed run's times go on
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where a run ended: its state, connectivity and parameters, to resume from.
+
+    `synapses(name)` gives the per-synapse variables of a plastic projection (e.g. the
+    weights STDP changed) as numpy arrays in the projection's synapse order."""
+
+    state: dict
+    conn: dict
+    params: dict
+    seed: int
+    model: ir.Model
+    dt: float
+
+    @property
+    def t_ms(self) -> float:
+        return float(self.state["step"]) * self.dt
+
+    def population(self, pop: str) -> dict[str, np.ndarray]:
+        """The state variables of a population at the end of the run."""
+        return {name: np.asarray(value) for name, value in self.state["pops"][pop].items()
+                if not name.startswith("_")}
+
+    def synapses(self, projection: str) -> dict[str, np.ndarray]:
+        tables = self.state.get("synapses", {}).get(projection)
+        if tables is None:
+            raise ir.ModelError(f"projection '{projection}' has no per-synapse variables")
+        targets = np.asarray(self.conn[projection]["targets"])
+        used = targets[:-1] < self.model.get(projection).post.size  # padded slots point past the last one
+        return {name: np.asarray(table)[:-1][used] for name, table in tables.items() if not name.startswith("_")}
 
 
 class Simulator:
@@ -118,15 +151,24 @@ class Simulator:
 
     # -- running ---------------------------------------------------------------------
     def run(self, duration, *, seed: int = 0, params: dict | None = None, progress: bool | None = None,
-            chunk_steps: int | None = None) -> Results:
-        """Simulate `duration` (a time, or ms) from the initial state drawn from `seed`."""
+            chunk_steps: int | None = None, resume: Checkpoint | None = None) -> Results:
+        """Simulate `duration` (a time, or ms) from the initial state drawn from `seed`, or
+        from where an earlier run ended (`resume=results.final`: same connectivity and seed)."""
         steps_total = self._steps(duration)
         params, delays = self._split_delays(params or {})
-        state, default_params, conn = self.program.initial(seed, delays)
-        params = self.parameters(params, seed) if params else default_params
+        if resume is not None:
+            if delays:
+                raise ir.ModelError("a resumed run keeps its connectivity; delays cannot change")
+            seed, state, conn = resume.seed, resume.state, resume.conn
+            params = self.parameters(params, seed) if params else resume.params
+        else:
+            state, default_params, conn = self.program.initial(seed, delays)
+            params = self.parameters(params, seed) if params else default_params
         derived = self.program.prepare(params)
-        recorded = self._loop(self._chunk, (state, params, conn, derived), steps_total, chunk_steps, progress)
-        return self._results(recorded[0], steps_total)
+        recorded, final = self._loop(self._chunk, (state, params, conn, derived), steps_total, chunk_steps,
+                                     progress)
+        checkpoint = Checkpoint(final, conn, params, seed, self.model, self.dt)
+        return self._results(recorded[0], steps_total, checkpoint)
 
     def sweep(self, duration, params: dict, *, seed: int = 0, progress: bool | None = None,
               chunk_steps: int | None = None) -> list[Results]:
@@ -147,8 +189,8 @@ class Simulator:
         derived = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves),
                                          *[self.program.prepare(p) for p in runs])
         states = jax.tree_util.tree_map(lambda leaf: jnp.broadcast_to(leaf, (count,) + leaf.shape), state)
-        recorded = self._loop(self._batched_chunk, (states, stacked, conn, derived), steps_total, chunk_steps,
-                              progress, count)
+        recorded, _ = self._loop(self._batched_chunk, (states, stacked, conn, derived), steps_total, chunk_steps,
+                                 progress, count)
         return [self._results(r, steps_total) for r in recorded]
 
     def _steps(self, duration) -> int:
@@ -161,7 +203,8 @@ class Simulator:
         """Run `steps_total` steps in chunks; one recording per run (`batch` runs, or one)."""
         state, params, conn, derived = inputs
         chunk = chunk_steps or self.chunk_steps
-        recorded = [_Recorded({}, {}, {}) for _ in range(batch or 1)]
+        first = int(np.ravel(np.asarray(state["step"]))[0])
+        recorded = [_Recorded({}, {}, {}, first) for _ in range(batch or 1)]
         bar = _progress_bar(steps_total, progress)
         done, pending = 0, None
         # Pipelined: chunk k+1 is dispatched (asynchronously) before chunk k's monitors are
@@ -186,20 +229,20 @@ class Simulator:
             pending = launched
         if bar is not None:
             bar.close()
-        return recorded
+        return recorded, state
 
     def _collect(self, outputs: dict, offset: int, recorded: _Recorded) -> None:
         for pop, packed in outputs.get("spikes", {}).items():
             spikes = np.unpackbits(np.asarray(packed), axis=1, count=self.program.sizes[pop]).view(bool)
             steps, neurons = np.nonzero(spikes)
-            recorded.spikes.setdefault(pop, []).append(((offset + steps) * self.dt, neurons))
+            recorded.spikes.setdefault(pop, []).append(((recorded.start_step + offset + steps) * self.dt, neurons))
         for pop, counts in outputs.get("rate", {}).items():
             recorded.rates.setdefault(pop, []).append(np.asarray(counts))
         for key, values in outputs.get("trace", {}).items():
             recorded.traces.setdefault(key, []).append((offset, np.asarray(values)))
 
-    def _results(self, recorded: _Recorded, steps_total: int) -> Results:
-        dt = self.dt
+    def _results(self, recorded: _Recorded, steps_total: int, final: Checkpoint | None = None) -> Results:
+        dt, start = self.dt, recorded.start_step
         spikes = {}
         for mon in self.model.find(ir.SpikeMonitor):
             parts = recorded.spikes.get(mon.pop, [])
@@ -209,18 +252,18 @@ class Simulator:
         rates = {}
         for mon in self.model.find(ir.RateMonitor):
             counts = np.concatenate(recorded.rates[mon.pop])
-            rates[mon.pop] = RateRecord(np.arange(len(counts)) * dt, counts)
+            rates[mon.pop] = RateRecord((start + np.arange(len(counts))) * dt, counts)
         traces = {}
         for mon in self.model.find(ir.StateMonitor):
             values = np.concatenate([v for _, v in recorded.traces[f"{mon.pop}.{mon.var}"]])
             steps = np.arange(len(values))[::mon.every]
             var = self.model.scope(mon.pop)[mon.var]
-            traces[(mon.pop, mon.var)] = TraceRecord(steps * dt, values[::mon.every], np.asarray(mon.indices),
+            traces[(mon.pop, mon.var)] = TraceRecord((start + steps) * dt, values[::mon.every], np.asarray(mon.indices),
                                                     str(var.type.dim))
         sizes = {p.name: p.size for p in self.model.populations}
-        return Results(dt_ms=dt, t_start_ms=0.0, duration_ms=steps_total * dt, sizes=sizes, spikes=spikes,
-                       traces=traces, rates=rates, meta={"model": self.model.name,
-                                                        "dtype": str(self.program.dtype)})
+        return Results(dt_ms=dt, t_start_ms=start * dt, duration_ms=steps_total * dt, sizes=sizes, spikes=spikes,
+                       traces=traces, rates=rates, meta={"model": self.model.name, "dtype": str(self.program.dtype)},
+                       final=final)
 
     def _report_nonfinite(self, state, params, conn, derived, steps, recorded, offset) -> None:
         """Replay the failing chunk step by step to name the first variable that went bad."""
@@ -230,7 +273,7 @@ class Simulator:
             bad = _first_nonfinite(new_state)
             if bad is not None:
                 pop, var, neuron = bad
-                t = (offset + k) * self.dt
+                t = (recorded.start_step + offset + k) * self.dt
                 raise SimulationError(
                     f"{pop}.{var} became {_describe(new_state['pops'][pop][var], neuron)} for neuron {neuron}"
                     f" in the step starting at t = {t:g} ms",
