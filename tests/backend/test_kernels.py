@@ -53,3 +53,15 @@ def test_native_and_jax_kernels_give_the_same_spikes():
     pure = nf.compile(model, dt=0.1 * ms, dtype="float64", native=False).run(100 * ms, seed=0)
     for a, b in zip(native.spikes("P"), pure.spikes("P")):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kernel,native", [("dense", False), ("event", False), ("event", True)])
+def test_forcing_each_kernel_on_coba_keeps_the_rates_in_the_peers_spread(kernel, native):
+    from neuroflow.units import ms
+    from tests.conftest import load_example
+    example = load_example("coba")
+    pipeline = f"resolve,canonicalize,integrate,delays,kernels{{default={kernel}}},schedule"
+    results = nf.compile(example["model"], dt=0.1 * ms, pipeline=pipeline, native=native).run(500 * ms, seed=0)
+    for view in (example["exc"], example["inh"]):
+        assert 17 <= results.rate(view) <= 24
