@@ -14,7 +14,7 @@ import numpy as np
 from ...ir import Const, Distribution, Expr, Projection, Statement
 from ...ir._algebra import decompose
 from . import _native
-from ._expr import evaluate
+from ._expr import FUNCTIONS, evaluate
 
 
 def per_synapse(value, count: int, rng: np.random.Generator, what: str) -> np.ndarray:
@@ -123,9 +123,7 @@ class Event:
             return total.at[index(jnp.arange(n_pre)).ravel()].add(active.ravel())
 
         buckets = self.buckets(n_pre)
-        branches = [gather(c) for c in buckets] + [every_synapse]
-        choice = jnp.searchsorted(jnp.asarray(buckets, jnp.int32), jnp.sum(spikes, dtype=jnp.int32))
-        summed = jax.lax.switch(choice, branches, None) if buckets else every_synapse(None)
+        summed = _bucketed(spikes, [gather(c) for c in buckets] + [every_synapse], buckets, None)
         return summed if ring is not None else summed[:n_post]
 
 
@@ -286,9 +284,7 @@ class EventPlastic:
                 slope, offset = decay_coefficients(var.decay, var.name)
                 a, b = evaluate(slope, env), evaluate(offset, env)
                 z = a * elapsed
-                small = jnp.abs(z) < 1e-6
-                exprel = jnp.where(small, 1.0 + z / 2, jnp.expm1(jnp.where(small, 1.0, z)) / jnp.where(small, 1.0, z))
-                values[var.name] = values[var.name] * jnp.exp(z) + b * elapsed * exprel
+                values[var.name] = values[var.name] * jnp.exp(z) + b * elapsed * FUNCTIONS["exprel"](z)
         summed: dict = {}
         post = arrays["targets"].reshape(-1)[where]
         for s in body:
