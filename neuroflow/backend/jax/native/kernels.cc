@@ -11,14 +11,16 @@
 
 namespace ffi = xla::ffi;
 
-template <ffi::DataType T>
-static ffi::Error Event(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::S32> targets,
-                        ffi::Buffer<T> weights, ffi::ResultBuffer<T> out) {
+// Adds, for every spiking row i, weight_of(i, k) to total[target[i][k]]; padded slots are skipped.
+template <ffi::DataType T, bool Shared>
+static ffi::Error Propagate(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::S32> targets,
+                            ffi::Buffer<T> weights, ffi::ResultBuffer<T> out) {
   using Real = ffi::NativeType<T>;
   const int64_t n_pre = static_cast<int64_t>(spikes.element_count());
   const auto dims = targets.dimensions();
-  if (dims.size() != 2 || dims[0] < n_pre) {
-    return ffi::Error(ffi::ErrorCode::kInvalidArgument, "targets must be [n_pre + 1, width]");
+  if (dims.size() != 2 || dims[0] < n_pre || (Shared && weights.element_count() != 1)) {
+    return ffi::Error(ffi::ErrorCode::kInvalidArgument,
+                      "targets must be [n_pre + 1, width], and a shared weight one number");
   }
   const int64_t width = dims[1];
   const int64_t n_post = static_cast<int64_t>(out->element_count());
@@ -30,41 +32,25 @@ static ffi::Error Event(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::S32> tar
   for (int64_t i = 0; i < n_pre; ++i) {
     if (!spiked[i]) continue;
     const int32_t* row_target = target + i * width;
-    const Real* row_weight = weight + i * width;
+    const Real* row_weight = Shared ? weight : weight + i * width;
     for (int64_t k = 0; k < width; ++k) {
       const int32_t j = row_target[k];
-      if (j < n_post) total[j] += row_weight[k];
+      if (j < n_post) total[j] += row_weight[Shared ? 0 : k];
     }
   }
   return ffi::Error::Success();
 }
 
-// The same with one weight shared by every synapse (the common `ge += 0.6`): no weight table.
+// A weight table like the targets, or one weight shared by every synapse (`ge += 0.6`).
 template <ffi::DataType T>
-static ffi::Error EventShared(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::S32> targets,
-                              ffi::Buffer<T> weight, ffi::ResultBuffer<T> out) {
-  using Real = ffi::NativeType<T>;
-  const int64_t n_pre = static_cast<int64_t>(spikes.element_count());
-  const auto dims = targets.dimensions();
-  if (dims.size() != 2 || dims[0] < n_pre || weight.element_count() != 1) {
-    return ffi::Error(ffi::ErrorCode::kInvalidArgument, "targets must be [n_pre + 1, width], weight a scalar");
-  }
-  const int64_t width = dims[1];
-  const int64_t n_post = static_cast<int64_t>(out->element_count());
-  const bool* spiked = spikes.typed_data();
-  const int32_t* target = targets.typed_data();
-  const Real w = weight.typed_data()[0];
-  Real* total = out->typed_data();
-  std::memset(total, 0, sizeof(Real) * n_post);
-  for (int64_t i = 0; i < n_pre; ++i) {
-    if (!spiked[i]) continue;
-    const int32_t* row_target = target + i * width;
-    for (int64_t k = 0; k < width; ++k) {
-      const int32_t j = row_target[k];
-      if (j < n_post) total[j] += w;
-    }
-  }
-  return ffi::Error::Success();
+static ffi::Error Event(ffi::Buffer<ffi::PRED> s, ffi::Buffer<ffi::S32> t, ffi::Buffer<T> w, ffi::ResultBuffer<T> o) {
+  return Propagate<T, false>(s, t, w, o);
+}
+
+template <ffi::DataType T>
+static ffi::Error EventShared(ffi::Buffer<ffi::PRED> s, ffi::Buffer<ffi::S32> t, ffi::Buffer<T> w,
+                              ffi::ResultBuffer<T> o) {
+  return Propagate<T, true>(s, t, w, o);
 }
 
 #define NEUROFLOW_EVENT_HANDLER(NAME, IMPL, TYPE)                           \
