@@ -117,7 +117,7 @@ class Part:
 
 @dataclass(frozen=True, slots=True)
 class Component:
-    kind: str  # "neuron" or "channel"
+    kind: str  # "neuron", "channel" or "synapse"
     name: Name
     parameters: tuple[Parameter, ...]
     equations: tuple[Equation, ...]
@@ -128,6 +128,8 @@ class Component:
     method: Name | None
     parts: tuple[Part, ...]
     loc: Loc
+    on_pre: tuple[EventStatement, ...] | None = None  # a synapse's, run in order at a pre spike
+    on_post: tuple[EventStatement, ...] | None = None  # a synapse's, run in order at a post spike
 
 
 # ---- networks ---------------------------------------------------------------------------------
@@ -174,16 +176,27 @@ class Subnetwork:
 
 
 @dataclass(frozen=True, slots=True)
+class SynapseUse:
+    """`synapse: STDP(wmax = 0.01)`: the synapse model of a projection, with overrides."""
+
+    component: Name
+    overrides: tuple[Assignment, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
 class Projection:
     name: Name | None
     pre: PopRef
     post: PopRef
-    on_pre: EventStatement | None
+    on_pre: tuple[EventStatement, ...] | None
     connect: Code | None
     weights: Value | None
     delay: Value | None
     kernel: Name | None
     loc: Loc
+    synapse: SynapseUse | None = None
+    initial: tuple[Assignment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

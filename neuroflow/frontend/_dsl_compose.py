@@ -120,8 +120,10 @@ class Composer:
         if component is None:
             return None
         if component.kind != "neuron":
+            hint = (f"a synapse is used by a projection: 'synapse: {name.text}()'" if component.kind == "synapse"
+                    else f"write a neuron that uses it: neuron N {{ x = {name.text}() }}")
             self.errors.add(ModelError(f"'{name.text}' is a {component.kind}; a population is made of neurons",
-                                       name.loc, f"write a neuron that uses it: neuron N {{ x = {name.text}() }}"))
+                                       name.loc, hint))
             return None
         flat = Flat(Scope(component, "", None))
         self._flatten(flat, flat.scope, (component.name.text,), inputs)
@@ -201,6 +203,11 @@ class Composer:
     def _part(self, flat: Flat, scope: Scope, part: ast.Part, stack: tuple[str, ...]) -> None:
         component = self.lookup(part.component)
         if component is None:
+            return
+        if component.kind == "synapse":
+            self.errors.add(ModelError(f"'{component.name.text}' is a synapse and cannot be a part", part.loc,
+                                       "a synapse is used by a projection: 'synapse: "
+                                       f"{component.name.text}()'; parts are channels"))
             return
         if component.name.text in stack:
             cycle = " -> ".join(stack + (component.name.text,))

@@ -21,6 +21,7 @@ from ._dsl_compose import Composer
 from ._dsl_errors import Errors
 from ._dsl_network import NetworkBuilder
 from ._dsl_parse import parse
+from ._dsl_synapse import SynapseModel
 from ._dsl_values import Values
 
 STDLIB = Path(__file__).resolve().parent.parent / "stdlib"
@@ -161,6 +162,8 @@ def load_text(text: str, origin: str = "<model>", directory: Path | None = None,
         for declaration in main.declarations:
             if isinstance(declaration, ast.Component) and declaration.kind == "neuron":
                 composer.neuron(declaration.name)
+            elif isinstance(declaration, ast.Component) and declaration.kind == "synapse":
+                SynapseModel(declaration, None, errors, Values(None, lambda name: None, directory)).check()
     else:
         builder = NetworkBuilder(library.components, library.networks, errors, directory, settings.method)
         with errors.collect(network.loc):

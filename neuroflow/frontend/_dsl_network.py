@@ -20,6 +20,7 @@ from . import _ast as ast
 from ._builder import Network, Parsed, PopulationHandle
 from ._dsl_compose import Composer, Flat, units_only
 from ._dsl_errors import Errors, at
+from ._dsl_synapse import SynapseModel, synapse_of
 from ._dsl_values import Values
 from ._random import Random
 
@@ -119,7 +120,12 @@ class NetworkBuilder:
                 with self.errors.collect(item.loc):
                     self._claim(scope, item.name)
                     scope.views[item.name.text] = _BROKEN
-                    scope.views[item.name.text] = self._slice(scope, item.ref)
+                    try:
+                        scope.views[item.name.text] = self._slice(scope, item.ref)
+                    except _Failed:  # a view of itself, or of a view with errors (already reported)
+                        if item.ref.name.text == item.name.text:
+                            raise ModelError(f"view '{item.name.text}' is a view of itself", item.ref.loc,
+                                             "a view is a slice of a population or of an earlier view") from None
             elif isinstance(item, ast.Subnetwork):
                 self._subnetwork(scope, item, items, stack)
             else:
@@ -315,17 +321,30 @@ class NetworkBuilder:
         pre, post = self._handle(scope, item.pre), self._handle(scope, item.post)
         flat = self.populations[post.population if isinstance(post, ir.PopSlice) else post.name].flat
         before = self.errors.count
-        effect = self.composer.statement(flat, flat.scope, item.on_pre, frozenset({"w"}), "on_pre") \
-            if item.on_pre is not None else None
+        synapse = None
+        if item.synapse is not None:
+            component = synapse_of(self.composer, item.synapse)
+            if component is not None:
+                model = SynapseModel(component, flat, self.errors, Values(None, lambda name: None, self.directory))
+                synapse = model.build(item.synapse, item.initial)
+            effect = None
+        else:
+            effect = self.composer.statement(flat, flat.scope, item.on_pre[0], frozenset({"w"}), "on_pre") \
+                if item.on_pre else None
         values = Values(None, lambda name: None, self.directory)
         connect = self._rule(item.connect, values) if item.connect is not None else None
         weights = self._value(item.weights, values)
         delay = self._value(item.delay, values)
         kernel = self._kernel(item.kernel)
-        if effect is None or self.errors.count != before:
+        if (effect is None and synapse is None) or self.errors.count != before:
             return
         name = None if item.name is None else scope.prefix + item.name.text
-        self.net.projection(pre, post, Parsed(effect, item.on_pre.loc), connect=connect, weights=weights,
+        if synapse is not None:
+            self.net.projection(pre, post, synapse.on_pre, model=synapse.model, on_post=synapse.on_post,
+                                params=synapse.params, init=synapse.init, connect=connect, weights=weights,
+                                delay=0.0 if delay is None else delay, kernel=kernel, name=name)
+            return
+        self.net.projection(pre, post, Parsed(effect, item.on_pre[0].loc), connect=connect, weights=weights,
                             delay=0.0 if delay is None else delay, kernel=kernel, name=name)
 
     def _value(self, value: ast.Value | None, values: Values):

@@ -28,8 +28,12 @@ DSL_GRAMMAR = EXPRESSION_GRAMMAR + _EQUATION_GRAMMAR + (Path(__file__).parent / 
 MAX_SIZE = 2**31 - 1  # neuron indices are int32
 
 # What may appear once in a component and in a projection.
-_COMPONENT_FIELDS = ("parameters", "equations", "initial", "threshold", "reset", "refractory", "method")
-_PROJECTION_FIELDS = ("on_pre", "connect", "weights", "delay", "kernel")
+_COMPONENT_FIELDS = ("parameters", "equations", "initial", "threshold", "reset", "refractory", "method", "on_pre",
+                     "on_post")
+_PROJECTION_FIELDS = ("on_pre", "connect", "weights", "delay", "kernel", "synapse", "initial")
+# What only a neuron (or a channel), and what only a synapse, may hold.
+_NOT_IN_SYNAPSES = ("threshold", "reset", "refractory", "method")
+_ONLY_IN_SYNAPSES = ("on_pre", "on_post")
 
 
 @cache
@@ -154,9 +158,26 @@ class _DSLTransformer(_EquationBuilder):
         kind, name, *members = items
         fields = self._fields(members, _COMPONENT_FIELDS, f"{kind} '{name}'")
         parts = tuple(m.value for m in members if m is not None and m.key == "part")
+        self._check_members(kind, str(name), members)
         return ast.Component(kind, ast.Name(str(name), self._at(name)), fields["parameters"] or (),
                              fields["equations"] or (), fields["initial"] or (), fields["threshold"],
-                             fields["reset"], fields["refractory"], fields["method"], parts, self._at(meta))
+                             fields["reset"], fields["refractory"], fields["method"], parts, self._at(meta),
+                             fields["on_pre"], fields["on_post"])
+
+    def _check_members(self, kind: str, name: str, members) -> None:
+        """A synapse has no threshold, reset, refractory period, method or parts; only a
+        synapse has on_pre and on_post."""
+        for member in members:
+            if member is None:
+                continue
+            if kind == "synapse" and (member.key in _NOT_IN_SYNAPSES or member.key == "part"):
+                what = "parts" if member.key == "part" else f"a '{member.key}'"
+                self._error(f"synapse '{name}' cannot have {what}", member.loc,
+                            "a synapse holds parameters, equations, initial, on_pre and on_post")
+            elif kind != "synapse" and member.key in _ONLY_IN_SYNAPSES:
+                self._error(f"{kind} '{name}' cannot have '{member.key}'", member.loc,
+                            "what spikes do belongs to a synapse ('synapse S { on_pre { ... } }') or to a"
+                            " projection ('on_pre: ge += w')")
 
     def _fields(self, members, keys, owner: str) -> dict:
         fields = dict.fromkeys(keys)
@@ -269,15 +290,40 @@ class _DSLTransformer(_EquationBuilder):
     def projection(self, meta, items):
         name, pre, post, *settings = items
         fields = self._fields(settings, _PROJECTION_FIELDS, "the projection")
-        if fields["on_pre"] is None:
+        synapse = fields["synapse"]
+        if fields["on_pre"] is None and synapse is None:
             self._error("the projection has no 'on_pre'", meta, "say what a spike does, e.g. 'on_pre: ge += w'")
+        elif fields["on_pre"] is not None and synapse is not None:
+            where = next(m.loc for m in settings if m is not None and m.key == "on_pre")
+            self._error("the projection has a synapse and an 'on_pre'", where,
+                        f"the synapse '{synapse.component.text}' says what a spike does: remove this 'on_pre'")
+        elif fields["on_pre"] is not None and len(fields["on_pre"]) != 1:
+            where = next(m.loc for m in settings if m is not None and m.key == "on_pre")
+            self._error(f"the on_pre of a projection is one statement, got {len(fields['on_pre'])}", where,
+                        "several statements need synapse variables: write a 'synapse' and use it with"
+                        " 'synapse: Name()'")
+        if fields["initial"] is not None and synapse is None:
+            where = next(m.loc for m in settings if m is not None and m.key == "initial")
+            self._error("the projection has initial values but no synapse", where,
+                        "initial values are for the variables of a synapse ('synapse: STDP()'); a plain"
+                        " projection's weights are given with 'weights:'")
         label = None if name is None else ast.Name(str(name), self._at(name))
         return ast.Projection(label, pre, post, fields["on_pre"], fields["connect"], fields["weights"],
-                              fields["delay"], fields["kernel"], self._at(meta))
+                              fields["delay"], fields["kernel"], self._at(meta), synapse, fields["initial"] or ())
 
     @lark.v_args(meta=True)
     def on_pre(self, meta, items):
-        return _Member("on_pre", items[0], self._at(meta))
+        return _Member("on_pre", tuple(items), self._at(meta))
+
+    @lark.v_args(meta=True)
+    def on_post(self, meta, items):
+        return _Member("on_post", tuple(items), self._at(meta))
+
+    @lark.v_args(meta=True)
+    def synapse_use(self, meta, items):
+        name, overrides = items
+        use = ast.SynapseUse(ast.Name(str(name), self._at(name)), overrides or (), self._at(meta))
+        return _Member("synapse", use, self._at(meta))
 
     @lark.v_args(meta=True)
     def connect(self, meta, items):

@@ -15,10 +15,12 @@ import lark
 from ..ir import Loc, ParseError, did_you_mean
 from ..ir._units import get_unit
 
-DECLARATIONS = ("import", "neuron", "channel", "network", "run")
-COMPONENT_ITEMS = ("parameters", "equations", "initial", "threshold", "reset", "refractory", "method")
+DECLARATIONS = ("import", "neuron", "channel", "synapse", "network", "run")
+COMPONENT_ITEMS = ("parameters", "equations", "initial", "threshold", "reset", "refractory", "method", "on_pre",
+                   "on_post")
 NETWORK_ITEMS = ("population", "projection", "input", "monitor", "view")
-PROJECTION_ITEMS = ("on_pre", "connect", "weights", "delay", "kernel")
+PROJECTION_SETTINGS = ("on_pre", "connect", "weights", "delay", "kernel", "synapse")  # followed by ':'
+PROJECTION_ITEMS = PROJECTION_SETTINGS + ("initial",)
 
 
 @dataclass(frozen=True)
@@ -54,14 +56,15 @@ MISTAKES = (
             (_neuron("threshold: v = 1\n"),)),
     Mistake("a ':' is missing after '{previous}'", "write '{previous}: ...'",
             tuple(_neuron(f"{word} x\n") for word in ("threshold", "refractory", "method"))
-            + tuple(_network(f"projection P -> Q {{\n{word} x\n") for word in PROJECTION_ITEMS)),
+            + tuple(_network(f"projection P -> Q {{\n{word} x\n") for word in PROJECTION_SETTINGS)),
     Mistake("unexpected '{token}' after '{previous}'", "is the block above missing its '}}'?",
             (_neuron("parameters {\ntau = 1*ms\nequations {\n"), _neuron("initial {\nv = 1\nthreshold: v > 1\n"),
              _neuron("initial {\nv = 1\nreset {\n"), _network("projection P -> Q {\non_pre: v += 1\nmonitor spikes P\n"),
              _network("projection P -> Q {\non_pre: v += 1\npopulation P[1] = A()\n"))),
     Mistake("there is a '}}' too many", "remove it, or check which block it was meant to close",
             ("neuron A {\n}\n}", "network N {\n}\n}")),
-    Mistake("unknown declaration '{token}'", "a file holds imports, neurons, channels, networks and a run section",
+    Mistake("unknown declaration '{token}'",
+            "a file holds imports, neurons, channels, synapses, networks and a run section",
             ("nueron A {\n", "x = 1\n", "# a comment first\nnueron A {\n", "\nx = 1\n"), DECLARATIONS),
     Mistake("unknown block or setting '{previous}' in a neuron",
             "a neuron holds parameters, equations, initial, threshold, reset, refractory, method and parts"
@@ -71,7 +74,8 @@ MISTAKES = (
     Mistake("unknown item '{previous}' in a network",
             "a network holds populations, projections, inputs, monitors, views and subnetworks ('left = EINet()')",
             (_network("populaton P[1] = A()\n"), _network("monitr spikes P\n")), NETWORK_ITEMS, at_previous=True),
-    Mistake("unknown projection setting '{token}'", "a projection has on_pre, connect, weights, delay and kernel",
+    Mistake("unknown projection setting '{token}'",
+            "a projection has on_pre (or synapse and initial), connect, weights, delay and kernel",
             (_network("projection P -> Q {\nonpre: v += 1\n"),), PROJECTION_ITEMS),
     Mistake("'{previous}' must be followed by '=', '+=' or '-='",
             "a reset sets a variable ('v = Vr'); on_pre adds to one ('ge += w')",

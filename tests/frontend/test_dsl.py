@@ -13,7 +13,7 @@ from neuroflow.passes import run_pipeline
 from neuroflow.units import ms, mV
 from tests.conftest import EXAMPLES, ROOT, load_example
 
-TWINS = ["coba", "cuba", "lif_fi", "hh"]
+TWINS = ["coba", "cuba", "lif_fi", "hh", "stdp"]
 
 
 def build(text: str, directory=None) -> nf.frontend.ModelFile:
@@ -70,7 +70,8 @@ def test_file_locations_point_into_the_file():
     assert threshold.loc.source_line()[threshold.loc.column - 1:] == "v > Vt"
 
 
-@pytest.mark.parametrize("name", ["coba", "cuba", "lif_fi", "hh", "hh_channels", "two_areas"])
+@pytest.mark.parametrize("name", ["coba", "cuba", "lif_fi", "hh", "hh_channels", "two_areas", "stdp", "izhikevich",
+                                  "wilson_cowan"])
 def test_examples_resolve(name):
     run_pipeline(load(EXAMPLES / f"{name}.nfl").model, "resolve")
 

@@ -18,6 +18,7 @@ from tests.conftest import EXAMPLES, ROOT
 
 SOURCES = {path.name: path.read_text() for path in sorted(EXAMPLES.glob("*.nfl"))}
 SOURCES["hodgkin_huxley.nfl"] = (ROOT / "neuroflow" / "stdlib" / "hodgkin_huxley.nfl").read_text()
+SOURCES["plasticity.nfl"] = (ROOT / "neuroflow" / "stdlib" / "plasticity.nfl").read_text()
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+\.?\d*(?:[eE][+-]?\d+)?|\*\*|[+\-*/<>=!]=|->|\S")
 
 mutation = st.tuples(st.sampled_from(["token", "line"]), st.sampled_from(["delete", "duplicate", "swap"]),

@@ -1,0 +1,262 @@
+"""A projection's synapse model, from a `synapse` block to the builder's plastic projection.
+
+    synapse STDP {
+        parameters { taupre = 20*ms; Apre = 0.01; ... }
+        equations  { w : 1; dapre/dt = -apre/taupre : 1 (event-driven) ... }
+        on_pre     { ge += w; apre += Apre; w = clip(w + apost, 0, wmax) }
+        on_post    { apost += Apost; w = clip(w + apre, 0, wmax) }
+    }
+    projection In -> P { synapse: STDP(wmax = 0.01); initial { w = uniform(0, 0.01) } }
+
+The synapse's names are its own (no prefixes): its parameters become the projection's
+`params`, its equation lines its `model`, its initial values (the synapse's, then the
+overrides, then the projection's `initial`) its `init`.  A statement's target that the
+synapse does not declare is a variable of the post neuron (`ge`, or `exc.g` for a part's),
+which the synapse adds to; names are checked here, with their locations, before the builder
+sees them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import ir
+from ..ir import Loc, ModelError, NeuroflowError, did_you_mean
+from . import _ast as ast
+from ._builder import Parsed
+from ._dsl_compose import Composer, Flat, known_to_ir
+from ._dsl_errors import Errors, at
+from ._dsl_values import Values
+from ._random import Random
+
+
+class _Failed(Exception):
+    """A value that could not be evaluated; its error is already recorded."""
+
+
+@dataclass
+class SynapseArgs:
+    """What `Network.projection` takes for a plastic projection."""
+
+    on_pre: Parsed
+    model: tuple
+    on_post: Parsed | None
+    params: dict
+    init: dict
+
+
+class SynapseModel:
+    """One use of a synapse component by a projection onto the neurons `post`."""
+
+    def __init__(self, component: ast.Component, post: Flat | None, errors: Errors, values: Values):
+        self.component = component
+        self.post = post
+        self.errors = errors
+        self.values = values
+        self.params = {p.name.text: p for p in component.parameters}
+        self.variables = {e.line.name: e for e in component.equations}
+        self.what = f"synapse '{component.name.text}'"
+
+    def build(self, use: ast.SynapseUse, initial: tuple[ast.Assignment, ...]) -> SynapseArgs | None:
+        before = self.errors.count
+        self._declarations()
+        defaults = {name: (p.default, p.loc) for name, p in self.params.items()}
+        starts: dict[str, tuple[ast.Value, Loc]] = {a.target.text: (a.value, a.loc) for a in
+                                                       self._settable(self.component.initial, "an initial value")}
+        for assignment in use.overrides:
+            name = assignment.target.text
+            if name in self.params:
+                defaults[name] = (assignment.value, assignment.loc)
+            elif self._settable((assignment,), "an override"):
+                starts[name] = (assignment.value, assignment.loc)
+        for assignment in self._settable(initial, "an initial value"):
+            starts[assignment.target.text] = (assignment.value, assignment.loc)
+        params = self._parameters(defaults)
+        init = {}
+        for name, (value, loc) in starts.items():
+            with self.errors.collect(loc):
+                try:
+                    init[name] = self.values.evaluate(value)
+                except _Failed:
+                    pass
+        for equation in self.component.equations:
+            self._check_uses(equation.uses)
+        on_pre = self._statements(self.component.on_pre or (), "on_pre")
+        on_post = self._statements(self.component.on_post or (), "on_post")
+        if self.component.on_pre is None:
+            self.errors.add(ModelError(f"{self.what} has no 'on_pre'", self.component.name.loc,
+                                       "say what a spike does: on_pre { ge += w }"))
+        if self.errors.count != before:
+            return None
+        first = self.component.on_pre[0].loc if self.component.on_pre else self.component.loc
+        post_loc = self.component.on_post[0].loc if self.component.on_post else None
+        return SynapseArgs(Parsed(on_pre, first), tuple(e.line for e in self.component.equations),
+                           Parsed(on_post, post_loc) if on_post else None, params, init)
+
+    def check(self) -> None:
+        """The checks that need no projection (for a library): declarations, names, parameter
+        values.  The targets of statements on the post neuron are checked where it is used."""
+        self._declarations()
+        self._parameters({name: (p.default, p.loc) for name, p in self.params.items() if p.default is not None})
+        for equation in self.component.equations:
+            self._check_uses(equation.uses)
+        for statement in (self.component.on_pre or ()) + (self.component.on_post or ()):
+            self._check_uses(statement.value.uses)
+
+    # -- names ------------------------------------------------------------------------------------
+    def _declarations(self) -> None:
+        seen: set[str] = set()
+        for name in [p.name for p in self.component.parameters] + [
+                ast.Name(e.line.name, e.loc) for e in self.component.equations]:
+            if name.text in seen:
+                self.errors.add(ModelError(f"'{name.text}' is declared twice in {self.what}", name.loc,
+                                           "rename one of them"))
+            seen.add(name.text)
+
+    def _settable(self, assignments, what: str) -> list[ast.Assignment]:
+        """The assignments that set a variable of the synapse; the others are reported."""
+        good = []
+        for assignment in assignments:
+            name = assignment.target.text
+            if name in self.variables:
+                good.append(assignment)
+            elif name in self.params:
+                self.errors.add(ModelError(f"'{name}' is a parameter of {self.what}, not a variable",
+                                           assignment.target.loc, "give it a value in 'parameters' or as an"
+                                           f" override: synapse: {self.component.name.text}({name} = ...)"))
+            else:
+                self.errors.add(ModelError(f"{self.what} has no parameter or variable '{name}' for {what}",
+                                           assignment.target.loc,
+                                           did_you_mean(name, set(self.params) | set(self.variables))
+                                           or f"its variables: {', '.join(sorted(self.variables)) or 'none'}"))
+        return good
+
+    def _post_variable(self, name: str) -> str | None:
+        """The final name of a variable of the post neuron (`ge`, `exc.g` -> `exc_g`)."""
+        if self.post is None:
+            return None
+        final = self.post.scope.member(name)
+        return final if self.post.kinds.get(final) == "state" else None
+
+    def _check_uses(self, uses) -> None:
+        """Report the names of `uses` that are neither the synapse's nor built in (units,
+        functions, t, dt …); a synapse cannot read the variables of the neurons it connects."""
+        for use in uses:
+            if use.text in self.params or use.text in self.variables:
+                continue
+            if "." in use.text or not known_to_ir(use.text):
+                own = set(self.params) | set(self.variables)
+                hint = did_you_mean(use.text, own)
+                if hint is None and self._post_variable(use.text) is not None:
+                    hint = (f"'{use.text}' is a variable of the post neuron: a synapse adds to it ('{use.text} +="
+                            " w') but cannot read it")
+                self.errors.add(ModelError(f"unknown name '{use.text}' in {self.what}", use.loc,
+                                           hint or f"declare '{use.text}' in the synapse's 'parameters' or"
+                                           " 'equations'"))
+
+    def _statements(self, statements, what: str) -> tuple[ir.Statement, ...]:
+        body = []
+        for statement in statements:
+            target = statement.target.text
+            self._check_uses(statement.value.uses)
+            if target in self.variables:
+                final = target
+            else:
+                final = self._post_variable(target) if what == "on_pre" else None
+                if final is None:
+                    self._bad_target(statement, what)
+                    continue
+            body.append(ir.Statement(final, statement.op, statement.value.expr))
+        return tuple(body)
+
+    def _bad_target(self, statement: ast.EventStatement, what: str) -> None:
+        target = statement.target.text
+        own = sorted(n for n, e in self.variables.items() if e.line.kind != "sub")
+        if what == "on_post":
+            message = f"the on_post of {self.what} writes '{target}', which is not a variable of the synapse"
+            hint = did_you_mean(target, own) or ("on_post changes synapse variables only; a post neuron's own"
+                                                 " variables change in its reset")
+        else:
+            post = sorted(n for n in self.post.scope.members() if self._post_variable(n))
+            message = (f"the on_pre of {self.what} writes '{target}', which is neither a variable of the synapse"
+                       f" nor of {self.post.scope.describe()}")
+            hint = did_you_mean(target, own + post) or f"variables: {', '.join(own + post) or 'none'}"
+        self.errors.add(ModelError(message, statement.target.loc, hint))
+
+    # -- values -----------------------------------------------------------------------------------
+    def _parameters(self, defaults: dict) -> dict:
+        done: dict = {}
+        failed: set[str] = set()
+        active: list[str] = []
+
+        def lookup(name: str):
+            if name in self.variables:
+                raise ModelError(f"'{name}' is a variable of {self.what}; a value can only use parameters and"
+                                 " units")
+            if name not in self.params:
+                return None
+            if name in failed:
+                raise _Failed()
+            if name not in done:
+                done[name] = self._parameter(name, defaults, active, failed)
+            return done[name]
+
+        self.values.lookup = lookup
+        for name in self.params:
+            try:
+                lookup(name)
+            except _Failed:
+                pass
+        return {name: done[name] for name in self.params if name in done}
+
+    def _parameter(self, name: str, defaults: dict, active: list, failed: set):
+        if name not in defaults:  # a library's synapse: the value comes where it is used
+            failed.add(name)
+            raise _Failed()
+        value, loc = defaults[name]
+        if name in active:
+            self.errors.add(ModelError("parameters defined in a circle: " + " -> ".join(
+                active[active.index(name):] + [name]), loc, "give one of them a number"))
+            failed.add(name)
+            raise _Failed()
+        if value is None:
+            self.errors.add(ModelError(f"parameter '{name}' of {self.what} has no value", loc,
+                                       "give it a default in 'parameters' or an override where the synapse is"
+                                       f" used: synapse: {self.component.name.text}({name} = ...)"))
+            failed.add(name)
+            raise _Failed()
+        active.append(name)
+        try:
+            result = self.values.evaluate(value)
+            dim = self.params[name].dim
+            if isinstance(result, Random) or getattr(result.internal(), "ndim", 0):
+                raise ModelError(f"parameter '{name}' of {self.what} is one value shared by all synapses", loc,
+                                 "per-synapse values are variables: declare it in 'equations' ('x : 1') and"
+                                 " give it an initial value")
+            if dim is not None and result.dim != dim:
+                raise ModelError(f"parameter '{name}' is in {result.dim} but is declared in {dim}", loc,
+                                 "multiply the number by its unit, e.g. 20*ms")
+            return result
+        except NeuroflowError as err:
+            self.errors.add(at(err, loc))
+            failed.add(name)
+            raise _Failed() from None
+        finally:
+            active.pop()
+
+
+def synapse_of(composer: Composer, use: ast.SynapseUse) -> ast.Component | None:
+    """The synapse component a projection names; None after reporting why it cannot be used."""
+    component = composer.components.get(use.component.text)
+    if component is None:
+        synapses = {n for n, c in composer.components.items() if c.kind == "synapse"}
+        composer.errors.add(ModelError(f"unknown synapse '{use.component.text}'", use.component.loc,
+                                       did_you_mean(use.component.text, synapses) or "define it in this file or"
+                                       " import the file that defines it (the standard library's"
+                                       " 'plasticity.nfl' has STDP and TsodyksMarkram)"))
+        return None
+    if component.kind != "synapse":
+        composer.errors.add(ModelError(f"'{use.component.text}' is a {component.kind}; a projection's 'synapse:'"
+                                       " names a synapse", use.component.loc,
+                                       "define one with 'synapse Name { ... on_pre { ... } }'"))
+        return None
+    return component
