@@ -1,0 +1,1 @@
+"""neuroflow definitions of the benchmark networks, each with `build(n, p)`."""

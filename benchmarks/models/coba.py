@@ -1,0 +1,36 @@
+"""COBA: benchmark 1 of Brette et al. (2007) as in `examples/coba.py` — conductance-based
+LIF neurons (exponential Euler), 80% excitatory, connected with probability `p`.
+
+`build(n, p)` returns `(model, exc, inh)`; `build()` is the 4000-neuron network of the
+example (without its voltage trace unless `record_v=True`).
+"""
+import neuroflow as nf
+from neuroflow.units import ms, mV, second
+
+dt = 0.1 * ms
+duration = 1 * second
+
+EQUATIONS = """
+    dv/dt  = (ge*(Ee - v) + gi*(Ei - v) + (El - v) + I) / taum : volt (unless refractory)
+    dge/dt = -ge / taue : 1
+    dgi/dt = -gi / taui : 1
+"""
+PARAMS = dict(taum=20 * ms, Ee=0 * mV, Ei=-80 * mV, El=-60 * mV, I=20 * mV,
+              Vt=-50 * mV, Vr=-60 * mV, taue=5 * ms, taui=10 * ms)
+
+
+def build(n: int = 4000, p: float = 0.02, *, record_v: bool = False):
+    net = nf.Network("coba")
+    P = net.population("P", n, equations=EQUATIONS, threshold="v > Vt", reset="v = Vr",
+                       refractory=5 * ms, params=PARAMS, init=dict(v=nf.normal(-55 * mV, 2 * mV)))
+    n_exc = int(n * 0.8)
+    exc, inh = P[:n_exc], P[n_exc:]
+    net.projection(exc, P, on_pre="ge += 0.6", connect=nf.fixed_prob(p), name="excitatory")
+    net.projection(inh, P, on_pre="gi += 6.7", connect=nf.fixed_prob(p), name="inhibitory")
+    net.monitor_spikes(P)
+    if record_v:
+        net.monitor(P, "v", indices=[0, 1, 2])
+    return net.build(), exc, inh
+
+
+model, exc, inh = build()
