@@ -19,7 +19,7 @@ from .milstein import Milstein
 from .rk2 import RK2
 from .rk4 import RK4
 
-INTEGRATORS = {m.name: m for m in (Exact(), ExponentialEuler(), Euler(), RK2(), Heun(), RK4(),
+INTEGRATORS = {m.name: m for m in (Exact(), ExponentialEuler(), Euler(), RK2, Heun(), RK4,
                                    EulerMaruyama(), Milstein())}
 
 # `auto` tries these in order: exact where linear, exponential Euler where

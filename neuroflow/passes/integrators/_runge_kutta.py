@@ -80,3 +80,20 @@ def runge_kutta(system: ODESystem, tableau: Tableau) -> list[Statement]:
         body += diffusion_stage(system, state, f"_g{i + 1}")
     body += [Statement(var, "=", _step(system, var, tableau.b, len(tableau.b))) for var in system.variables]
     return body
+
+
+@dataclass(frozen=True)
+class ExplicitRungeKutta:
+    """An explicit Runge–Kutta method for ODEs, given by its tableau (noise is refused)."""
+
+    name: str
+    order: int
+    tableau: Tableau
+    strong_order = None  # no stochastic version
+    requirement = "equations without noise"
+
+    def can_integrate(self, system: ODESystem) -> bool:
+        return not system.stochastic
+
+    def lower(self, system: ODESystem):
+        return tuple(runge_kutta(system, self.tableau)), ()
