@@ -40,6 +40,25 @@ def draw_synapses(node: Projection, rng: np.random.Generator) -> tuple[np.ndarra
     return pre, post, weight
 
 
+class EllLayout:
+    """Synapses grouped by `rows` (pre neurons, or post neurons for an index), padded to one
+    width: one padding row (index `n_rows`) and padded slots absorb what is unused."""
+
+    def __init__(self, rows: np.ndarray, n_rows: int):
+        counts = np.bincount(rows, minlength=n_rows)
+        # Rounded up so that other seeds of the same network usually keep the shape (no recompile).
+        self.width = -(-max(int(counts.max(initial=0)), 1) // 16) * 16
+        order = np.argsort(rows, kind="stable")  # rows come sorted from the rules; indexes need it
+        self.slot = np.empty(len(rows), np.int64)
+        self.slot[order] = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+        self.rows, self.n_rows = rows, n_rows
+
+    def __call__(self, values, fill, dtype) -> np.ndarray:
+        table = np.full((self.n_rows + 1, self.width), fill, dtype=dtype)
+        table[self.rows, self.slot] = values
+        return table
+
+
 class Dense:
     """`spikes @ W` with a dense weight matrix: best for small or dense projections."""
 
@@ -66,16 +85,7 @@ class Event:
 
     def build(self, node: Projection, pre, post, weight, dtype, delay_steps=None) -> dict:
         n_pre, n_post = node.pre.size, node.post.size
-        counts = np.bincount(pre, minlength=n_pre)
-        # Rounded up so that other seeds of the same network usually keep the shape (no recompile).
-        width = -(-max(int(counts.max(initial=0)), 1) // 16) * 16
-        # one padding row (index n_pre) and one padding column (target n_post) absorb unused slots
-        slot = np.arange(len(pre)) - np.repeat(np.cumsum(counts) - counts, counts)
-
-        def layout(values, fill, dtype_):
-            table = np.full((n_pre + 1, width), fill, dtype=dtype_)
-            table[pre, slot] = values
-            return table
+        layout = EllLayout(pre, n_pre)
 
         shared = len(weight) > 0 and np.all(weight == weight[0])
         # one weight for all synapses (the usual `ge += 0.6`) needs no table: half the memory
@@ -164,8 +174,6 @@ class AllToAll:
 LASTUPDATE = "_lastupdate"
 
 
-def _round_up(count: int) -> int:
-    return -(-max(int(count), 1) // 16) * 16
 
 
 def decay_coefficients(rhs: Expr, var: str) -> tuple[Expr, Expr]:
@@ -216,27 +224,16 @@ class EventPlastic:
     def build(self, node: Projection, pre, post, rng: np.random.Generator, dtype) -> tuple[dict, dict]:
         """`(connectivity, synapse state)` for drawn synapses `pre -> post`."""
         n_pre, n_post = node.pre.size, node.post.size
-        counts = np.bincount(pre, minlength=n_pre)
-        width = _round_up(counts.max(initial=0))
-        slot = np.arange(len(pre)) - np.repeat(np.cumsum(counts) - counts, counts)
-
-        def layout(values, fill, dtype_):
-            table = np.full((n_pre + 1, width), fill, dtype=dtype_)
-            table[pre, slot] = values
-            return table
-
-        order = np.argsort(post, kind="stable")
-        incoming_counts = np.bincount(post, minlength=n_post)
-        incoming_slot = np.arange(len(post)) - np.repeat(np.cumsum(incoming_counts) - incoming_counts,
-                                                          incoming_counts)
-        incoming = np.full((n_post + 1, _round_up(incoming_counts.max(initial=0))), n_pre * width, np.int32)
-        incoming[post[order], incoming_slot] = (pre * width + slot)[order]
+        layout = EllLayout(pre, n_pre)
+        # for each post neuron, the flat positions (row * width + slot) of its synapses
+        by_post = EllLayout(post, n_post)
+        incoming = by_post(pre * layout.width + layout.slot, n_pre * layout.width, np.int32)
         conn = {"targets": jnp.asarray(layout(post, n_post, np.int32)), "incoming": jnp.asarray(incoming)}
         tables = {var.name: jnp.asarray(layout(per_synapse(var.init, len(pre), rng, f"initial values of"
                                                            f" '{var.name}' in projection '{node.name}'"), 0.0, float),
                                         dtype)
                   for var in node.plasticity.variables}
-        tables[LASTUPDATE] = jnp.zeros((n_pre + 1, width), dtype)
+        tables[LASTUPDATE] = jnp.zeros((n_pre + 1, layout.width), dtype)
         return conn, tables
 
     def step(self, node: Projection, arrays: dict, tables: dict, params: dict, pre_spikes, post_spikes, t,
