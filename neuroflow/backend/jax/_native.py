@@ -1,7 +1,7 @@
 """Native CPU kernels (C++ through `jax.ffi`), built on first use with the system compiler.
 
-The shared library is compiled from `native/kernels.cc` against jaxlib's FFI headers
-into a cache folder (`$XDG_CACHE_HOME/neuroflow` or `~/.cache/neuroflow`), keyed by the
+The shared library is compiled from the C++ files in `native/` against jaxlib's FFI
+headers into a cache folder (`$XDG_CACHE_HOME/neuroflow` or `~/.cache/neuroflow`), keyed by the
 source, the jaxlib version and the compiler, so it is built once per machine.  Without a
 compiler (or if the build fails) neuroflow says so once and uses its pure-JAX kernels,
 which give the same results up to the order of floating-point summation.
@@ -22,9 +22,12 @@ import jaxlib
 
 from ...ir._cache import cache_dir
 
-SOURCE = Path(__file__).parent / "native" / "kernels.cc"
+SOURCES = sorted((Path(__file__).parent / "native").glob("*.cc"))
 TARGETS = {("float32", False): "NeuroflowEventF32", ("float64", False): "NeuroflowEventF64",
            ("float32", True): "NeuroflowEventSharedF32", ("float64", True): "NeuroflowEventSharedF64"}
+HANDLERS: set[str] = set(TARGETS.values())
+"""Every FFI handler symbol the library exports; each is registered with XLA once it is loaded.
+A module that adds a C++ file to `native/` adds its symbols here."""
 
 
 class NativeKernelNotice(UserWarning):
@@ -39,7 +42,7 @@ def _compiler() -> str | None:
 
 
 def _build(compiler: str) -> Path:
-    source = SOURCE.read_bytes()
+    source = b"".join(path.name.encode() + path.read_bytes() for path in SOURCES)
     key = hashlib.sha256(source + jaxlib.__version__.encode() + compiler.encode()).hexdigest()[:16]
     library = cache_dir() / f"neuroflow_kernels_{key}.so"
     if library.exists():
@@ -47,7 +50,7 @@ def _build(compiler: str) -> Path:
     library.parent.mkdir(parents=True, exist_ok=True)
     partial = library.with_suffix(f".{os.getpid()}.tmp")
     command = [compiler, "-O3", "-std=c++17", "-shared", "-fPIC", f"-I{jax.ffi.include_dir()}",
-               str(SOURCE), "-o", str(partial)]
+               *map(str, SOURCES), "-o", str(partial)]
     subprocess.run(command, check=True, capture_output=True, text=True, timeout=300)
     partial.replace(library)  # atomic: concurrent first uses never load a half-written file
     return library
@@ -70,7 +73,7 @@ def available() -> bool:
         warnings.warn(f"neuroflow: building the native CPU kernels failed, so the pure-JAX kernels are used:"
                       f" {detail.strip()[:500]}", NativeKernelNotice, stacklevel=3)
         return False
-    for symbol in TARGETS.values():
+    for symbol in sorted(HANDLERS):
         jax.ffi.register_ffi_target(symbol, jax.ffi.pycapsule(getattr(library, symbol)), platform="cpu")
     return True
 
