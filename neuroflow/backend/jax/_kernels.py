@@ -311,3 +311,6 @@ def _bucketed(spikes, branches: list, buckets: tuple[int, ...], operand):
 
 KERNELS = {k.name: k for k in (Dense(), Event(), OneToOne(), AllToAll())}
 PLASTIC = EventPlastic()
+
+from ._procedural import Procedural  # noqa: E402  (imports this module's siblings only)
+KERNELS[Procedural.name] = Procedural()

@@ -345,6 +345,9 @@ class Program:
         conn, synapses = {}, {}
         for k, proj in enumerate(self.model.find(ir.Projection)):
             rng = np.random.default_rng([seed, 1, k])
+            if getattr(KERNELS.get(proj.kernel), "generates_synapses", False):  # regenerated each step from (seed, k)
+                conn[proj.name] = KERNELS[proj.kernel].build(proj, None, None, None, self.dtype, seed=seed, index=k)
+                continue
             pre, post, weight = draw_synapses(proj, rng)
             if proj.plasticity is not None:
                 conn[proj.name], synapses[proj.name] = PLASTIC.build(proj, pre, post, rng, self.dtype)

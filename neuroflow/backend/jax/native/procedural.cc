@@ -1,0 +1,148 @@
+// Native CPU kernels for neuroflow's `procedural` projections (see `_procedural.py`).
+//
+// The targets of a spiking pre neuron are regenerated from a counter-based hash of
+// (key, pre neuron, draw number) with the same unsigned 64-bit arithmetic as the JAX path,
+// so both give the same targets bit for bit:
+//   row_key(i) = mix(key ^ (i * GOLDEN)),  draw(i, j) = mix(row_key(i) + (j + 1) * GAMMA).
+// fixed_prob: geometric skipping; gap = 1 + #{g : T[g] <= u} with u = draw >> 1 and T the
+// gap table built in numpy.  A floating-point estimate of the gap only picks where the search
+// starts: integer comparisons decide, so libm's last bit never changes a target.
+// fixed_fan_out: k uniform draws, sorted; later copies of a repeated value are replaced (in
+// sorted order) by the next draws of the row, until the row is distinct.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "xla/ffi/api/ffi.h"
+
+namespace ffi = xla::ffi;
+
+namespace {
+
+constexpr uint64_t kGolden = 0x9E3779B97F4A7C15ULL;
+constexpr uint64_t kGamma = 0xD1B54A32D192ED03ULL;
+
+inline uint64_t Mix(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+inline uint64_t RowKey(uint64_t key, int64_t row) { return Mix(key ^ (static_cast<uint64_t>(row) * kGolden)); }
+
+inline uint64_t Draw(uint64_t row_key, int64_t j) { return Mix(row_key + (static_cast<uint64_t>(j) + 1) * kGamma); }
+
+// floor(draw * n / 2**64) for n < 2**31, as the JAX path computes it
+inline int64_t Below(uint64_t draw, int64_t n) {
+  const uint64_t n64 = static_cast<uint64_t>(n);
+  return static_cast<int64_t>(((draw >> 32) * n64 + (((draw & 0xFFFFFFFFULL) * n64) >> 32)) >> 32);
+}
+
+// #{g : table[g] <= u} for a non-decreasing table, starting the search at `guess`
+inline int64_t CountAtMost(const uint64_t* table, int64_t length, uint64_t u, int64_t guess) {
+  int64_t c = std::min<int64_t>(std::max<int64_t>(guess, 0), length);
+  while (c < length && table[c] <= u) ++c;
+  while (c > 0 && table[c - 1] > u) --c;
+  return c;
+}
+
+template <ffi::DataType T>
+ffi::Error Prob(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::U64> key, ffi::Buffer<ffi::U64> thresholds,
+                ffi::Buffer<T> weight, ffi::ResultBuffer<T> out, double p) {
+  using Real = ffi::NativeType<T>;
+  const int64_t n_pre = static_cast<int64_t>(spikes.element_count());
+  const int64_t n_post = static_cast<int64_t>(out->element_count());
+  const int64_t length = static_cast<int64_t>(thresholds.element_count());
+  if (key.element_count() != 1 || weight.element_count() != 1 || length != n_post) {
+    return ffi::Error(ffi::ErrorCode::kInvalidArgument, "key and weight must be one number, the table n_post long");
+  }
+  const bool* spiked = spikes.typed_data();
+  const uint64_t* table = thresholds.typed_data();
+  const Real w = weight.typed_data()[0];
+  Real* total = out->typed_data();
+  std::memset(total, 0, sizeof(Real) * n_post);
+  if (!(p > 0.0) || n_post == 0) return ffi::Error::Success();
+  const double log_q = std::log1p(-p);  // -inf for p = 1: every estimate is gap 1
+  for (int64_t i = 0; i < n_pre; ++i) {
+    if (!spiked[i]) continue;
+    const uint64_t row_key = RowKey(key.typed_data()[0], i);
+    int64_t position = -1;
+    for (int64_t j = 0;; ++j) {
+      const uint64_t u = Draw(row_key, j) >> 1;
+      const double x = std::ldexp(static_cast<double>(u), -63);
+      const double estimate = std::floor(std::log1p(-x) / log_q);  // gap - 1, approximately
+      const int64_t guess = std::isfinite(estimate) ? static_cast<int64_t>(std::min(estimate, 1e18)) : length;
+      position += 1 + CountAtMost(table, length, u, guess);
+      if (position >= n_post) break;
+      total[position] += w;
+    }
+  }
+  return ffi::Error::Success();
+}
+
+template <ffi::DataType T>
+ffi::Error FanOut(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::U64> key, ffi::Buffer<T> weight,
+                  ffi::ResultBuffer<T> out, int64_t k) {
+  using Real = ffi::NativeType<T>;
+  const int64_t n_pre = static_cast<int64_t>(spikes.element_count());
+  const int64_t n_post = static_cast<int64_t>(out->element_count());
+  if (key.element_count() != 1 || weight.element_count() != 1 || k < 0 || 2 * k > n_post) {
+    return ffi::Error(ffi::ErrorCode::kInvalidArgument, "key and weight must be one number, and 2 k <= n_post");
+  }
+  const bool* spiked = spikes.typed_data();
+  const Real w = weight.typed_data()[0];
+  Real* total = out->typed_data();
+  std::memset(total, 0, sizeof(Real) * n_post);
+  std::vector<int64_t> row(k);
+  std::vector<char> surplus(k);
+  for (int64_t i = 0; i < n_pre; ++i) {
+    if (!spiked[i]) continue;
+    const uint64_t row_key = RowKey(key.typed_data()[0], i);
+    for (int64_t j = 0; j < k; ++j) row[j] = Below(Draw(row_key, j), n_post);
+    std::sort(row.begin(), row.end());
+    int64_t counter = k;
+    for (;;) {
+      int64_t count = 0;
+      for (int64_t j = 0; j < k; ++j) {  // marked on the sorted row before anything is replaced
+        surplus[j] = j > 0 && row[j] == row[j - 1];
+        count += surplus[j];
+      }
+      if (count == 0) break;
+      for (int64_t j = 0; j < k; ++j) {
+        if (surplus[j]) row[j] = Below(Draw(row_key, counter++), n_post);
+      }
+      std::sort(row.begin(), row.end());
+    }
+    for (int64_t j = 0; j < k; ++j) total[row[j]] += w;
+  }
+  return ffi::Error::Success();
+}
+
+}  // namespace
+
+#define NEUROFLOW_PROB_HANDLER(NAME, TYPE)                                 \
+  XLA_FFI_DEFINE_HANDLER_SYMBOL(NAME, Prob<ffi::TYPE>,                     \
+                                ffi::Ffi::Bind()                           \
+                                    .Arg<ffi::Buffer<ffi::PRED>>()         \
+                                    .Arg<ffi::Buffer<ffi::U64>>()          \
+                                    .Arg<ffi::Buffer<ffi::U64>>()          \
+                                    .Arg<ffi::Buffer<ffi::TYPE>>()         \
+                                    .Ret<ffi::Buffer<ffi::TYPE>>()         \
+                                    .Attr<double>("p"));
+
+#define NEUROFLOW_FAN_OUT_HANDLER(NAME, TYPE)                              \
+  XLA_FFI_DEFINE_HANDLER_SYMBOL(NAME, FanOut<ffi::TYPE>,                   \
+                                ffi::Ffi::Bind()                           \
+                                    .Arg<ffi::Buffer<ffi::PRED>>()         \
+                                    .Arg<ffi::Buffer<ffi::U64>>()          \
+                                    .Arg<ffi::Buffer<ffi::TYPE>>()         \
+                                    .Ret<ffi::Buffer<ffi::TYPE>>()         \
+                                    .Attr<int64_t>("k"));
+
+NEUROFLOW_PROB_HANDLER(NeuroflowProceduralProbF32, F32)
+NEUROFLOW_PROB_HANDLER(NeuroflowProceduralProbF64, F64)
+
+NEUROFLOW_FAN_OUT_HANDLER(NeuroflowProceduralFanOutF32, F32)
+NEUROFLOW_FAN_OUT_HANDLER(NeuroflowProceduralFanOutF64, F64)
