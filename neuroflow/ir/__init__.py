@@ -6,7 +6,7 @@ from ._expr import (Binary, Call, Const, Expr, Ref, Statement, Unary, Where, cal
                     to_text, transform)
 from ._exprparse import parse_expr, parse_statements
 from ._model import Model
-from ._nodes import (KERNELS, NODE_KINDS, ODE, Clock, DelayBuffer, LinearSystem, Node, Parameter, Population,
+from ._nodes import (FUSION_BACKENDS, KERNELS, NODE_KINDS, ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Node, Parameter, Population,
                      PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor,
                      StateUpdate, StateVar, Subexpression, Threshold, TimedInput, Value)
 from ._random import Distribution, LogNormal, Normal, Uniform
@@ -23,6 +23,8 @@ print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spell
 __all__ = [
     "AllToAll",
     "BUILTINS",
+    "FUSION_BACKENDS",
+    "FusedUpdate",
     "Binary",
     "Call",
     "ConnectivityRule",

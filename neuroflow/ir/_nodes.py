@@ -485,6 +485,36 @@ class StateMonitor(Node):
                 f" every={self.every}")
 
 
+FUSION_BACKENDS = ("native", "xla")
+
+
+@dataclass(frozen=True, slots=True)
+class FusedUpdate(Node):
+    """One block that runs a population's state update, threshold and reset (`ops`, in this
+    order) in a single pass over its neurons, made by the `fuse` pass.  `backend` says how:
+    `native` generates one C loop for the block, `xla` leaves the ops to XLA's fusion."""
+
+    pop: str
+    ops: tuple[str, ...]
+    backend: str = "native"
+
+    def __post_init__(self):
+        if self.backend not in FUSION_BACKENDS:
+            raise ValueError(f"a fused block runs on {' or '.join(FUSION_BACKENDS)}, got '{self.backend}'")
+        if not self.ops:
+            raise ValueError("a fused block needs at least one operation")
+
+    @property
+    def id(self) -> str:
+        return f"{self.pop}.fused"
+
+    def reads(self) -> set[str]:
+        return set(self.ops)
+
+    def text(self) -> str:
+        return f"fused {self.pop} [{', '.join(self.ops)}] backend={self.backend}"
+
+
 @dataclass(frozen=True, slots=True)
 class Schedule(Node):
     """The order in which one step runs the model's operations (ids)."""
@@ -500,4 +530,4 @@ class Schedule(Node):
 
 
 NODE_KINDS = (Clock, Population, Parameter, StateVar, TimedInput, Subexpression, ODE, StateUpdate, Threshold, Reset,
-              Refractory, Projection, DelayBuffer, SpikeMonitor, RateMonitor, StateMonitor, Schedule)
+              Refractory, Projection, DelayBuffer, SpikeMonitor, RateMonitor, StateMonitor, FusedUpdate, Schedule)

@@ -16,7 +16,7 @@ from ._connectivity import rule_from_call
 from ._errors import Loc, ParseError
 from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
 from ._model import Model
-from ._nodes import (ODE, Clock, DelayBuffer, LinearSystem, Parameter, Population, PopSlice, Projection,
+from ._nodes import (ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Parameter, Population, PopSlice, Projection,
                      RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
                      Subexpression, Threshold, TimedInput)
 from ._random import distribution_from_call
@@ -29,7 +29,7 @@ _IR_GRAMMAR = r"""
 start: _NL? _HEADER _NL "model" NAME _NL (item _NL)* item?
 _HEADER: "neuroflow-ir 1"
 ?item: clock | population | param | state | input | sub | ode | update | threshold | reset | refractory
-     | projection | plastic_projection | buffer | spike_monitor | rate_monitor | state_monitor | schedule
+     | projection | plastic_projection | buffer | spike_monitor | rate_monitor | state_monitor | fused | schedule
 clock: "clock" "dt" "=" NUMBER
 population: "population" NAME "size" "=" INT "method" "=" NAME
 param: "param" QNAME ":" TYPE "=" value
@@ -65,6 +65,7 @@ slice: NAME "[" INT ":" INT "]"
 spike_monitor: "monitor" "spikes" NAME
 rate_monitor: "monitor" "rate" NAME
 state_monitor: "monitor" "state" QNAME "indices" "=" "[" [ints] "]" "every" "=" INT
+fused: "fused" NAME "[" NODE_ID ("," NODE_ID)* "]" "backend" "=" NAME
 schedule: "schedule" "[" [NODE_ID ("," NODE_ID)*] "]"
 ints: INT ("," INT)*
 numbers: signed ("," signed)*
@@ -225,6 +226,9 @@ class _IRBuilder(ExpressionBuilder):
     def state_monitor(self, items):
         pop, var = str(items[0]).split(".")
         return StateMonitor(pop, var, items[1] or (), int(items[2]))
+
+    def fused(self, items):
+        return FusedUpdate(str(items[0]), tuple(str(i) for i in items[1:-1]), str(items[-1]))
 
     def schedule(self, items):
         return Schedule(tuple(str(i) for i in items if i is not None))

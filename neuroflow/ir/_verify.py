@@ -16,7 +16,7 @@ from ._errors import IRError, Loc, did_you_mean
 from ._expr import Const, Expr, names, to_text, transform
 from ._model import Model
 from ._random import Distribution
-from ._nodes import (KERNELS, ODE, DelayBuffer, LinearSystem, Node, Parameter, Population, Projection, Refractory, Reset, Schedule,
+from ._nodes import (KERNELS, ODE, DelayBuffer, FusedUpdate, LinearSystem, Node, Parameter, Population, Projection, Refractory, Reset, Schedule,
                      StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput, value_size,
                      value_text)
 from ._synapses import Plasticity
@@ -181,6 +181,19 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
         unknown = [i for i in node.order if i not in model]
         if unknown:
             _fail(node, f"schedules unknown operations {unknown}")
+        fused = {op for block in model.find(FusedUpdate) for op in block.ops}
+        twice = sorted(fused & set(node.order))
+        if twice:
+            _fail(node, f"schedules {twice} on their own, but a fused block runs them already")
+    if isinstance(node, FusedUpdate):
+        kinds = [StateUpdate, Threshold, Reset]
+        members = [model.get(op) for op in node.ops]
+        if any(m is None or m.scope != node.pop for m in members):
+            _fail(node, f"fuses operations that are not those of population '{node.pop}': {list(node.ops)}")
+        order = [kinds.index(type(m)) if type(m) in kinds else -1 for m in members]
+        if -1 in order or order != sorted(set(order)) or order[0] != 0:
+            _fail(node, "fuses a state update, then optionally its threshold, then its reset, each once",
+                  f"got {list(node.ops)}")
     if isinstance(node, (ODE, StateUpdate)):  # events (resets, synapses) may add to any variable
         for target in node.writes():
             if target in writers:

@@ -8,7 +8,7 @@ from tests.conftest import load_example
 
 
 def pipeline(method: str) -> str:
-    return f"resolve,canonicalize,integrate{{method={method}}},kernels,schedule"
+    return f"resolve,canonicalize,integrate{{method={method}}},kernels,fuse,schedule"
 
 
 @pytest.mark.parametrize("method,dtype,tolerance", [

@@ -23,8 +23,8 @@ VOLTAGE = Dimension.of(m=2, kg=1, s=-3, A=-1)
 PIPELINES = {
     "built": None,
     "default": DEFAULT_PIPELINE,
-    "rk4": "resolve,canonicalize,integrate{method=rk4},kernels,schedule",
-    "euler": "resolve,canonicalize,integrate{method=euler},kernels,schedule",
+    "rk4": "resolve,canonicalize,integrate{method=rk4},kernels,fuse,schedule",
+    "euler": "resolve,canonicalize,integrate{method=euler},kernels,fuse{native=false},schedule",
     "specialized": "resolve,canonicalize{specialize=true},integrate,kernels{default=dense},schedule",
 }
 

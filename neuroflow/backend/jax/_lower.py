@@ -19,6 +19,7 @@ from ...ir._algebra import decompose
 from ._expr import evaluate
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from ._native import available as native_kernels_available
+from ._fused import native_blocks
 from ._linear import LinearSolver
 
 LASTSPIKE = "_lastspike"
@@ -258,8 +259,21 @@ def _lower_state_monitor(node: ir.StateMonitor, ctx: StepContext):
     ctx.outputs.setdefault("trace", {})[f"{node.pop}.{node.var}"] = value[jnp.asarray(node.indices)]
 
 
+def _lower_fused(node: ir.FusedUpdate, ctx: StepContext):
+    native = ctx.program.native_blocks.get(node.id)
+    if native is None:  # XLA fuses what it can of the member operations
+        for op in node.ops:
+            member = ctx.program.model.get(op)
+            LOWERINGS[type(member)](member, ctx)
+        return
+    _record_history(node.pop, ctx)
+    _refractory_mask(ctx, node.pop)  # for later operations of the step that read it
+    native(ctx)
+
+
 LOWERINGS: dict[type, Callable] = {
     ir.StateUpdate: _lower_update, ir.Threshold: _lower_threshold, ir.Reset: _lower_reset,
+    ir.FusedUpdate: _lower_fused,
     ir.Projection: _lower_projection, ir.SpikeMonitor: _lower_spike_monitor,
     ir.RateMonitor: _lower_rate_monitor, ir.StateMonitor: _lower_state_monitor,
 }
@@ -321,6 +335,7 @@ class Program:
                     raise LoweringError(f"'{source}' is read in the past but '{pop}' has no state update to record it")
         self.linear = {u.pop: LinearSolver(self, u) for u in model.find(ir.StateUpdate)
                        if any(isinstance(i, ir.LinearSystem) for i in u.body)}
+        self.native_blocks = native_blocks(self)
         self.uses_random = any(ir.calls(e) & {"rand", "randn"} for node in model.nodes
                                for e in ir.expressions(node))
 

@@ -19,13 +19,14 @@ from pathlib import Path
 
 import jax
 import jaxlib
+import numpy as np
 
 from ...ir._cache import cache_dir
 
 SOURCES = sorted((Path(__file__).parent / "native").glob("*.cc"))
 TARGETS = {("float32", False): "NeuroflowEventF32", ("float64", False): "NeuroflowEventF64",
            ("float32", True): "NeuroflowEventSharedF32", ("float64", True): "NeuroflowEventSharedF64"}
-HANDLERS: set[str] = set(TARGETS.values())
+HANDLERS: set[str] = set(TARGETS.values()) | {"NeuroflowCallGenerated"}
 """Every FFI handler symbol the library exports; each is registered with XLA once it is loaded.
 A module that adds a C++ file to `native/` adds its symbols here."""
 
@@ -41,19 +42,75 @@ def _compiler() -> str | None:
     return None
 
 
-def _build(compiler: str) -> Path:
-    source = b"".join(path.name.encode() + path.read_bytes() for path in SOURCES)
-    key = hashlib.sha256(source + jaxlib.__version__.encode() + compiler.encode()).hexdigest()[:16]
-    library = cache_dir() / f"neuroflow_kernels_{key}.so"
+def _compile(compiler: str, sources: list[Path], flags: list[str], key: bytes, stem: str) -> Path:
+    """The shared library built from `sources`, cached under a hash of `key` and the command."""
+    command = [compiler, "-std=c++17", "-shared", "-fPIC", *flags]
+    digest = hashlib.sha256(key + " ".join(command).encode()).hexdigest()[:16]
+    library = cache_dir() / f"{stem}_{digest}.so"
     if library.exists():
         return library
     library.parent.mkdir(parents=True, exist_ok=True)
     partial = library.with_suffix(f".{os.getpid()}.tmp")
-    command = [compiler, "-O3", "-std=c++17", "-shared", "-fPIC", f"-I{jax.ffi.include_dir()}",
-               *map(str, SOURCES), "-o", str(partial)]
-    subprocess.run(command, check=True, capture_output=True, text=True, timeout=300)
+    subprocess.run(command + [*map(str, sources), "-o", str(partial)], check=True, capture_output=True, text=True,
+                   timeout=300)
     partial.replace(library)  # atomic: concurrent first uses never load a half-written file
     return library
+
+
+def _build(compiler: str) -> Path:
+    source = b"".join(path.name.encode() + path.read_bytes() for path in SOURCES)
+    return _compile(compiler, SOURCES, ["-O3", f"-I{jax.ffi.include_dir()}"], source + jaxlib.__version__.encode(),
+                    "neuroflow_kernels")
+
+
+@lru_cache(maxsize=1)
+def _cpu() -> str:
+    """What identifies this machine's CPU, so that code built for it is never run on another."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return ""
+    lines = [line for line in info.splitlines() if line.startswith(("model name", "flags", "Features"))]
+    return "\n".join(dict.fromkeys(lines))
+
+
+_LOADED: dict[int, ctypes.CDLL] = {}  # generated libraries stay loaded while the process runs
+
+
+def load_generated(source: str) -> int:
+    """Compile generated C++ (one `extern "C" neuroflow_generated` function) for this CPU and
+    register it with the `NeuroflowCallGenerated` handler; returns the id to call it by.
+    Raises `OSError`/`subprocess.SubprocessError` when it cannot be built."""
+    if not available():
+        raise OSError("the native kernels are not available")
+    key = (source + _cpu()).encode()
+    ident = int(hashlib.sha256(key).hexdigest()[:15], 16)
+    if ident in _LOADED:
+        return ident
+    folder = cache_dir() / "generated"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{ident:x}.cc"
+    if not path.exists():
+        path.write_text(source)
+    # -march=native: the loops over neurons vectorise with this CPU's widest units; the key
+    # holds the CPU, so a cache shared between machines never runs code built for another.
+    flags = ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
+    library = ctypes.cdll.LoadLibrary(str(_compile(_compiler(), [path], flags, key, "neuroflow_generated")))
+    _library().NeuroflowRegisterGenerated(ctypes.c_uint64(ident), ctypes.cast(library.neuroflow_generated,
+                                                                              ctypes.c_void_p))
+    _LOADED[ident] = library
+    return ident
+
+
+def call_generated(ident: int, results, *args):
+    """Call the generated function `ident` (see `load_generated`) inside a jitted step."""
+    return jax.ffi.ffi_call("NeuroflowCallGenerated", results, vmap_method="sequential")(*args,
+                                                                                        id=np.uint64(ident))
+
+
+@lru_cache(maxsize=1)
+def _library() -> ctypes.CDLL:
+    return ctypes.cdll.LoadLibrary(str(_build(_compiler())))
 
 
 @lru_cache(maxsize=1)
@@ -67,7 +124,7 @@ def available() -> bool:
                       " are used (slower, same results)", NativeKernelNotice, stacklevel=3)
         return False
     try:
-        library = ctypes.cdll.LoadLibrary(str(_build(compiler)))
+        library = _library()
     except (OSError, subprocess.SubprocessError) as err:
         detail = getattr(err, "stderr", "") or str(err)
         warnings.warn(f"neuroflow: building the native CPU kernels failed, so the pure-JAX kernels are used:"

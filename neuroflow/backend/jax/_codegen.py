@@ -1,0 +1,188 @@
+"""IR expressions as C++ source, for the native fused population update.
+
+`CExpression(resolve)` turns an expression into one C++ expression of type
+`real` (or `bool`), asking `resolve(name)` for the C++ text of each name.
+`PRELUDE` holds the math the generated loops use: `exp`, `expm1` and `exprel`
+written as polynomials with plain arithmetic, so that the compiler can
+vectorise the loop over neurons (libm's versions are opaque calls), accurate
+to a few ulp.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from ...ir import Binary, Call, Const, Expr, Ref, Unary, Where, calls, names
+
+
+class CodegenError(Exception):
+    """The expression uses something the C++ generator does not support."""
+
+
+PRELUDE = r"""
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace {
+
+// 2^k for an integral k in the normal range, built from its exponent bits.
+inline double pow2i(double k) {
+  const int64_t bits = (static_cast<int64_t>(k) + 1023) << 52;
+  double r; std::memcpy(&r, &bits, sizeof r); return r;
+}
+inline float pow2i(float k) {
+  const int32_t bits = (static_cast<int32_t>(k) + 127) << 23;
+  float r; std::memcpy(&r, &bits, sizeof r); return r;
+}
+
+// exp(r) - 1 and exp(r) for |r| <= ln(2)/2, by Taylor polynomials in Horner form.
+inline double expm1_small(double r) {
+  double p = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0; p = p * r + 1.0 / 39916800.0; p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0; p = p * r + 1.0 / 40320.0; p = p * r + 1.0 / 5040.0; p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0; p = p * r + 1.0 / 24.0; p = p * r + 1.0 / 6.0; p = p * r + 0.5; p = p * r + 1.0;
+  return p * r;
+}
+inline float expm1_small(float r) {
+  float p = 1.0f / 40320.0f;
+  p = p * r + 1.0f / 5040.0f; p = p * r + 1.0f / 720.0f; p = p * r + 1.0f / 120.0f; p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f; p = p * r + 0.5f; p = p * r + 1.0f;
+  return p * r;
+}
+// exprel(r) = (exp(r) - 1)/r for |r| <= ln(2)/2, without the division.
+inline double exprel_small(double r) {
+  double p = 1.0 / 87178291200.0;
+  p = p * r + 1.0 / 6227020800.0; p = p * r + 1.0 / 479001600.0; p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0; p = p * r + 1.0 / 362880.0; p = p * r + 1.0 / 40320.0; p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0; p = p * r + 1.0 / 120.0; p = p * r + 1.0 / 24.0; p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5; return p * r + 1.0;
+}
+inline float exprel_small(float r) {
+  float p = 1.0f / 362880.0f;
+  p = p * r + 1.0f / 40320.0f; p = p * r + 1.0f / 5040.0f; p = p * r + 1.0f / 720.0f; p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f; p = p * r + 1.0f / 6.0f; p = p * r + 0.5f; return p * r + 1.0f;
+}
+
+template <typename R> struct Limits;
+template <> struct Limits<double> {
+  // below `low` exp rounds to 0, above `high` it overflows: clamping there keeps 2^k finite
+  static constexpr double low = -746.0, high = 710.0;
+  static constexpr double ln2_high = 0.693145751953125, ln2_low = 1.42860682030941723212e-6;
+};
+template <> struct Limits<float> {
+  static constexpr float low = -104.0f, high = 89.0f;
+  static constexpr float ln2_high = 0.693359375f, ln2_low = -2.12194440e-4f;
+};
+
+// exp(x) = 2^k exp(r) with k = round(x / ln 2) and r = x - k ln 2 (ln 2 in two parts, so that
+// k ln2_high is exact).  2^k is applied as two normal factors: underflow to subnormals or 0 and
+// overflow to inf then come from the multiplications, and NaN passes through, with no branch
+// (branches here keep GCC from vectorising loops that also store truth values).
+template <typename R> inline R nf_exp(R x) {
+  R c = x < Limits<R>::low ? Limits<R>::low : x;
+  c = c > Limits<R>::high ? Limits<R>::high : c;
+  const R k = std::nearbyint(c * R(1.4426950408889634));
+  const R r = (c - k * Limits<R>::ln2_high) - k * Limits<R>::ln2_low;
+  const R half = std::trunc(k * R(0.5));
+  return (expm1_small(r) + R(1)) * pow2i(half) * pow2i(k - half);
+}
+template <typename R> inline R nf_expm1(R x) {
+  const R a = x < 0 ? -x : x;
+  return a <= R(0.34657359) ? expm1_small(x) : nf_exp(x) - R(1);
+}
+template <typename R> inline R nf_exprel(R x) {
+  const R a = x < 0 ? -x : x;
+  return a <= R(0.34657359) ? exprel_small(x) : (nf_exp(x) - R(1)) / x;
+}
+template <typename R> inline R nf_sigmoid(R x) { return R(1) / (R(1) + nf_exp(-x)); }
+// NaN in either argument gives NaN, as jnp.minimum/maximum do.
+template <typename R> inline R nf_min(R a, R b) { return a != a ? a : (a < b ? a : b); }
+template <typename R> inline R nf_max(R a, R b) { return a != a ? a : (a > b ? a : b); }
+template <typename R> inline R nf_clip(R x, R lo, R hi) { return nf_min(nf_max(x, lo), hi); }
+template <typename R> inline R nf_sign(R x) { return x > 0 ? R(1) : (x < 0 ? R(-1) : x); }
+
+}  // namespace
+"""
+
+# IR function -> (C++ name, number of arguments)
+FUNCTIONS: dict[str, tuple[str, int]] = {
+    "exp": ("nf_exp", 1), "expm1": ("nf_expm1", 1), "exprel": ("nf_exprel", 1), "sigmoid": ("nf_sigmoid", 1),
+    "log": ("std::log", 1), "log10": ("std::log10", 1), "sin": ("std::sin", 1), "cos": ("std::cos", 1),
+    "tan": ("std::tan", 1), "tanh": ("std::tanh", 1), "sinh": ("std::sinh", 1), "cosh": ("std::cosh", 1),
+    "sqrt": ("std::sqrt", 1), "abs": ("std::fabs", 1), "sign": ("nf_sign", 1), "floor": ("std::floor", 1),
+    "ceil": ("std::ceil", 1), "clip": ("nf_clip", 3), "minimum": ("nf_min", 2), "maximum": ("nf_max", 2),
+}
+BINARY = {"+": "+", "-": "-", "*": "*", "/": "/", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "==",
+          "!=": "!=", "and": "&&", "or": "||"}
+LOGICAL = {"<", "<=", ">", ">=", "==", "!=", "and", "or", "not"}
+
+
+def literal(value: float) -> str:
+    return f"real({float(value)!r})"
+
+
+class CExpression:
+    """C++ text of IR expressions; `resolve(name)` gives the text of a name (raising
+    `CodegenError` for names it cannot provide).  With `uniform` (whether a name has one
+    value for all neurons) and `hoist` (which emits a computation before the loop and returns
+    the name of its result), what does not vary over neurons is computed once per call: the
+    compiler might hoist it too, but its conditional selects on loop-invariant values keep
+    GCC from vectorising the loop."""
+
+    def __init__(self, resolve: Callable[[str], str], uniform: Callable[[str], bool] | None = None,
+                 hoist: Callable[[str], str] | None = None):
+        self.resolve, self.uniform, self.hoist = resolve, uniform, hoist
+
+    def __call__(self, e: Expr) -> str:
+        text = self._text(e)
+        if self.hoist is not None and not isinstance(e, (Const, Ref)) and self._is_uniform(e):
+            return self.hoist(text)
+        return text
+
+    def _is_uniform(self, e: Expr) -> bool:
+        return not (calls(e) & {"rand", "randn"}) and all(self.uniform(n) for n in names(e))
+
+    def _text(self, e: Expr) -> str:
+        if isinstance(e, Const):
+            return literal(e.value)
+        if isinstance(e, Ref):
+            return self.resolve(e.name)
+        if isinstance(e, Unary):
+            return f"(!{self(e.operand)})" if e.op == "not" else f"(-{self(e.operand)})"
+        if isinstance(e, Binary):
+            return self._binary(e)
+        if isinstance(e, Where):
+            return f"({self(e.cond)} ? real({self(e.then)}) : real({self(e.other)}))"
+        if isinstance(e, Call):
+            return self._call(e)
+        raise CodegenError(f"no C++ for expression node {type(e).__name__}")
+
+    def _binary(self, e: Binary) -> str:
+        if e.op == "**":
+            if isinstance(e.right, Const) and float(e.right.value).is_integer() and abs(e.right.value) <= 4:
+                n = int(e.right.value)
+                if n == 0:
+                    return "real(1)"
+                base = self(e.left)
+                product = "(" + " * ".join([base] * abs(n)) + ")"
+                return product if n > 0 else f"(real(1) / {product})"
+            return f"std::pow(real({self(e.left)}), real({self(e.right)}))"
+        return f"({self(e.left)} {BINARY[e.op]} {self(e.right)})"
+
+    def _call(self, e: Call) -> str:
+        if e.func in ("rand", "randn"):
+            raise CodegenError("random numbers are not generated in native code")
+        args = [self(a) for a in e.args]
+        if e.func == "int":  # truncation, kept in the float type as the JAX lowering does
+            return f"real(std::trunc(real({args[0]})))"
+        if e.func not in FUNCTIONS:
+            raise CodegenError(f"'{e.func}(...)' (a read of the past, or an unknown function) has no C++ form")
+        name, arity = FUNCTIONS[e.func]
+        if len(args) != arity:
+            raise CodegenError(f"{e.func} takes {arity} arguments, got {len(args)}")
+        return f"{name}(" + ", ".join(f"real({a})" for a in args) + ")"
+
+
+def is_logical(e: Expr) -> bool:
+    """Whether `e` is a truth value (its C++ type is `bool`)."""
+    return (isinstance(e, Binary) and e.op in LOGICAL) or (isinstance(e, Unary) and e.op == "not")

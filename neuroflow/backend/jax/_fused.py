@@ -1,0 +1,229 @@
+"""Fused population blocks (`FusedUpdate`): one generated C++ loop per block, or XLA.
+
+A `native` block becomes one function, generated from the block's expressions,
+that reads each neuron's state once and runs the refractoriness test, the state
+update, the threshold and the reset for it before moving on — one pass over
+memory and one call per step, where XLA runs a dozen separate fusions.  It is
+called through the `NeuroflowCallGenerated` FFI handler.  The numbers are those
+of the JAX lowering up to the last bits of `exp` (a polynomial here, XLA's own
+there); everything else is the same arithmetic in the same order.
+
+An `xla` block, or a `native` one where native code cannot be built, runs its
+member operations with their JAX lowerings, in order.
+"""
+from __future__ import annotations
+
+import subprocess
+import warnings
+
+import jax
+import jax.numpy as jnp
+
+from ... import ir
+from . import _native
+from ._codegen import PRELUDE, CExpression, CodegenError, is_logical
+
+
+class NativeBlock:
+    """The generated function of one fused block, and how to call it from the step."""
+
+    def __init__(self, program, block: ir.FusedUpdate):
+        model, pop = program.model, block.pop
+        self.pop, self.size, self.dtype = pop, program.sizes[pop], program.dtype
+        members = [model.get(op) for op in block.ops]
+        self.update = members[0]
+        self.threshold = next((m for m in members if isinstance(m, ir.Threshold)), None)
+        self.reset = next((m for m in members if isinstance(m, ir.Reset)), None)
+        self.refractory = program.refractory.get(pop)
+        self.variables = [v.name for v in model.find(ir.StateVar, pop)]
+        self.shapes = {p.name: p.type.shape for p in model.find(ir.Parameter, pop)}
+        self.shapes.update({i.name: i.type.shape for i in model.find(ir.TimedInput, pop)})
+        self.subexpressions = {s.name: s.expr for s in model.find(ir.Subexpression, pop)}
+        self.linear = program.linear.get(pop)
+        self.dt = program.dt
+        self.params: list[str] = []  # parameters (and timed inputs) the code reads, in argument order
+        self.hoisted: dict[str, str] = {}  # C++ of what is computed once before the loop -> its name
+        self.uniform_temps: dict[str, str] = {}  # temporaries computed before the loop -> their name
+        self.source = self._source()
+        self.ident = _native.load_generated(self.source)
+
+    # -- generation ---------------------------------------------------------------
+    def _resolver(self, temps: set[str]):
+        def resolve(name: str) -> str:
+            if name in self.uniform_temps:
+                return self.uniform_temps[name]
+            if name in temps:
+                return f"m_{name}"
+            if name in self.variables:
+                return f"s_{name}"
+            if name in self.shapes:
+                if name not in self.params:
+                    self.params.append(name)
+                return f"p_{name}[i]" if self.shapes[name] else f"p_{name}"
+            if name in self.subexpressions:
+                return f"({self.expression(self.subexpressions[name], temps)})"
+            builtins = {"t": "t", "dt": "real(DT)", "i": "real(i)", "N": f"real({self.size})",
+                        "not_refractory": "not_refractory", "lastspike": "(real(s__lastspike) * real(DT))",
+                        "True": "true", "False": "false"}
+            if name == "lastspike" and self.refractory is None:
+                raise CodegenError("'lastspike' needs a refractory period")
+            if name not in builtins:
+                raise CodegenError(f"name '{name}' of population '{self.pop}' has no value in generated code")
+            return builtins[name]
+        return resolve
+
+    def expression(self, expr: ir.Expr, temps: set[str] = frozenset()) -> str:
+        return CExpression(self._resolver(temps), self._uniform, self._hoist)(expr)
+
+    def _uniform(self, name: str) -> bool:
+        """Whether `name` has one value for all neurons in a step."""
+        if name in self.uniform_temps or name in ("t", "dt", "N", "True", "False"):
+            return True
+        if name in self.variables or name in ("i", "not_refractory", "lastspike") or name.startswith("_"):
+            return False
+        if name in self.shapes:
+            return not self.shapes[name]
+        if name in self.subexpressions:
+            expr = self.subexpressions[name]
+            return not (ir.calls(expr) & {"rand", "randn"}) and all(self._uniform(n) for n in ir.names(expr))
+        return False
+
+    def _hoist(self, text: str) -> str:
+        if text not in self.hoisted:
+            self.hoisted[text] = f"h_{len(self.hoisted)}"
+        return self.hoisted[text]
+
+    def _update_lines(self) -> list[str]:
+        lines, temps, new = [], set(), []
+        for item in self.update.body:
+            if isinstance(item, ir.LinearSystem):
+                lines += self._linear_lines(item, temps)
+                new += list(item.targets)
+            elif item.target.startswith("_"):
+                value = self.expression(item.expr, temps)
+                if value.startswith("h_"):  # one value for all neurons: computed before the loop
+                    self.uniform_temps[item.target] = value
+                    continue
+                lines.append(f"const real m_{item.target} = {value};")
+                temps.add(item.target)
+            else:
+                lines.append(f"real n_{item.target} = {self.expression(item.expr, temps)};")
+                new.append(item.target)
+        for var in new:  # all writes take effect together, after every line read the old values
+            if var in self.update.hold:
+                lines.append(f"n_{var} = not_refractory ? n_{var} : s_{var};")
+        lines += [f"s_{var} = n_{var};" for var in new]
+        return lines
+
+    def _linear_lines(self, system: ir.LinearSystem, temps: set[str]) -> list[str]:
+        """x' = Phi x + Psi b, the propagators read once per call (see `LinearSolver`)."""
+        if self.linear is None or not self.linear.hoisted:
+            raise CodegenError("a linear system with per-neuron coefficients is not generated")
+        n = len(system.targets)
+        lines = [f"const real b_{j} = {self.expression(e, temps)};" for j, e in enumerate(system.offset)]
+        for i, var in enumerate(system.targets):
+            terms = [f"(phi[{i * n + j}] * s_{x} + psi[{i * n + j}] * b_{j})" for j, x in enumerate(system.targets)]
+            lines.append(f"real n_{var} = " + " + ".join(terms) + ";")
+        return lines
+
+    def _threshold_lines(self) -> list[str]:
+        if self.threshold is None:
+            return []
+        lines = [f"const bool spiked = {self.expression(self.threshold.cond)}"
+                 + (" && not_refractory;" if self.refractory else ";")]
+        if self.refractory:
+            lines.append("s__lastspike = spiked ? step : s__lastspike;")
+        for s in self.reset.body if self.reset else ():
+            value = self.expression(s.as_assignment())
+            lines.append(f"s_{s.target} = spiked ? real({value}) : s_{s.target};")
+        lines.append("out_spikes[i] = spiked;")
+        return lines
+
+    def _source(self) -> str:
+        body = self._update_lines() + self._threshold_lines()  # generated first: it finds the parameters
+        if self.refractory is not None:
+            period = self.expression(self.refractory.period)
+            refractory = [f"const bool not_refractory = (step - s__lastspike) >= "
+                          f"static_cast<int32_t>(std::floor({period} / real(DT) + real(1e-3)));"]
+        else:
+            refractory = ["const bool not_refractory = true;"]
+        self.inputs = ["step"] + self.variables + (["_lastspike"] if self.refractory else []) + self.params
+        self.inputs += ["phi", "psi"] if self.linear is not None else []
+        self.outputs = self.variables + (["_lastspike"] if self.refractory else [])
+        self.outputs += ["spikes"] if self.threshold is not None else []
+        real = "float" if self.dtype == jnp.float32 else "double"
+        # Pointers reach the loop as `__restrict` parameters (GCC ignores it on local variables):
+        # without it the loop is versioned for aliasing, and with many arrays not vectorised at all.
+        params, args = ["const int32_t step"], ["*static_cast<const int32_t*>(in[0])"]
+        for k, name in enumerate(self.inputs[1:], start=1):
+            kind = "int32_t" if name == "_lastspike" else "real"
+            if name in self.params and not self.shapes[name]:
+                params.append(f"const real p_{name}")
+                args.append(f"*static_cast<const real*>(in[{k}])")
+                continue
+            local = f"p_{name}" if name in self.params else (f"s_in_{name}" if name in self.inputs[1:] and name
+                                                             not in ("phi", "psi") else name)
+            params.append(f"const {kind}* __restrict {local}")
+            args.append(f"static_cast<const {kind}*>(in[{k}])")
+        for k, name in enumerate(self.outputs):
+            kind = "bool" if name == "spikes" else ("int32_t" if name == "_lastspike" else "real")
+            params.append(f"{kind}* __restrict out_{name}")
+            args.append(f"static_cast<{kind}*>(out[{k}])")
+        load = [f"real s_{v} = s_in_{v}[i];" for v in self.variables]
+        load += ["int32_t s__lastspike = s_in__lastspike[i];"] if self.refractory else []
+        store = [f"out_{v}[i] = s_{v};" for v in self.variables]
+        store += ["out__lastspike[i] = s__lastspike;"] if self.refractory else []
+        loop = load + refractory + body + store
+        return "\n".join([
+            f"// generated by neuroflow: fused update of population '{self.pop}' ({', '.join(self.outputs)})",
+            PRELUDE, f"using real = {real};", f"constexpr double DT = {self.dt!r};", "",
+            "static void block(" + ", ".join(params) + ") {",
+            "  const real t = real(step) * real(DT);",
+            *(f"  const auto {name} = {text};" for text, name in self.hoisted.items()),
+            f"  for (int64_t i = 0; i < {self.size}; ++i) {{",
+            *("    " + line for line in loop),
+            "  }", "}", "",
+            'extern "C" void neuroflow_generated(const void* const* in, void* const* out) {',
+            "  block(" + ", ".join(args) + ");", "}", ""])
+
+    # -- calling ------------------------------------------------------------------
+    def __call__(self, ctx) -> None:
+        from ._lower import PopulationEnv  # the step's name resolution, for timed inputs
+        state = ctx.pops[self.pop]
+        env = PopulationEnv(ctx, self.pop)
+        args = [jnp.asarray(ctx.step, jnp.int32)]
+        args += [state[v] for v in self.variables] + ([state["_lastspike"]] if self.refractory else [])
+        args += [jnp.asarray(env.lookup(name), self.dtype) for name in self.params]
+        if self.linear is not None:
+            phi, psi = ctx.derived[self.pop]
+            args += [phi.astype(self.dtype), psi.astype(self.dtype)]
+        results = []
+        for name in self.outputs:
+            dtype = jnp.bool_ if name == "spikes" else (jnp.int32 if name == "_lastspike" else self.dtype)
+            results.append(jax.ShapeDtypeStruct((self.size,), dtype))
+        values = _native.call_generated(self.ident, results, *args)
+        for name, value in zip(self.outputs, values):
+            if name == "spikes":
+                ctx.spikes[self.pop] = value
+            else:
+                state[name] = value
+
+
+def native_blocks(program) -> dict[str, NativeBlock]:
+    """A generated function for each `native` block, where it can be generated and built;
+    the others (with a one-line notice saying why) fall back to XLA."""
+    blocks = {}
+    if not program.native:
+        return blocks
+    for block in program.model.find(ir.FusedUpdate):
+        if block.backend != "native":
+            continue
+        try:
+            blocks[block.id] = NativeBlock(program, block)
+        except CodegenError as err:
+            warnings.warn(f"neuroflow: the fused block '{block.id}' runs on XLA: {err}", stacklevel=2)
+        except (OSError, subprocess.SubprocessError) as err:
+            detail = getattr(err, "stderr", "") or str(err)
+            warnings.warn(f"neuroflow: building the fused block '{block.id}' failed, so it runs on XLA:"
+                          f" {detail.strip()[:300]}", stacklevel=2)
+    return blocks
