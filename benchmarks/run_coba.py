@@ -1,6 +1,6 @@
 """Time `sim.run` on the COBA benchmark (4000 neurons, 1 s simulated, dt 0.1 ms).
 
-    python benchmarks/run_coba.py [--duration 1000] [--repeats 3] [--dtype float32]
+    python benchmarks/run_coba.py [--duration 1000] [--repeats 3] [--dtype float32] [--kernel auto] [--no-native]
 
 Prints the wall time of the first run (compilation included), of the following runs
 (compilation excluded) and the firing rates.  Never part of the test run.
@@ -27,13 +27,15 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=1000.0, help="simulated ms")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dtype", default="float32")
-    parser.add_argument("--kernel", default="auto", help="force a projection kernel (dense, event)")
+    parser.add_argument("--kernel", default="auto", help="force a projection kernel (dense, event, csr, ell)")
+    parser.add_argument("--no-native", action="store_true", help="keep to the pure-JAX kernels")
     args = parser.parse_args()
 
     start = time.perf_counter()
     example = runpy.run_path(str(EXAMPLE), run_name="__bench__")
     pipeline = f"resolve,canonicalize,integrate,kernels{{default={args.kernel}}},schedule"
-    sim = nf.compile(example["model"], dt=0.1 * ms, dtype=args.dtype, pipeline=pipeline)
+    sim = nf.compile(example["model"], dt=0.1 * ms, dtype=args.dtype, pipeline=pipeline,
+                     native=not args.no_native)
     built = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -47,7 +49,8 @@ def main() -> None:
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores,"
           f" jax {jax.__version__} on {jax.default_backend()}")
-    print(f"COBA 4000 neurons, {args.duration:g} ms, dt 0.1 ms, {args.dtype}, kernels: "
+    print(f"COBA 4000 neurons, {args.duration:g} ms, dt 0.1 ms, {args.dtype},"
+          f" native kernels: {sim.program.native}, kernels: "
           + ", ".join(f"{p.name}={p.kernel}" for p in sim.model.find(nf.ir.Projection)))
     print(f"build + passes + lowering:       {built:7.3f} s")
     print(f"first run (compilation incl.):   {first:7.3f} s")

@@ -75,11 +75,11 @@ class Dense:
 
 class Event:
     """Only the rows of neurons that spiked: synapses stored per pre neuron, padded to the
-    largest fan-out (ELL layout).  The spiking rows are gathered into a buffer whose size is
-    picked per step from a few buckets (16, 64, 256, ... rows), so that a quiet step costs
-    little; a step with more spikes than the largest bucket touches every synapse, so no
-    spike is ever dropped.  With one delay per synapse, each weight is added into the row
-    of a ring buffer for the step it arrives at."""
+    largest fan-out (ELL layout).  A loop runs once per spiking neuron and adds its row of
+    weights into the output (`_each_spike`), so a quiet step costs little and no spike is
+    ever dropped; a step with so many spikes that one masked pass over every synapse is
+    cheaper (`dense_after`) takes that pass instead.  With one delay per synapse, each weight
+    is added into the row of a ring buffer for the step it arrives at."""
 
     name = "event"
 
@@ -97,11 +97,18 @@ class Event:
 
     @staticmethod
     def buckets(n_pre: int) -> tuple[int, ...]:
+        """Buffer sizes for the spiking rows (16, 64, 256, ... below n_pre / 4), for `_bucketed`."""
         sizes, size = [], 16
         while size < n_pre // 4:
             sizes.append(size)
             size *= 4
         return tuple(sizes)
+
+    @staticmethod
+    def dense_after(n_pre: int, width: int) -> int:
+        """Spike count above which one pass over every synapse beats a loop step per spike:
+        a loop step costs about as much as 500 synapses of the masked pass (XLA:CPU)."""
+        return max(n_pre * width // 500, 1)
 
     def propagate(self, arrays: dict, spikes, node: Projection, ring=None, step=None, native: bool = False):
         """The summed weight per post neuron; with `ring` (a flat buffer of rows of n_post + 1
@@ -111,8 +118,6 @@ class Event:
         targets, weights = arrays["targets"], arrays["weights"]
         if native and ring is None:
             return _native.event_propagate(spikes, targets, weights, n_post)
-        if weights.ndim == 0:  # one shared weight: padded slots target the dummy column anyway
-            weights = jnp.broadcast_to(weights, targets.shape)
         total = jnp.zeros(n_post + 1, weights.dtype) if ring is None else ring
 
         def index(rows):
@@ -122,18 +127,17 @@ class Event:
             arrival = (step + arrays["delays"][rows]) % rows_in_ring
             return arrival * (n_post + 1) + targets[rows]
 
-        def gather(capacity: int):
-            def run(_):
-                rows = jnp.nonzero(spikes, size=capacity, fill_value=n_pre)[0]
-                return total.at[index(rows).ravel()].add(weights[rows].ravel())
-            return run
+        def add_row(row, acc):
+            amount = weights if weights.ndim == 0 else weights[row]
+            return acc.at[index(row)].add(amount)
 
         def every_synapse(_):
-            active = jnp.where(spikes[:, None], weights[:n_pre], 0)
+            active = jnp.where(spikes[:, None], jnp.broadcast_to(weights, targets.shape)[:n_pre], 0)
             return total.at[index(jnp.arange(n_pre)).ravel()].add(active.ravel())
 
-        buckets = self.buckets(n_pre)
-        summed = _bucketed(spikes, [gather(c) for c in buckets] + [every_synapse], buckets, None)
+        count = jnp.sum(spikes, dtype=jnp.int32)
+        few = count <= self.dense_after(n_pre, targets.shape[1])
+        summed = jax.lax.cond(few, lambda _: _each_spike(spikes, count, add_row, total), every_synapse, None)
         return summed if ring is not None else summed[:n_post]
 
 
@@ -299,6 +303,39 @@ class EventPlastic:
         for target in {s.target for s in plasticity.post_effects()} - set(summed):
             summed[target] = jnp.zeros(n_post + 1, dtype)
         return new, summed
+
+
+def _bit_words(flags):
+    """Bools packed 32 to a uint32 word, flag i as bit i % 32 of word i // 32."""
+    padded = jnp.pad(flags, (0, -flags.shape[0] % 32)).reshape(-1, 32).astype(jnp.uint32)
+    return jnp.sum(padded << jnp.arange(32, dtype=jnp.uint32), axis=1, dtype=jnp.uint32)
+
+
+def _lowest_bit(word):
+    """`(index of the lowest set bit, that bit alone)` of a nonzero uint32."""
+    bit = word & (~word + jnp.uint32(1))
+    return jax.lax.population_count(bit - jnp.uint32(1)).astype(jnp.int32), bit
+
+
+def _each_spike(spikes, count, body, init):
+    """`body(i, acc)` for each index i with `spikes[i]`, in increasing order, starting from
+    `init`: exactly `count` (the number of spikes) loop steps.  The spikes are packed into bit
+    words, with a second level of words flagging the nonzero ones, so each step finds the next
+    spike with an argmax over n / 1024 words; `jnp.nonzero` costs a cumulative sum over all n
+    flags (slow on XLA:CPU) and a bound on the count that could drop spikes."""
+    words = _bit_words(spikes)
+
+    def one(_, carry):
+        top, words, acc = carry
+        k = jnp.argmax(top != 0).astype(jnp.int32)
+        low, _ = _lowest_bit(top[k])
+        j = k * 32 + low
+        bit, flag = _lowest_bit(words[j])
+        rest = words[j] ^ flag
+        emptied = jnp.where(rest == 0, jnp.uint32(1) << low.astype(jnp.uint32), jnp.uint32(0))
+        return top.at[k].set(top[k] ^ emptied), words.at[j].set(rest), body(j * 32 + bit, acc)
+
+    return jax.lax.fori_loop(0, count, one, (_bit_words(words != 0), words, init))[2]
 
 
 def _bucketed(spikes, branches: list, buckets: tuple[int, ...], operand):
