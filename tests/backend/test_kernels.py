@@ -35,7 +35,7 @@ def test_kernel_matches_numpy(kernel, native, seed):
     node = projection(n_pre, n_post, rule, weight)
     pre, post, weight = draw_synapses(node, np.random.default_rng(seed))
     arrays = KERNELS[kernel].build(node, pre, post, weight, "float64")
-    # from silent to every neuron spiking, so every bucket and the fallback path run
+    # from silent to every neuron spiking, so the loop over spikes and the pass over every synapse run
     for fraction in (0.0, 0.01, 0.05, 0.3, 1.0):
         spikes = rng.random(n_pre) < fraction
         expected = np.zeros(n_post)
@@ -58,7 +58,8 @@ def test_native_and_jax_kernels_give_the_same_spikes():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kernel,native", [("dense", False), ("event", False), ("event", True)])
+@pytest.mark.parametrize("kernel,native", [("dense", False), ("event", False), ("event", True), ("csr", False),
+                                           ("ell", False)])
 def test_forcing_each_kernel_on_coba_keeps_the_rates_in_the_peers_spread(kernel, native):
     from neuroflow.units import ms
     from tests.conftest import load_example
