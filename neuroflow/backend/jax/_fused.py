@@ -201,7 +201,9 @@ class NativeBlock:
         for name in self.outputs:
             dtype = jnp.bool_ if name == "spikes" else (jnp.int32 if name == "_lastspike" else self.dtype)
             results.append(jax.ShapeDtypeStruct((self.size,), dtype))
-        values = _native.call_generated(self.ident, results, *args)
+        # each neuron's state is read before it is written, so the update can be in place
+        aliases = {self.inputs.index(name): k for k, name in enumerate(self.outputs) if name in self.inputs}
+        values = _native.call_generated(self.ident, results, *args, aliases=aliases)
         for name, value in zip(self.outputs, values):
             if name == "spikes":
                 ctx.spikes[self.pop] = value

@@ -18,6 +18,7 @@ from ... import ir
 from ...ir._algebra import decompose
 from ._expr import evaluate
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
+from . import _native
 from ._native import available as native_kernels_available
 from ._fused import native_blocks
 from ._linear import LinearSolver
@@ -226,9 +227,35 @@ def _lower_plastic(node: ir.Projection, ctx: StepContext):
         target[var] = target[var].at[node.post.start:node.post.stop].add(change.astype(target[var].dtype))
 
 
+def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
+    """`ge += w` by the native event kernel straight into the variable, where it applies: one call
+    per projection and step, no slices of the spike vector, no separate addition."""
+    program = ctx.program
+    if not (program.native and node.kernel == "event" and program.effect_scale[node.name] is None
+            and node.effect.op in ("+=", "-=")):
+        return False
+    buffer = program.buffers.get(node.name)
+    if buffer is not None and buffer.kind != "spikes":
+        return False
+    spikes, start = ctx.spikes[node.pre.population], node.pre.start
+    if buffer is not None:  # row `step % steps` holds the spikes of `steps` steps ago
+        row = ctx.step % buffer.steps
+        ring = ctx.buffers[node.name]
+        ctx.buffers[node.name] = ring.at[row].set(spikes[node.pre.start:node.pre.stop])
+        spikes, start = ring[row], 0
+    arrays, target = ctx.conn[node.name], ctx.pops[node.post.population]
+    var = node.effect.target
+    target[var] = _native.event_add(spikes, arrays["targets"], arrays["weights"].astype(target[var].dtype),
+                                    target[var], start, node.post.start, node.post.size,
+                                    1.0 if node.effect.op == "+=" else -1.0)
+    return True
+
+
 def _lower_projection(node: ir.Projection, ctx: StepContext):
     if node.plasticity is not None:
         _lower_plastic(node, ctx)
+        return
+    if _native_add(node, ctx):
         return
     pre = ctx.spikes[node.pre.population][node.pre.start:node.pre.stop]
     summed = _delayed_input(node, ctx, pre)

@@ -26,7 +26,8 @@ from ...ir._cache import cache_dir
 SOURCES = sorted((Path(__file__).parent / "native").glob("*.cc"))
 TARGETS = {("float32", False): "NeuroflowEventF32", ("float64", False): "NeuroflowEventF64",
            ("float32", True): "NeuroflowEventSharedF32", ("float64", True): "NeuroflowEventSharedF64"}
-HANDLERS: set[str] = set(TARGETS.values()) | {"NeuroflowCallGenerated"}
+ADD_TARGETS = {key: name.replace("NeuroflowEvent", "NeuroflowEventAdd") for key, name in TARGETS.items()}
+HANDLERS: set[str] = set(TARGETS.values()) | set(ADD_TARGETS.values()) | {"NeuroflowCallGenerated"}
 """Every FFI handler symbol the library exports; each is registered with XLA once it is loaded.
 A module that adds a C++ file to `native/` adds its symbols here."""
 
@@ -102,10 +103,12 @@ def load_generated(source: str) -> int:
     return ident
 
 
-def call_generated(ident: int, results, *args):
-    """Call the generated function `ident` (see `load_generated`) inside a jitted step."""
-    return jax.ffi.ffi_call("NeuroflowCallGenerated", results, vmap_method="sequential")(*args,
-                                                                                        id=np.uint64(ident))
+def call_generated(ident: int, results, *args, aliases: dict[int, int] | None = None):
+    """Call the generated function `ident` (see `load_generated`) inside a jitted step;
+    `aliases` maps arguments to the results they are updated into, in place."""
+    call = jax.ffi.ffi_call("NeuroflowCallGenerated", results, vmap_method="sequential",
+                            input_output_aliases=aliases or {})
+    return call(*args, id=np.uint64(ident))
 
 
 @lru_cache(maxsize=1)
@@ -142,3 +145,14 @@ def event_propagate(spikes, targets, weights, n_post: int):
     result = jax.ShapeDtypeStruct((n_post,), weights.dtype)
     # under vmap (parameter sweeps) the kernel runs once per member of the batch
     return jax.ffi.ffi_call(name, result, vmap_method="sequential")(spikes, targets, weights)
+
+
+def event_add(spikes, targets, weights, base, pre_start: int, post_start: int, n_post: int, sign: float):
+    """`base` (a variable of the whole post population) plus the weights of the spiking rows,
+    added in place: the projection's pre neurons start at `pre_start` in `spikes` and its post
+    neurons at `post_start` in `base`; `sign` is -1 for `-=`."""
+    name = ADD_TARGETS[(str(weights.dtype), weights.ndim == 0)]
+    result = jax.ShapeDtypeStruct(base.shape, base.dtype)
+    call = jax.ffi.ffi_call(name, result, vmap_method="sequential", input_output_aliases={3: 0})
+    return call(spikes, targets, weights, base, pre_start=np.int64(pre_start), post_start=np.int64(post_start),
+                n_post=np.int64(n_post), sign=np.float64(sign))
