@@ -126,7 +126,8 @@ def test_coba_stores_no_synapses_and_a_new_seed_does_not_recompile():
     assert {p.kernel for p in sim.model.find(ir.Projection)} == {"procedural"}
     _, _, conn = sim.program.initial(0)
     stored = sum(a.nbytes for a in jax.tree_util.tree_leaves(conn))
-    assert stored <= 2 * (8 * 4000 + 16)  # per projection a gap table (a uint64 per post neuron), a key, a weight
+    # per projection: a gap table (a uint64 per post neuron), its guide (< 2 int32 per post neuron), a key, a weight
+    assert stored <= 2 * (8 * 4000 + 4 * 2 * 4000 + 16)
     first, second = sim.run(20 * ms, seed=0), sim.run(20 * ms, seed=1)
     assert sim.trace_count == 1
     assert not np.array_equal(first.spikes("P")[1], second.spikes("P")[1])
@@ -149,3 +150,18 @@ def test_coba_with_procedural_connectivity_fires_at_the_usual_rates(seed):
     results = nf.compile(example["model"], dt=0.1 * ms, pipeline=pipeline).run(1000 * ms, seed=seed)
     assert 18 <= results.rate(example["exc"]) <= 24
     assert 18 <= results.rate(example["inh"]) <= 24
+
+
+def test_a_parameter_sweep_runs_the_procedural_kernel_once_per_member():
+    from neuroflow.units import mV
+    net = nf.Network("recurrent")
+    P = net.population("P", 500, equations="dv/dt = (I - v)/(10*ms) : volt", threshold="v > 10*mV",
+                       reset="v = 0*mV", params=dict(I=12 * mV), init=dict(v=nf.uniform(0 * mV, 10 * mV)))
+    net.projection(P, P, on_pre="v += 0.5*mV", connect=nf.fixed_fan_out(20), kernel="procedural", name="rec")
+    net.monitor_spikes(P)
+    sim = nf.compile(net.build(), dt=0.1 * ms)
+    swept = sim.sweep(50 * ms, {"P.I": [12 * mV, 15 * mV]}, seed=4)
+    for current, result in zip([12 * mV, 15 * mV], swept):
+        alone = sim.run(50 * ms, seed=4, params={"P.I": current})
+        for a, b in zip(result.spikes("P"), alone.spikes("P")):
+            np.testing.assert_array_equal(a, b)

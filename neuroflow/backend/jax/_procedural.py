@@ -19,8 +19,8 @@ bit for bit, on every device, and memory is O(N): a key, one shared weight, and 
   for g = 1 .. n_post, a table built once in numpy and passed to the step as an array.
   So the gaps are Geometric(p) up to the 2**-53 rounding of the table, and the targets of
   a row are distinct and sorted.  The JAX path searches the table (`searchsorted`); the C++
-  path starts from a floating-point estimate and corrects it with integer comparisons, so
-  the last bit of `log` never matters.
+  path starts at the count of a guide table (indexed by the top bits of u) and scans on:
+  integer comparisons only, so no `log` of any library decides a target.
 - `fixed_fan_out(k)`: k distinct targets per row, uniform over the k-subsets, as the rule's
   own `draw`.  The row takes `target_j = floor(draw(i, j) * n_post / 2**64)` for j < k,
   sorts them, replaces the later copies of a repeated value (in sorted order) with the next
@@ -119,6 +119,14 @@ def gap_thresholds(p: float, n_post: int) -> np.ndarray:
     return np.maximum.accumulate(table) if len(table) else table
 
 
+def gap_guide(table: np.ndarray) -> np.ndarray:
+    """`#{g : T[g] <= b * 2**(63 - bits)}` for every bucket b of the top `bits` bits of u, with
+    2**bits about n_post (16 bits at most): where the native kernel starts its scan of T."""
+    bits = int(np.clip(np.ceil(np.log2(max(len(table), 1))), 4, 16))
+    starts = np.arange(2 ** bits, dtype=np.uint64) << np.uint64(63 - bits)
+    return np.searchsorted(table, starts, side="right").astype(np.int32)
+
+
 def _row_bound(p: float, n_post: int) -> int:
     """Gaps drawn per chunk of a fixed_prob row: mean + 6 sd + 16, at most n_post + 1."""
     mean = n_post * p
@@ -192,7 +200,8 @@ class Procedural:
         self.check(node)
         arrays = {"key": jnp.asarray(run_key(seed, index)), "weight": jnp.asarray(float(node.weight), dtype)}
         if isinstance(node.rule, FixedProb):
-            arrays["thresholds"] = jnp.asarray(gap_thresholds(node.rule.p, node.post.size))
+            table = gap_thresholds(node.rule.p, node.post.size)
+            arrays["thresholds"], arrays["guide"] = jnp.asarray(table), jnp.asarray(gap_guide(table))
         return arrays
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
@@ -203,7 +212,7 @@ class Procedural:
             name = HANDLERS[("prob" if prob else "fan_out", str(weight.dtype))]
             call = jax.ffi.ffi_call(name, jax.ShapeDtypeStruct((n_post,), weight.dtype), vmap_method="sequential")
             if prob:
-                return call(spikes, arrays["key"], arrays["thresholds"], weight, p=np.float64(node.rule.p))
+                return call(spikes, arrays["key"], arrays["thresholds"], arrays["guide"], weight)
             return call(spikes, arrays["key"], weight, k=np.int64(node.rule.k))
         add_rows = self._prob_rows if prob else self._fan_out_rows
 

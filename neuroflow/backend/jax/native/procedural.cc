@@ -5,12 +5,11 @@
 // so both give the same targets bit for bit:
 //   row_key(i) = mix(key ^ (i * GOLDEN)),  draw(i, j) = mix(row_key(i) + (j + 1) * GAMMA).
 // fixed_prob: geometric skipping; gap = 1 + #{g : T[g] <= u} with u = draw >> 1 and T the
-// gap table built in numpy.  A floating-point estimate of the gap only picks where the search
-// starts: integer comparisons decide, so libm's last bit never changes a target.
+// gap table built in numpy.  A guide table (also from numpy) gives that count at the start of
+// u's bucket of the top bits; a short scan of T from there finishes it.  Integers only.
 // fixed_fan_out: k uniform draws, sorted; later copies of a repeated value are replaced (in
 // sorted order) by the next draws of the row, until the row is distinct.
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -50,31 +49,32 @@ inline int64_t CountAtMost(const uint64_t* table, int64_t length, uint64_t u, in
 
 template <ffi::DataType T>
 ffi::Error Prob(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::U64> key, ffi::Buffer<ffi::U64> thresholds,
-                ffi::Buffer<T> weight, ffi::ResultBuffer<T> out, double p) {
+                ffi::Buffer<ffi::S32> guides, ffi::Buffer<T> weight, ffi::ResultBuffer<T> out) {
   using Real = ffi::NativeType<T>;
   const int64_t n_pre = static_cast<int64_t>(spikes.element_count());
   const int64_t n_post = static_cast<int64_t>(out->element_count());
   const int64_t length = static_cast<int64_t>(thresholds.element_count());
-  if (key.element_count() != 1 || weight.element_count() != 1 || length != n_post) {
-    return ffi::Error(ffi::ErrorCode::kInvalidArgument, "key and weight must be one number, the table n_post long");
+  const int64_t buckets = static_cast<int64_t>(guides.element_count());
+  int bits = 0;
+  while ((int64_t{1} << bits) < buckets) ++bits;
+  if (key.element_count() != 1 || weight.element_count() != 1 || length != n_post ||
+      (int64_t{1} << bits) != buckets || bits > 62) {
+    return ffi::Error(ffi::ErrorCode::kInvalidArgument,
+                      "key and weight must be one number, the table n_post long, the guide 2**bits long");
   }
   const bool* spiked = spikes.typed_data();
   const uint64_t* table = thresholds.typed_data();
+  const int32_t* guide = guides.typed_data();
   const Real w = weight.typed_data()[0];
   Real* total = out->typed_data();
   std::memset(total, 0, sizeof(Real) * n_post);
-  if (!(p > 0.0) || n_post == 0) return ffi::Error::Success();
-  const double log_q = std::log1p(-p);  // -inf for p = 1: every estimate is gap 1
   for (int64_t i = 0; i < n_pre; ++i) {
     if (!spiked[i]) continue;
     const uint64_t row_key = RowKey(key.typed_data()[0], i);
     int64_t position = -1;
     for (int64_t j = 0;; ++j) {
       const uint64_t u = Draw(row_key, j) >> 1;
-      const double x = std::ldexp(static_cast<double>(u), -63);
-      const double estimate = std::floor(std::log1p(-x) / log_q);  // gap - 1, approximately
-      const int64_t guess = std::isfinite(estimate) ? static_cast<int64_t>(std::min(estimate, 1e18)) : length;
-      position += 1 + CountAtMost(table, length, u, guess);
+      position += 1 + CountAtMost(table, length, u, guide[u >> (63 - bits)]);
       if (position >= n_post) break;
       total[position] += w;
     }
@@ -128,9 +128,9 @@ ffi::Error FanOut(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::U64> key, ffi:
                                     .Arg<ffi::Buffer<ffi::PRED>>()         \
                                     .Arg<ffi::Buffer<ffi::U64>>()          \
                                     .Arg<ffi::Buffer<ffi::U64>>()          \
+                                    .Arg<ffi::Buffer<ffi::S32>>()          \
                                     .Arg<ffi::Buffer<ffi::TYPE>>()         \
-                                    .Ret<ffi::Buffer<ffi::TYPE>>()         \
-                                    .Attr<double>("p"));
+                                    .Ret<ffi::Buffer<ffi::TYPE>>());
 
 #define NEUROFLOW_FAN_OUT_HANDLER(NAME, TYPE)                              \
   XLA_FFI_DEFINE_HANDLER_SYMBOL(NAME, FanOut<ffi::TYPE>,                   \
