@@ -29,5 +29,5 @@ def compile(model: ir.Model, dt=0.1, dtype: str = "float32", *, pipeline: str = 
     model = model.replace(clock) if "clock" in model else model.add(clock)
     native = native and native_kernels_available()
     lowered = run_pipeline(model, pipeline, verify_each=verify_each, report=report,
-                           defaults={"kernels": {"native": native}})
+                           defaults={"kernels": {"native": native}, "fuse": {"native": native}})
     return Simulator(lower(lowered, dt_ms, dtype, native), lowered, chunk_steps)

@@ -135,3 +135,8 @@ def test_generated_exp_at_the_edges(real):
     np.testing.assert_array_equal(np.isinf(got), np.isinf(want))
     finite = np.isfinite(want)
     np.testing.assert_allclose(got[finite], want[finite], rtol=1e-6 if real == "float" else 1e-14, atol=0)
+
+
+def test_compile_without_native_code_says_so_in_the_ir():
+    sim = nf.compile(load_example("coba")["model"], dt=0.1 * ms, native=False)
+    assert "fused P [P.update, P.threshold, P.reset] backend=xla" in sim.ir and not sim.program.native_blocks
