@@ -13,6 +13,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -52,8 +53,17 @@ def _compile(compiler: str, sources: list[Path], flags: list[str], key: bytes, s
         return library
     library.parent.mkdir(parents=True, exist_ok=True)
     partial = library.with_suffix(f".{os.getpid()}.tmp")
-    subprocess.run(command + [*map(str, sources), "-o", str(partial)], check=True, capture_output=True, text=True,
-                   timeout=300)
+    with tempfile.TemporaryDirectory(dir=library.parent) as scratch:
+        # one compiler per source file, all at once: the FFI headers make each take seconds
+        objects = [Path(scratch) / f"{k}.o" for k in range(len(sources))]
+        jobs = [subprocess.Popen(command + ["-c", str(src), "-o", str(obj)], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for src, obj in zip(sources, objects)]
+        for job in jobs:
+            _, errors = job.communicate(timeout=300)
+            if job.returncode:
+                raise subprocess.CalledProcessError(job.returncode, job.args, stderr=errors)
+        subprocess.run(command + [*map(str, objects), "-o", str(partial)], check=True, capture_output=True,
+                       text=True, timeout=300)
     partial.replace(library)  # atomic: concurrent first uses never load a half-written file
     return library
 
