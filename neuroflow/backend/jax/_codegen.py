@@ -49,20 +49,6 @@ inline float expm1_small(float r) {
   p = p * r + 1.0f / 6.0f; p = p * r + 0.5f; p = p * r + 1.0f;
   return p * r;
 }
-// exprel(r) = (exp(r) - 1)/r for |r| <= ln(2)/2, without the division.
-inline double exprel_small(double r) {
-  double p = 1.0 / 87178291200.0;
-  p = p * r + 1.0 / 6227020800.0; p = p * r + 1.0 / 479001600.0; p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0; p = p * r + 1.0 / 362880.0; p = p * r + 1.0 / 40320.0; p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0; p = p * r + 1.0 / 120.0; p = p * r + 1.0 / 24.0; p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5; return p * r + 1.0;
-}
-inline float exprel_small(float r) {
-  float p = 1.0f / 362880.0f;
-  p = p * r + 1.0f / 40320.0f; p = p * r + 1.0f / 5040.0f; p = p * r + 1.0f / 720.0f; p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f; p = p * r + 1.0f / 6.0f; p = p * r + 0.5f; return p * r + 1.0f;
-}
-
 template <typename R> struct Limits;
 template <> struct Limits<double> {
   // below `low` exp rounds to 0, above `high` it overflows: clamping there keeps 2^k finite
@@ -78,22 +64,27 @@ template <> struct Limits<float> {
 // k ln2_high is exact).  2^k is applied as two normal factors: underflow to subnormals or 0 and
 // overflow to inf then come from the multiplications, and NaN passes through, with no branch
 // (branches here keep GCC from vectorising loops that also store truth values).
-template <typename R> inline R nf_exp(R x) {
+template <typename R> struct Reduced {
+  R r, k, half;
+};
+template <typename R> inline Reduced<R> reduce(R x) {
   R c = x < Limits<R>::low ? Limits<R>::low : x;
   c = c > Limits<R>::high ? Limits<R>::high : c;
   const R k = std::nearbyint(c * R(1.4426950408889634));
   const R r = (c - k * Limits<R>::ln2_high) - k * Limits<R>::ln2_low;
-  const R half = std::trunc(k * R(0.5));
-  return (expm1_small(r) + R(1)) * pow2i(half) * pow2i(k - half);
+  return {r, k, std::trunc(k * R(0.5))};
 }
+template <typename R> inline R nf_exp(R x) {
+  const Reduced<R> a = reduce(x);
+  return (expm1_small(a.r) + R(1)) * pow2i(a.half) * pow2i(a.k - a.half);
+}
+// exp(x) - 1 = 2^k expm1(r) + (2^k - 1): exact for k = 0 (|x| <= ln(2)/2), where it matters.
 template <typename R> inline R nf_expm1(R x) {
-  const R a = x < 0 ? -x : x;
-  return a <= R(0.34657359) ? expm1_small(x) : nf_exp(x) - R(1);
+  const Reduced<R> a = reduce(x);
+  const R scale = pow2i(a.half) * pow2i(a.k - a.half);
+  return expm1_small(a.r) * scale + (scale - R(1));
 }
-template <typename R> inline R nf_exprel(R x) {
-  const R a = x < 0 ? -x : x;
-  return a <= R(0.34657359) ? exprel_small(x) : (nf_exp(x) - R(1)) / x;
-}
+template <typename R> inline R nf_exprel(R x) { return x == R(0) ? R(1) : nf_expm1(x) / x; }
 template <typename R> inline R nf_sigmoid(R x) { return R(1) / (R(1) + nf_exp(-x)); }
 // NaN in either argument gives NaN, as jnp.minimum/maximum do.
 template <typename R> inline R nf_min(R a, R b) { return a != a ? a : (a < b ? a : b); }
