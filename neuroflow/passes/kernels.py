@@ -3,27 +3,37 @@
 Requires: projections with `kernel=auto` or a kernel forced by the user.
 Guarantees: every projection names a concrete kernel, shown in the printed IR.
 `dense` multiplies the spike vector by a weight matrix; `event` touches only the
-synapses of the neurons that spiked; `one_to_one` and `all_to_all` (with one
-weight) need no connectivity arrays; plastic projections always get
-`event_plastic`.  For the rest, the model below predicts
-each kernel's time per step from the sizes, the expected number of synapses,
-the expected firing rate (option `rate`, Hz) and whether the native kernels
-are available (option `native`), and the cheapest wins.  Its constants come
-from `benchmarks/calibrate_kernels.py --fit` on the development machine
-(2-core x86_64, XLA:CPU); the pass option `default` forces one kernel.
+synapses of the neurons that spiked (one loop step per spike in pure JAX, a C++
+loop with the native kernels); `csr` scatter-adds over every synapse each step;
+`ell` gathers a fixed fan-in table per post neuron (no scatter); `one_to_one` and
+`all_to_all` (with one weight) need no connectivity arrays; plastic projections
+always get `event_plastic`, projections with one delay per synapse `event`.  For
+the rest, the model below predicts the time per step of `dense`, `event`, `csr`
+and `ell` from the sizes, the expected number of synapses, the expected firing
+rate (option `rate`, Hz) and whether the native kernels are available (option
+`native`), and the cheapest wins; all four predictions are printed in the IR.
+Kernels without cost terms (such as `procedural`) are never picked
+automatically: the pass option `default` or a projection's `kernel=` forces any
+registered kernel.  The constants come from
+`benchmarks/calibrate_kernels.py --fit` on the development machine (2-core
+x86_64, XLA:CPU).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from ..ir import AllToAll, Clock, Model, ModelError, OneToOne, Projection
+from ..ir import AllToAll, Clock, FixedFanIn, Model, ModelError, OneToOne, Projection
 from ._manager import register_pass
 
-# µs per step: fixed cost, then per matrix entry (dense) or per post neuron and per
-# synapse reached by a spike (event).  Measured with calibrate_kernels.py.
-DENSE = (0.5, 3.5e-4)
-EVENT_NATIVE = (0.3, 3.6e-3, 1.0e-3)
-EVENT_JAX = (15.0, 3.6e-2, 1.1e-2)
+# µs per step, one constant per feature of `features` below (fixed cost first).  Fitted
+# (non-negative least squares, relative errors) with `calibrate_kernels.py --fit`, with and
+# without native kernels; dense, csr and ell are the mean of both runs.
+DENSE = (0.0, 1.4e-4)  # 1, matrix entries
+EVENT_NATIVE = (0.15, 4.7e-4, 0.38, 1.2e-3)  # 1, post neurons, spiking pre neurons, synapses they reach
+EVENT_JAX = (1.6, 1.3e-3, 1.7, 6.2e-3)  # the same features, pure-JAX loop over spikes
+CSR = (1.3, 0.0, 4.4e-3)  # 1, post neurons, synapses
+ELL = (5.0, 1.3e-2, 3.6e-3)  # 1, post neurons, table slots (post neurons x padded fan-in)
 
 
 @dataclass(frozen=True)
@@ -33,14 +43,38 @@ class KernelOptions:
     native: bool = True  # whether the native event kernel will run
 
 
+def ell_width(node: Projection) -> float:
+    """Expected padded fan-in of the `ell` table: exact for fixed fan-in rules, else the
+    mean plus three standard deviations of a Poisson count (the largest of many rows)."""
+    if isinstance(node.rule, FixedFanIn):
+        return float(node.rule.k)
+    if isinstance(node.rule, AllToAll):
+        return float(node.pre.size)
+    mean = node.rule.expected_synapses(node.pre.size, node.post.size) / max(node.post.size, 1)
+    return mean + 3.0 * math.sqrt(mean)
+
+
+def features(node: Projection, rate: float, dt: float) -> dict[str, tuple[float, ...]]:
+    """What each kernel's cost depends on, in the order of its constants; `rate` in Hz, `dt` in ms."""
+    n_pre, n_post = node.pre.size, node.post.size
+    synapses = node.rule.expected_synapses(n_pre, n_post)
+    spiking = n_pre * rate * dt * 1e-3  # pre neurons spiking in one step
+    reached = synapses * rate * dt * 1e-3  # synapses of those neurons
+    return {"dense": (1.0, float(n_pre * n_post)),
+            "event": (1.0, float(n_post), spiking, reached),
+            "csr": (1.0, float(n_post), synapses),
+            "ell": (1.0, float(n_post), n_post * ell_width(node))}
+
+
+def constants(native: bool) -> dict[str, tuple[float, ...]]:
+    return {"dense": DENSE, "event": EVENT_NATIVE if native else EVENT_JAX, "csr": CSR, "ell": ELL}
+
+
 def predicted_costs(node: Projection, options: KernelOptions, dt: float) -> dict[str, float]:
-    """Predicted µs per step of `dense` and `event` for `node` with time step `dt` (ms)."""
-    entries = node.pre.size * node.post.size
-    synapses = node.rule.expected_synapses(node.pre.size, node.post.size)
-    reached = synapses * options.rate * dt * 1e-3  # synapses of the neurons spiking in one step
-    fixed, per_post, per_synapse = EVENT_NATIVE if options.native else EVENT_JAX
-    return {"dense": DENSE[0] + DENSE[1] * entries,
-            "event": fixed + per_post * node.post.size + per_synapse * reached}
+    """Predicted µs per step of each kernel the model knows for `node` with time step `dt` (ms)."""
+    fitted = constants(options.native)
+    return {name: sum(c * x for c, x in zip(fitted[name], values))
+            for name, values in features(node, options.rate, dt).items()}
 
 
 def choose_kernel(node: Projection, options: KernelOptions, dt: float) -> str:
