@@ -104,8 +104,9 @@ def fuse(model: Model, options: FuseOptions) -> Model:
     unknown = excluded - {p.name for p in model.populations}
     if unknown:
         name = sorted(unknown)[0]
+        names_ = [p.name for p in model.populations]
         raise ModelError(f"fuse{{exclude=...}} names '{name}', which is not a population",
-                         hint=did_you_mean(name, [p.name for p in model.populations]))
+                         hint=did_you_mean(name, names_) or f"populations: {', '.join(names_)}")
     schedule = model.get("schedule")
     order = list(schedule.order) if isinstance(schedule, Schedule) else brian2_order(model)
     blocks = []
