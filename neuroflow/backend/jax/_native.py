@@ -105,8 +105,12 @@ def load_generated(source: str) -> int:
         path.write_text(source)
     # -march=native: the loops over neurons vectorise with this CPU's widest units; the key
     # holds the CPU, so a cache shared between machines never runs code built for another.
-    flags = ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
-    library = ctypes.cdll.LoadLibrary(str(_compile(_compiler(), [path], flags, key, "neuroflow_generated")))
+    flags = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
+    try:
+        built = _compile(_compiler(), [path], ["-march=native", *flags], key, "neuroflow_generated")
+    except subprocess.CalledProcessError:  # a compiler without -march=native (some clang on arm64)
+        built = _compile(_compiler(), [path], flags, key, "neuroflow_generated")
+    library = ctypes.cdll.LoadLibrary(str(built))
     _library().NeuroflowRegisterGenerated(ctypes.c_uint64(ident), ctypes.cast(library.neuroflow_generated,
                                                                               ctypes.c_void_p))
     _LOADED[ident] = library
