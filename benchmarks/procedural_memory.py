@@ -43,7 +43,7 @@ def worker(args: argparse.Namespace) -> None:
     from neuroflow_bench import load_model
 
     base_mib = rss_mib()
-    model, exc, inh = load_model("coba").build(args.n, min(1.0, args.fan_in / args.n))
+    model, _, _ = load_model("coba").build(args.n, min(1.0, args.fan_in / args.n))
     model = model.replace(*[p.replace(kernel=args.kernel) for p in model.find(nf.ir.Projection)])
     if args.monitor == "rate":
         model = model.remove(nf.ir.SpikeMonitor("P").id).add(nf.ir.RateMonitor("P"))
@@ -57,11 +57,12 @@ def worker(args: argparse.Namespace) -> None:
         sim.run(args.duration * ms, seed=args.seed, progress=False)
         runs_s.append(time.perf_counter() - start)
     conn_bytes = sum(leaf.nbytes for leaf in jax.tree_util.tree_leaves(results.final.conn))
-    print("RESULT " + json.dumps(dict(
-        kernel=args.kernel, n=args.n, fan_in=args.fan_in, duration_ms=args.duration, seed=args.seed,
-        monitor=args.monitor, kernels=sorted({p.kernel for p in sim.model.find(nf.ir.Projection)}),
-        peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, import_rss_mib=base_mib,
-        conn_mib=conn_bytes / 2**20, first_s=first_s, runs_s=runs_s, rate_hz=results.rate("P"))), flush=True)
+    result = {"kernel": args.kernel, "n": args.n, "fan_in": args.fan_in, "duration_ms": args.duration,
+              "seed": args.seed, "monitor": args.monitor,
+              "kernels": sorted({p.kernel for p in sim.model.find(nf.ir.Projection)}),
+              "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, "import_rss_mib": base_mib,
+              "conn_mib": conn_bytes / 2**20, "first_s": first_s, "runs_s": runs_s, "rate_hz": results.rate("P")}
+    print("RESULT " + json.dumps(result), flush=True)
 
 
 def main() -> None:

@@ -87,6 +87,7 @@ def test_fixed_prob_rows_are_binomial_and_targets_uniform():
 def test_fixed_prob_edges():
     assert len(synapses(projection(50, 40, nf.fixed_prob(0.0)), 0, 0)[0]) == 0
     pre, post = synapses(projection(50, 40, nf.fixed_prob(1.0)), 0, 0)
+    np.testing.assert_array_equal(pre, np.repeat(np.arange(50), 40))
     np.testing.assert_array_equal(post, np.tile(np.arange(40), 50))
 
 
@@ -156,7 +157,7 @@ def test_a_parameter_sweep_runs_the_procedural_kernel_once_per_member():
     from neuroflow.units import mV
     net = nf.Network("recurrent")
     P = net.population("P", 500, equations="dv/dt = (I - v)/(10*ms) : volt", threshold="v > 10*mV",
-                       reset="v = 0*mV", params=dict(I=12 * mV), init=dict(v=nf.uniform(0 * mV, 10 * mV)))
+                       reset="v = 0*mV", params={"I": 12 * mV}, init={"v": nf.uniform(0 * mV, 10 * mV)})
     net.projection(P, P, on_pre="v += 0.5*mV", connect=nf.fixed_fan_out(20), kernel="procedural", name="rec")
     net.monitor_spikes(P)
     sim = nf.compile(net.build(), dt=0.1 * ms)
