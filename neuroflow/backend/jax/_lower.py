@@ -20,6 +20,7 @@ from ._expr import evaluate
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from . import _native
 from ._native import available as native_kernels_available
+from ._device import to_device
 from ._fused import native_blocks
 from ._linear import LinearSolver
 
@@ -369,8 +370,9 @@ class Program:
     # -- initial values -----------------------------------------------------------
     def _value(self, value: ir.Value, shape, rng: np.random.Generator):
         if isinstance(value, ir.Distribution):
-            return jnp.asarray(value.sample(shape or (), rng), self.dtype)
-        return jnp.broadcast_to(jnp.asarray(np.asarray(value, dtype=float), self.dtype), shape)
+            return to_device(value.sample(shape or (), rng), self.dtype)
+        array = np.asarray(value, dtype=float).astype(self.dtype)
+        return to_device(np.ascontiguousarray(np.broadcast_to(array, shape)))
 
     def initial(self, seed: int, delays: dict | None = None) -> tuple[dict, dict, dict]:
         """`(state, params, conn)` drawn from `seed` with numpy (identical on every device).
@@ -382,7 +384,7 @@ class Program:
         for var in self.model.find(ir.StateVar):
             pops[var.pop][var.name] = self._value(var.init, var.type.shape, rng)
         for pop in self.refractory:
-            pops[pop][LASTSPIKE] = jnp.full(self.sizes[pop], NEVER, jnp.int32)
+            pops[pop][LASTSPIKE] = to_device(np.full(self.sizes[pop], NEVER, np.int32))
         params = self.parameters(seed)
         conn, synapses = {}, {}
         for k, proj in enumerate(self.model.find(ir.Projection)):
@@ -400,7 +402,7 @@ class Program:
                 extra["delay_steps"] = self.synapse_delays(proj, value, len(pre), rng)
             conn[proj.name] = KERNELS[proj.kernel].build(proj, pre, post, weight, self.dtype, **extra)
         key = jax.random.key_data(jax.random.key(seed)) if self.uses_random else None
-        state = {"step": jnp.asarray(0, jnp.int32), "pops": pops, "buffers": self._empty_buffers(pops)}
+        state = {"step": to_device(0, np.int32), "pops": pops, "buffers": self._empty_buffers(pops)}
         if synapses:  # plastic synapses change over time: they are state, not connectivity
             state["synapses"] = synapses
         if key is not None:
@@ -413,11 +415,12 @@ class Program:
             proj = self.model.get(name)
             if buffer.kind == "history":  # before t = 0 a variable keeps its initial value
                 pop, var = name.split(".")
-                buffers[name] = jnp.broadcast_to(pops[pop][var], (buffer.steps + 1, self.sizes[pop]))
+                rows = np.broadcast_to(np.asarray(pops[pop][var]), (buffer.steps + 1, self.sizes[pop]))
+                buffers[name] = to_device(np.ascontiguousarray(rows))
             elif buffer.kind == "spikes":
-                buffers[name] = jnp.zeros((buffer.steps, proj.pre.size), bool)
+                buffers[name] = to_device(np.zeros((buffer.steps, proj.pre.size), bool))
             else:
-                buffers[name] = jnp.zeros((buffer.steps + 1) * (proj.post.size + 1), self.dtype)
+                buffers[name] = to_device(np.zeros((buffer.steps + 1) * (proj.post.size + 1), self.dtype))
         return buffers
 
     def synapse_delays(self, proj: ir.Projection, value: ir.Value, count: int, rng) -> np.ndarray:
@@ -438,10 +441,10 @@ class Program:
             params[par.pop][par.name] = self._value(par.value, par.type.shape, rng)
         for proj in self.model.find(ir.Projection):  # synapse parameters, under the projection's name
             if proj.plasticity is not None:
-                params[proj.name] = {p.name: jnp.asarray(p.value, self.dtype) for p in proj.plasticity.params}
+                params[proj.name] = {p.name: to_device(p.value, self.dtype) for p in proj.plasticity.params}
         for timed in self.model.find(ir.TimedInput):  # inputs are arguments too: new values, no recompilation
             shape = (timed.bins,) + timed.type.shape
-            params[timed.pop][timed.name] = jnp.asarray(np.reshape(timed.values, shape), self.dtype)
+            params[timed.pop][timed.name] = to_device(np.reshape(timed.values, shape), self.dtype)
         return params
 
     # -- the step -------------------------------------------------------------------
