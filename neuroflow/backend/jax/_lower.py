@@ -372,7 +372,7 @@ class Program:
         if isinstance(value, ir.Distribution):
             return to_device(value.sample(shape or (), rng), self.dtype)
         array = np.asarray(value, dtype=float).astype(self.dtype)
-        return to_device(np.ascontiguousarray(np.broadcast_to(array, shape)))
+        return to_device(np.array(np.broadcast_to(array, shape)))  # a copy: broadcast_to gives a view
 
     def initial(self, seed: int, delays: dict | None = None) -> tuple[dict, dict, dict]:
         """`(state, params, conn)` drawn from `seed` with numpy (identical on every device).
@@ -416,7 +416,7 @@ class Program:
             if buffer.kind == "history":  # before t = 0 a variable keeps its initial value
                 pop, var = name.split(".")
                 rows = np.broadcast_to(np.asarray(pops[pop][var]), (buffer.steps + 1, self.sizes[pop]))
-                buffers[name] = to_device(np.ascontiguousarray(rows))
+                buffers[name] = to_device(np.array(rows))
             elif buffer.kind == "spikes":
                 buffers[name] = to_device(np.zeros((buffer.steps, proj.pre.size), bool))
             else:
