@@ -92,6 +92,43 @@ def _distinct_rows(n_rows: int, k: int, n: int, rng: np.random.Generator) -> np.
     return rows
 
 
+_PIECE = 1 << 18  # gaps drawn at a time: bounds the int64 temporaries of a large draw
+
+
+def _gap_pieces(p: float, batch: int, last: int, total: int, n_post: int, rng: np.random.Generator,
+                pre: np.ndarray, post: np.ndarray) -> tuple[int, int, bool]:
+    """Draw `batch` Geometric(p) gaps after position `last`, in pieces of `_PIECE`, and write
+    the positions below `total`, split into (pre, post) = divmod(position, n_post), into the
+    int32 arrays `pre` and `post`.  Returns (synapses written, last position, ended).
+
+    All `batch` gaps are drawn even after the end is passed, so that `rng` moves on exactly as
+    with one draw of the whole batch: a piece-wise draw takes the same values."""
+    filled, ended = 0, False
+    for begin in range(0, batch, _PIECE):
+        gaps = rng.geometric(p, size=min(_PIECE, batch - begin))
+        if ended:
+            continue
+        # A gap that leaves the range leaves it also when clipped to the distance to the
+        # end plus one: clipping changes no kept position, and it bounds the first position
+        # past the end by 2 * total < 2**63 (total < 2**62 for int32 sizes), so that one is
+        # exact; the int64 sum may wrap only after it, and everything from it on is dropped.
+        np.minimum(gaps, total - last, out=gaps)
+        positions = np.cumsum(gaps, out=gaps)
+        positions += last
+        beyond = positions >= total
+        if beyond.any():
+            positions = positions[: int(np.argmax(beyond))]
+            ended = True
+        count = len(positions)
+        rows, cols = np.divmod(positions, n_post)
+        pre[filled:filled + count] = rows
+        post[filled:filled + count] = cols
+        filled += count
+        if count:
+            last = int(positions[-1])
+    return filled, last, ended
+
+
 class ConnectivityRule(ABC):
     """Base of all connectivity rules; subclasses are frozen dataclasses."""
 
@@ -149,12 +186,9 @@ class FixedProb(ConnectivityRule):
             return np.empty(0, np.int32), np.empty(0, np.int32)
         if self.p == 1.0:
             return AllToAll().draw(n_pre, n_post, rng)
-        flat = self._success_positions(total, rng)
-        pre = flat // n_post
-        post = flat - pre * n_post
-        return pre.astype(np.int32), post.astype(np.int32)
+        return self._successes(total, n_post, rng)
 
-    def _success_positions(self, total: int, rng: np.random.Generator) -> np.ndarray:
+    def _successes(self, total: int, n_post: int, rng: np.random.Generator) -> Synapses:
         # Walk the flattened pair index pre * n_post + post.  In a sequence of
         # independent Bernoulli(p) trials the distances from one success to
         # the next (and from position -1 to the first) are iid Geometric(p)
@@ -163,25 +197,20 @@ class FixedProb(ConnectivityRule):
         # Positions come out strictly increasing: sorted, never repeated, and
         # nothing of size n_pre x n_post is allocated.
         p = self.p
-        chunks = []
+        pre_parts, post_parts = [], []
         last = -1
         while True:
             left = total - 1 - last
             batch = int(left * p + 6.0 * math.sqrt(left * p * (1.0 - p)) + 16)
-            gaps = rng.geometric(p, size=batch)
-            # A gap > left already leaves the range, so clipping gaps to
-            # left + 1 changes no kept position.  It bounds the first position
-            # past the end by 2 * total < 2**63 (total < 2**62 for int32
-            # sizes), so that one is exact; the int64 sum may wrap only
-            # after it, for tiny p, and everything from it on is dropped.
-            np.minimum(gaps, left + 1, out=gaps)
-            positions = last + np.cumsum(gaps)
-            beyond = positions >= total
-            if beyond.any():
-                chunks.append(positions[: int(np.argmax(beyond))])
-                return np.concatenate(chunks)
-            chunks.append(positions)  # rare: the batch fell short by > 6 sigma
-            last = int(positions[-1])
+            pre, post = np.empty(batch, np.int32), np.empty(batch, np.int32)
+            filled, last, ended = _gap_pieces(p, batch, last, total, n_post, rng, pre, post)
+            pre_parts.append(pre[:filled])
+            post_parts.append(post[:filled])
+            if ended:
+                if len(pre_parts) == 1:
+                    return pre_parts[0], post_parts[0]
+                return np.concatenate(pre_parts), np.concatenate(post_parts)
+            # rare: the batch fell short by > 6 sigma; go on from its last position
 
     def expected_synapses(self, n_pre: int, n_post: int) -> float:
         return self.p * n_pre * n_post
@@ -206,10 +235,15 @@ class FixedFanIn(ConnectivityRule):
         # Pairs come out post-major; sorting the flat pair index re-orders
         # them pre-major.  Sorting int64 values is several times faster than
         # a stable argsort and needs no gather afterwards.
-        flat = sources * n_post + np.arange(n_post)[:, None]
-        flat = np.sort(flat, axis=None)
-        pre = flat // n_post
-        return pre.astype(np.int32), (flat - pre * n_post).astype(np.int32)
+        # In place, to hold one int64 array of the synapses' size at a time.
+        sources *= n_post
+        sources += np.arange(n_post)[:, None]
+        flat = sources.reshape(-1)
+        flat.sort()
+        pre = np.empty(len(flat), np.int32)
+        np.floor_divide(flat, n_post, out=pre, casting="unsafe")
+        flat -= pre * np.int64(n_post)
+        return pre, flat.astype(np.int32)
 
     def problem(self, n_pre: int, n_post: int) -> str | None:
         return f"fixed_fan_in: k = {self.k} exceeds the {n_pre} pre neurons" if self.k > n_pre else None

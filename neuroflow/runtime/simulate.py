@@ -7,6 +7,7 @@ the host, and a progress bar advances.
 """
 from __future__ import annotations
 
+import ctypes
 import sys
 from dataclasses import dataclass
 
@@ -156,6 +157,7 @@ class Simulator:
         from where an earlier run ended (`resume=results.final`: same connectivity and seed)."""
         steps_total = self._steps(duration)
         params, delays = self._split_delays(params or {})
+        _return_freed_memory()  # e.g. of earlier results dropped since
         if resume is not None:
             if delays:
                 raise ir.ModelError("a resumed run keeps its connectivity; delays cannot change")
@@ -164,11 +166,14 @@ class Simulator:
         else:
             state, default_params, conn = self.program.initial(seed, delays)
             params = self.parameters(params, seed) if params else default_params
+            _return_freed_memory()  # what drawing the connectivity needed for a moment
         derived = self.program.prepare(params)
         recorded, final = self._loop(self._chunk, (state, params, conn, derived), steps_total, chunk_steps,
                                      progress)
         checkpoint = Checkpoint(final, conn, params, seed, self.model, self.dt)
-        return self._results(recorded[0], steps_total, checkpoint)
+        results = self._results(recorded[0], steps_total, checkpoint)
+        _return_freed_memory()
+        return results
 
     def sweep(self, duration, params: dict, *, seed: int = 0, progress: bool | None = None,
               chunk_steps: int | None = None) -> list[Results]:
@@ -189,9 +194,12 @@ class Simulator:
         derived = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves),
                                          *[self.program.prepare(p) for p in runs])
         states = jax.tree_util.tree_map(lambda leaf: jnp.broadcast_to(leaf, (count,) + leaf.shape), state)
+        _return_freed_memory()
         recorded, _ = self._loop(self._batched_chunk, (states, stacked, conn, derived), steps_total, chunk_steps,
                                  progress, count)
-        return [self._results(r, steps_total) for r in recorded]
+        results = [self._results(r, steps_total) for r in recorded]
+        _return_freed_memory()
+        return results
 
     def _steps(self, duration) -> int:
         steps = int(round(to_ms(duration, "duration") / self.dt))
@@ -224,18 +232,19 @@ class Simulator:
                         self._report_nonfinite(take(start), take(params), conn, take(derived), steps,
                                                run_recording, offset)
                     self._collect(take(outputs), offset, run_recording)
+                del start, outputs, finite
                 if bar is not None:
                     bar.update(steps)
             pending = launched
+            _return_freed_memory()  # the collected chunk's monitor buffers
         if bar is not None:
             bar.close()
         return recorded, state
 
     def _collect(self, outputs: dict, offset: int, recorded: _Recorded) -> None:
         for pop, packed in outputs.get("spikes", {}).items():
-            spikes = np.unpackbits(np.asarray(packed), axis=1, count=self.program.sizes[pop]).view(bool)
-            steps, neurons = np.nonzero(spikes)
-            recorded.spikes.setdefault(pop, []).append(((recorded.start_step + offset + steps) * self.dt, neurons))
+            steps, neurons = _spike_indices(np.asarray(packed))
+            recorded.spikes.setdefault(pop, []).append((recorded.start_step + offset, steps, neurons))
         for pop, counts in outputs.get("rate", {}).items():
             recorded.rates.setdefault(pop, []).append(np.asarray(counts))
         for key, values in outputs.get("trace", {}).items():
@@ -245,10 +254,7 @@ class Simulator:
         dt, start = self.dt, recorded.start_step
         spikes = {}
         for mon in self.model.find(ir.SpikeMonitor):
-            parts = recorded.spikes.get(mon.pop, [])
-            t = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0)
-            i = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, int)
-            spikes[mon.pop] = SpikeRecord(t, i)
+            spikes[mon.pop] = _spike_record(recorded.spikes.get(mon.pop, []), dt)
         rates = {}
         for mon in self.model.find(ir.RateMonitor):
             counts = np.concatenate(recorded.rates[mon.pop])
@@ -283,6 +289,26 @@ class Simulator:
         raise SimulationError("the state became non-finite", results=partial)
 
 
+def _malloc_trim():
+    """glibc's `malloc_trim`, or None elsewhere."""
+    try:
+        return ctypes.CDLL(None).malloc_trim if sys.platform.startswith("linux") else None
+    except (OSError, AttributeError):  # another C library (musl)
+        return None
+
+
+_MALLOC_TRIM = _malloc_trim()
+
+
+def _return_freed_memory() -> None:
+    """Give the memory freed since the last call back to the system.  glibc keeps freed blocks
+    of up to tens of MiB for reuse once large arrays have come and gone (its thresholds grow
+    with them), and XLA's threads free into arenas of their own: at 64k neurons a run left
+    ~100 MiB of such blocks in the process without this.  It takes microseconds."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
 def _delay_value(value, key: str) -> ir.Value:
     if isinstance(value, Random):
         dist, dim = value.to_ir()
@@ -298,6 +324,33 @@ def _delay_value(value, key: str) -> ir.Value:
 def _finite_flags(state: dict) -> dict:
     return {f"{p}.{v}": jnp.all(jnp.isfinite(a)) for p, vs in state["pops"].items() for v, a in vs.items()
             if jnp.issubdtype(a.dtype, jnp.floating)}
+
+
+def _spike_indices(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`(step, neuron)` int32 of every spike in a chunk's `[steps, ceil(n / 8)]` packed bits,
+    in the order of `np.nonzero` on the unpacked array.  Only the bytes that hold a spike are
+    unpacked: the whole chunk unpacked would be one byte per neuron and step."""
+    rows, cols = np.nonzero(packed)
+    bits = np.unpackbits(packed[rows, cols][:, None], axis=1)
+    which, bit = np.nonzero(bits)
+    return rows[which].astype(np.int32), (cols[which] * 8 + bit).astype(np.int32)
+
+
+def _spike_record(parts: list, dt: float) -> SpikeRecord:
+    """One `SpikeRecord` from the chunks' `(first step, steps, neurons)`, filled in place and
+    emptying `parts` (each chunk is dropped once copied), so that the spikes are held about
+    once, not twice."""
+    total = sum(len(steps) for _, steps, _ in parts)
+    t, i = np.empty(total), np.empty(total, np.int32)
+    filled = 0
+    parts.reverse()
+    while parts:
+        first, steps, neurons = parts.pop()
+        count = len(steps)
+        t[filled:filled + count] = (np.int64(first) + steps) * dt
+        i[filled:filled + count] = neurons
+        filled += count
+    return SpikeRecord(t, i)
 
 
 def _take(tree, k: int):

@@ -27,7 +27,8 @@ def per_synapse(value, count: int, rng: np.random.Generator, what: str) -> np.nd
             raise ValueError(f"{what}: {len(array)} values for {count} synapses; give one per synapse of the"
                              " drawn connectivity")
         return array
-    return np.full(count, float(value))
+    # one value repeated: a read-only view, no array of the synapses' size
+    return np.broadcast_to(np.float64(value), (count,))
 
 
 def draw_synapses(node: Projection, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -42,21 +43,65 @@ def draw_synapses(node: Projection, rng: np.random.Generator) -> tuple[np.ndarra
 
 class EllLayout:
     """Synapses grouped by `rows` (pre neurons, or post neurons for an index), padded to one
-    width: one padding row (index `n_rows`) and padded slots absorb what is unused."""
+    width: one padding row (index `n_rows`) and padded slots absorb what is unused.
+
+    `slot[s]` is synapse s's place in its row (synapses keep their order within a row).  Rows
+    that come sorted, as they do from the rules, fill the table in order through a mask of the
+    used slots: no per-synapse index array is made unless `slot` is asked for.  Work on
+    per-synapse arrays goes in pieces of `PIECE`, so that temporaries stay small."""
+
+    PIECE = 1 << 18
 
     def __init__(self, rows: np.ndarray, n_rows: int):
-        counts = np.bincount(rows, minlength=n_rows)
+        self.counts = np.zeros(n_rows, np.int64)
+        self.sorted = True
+        for begin in range(0, len(rows), self.PIECE):
+            piece = rows[begin:begin + self.PIECE + 1]  # one more, to compare across pieces
+            self.counts += np.bincount(piece[:self.PIECE], minlength=n_rows)  # (bincount copies to int64)
+            self.sorted = self.sorted and bool(np.all(piece[1:] >= piece[:-1]))
         # Rounded up so that other seeds of the same network usually keep the shape (no recompile).
-        self.width = -(-max(int(counts.max(initial=0)), 1) // 16) * 16
-        order = np.argsort(rows, kind="stable")  # rows come sorted from the rules; indexes need it
-        self.slot = np.empty(len(rows), np.int64)
-        self.slot[order] = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+        self.width = -(-max(int(self.counts.max(initial=0)), 1) // 16) * 16
         self.rows, self.n_rows = rows, n_rows
+        self._slot = None
 
-    def __call__(self, values, fill, dtype) -> np.ndarray:
-        table = np.full((self.n_rows + 1, self.width), fill, dtype=dtype)
-        table[self.rows, self.slot] = values
-        return table
+    @property
+    def slot(self) -> np.ndarray:
+        if self._slot is None:
+            starts = np.cumsum(self.counts) - self.counts
+            if self.sorted:
+                self._slot = np.arange(len(self.rows)) - np.repeat(starts, self.counts)
+            else:
+                order = np.argsort(self.rows, kind="stable")
+                self._slot = np.empty(len(self.rows), np.int64)
+                self._slot[order] = np.arange(len(self.rows)) - np.repeat(starts, self.counts)
+        return self._slot
+
+    def __call__(self, values, fill, dtype) -> jax.Array:
+        """The `[n_rows + 1, width]` table of `values`, `fill` where unused, on the device.
+        It is filled in host memory aligned as XLA wants it, so that on the CPU the device
+        array is that memory (no copy)."""
+        table = self._aligned_empty((self.n_rows + 1, self.width), dtype)
+        table[...] = fill
+        if self.sorted:  # row-major order of the used slots is the order of the synapses
+            values, ends = np.asarray(values), np.cumsum(self.counts)
+            block = max(1, self.PIECE // self.width)  # rows at a time
+            for first in range(0, self.n_rows, block):
+                last = min(first + block, self.n_rows)
+                used = np.arange(self.width) < self.counts[first:last, None]
+                start = ends[first - 1] if first else 0
+                table[first:last][used] = values if values.ndim == 0 else values[start:ends[last - 1]]
+        else:
+            table[self.rows, self.slot] = values
+        return jax.device_put(table)
+
+    @staticmethod
+    def _aligned_empty(shape: tuple[int, int], dtype, alignment: int = 64) -> np.ndarray:
+        """`np.empty` whose data starts at a multiple of `alignment` bytes."""
+        dtype = np.dtype(dtype)
+        size = shape[0] * shape[1] * dtype.itemsize
+        raw = np.empty(size + alignment, np.uint8)
+        start = -raw.ctypes.data % alignment
+        return raw[start:start + size].view(dtype).reshape(shape)
 
 
 class Dense:
