@@ -16,13 +16,14 @@ import time
 
 import jax
 import jax.numpy as jnp
-import neuroflow as nf
 import numpy as np
+from scipy.optimize import nnls
+
+import neuroflow as nf
 from neuroflow import ir
 from neuroflow.backend.jax import KERNELS, _native
 from neuroflow.backend.jax._kernels import draw_synapses
 from neuroflow.passes.kernels import KernelOptions, features, predicted_costs
-from scipy.optimize import nnls
 
 DT = 0.1  # ms
 CASES = [  # n_pre, n_post, p, rate (Hz)

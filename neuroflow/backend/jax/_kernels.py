@@ -124,7 +124,9 @@ class Event:
     weights into the output (`_each_spike`), so a quiet step costs little and no spike is
     ever dropped; a step with so many spikes that one masked pass over every synapse is
     cheaper (`dense_after`) takes that pass instead.  With one delay per synapse, each weight
-    is added into the row of a ring buffer for the step it arrives at."""
+    is added into the row of a ring buffer for the step it arrives at.  The loop's length
+    depends on the data, so reverse-mode differentiation goes through `csr`, `ell` or
+    `dense` instead."""
 
     name = "event"
 
