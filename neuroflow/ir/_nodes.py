@@ -343,7 +343,7 @@ class PopSlice:
         return f"{self.population}[{self.start}:{self.stop}]"
 
 
-KERNELS = ("auto", "dense", "event", "one_to_one", "all_to_all", "event_plastic", "procedural")
+KERNELS = ("auto", "dense", "event", "csr", "ell", "one_to_one", "all_to_all", "event_plastic", "procedural")
 
 
 @dataclass(frozen=True, slots=True)

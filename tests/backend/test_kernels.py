@@ -58,9 +58,8 @@ def test_native_and_jax_kernels_give_the_same_spikes():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kernel,native", [("dense", False), ("event", False), ("event", True)] + [
-    pytest.param(k, False, marks=pytest.mark.skipif(k not in ir.KERNELS, reason=f"ir.KERNELS does not list {k}"))
-    for k in ("csr", "ell")])
+@pytest.mark.parametrize("kernel,native", [("dense", False), ("event", False), ("event", True), ("csr", False),
+                                           ("ell", False)])
 def test_forcing_each_kernel_on_coba_keeps_the_rates_in_the_peers_spread(kernel, native):
     from neuroflow.units import ms
     from tests.conftest import load_example

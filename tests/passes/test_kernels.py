@@ -10,9 +10,6 @@ from neuroflow.units import ms
 from tests.conftest import load_example
 
 COSTED = {"dense", "event", "csr", "ell"}
-# the IR verifier checks kernel names against `ir.KERNELS`, which must list csr and ell
-IR_KNOWS_THEM = pytest.mark.skipif(not {"csr", "ell"} <= set(ir.KERNELS),
-                                   reason="ir.KERNELS (neuroflow/ir/_nodes.py) does not list csr and ell yet")
 
 
 def projection(n_pre, n_post, rule, weight=0.5, kernel="auto"):
@@ -49,7 +46,6 @@ def test_any_registered_kernel_can_be_forced(kernel):
     assert choose_kernel(node.replace(kernel=kernel), KernelOptions(), 0.1) == kernel
 
 
-@IR_KNOWS_THEM
 @pytest.mark.parametrize("kernel", ["csr", "ell"])
 def test_coba_forced_to_csr_or_ell_prints_the_choice_and_all_costs(kernel):
     model = load_example("coba")["model"].add(ir.Clock(0.1))
@@ -59,7 +55,6 @@ def test_coba_forced_to_csr_or_ell_prints_the_choice_and_all_costs(kernel):
     assert f"kernel={kernel}" in ir.print(lowered)
 
 
-@IR_KNOWS_THEM
 def test_coba_runs_the_same_spikes_with_csr_and_ell_as_with_event():
     model = load_example("coba")["model"]
     spikes = {}

@@ -49,6 +49,7 @@ import numpy as np
 
 from ...ir import FixedFanOut, FixedProb, Projection
 from . import _native
+from ._device import to_device
 
 MASK = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15  # Weyl increments of SplitMix64 and a second odd constant
@@ -198,10 +199,10 @@ class Procedural:
         """The key, the shared weight and (fixed_prob) the gap table; `pre`, `post` and
         `weight` (drawn synapses) are ignored: nothing is drawn for this kernel."""
         self.check(node)
-        arrays = {"key": jnp.asarray(run_key(seed, index)), "weight": jnp.asarray(float(node.weight), dtype)}
+        arrays = {"key": to_device(run_key(seed, index)), "weight": to_device(float(node.weight), dtype)}
         if isinstance(node.rule, FixedProb):
             table = gap_thresholds(node.rule.p, node.post.size)
-            arrays["thresholds"], arrays["guide"] = jnp.asarray(table), jnp.asarray(gap_guide(table))
+            arrays["thresholds"], arrays["guide"] = to_device(table), to_device(gap_guide(table))
         return arrays
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
