@@ -33,7 +33,7 @@ def main() -> None:
 
     start = time.perf_counter()
     example = runpy.run_path(str(EXAMPLE), run_name="__bench__")
-    pipeline = f"resolve,canonicalize,integrate,kernels{{default={args.kernel}}},schedule"
+    pipeline = nf.passes.DEFAULT_PIPELINE.replace("kernels", f"kernels{{default={args.kernel}}}")
     sim = nf.compile(example["model"], dt=0.1 * ms, dtype=args.dtype, pipeline=pipeline,
                      native=not args.no_native)
     built = time.perf_counter() - start
