@@ -87,8 +87,10 @@ class Simulator:
         self.dt = program.dt
         self.chunk_steps = chunk_steps
         self.trace_count = 0  # times the chunk function was traced (compiled); for tests and users
-        self._chunk = jax.jit(self._run_chunk, static_argnums=(4,))
-        self._batched_chunk = jax.jit(self._run_batched_chunk, static_argnums=(4,))
+        # A chunk's state is donated: the new state takes its buffers (plastic synapses are
+        # state; for them that is one to two copies of every table less).
+        self._chunk = jax.jit(self._run_chunk, static_argnums=(4,), donate_argnums=(0,))
+        self._batched_chunk = jax.jit(self._run_batched_chunk, static_argnums=(4,), donate_argnums=(0,))
         self._step = jax.jit(program.step)
 
     @property
@@ -163,13 +165,20 @@ class Simulator:
                 raise ir.ModelError("a resumed run keeps its connectivity; delays cannot change")
             seed, state, conn = resume.seed, resume.state, resume.conn
             params = self.parameters(params, seed) if params else resume.params
+
+            def restart():
+                return resume.state
         else:
             state, default_params, conn = self.program.initial(seed, delays)
             params = self.parameters(params, seed) if params else default_params
             _return_freed_memory()  # what drawing the connectivity needed for a moment
+
+            def restart():
+                return self.program.initial(seed, delays)[0]
+        state = _own(state)  # the chunks donate it: a checkpoint resumed from stays as it is
         derived = self.program.prepare(params)
         recorded, final = self._loop(self._chunk, (state, params, conn, derived), steps_total, chunk_steps,
-                                     progress)
+                                     progress, restart=lambda: _own(restart()))
         checkpoint = Checkpoint(final, conn, params, seed, self.model, self.dt)
         results = self._results(recorded[0], steps_total, checkpoint)
         _return_freed_memory()
@@ -193,10 +202,13 @@ class Simulator:
         stacked = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *runs)
         derived = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves),
                                          *[self.program.prepare(p) for p in runs])
-        states = jax.tree_util.tree_map(lambda leaf: jnp.broadcast_to(leaf, (count,) + leaf.shape), state)
+
+        def batched(state):  # new buffers: they are donated
+            return jax.tree_util.tree_map(lambda leaf: jnp.broadcast_to(leaf, (count,) + leaf.shape), state)
+
         _return_freed_memory()
-        recorded, _ = self._loop(self._batched_chunk, (states, stacked, conn, derived), steps_total, chunk_steps,
-                                 progress, count)
+        recorded, _ = self._loop(self._batched_chunk, (batched(state), stacked, conn, derived), steps_total,
+                                 chunk_steps, progress, count, restart=lambda: batched(self.program.initial(seed)[0]))
         results = [self._results(r, steps_total) for r in recorded]
         _return_freed_memory()
         return results
@@ -207,9 +219,15 @@ class Simulator:
             raise ir.ModelError(f"duration {duration!r} is shorter than one step of {self.dt} ms")
         return steps
 
-    def _loop(self, chunk_fn, inputs, steps_total: int, chunk_steps, progress, batch: int | None = None):
-        """Run `steps_total` steps in chunks; one recording per run (`batch` runs, or one)."""
+    def _loop(self, chunk_fn, inputs, steps_total: int, chunk_steps, progress, batch: int | None = None, *,
+              restart):
+        """Run `steps_total` steps in chunks; one recording per run (`batch` runs, or one).
+
+        `chunk_fn` donates the state it is given, so a chunk's start state is gone once it
+        runs; `restart()` gives the run's first state again (buffers of its own), from which
+        a chunk that ended non-finite is reached again to be replayed step by step."""
         state, params, conn, derived = inputs
+        del inputs
         chunk = chunk_steps or self.chunk_steps
         first = int(np.ravel(np.asarray(state["step"]))[0])
         recorded = [_Recorded({}, {}, {}, first) for _ in range(batch or 1)]
@@ -222,17 +240,18 @@ class Simulator:
             if done < steps_total:
                 steps = min(chunk, steps_total - done)
                 new_state, outputs, finite = chunk_fn(state, params, conn, derived, steps)
-                launched = (state, outputs, finite, done, steps)
+                launched = (outputs, finite, done, steps)
                 state, done = new_state, done + steps
             if pending is not None:
-                start, outputs, finite, offset, steps = pending
+                outputs, finite, offset, steps = pending
                 for k, run_recording in enumerate(recorded):
                     take = (lambda tree, k=k: _take(tree, k)) if batch else (lambda tree: tree)
                     if not all(np.asarray(flag) for flag in jax.device_get(take(finite)).values()):
+                        start = self._simulate_again(chunk_fn, restart(), params, conn, derived, offset, chunk)
                         self._report_nonfinite(take(start), take(params), conn, take(derived), steps,
                                                run_recording, offset)
                     self._collect(take(outputs), offset, run_recording)
-                del start, outputs, finite
+                del outputs, finite
                 if bar is not None:
                     bar.update(steps)
             pending = launched
@@ -271,6 +290,15 @@ class Simulator:
                        traces=traces, rates=rates, meta={"model": self.model.name, "dtype": str(self.program.dtype)},
                        final=final)
 
+    @staticmethod
+    def _simulate_again(chunk_fn, state, params, conn, derived, steps: int, chunk: int):
+        """`state` after `steps` more steps, in the chunks of the run (same steps, same numbers)."""
+        done = 0
+        while done < steps:
+            state, _, _ = chunk_fn(state, params, conn, derived, min(chunk, steps - done))
+            done += min(chunk, steps - done)
+        return state
+
     def _report_nonfinite(self, state, params, conn, derived, steps, recorded, offset) -> None:
         """Replay the failing chunk step by step to name the first variable that went bad."""
         partial = self._results(recorded, offset) if offset else None
@@ -287,6 +315,12 @@ class Simulator:
                     " or a more stable method (exact, exponential_euler, rk4)", partial)
             state = new_state
         raise SimulationError("the state became non-finite", results=partial)
+
+
+def _own(state: dict) -> dict:
+    """A copy of `state` in buffers of its own, to donate: the caller's state (a checkpoint
+    to resume from) stays valid, and no buffer appears twice."""
+    return jax.device_put(state, may_alias=False)
 
 
 def _malloc_trim():
