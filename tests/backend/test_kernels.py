@@ -68,3 +68,11 @@ def test_forcing_each_kernel_on_coba_keeps_the_rates_in_the_peers_spread(kernel,
     results = nf.compile(example["model"], dt=0.1 * ms, pipeline=pipeline, native=native).run(500 * ms, seed=0)
     for view in (example["exc"], example["inh"]):
         assert 17 <= results.rate(view) <= 24
+
+
+def test_one_to_one_refuses_a_single_synapse_between_populations_of_other_sizes():
+    # found by the property test: 1 -> 5 with fixed_fan_out(1) draws pre == post == [0]
+    node = projection(1, 5, nf.fixed_fan_out(1), 1.0)
+    pre, post, weight = draw_synapses(node, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="one_to_one connectivity"):
+        KERNELS["one_to_one"].build(node, pre, post, weight, "float64")

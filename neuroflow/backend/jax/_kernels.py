@@ -240,7 +240,7 @@ class OneToOne:
     name = "one_to_one"
 
     def build(self, node: Projection, pre, post, weight, dtype) -> dict:
-        if not (np.array_equal(pre, post) and len(pre) == node.pre.size):
+        if not (node.pre.size == node.post.size and np.array_equal(pre, post) and len(pre) == node.pre.size):
             raise ValueError(f"projection '{node.name}': the one_to_one kernel needs one_to_one connectivity")
         return {"weights": jnp.asarray(weight, dtype)}
 
