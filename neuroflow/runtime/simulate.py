@@ -364,10 +364,12 @@ def _spike_indices(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`(step, neuron)` int32 of every spike in a chunk's `[steps, ceil(n / 8)]` packed bits,
     in the order of `np.nonzero` on the unpacked array.  Only the bytes that hold a spike are
     unpacked: the whole chunk unpacked would be one byte per neuron and step."""
-    rows, cols = np.nonzero(packed)
-    bits = np.unpackbits(packed[rows, cols][:, None], axis=1)
-    which, bit = np.nonzero(bits)
-    return rows[which].astype(np.int32), (cols[which] * 8 + bit).astype(np.int32)
+    flat = packed.reshape(-1)
+    where = np.flatnonzero(flat)  # one pass over flat memory: twice as fast as a 2-D nonzero
+    hit = np.flatnonzero(np.unpackbits(flat[where]))
+    position = where[hit >> 3]
+    rows = position // packed.shape[1]
+    return rows.astype(np.int32), ((position - rows * packed.shape[1]) * 8 + (hit & 7)).astype(np.int32)
 
 
 def _spike_record(parts: list, dt: float) -> SpikeRecord:
