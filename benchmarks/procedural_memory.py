@@ -40,7 +40,7 @@ def worker(args: argparse.Namespace) -> None:
     from neuroflow.units import ms
 
     sys.path.insert(0, str(HERE / "peers"))
-    from neuroflow_bench import load_model
+    from neuroflow_bench import load_model, repeat_runs
 
     base_mib = rss_mib()
     model, _, _ = load_model("coba").build(args.n, min(1.0, args.fan_in / args.n))
@@ -51,11 +51,7 @@ def worker(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     results = sim.run(args.duration * ms, seed=args.seed, progress=False)
     first_s = time.perf_counter() - start
-    runs_s = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        sim.run(args.duration * ms, seed=args.seed, progress=False)
-        runs_s.append(time.perf_counter() - start)
+    runs_s = repeat_runs(sim, args.duration * ms, args.seed, args.repeats)
     conn_bytes = sum(leaf.nbytes for leaf in jax.tree_util.tree_leaves(results.final.conn))
     result = {"kernel": args.kernel, "n": args.n, "fan_in": args.fan_in, "duration_ms": args.duration,
               "seed": args.seed, "monitor": args.monitor,

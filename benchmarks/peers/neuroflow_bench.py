@@ -32,6 +32,16 @@ def load_model(name: str):
     return module
 
 
+def repeat_runs(sim, duration, seed: int, repeats: int) -> list[float]:
+    """Wall times of `repeats` runs of `sim` (compiled already), each from the seed's initial state."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        sim.run(duration, seed=seed, progress=False)
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def source_state() -> str:
     """The commit, and a digest of neuroflow's source files when they differ from it."""
     if os.environ.get("NEUROFLOW_BENCH_SOURCE"):    # compare.py --neuroflow-rev
@@ -73,11 +83,7 @@ def main() -> None:
     results = sim.run(args.duration * ms, seed=args.seed, progress=False)
     first_s = time.perf_counter() - start
 
-    runs_s = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        sim.run(args.duration * ms, seed=args.seed, progress=False)
-        runs_s.append(time.perf_counter() - start)
+    runs_s = repeat_runs(sim, args.duration * ms, args.seed, args.repeats)
 
     _, neuron = results.spikes("P")
     n_exc = exc.stop - exc.start
