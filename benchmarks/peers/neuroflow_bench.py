@@ -5,7 +5,10 @@
 The networks are `benchmarks/models/{coba,cuba,cobahh}.py` (COBA and CUBA are the
 equations of `examples/`).  float32, dt = 0.1 ms, the default pipeline, native kernels
 where neuroflow has them (`--no-native`: pure JAX); each run starts from the initial state
-and connectivity drawn from `--seed` (drawing included in the time).
+drawn from `--seed`.  The first run also draws the connectivity (in its time); the repeated
+runs reuse it, as `Simulator.run` does for a seed it has drawn (since 2026-11-27; before, every
+run drew it again), like Brian2's runtime and BrainPy, whose networks keep their synapses
+between runs; Brian2 standalone's binary creates them in every run.
 """
 from __future__ import annotations
 

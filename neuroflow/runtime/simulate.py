@@ -92,10 +92,19 @@ class Simulator:
         self._chunk = jax.jit(self._run_chunk, static_argnums=(4,), donate_argnums=(0,))
         self._batched_chunk = jax.jit(self._run_batched_chunk, static_argnums=(4,), donate_argnums=(0,))
         self._step = jax.jit(program.step)
+        # the connectivity the last run drew, by seed: drawing is deterministic, so a run with the
+        # same seed reuses it (not with new delays, nor with plastic synapses, whose state it holds)
+        self._drawn: tuple[int, dict] | None = None
+        self._plastic = any(p.plasticity is not None for p in model.find(ir.Projection))
 
     @property
     def ir(self) -> str:
         return ir.print_model(self.model)
+
+    def _reusable_conn(self, seed: int, delays: dict) -> dict | None:
+        if delays or self._plastic or self._drawn is None or self._drawn[0] != seed:
+            return None
+        return self._drawn[1]
 
     def _run_chunk(self, state, params, conn, derived, steps: int):
         """`steps` steps in one scan; also says, per variable, whether the final state is finite."""
@@ -169,12 +178,14 @@ class Simulator:
             def restart():
                 return resume.state
         else:
-            state, default_params, conn = self.program.initial(seed, delays)
+            state, default_params, conn = self.program.initial(seed, delays, self._reusable_conn(seed, delays))
+            if not delays and not self._plastic:
+                self._drawn = (seed, conn)
             params = self.parameters(params, seed) if params else default_params
             _return_freed_memory()  # what drawing the connectivity needed for a moment
 
             def restart():
-                return self.program.initial(seed, delays)[0]
+                return self.program.initial(seed, delays, self._reusable_conn(seed, delays))[0]
         state = _own(state)  # the chunks donate it: a checkpoint resumed from stays as it is
         derived = self.program.prepare(params)
         recorded, final = self._loop(self._chunk, (state, params, conn, derived), steps_total, chunk_steps,

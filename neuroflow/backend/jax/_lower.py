@@ -374,11 +374,15 @@ class Program:
         array = np.asarray(value, dtype=float).astype(self.dtype)
         return to_device(np.array(np.broadcast_to(array, shape)))  # a copy: broadcast_to gives a view
 
-    def initial(self, seed: int, delays: dict | None = None) -> tuple[dict, dict, dict]:
+    def initial(self, seed: int, delays: dict | None = None, conn: dict | None = None) -> tuple[dict, dict, dict]:
         """`(state, params, conn)` drawn from `seed` with numpy (identical on every device).
 
-        `delays` replaces the per-synapse delays of projections (name -> value in ms)."""
+        `delays` replaces the per-synapse delays of projections (name -> value in ms); `conn`,
+        the connectivity an earlier call drew from the same seed, is used instead of drawing it
+        again (not with plastic projections, whose synapse state is drawn with it)."""
         delays = delays or {}
+        if conn is not None and (delays or any(p.plasticity is not None for p in self.model.find(ir.Projection))):
+            raise LoweringError("connectivity can only be reused without new delays or plastic projections")
         rng = np.random.default_rng([seed, 0])
         pops = {p: {} for p in self.sizes}
         for var in self.model.find(ir.StateVar):
@@ -386,8 +390,8 @@ class Program:
         for pop in self.refractory:
             pops[pop][LASTSPIKE] = to_device(np.full(self.sizes[pop], NEVER, np.int32))
         params = self.parameters(seed)
-        conn, synapses = {}, {}
-        for k, proj in enumerate(self.model.find(ir.Projection)):
+        reused, conn, synapses = conn is not None, dict(conn or {}), {}
+        for k, proj in enumerate([] if reused else self.model.find(ir.Projection)):
             rng = np.random.default_rng([seed, 1, k])
             if getattr(KERNELS.get(proj.kernel), "generates_synapses", False):  # regenerated each step from (seed, k)
                 conn[proj.name] = KERNELS[proj.kernel].build(proj, None, None, None, self.dtype, seed=seed, index=k)
