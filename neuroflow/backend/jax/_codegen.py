@@ -105,7 +105,6 @@ FUNCTIONS: dict[str, tuple[str, int]] = {
 }
 BINARY = {"+": "+", "-": "-", "*": "*", "/": "/", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "==",
           "!=": "!=", "and": "&&", "or": "||"}
-LOGICAL = {"<", "<=", ">", ">=", "==", "!=", "and", "or", "not"}
 
 
 def literal(value: float) -> str:
@@ -173,7 +172,3 @@ class CExpression:
             raise CodegenError(f"{e.func} takes {arity} arguments, got {len(args)}")
         return f"{name}(" + ", ".join(f"real({a})" for a in args) + ")"
 
-
-def is_logical(e: Expr) -> bool:
-    """Whether `e` is a truth value (its C++ type is `bool`)."""
-    return (isinstance(e, Binary) and e.op in LOGICAL) or (isinstance(e, Unary) and e.op == "not")

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 
 from ... import ir
 from . import _native
-from ._codegen import PRELUDE, CExpression, CodegenError, is_logical
+from ._codegen import PRELUDE, CExpression, CodegenError
 
 
 class NativeBlock:
@@ -161,8 +161,8 @@ class NativeBlock:
                 params.append(f"const real p_{name}")
                 args.append(f"*static_cast<const real*>(in[{k}])")
                 continue
-            local = f"p_{name}" if name in self.params else (f"s_in_{name}" if name in self.inputs[1:] and name
-                                                             not in ("phi", "psi") else name)
+            # per-neuron parameters p_x, state read as s_in_x, the propagators as phi and psi
+            local = f"p_{name}" if name in self.params else name if name in ("phi", "psi") else f"s_in_{name}"
             params.append(f"const {kind}* __restrict {local}")
             args.append(f"static_cast<const {kind}*>(in[{k}])")
         for k, name in enumerate(self.outputs):

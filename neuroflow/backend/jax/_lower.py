@@ -193,19 +193,24 @@ def _lower_reset(node: ir.Reset, ctx: StepContext):
                                             state[statement.target])
 
 
+def _delayed_spikes(node: ir.Projection, ctx: StepContext, buffer: ir.DelayBuffer, pre):
+    """The pre spikes of `steps` steps ago (row `step % steps` of the ring), replaced by this step's."""
+    row = ctx.step % buffer.steps
+    ring = ctx.buffers[node.name]
+    ctx.buffers[node.name] = ring.at[row].set(pre)
+    return ring[row]
+
+
 def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
     """The summed weights arriving now, through the projection's delay buffer if it has one."""
     buffer = ctx.program.buffers.get(node.name)
     kernel, arrays = KERNELS[node.kernel], ctx.conn[node.name]
     if buffer is None:
         return kernel.propagate(arrays, pre, node, native=ctx.program.native)
-    ring = ctx.buffers[node.name]
-    if buffer.kind == "spikes":  # row `step % steps` holds the spikes of `steps` steps ago
-        row = ctx.step % buffer.steps
-        ctx.buffers[node.name] = ring.at[row].set(pre)
-        return kernel.propagate(arrays, ring[row], node)
+    if buffer.kind == "spikes":
+        return kernel.propagate(arrays, _delayed_spikes(node, ctx, buffer, pre), node)
     # input: row `s % (steps + 1)` collects what arrives at step s; read and clear this step's row
-    ring = kernel.propagate(arrays, pre, node, ring=ring, step=ctx.step)
+    ring = kernel.propagate(arrays, pre, node, ring=ctx.buffers[node.name], step=ctx.step)
     width = node.post.size + 1
     start = (ctx.step % (buffer.steps + 1)) * width
     arrived = jax.lax.dynamic_slice(ring, (start,), (width,))
@@ -239,11 +244,8 @@ def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
     if buffer is not None and buffer.kind != "spikes":
         return False
     spikes, start = ctx.spikes[node.pre.population], node.pre.start
-    if buffer is not None:  # row `step % steps` holds the spikes of `steps` steps ago
-        row = ctx.step % buffer.steps
-        ring = ctx.buffers[node.name]
-        ctx.buffers[node.name] = ring.at[row].set(spikes[node.pre.start:node.pre.stop])
-        spikes, start = ring[row], 0
+    if buffer is not None:
+        spikes, start = _delayed_spikes(node, ctx, buffer, spikes[node.pre.start:node.pre.stop]), 0
     arrays, target = ctx.conn[node.name], ctx.pops[node.post.population]
     var = node.effect.target
     target[var] = _native.event_add(spikes, arrays["targets"], arrays["weights"].astype(target[var].dtype),
