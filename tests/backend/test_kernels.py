@@ -1,5 +1,6 @@
 """Every projection kernel against a plain numpy computation of the same synapses."""
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -76,3 +77,22 @@ def test_one_to_one_refuses_a_single_synapse_between_populations_of_other_sizes(
     pre, post, weight = draw_synapses(node, np.random.default_rng(0))
     with pytest.raises(ValueError, match="one_to_one connectivity"):
         KERNELS["one_to_one"].build(node, pre, post, weight, "float64")
+
+
+def test_a_native_kernel_called_with_the_wrong_signature_says_what_it_expected():
+    # the handlers decode XLA's call frame themselves (native/frame.h): a wrong dtype or a
+    # missing attribute must come back as a readable error, never as a crash
+    if not _native.available():
+        pytest.skip("no C++ compiler: the native kernels are not built")
+    spikes = jnp.zeros(4, bool)
+    targets = jnp.zeros((5, 2), jnp.int32)
+    weights, base = jnp.zeros((5, 2)), jnp.zeros(3)
+    call = jax.ffi.ffi_call("NeuroflowEventAddF64", jax.ShapeDtypeStruct((3,), jnp.float64))
+    with pytest.raises(Exception, match="neuroflow event add: expected"):
+        jax.block_until_ready(call(spikes, targets, weights, base, pre_start=np.int64(0)))
+    wrong_dtype = jax.ffi.ffi_call("NeuroflowEventF64", jax.ShapeDtypeStruct((3,), jnp.float64))
+    with pytest.raises(Exception, match="neuroflow event kernel: expected"):
+        jax.block_until_ready(wrong_dtype(spikes, targets.astype(jnp.int64), weights))
+    unknown = jax.ffi.ffi_call("NeuroflowCallGenerated", jax.ShapeDtypeStruct((3,), jnp.float64))
+    with pytest.raises(Exception, match="not loaded in this process"):
+        jax.block_until_ready(unknown(base, id=np.uint64(12345)))

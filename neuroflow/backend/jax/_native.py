@@ -1,7 +1,7 @@
 """Native CPU kernels (C++ through `jax.ffi`), built on first use with the system compiler.
 
-The shared library is compiled from the C++ files in `native/` against jaxlib's FFI
-headers into a cache folder (`$XDG_CACHE_HOME/neuroflow` or `~/.cache/neuroflow`), keyed by the
+The shared library is compiled from the C++ files in `native/` against the C API of
+jaxlib's FFI (`xla/ffi/api/c_api.h`, light enough that the build takes about a second) into a cache folder (`$XDG_CACHE_HOME/neuroflow` or `~/.cache/neuroflow`), keyed by the
 source, the jaxlib version and the compiler, so it is built once per machine.  Without a
 compiler (or if the build fails) neuroflow says so once and uses its pure-JAX kernels,
 which give the same results up to the order of floating-point summation.
@@ -24,13 +24,15 @@ import numpy as np
 
 from ...ir._cache import cache_dir
 
-SOURCES = sorted((Path(__file__).parent / "native").glob("*.cc"))
+NATIVE = Path(__file__).parent / "native"
+CORE_SOURCES = [NATIVE / "call.cc", NATIVE / "kernels.cc"]  # the others are built when a model needs them
+HEADERS = sorted(NATIVE.glob("*.h"))
 TARGETS = {("float32", False): "NeuroflowEventF32", ("float64", False): "NeuroflowEventF64",
            ("float32", True): "NeuroflowEventSharedF32", ("float64", True): "NeuroflowEventSharedF64"}
 ADD_TARGETS = {key: name.replace("NeuroflowEvent", "NeuroflowEventAdd") for key, name in TARGETS.items()}
 HANDLERS: set[str] = set(TARGETS.values()) | set(ADD_TARGETS.values()) | {"NeuroflowCallGenerated"}
-"""Every FFI handler symbol the library exports; each is registered with XLA once it is loaded.
-A module that adds a C++ file to `native/` adds its symbols here."""
+"""The FFI handler symbols of the core library (`CORE_SOURCES`); each is registered with XLA once
+it is loaded.  Other sources in `native/` are built and registered by `extension`."""
 
 
 class NativeKernelNotice(UserWarning):
@@ -54,7 +56,7 @@ def _compile(compiler: str, sources: list[Path], flags: list[str], key: bytes, s
     library.parent.mkdir(parents=True, exist_ok=True)
     partial = library.with_suffix(f".{os.getpid()}.tmp")
     with tempfile.TemporaryDirectory(dir=library.parent) as scratch:
-        # one compiler per source file, all at once: the FFI headers make each take seconds
+        # one compiler per source file, all at once
         objects = [Path(scratch) / f"{k}.o" for k in range(len(sources))]
         jobs = [subprocess.Popen(command + ["-c", str(src), "-o", str(obj)], stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True) for src, obj in zip(sources, objects)]
@@ -68,10 +70,15 @@ def _compile(compiler: str, sources: list[Path], flags: list[str], key: bytes, s
     return library
 
 
-def _build(compiler: str) -> Path:
-    source = b"".join(path.name.encode() + path.read_bytes() for path in SOURCES)
-    return _compile(compiler, SOURCES, ["-O3", f"-I{jax.ffi.include_dir()}"], source + jaxlib.__version__.encode(),
-                    "neuroflow_kernels")
+def _build(compiler: str, sources: list[Path], stem: str) -> Path:
+    source = b"".join(path.name.encode() + path.read_bytes() for path in sources + HEADERS)
+    return _compile(compiler, sources, ["-O3", f"-I{jax.ffi.include_dir()}"], source + jaxlib.__version__.encode(),
+                    stem)
+
+
+def _register(library: ctypes.CDLL, handlers) -> None:
+    for symbol in sorted(handlers):
+        jax.ffi.register_ffi_target(symbol, jax.ffi.pycapsule(getattr(library, symbol)), platform="cpu")
 
 
 @lru_cache(maxsize=1)
@@ -105,14 +112,18 @@ def load_generated(source: str) -> int:
         path.write_text(source)
     # -march=native: the loops over neurons vectorise with this CPU's widest units; the key
     # holds the CPU, so a cache shared between machines never runs code built for another.
-    flags = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
+    # Fused multiply-adds (where the CPU has them) round once where XLA may round twice: the
+    # polynomials of exp get faster and no less accurate.
+    flags = ["-O3", "-ffp-contract=fast", "-fno-math-errno", "-fno-trapping-math"]
     try:
         built = _compile(_compiler(), [path], ["-march=native", *flags], key, "neuroflow_generated")
     except subprocess.CalledProcessError:  # a compiler without -march=native (some clang on arm64)
         built = _compile(_compiler(), [path], flags, key, "neuroflow_generated")
     library = ctypes.cdll.LoadLibrary(str(built))
-    _library().NeuroflowRegisterGenerated(ctypes.c_uint64(ident), ctypes.cast(library.neuroflow_generated,
-                                                                              ctypes.c_void_p))
+    register = _library().NeuroflowRegisterGenerated
+    register.restype = ctypes.c_int
+    if register(ctypes.c_uint64(ident), ctypes.cast(library.neuroflow_generated, ctypes.c_void_p)) != 0:
+        raise OSError("too many generated functions in one process to register another")
     _LOADED[ident] = library
     return ident
 
@@ -127,7 +138,24 @@ def call_generated(ident: int, results, *args, aliases: dict[int, int] | None = 
 
 @lru_cache(maxsize=1)
 def _library() -> ctypes.CDLL:
-    return ctypes.cdll.LoadLibrary(str(_build(_compiler())))
+    return ctypes.cdll.LoadLibrary(str(_build(_compiler(), CORE_SOURCES, "neuroflow_kernels")))
+
+
+@lru_cache(maxsize=None)
+def extension(source: str, handlers: tuple[str, ...]) -> bool:
+    """Build (once) the kernels of `native/<source>` into a library of their own and register
+    `handlers`; False, with one notice, where that fails (the caller then uses its JAX path)."""
+    if not available():
+        return False
+    try:
+        library = ctypes.cdll.LoadLibrary(str(_build(_compiler(), [NATIVE / source], f"neuroflow_{Path(source).stem}")))
+    except (OSError, subprocess.SubprocessError) as err:
+        detail = getattr(err, "stderr", "") or str(err)
+        warnings.warn(f"neuroflow: building the native kernels of {source} failed, so their pure-JAX versions"
+                      f" are used: {detail.strip()[:500]}", NativeKernelNotice, stacklevel=3)
+        return False
+    _register(library, handlers)
+    return True
 
 
 @lru_cache(maxsize=1)
@@ -147,8 +175,7 @@ def available() -> bool:
         warnings.warn(f"neuroflow: building the native CPU kernels failed, so the pure-JAX kernels are used:"
                       f" {detail.strip()[:500]}", NativeKernelNotice, stacklevel=3)
         return False
-    for symbol in sorted(HANDLERS):
-        jax.ffi.register_ffi_target(symbol, jax.ffi.pycapsule(getattr(library, symbol)), platform="cpu")
+    _register(library, HANDLERS)
     return True
 
 

@@ -60,7 +60,6 @@ BLOCK = 1024  # rows per block of the pure-JAX path, and its largest bucket
 HANDLERS = {("prob", "float32"): "NeuroflowProceduralProbF32", ("prob", "float64"): "NeuroflowProceduralProbF64",
             ("fan_out", "float32"): "NeuroflowProceduralFanOutF32",
             ("fan_out", "float64"): "NeuroflowProceduralFanOutF64"}
-_native.HANDLERS.update(HANDLERS.values())
 
 
 # -- the hash, in numpy (build time and the reference) and in JAX (the step) -------------------
@@ -209,7 +208,7 @@ class Procedural:
         n_pre, n_post = node.pre.size, node.post.size
         weight = arrays["weight"]
         prob = isinstance(node.rule, FixedProb)
-        if native:
+        if native and _native.extension("procedural.cc", tuple(sorted(HANDLERS.values()))):
             name = HANDLERS[("prob" if prob else "fan_out", str(weight.dtype))]
             call = jax.ffi.ffi_call(name, jax.ShapeDtypeStruct((n_post,), weight.dtype), vmap_method="sequential")
             if prob:

@@ -4,55 +4,66 @@
 // and loaded at run time; Python registers each under a 64-bit id (a hash of its source) and
 // the jitted step names that id as an attribute.  The id, not a pointer, goes into the HLO, so
 // the persistent compilation cache stays valid across processes.
+#include <pthread.h>
+
 #include <cstdint>
-#include <mutex>
-#include <unordered_map>
-#include <vector>
 
-#include "xla/ffi/api/ffi.h"
-
-namespace ffi = xla::ffi;
+#include "frame.h"
 
 // in[k] and out[k] are the data of the k-th argument and result, in the order of the call.
 using Generated = void (*)(const void* const* in, void* const* out);
 
-static std::mutex registry_lock;
-static std::unordered_map<uint64_t, Generated>& Registry() {
-  static auto* functions = new std::unordered_map<uint64_t, Generated>();
-  return *functions;
-}
+// An open-addressing table from id to function: ids are hashes, so their low bits spread well.
+// Plain arrays and a pthread mutex rather than the standard containers, whose headers would
+// triple the time this file takes to compile on a machine's first run.
+constexpr uint64_t kSlots = 1 << 14;
+static uint64_t registered_id[kSlots];
+static Generated registered_function[kSlots];
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 
-extern "C" void NeuroflowRegisterGenerated(uint64_t id, void* function) {
-  std::lock_guard<std::mutex> guard(registry_lock);
-  Registry()[id] = reinterpret_cast<Generated>(function);
-}
-
-static ffi::Error CallGenerated(uint64_t id, ffi::RemainingArgs args, ffi::RemainingRets rets) {
-  Generated function = nullptr;
-  {
-    std::lock_guard<std::mutex> guard(registry_lock);
-    auto found = Registry().find(id);
-    if (found != Registry().end()) function = found->second;
+// The slot of `id`, or of the first free slot on its probe sequence; kSlots if the table is full.
+static uint64_t Slot(uint64_t id) {
+  for (uint64_t probe = 0; probe < kSlots; ++probe) {
+    const uint64_t slot = (id + probe) & (kSlots - 1);
+    if (registered_function[slot] == nullptr || registered_id[slot] == id) return slot;
   }
+  return kSlots;
+}
+
+// Returns 0, or -1 when the table is full (more generated functions than any model needs).
+extern "C" int NeuroflowRegisterGenerated(uint64_t id, void* function) {
+  pthread_mutex_lock(&registry_lock);
+  const uint64_t slot = Slot(id);
+  if (slot < kSlots) {
+    registered_id[slot] = id;
+    registered_function[slot] = reinterpret_cast<Generated>(function);
+  }
+  pthread_mutex_unlock(&registry_lock);
+  return slot < kSlots ? 0 : -1;
+}
+
+// Room for the pointers of one call without allocating; more than any block passes.
+constexpr int64_t kMaxBuffers = 256;
+
+static XLA_FFI_Error* CallGenerated(const neuroflow::Frame& frame) {
+  uint64_t id;
+  if (!frame.attr("id", &id) || !frame.buffers({}, {}, /*any_number=*/true) || frame.args() > kMaxBuffers ||
+      frame.rets() > kMaxBuffers) {
+    return frame.invalid("neuroflow: a generated call takes at most 256 buffers each way and a uint64 attribute 'id'");
+  }
+  pthread_mutex_lock(&registry_lock);
+  const uint64_t slot = Slot(id);
+  const Generated function = slot < kSlots ? registered_function[slot] : nullptr;
+  pthread_mutex_unlock(&registry_lock);
   if (function == nullptr) {
-    return ffi::Error(ffi::ErrorCode::kNotFound,
-                      "neuroflow: generated code with this id is not loaded in this process");
+    return frame.fail(XLA_FFI_Error_Code_NOT_FOUND, "neuroflow: generated code with this id is not loaded in this process");
   }
-  std::vector<const void*> in(args.size());
-  std::vector<void*> out(rets.size());
-  for (size_t k = 0; k < args.size(); ++k) {
-    auto buffer = args.get<ffi::AnyBuffer>(k);
-    if (buffer.has_error()) return buffer.error();
-    in[k] = buffer->untyped_data();
-  }
-  for (size_t k = 0; k < rets.size(); ++k) {
-    auto buffer = rets.get<ffi::AnyBuffer>(k);
-    if (buffer.has_error()) return buffer.error();
-    out[k] = (*buffer)->untyped_data();
-  }
-  function(in.data(), out.data());
-  return ffi::Error::Success();
+  const void* in[kMaxBuffers];
+  void* out[kMaxBuffers];
+  for (int64_t k = 0; k < frame.args(); ++k) in[k] = frame.arg(k).data();
+  for (int64_t k = 0; k < frame.rets(); ++k) out[k] = frame.ret(k).data();
+  function(in, out);
+  return nullptr;
 }
 
-XLA_FFI_DEFINE_HANDLER_SYMBOL(NeuroflowCallGenerated, CallGenerated,
-                              ffi::Ffi::Bind().Attr<uint64_t>("id").RemainingArgs().RemainingRets());
+NEUROFLOW_HANDLER(NeuroflowCallGenerated, CallGenerated)

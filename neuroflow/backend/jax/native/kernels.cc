@@ -7,9 +7,10 @@
 #include <cstdint>
 #include <cstring>
 
-#include "xla/ffi/api/ffi.h"
+#include "frame.h"
 
-namespace ffi = xla::ffi;
+using neuroflow::DType;
+using neuroflow::Frame;
 
 // Calls visit(i) for every i < n with spiked[i], in order.  Spikes are rare: eight flags are
 // tested at once as one 64-bit word, so a quiet stretch of a large population costs an eighth.
@@ -30,22 +31,25 @@ static inline void ForEachSpike(const bool* spiked, int64_t n, Visit visit) {
 }
 
 // Adds, for every spiking row i, weight_of(i, k) to total[target[i][k]]; padded slots are skipped.
-template <ffi::DataType T, bool Shared>
-static ffi::Error Propagate(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::S32> targets,
-                            ffi::Buffer<T> weights, ffi::ResultBuffer<T> out) {
-  using Real = ffi::NativeType<T>;
-  const int64_t n_pre = static_cast<int64_t>(spikes.element_count());
-  const auto dims = targets.dimensions();
-  if (dims.size() != 2 || dims[0] < n_pre || (Shared && weights.element_count() != 1)) {
-    return ffi::Error(ffi::ErrorCode::kInvalidArgument,
-                      "targets must be [n_pre + 1, width], and a shared weight one number");
+// Arguments: spikes [n_pre], targets [n_pre + 1, width], weights (like targets, or one number
+// when Shared); result: the sums [n_post].
+template <typename Real, bool Shared>
+static XLA_FFI_Error* Propagate(const Frame& frame) {
+  const XLA_FFI_DataType real = DType<Real>::value;
+  if (!frame.buffers({XLA_FFI_DataType_PRED, XLA_FFI_DataType_S32, real}, {real})) {
+    return frame.invalid("neuroflow event kernel: expected (bool spikes, int32 targets, weights) -> sums");
   }
-  const int64_t width = dims[1];
-  const int64_t n_post = static_cast<int64_t>(out->element_count());
-  const bool* spiked = spikes.typed_data();
-  const int32_t* target = targets.typed_data();
-  const Real* weight = weights.typed_data();
-  Real* total = out->typed_data();
+  const auto spikes = frame.arg(0), targets = frame.arg(1), weights = frame.arg(2), out = frame.ret(0);
+  const int64_t n_pre = spikes.count();
+  if (targets.rank() != 2 || targets.dim(0) < n_pre || (Shared && weights.count() != 1)) {
+    return frame.invalid("targets must be [n_pre + 1, width], and a shared weight one number");
+  }
+  const int64_t width = targets.dim(1);
+  const int64_t n_post = out.count();
+  const bool* spiked = spikes.as<bool>();
+  const int32_t* target = targets.as<int32_t>();
+  const Real* weight = weights.as<Real>();
+  Real* total = out.as<Real>();
   std::memset(total, 0, sizeof(Real) * n_post);
   ForEachSpike(spiked, n_pre, [&](int64_t i) {
     const int32_t* row_target = target + i * width;
@@ -55,19 +59,7 @@ static ffi::Error Propagate(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::S32>
       if (j < n_post) total[j] += row_weight[Shared ? 0 : k];
     }
   });
-  return ffi::Error::Success();
-}
-
-// A weight table like the targets, or one weight shared by every synapse (`ge += 0.6`).
-template <ffi::DataType T>
-static ffi::Error Event(ffi::Buffer<ffi::PRED> s, ffi::Buffer<ffi::S32> t, ffi::Buffer<T> w, ffi::ResultBuffer<T> o) {
-  return Propagate<T, false>(s, t, w, o);
-}
-
-template <ffi::DataType T>
-static ffi::Error EventShared(ffi::Buffer<ffi::PRED> s, ffi::Buffer<ffi::S32> t, ffi::Buffer<T> w,
-                              ffi::ResultBuffer<T> o) {
-  return Propagate<T, true>(s, t, w, o);
+  return nullptr;
 }
 
 // Adds the weights of the spiking rows straight into the target variable (`ge += w`), without
@@ -75,24 +67,30 @@ static ffi::Error EventShared(ffi::Buffer<ffi::PRED> s, ffi::Buffer<ffi::S32> t,
 // (the result aliases it), the projection's post neurons start at `post_start`, and its pre
 // neurons at `pre_start` in `spikes`, the spikes of the whole pre population.  `sign` is -1 for
 // `-=`.  Summation order differs from summing first and adding once, by rounding only.
-template <ffi::DataType T, bool Shared>
-static ffi::Error Accumulate(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::S32> targets, ffi::Buffer<T> weights,
-                             ffi::Buffer<T> base, ffi::ResultBuffer<T> out, int64_t pre_start, int64_t post_start,
-                             int64_t n_post, double sign) {
-  using Real = ffi::NativeType<T>;
-  const auto dims = targets.dimensions();
-  const int64_t total_post = static_cast<int64_t>(out->element_count());
-  if (dims.size() != 2 || pre_start + dims[0] - 1 > static_cast<int64_t>(spikes.element_count()) ||
-      post_start + n_post > total_post || base.element_count() != out->element_count() ||
-      (Shared && weights.element_count() != 1)) {
-    return ffi::Error(ffi::ErrorCode::kInvalidArgument, "projection slices do not fit the populations");
+template <typename Real, bool Shared>
+static XLA_FFI_Error* Accumulate(const Frame& frame) {
+  const XLA_FFI_DataType real = DType<Real>::value;
+  int64_t pre_start, post_start, n_post;
+  double sign;
+  if (!frame.buffers({XLA_FFI_DataType_PRED, XLA_FFI_DataType_S32, real, real}, {real}) ||
+      !frame.attr("pre_start", &pre_start) || !frame.attr("post_start", &post_start) ||
+      !frame.attr("n_post", &n_post) || !frame.attr("sign", &sign)) {
+    return frame.invalid("neuroflow event add: expected (bool spikes, int32 targets, weights, base) -> base,"
+                         " with int64 pre_start, post_start, n_post and float64 sign");
   }
-  const int64_t n_pre = dims[0] - 1, width = dims[1];
-  const bool* spiked = spikes.typed_data() + pre_start;
-  const int32_t* target = targets.typed_data();
-  const Real* weight = weights.typed_data();
-  Real* total = out->typed_data();
-  if (total != base.typed_data()) std::memcpy(total, base.typed_data(), sizeof(Real) * total_post);
+  const auto spikes = frame.arg(0), targets = frame.arg(1), weights = frame.arg(2), base = frame.arg(3);
+  const auto out = frame.ret(0);
+  const int64_t total_post = out.count();
+  if (targets.rank() != 2 || pre_start + targets.dim(0) - 1 > spikes.count() || post_start + n_post > total_post ||
+      base.count() != total_post || (Shared && weights.count() != 1)) {
+    return frame.invalid("projection slices do not fit the populations");
+  }
+  const int64_t n_pre = targets.dim(0) - 1, width = targets.dim(1);
+  const bool* spiked = spikes.as<bool>() + pre_start;
+  const int32_t* target = targets.as<int32_t>();
+  const Real* weight = weights.as<Real>();
+  Real* total = out.as<Real>();
+  if (total != base.as<Real>()) std::memcpy(total, base.as<Real>(), sizeof(Real) * total_post);
   total += post_start;
   const Real factor = static_cast<Real>(sign);
   ForEachSpike(spiked, n_pre, [&](int64_t i) {
@@ -103,50 +101,14 @@ static ffi::Error Accumulate(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::S32
       if (j < n_post) total[j] += factor * row_weight[Shared ? 0 : k];
     }
   });
-  return ffi::Error::Success();
+  return nullptr;
 }
 
-template <ffi::DataType T>
-static ffi::Error EventAdd(ffi::Buffer<ffi::PRED> s, ffi::Buffer<ffi::S32> t, ffi::Buffer<T> w, ffi::Buffer<T> b,
-                           ffi::ResultBuffer<T> o, int64_t pre, int64_t post, int64_t n, double sign) {
-  return Accumulate<T, false>(s, t, w, b, o, pre, post, n, sign);
-}
-
-template <ffi::DataType T>
-static ffi::Error EventAddShared(ffi::Buffer<ffi::PRED> s, ffi::Buffer<ffi::S32> t, ffi::Buffer<T> w,
-                                 ffi::Buffer<T> b, ffi::ResultBuffer<T> o, int64_t pre, int64_t post, int64_t n,
-                                 double sign) {
-  return Accumulate<T, true>(s, t, w, b, o, pre, post, n, sign);
-}
-
-#define NEUROFLOW_ADD_HANDLER(NAME, IMPL, TYPE)                             \
-  XLA_FFI_DEFINE_HANDLER_SYMBOL(NAME, IMPL<ffi::TYPE>,                     \
-                                ffi::Ffi::Bind()                           \
-                                    .Arg<ffi::Buffer<ffi::PRED>>()         \
-                                    .Arg<ffi::Buffer<ffi::S32>>()          \
-                                    .Arg<ffi::Buffer<ffi::TYPE>>()         \
-                                    .Arg<ffi::Buffer<ffi::TYPE>>()         \
-                                    .Ret<ffi::Buffer<ffi::TYPE>>()         \
-                                    .Attr<int64_t>("pre_start")            \
-                                    .Attr<int64_t>("post_start")           \
-                                    .Attr<int64_t>("n_post")               \
-                                    .Attr<double>("sign"));
-
-NEUROFLOW_ADD_HANDLER(NeuroflowEventAddSharedF32, EventAddShared, F32)
-NEUROFLOW_ADD_HANDLER(NeuroflowEventAddSharedF64, EventAddShared, F64)
-NEUROFLOW_ADD_HANDLER(NeuroflowEventAddF32, EventAdd, F32)
-NEUROFLOW_ADD_HANDLER(NeuroflowEventAddF64, EventAdd, F64)
-
-#define NEUROFLOW_EVENT_HANDLER(NAME, IMPL, TYPE)                           \
-  XLA_FFI_DEFINE_HANDLER_SYMBOL(NAME, IMPL<ffi::TYPE>,                     \
-                                ffi::Ffi::Bind()                           \
-                                    .Arg<ffi::Buffer<ffi::PRED>>()         \
-                                    .Arg<ffi::Buffer<ffi::S32>>()          \
-                                    .Arg<ffi::Buffer<ffi::TYPE>>()         \
-                                    .Ret<ffi::Buffer<ffi::TYPE>>());
-
-NEUROFLOW_EVENT_HANDLER(NeuroflowEventSharedF32, EventShared, F32)
-NEUROFLOW_EVENT_HANDLER(NeuroflowEventSharedF64, EventShared, F64)
-
-NEUROFLOW_EVENT_HANDLER(NeuroflowEventF32, Event, F32)
-NEUROFLOW_EVENT_HANDLER(NeuroflowEventF64, Event, F64)
+NEUROFLOW_HANDLER(NeuroflowEventF32, (Propagate<float, false>))
+NEUROFLOW_HANDLER(NeuroflowEventF64, (Propagate<double, false>))
+NEUROFLOW_HANDLER(NeuroflowEventSharedF32, (Propagate<float, true>))
+NEUROFLOW_HANDLER(NeuroflowEventSharedF64, (Propagate<double, true>))
+NEUROFLOW_HANDLER(NeuroflowEventAddF32, (Accumulate<float, false>))
+NEUROFLOW_HANDLER(NeuroflowEventAddF64, (Accumulate<double, false>))
+NEUROFLOW_HANDLER(NeuroflowEventAddSharedF32, (Accumulate<float, true>))
+NEUROFLOW_HANDLER(NeuroflowEventAddSharedF64, (Accumulate<double, true>))

@@ -14,9 +14,10 @@
 #include <cstring>
 #include <vector>
 
-#include "xla/ffi/api/ffi.h"
+#include "frame.h"
 
-namespace ffi = xla::ffi;
+using neuroflow::DType;
+using neuroflow::Frame;
 
 namespace {
 
@@ -47,30 +48,35 @@ inline int64_t CountAtMost(const uint64_t* table, int64_t length, uint64_t u, in
   return c;
 }
 
-template <ffi::DataType T>
-ffi::Error Prob(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::U64> key, ffi::Buffer<ffi::U64> thresholds,
-                ffi::Buffer<ffi::S32> guides, ffi::Buffer<T> weight, ffi::ResultBuffer<T> out) {
-  using Real = ffi::NativeType<T>;
-  const int64_t n_pre = static_cast<int64_t>(spikes.element_count());
-  const int64_t n_post = static_cast<int64_t>(out->element_count());
-  const int64_t length = static_cast<int64_t>(thresholds.element_count());
-  const int64_t buckets = static_cast<int64_t>(guides.element_count());
+// Arguments: spikes [n_pre], key [1], gap table [n_post] (uint64), guide [2**bits] (int32),
+// weight [1]; result: the sums [n_post].
+template <typename Real>
+XLA_FFI_Error* Prob(const Frame& frame) {
+  const XLA_FFI_DataType real = DType<Real>::value;
+  if (!frame.buffers({XLA_FFI_DataType_PRED, XLA_FFI_DataType_U64, XLA_FFI_DataType_U64, XLA_FFI_DataType_S32, real},
+                     {real})) {
+    return frame.invalid("neuroflow procedural kernel: expected (spikes, key, table, guide, weight) -> sums");
+  }
+  const auto spikes = frame.arg(0), key = frame.arg(1), thresholds = frame.arg(2), guides = frame.arg(3);
+  const auto weight = frame.arg(4), out = frame.ret(0);
+  const int64_t n_pre = spikes.count();
+  const int64_t n_post = out.count();
+  const int64_t length = thresholds.count();
+  const int64_t buckets = guides.count();
   int bits = 0;
   while ((int64_t{1} << bits) < buckets) ++bits;
-  if (key.element_count() != 1 || weight.element_count() != 1 || length != n_post ||
-      (int64_t{1} << bits) != buckets || bits > 62) {
-    return ffi::Error(ffi::ErrorCode::kInvalidArgument,
-                      "key and weight must be one number, the table n_post long, the guide 2**bits long");
+  if (key.count() != 1 || weight.count() != 1 || length != n_post || (int64_t{1} << bits) != buckets || bits > 62) {
+    return frame.invalid("key and weight must be one number, the table n_post long, the guide 2**bits long");
   }
-  const bool* spiked = spikes.typed_data();
-  const uint64_t* table = thresholds.typed_data();
-  const int32_t* guide = guides.typed_data();
-  const Real w = weight.typed_data()[0];
-  Real* total = out->typed_data();
+  const bool* spiked = spikes.as<bool>();
+  const uint64_t* table = thresholds.as<uint64_t>();
+  const int32_t* guide = guides.as<int32_t>();
+  const Real w = weight.as<Real>()[0];
+  Real* total = out.as<Real>();
   std::memset(total, 0, sizeof(Real) * n_post);
   for (int64_t i = 0; i < n_pre; ++i) {
     if (!spiked[i]) continue;
-    const uint64_t row_key = RowKey(key.typed_data()[0], i);
+    const uint64_t row_key = RowKey(key.as<uint64_t>()[0], i);
     int64_t position = -1;
     for (int64_t j = 0;; ++j) {
       const uint64_t u = Draw(row_key, j) >> 1;
@@ -79,27 +85,32 @@ ffi::Error Prob(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::U64> key, ffi::B
       total[position] += w;
     }
   }
-  return ffi::Error::Success();
+  return nullptr;
 }
 
-template <ffi::DataType T>
-ffi::Error FanOut(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::U64> key, ffi::Buffer<T> weight,
-                  ffi::ResultBuffer<T> out, int64_t k) {
-  using Real = ffi::NativeType<T>;
-  const int64_t n_pre = static_cast<int64_t>(spikes.element_count());
-  const int64_t n_post = static_cast<int64_t>(out->element_count());
-  if (key.element_count() != 1 || weight.element_count() != 1 || k < 0 || 2 * k > n_post) {
-    return ffi::Error(ffi::ErrorCode::kInvalidArgument, "key and weight must be one number, and 2 k <= n_post");
+// Arguments: spikes [n_pre], key [1], weight [1]; attribute k (int64); result: the sums [n_post].
+template <typename Real>
+XLA_FFI_Error* FanOut(const Frame& frame) {
+  const XLA_FFI_DataType real = DType<Real>::value;
+  int64_t k;
+  if (!frame.buffers({XLA_FFI_DataType_PRED, XLA_FFI_DataType_U64, real}, {real}) || !frame.attr("k", &k)) {
+    return frame.invalid("neuroflow procedural kernel: expected (spikes, key, weight) -> sums, with int64 k");
   }
-  const bool* spiked = spikes.typed_data();
-  const Real w = weight.typed_data()[0];
-  Real* total = out->typed_data();
+  const auto spikes = frame.arg(0), key = frame.arg(1), weight = frame.arg(2), out = frame.ret(0);
+  const int64_t n_pre = spikes.count();
+  const int64_t n_post = out.count();
+  if (key.count() != 1 || weight.count() != 1 || k < 0 || 2 * k > n_post) {
+    return frame.invalid("key and weight must be one number, and 2 k <= n_post");
+  }
+  const bool* spiked = spikes.as<bool>();
+  const Real w = weight.as<Real>()[0];
+  Real* total = out.as<Real>();
   std::memset(total, 0, sizeof(Real) * n_post);
   std::vector<int64_t> row(k);
   std::vector<char> surplus(k);
   for (int64_t i = 0; i < n_pre; ++i) {
     if (!spiked[i]) continue;
-    const uint64_t row_key = RowKey(key.typed_data()[0], i);
+    const uint64_t row_key = RowKey(key.as<uint64_t>()[0], i);
     for (int64_t j = 0; j < k; ++j) row[j] = Below(Draw(row_key, j), n_post);
     std::sort(row.begin(), row.end());
     int64_t counter = k;
@@ -117,32 +128,12 @@ ffi::Error FanOut(ffi::Buffer<ffi::PRED> spikes, ffi::Buffer<ffi::U64> key, ffi:
     }
     for (int64_t j = 0; j < k; ++j) total[row[j]] += w;
   }
-  return ffi::Error::Success();
+  return nullptr;
 }
 
 }  // namespace
 
-#define NEUROFLOW_PROB_HANDLER(NAME, TYPE)                                 \
-  XLA_FFI_DEFINE_HANDLER_SYMBOL(NAME, Prob<ffi::TYPE>,                     \
-                                ffi::Ffi::Bind()                           \
-                                    .Arg<ffi::Buffer<ffi::PRED>>()         \
-                                    .Arg<ffi::Buffer<ffi::U64>>()          \
-                                    .Arg<ffi::Buffer<ffi::U64>>()          \
-                                    .Arg<ffi::Buffer<ffi::S32>>()          \
-                                    .Arg<ffi::Buffer<ffi::TYPE>>()         \
-                                    .Ret<ffi::Buffer<ffi::TYPE>>());
-
-#define NEUROFLOW_FAN_OUT_HANDLER(NAME, TYPE)                              \
-  XLA_FFI_DEFINE_HANDLER_SYMBOL(NAME, FanOut<ffi::TYPE>,                   \
-                                ffi::Ffi::Bind()                           \
-                                    .Arg<ffi::Buffer<ffi::PRED>>()         \
-                                    .Arg<ffi::Buffer<ffi::U64>>()          \
-                                    .Arg<ffi::Buffer<ffi::TYPE>>()         \
-                                    .Ret<ffi::Buffer<ffi::TYPE>>()         \
-                                    .Attr<int64_t>("k"));
-
-NEUROFLOW_PROB_HANDLER(NeuroflowProceduralProbF32, F32)
-NEUROFLOW_PROB_HANDLER(NeuroflowProceduralProbF64, F64)
-
-NEUROFLOW_FAN_OUT_HANDLER(NeuroflowProceduralFanOutF32, F32)
-NEUROFLOW_FAN_OUT_HANDLER(NeuroflowProceduralFanOutF64, F64)
+NEUROFLOW_HANDLER(NeuroflowProceduralProbF32, Prob<float>)
+NEUROFLOW_HANDLER(NeuroflowProceduralProbF64, Prob<double>)
+NEUROFLOW_HANDLER(NeuroflowProceduralFanOutF32, FanOut<float>)
+NEUROFLOW_HANDLER(NeuroflowProceduralFanOutF64, FanOut<double>)
