@@ -35,7 +35,8 @@ def assert_same_run(a, b, pop, atol):
 
 @pytest.mark.parametrize("dtype,atol", [("float64", 1e-11), ("float32", 1e-4)])
 def test_coba_native_block_gives_xlas_spikes(dtype, atol):
-    """Same spikes for 100 ms of the chaotic COBA network: the blocks differ in exp's last bits only."""
+    """Same spikes for 100 ms of the chaotic COBA network: the blocks differ in the last bits only
+    (exp, reciprocals, fused multiply-adds)."""
     a, b = both(load_example("coba")["model"], 100 * ms, dtype, seed=0)
     assert sum(len(t) for t in [a.spikes("P")[0]]) > 1000
     assert_same_run(a, b, "P", atol)

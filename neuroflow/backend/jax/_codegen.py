@@ -117,7 +117,8 @@ class CExpression:
     value for all neurons) and `hoist` (which emits a computation before the loop and returns
     the name of its result), what does not vary over neurons is computed once per call: the
     compiler might hoist it too, but its conditional selects on loop-invariant values keep
-    GCC from vectorising the loop."""
+    GCC from vectorising the loop; and a division by such a value becomes a multiplication
+    by its reciprocal (one rounding more, at most an ulp)."""
 
     def __init__(self, resolve: Callable[[str], str], uniform: Callable[[str], bool] | None = None,
                  hoist: Callable[[str], str] | None = None):
@@ -157,6 +158,10 @@ class CExpression:
                 product = "(" + " * ".join([base] * abs(n)) + ")"
                 return product if n > 0 else f"(real(1) / {product})"
             return f"std::pow(real({self(e.left)}), real({self(e.right)}))"
+        if e.op == "/" and self.hoist is not None and self._is_uniform(e.right) and not self._is_uniform(e.left):
+            # a division per neuron by what is one number per step (`(El - v) / taum`) becomes a
+            # multiplication by its reciprocal, computed once: divisions are the slowest vector op
+            return f"({self(e.left)} * {self.hoist(f'(real(1) / {self(e.right)})')})"
         return f"({self(e.left)} {BINARY[e.op]} {self(e.right)})"
 
     def _call(self, e: Call) -> str:
