@@ -1,4 +1,4 @@
-"""The `neuroflow` command: `check` a model, `run` it, print its `ir`.
+"""The `neuroflow` command: `check` a model, `run` it, print its `ir`; show or clear the `cache`.
 
 A model is a `.nfl` file (the model language; its `run` section gives dt, duration,
 dtype and seed) or a Python script that defines `model` (an `ir.Model`) or `net`
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import runpy
+import shutil
 import sys
 import time
 from pathlib import Path
 
 from . import ir
+from .ir._cache import cache_dir
 from .frontend import Network, load
 from .passes import DEFAULT_PIPELINE, PassReport, run_pipeline
 from .runtime import compile
@@ -151,6 +153,27 @@ def command_check(args) -> int:
     return 0
 
 
+def command_cache(args) -> int:
+    """Say where the cache is and what it holds, or empty it: everything in it is rebuilt on demand
+    (native kernels, generated code, compiled XLA steps, parser tables)."""
+    root = cache_dir()
+    if args.clear:
+        shutil.rmtree(root, ignore_errors=True)
+        print(f"emptied {root}")
+        return 0
+    if not root.is_dir():
+        print(f"{root}: empty")
+        return 0
+    print(root)
+    groups = {f"{entry.name}/": [p for p in entry.rglob("*") if p.is_file()]
+              for entry in sorted(root.iterdir()) if entry.is_dir()}
+    groups["native kernels (*.so)"] = sorted(root.glob("*.so"))
+    for name, files in groups.items():
+        size = sum(p.stat().st_size for p in files)
+        print(f"  {name:24s} {_count(files, 'file'):>12s} {size / 2**20:9.1f} MiB")
+    return 0
+
+
 def summary(model: ir.Model) -> str:
     """What a model holds, one line per population and projection."""
     monitors = model.find(ir.SpikeMonitor) + model.find(ir.RateMonitor) + model.find(ir.StateMonitor)
@@ -198,6 +221,9 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="parse and resolve a model; print its errors or a summary")
     check.add_argument("script")
     check.set_defaults(handler=command_check)
+    cache = sub.add_parser("cache", help="show what neuroflow's cache holds, or empty it")
+    cache.add_argument("--clear", action="store_true", help="delete everything in the cache (rebuilt on demand)")
+    cache.set_defaults(handler=command_cache)
     return parser
 
 

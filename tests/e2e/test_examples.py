@@ -21,3 +21,15 @@ def test_cli_runs_an_example_and_writes_results(tmp_path, capsys):
     assert out.exists()
     printed = capsys.readouterr().out
     assert "G" in printed and "simulated 200 ms" in printed
+
+
+def test_cli_shows_and_empties_the_cache(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    (tmp_path / "neuroflow" / "generated").mkdir(parents=True)
+    (tmp_path / "neuroflow" / "generated" / "a.so").write_bytes(b"x" * 2048)
+    assert main(["cache"]) == 0
+    shown = capsys.readouterr().out
+    assert str(tmp_path / "neuroflow") in shown and "generated/" in shown and "1 file" in shown
+    assert main(["cache", "--clear"]) == 0
+    assert not (tmp_path / "neuroflow").exists()
+    assert main(["cache"]) == 0 and "empty" in capsys.readouterr().out

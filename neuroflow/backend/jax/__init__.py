@@ -7,10 +7,12 @@ jax.config.update("jax_enable_x64", True)
 from ._native import cache_dir  # noqa: E402
 
 # Compiled steps are kept on disk, so a fresh process that runs the same model skips XLA's
-# compilation; a cache the user configured is left alone.
+# compilation; JAX deletes the least recently used beyond 1 GiB.  A cache the user configured
+# is left alone.
 if not jax.config.jax_compilation_cache_dir:
     jax.config.update("jax_compilation_cache_dir", str(cache_dir() / "xla"))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+    jax.config.update("jax_compilation_cache_max_size", 2**30)
 
 from ._kernels import KERNELS  # noqa: E402
 from ._lower import LoweringError, Program, lower  # noqa: E402

@@ -1,7 +1,8 @@
 """Native CPU kernels (C++ through `jax.ffi`), built on first use with the system compiler.
 
 The shared library is compiled from the C++ files in `native/` against the C API of
-jaxlib's FFI (`xla/ffi/api/c_api.h`, light enough that the build takes about a second) into a cache folder (`$XDG_CACHE_HOME/neuroflow` or `~/.cache/neuroflow`), keyed by the
+jaxlib's FFI (`xla/ffi/api/c_api.h`, light enough that the build takes about a second)
+into a cache folder (`$XDG_CACHE_HOME/neuroflow` or `~/.cache/neuroflow`), keyed by the
 source, the jaxlib version and the compiler, so it is built once per machine.  Without a
 compiler (or if the build fails) neuroflow says so once and uses its pure-JAX kernels,
 which give the same results up to the order of floating-point summation.
@@ -46,11 +47,12 @@ def _compiler() -> str | None:
     return None
 
 
-def _compile(compiler: str, sources: list[Path], flags: list[str], key: bytes, stem: str) -> Path:
+def _compile(compiler: str, sources: list[Path], flags: list[str], key: bytes, stem: str,
+             folder: Path | None = None) -> Path:
     """The shared library built from `sources`, cached under a hash of `key` and the command."""
     command = [compiler, "-std=c++17", "-shared", "-fPIC", *flags]
     digest = hashlib.sha256(key + " ".join(command).encode()).hexdigest()[:16]
-    library = cache_dir() / f"{stem}_{digest}.so"
+    library = (folder or cache_dir()) / f"{stem}_{digest}.so"
     if library.exists():
         return library
     library.parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +94,23 @@ def _cpu() -> str:
     return "\n".join(dict.fromkeys(lines))
 
 
+GENERATED_KEPT = 500  # generated libraries (and their sources) kept in the cache, the most recently used
+
+
+def _evict(folder: Path, keep: int) -> None:
+    """Delete all but the `keep` most recently used libraries and sources in `folder`.  A library
+    another process has loaded stays mapped there; at worst a model builds its code again."""
+    for pattern in ("*.so", "*.cc"):
+        dated = []
+        for path in folder.glob(pattern):
+            try:
+                dated.append((path.stat().st_mtime, path))
+            except OSError:  # removed meanwhile by another process
+                continue
+        for _, path in sorted(dated, reverse=True)[keep:]:
+            path.unlink(missing_ok=True)
+
+
 _LOADED: dict[int, ctypes.CDLL] = {}  # generated libraries stay loaded while the process runs
 
 
@@ -108,7 +127,9 @@ def load_generated(source: str) -> int:
     folder = cache_dir() / "generated"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{ident:x}.cc"
-    if not path.exists():
+    if path.exists():
+        os.utime(path)
+    else:
         path.write_text(source)
     # -march=native: the loops over neurons vectorise with this CPU's widest units; the key
     # holds the CPU, so a cache shared between machines never runs code built for another.
@@ -116,9 +137,11 @@ def load_generated(source: str) -> int:
     # polynomials of exp get faster and no less accurate.
     flags = ["-O3", "-ffp-contract=fast", "-fno-math-errno", "-fno-trapping-math"]
     try:
-        built = _compile(_compiler(), [path], ["-march=native", *flags], key, "neuroflow_generated")
+        built = _compile(_compiler(), [path], ["-march=native", *flags], key, "neuroflow_generated", folder)
     except subprocess.CalledProcessError:  # a compiler without -march=native (some clang on arm64)
-        built = _compile(_compiler(), [path], flags, key, "neuroflow_generated")
+        built = _compile(_compiler(), [path], flags, key, "neuroflow_generated", folder)
+    os.utime(built)  # its time says when it was last used: the least recently used go first
+    _evict(folder, GENERATED_KEPT)
     library = ctypes.cdll.LoadLibrary(str(built))
     register = _library().NeuroflowRegisterGenerated
     register.restype = ctypes.c_int
