@@ -1,4 +1,6 @@
 """The JAX backend: `lower(model, dt, dtype) -> Program` with one pure, jittable `step`."""
+import importlib.util
+
 import jax
 
 # float64 programs need x64; float32 programs cast every array explicitly, so enabling it is harmless.
@@ -7,12 +9,14 @@ jax.config.update("jax_enable_x64", True)
 from ._native import cache_dir  # noqa: E402
 
 # Compiled steps are kept on disk, so a fresh process that runs the same model skips XLA's
-# compilation; JAX deletes the least recently used beyond 1 GiB.  A cache the user configured
-# is left alone.
+# compilation; where `filelock` is installed (JAX needs it for this) JAX deletes the least
+# recently used beyond 1 GiB, elsewhere `neuroflow cache --clear` empties it.  A cache the
+# user configured is left alone.
 if not jax.config.jax_compilation_cache_dir:
     jax.config.update("jax_compilation_cache_dir", str(cache_dir() / "xla"))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
-    jax.config.update("jax_compilation_cache_max_size", 2**30)
+    if importlib.util.find_spec("filelock") is not None:
+        jax.config.update("jax_compilation_cache_max_size", 2**30)
 
 from ._kernels import KERNELS  # noqa: E402
 from ._lower import LoweringError, Program, lower  # noqa: E402
