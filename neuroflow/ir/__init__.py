@@ -6,9 +6,9 @@ from ._expr import (Binary, Call, Const, Expr, Ref, Statement, Unary, Where, cal
                     to_text, transform)
 from ._exprparse import parse_expr, parse_statements
 from ._model import Model
-from ._nodes import (FUSION_BACKENDS, KERNELS, NODE_KINDS, ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Node, Parameter, Population,
-                     PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor,
-                     StateUpdate, StateVar, Subexpression, Threshold, TimedInput, Value)
+from ._nodes import (FUSION_BACKENDS, KERNELS, NODE_KINDS, ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Node,
+                     Parameter, Part, Population, PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule,
+                     SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput, Value)
 from ._random import Distribution, LogNormal, Normal, Uniform
 from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
 from ._text import parse_text, print_model
@@ -54,6 +54,7 @@ __all__ = [
     "ODE",
     "OneToOne",
     "Parameter",
+    "Part",
     "ParseError",
     "PopSlice",
     "Population",

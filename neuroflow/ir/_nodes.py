@@ -485,6 +485,32 @@ class StateMonitor(Node):
                 f" every={self.every}")
 
 
+@dataclass(frozen=True, slots=True)
+class Part(Node):
+    """A population that the `merge` pass merged into a larger one: its name now stands
+    for the neurons `neurons` of that population.  What was monitored of it — its
+    `spikes`, its `rate` (counted from the merged population's spikes) and the variables
+    in `traces` — is reported under its own name, so the merge stays invisible in results."""
+
+    name: str
+    neurons: PopSlice
+    spikes: bool = False
+    rate: bool = False
+    traces: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    def reads(self) -> set[str]:
+        return {self.neurons.population}
+
+    def text(self) -> str:
+        records = ["spikes"] * self.spikes + ["rate"] * self.rate + [f"state {v}" for v in self.traces]
+        monitors = f" monitors=[{', '.join(records)}]" if records else ""
+        return f"part {self.name} = {self.neurons.text()}{monitors}"
+
+
 FUSION_BACKENDS = ("native", "xla")
 
 
@@ -530,4 +556,4 @@ class Schedule(Node):
 
 
 NODE_KINDS = (Clock, Population, Parameter, StateVar, TimedInput, Subexpression, ODE, StateUpdate, Threshold, Reset,
-              Refractory, Projection, DelayBuffer, SpikeMonitor, RateMonitor, StateMonitor, FusedUpdate, Schedule)
+              Refractory, Projection, DelayBuffer, SpikeMonitor, RateMonitor, StateMonitor, Part, FusedUpdate, Schedule)

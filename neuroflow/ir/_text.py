@@ -16,9 +16,9 @@ from ._connectivity import rule_from_call
 from ._errors import Loc, ParseError
 from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
 from ._model import Model
-from ._nodes import (ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Parameter, Population, PopSlice, Projection,
-                     RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
-                     Subexpression, Threshold, TimedInput)
+from ._nodes import (ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Parameter, Part, Population, PopSlice,
+                     Projection, RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate,
+                     StateVar, Subexpression, Threshold, TimedInput)
 from ._random import distribution_from_call
 from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
 from ._types import Type
@@ -29,7 +29,8 @@ _IR_GRAMMAR = r"""
 start: _NL? _HEADER _NL "model" NAME _NL (item _NL)* item?
 _HEADER: "neuroflow-ir 1"
 ?item: clock | population | param | state | input | sub | ode | update | threshold | reset | refractory
-     | projection | plastic_projection | buffer | spike_monitor | rate_monitor | state_monitor | fused | schedule
+     | projection | plastic_projection | buffer | spike_monitor | rate_monitor | state_monitor | part | fused
+     | schedule
 clock: "clock" "dt" "=" NUMBER
 population: "population" NAME "size" "=" INT "method" "=" NAME
 param: "param" QNAME ":" TYPE "=" value
@@ -65,6 +66,10 @@ slice: NAME "[" INT ":" INT "]"
 spike_monitor: "monitor" "spikes" NAME
 rate_monitor: "monitor" "rate" NAME
 state_monitor: "monitor" "state" QNAME "indices" "=" "[" [ints] "]" "every" "=" INT
+part: "part" NAME "=" slice ["monitors" "=" "[" part_monitor ("," part_monitor)* "]"]
+?part_monitor: "spikes" -> part_spikes
+             | "rate" -> part_rate
+             | "state" NAME -> part_trace
 fused: "fused" NAME "[" NODE_ID ("," NODE_ID)* "]" "backend" "=" NAME
 schedule: "schedule" "[" [NODE_ID ("," NODE_ID)*] "]"
 ints: INT ("," INT)*
@@ -226,6 +231,21 @@ class _IRBuilder(ExpressionBuilder):
     def state_monitor(self, items):
         pop, var = str(items[0]).split(".")
         return StateMonitor(pop, var, items[1] or (), int(items[2]))
+
+    def part_spikes(self, items):
+        return ("spikes", None)
+
+    def part_rate(self, items):
+        return ("rate", None)
+
+    def part_trace(self, items):
+        return ("state", str(items[0]))  # tagged: a variable may be called `rate`
+
+    def part(self, items):
+        name, neurons, *monitors = items
+        kinds = [kind for kind, _ in filter(None, monitors)]
+        traces = tuple(var for kind, var in filter(None, monitors) if kind == "state")
+        return Part(str(name), neurons, "spikes" in kinds, "rate" in kinds, traces)
 
     def fused(self, items):
         return FusedUpdate(str(items[0]), tuple(str(i) for i in items[1:-1]), str(items[-1]))

@@ -16,9 +16,9 @@ from ._errors import IRError, Loc, did_you_mean
 from ._expr import Const, Expr, names, to_text, transform
 from ._model import Model
 from ._random import Distribution
-from ._nodes import (KERNELS, ODE, DelayBuffer, FusedUpdate, LinearSystem, Node, Parameter, Population, Projection, Refractory, Reset, Schedule,
-                     StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput, value_size,
-                     value_text)
+from ._nodes import (KERNELS, ODE, DelayBuffer, FusedUpdate, LinearSystem, Node, Parameter, Part, Population,
+                     Projection, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
+                     Subexpression, Threshold, TimedInput, value_size, value_text)
 from ._synapses import Plasticity
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
 from ._types import Type
@@ -172,6 +172,8 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
         size = model.population(node.pop).size
         if any(not 0 <= i < size for i in node.indices) or node.every < 1:
             _fail(node, f"indices must lie in [0, {size}) and every >= 1")
+    if isinstance(node, Part):
+        _check_part(node, model)
     if isinstance(node, DelayBuffer):
         source = model.get(node.source)
         expected = StateVar if node.kind == "history" else Projection
@@ -200,6 +202,37 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
                 _fail(node, f"writes '{target}', which {writers[target]} writes too",
                       "each state variable is integrated once per step")
             writers[target] = node.id
+
+
+def _check_part(node: Part, model: Model) -> None:
+    merged = model.population(node.neurons.population)
+    if merged is None:
+        _fail(node, f"is part of '{node.neurons.population}', which is not a population")
+    if node.neurons.stop > merged.size:
+        _fail(node, f"slice {node.neurons.text()} exceeds the size {merged.size} of {merged.name}")
+    if (node.spikes or node.rate) and model.one(SpikeMonitor, merged.name) is None:
+        _fail(node, f"reports spikes or a rate, but '{merged.name}' has no spike monitor")
+    traced = {m.var for m in model.find(StateMonitor, merged.name)}
+    missing = [v for v in node.traces if v not in traced]
+    if missing:
+        _fail(node, f"reports traces of {missing}, but '{merged.name}' has no state monitor of them")
+
+
+def _check_parts_tile(model: Model) -> None:
+    """The parts of a merged population cover it exactly, without gaps or overlaps."""
+    parts: dict[str, list[Part]] = {}
+    for part in model.find(Part):
+        parts.setdefault(part.neurons.population, []).append(part)
+    for name, found in parts.items():
+        edge = 0
+        for part in sorted(found, key=lambda p: p.neurons.start):
+            if part.neurons.start != edge:
+                _fail(part, f"starts at {part.neurons.start}, but the parts before it end at {edge}",
+                      f"the parts of '{name}' cover it without gaps or overlaps")
+            edge = part.neurons.stop
+        size = model.population(name).size
+        if edge != size:
+            _fail(found[-1], f"the parts of '{name}' end at {edge}, not at its size {size}")
 
 
 def _check_assignment(node: Node, model: Model, target: str, value: Expr, extra=None) -> None:
@@ -355,6 +388,7 @@ def verify(model: Model) -> Model:
     writers: dict[str, str] = {}
     for node in model.nodes:
         _check_node(node, model, writers)
+    _check_parts_tile(model)
     for sub in model.find(Subexpression):
         if sub.name in names(sub.expr):
             _fail(sub, f"subexpression '{sub.name}' refers to itself", culprit=sub.name)
