@@ -19,6 +19,7 @@ from .. import ir
 from ..backend.jax import Program
 from ..frontend import Random
 from ..ir._units import as_quantity
+from . import _merged
 from ._results import RateRecord, Results, SpikeRecord, TraceRecord
 
 
@@ -67,8 +68,8 @@ class Checkpoint:
 
     def population(self, pop: str) -> dict[str, np.ndarray]:
         """The state variables of a population at the end of the run."""
-        return {name: np.asarray(value) for name, value in self.state["pops"][pop].items()
-                if not name.startswith("_")}
+        arrays = _merged.population_state(self.model, self.state["pops"], pop)
+        return {name: np.asarray(value) for name, value in arrays.items() if not name.startswith("_")}
 
     def synapses(self, projection: str) -> dict[str, np.ndarray]:
         tables = self.state.get("synapses", {}).get(projection)
@@ -122,15 +123,19 @@ class Simulator:
 
     # -- parameters ------------------------------------------------------------------
     def parameters(self, overrides: dict | None = None, seed: int = 0) -> dict:
-        """Default parameter arrays, with `{"P.taum": 15*ms}`-style overrides converted and checked."""
+        """Default parameter arrays, with `{"P.taum": 15*ms}`-style overrides converted and checked.
+
+        Names are those of the model as written; a population the `merge` pass merged has its
+        values set in its neurons of the merged arrays."""
         params = self.program.parameters(seed)
+        shared: dict[str, dict] = {}  # merged shared parameter -> {part: (name, value)}
         for name, value in (overrides or {}).items():
-            pop, _, var = name.partition(".")
-            node = self.model.get(name)
-            if not isinstance(node, (ir.Parameter, ir.TimedInput)):
-                known = [p.id for p in self.model.find(ir.Parameter) + self.model.find(ir.TimedInput)]
+            node, part = _merged.parameter(self.model, name)
+            if node is None:
+                known = _merged.parameter_names(self.model)
                 raise ir.ModelError(f"unknown parameter '{name}'",
                                     hint=ir.did_you_mean(name, known) or f"parameters: {', '.join(known)}")
+            pop, var = node.pop, node.name
             q = as_quantity(value)
             if q.dim != node.type.dim:
                 raise ir.ModelError(f"parameter '{name}' is in {node.type.dim}, got a value in {q.dim}")
@@ -140,10 +145,35 @@ class Simulator:
                     raise ir.ModelError(f"input '{name}' needs values of shape [T]{list(params[pop][var].shape[1:])}")
                 params[pop][var] = array  # another length recompiles once; same length does not
                 continue
-            if array.shape not in ((), params[pop][var].shape):
-                raise ir.ModelError(f"parameter '{name}' has shape {params[pop][var].shape}, got {array.shape}")
-            params[pop][var] = jnp.broadcast_to(array, params[pop][var].shape)
+            shape = params[pop][var].shape
+            if part is not None and shape:  # a part of a merged per-neuron array: values for its neurons
+                shape = (part.neurons.size,)
+            if array.shape not in ((), shape):
+                raise ir.ModelError(f"parameter '{name}' has shape {shape}, got {array.shape}")
+            if part is None:
+                params[pop][var] = jnp.broadcast_to(array, shape)
+            elif shape:
+                neurons = slice(part.neurons.start, part.neurons.stop)
+                params[pop][var] = params[pop][var].at[neurons].set(jnp.broadcast_to(array, shape))
+            else:
+                shared.setdefault(node.id, {})[part.name] = (name, array)
+        for node_id, given in shared.items():
+            pop, var = node_id.split(".")
+            params[pop][var] = self._shared_value(node_id, given)
         return params
+
+    def _shared_value(self, node_id: str, given: dict):
+        """The one value of a parameter that merged populations share: each of them must get it."""
+        pop, var = node_id.split(".")
+        names = [p.name for p in _merged.parts_of(self.model, pop)]
+        values = [array for _, array in given.values()]
+        if set(given) != set(names) or any(not bool(jnp.all(v == values[0])) for v in values):
+            name = next(iter(given.values()))[0]
+            raise ir.ModelError(
+                f"parameter '{name}' is one value shared by the merged populations {', '.join(names)}",
+                hint=f"give {', '.join(f'{n}.{var}' for n in names)} the same value, or compile without merging"
+                     f" them (merge{{exclude={name.split('.')[0]}}}, or a pipeline without merge)")
+        return values[0]
 
     def _split_delays(self, overrides: dict) -> tuple[dict, dict]:
         """Separate `{"proj.delay": value}` entries (new per-synapse delays) from parameters."""
@@ -296,7 +326,8 @@ class Simulator:
             var = self.model.scope(mon.pop)[mon.var]
             traces[(mon.pop, mon.var)] = TraceRecord((start + steps) * dt, values[::mon.every], np.asarray(mon.indices),
                                                     str(var.type.dim))
-        sizes = {p.name: p.size for p in self.model.populations}
+        spikes, rates, traces = _merged.split_records(self.model, spikes, rates, traces, steps_total, start, dt)
+        sizes = _merged.sizes(self.model)
         return Results(dt_ms=dt, t_start_ms=start * dt, duration_ms=steps_total * dt, sizes=sizes, spikes=spikes,
                        traces=traces, rates=rates, meta={"model": self.model.name, "dtype": str(self.program.dtype)},
                        final=final)
@@ -318,9 +349,11 @@ class Simulator:
             bad = _first_nonfinite(new_state)
             if bad is not None:
                 pop, var, neuron = bad
+                value = _describe(new_state["pops"][pop][var], neuron)
+                pop, neuron = _merged.neuron(self.model, pop, neuron)  # in the user's names
                 t = (recorded.start_step + offset + k) * self.dt
                 raise SimulationError(
-                    f"{pop}.{var} became {_describe(new_state['pops'][pop][var], neuron)} for neuron {neuron}"
+                    f"{pop}.{var} became {value} for neuron {neuron}"
                     f" in the step starting at t = {t:g} ms",
                     "check the equations and parameters of this population, or use a smaller dt"
                     " or a more stable method (exact, exponential_euler, rk4)", partial)
