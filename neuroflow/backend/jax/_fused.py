@@ -146,7 +146,7 @@ class NativeBlock:
         if self.refractory is not None:
             period = self.expression(self.refractory.period)
             refractory = [f"const bool not_refractory = (step - s__lastspike) >= "
-                          f"static_cast<int32_t>(std::floor({period} / real(DT) + real(1e-3)));"]
+                          f"static_cast<int32_t>(nf_floor({period} / real(DT) + real(1e-3)));"]
         else:
             refractory = ["const bool not_refractory = true;"]
         self.inputs = ["step"] + self.variables + (["_lastspike"] if self.refractory else []) + self.params
