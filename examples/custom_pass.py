@@ -39,7 +39,7 @@ model = net.build()
 
 if __name__ == "__main__":
     report = PassReport()
-    pipeline = "resolve,canonicalize,clamp_reset{floor=-60.0},integrate,delays,kernels,fuse,schedule"
+    pipeline = "resolve,canonicalize,clamp_reset{floor=-60.0},integrate,merge,delays,kernels,fuse,schedule"
     sim = nf.compile(model, dt=0.1 * ms, pipeline=pipeline, report=report)
     print([line for line in sim.ir.splitlines() if line.startswith("reset")][0])
     print(report.timing_table())

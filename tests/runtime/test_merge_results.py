@@ -4,6 +4,7 @@ import pytest
 
 import neuroflow as nf
 from neuroflow.backend.jax import _native
+from neuroflow.passes import DEFAULT_PIPELINE
 from neuroflow.runtime import Results, ResultsError, SimulationError
 from neuroflow.units import ms, mV
 
@@ -134,11 +135,13 @@ def test_the_nan_guard_names_the_population_as_written():
 
 
 def test_two_areas_rates_agree_merged_and_unmerged():
-    """The four populations of examples/two_areas.nfl become one.  Their initial values are
-    drawn from one normal distribution each; merged, one draw of 2000 values follows the same
-    stream of numbers as the four draws one after the other, so the runs are identical."""
+    """The default pipeline merges the four populations of examples/two_areas.nfl.  Their
+    initial values are drawn from one normal distribution each; merged, one draw of 2000
+    values follows the same stream of numbers as the four draws one after the other, so the
+    runs are identical."""
+    assert DEFAULT_PIPELINE == MERGED
     model = nf.load(nf.__path__[0] + "/../examples/two_areas.nfl").model
-    merged, unmerged = nf.compile(model, pipeline=MERGED), nf.compile(model, pipeline=UNMERGED)
+    merged, unmerged = nf.compile(model), nf.compile(model, pipeline=UNMERGED)
     assert merged.ir.count("\npart ") == 4 and merged.ir.count("\nfused ") == 1
     a, b = merged.run(100 * ms, seed=5), unmerged.run(100 * ms, seed=5)
     assert a.populations == b.populations == ("A_E", "A_I", "B_E", "B_I")
