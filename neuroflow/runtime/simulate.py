@@ -19,6 +19,7 @@ from .. import ir
 from ..backend.jax import Program
 from ..frontend import Random
 from ..ir._units import as_quantity
+from ..passes import DEFAULT_PIPELINE
 from . import _merged
 from ._results import RateRecord, Results, SpikeRecord, TraceRecord
 
@@ -169,10 +170,11 @@ class Simulator:
         values = [array for _, array in given.values()]
         if set(given) != set(names) or any(not bool(jnp.all(v == values[0])) for v in values):
             name = next(iter(given.values()))[0]
+            pipeline = DEFAULT_PIPELINE.replace("merge", f"merge{{exclude={name.split('.')[0]}}}")
             raise ir.ModelError(
                 f"parameter '{name}' is one value shared by the merged populations {', '.join(names)}",
-                hint=f"give {', '.join(f'{n}.{var}' for n in names)} the same value, or compile without merging"
-                     f" them (merge{{exclude={name.split('.')[0]}}}, or a pipeline without merge)")
+                hint=f"give {', '.join(f'{n}.{var}' for n in names)} the same value, or keep the population"
+                     f" apart: nf.compile(model, pipeline=\"{pipeline}\")")
         return values[0]
 
     def _split_delays(self, overrides: dict) -> tuple[dict, dict]:

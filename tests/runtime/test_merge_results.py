@@ -89,8 +89,12 @@ def test_parameter_overrides_by_the_names_as_written():
                 exact=_native.available())
     both = {"E.Vt": -52 * mV, "I.Vt": -52 * mV}  # a value the merged populations share
     assert_same(merged.run(80 * ms, params=both), unmerged.run(80 * ms, params=both), exact=_native.available())
-    with pytest.raises(nf.ir.ModelError, match="'E.Vt' is one value shared by the merged populations E, I"):
+    with pytest.raises(nf.ir.ModelError, match="'E.Vt' is one value shared by the merged populations E, I") as err:
         merged.run(10 * ms, params={"E.Vt": -52 * mV})
+    assert "merge{exclude=E}" in str(err.value)
+    apart = nf.compile(network(drive_i=24 * mV), dtype="float64", pipeline=MERGED.replace("merge", "merge{exclude=E}"))
+    alone = {"E.Vt": -52 * mV}
+    assert_same(apart.run(80 * ms, params=alone), unmerged.run(80 * ms, params=alone), exact=True)
     with pytest.raises(nf.ir.ModelError, match="(?s)unknown parameter 'E.Vtt'.*did you mean 'E.Vt'"):
         merged.run(10 * ms, params={"E.Vtt": -52 * mV})
     with pytest.raises(nf.ir.ModelError, match=r"'I.drive' has shape \(12,\)"):
