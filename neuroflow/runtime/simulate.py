@@ -411,7 +411,12 @@ def _spike_indices(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     in the order of `np.nonzero` on the unpacked array.  Only the bytes that hold a spike are
     unpacked: the whole chunk unpacked would be one byte per neuron and step."""
     flat = packed.reshape(-1)
-    where = np.flatnonzero(flat)  # one pass over flat memory: twice as fast as a 2-D nonzero
+    if flat.size % 8 == 0:  # spikes are rare: find the nonzero 8-byte words, then their nonzero bytes
+        words = np.flatnonzero(flat.view(np.uint64))
+        candidates = (words[:, None] * 8 + np.arange(8)).ravel()
+        where = candidates[flat[candidates] != 0]
+    else:
+        where = np.flatnonzero(flat)  # one pass over flat memory: twice as fast as a 2-D nonzero
     hit = np.flatnonzero(np.unpackbits(flat[where]))
     position = where[hit >> 3]
     rows = position // packed.shape[1]

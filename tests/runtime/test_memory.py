@@ -10,7 +10,7 @@ from neuroflow.ir._connectivity import FixedFanIn, FixedProb
 from neuroflow.runtime.simulate import _spike_indices, _spike_record
 
 
-@pytest.mark.parametrize("n", [1, 7, 8, 13, 64, 1000])
+@pytest.mark.parametrize("n", [1, 7, 8, 13, 64, 1000, 4000])  # 64, 4000: whole 8-byte words
 def test_spike_indices_match_unpacking_everything(n):
     rng = np.random.default_rng(n)
     spikes = rng.random((50, n)) < 0.05
