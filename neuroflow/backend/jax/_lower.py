@@ -19,7 +19,7 @@ from ...ir._algebra import decompose
 from ._expr import evaluate
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from . import _native
-from ._native import available as native_kernels_available
+from ._native import expected as native_kernels_expected
 from ._device import to_device
 from ._fused import native_blocks
 from ._linear import LinearSolver
@@ -206,7 +206,7 @@ def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
     buffer = ctx.program.buffers.get(node.name)
     kernel, arrays = KERNELS[node.kernel], ctx.conn[node.name]
     if buffer is None:
-        return kernel.propagate(arrays, pre, node, native=ctx.program.native)
+        return kernel.propagate(arrays, pre, node, native=ctx.program.native and _native.available())
     if buffer.kind == "spikes":
         return kernel.propagate(arrays, _delayed_spikes(node, ctx, buffer, pre), node)
     # input: row `s % (steps + 1)` collects what arrives at step s; read and clear this step's row
@@ -238,7 +238,7 @@ def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
     per projection and step, no slices of the spike vector, no separate addition."""
     program = ctx.program
     if not (program.native and node.kernel == "event" and program.effect_scale[node.name] is None
-            and node.effect.op in ("+=", "-=")):
+            and node.effect.op in ("+=", "-=") and _native.available()):
         return False
     buffer = program.buffers.get(node.name)
     if buffer is not None and buffer.kind != "spikes":
@@ -332,7 +332,7 @@ class Program:
         if isinstance(clock, ir.Clock) and abs(clock.dt - dt) > 1e-12 * dt:
             raise LoweringError(f"the model was compiled for dt = {clock.dt} ms, not {dt} ms")
         self.model, self.dt, self.dtype = model, float(dt), jnp.dtype(dtype)
-        self.native = native and native_kernels_available()
+        self.native = native and native_kernels_expected()  # decided; built by the first trace
         self.sizes = {p.name: p.size for p in model.populations}
         self.subexpressions = {p: {s.name: s for s in model.find(ir.Subexpression, p)} for p in self.sizes}
         self.refractory = {r.pop: r for r in model.find(ir.Refractory)}

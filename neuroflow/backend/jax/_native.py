@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import numpy as np
 from ...ir._cache import cache_dir
 
 NATIVE = Path(__file__).parent / "native"
-CORE_SOURCES = [NATIVE / "call.cc", NATIVE / "kernels.cc"]  # the others are built when a model needs them
+CORE_SOURCES = [NATIVE / "call.cc", NATIVE / "event.cc", NATIVE / "event_add.cc"]  # the others are built when a model needs them
 HEADERS = sorted(NATIVE.glob("*.h"))
 TARGETS = {("float32", False): "NeuroflowEventF32", ("float64", False): "NeuroflowEventF64",
            ("float32", True): "NeuroflowEventSharedF32", ("float64", True): "NeuroflowEventSharedF64"}
@@ -118,7 +119,7 @@ def load_generated(source: str) -> int:
     """Compile generated C++ (one `extern "C" neuroflow_generated` function) for this CPU and
     register it with the `NeuroflowCallGenerated` handler; returns the id to call it by.
     Raises `OSError`/`subprocess.SubprocessError` when it cannot be built."""
-    if not available():
+    if not expected():
         raise OSError("the native kernels are not available")
     key = (source + _cpu()).encode()
     ident = int(hashlib.sha256(key).hexdigest()[:15], 16)
@@ -143,6 +144,8 @@ def load_generated(source: str) -> int:
     os.utime(built)  # its time says when it was last used: the least recently used go first
     _evict(folder, GENERATED_KEPT)
     library = ctypes.cdll.LoadLibrary(str(built))
+    if not available():  # built meanwhile in the background
+        raise OSError("the native kernels are not available")
     register = _library().NeuroflowRegisterGenerated
     register.restype = ctypes.c_int
     if register(ctypes.c_uint64(ident), ctypes.cast(library.neuroflow_generated, ctypes.c_void_p)) != 0:
@@ -160,8 +163,17 @@ def call_generated(ident: int, results, *args, aliases: dict[int, int] | None = 
 
 
 @lru_cache(maxsize=1)
+def _core_build() -> Future:
+    """The build of the core library, started once in the background (see `expected`)."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="neuroflow-build")
+    build = pool.submit(_build, _compiler(), CORE_SOURCES, "neuroflow_kernels")
+    pool.shutdown(wait=False)  # the build goes on; the pool takes no more work
+    return build
+
+
+@lru_cache(maxsize=1)
 def _library() -> ctypes.CDLL:
-    return ctypes.cdll.LoadLibrary(str(_build(_compiler(), CORE_SOURCES, "neuroflow_kernels")))
+    return ctypes.cdll.LoadLibrary(str(_core_build().result()))
 
 
 @lru_cache(maxsize=None)
@@ -182,14 +194,24 @@ def extension(source: str, handlers: tuple[str, ...]) -> bool:
 
 
 @lru_cache(maxsize=1)
-def available() -> bool:
-    """Build (once) and register the native kernels; False, with one notice, if that fails."""
+def expected() -> bool:
+    """Whether native kernels can be built here (a CPU backend and a C++ compiler; else one notice),
+    without waiting for them: the build starts in the background, so that the passes, the
+    lowering and the compilation of generated code go on meanwhile.  `available()` waits for it."""
     if jax.default_backend() != "cpu":
         return False
-    compiler = _compiler()
-    if compiler is None:
+    if _compiler() is None:
         warnings.warn("neuroflow: no C++ compiler found, so native CPU kernels are off; the pure-JAX kernels"
                       " are used (slower, same results)", NativeKernelNotice, stacklevel=3)
+        return False
+    _core_build()
+    return True
+
+
+@lru_cache(maxsize=1)
+def available() -> bool:
+    """Build (once) and register the native kernels; False, with one notice, if that fails."""
+    if not expected():
         return False
     try:
         library = _library()

@@ -1,0 +1,58 @@
+// Native CPU kernels for neuroflow's projections: event-driven propagation (see event.cc) that
+// adds into the target variable in place.
+#include <cstdint>
+#include <cstring>
+
+#include "frame.h"
+#include "spikes.h"
+
+using neuroflow::DType;
+using neuroflow::ForEachSpike;
+using neuroflow::Frame;
+
+// Adds the weights of the spiking rows straight into the target variable (`ge += w`), without
+// an intermediate sum or a separate addition: `base` is the variable of the whole post population
+// (the result aliases it), the projection's post neurons start at `post_start`, and its pre
+// neurons at `pre_start` in `spikes`, the spikes of the whole pre population.  `sign` is -1 for
+// `-=`.  Summation order differs from summing first and adding once, by rounding only.
+template <typename Real, bool Shared>
+static XLA_FFI_Error* Accumulate(const Frame& frame) {
+  const XLA_FFI_DataType real = DType<Real>::value;
+  int64_t pre_start, post_start, n_post;
+  double sign;
+  if (!frame.buffers({XLA_FFI_DataType_PRED, XLA_FFI_DataType_S32, real, real}, {real}) ||
+      !frame.attr("pre_start", &pre_start) || !frame.attr("post_start", &post_start) ||
+      !frame.attr("n_post", &n_post) || !frame.attr("sign", &sign)) {
+    return frame.invalid("neuroflow event add: expected (bool spikes, int32 targets, weights, base) -> base,"
+                         " with int64 pre_start, post_start, n_post and float64 sign");
+  }
+  const auto spikes = frame.arg(0), targets = frame.arg(1), weights = frame.arg(2), base = frame.arg(3);
+  const auto out = frame.ret(0);
+  const int64_t total_post = out.count();
+  if (targets.rank() != 2 || pre_start + targets.dim(0) - 1 > spikes.count() || post_start + n_post > total_post ||
+      base.count() != total_post || (Shared && weights.count() != 1)) {
+    return frame.invalid("projection slices do not fit the populations");
+  }
+  const int64_t n_pre = targets.dim(0) - 1, width = targets.dim(1);
+  const bool* spiked = spikes.as<bool>() + pre_start;
+  const int32_t* target = targets.as<int32_t>();
+  const Real* weight = weights.as<Real>();
+  Real* total = out.as<Real>();
+  if (total != base.as<Real>()) std::memcpy(total, base.as<Real>(), sizeof(Real) * total_post);
+  total += post_start;
+  const Real factor = static_cast<Real>(sign);
+  ForEachSpike(spiked, n_pre, [&](int64_t i) {
+    const int32_t* row_target = target + i * width;
+    const Real* row_weight = Shared ? weight : weight + i * width;
+    for (int64_t k = 0; k < width; ++k) {
+      const int32_t j = row_target[k];
+      if (j < n_post) total[j] += factor * row_weight[Shared ? 0 : k];
+    }
+  });
+  return nullptr;
+}
+
+NEUROFLOW_HANDLER(NeuroflowEventAddF32, (Accumulate<float, false>))
+NEUROFLOW_HANDLER(NeuroflowEventAddF64, (Accumulate<double, false>))
+NEUROFLOW_HANDLER(NeuroflowEventAddSharedF32, (Accumulate<float, true>))
+NEUROFLOW_HANDLER(NeuroflowEventAddSharedF64, (Accumulate<double, true>))
