@@ -171,9 +171,20 @@ def _core_build() -> Future:
     return build
 
 
+def _load(build, failed: str) -> ctypes.CDLL | None:
+    """The library at the path `build()` returns, or None with one notice: `failed` and why."""
+    try:
+        return ctypes.cdll.LoadLibrary(str(build()))
+    except (OSError, subprocess.SubprocessError) as err:
+        detail = getattr(err, "stderr", "") or str(err)
+        warnings.warn(f"neuroflow: {failed}: {detail.strip()[:500]}", NativeKernelNotice, stacklevel=4)
+        return None
+
+
 @lru_cache(maxsize=1)
-def _library() -> ctypes.CDLL:
-    return ctypes.cdll.LoadLibrary(str(_core_build().result()))
+def _library() -> ctypes.CDLL | None:
+    return _load(lambda: _core_build().result(),
+                 "building the native CPU kernels failed, so the pure-JAX kernels are used")
 
 
 @lru_cache(maxsize=None)
@@ -182,12 +193,9 @@ def extension(source: str, handlers: tuple[str, ...]) -> bool:
     `handlers`; False, with one notice, where that fails (the caller then uses its JAX path)."""
     if not available():
         return False
-    try:
-        library = ctypes.cdll.LoadLibrary(str(_build(_compiler(), [NATIVE / source], f"neuroflow_{Path(source).stem}")))
-    except (OSError, subprocess.SubprocessError) as err:
-        detail = getattr(err, "stderr", "") or str(err)
-        warnings.warn(f"neuroflow: building the native kernels of {source} failed, so their pure-JAX versions"
-                      f" are used: {detail.strip()[:500]}", NativeKernelNotice, stacklevel=3)
+    library = _load(lambda: _build(_compiler(), [NATIVE / source], f"neuroflow_{Path(source).stem}"),
+                    f"building the native kernels of {source} failed, so their pure-JAX versions are used")
+    if library is None:
         return False
     _register(library, handlers)
     return True
@@ -211,16 +219,9 @@ def expected() -> bool:
 @lru_cache(maxsize=1)
 def available() -> bool:
     """Build (once) and register the native kernels; False, with one notice, if that fails."""
-    if not expected():
+    if not expected() or _library() is None:
         return False
-    try:
-        library = _library()
-    except (OSError, subprocess.SubprocessError) as err:
-        detail = getattr(err, "stderr", "") or str(err)
-        warnings.warn(f"neuroflow: building the native CPU kernels failed, so the pure-JAX kernels are used:"
-                      f" {detail.strip()[:500]}", NativeKernelNotice, stacklevel=3)
-        return False
-    _register(library, HANDLERS)
+    _register(_library(), HANDLERS)
     return True
 
 
