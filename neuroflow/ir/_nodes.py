@@ -436,7 +436,10 @@ class DelayBuffer(Node):
 
 @dataclass(frozen=True, slots=True)
 class SpikeMonitor(Node):
+    """Records the spikes of the neurons `start <= i < stop` given by `neurons`; None: all of `pop`."""
+
     pop: str
+    neurons: tuple[int, int] | None = None
 
     @property
     def id(self) -> str:
@@ -446,12 +449,19 @@ class SpikeMonitor(Node):
         return {f"{self.pop}.threshold"}
 
     def text(self) -> str:
-        return f"monitor spikes {self.pop}"
+        if self.neurons is None:
+            return f"monitor spikes {self.pop}"
+        return f"monitor spikes {self.pop}[{self.neurons[0]}:{self.neurons[1]}]"
 
 
 @dataclass(frozen=True, slots=True)
 class RateMonitor(Node):
+    """Counts the spikes of `pop` in each step.  Empty `bounds`: one count of the whole
+    population; else one count per segment `bounds[j] <= i < bounds[j + 1]`, with
+    `0 = bounds[0] < ... < bounds[-1] = size` (the parts of a merged population)."""
+
     pop: str
+    bounds: tuple[int, ...] = ()
 
     @property
     def id(self) -> str:
@@ -461,7 +471,8 @@ class RateMonitor(Node):
         return {f"{self.pop}.threshold"}
 
     def text(self) -> str:
-        return f"monitor rate {self.pop}"
+        bounds = f" bounds=[{', '.join(map(str, self.bounds))}]" if self.bounds else ""
+        return f"monitor rate {self.pop}{bounds}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,8 +500,9 @@ class StateMonitor(Node):
 class Part(Node):
     """A population that the `merge` pass merged into a larger one: its name now stands
     for the neurons `neurons` of that population.  What was monitored of it — its
-    `spikes`, its `rate` (counted from the merged population's spikes) and the variables
-    in `traces` — is reported under its own name, so the merge stays invisible in results."""
+    `spikes` (from the merged population's spike monitor), its `rate` (the counts of its
+    segment of the merged rate monitor) and the variables in `traces` — is reported
+    under its own name, so the merge stays invisible in results."""
 
     name: str
     neurons: PopSlice

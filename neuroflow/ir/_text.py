@@ -63,8 +63,8 @@ kernel: "kernel" "=" NAME [costs]
 costs: "costs" "=" "[" cost ("," cost)* "]"
 cost: NAME ":" NUMBER
 slice: NAME "[" INT ":" INT "]"
-spike_monitor: "monitor" "spikes" NAME
-rate_monitor: "monitor" "rate" NAME
+spike_monitor: "monitor" "spikes" (NAME | slice)
+rate_monitor: "monitor" "rate" NAME ["bounds" "=" "[" [ints] "]"]
 state_monitor: "monitor" "state" QNAME "indices" "=" "[" [ints] "]" "every" "=" INT
 part: "part" NAME "=" slice ["monitors" "=" "[" part_monitor ("," part_monitor)* "]"]
 ?part_monitor: "spikes" -> part_spikes
@@ -223,10 +223,13 @@ class _IRBuilder(ExpressionBuilder):
         return DelayBuffer(str(items[0]), str(items[1]), int(items[2]))
 
     def spike_monitor(self, items):
+        if isinstance(items[0], PopSlice):  # some neurons only
+            return SpikeMonitor(items[0].population, (items[0].start, items[0].stop))
         return SpikeMonitor(str(items[0]))
 
     def rate_monitor(self, items):
-        return RateMonitor(str(items[0]))
+        name, bounds = items
+        return RateMonitor(str(name), bounds or ())
 
     def state_monitor(self, items):
         pop, var = str(items[0]).split(".")

@@ -17,8 +17,8 @@ from ._expr import Const, Expr, names, to_text, transform
 from ._model import Model
 from ._random import Distribution
 from ._nodes import (KERNELS, ODE, DelayBuffer, FusedUpdate, LinearSystem, Node, Parameter, Part, Population,
-                     Projection, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
-                     Subexpression, Threshold, TimedInput, value_size, value_text)
+                     Projection, RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate,
+                     StateVar, Subexpression, Threshold, TimedInput, value_size, value_text)
 from ._synapses import Plasticity
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
 from ._types import Type
@@ -172,6 +172,8 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
         size = model.population(node.pop).size
         if any(not 0 <= i < size for i in node.indices) or node.every < 1:
             _fail(node, f"indices must lie in [0, {size}) and every >= 1")
+    if isinstance(node, (SpikeMonitor, RateMonitor)) and model.population(node.pop) is not None:
+        _check_monitored_neurons(node, model.population(node.pop).size)
     if isinstance(node, Part):
         _check_part(node, model)
     if isinstance(node, DelayBuffer):
@@ -204,14 +206,33 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
             writers[target] = node.id
 
 
+def _check_monitored_neurons(node: SpikeMonitor | RateMonitor, size: int) -> None:
+    if isinstance(node, SpikeMonitor) and node.neurons is not None:
+        start, stop = node.neurons
+        if not 0 <= start < stop <= size:
+            _fail(node, f"records neurons [{start}:{stop}], which is not a slice of [0:{size}]",
+                  f"give 0 <= start < stop <= {size}, the size of '{node.pop}'")
+    bounds = node.bounds if isinstance(node, RateMonitor) else ()
+    if bounds and (bounds[0] != 0 or bounds[-1] != size or any(a >= b for a, b in zip(bounds, bounds[1:]))):
+        _fail(node, f"bounds {list(bounds)} do not split the population into segments",
+              f"give increasing offsets that start at 0 and end at {size}, the size of '{node.pop}'")
+
+
 def _check_part(node: Part, model: Model) -> None:
     merged = model.population(node.neurons.population)
     if merged is None:
         _fail(node, f"is part of '{node.neurons.population}', which is not a population")
     if node.neurons.stop > merged.size:
         _fail(node, f"slice {node.neurons.text()} exceeds the size {merged.size} of {merged.name}")
-    if (node.spikes or node.rate) and model.one(SpikeMonitor, merged.name) is None:
-        _fail(node, f"reports spikes or a rate, but '{merged.name}' has no spike monitor")
+    spikes = model.one(SpikeMonitor, merged.name)
+    start, stop = (0, 0) if spikes is None else spikes.neurons or (0, merged.size)
+    if node.spikes and not start <= node.neurons.start < node.neurons.stop <= stop:
+        _fail(node, f"reports spikes, but no spike monitor of '{merged.name}' records {node.neurons.text()}")
+    rate = model.one(RateMonitor, merged.name)
+    if node.rate and not (rate and {node.neurons.start, node.neurons.stop} <= set(rate.bounds)):
+        _fail(node, f"reports a rate, but no rate monitor of '{merged.name}' counts {node.neurons.text()} apart",
+              f"give '{merged.name}' a rate monitor whose bounds include {node.neurons.start} and"
+              f" {node.neurons.stop}")
     traced = {m.var for m in model.find(StateMonitor, merged.name)}
     missing = [v for v in node.traces if v not in traced]
     if missing:

@@ -5,9 +5,18 @@ Guarantees: populations with the same dynamics are one population, whose name
 joins theirs (`A_E_A_I` …, with `_2` added if that name is taken).  Each former
 population is a `Part` node, `part A_I = A_E_A_I[800:1000]`, that keeps its name
 for results, parameter overrides and checkpoints; projections' slices and state
-monitors' indices are shifted by the part's offset, spike and rate monitors of a
-part become one spike monitor of the merged population (a rate is counted per part
-from it).  One population means one fused block and one set of arrays per step.
+monitors' indices are shifted by the part's offset.  One population means one fused
+block and one set of arrays per step.
+
+Monitors stay as cheap as they were: the rate monitors of the parts become one rate
+monitor of the merged population that counts each part apart
+(`monitor rate A_E_A_I bounds=[0, 800, 1000]`: one count per part and step), and the
+spike monitors of the parts become one spike monitor that records the neurons from
+the first part with a spike monitor to the last (`monitor spikes A_E_A_I[0:800]`),
+not the whole merged population.  A part's rate is never counted from spikes: that
+would record every spike of the parts that asked for a rate only.  Parts between two
+spike-monitored parts have their spikes recorded too, and dropped; keep such a part
+apart (`exclude`) if that matters.
 
 It runs after `integrate` so that it compares the discrete update that will run
 (method included) rather than equations, and so that it can see the exact systems
@@ -31,7 +40,9 @@ A population merges with no other when it
   - uses the neuron index `i` or the size `N` (both would change meaning),
   - reads a variable in the past, `x(t - d)` (its history buffer is per population),
   - has a shared state variable, or a shared parameter drawn from a distribution
-    (each population has its own value; merged, they would have one).
+    (each population has its own value; merged, they would have one),
+  - has a spike monitor of some of its neurons only, or a rate monitor with bounds
+    (written in the IR text, not by the frontend).
 `merge_plan(model)` lists the groups and, for every other population, why it stays
 alone.  Option: `exclude` (populations left alone, joined by `+`, as in
 `merge{exclude=A_E+B_E}`).  Leaving `merge` out of the pipeline switches it off.
@@ -72,6 +83,9 @@ def _why_alone(model: Model, pop: str, delayed: set[str]) -> str | None:
     for par in model.find(Parameter, pop):
         if par.type.is_scalar and isinstance(par.value, Distribution):
             return f"its shared parameter '{par.name}' is drawn from a distribution"
+    spikes, rate = model.one(SpikeMonitor, pop), model.one(RateMonitor, pop)
+    if (spikes and spikes.neurons is not None) or (rate and rate.bounds):
+        return "its spike monitor records some of its neurons only, or its rate monitor counts segments"
     local = set(model.scope(pop))
     for node in model.nodes:  # projections into `pop` are evaluated in its scope too
         if node.scope == pop and any((names(e) - local) & INDEX_NAMES for e in expressions(node)):
@@ -281,13 +295,27 @@ class _Merger:
         return node.replace(pop=merged, type=type_, init=value)
 
     def monitor(self, node: Node, merged: str) -> list[Node]:
-        if isinstance(node, (SpikeMonitor, RateMonitor)):  # a part's rate is counted from the spikes
-            return [SpikeMonitor(merged, loc=node.loc)] if self.first(f"{merged}.spike_monitor") else []
+        if isinstance(node, SpikeMonitor):
+            return [self.spike_monitor(merged, node)] if self.first(f"{merged}.spike_monitor") else []
+        if isinstance(node, RateMonitor):
+            return [self.rate_monitor(merged, node)] if self.first(f"{merged}.rate_monitor") else []
         if not self.first(f"{merged}.{node.var}.monitor"):
             return []
         indices = tuple(self.offset[p] + i for p in self.members[merged]
                         for m in self.model.find(StateMonitor, p) if m.var == node.var for i in m.indices)
         return [StateMonitor(merged, node.var, indices, node.every, loc=node.loc)]
+
+    def spike_monitor(self, merged: str, first: SpikeMonitor) -> SpikeMonitor:
+        """Records the neurons from the first part with a spike monitor to the last."""
+        parts = [p for p in self.members[merged] if self.model.one(SpikeMonitor, p)]
+        start, stop = self.offset[parts[0]], self.offset[parts[-1]] + self.model.population(parts[-1]).size
+        neurons = None if (start, stop) == (0, self.size(merged)) else (start, stop)
+        return SpikeMonitor(merged, neurons, loc=first.loc)
+
+    def rate_monitor(self, merged: str, first: RateMonitor) -> RateMonitor:
+        """Counts each part apart: the bounds are every part's boundaries."""
+        ends = tuple(self.offset[p] + self.model.population(p).size for p in self.members[merged])
+        return RateMonitor(merged, (0,) + ends, loc=first.loc)
 
 
 def _check_position(model: Model) -> None:

@@ -34,26 +34,36 @@ def sizes(model: ir.Model) -> dict[str, int]:
     return found
 
 
-def split_records(model: ir.Model, spikes: dict, rates: dict, traces: dict, steps: int, first_step: int,
-                  dt: float) -> tuple[dict, dict, dict]:
-    """The records of merged populations as those of their parts: each part's spikes, its rate
-    counted per step from the merged spikes, its columns of the merged traces; indices
-    relative to the part.  Records come in the order of the populations as written."""
+def rate_records(model: ir.Model, monitor: ir.RateMonitor, t_ms: np.ndarray,
+                 counts: np.ndarray) -> dict[str, RateRecord]:
+    """The records of one rate monitor (`counts`: `[steps]`, or `[steps, segments]` with
+    bounds) under the names as written: each part with a rate gets the counts of its
+    segments; a population that is not merged gets its segments summed."""
+    if not monitor.bounds:
+        return {monitor.pop: RateRecord(t_ms, counts)}
+    parts = [p for p in parts_of(model, monitor.pop) if p.rate]
+    if not parts:
+        return {monitor.pop: RateRecord(t_ms, counts.sum(axis=1, dtype=counts.dtype))}
+    found = {}
+    for p in parts:
+        first, last = monitor.bounds.index(p.neurons.start), monitor.bounds.index(p.neurons.stop)
+        found[p.name] = RateRecord(t_ms, counts[:, first:last].sum(axis=1, dtype=counts.dtype))
+    return found
+
+
+def split_records(model: ir.Model, spikes: dict, rates: dict, traces: dict) -> tuple[dict, dict, dict]:
+    """The records of merged populations as those of their parts: each part's spikes and its
+    columns of the merged traces, indices relative to the part (`rate_records` split the
+    rates already).  Records come in the order of the populations as written."""
     found = model.find(ir.Part)
     if not found:
         return spikes, rates, traces
     for p in found:
         merged, start, stop = p.neurons.population, p.neurons.start, p.neurons.stop
-        if p.spikes or p.rate:
+        if p.spikes:
             record = spikes[merged]
             keep = (record.i >= start) & (record.i < stop)
-            t, i = record.t_ms[keep], record.i[keep] - start
-            if p.spikes:
-                spikes[p.name] = SpikeRecord(t, i)
-            if p.rate:
-                step = np.rint(t / dt).astype(np.int64) - first_step
-                counts = np.bincount(step, minlength=steps)[:steps]
-                rates[p.name] = RateRecord((first_step + np.arange(steps)) * dt, counts)
+            spikes[p.name] = SpikeRecord(record.t_ms[keep], record.i[keep] - start)
         for var in p.traces:
             record = traces[(merged, var)]
             columns = (record.indices >= start) & (record.indices < stop)

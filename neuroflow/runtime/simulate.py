@@ -21,7 +21,7 @@ from ..frontend import Random
 from ..ir._units import as_quantity
 from ..passes import DEFAULT_PIPELINE
 from . import _merged
-from ._results import RateRecord, Results, SpikeRecord, TraceRecord
+from ._results import Results, SpikeRecord, TraceRecord
 
 
 class SimulationError(ir.NeuroflowError):
@@ -316,11 +316,12 @@ class Simulator:
         dt, start = self.dt, recorded.start_step
         spikes = {}
         for mon in self.model.find(ir.SpikeMonitor):
-            spikes[mon.pop] = _spike_record(recorded.spikes.get(mon.pop, []), dt)
+            first = mon.neurons[0] if mon.neurons else 0
+            spikes[mon.pop] = _spike_record(recorded.spikes.get(mon.pop, []), dt, first)
         rates = {}
         for mon in self.model.find(ir.RateMonitor):
             counts = np.concatenate(recorded.rates[mon.pop])
-            rates[mon.pop] = RateRecord((start + np.arange(len(counts))) * dt, counts)
+            rates.update(_merged.rate_records(self.model, mon, (start + np.arange(len(counts))) * dt, counts))
         traces = {}
         for mon in self.model.find(ir.StateMonitor):
             values = np.concatenate([v for _, v in recorded.traces[f"{mon.pop}.{mon.var}"]])
@@ -328,7 +329,7 @@ class Simulator:
             var = self.model.scope(mon.pop)[mon.var]
             traces[(mon.pop, mon.var)] = TraceRecord((start + steps) * dt, values[::mon.every], np.asarray(mon.indices),
                                                     str(var.type.dim))
-        spikes, rates, traces = _merged.split_records(self.model, spikes, rates, traces, steps_total, start, dt)
+        spikes, rates, traces = _merged.split_records(self.model, spikes, rates, traces)
         sizes = _merged.sizes(self.model)
         return Results(dt_ms=dt, t_start_ms=start * dt, duration_ms=steps_total * dt, sizes=sizes, spikes=spikes,
                        traces=traces, rates=rates, meta={"model": self.model.name, "dtype": str(self.program.dtype)},
@@ -423,10 +424,10 @@ def _spike_indices(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows.astype(np.int32), ((position - rows * packed.shape[1]) * 8 + (hit & 7)).astype(np.int32)
 
 
-def _spike_record(parts: list, dt: float) -> SpikeRecord:
+def _spike_record(parts: list, dt: float, first_neuron: int = 0) -> SpikeRecord:
     """One `SpikeRecord` from the chunks' `(first step, steps, neurons)`, filled in place and
     emptying `parts` (each chunk is dropped once copied), so that the spikes are held about
-    once, not twice."""
+    once, not twice.  A monitor of some neurons only counts them from `first_neuron`."""
     total = sum(len(steps) for _, steps, _ in parts)
     t, i = np.empty(total), np.empty(total, np.int32)
     filled = 0
@@ -435,7 +436,7 @@ def _spike_record(parts: list, dt: float) -> SpikeRecord:
         first, steps, neurons = parts.pop()
         count = len(steps)
         t[filled:filled + count] = (np.int64(first) + steps) * dt
-        i[filled:filled + count] = neurons
+        i[filled:filled + count] = neurons + first_neuron
         filled += count
     return SpikeRecord(t, i)
 

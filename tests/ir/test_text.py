@@ -137,6 +137,17 @@ monitor state E.v indices=[0, 7] every=10
 monitor state I.v indices=[] every=1
 schedule [E.v.monitor, I.v.monitor, E.threshold, I.threshold, E.spike_monitor, I.rate_monitor, ee, ie, ei, oo]
 """,
+    "monitors of some neurons and of segments": """\
+neuroflow-ir 1
+model parts
+population P size=8 method=auto
+state P.v : float[8]<mV> = 0.0
+threshold P : v > 1.0<mV>
+part A = P[0:3] monitors=[rate]
+part B = P[3:8] monitors=[spikes, rate]
+monitor spikes P[3:8]
+monitor rate P bounds=[0, 3, 8]
+""",
     "subexpressions and calls": """\
 neuroflow-ir 1
 model hh
@@ -186,6 +197,14 @@ def test_snippet_values_are_read_as_written():
     assert (ee.post.start, ee.post.stop) == (2, 8)
     assert net.get("ie").effect == Statement("ge", "-=", ir.Binary("*", Const(2.0), Ref("w")))
     assert net.get("I.v.monitor").indices == () and net.get("E.v.monitor").every == 10
+
+
+def test_monitor_neurons_and_bounds_are_read_as_written():
+    model = parse_text(SNIPPETS["monitors of some neurons and of segments"])
+    assert model.get("P.spike_monitor") == ir.SpikeMonitor("P", (3, 8))
+    assert model.get("P.rate_monitor") == ir.RateMonitor("P", (0, 3, 8))  # one rate monitor, its id kept
+    whole = parse_text("neuroflow-ir 1\nmodel m\npopulation P size=2 method=auto\nmonitor rate P bounds=[]\n")
+    assert whole.get("P.rate_monitor") == ir.RateMonitor("P") and ir.print(whole).endswith("monitor rate P\n")
 
 
 def test_parse_is_lenient_about_layout_but_prints_canonically():

@@ -153,6 +153,15 @@ BROKEN = {
     "state monitor index out of range": ("built", "indices=[0, 1, 39]", "indices=[0, 1, 40]", "P.v.monitor",
                                          "[0, 40)"),
     "state monitor every 0": ("built", "every=1", "every=0", "P.v.monitor", "every >= 1"),
+    "spike monitor of neurons beyond the population": (
+        "built", "monitor spikes P", "monitor spikes P[30:41]", "P.spike_monitor", "[30:41], which is not a slice"),
+    "rate bounds that do not start at 0": (
+        "built", "monitor spikes P\n", "monitor rate P bounds=[1, 40]\n", "P.rate_monitor", "do not split"),
+    "rate bounds that do not increase": (
+        "built", "monitor spikes P\n", "monitor rate P bounds=[0, 20, 20, 40]\n", "P.rate_monitor",
+        "bounds [0, 20, 20, 40] do not split"),
+    "rate bounds that do not end at the size": (
+        "built", "monitor spikes P\n", "monitor rate P bounds=[0, 20, 39]\n", "P.rate_monitor", "do not split"),
     "parameter with too few values": (
         "built", "param P.Vt : float[]<mV> = -50.0", "param P.Vt : float[40]<mV> = [-50.0, -51.0]", "P.Vt",
         "2 values"),

@@ -65,7 +65,8 @@ refractory E_I : 2.0<ms>
 part I = E_I[4:6] monitors=[rate, state v]
 projection EI : E_I[0:4] -> E_I[4:6] connect=fixed_prob(0.5) w:float[]<1>=0.5 on_pre={ge += w} delay=0.0 kernel=auto
 projection IE : E_I[4:6] -> E_I[1:3] connect=fixed_prob(0.5) w:float[]<1>=0.2 on_pre={ge += w} delay=0.0 kernel=auto
-monitor spikes E_I
+monitor spikes E_I[0:4]
+monitor rate E_I bounds=[0, 4, 6]
 monitor state E_I.v indices=[5] every=1
 clock dt=0.1
 update E_I method=exponential_euler hold=[v] {
@@ -106,6 +107,29 @@ def test_merged_text_round_trips_and_verifies():
 
 def test_merging_again_changes_nothing():
     assert merged(MERGED) == MERGED
+
+
+def test_rate_monitors_of_parts_become_one_rate_monitor_that_counts_each_part_apart():
+    out = merged(BASE.replace("monitor spikes E\n", "monitor rate E\n"))
+    assert "\nmonitor rate E_I bounds=[0, 4, 6]\n" in out and "monitor spikes" not in out
+    assert "part E = E_I[0:4] monitors=[rate]" in out and "part I = E_I[4:6] monitors=[rate, state v]" in out
+    assert merged(BASE.replace("monitor rate I\n", "")).count("monitor rate") == 0
+
+
+def test_the_spike_monitor_records_from_the_first_part_with_spikes_to_the_last():
+    both = merged(BASE.replace("monitor rate I\n", "monitor spikes I\n"))
+    assert "\nmonitor spikes E_I\n" in both and "monitor rate" not in both  # the whole population
+    only_i = BASE.replace("monitor spikes E\n", "").replace("monitor rate I\n", "monitor spikes I\nmonitor rate I\n")
+    last = merged(only_i)
+    assert "\nmonitor spikes E_I[4:6]\nmonitor rate E_I bounds=[0, 4, 6]\n" in last
+    assert "part I = E_I[4:6] monitors=[spikes, rate, state v]" in last
+
+
+@pytest.mark.parametrize("monitor", ["monitor spikes E[0:2]", "monitor rate E bounds=[0, 1, 4]"])
+def test_a_monitor_of_some_neurons_or_segments_keeps_its_population_alone(monitor):
+    text = BASE.replace("monitor spikes E", monitor)
+    assert merged(text) == ir.print(ir.parse_text(text))
+    assert "monitor counts segments" in merge_plan(ir.parse_text(text))[1]["E"]
 
 
 def test_values_shared_equal_per_neuron_concatenated_distributions_kept():
@@ -222,14 +246,21 @@ def test_merge_runs_between_integrate_and_fuse():
 
 
 def test_verify_checks_the_parts():
+    split = MERGED.replace("bounds=[0, 4, 6]", "bounds=[0, 4, 5, 6]")  # a rate of I for any of its slices
     with pytest.raises(ir.IRError, match="starts at 5, but the parts before it end at 4"):
-        ir.verify(ir.parse_text(MERGED.replace("part I = E_I[4:6]", "part I = E_I[5:6]")))
+        ir.verify(ir.parse_text(split.replace("part I = E_I[4:6]", "part I = E_I[5:6]")))
     with pytest.raises(ir.IRError, match="the parts of 'E_I' end at 5, not at its size 6"):
-        ir.verify(ir.parse_text(MERGED.replace("part I = E_I[4:6]", "part I = E_I[4:5]")))
+        ir.verify(ir.parse_text(split.replace("part I = E_I[4:6]", "part I = E_I[4:5]")))
     with pytest.raises(ir.IRError, match="no state monitor of them"):
         ir.verify(ir.parse_text(MERGED.replace("monitors=[rate, state v]", "monitors=[rate, state ge]")))
-    with pytest.raises(ir.IRError, match="has no spike monitor"):
-        ir.verify(ir.parse_text(MERGED.replace("monitor spikes E_I\n", "")))
+    with pytest.raises(ir.IRError, match=r"no spike monitor of 'E_I' records E_I\[0:4\]"):
+        ir.verify(ir.parse_text(MERGED.replace("monitor spikes E_I[0:4]\n", "")))
+    with pytest.raises(ir.IRError, match=r"no spike monitor of 'E_I' records E_I\[0:4\]"):
+        ir.verify(ir.parse_text(MERGED.replace("monitor spikes E_I[0:4]", "monitor spikes E_I[1:6]")))
+    with pytest.raises(ir.IRError, match=r"(?s)no rate monitor of 'E_I' counts E_I\[4:6\] apart.*include 4 and 6"):
+        ir.verify(ir.parse_text(MERGED.replace("bounds=[0, 4, 6]", "bounds=[0, 5, 6]")))
+    with pytest.raises(ir.IRError, match=r"no rate monitor of 'E_I' counts E_I\[4:6\] apart"):
+        ir.verify(ir.parse_text(MERGED.replace("monitor rate E_I bounds=[0, 4, 6]\n", "")))
 
 
 def test_two_areas_becomes_one_population_in_one_fused_block():
@@ -246,3 +277,6 @@ def test_two_areas_becomes_one_population_in_one_fused_block():
         part B_E = A_E_A_I_B_E_B_I[1000:1800] monitors=[spikes]
         part B_I = A_E_A_I_B_E_B_I[1800:2000]""")
     assert [line for line in ir.print(out).splitlines() if line.startswith("part ")] == text.splitlines()
+    monitors = [line for line in ir.print(out).splitlines() if line.startswith("monitor ")]
+    assert monitors[:2] == ["monitor spikes A_E_A_I_B_E_B_I[0:1800]",
+                            "monitor rate A_E_A_I_B_E_B_I bounds=[0, 800, 1000, 1800, 2000]"]

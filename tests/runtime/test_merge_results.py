@@ -1,4 +1,5 @@
 """A merged model runs as the model as written: same spikes, rates, traces and names."""
+import jax
 import numpy as np
 import pytest
 
@@ -17,9 +18,10 @@ EQUATIONS = """
 """
 
 
-def network(drive_i=21 * mV, taum_i=20 * ms, size_e=40, size_i=12):
+def network(drive_i=21 * mV, taum_i=20 * ms, size_e=40, size_i=12, spikes_e=True, spikes_i=False):
     """E and I of one neuron model, driven by a constant so they spike, with deterministic initial
-    values, every projection between them, and a third population X of another model."""
+    values, every projection between them, and a third population X of another model.  E's
+    spikes are monitored, or (`spikes_e=False`) its rate; I's rate, and its spikes if asked."""
     net = nf.Network("ei")
     shared = dict(Ee=0 * mV, Ei=-80 * mV, El=-60 * mV, Vt=-50 * mV, Vr=-60 * mV, taue=5 * ms, taui=10 * ms)
     events = dict(threshold="v > Vt", reset="v = Vr", refractory=3 * ms)
@@ -35,7 +37,12 @@ def network(drive_i=21 * mV, taum_i=20 * ms, size_e=40, size_i=12):
     net.projection(i, e[10:30], on_pre="gi += 0.3", connect=nf.fixed_prob(0.5), name="IE")
     net.projection(i, i, on_pre="gi += 0.3", connect=nf.fixed_prob(0.5), name="II")
     net.projection(x, e, on_pre="ge += 0.1", connect=nf.fixed_prob(0.5), name="XE")
-    net.monitor_spikes(e)
+    if spikes_e:
+        net.monitor_spikes(e)
+    else:
+        net.monitor_rate(e)
+    if spikes_i:  # before X's: monitors in population order, the order in which merged results list parts
+        net.monitor_spikes(i)
     net.monitor_spikes(x)
     net.monitor_rate(i)
     net.monitor(e, "v", indices=[0, 7, 39])
@@ -70,6 +77,45 @@ def test_merged_run_gives_the_same_spikes_rates_and_traces(native):
     assert len(b.spikes("E")[0]) > 100 and b.rate("I") > 5
     assert_same(a, b, exact=native and _native.available())
     assert a.summary() == b.summary()
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_rate_monitors_of_merged_populations_count_each_part_and_record_no_spikes(native, tmp_path):
+    merged, unmerged = compiled(network(spikes_e=False), native)
+    assert "\nmonitor rate E_I bounds=[0, 40, 52]\n" in merged.ir and "monitor spikes E_I" not in merged.ir
+    # what a step hands back: X's spike bits, and two counts of E_I, no bit of E or I
+    state, params, conn = merged.program.initial(0)
+    outputs = jax.eval_shape(merged.program.step, state, params, conn, merged.program.prepare(params))[1]
+    assert set(outputs["spikes"]) == {"X"} and outputs["rate"]["E_I"].shape == (2,)
+    a, b = merged.run(150 * ms, seed=4, chunk_steps=400), unmerged.run(150 * ms, seed=4, chunk_steps=400)
+    assert a.spike_monitored == b.spike_monitored == ("X",)
+    for pop in ("E", "I"):
+        assert a.rate(pop) == b.rate(pop) > 5
+        for bin_ms in (None, 5.0):
+            for x, y in zip(a.rate_trace(pop, bin_ms), b.rate_trace(pop, bin_ms)):
+                np.testing.assert_array_equal(x, y)
+    assert_same(a, b, exact=native and _native.available())
+    assert a.summary() == b.summary()
+    saved = np.load(a.save(tmp_path / "merged.npz")), np.load(b.save(tmp_path / "unmerged.npz"))
+    rates = [sorted(k for k in f.files if k.startswith("rate.")) for f in saved]
+    assert rates[0] == rates[1] == ["rate.E.counts", "rate.E.t_ms", "rate.I.counts", "rate.I.t_ms"]
+    for key in rates[0]:
+        assert saved[0][key].dtype == saved[1][key].dtype
+        np.testing.assert_array_equal(saved[0][key], saved[1][key])
+    resumed = [sim.run(50 * ms, resume=r.final) for sim, r in ((merged, a), (unmerged, b))]
+    joined = [Results.concatenate([r, more]) for r, more in zip((a, b), resumed)]
+    for pop in ("E", "I"):
+        np.testing.assert_array_equal(joined[0].rate_trace(pop)[1], joined[1].rate_trace(pop)[1])
+        np.testing.assert_array_equal(joined[0].rate_trace(pop)[1], merged.run(200 * ms, seed=4).rate_trace(pop)[1])
+
+
+def test_the_spike_monitor_records_the_spike_monitored_parts_only():
+    merged, unmerged = compiled(network(spikes_e=False, spikes_i=True))
+    assert "\nmonitor spikes E_I[40:52]\n" in merged.ir and "\nmonitor rate E_I bounds=[0, 40, 52]\n" in merged.ir
+    a, b = merged.run(100 * ms, seed=2), unmerged.run(100 * ms, seed=2)
+    assert a.spike_monitored == b.spike_monitored == ("I", "X") and len(b.spikes("I")[0]) > 20
+    assert_same(a, b, exact=_native.available())
+    np.testing.assert_array_equal(a.rate_trace("E")[1], b.rate_trace("E")[1])
 
 
 def test_parameters_that_differ_become_per_neuron_and_give_the_same_run():

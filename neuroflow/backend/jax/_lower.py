@@ -275,12 +275,35 @@ def _lower_projection(node: ir.Projection, ctx: StepContext):
 
 
 def _lower_spike_monitor(node: ir.SpikeMonitor, ctx: StepContext):
+    spikes = ctx.spikes[node.pop]
+    if node.neurons is not None:
+        spikes = spikes[node.neurons[0]:node.neurons[1]]
     # one bit per neuron and step: a chunk of a large population's spikes stays small
-    ctx.outputs.setdefault("spikes", {})[node.pop] = jnp.packbits(ctx.spikes[node.pop])
+    ctx.outputs.setdefault("spikes", {})[node.pop] = jnp.packbits(spikes)
+
+
+# Up to this many segments, a rate monitor counts each over a static slice (one reduction
+# each); beyond, with one scatter (`segment_sum`).  CPU time per step in a scan of 1000
+# steps (2-core machine, 4 segments): 4000 neurons, slices 2.3-4.5 us (the whole
+# population's one sum 1.5-2.4 us), segment_sum 11-15 us, a cumsum read at the bounds
+# 38 us; 64000 neurons, slices 39-48 us like one sum, segment_sum 180-240 us, cumsum
+# 374 us.  From about 8 slices XLA:CPU pays ~2.5 us for each (2000 neurons, 8 segments:
+# slices 17 us, segment_sum 7 us).
+SLICED_SEGMENTS = 6
 
 
 def _lower_rate_monitor(node: ir.RateMonitor, ctx: StepContext):
-    ctx.outputs.setdefault("rate", {})[node.pop] = jnp.sum(ctx.spikes[node.pop], dtype=jnp.int32)
+    spikes = ctx.spikes[node.pop]
+    segments = len(node.bounds) - 1
+    if not node.bounds:
+        count = jnp.sum(spikes, dtype=jnp.int32)
+    elif segments <= SLICED_SEGMENTS:
+        ends = zip(node.bounds, node.bounds[1:])
+        count = jnp.stack([jnp.sum(spikes[start:stop], dtype=jnp.int32) for start, stop in ends])
+    else:
+        ids = np.repeat(np.arange(segments), np.diff(node.bounds))
+        count = jax.ops.segment_sum(spikes.astype(jnp.int32), ids, segments, indices_are_sorted=True)
+    ctx.outputs.setdefault("rate", {})[node.pop] = count
 
 
 def _lower_state_monitor(node: ir.StateMonitor, ctx: StepContext):
