@@ -14,6 +14,7 @@ import numpy as np
 from ...ir import Const, Distribution, Expr, Projection, Statement
 from ...ir._algebra import decompose
 from . import _native
+from ._device import to_device
 from ._expr import FUNCTIONS, evaluate
 
 
@@ -112,7 +113,7 @@ class Dense:
     def build(self, node: Projection, pre, post, weight, dtype) -> dict:
         matrix = np.zeros((node.pre.size, node.post.size))
         np.add.at(matrix, (pre, post), weight)
-        return {"matrix": jnp.asarray(matrix, dtype)}
+        return {"matrix": to_device(matrix, dtype)}
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
         return spikes.astype(arrays["matrix"].dtype) @ arrays["matrix"]
@@ -137,9 +138,9 @@ class Event:
         shared = len(weight) > 0 and np.all(weight == weight[0])
         # one weight for all synapses (the usual `ge += 0.6`) needs no table: half the memory
         weights = np.asarray(weight[0]) if shared else layout(weight, 0.0, float)
-        arrays = {"targets": jnp.asarray(layout(post, n_post, np.int32)), "weights": jnp.asarray(weights, dtype)}
+        arrays = {"targets": to_device(layout(post, n_post, np.int32)), "weights": to_device(weights, dtype)}
         if delay_steps is not None:
-            arrays["delays"] = jnp.asarray(layout(delay_steps, 0, np.int32))
+            arrays["delays"] = to_device(layout(delay_steps, 0, np.int32))
         return arrays
 
     @staticmethod
@@ -201,8 +202,8 @@ class Csr:
         order = np.argsort(pre, kind="stable")  # the rules give them sorted already: a no-op then
         shared = len(weight) > 0 and np.all(weight == weight[0])
         weights = np.asarray(weight[0]) if shared else np.asarray(weight)[order]
-        return {"pre": jnp.asarray(np.asarray(pre)[order], jnp.int32),
-                "post": jnp.asarray(np.asarray(post)[order], jnp.int32), "weights": jnp.asarray(weights, dtype)}
+        return {"pre": to_device(np.asarray(pre)[order], jnp.int32),
+                "post": to_device(np.asarray(post)[order], jnp.int32), "weights": to_device(weights, dtype)}
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
         weights = arrays["weights"]
@@ -224,7 +225,7 @@ class Ell:
         layout = EllLayout(np.asarray(post), n_post)
         shared = len(weight) > 0 and np.all(weight == weight[0])
         weights = np.asarray(weight[0]) if shared else layout(weight, 0.0, float)[:n_post]
-        return {"sources": jnp.asarray(layout(pre, n_pre, np.int32)[:n_post]), "weights": jnp.asarray(weights, dtype)}
+        return {"sources": to_device(layout(pre, n_pre, np.int32)[:n_post]), "weights": to_device(weights, dtype)}
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
         weights = arrays["weights"]
@@ -242,7 +243,7 @@ class OneToOne:
     def build(self, node: Projection, pre, post, weight, dtype) -> dict:
         if not (node.pre.size == node.post.size and np.array_equal(pre, post) and len(pre) == node.pre.size):
             raise ValueError(f"projection '{node.name}': the one_to_one kernel needs one_to_one connectivity")
-        return {"weights": jnp.asarray(weight, dtype)}
+        return {"weights": to_device(weight, dtype)}
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
         return jnp.where(spikes, arrays["weights"], 0)
@@ -258,7 +259,7 @@ class AllToAll:
         if len(pre) != node.pre.size * node.post.size:
             raise ValueError(f"projection '{node.name}': the all_to_all kernel needs all_to_all connectivity")
         if np.all(weight == weight[:1]):
-            return {"weight": jnp.asarray(weight[0] if len(weight) else 0.0, dtype)}
+            return {"weight": to_device(weight[0] if len(weight) else 0.0, dtype)}
         return Dense().build(node, pre, post, weight, dtype)
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
@@ -325,12 +326,12 @@ class EventPlastic:
         # for each post neuron, the flat positions (row * width + slot) of its synapses
         by_post = EllLayout(post, n_post)
         incoming = by_post(pre * layout.width + layout.slot, n_pre * layout.width, np.int32)
-        conn = {"targets": jnp.asarray(layout(post, n_post, np.int32)), "incoming": jnp.asarray(incoming)}
-        tables = {var.name: jnp.asarray(layout(per_synapse(var.init, len(pre), rng, f"initial values of"
+        conn = {"targets": to_device(layout(post, n_post, np.int32)), "incoming": to_device(incoming)}
+        tables = {var.name: to_device(layout(per_synapse(var.init, len(pre), rng, f"initial values of"
                                                            f" '{var.name}' in projection '{node.name}'"), 0.0, float),
                                         dtype)
                   for var in node.plasticity.variables}
-        tables[LASTUPDATE] = jnp.zeros((n_pre + 1, layout.width), dtype)
+        tables[LASTUPDATE] = to_device(np.zeros((n_pre + 1, layout.width)), dtype)
         return conn, tables
 
     def step(self, node: Projection, arrays: dict, tables: dict, params: dict, pre_spikes, post_spikes, t,

@@ -8,6 +8,7 @@ parameter value never triggers a recompilation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 import jax
@@ -480,6 +481,14 @@ class Program:
     # -- the step -------------------------------------------------------------------
     def prepare(self, params: dict) -> dict:
         """Values that depend only on parameters, computed once per run instead of every step."""
+        if not self.linear:
+            return {}
+        return self._prepare(params)
+
+    @partial(jax.jit, static_argnums=0)
+    def _prepare(self, params: dict) -> dict:
+        # one compiled program: run op by op, the matrix exponentials would compile some twenty
+        # small programs in every new process (tens of milliseconds each, before the first result)
         return {pop: solver.prepare(params) for pop, solver in self.linear.items()}
 
     def step(self, state: dict, params: dict, conn: dict, derived: dict):
