@@ -8,7 +8,6 @@ parameter value never triggers a recompilation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Callable
 
 import jax
@@ -391,6 +390,10 @@ class Program:
         self.linear = {u.pop: LinearSolver(self, u) for u in model.find(ir.StateUpdate)
                        if any(isinstance(i, ir.LinearSystem) for i in u.body)}
         self.native_blocks = native_blocks(self)
+        # one compiled program per Program (not a jit over `self`, whose cache would keep every
+        # Program alive): run op by op, the matrix exponentials would compile some twenty small
+        # programs in every new process, tens of milliseconds each before the first result
+        self._prepare = jax.jit(self._propagators)
         self.uses_random = any(ir.calls(e) & {"rand", "randn"} for node in model.nodes
                                for e in ir.expressions(node))
 
@@ -485,10 +488,7 @@ class Program:
             return {}
         return self._prepare(params)
 
-    @partial(jax.jit, static_argnums=0)
-    def _prepare(self, params: dict) -> dict:
-        # one compiled program: run op by op, the matrix exponentials would compile some twenty
-        # small programs in every new process (tens of milliseconds each, before the first result)
+    def _propagators(self, params: dict) -> dict:
         return {pop: solver.prepare(params) for pop, solver in self.linear.items()}
 
     def step(self, state: dict, params: dict, conn: dict, derived: dict):
