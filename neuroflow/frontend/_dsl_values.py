@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..ir import Binary, Call, Const, Expr, Loc, ModelError, Ref, Unary, did_you_mean
+from ..ir import (ARITHMETIC, FUNCTIONS, NUMPY, OPERATORS, Binary, Call, Const, Expr, Function, Loc,
+                  ModelError, Ref, Unary, did_you_mean)
 from ..ir._units import UNIT_NAMES, DimensionMismatch, Quantity, get_unit
 from . import _ast as ast
 from ._dsl_errors import at
@@ -21,18 +22,6 @@ from ._random import Random, exponential, lognormal, normal, uniform
 DISTRIBUTIONS: dict[str, Callable[..., Random]] = {
     "normal": normal, "uniform": uniform, "exponential": exponential, "lognormal": lognormal,
 }
-_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "exp": np.exp, "log": np.log, "log10": np.log10, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
-    "tanh": np.tanh, "abs": np.abs, "floor": np.floor, "ceil": np.ceil,
-}
-_ARITHMETIC = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a ** b,
-}
-
 # What a name in a value may be, besides a unit: a parameter (by its final name), or the
 # neuron index `i` and the population size `N`.
 Lookup = Callable[[str], "Quantity | Random | None"]
@@ -98,12 +87,13 @@ class Values:
             return self._name(expr.name, uses, loc, rename)
         if isinstance(expr, Unary) and expr.op == "-":
             return -self._eval(expr.operand, uses, loc, rename)
-        if isinstance(expr, Binary) and expr.op in _ARITHMETIC:
+        if isinstance(expr, Binary) and expr.op in ARITHMETIC:
             left = self._eval(expr.left, uses, loc, rename)
             right = self._eval(expr.right, uses, loc, rename)
-            return _ARITHMETIC[expr.op](left, right)
-        if isinstance(expr, Call) and expr.func in _FUNCTIONS and len(expr.args) == 1:
-            return self._function(expr.func, self._eval(expr.args[0], uses, loc, rename), loc)
+            return OPERATORS[expr.op, 2].python(left, right)
+        if isinstance(expr, Call) and expr.func in FUNCTIONS and not FUNCTIONS[expr.func].is_random:
+            args = [self._eval(a, uses, loc, rename) for a in expr.args]
+            return _function(FUNCTIONS[expr.func], args, loc)
         if isinstance(expr, Call) and expr.func in DISTRIBUTIONS:
             raise ModelError(f"a random value ({expr.func}(...)) must stand alone", loc,
                              "draw it as the whole value, e.g. v = normal(-55*mV, 2*mV)")
@@ -128,16 +118,6 @@ class Values:
         where = "" if self.size is not None else " (i and N only exist in a population)"
         raise ModelError(f"unknown name '{name}' in a value{where}", _use(name, uses, loc),
                          did_you_mean(name, UNIT_NAMES) or "a value may use numbers, units, parameters, i and N")
-
-    @staticmethod
-    def _function(func: str, arg: Quantity, loc: Loc) -> Quantity:
-        if func == "sqrt":
-            return arg ** 0.5
-        if func in ("abs", "floor", "ceil"):
-            return Quantity(_FUNCTIONS[func](arg.internal()), arg.dim)
-        if not arg.is_dimensionless:
-            raise ModelError(f"{func}() needs a dimensionless argument", loc)
-        return Quantity(_FUNCTIONS[func](arg.internal()))
 
     # -- arrays and files -----------------------------------------------------------------------
     def _array(self, array: ast.Array, uses, rename) -> Quantity:
@@ -174,6 +154,17 @@ class Values:
         if scale is None:
             return base
         return base * self._number(scale, uses, loc, rename)
+
+
+def _function(fn: Function, args: list[Quantity], loc: Loc) -> Quantity:
+    if len(args) != fn.arity:
+        raise ModelError(f"{fn.name}() takes {fn.arity} argument(s), got {len(args)}", loc,
+                         f"{fn.name}: {fn.doc}")
+    try:
+        dim = fn.unit([a.dim for a in args])
+    except ValueError as err:
+        raise ModelError(str(err), loc) from None
+    return Quantity(fn.evaluate(NUMPY, *(a.internal() for a in args)), dim)
 
 
 def _use(name: str, uses, loc: Loc) -> Loc:

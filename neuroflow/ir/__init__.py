@@ -1,8 +1,9 @@
 """neuroflow's typed graph IR: units and types, expressions, nodes, the model graph,
 the verifier and the textual form.  Imports neither JAX nor other parts of neuroflow."""
+from ._algebra import differentiate
 from ._connectivity import AllToAll, ConnectivityRule, FixedFanIn, FixedFanOut, FixedProb, OneToOne
 from ._errors import IRError, Loc, ModelError, NeuroflowError, ParseError, did_you_mean
-from ._expr import (Binary, Call, Const, Expr, Ref, Statement, Unary, Where, calls, names, substitute,
+from ._expr import (ARITHMETIC, COMPARISONS, LOGICAL, Binary, Call, Const, Expr, Ref, Statement, Unary, Where, calls, names, substitute,
                     to_text, transform)
 from ._exprparse import parse_expr, parse_statements
 from ._model import Model
@@ -13,7 +14,10 @@ from ._random import Distribution, LogNormal, Normal, Uniform
 from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
 from ._text import parse_text, print_model
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
-from ._types import FUNCTIONS, Type
+from ._fold import fold
+from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, Function, Operator, register_function,
+                         unregister_function, uses_random)
+from ._types import Type
 from ._units import DIMENSIONLESS, Dimension, parse_dimension
 from ._verify import scope_lookup, verify
 from ._walk import delayed_reads, expressions, map_expressions
@@ -21,6 +25,19 @@ from ._walk import delayed_reads, expressions, map_expressions
 print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spelling
 
 __all__ = [
+    "ARGUMENTS",
+    "fold",
+    "ARITHMETIC",
+    "ArrayLibrary",
+    "COMPARISONS",
+    "Function",
+    "LOGICAL",
+    "NUMPY",
+    "OPERATORS",
+    "Operator",
+    "register_function",
+    "unregister_function",
+    "uses_random",
     "AllToAll",
     "BUILTINS",
     "FUSION_BACKENDS",
@@ -85,6 +102,7 @@ __all__ = [
     "Where",
     "calls",
     "delayed_reads",
+    "differentiate",
     "did_you_mean",
     "expressions",
     "infer",

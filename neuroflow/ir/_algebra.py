@@ -1,12 +1,17 @@
-"""Linear structure of expressions: write `expr` as `sum_j a_j*x_j + b`.
+"""Algebra on expressions: linear structure (`expr` as `sum_j a_j*x_j + b`) and derivatives.
 
-The integrators use it to find linear systems (for `exact`) and
-conditionally linear equations (for `exponential_euler`).  Coefficients are
-built with light simplification so the printed IR stays readable.
+The integrators use the linear structure to find linear systems (for `exact`) and
+conditionally linear equations (for `exponential_euler`); `differentiate` applies the chain
+rule with the partial derivatives the registry of functions and operators gives.  Results
+are built with light simplification so the printed IR stays readable.
 """
 from __future__ import annotations
 
-from ._expr import Binary, Const, Expr, Ref, Unary, names
+import functools
+
+from ._expr import Binary, Call, Const, Expr, Ref, Unary, Where, names, substitute, to_text
+from ._exprparse import parse_expr
+from ._functions import ARGUMENTS, FUNCTIONS, OPERATORS
 
 ZERO = Const(0.0)
 ONE = Const(1.0)
@@ -98,3 +103,38 @@ def _scale(linear: Linear, fn) -> Linear:
 
 
 
+
+
+@functools.cache
+def _partial(text: str) -> Expr:
+    return parse_expr(text)
+
+
+def differentiate(expr: Expr, name: str) -> Expr:
+    """The derivative of `expr` with respect to the variable `name`, as an expression.
+
+    Raises ValueError where there is none: conditions, random numbers, reads of the past."""
+    if isinstance(expr, Const) or name not in names(expr):
+        return ZERO
+    if isinstance(expr, Ref):
+        return ONE if expr.name == name else ZERO
+    if isinstance(expr, Where):
+        then, other = differentiate(expr.then, name), differentiate(expr.other, name)
+        return ZERO if is_zero(then) and is_zero(other) else Where(expr.cond, then, other)
+    if isinstance(expr, Unary):
+        rule, args = OPERATORS[expr.op, 1], (expr.operand,)
+    elif isinstance(expr, Binary):
+        rule, args = OPERATORS[expr.op, 2], (expr.left, expr.right)
+    elif isinstance(expr, Call) and expr.func in FUNCTIONS:
+        rule, args = FUNCTIONS[expr.func], expr.args
+    else:
+        raise ValueError(f"'{expr.func}(...)' reads the past and has no derivative")
+    if not rule.derivatives:
+        raise ValueError(f"'{to_text(expr)}' has no derivative (a condition or a random number)")
+    total = ZERO
+    for arg, partial in zip(args, rule.derivatives):
+        inner = differentiate(arg, name)
+        if not is_zero(inner):
+            outer = substitute(_partial(partial), dict(zip(ARGUMENTS, args)))
+            total = plus(total, times(outer, inner))
+    return total

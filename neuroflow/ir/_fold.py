@@ -7,35 +7,26 @@ folded model type-checks exactly as the original did.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Callable
 
-from ._expr import Binary, Call, Const, Expr, Ref, Unary, transform
+import numpy
+
+from ._expr import ARITHMETIC, Binary, Call, Const, Expr, Ref, Unary, transform
+from ._functions import FUNCTIONS, NUMPY, OPERATORS
 from ._units import get_unit
-
-_ARITHMETIC: dict[str, Callable[[float, float], float]] = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a ** b,
-}
-
-_PURE_FUNCTIONS: dict[str, Callable[..., float]] = {
-    "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "abs": abs,
-    "sin": math.sin, "cos": math.cos, "tanh": math.tanh, "log10": math.log10, "expm1": math.expm1,
-}
 
 
 def _fold_binary(e: Binary) -> Expr | None:
     a, b = e.left, e.right
-    if not (isinstance(a, Const) and isinstance(b, Const)) or e.op not in _ARITHMETIC:
+    if not (isinstance(a, Const) and isinstance(b, Const)) or e.op not in ARITHMETIC:
         return None
     if e.op in ("+", "-") and a.dim != b.dim:
         return None  # leave the mismatch for the type checker to report
     if e.op == "**" and not b.dim.is_dimensionless:
         return None
     try:
-        value = _ARITHMETIC[e.op](a.value, b.value)
+        value = OPERATORS[e.op, 2].python(a.value, b.value)
     except (ZeroDivisionError, OverflowError, ValueError):
         return None
     if isinstance(value, complex) or not math.isfinite(value):
@@ -45,7 +36,6 @@ def _fold_binary(e: Binary) -> Expr | None:
     elif e.op == "/":
         dim = a.dim / b.dim
     elif e.op == "**":
-        from fractions import Fraction
         dim = a.dim ** Fraction(b.value).limit_denominator(100)
     else:
         dim = a.dim
@@ -62,14 +52,22 @@ def _fold_node(e: Expr, is_model_name: Callable[[str], bool]) -> Expr | None:
         return Const(-e.operand.value, e.operand.dim)
     if isinstance(e, Binary):
         return _fold_binary(e)
-    if isinstance(e, Call) and e.func in _PURE_FUNCTIONS and all(isinstance(a, Const) for a in e.args):
-        if any(not a.dim.is_dimensionless for a in e.args) and e.func != "abs":
-            return None
-        try:
-            return Const(_PURE_FUNCTIONS[e.func](*(a.value for a in e.args)), e.args[0].dim)
-        except (ValueError, OverflowError):
-            return None
+    if isinstance(e, Call) and all(isinstance(a, Const) for a in e.args):
+        return _fold_call(e)
     return None
+
+
+def _fold_call(e: Call) -> Const | None:
+    fn = FUNCTIONS.get(e.func)
+    if fn is None or fn.is_random or fn.dtype != "float" or len(e.args) != fn.arity:
+        return None
+    try:
+        dim = fn.unit([a.dim for a in e.args])
+    except ValueError:
+        return None  # the type checker reports it
+    with numpy.errstate(all="ignore"):
+        value = float(fn.evaluate(NUMPY, *(a.value for a in e.args)))
+    return Const(value, dim) if math.isfinite(value) else None
 
 
 def fold(expr: Expr, is_model_name: Callable[[str], bool] = lambda name: False) -> Expr:

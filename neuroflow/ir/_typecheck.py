@@ -14,7 +14,7 @@ from typing import Callable
 
 from ._errors import ModelError, did_you_mean
 from ._expr import ARITHMETIC, COMPARISONS, Binary, Call, Const, Expr, Ref, Unary, Where, to_text
-from ._types import FUNCTIONS
+from ._functions import FUNCTIONS
 from ._units import DIMENSIONLESS, Dimension, get_unit
 
 TIME = Dimension.of(s=1)
@@ -171,12 +171,12 @@ def _infer_call(e: Call, lookup: Lookup) -> Kind:
         raise TypeCheckError(f"{e.func}() takes {fn.arity} argument(s), got {len(e.args)}", to_text(e),
                              f"{e.func}: {fn.doc}")
     kinds = [infer(a, lookup) for a in e.args]
-    if e.func == "int":
+    if fn.dtype == "int":  # int() also takes conditions
         return Kind("int", DIMENSIONLESS)
     for a, k in zip(e.args, kinds):
         _need_number(k, a, e.func)
     try:
-        dim = fn.result([k.dim for k in kinds])
+        dim = fn.unit([k.dim for k in kinds])
     except ValueError as err:
         raise TypeCheckError(f"{err} in '{to_text(e)}'", to_text(e)) from None
     return Kind("float", dim)

@@ -20,12 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import (FusedUpdate, LinearSystem, Model, ModelError, Node, Parameter, Refractory, Reset, Schedule,
-                  StateUpdate, StateVar, Subexpression, Threshold, calls, did_you_mean, expressions, names)
+from ..ir import (FUNCTIONS, FusedUpdate, LinearSystem, Model, ModelError, Node, Parameter, Refractory, Reset, Schedule,
+                  StateUpdate, Subexpression, Threshold, calls, did_you_mean, expressions, names)
 from ._manager import register_pass
 from .schedule import brian2_order, fused_order
-
-RANDOM = {"rand", "randn"}
 
 
 @dataclass(frozen=True)
@@ -68,11 +66,10 @@ def _may_move_up(model: Model, op: Node, between: list[Node]) -> bool:
 def _native_supported(model: Model, block: list[Node]) -> bool:
     pop = block[0].pop
     nodes = block + model.find(Subexpression, pop) + model.find(Refractory, pop)
-    variables = {v.name for v in model.find(StateVar, pop)}
     for node in nodes:
         for expr in expressions(node):
-            used = calls(expr)
-            if used & RANDOM or used & variables:  # noise, or `x(t - d)`
+            # noise, `x(t - d)` and functions without a C++ form stay in XLA
+            if any(name not in FUNCTIONS or FUNCTIONS[name].cpp is None for name in calls(expr)):
                 return False
     update = block[0]
     shared = {p.name for p in model.find(Parameter, pop) if p.type.is_scalar} | {"dt"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ...ir import Binary, Call, Const, Expr, Ref, Unary, Where, calls, names
+from ...ir import FUNCTIONS, OPERATORS, Binary, Call, Const, Expr, Ref, Unary, Where, names, uses_random
 
 
 class CodegenError(Exception):
@@ -107,18 +107,6 @@ template <typename R> inline R nf_sign(R x) { return x > 0 ? R(1) : (x < 0 ? R(-
 }  // namespace
 """
 
-# IR function -> (C++ name, number of arguments)
-FUNCTIONS: dict[str, tuple[str, int]] = {
-    "exp": ("nf_exp", 1), "expm1": ("nf_expm1", 1), "exprel": ("nf_exprel", 1), "sigmoid": ("nf_sigmoid", 1),
-    "log": ("nf_log", 1), "log10": ("nf_log10", 1), "sin": ("nf_sin", 1), "cos": ("nf_cos", 1),
-    "tan": ("nf_tan", 1), "tanh": ("nf_tanh", 1), "sinh": ("nf_sinh", 1), "cosh": ("nf_cosh", 1),
-    "sqrt": ("nf_sqrt", 1), "abs": ("nf_fabs", 1), "sign": ("nf_sign", 1), "floor": ("nf_floor", 1),
-    "ceil": ("nf_ceil", 1), "clip": ("nf_clip", 3), "minimum": ("nf_min", 2), "maximum": ("nf_max", 2),
-}
-BINARY = {"+": "+", "-": "-", "*": "*", "/": "/", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "==",
-          "!=": "!=", "and": "&&", "or": "||"}
-
-
 def literal(value: float) -> str:
     return f"real({float(value)!r})"
 
@@ -143,7 +131,7 @@ class CExpression:
         return text
 
     def _is_uniform(self, e: Expr) -> bool:
-        return not (calls(e) & {"rand", "randn"}) and all(self.uniform(n) for n in names(e))
+        return not uses_random(e) and all(self.uniform(n) for n in names(e))
 
     def _text(self, e: Expr) -> str:
         if isinstance(e, Const):
@@ -151,7 +139,7 @@ class CExpression:
         if isinstance(e, Ref):
             return self.resolve(e.name)
         if isinstance(e, Unary):
-            return f"(!{self(e.operand)})" if e.op == "not" else f"(-{self(e.operand)})"
+            return f"({OPERATORS[e.op, 1].cpp}{self(e.operand)})"
         if isinstance(e, Binary):
             return self._binary(e)
         if isinstance(e, Where):
@@ -169,23 +157,20 @@ class CExpression:
                 base = self(e.left)
                 product = "(" + " * ".join([base] * abs(n)) + ")"
                 return product if n > 0 else f"(real(1) / {product})"
-            return f"nf_pow(real({self(e.left)}), real({self(e.right)}))"
+            return f"{OPERATORS['**', 2].cpp}(real({self(e.left)}), real({self(e.right)}))"
         if e.op == "/" and self.hoist is not None and self._is_uniform(e.right) and not self._is_uniform(e.left):
             # a division per neuron by what is one number per step (`(El - v) / taum`) becomes a
             # multiplication by its reciprocal, computed once: divisions are the slowest vector op
             return f"({self(e.left)} * {self.hoist(f'(real(1) / {self(e.right)})')})"
-        return f"({self(e.left)} {BINARY[e.op]} {self(e.right)})"
+        return f"({self(e.left)} {OPERATORS[e.op, 2].cpp} {self(e.right)})"
 
     def _call(self, e: Call) -> str:
-        if e.func in ("rand", "randn"):
+        fn = FUNCTIONS.get(e.func)
+        if fn is not None and fn.is_random:
             raise CodegenError("random numbers are not generated in native code")
-        args = [self(a) for a in e.args]
-        if e.func == "int":  # truncation, kept in the float type as the JAX lowering does
-            return f"real(nf_trunc(real({args[0]})))"
-        if e.func not in FUNCTIONS:
-            raise CodegenError(f"'{e.func}(...)' (a read of the past, or an unknown function) has no C++ form")
-        name, arity = FUNCTIONS[e.func]
-        if len(args) != arity:
-            raise CodegenError(f"{e.func} takes {arity} arguments, got {len(args)}")
-        return f"{name}(" + ", ".join(f"real({a})" for a in args) + ")"
-
+        if fn is None or fn.cpp is None:
+            raise CodegenError(f"'{e.func}(...)' (a read of the past, or a function without C++) has no"
+                               " C++ form")
+        if len(e.args) != fn.arity:
+            raise CodegenError(f"{e.func} takes {fn.arity} arguments, got {len(e.args)}")
+        return fn.cpp.format(*(f"real({self(a)})" for a in e.args))

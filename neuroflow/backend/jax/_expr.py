@@ -6,12 +6,13 @@ clear error instead of falling through.
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable, Protocol
 
 import jax
 import jax.numpy as jnp
 
-from ...ir import Binary, Call, Const, Expr, Ref, Unary, Where
+from ...ir import FUNCTIONS, OPERATORS, ArrayLibrary, Binary, Call, Const, Expr, Ref, Unary, Where
 
 
 class Environment(Protocol):
@@ -22,25 +23,10 @@ class Environment(Protocol):
     def delayed(self, name: str, time): ...
 
 
-def _exprel(x):
-    # (exp(x) - 1)/x with its limit 1 at 0; the `where` on the input keeps gradients finite.
-    small = jnp.abs(x) < 1e-6
-    safe = jnp.where(small, 1.0, x)
-    return jnp.where(small, 1.0 + x / 2.0, jnp.expm1(safe) / safe)
-
-
-FUNCTIONS: dict[str, Callable] = {
-    "exp": jnp.exp, "expm1": jnp.expm1, "exprel": _exprel, "log": jnp.log, "log10": jnp.log10,
-    "sin": jnp.sin, "cos": jnp.cos, "tan": jnp.tan, "tanh": jnp.tanh, "sinh": jnp.sinh, "cosh": jnp.cosh,
-    "sigmoid": jax.nn.sigmoid, "sqrt": jnp.sqrt, "abs": jnp.abs, "sign": jnp.sign, "floor": jnp.floor,
-    "ceil": jnp.ceil, "clip": jnp.clip, "minimum": jnp.minimum, "maximum": jnp.maximum,
-}
-
-BINARY: dict[str, Callable] = {
-    "+": jnp.add, "-": jnp.subtract, "*": jnp.multiply, "/": jnp.divide, "**": jnp.power,
-    "<": jnp.less, "<=": jnp.less_equal, ">": jnp.greater, ">=": jnp.greater_equal,
-    "==": jnp.equal, "!=": jnp.not_equal, "and": jnp.logical_and, "or": jnp.logical_or,
-}
+@functools.cache
+def array_library(dtype) -> ArrayLibrary:
+    """The registry's functions evaluated with jax.numpy in `dtype`."""
+    return ArrayLibrary(jnp, "jax.scipy.special", dtype)
 
 
 def _const(e: Const, env: Environment):
@@ -52,27 +38,25 @@ def _ref(e: Ref, env: Environment):
 
 
 def _unary(e: Unary, env: Environment):
-    x = evaluate(e.operand, env)
-    return jnp.logical_not(x) if e.op == "not" else -x
+    return OPERATORS[e.op, 1].evaluate(array_library(env.dtype), evaluate(e.operand, env))
 
 
 def _binary(e: Binary, env: Environment):
     if e.op == "**" and isinstance(e.right, Const) and float(e.right.value).is_integer():
         # integer powers as repeated products: cheaper and exact for negative bases
         return jax.lax.integer_pow(evaluate(e.left, env), int(e.right.value))
-    return BINARY[e.op](evaluate(e.left, env), evaluate(e.right, env))
+    operator = OPERATORS[e.op, 2]
+    return operator.evaluate(array_library(env.dtype), evaluate(e.left, env), evaluate(e.right, env))
 
 
 def _call(e: Call, env: Environment):
-    if e.func in ("rand", "randn"):
+    fn = FUNCTIONS.get(e.func)
+    if fn is not None and fn.is_random:
         return env.random(e.func)
     args = [evaluate(a, env) for a in e.args]
-    if e.func not in FUNCTIONS and e.func != "int":  # `x(t - d)`: a state variable in the past
+    if fn is None:  # `x(t - d)`: a state variable in the past
         return env.delayed(e.func, args[0])
-    if e.func == "int":  # kept in the float dtype because it feeds arithmetic
-        x = args[0]
-        return x.astype(env.dtype) if x.dtype == jnp.bool_ else jnp.trunc(x)
-    return FUNCTIONS[e.func](*args)
+    return fn.evaluate(array_library(env.dtype), *args)
 
 
 def _where(e: Where, env: Environment):

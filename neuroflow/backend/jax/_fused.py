@@ -87,7 +87,7 @@ class NativeBlock:
             return not self.shapes[name]
         if name in self.subexpressions:
             expr = self.subexpressions[name]
-            return not (ir.calls(expr) & {"rand", "randn"}) and all(self._uniform(n) for n in ir.names(expr))
+            return not ir.uses_random(expr) and all(self._uniform(n) for n in ir.names(expr))
         return False
 
     def _hoist(self, text: str) -> str:

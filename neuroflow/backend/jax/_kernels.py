@@ -11,11 +11,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...ir import Const, Distribution, Expr, Projection, Statement
+from ...ir import FUNCTIONS, Const, Distribution, Expr, Projection, Statement
 from ...ir._algebra import decompose
 from . import _native
 from ._device import to_device
-from ._expr import FUNCTIONS, evaluate
+from ._expr import array_library, evaluate
 
 
 def per_synapse(value, count: int, rng: np.random.Generator, what: str) -> np.ndarray:
@@ -374,12 +374,13 @@ class EventPlastic:
         values = {var.name: flat[var.name][where] for var in plasticity.variables}
         elapsed = t - flat[LASTUPDATE][where]
         env = SynapseEnv(values, params, t, dt, dtype)
+        exprel, library = FUNCTIONS["exprel"], array_library(dtype)
         for var in plasticity.variables:
             if var.decay is not None:  # exact solution of dx/dt = a*x + b over `elapsed`
                 slope, offset = decay_coefficients(var.decay, var.name)
                 a, b = evaluate(slope, env), evaluate(offset, env)
                 z = a * elapsed
-                values[var.name] = values[var.name] * jnp.exp(z) + b * elapsed * FUNCTIONS["exprel"](z)
+                values[var.name] = values[var.name] * jnp.exp(z) + b * elapsed * exprel.evaluate(library, z)
         summed: dict = {}
         post = arrays["targets"].reshape(-1)[where]
         for s in body:

@@ -394,7 +394,7 @@ class Program:
         # Program alive): run op by op, the matrix exponentials would compile some twenty small
         # programs in every new process, tens of milliseconds each before the first result
         self._prepare = jax.jit(self._propagators)
-        self.uses_random = any(ir.calls(e) & {"rand", "randn"} for node in model.nodes
+        self.uses_random = any(ir.uses_random(e) for node in model.nodes
                                for e in ir.expressions(node))
 
     # -- initial values -----------------------------------------------------------
