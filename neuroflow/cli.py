@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from .ir import cache_dir
 from . import ir
-from .ir._cache import cache_dir
 from .frontend import Network, load
 from .passes import DEFAULT_PIPELINE, PassReport, run_pipeline
 from .runtime import compile

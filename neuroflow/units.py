@@ -5,8 +5,8 @@
 Every prefixed spelling Brian2 knows is here (mvolt, mV, msiemens, cm2, ...);
 `get_unit(name)` looks one up by name and `UNIT_NAMES` lists them all.
 """
-from neuroflow.ir import _units
-from neuroflow.ir._units import (
+from neuroflow.ir import (
+    UNITS,
     DIMENSIONLESS,
     UNIT_NAMES,
     Dimension,
@@ -18,10 +18,9 @@ from neuroflow.ir._units import (
     parse_dimension,
 )
 
-# The unit constants are generated from a prefix table in neuroflow.ir._units
-# (about a thousand names), so they are re-exported from its registry rather
-# than listed here one by one.
-globals().update(_units.UNITS)
+# The unit constants are generated from a prefix table in neuroflow.ir (about a thousand
+# names), so they are re-exported from its registry rather than listed here one by one.
+globals().update(UNITS)
 
 __all__ = [
     "DIMENSIONLESS",
@@ -33,5 +32,5 @@ __all__ = [
     "get_unit",
     "is_dimensionless",
     "parse_dimension",
-    *sorted(_units.UNITS),
+    *sorted(UNITS),
 ]

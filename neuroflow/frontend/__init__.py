@@ -3,27 +3,13 @@
     net = Network("coba"); net.population(...)       # the builder
     file = load("examples/coba.nfl"); file.model      # a model file, built with the same builder
 """
+from ..ir import Random, exponential, lognormal, normal, uniform
 from ._builder import Network, Parsed, PopulationHandle
 from ._dsl_errors import ErrorList
 from ._dsl_load import ModelFile, RunSettings, load, load_text
 from ._dsl_parse import parse
 from ._equations import parse_equations
-from ._random import Random, exponential, lognormal, normal, uniform
 
-__all__ = [
-           "ErrorList",
-           "ModelFile",
-           "Network",
-           "Parsed",
-           "PopulationHandle",
-           "Random",
-           "RunSettings",
-           "exponential",
-           "load",
-           "load_text",
-           "lognormal",
-           "normal",
-           "parse",
-           "parse_equations",
-           "uniform",
-]
+__all__ = ["ErrorList", "ModelFile", "Network", "Parsed", "PopulationHandle", "Random", "RunSettings",
+           "exponential", "load", "load_text", "lognormal", "normal", "parse", "parse_equations",
+           "uniform"]

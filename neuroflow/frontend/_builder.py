@@ -15,13 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..ir import (Dimension, Loc, ModelError, Random, as_quantity, decompose, did_you_mean, fold,
+                  get_unit)
 from .. import ir
-from ..ir._errors import Loc, ModelError, did_you_mean
-from ..ir._algebra import decompose
-from ..ir._fold import fold
-from ..ir._units import Dimension, as_quantity, get_unit
 from ._equations import EquationLine, parse_equations
-from ._random import Random
 
 FLOAT = "float"
 

@@ -17,9 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from .. import ir
-from ..ir import Dimension, Loc, ModelError, did_you_mean
-from ..ir._expr import transform
-from ..ir._units import UNIT_NAMES, get_unit
+from ..ir import UNIT_NAMES, Dimension, Loc, ModelError, did_you_mean, get_unit, transform
 from . import _ast as ast
 from ._builder import Parsed
 from ._dsl_errors import Errors

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import ir
-from ..ir import Loc, ModelError, NeuroflowError, did_you_mean
-from ..ir._units import Quantity
+from ..ir import Loc, ModelError, NeuroflowError, Quantity, did_you_mean
 from . import _ast as ast
 from ._dsl_compose import Composer
 from ._dsl_errors import Errors

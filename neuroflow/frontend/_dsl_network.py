@@ -13,16 +13,14 @@ from pathlib import Path
 import numpy as np
 
 from .. import ir
-from ..ir import Loc, ModelError, NeuroflowError, did_you_mean
-from ..ir._connectivity import RULES, rule_from_call
-from ..ir._units import Quantity
+from ..ir import (CONNECTIVITY_RULES, Loc, ModelError, NeuroflowError, Quantity, Random,
+                  did_you_mean, rule_from_call)
 from . import _ast as ast
 from ._builder import Network, Parsed, PopulationHandle
 from ._dsl_compose import Composer, Flat, units_only
 from ._dsl_errors import Errors, at
 from ._dsl_synapse import SynapseModel, synapse_of
 from ._dsl_values import Values
-from ._random import Random
 
 
 class _Failed(Exception):
@@ -357,10 +355,10 @@ class NetworkBuilder:
     def _rule(self, code: ast.Code, values: Values) -> ir.ConnectivityRule | None:
         expr = code.expr
         call = expr if isinstance(expr, ir.Call) else ir.Call(expr.name, ()) if isinstance(expr, ir.Ref) else None
-        if call is None or call.func not in RULES:
+        if call is None or call.func not in CONNECTIVITY_RULES:
             name = call.func if call is not None else ir.to_text(expr)
             self.errors.add(ModelError(f"unknown connectivity rule '{name}'", code.loc,
-                                       did_you_mean(name, RULES) or f"rules: {', '.join(sorted(RULES))}"))
+                                       did_you_mean(name, CONNECTIVITY_RULES) or f"rules: {', '.join(sorted(CONNECTIVITY_RULES))}"))
             return None
         with self.errors.collect(code.loc):
             args = tuple(values.plain(ast.Code(a, code.uses, code.loc), f"an argument of {call.func}()")

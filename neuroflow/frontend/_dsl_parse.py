@@ -13,11 +13,9 @@ from pathlib import Path
 
 import lark
 
-from ..ir._cache import cached_parser
 
-from ..ir import Loc, ModelError, ParseError, did_you_mean
-from ..ir._exprparse import EXPRESSION_GRAMMAR
-from ..ir._units import DIMENSIONLESS, UNIT_NAMES, get_unit
+from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, UNIT_NAMES, Loc, ModelError, ParseError,
+                  cached_parser, did_you_mean, get_unit)
 from . import _ast as ast
 from ._dsl_errors import Errors
 from ._dsl_syntax import syntax_error

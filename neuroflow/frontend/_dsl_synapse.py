@@ -20,13 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import ir
-from ..ir import Loc, ModelError, NeuroflowError, did_you_mean
+from ..ir import Loc, ModelError, NeuroflowError, Random, did_you_mean
 from . import _ast as ast
 from ._builder import Parsed
 from ._dsl_compose import Composer, Flat, known_to_ir
 from ._dsl_errors import Errors, at
 from ._dsl_values import Values
-from ._random import Random
 
 
 class _Failed(Exception):

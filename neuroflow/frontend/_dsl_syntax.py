@@ -12,8 +12,7 @@ from functools import cache
 
 import lark
 
-from ..ir import Loc, ParseError, did_you_mean
-from ..ir._units import get_unit
+from ..ir import Loc, ParseError, did_you_mean, get_unit
 
 DECLARATIONS = ("import", "neuron", "channel", "synapse", "network", "run")
 COMPONENT_ITEMS = ("parameters", "equations", "initial", "threshold", "reset", "refractory", "method", "on_pre",

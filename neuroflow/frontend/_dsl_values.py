@@ -12,12 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..ir import (ARITHMETIC, FUNCTIONS, NUMPY, OPERATORS, Binary, Call, Const, Expr, Function, Loc,
-                  ModelError, Ref, Unary, did_you_mean)
-from ..ir._units import UNIT_NAMES, DimensionMismatch, Quantity, get_unit
+from ..ir import (ARITHMETIC, FUNCTIONS, NUMPY, OPERATORS, UNIT_NAMES, Binary, Call, Const,
+                  DimensionMismatch, Expr, Function, Loc, ModelError, Quantity, Random, Ref, Unary,
+                  did_you_mean, exponential, get_unit, lognormal, normal, uniform)
 from . import _ast as ast
 from ._dsl_errors import at
-from ._random import Random, exponential, lognormal, normal, uniform
 
 DISTRIBUTIONS: dict[str, Callable[..., Random]] = {
     "normal": normal, "uniform": uniform, "exponential": exponential, "lognormal": lognormal,

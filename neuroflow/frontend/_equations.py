@@ -14,10 +14,9 @@ from functools import lru_cache
 
 import lark
 
-from ..ir import Expr, Loc, ModelError, ParseError, did_you_mean
-from ..ir._cache import cached_parser
-from ..ir._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
-from ..ir._units import DIMENSIONLESS, UNIT_NAMES, Dimension, get_unit
+from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, UNIT_NAMES, Dimension, Expr,
+                  ExpressionBuilder, Loc, ModelError, ParseError, cached_parser, did_you_mean,
+                  get_unit, raise_located)
 
 _EQUATION_GRAMMAR = r"""
 equations: _NL? (eq_line _NL)* eq_line?

@@ -1,121 +1,52 @@
-"""neuroflow's typed graph IR: units and types, expressions, nodes, the model graph,
-the verifier and the textual form.  Imports neither JAX nor other parts of neuroflow."""
-from ._algebra import differentiate
-from ._connectivity import AllToAll, ConnectivityRule, FixedFanIn, FixedFanOut, FixedProb, OneToOne
+"""neuroflow's typed graph IR: units and types, expressions and the registry of their functions,
+nodes, the model graph, the verifier and the textual form.  Imports neither JAX nor other
+parts of neuroflow; the frontend, passes, backend and runtimes use the names exported here."""
+from ._algebra import ZERO, decompose, differentiate, is_zero, minus, plus, times
+from ._cache import cache_dir, cached_parser
+from ._connectivity import (CONNECTIVITY_RULES, AllToAll, ConnectivityRule, FixedFanIn, FixedFanOut,
+                            FixedProb, OneToOne, rule_from_call)
 from ._errors import IRError, Loc, ModelError, NeuroflowError, ParseError, did_you_mean
-from ._expr import (ARITHMETIC, COMPARISONS, LOGICAL, Binary, Call, Const, Expr, Ref, Statement, Unary, Where, calls, names, substitute,
-                    to_text, transform)
-from ._exprparse import parse_expr, parse_statements
+from ._expr import (ARITHMETIC, COMPARISONS, LOGICAL, Binary, Call, Const, Expr, Ref, Statement, Unary,
+                    Where, calls, names, substitute, to_text, transform)
+from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, parse_expr, parse_statements, raise_located
+from ._fold import fold
+from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, Function, Operator,
+                         register_function, unregister_function, uses_random)
 from ._model import Model
-from ._nodes import (FUSION_BACKENDS, KERNELS, NODE_KINDS, ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Node,
-                     Parameter, Part, Population, PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule,
-                     SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput, Value)
-from ._random import Distribution, LogNormal, Normal, Uniform
+from ._nodes import (FUSION_BACKENDS, KERNELS, NODE_KINDS, ODE, Clock, DelayBuffer, FusedUpdate,
+                     LinearSystem, Node, Parameter, Part, Population, PopSlice, Projection, RateMonitor,
+                     Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
+                     Subexpression, Threshold, TimedInput, Value)
+from ._random import (DISTRIBUTIONS, Distribution, LogNormal, Normal, Random, Uniform, exponential,
+                      lognormal, normal, uniform)
 from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
 from ._text import parse_text, print_model
-from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
-from ._fold import fold
-from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, Function, Operator, register_function,
-                         unregister_function, uses_random)
+from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer, is_noise
 from ._types import Type
-from ._units import DIMENSIONLESS, Dimension, parse_dimension
-from ._verify import scope_lookup, verify
+from ._units import (DIMENSIONLESS, UNIT_NAMES, UNITS, Dimension, DimensionMismatch, Quantity, as_quantity,
+                     get_unit, is_dimensionless, parse_dimension)
+from ._verify import scope_lookup, time_dimension, verify
 from ._walk import delayed_reads, expressions, map_expressions
 
 print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spelling
 
-__all__ = [
-    "ARGUMENTS",
-    "fold",
-    "ARITHMETIC",
-    "ArrayLibrary",
-    "COMPARISONS",
-    "Function",
-    "LOGICAL",
-    "NUMPY",
-    "OPERATORS",
-    "Operator",
-    "register_function",
-    "unregister_function",
-    "uses_random",
-    "AllToAll",
-    "BUILTINS",
-    "FUSION_BACKENDS",
-    "FusedUpdate",
-    "Binary",
-    "Call",
-    "ConnectivityRule",
-    "Clock",
-    "Const",
-    "DelayBuffer",
-    "DIMENSIONLESS",
-    "Dimension",
-    "Distribution",
-    "Expr",
-    "FUNCTIONS",
-    "FixedFanIn",
-    "FixedFanOut",
-    "FixedProb",
-    "IRError",
-    "KERNELS",
-    "Kind",
-    "LinearSystem",
-    "Loc",
-    "LogNormal",
-    "Model",
-    "ModelError",
-    "NODE_KINDS",
-    "NeuroflowError",
-    "Node",
-    "Normal",
-    "ODE",
-    "OneToOne",
-    "Parameter",
-    "Part",
-    "ParseError",
-    "PopSlice",
-    "Population",
-    "Projection",
-    "Plasticity",
-    "plastic_projection",
-    "SynapseParam",
-    "SynapseVar",
-    "RateMonitor",
-    "Ref",
-    "Refractory",
-    "Reset",
-    "Schedule",
-    "SpikeMonitor",
-    "StateMonitor",
-    "StateUpdate",
-    "StateVar",
-    "Statement",
-    "Subexpression",
-    "TIME",
-    "Threshold",
-    "TimedInput",
-    "Type",
-    "TypeCheckError",
-    "Unary",
-    "Uniform",
-    "Value",
-    "Where",
-    "calls",
-    "delayed_reads",
-    "differentiate",
-    "did_you_mean",
-    "expressions",
-    "infer",
-    "map_expressions",
-    "names",
-    "parse_dimension",
-    "parse_expr",
-    "parse_statements",
-    "parse_text",
-    "print_model",
-    "scope_lookup",
-    "substitute",
-    "to_text",
-    "transform",
-    "verify",
-]
+__all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity", "Binary",
+           "BUILTINS", "cache_dir", "cached_parser", "Call", "calls", "Clock", "COMPARISONS",
+           "CONNECTIVITY_RULES", "ConnectivityRule", "Const", "decompose", "DelayBuffer",
+           "delayed_reads", "did_you_mean", "differentiate", "Dimension", "DIMENSIONLESS",
+           "DimensionMismatch", "Distribution", "DISTRIBUTIONS", "exponential", "Expr",
+           "EXPRESSION_GRAMMAR", "ExpressionBuilder", "expressions", "FixedFanIn", "FixedFanOut",
+           "FixedProb", "fold", "Function", "FUNCTIONS", "FusedUpdate", "FUSION_BACKENDS",
+           "get_unit", "infer", "IRError", "is_dimensionless", "is_noise", "is_zero", "KERNELS",
+           "Kind", "LinearSystem", "Loc", "LOGICAL", "LogNormal", "lognormal", "map_expressions",
+           "minus", "Model", "ModelError", "names", "NeuroflowError", "Node", "NODE_KINDS",
+           "Normal", "normal", "NUMPY", "ODE", "OneToOne", "Operator", "OPERATORS", "Parameter",
+           "parse_dimension", "parse_expr", "parse_statements", "parse_text", "ParseError", "Part",
+           "plastic_projection", "Plasticity", "plus", "PopSlice", "Population", "print",
+           "print_model", "Projection", "Quantity", "raise_located", "Random", "RateMonitor",
+           "Ref", "Refractory", "register_function", "Reset", "rule_from_call", "Schedule",
+           "scope_lookup", "SpikeMonitor", "Statement", "StateMonitor", "StateUpdate", "StateVar",
+           "Subexpression", "substitute", "SynapseParam", "SynapseVar", "Threshold", "TIME",
+           "time_dimension", "TimedInput", "times", "to_text", "transform", "Type",
+           "TypeCheckError", "Unary", "uniform", "Uniform", "UNIT_NAMES", "UNITS",
+           "unregister_function", "uses_random", "Value", "verify", "Where", "ZERO"]

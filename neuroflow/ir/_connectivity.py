@@ -321,17 +321,17 @@ class AllToAll(ConnectivityRule):
         return n_post
 
 
-RULES: dict[str, type[ConnectivityRule]] = {
+CONNECTIVITY_RULES: dict[str, type[ConnectivityRule]] = {
     rule.name: rule for rule in (FixedProb, FixedFanIn, FixedFanOut, OneToOne, AllToAll)
 }
 
 
 def rule_from_call(name: str, args: tuple[float, ...]) -> ConnectivityRule:
     """Build a rule from a parsed call such as `fixed_fan_in(80)`."""
-    rule = RULES.get(name)
+    rule = CONNECTIVITY_RULES.get(name)
     if rule is None:
         raise ValueError(
-            f"unknown connectivity rule {name!r}; known rules: {', '.join(sorted(RULES))}"
+            f"unknown connectivity rule {name!r}; known rules: {', '.join(sorted(CONNECTIVITY_RULES))}"
         )
     params = [f.name for f in dataclasses.fields(rule)]
     if len(args) != len(params):

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import Const, Expr, Model, Parameter, map_expressions, substitute
-from ..ir._fold import fold
+from ..ir import Const, Expr, Model, Parameter, fold, map_expressions, substitute
 from ._manager import register_pass
 
 

@@ -14,12 +14,9 @@ from __future__ import annotations
 import math
 import warnings
 
-from ..ir import (Binary, Call, Clock, Const, DelayBuffer, Distribution, Expr, Model, ModelError, Parameter,
-                  Projection, Ref, delayed_reads, substitute, to_text)
-from ..ir._algebra import decompose
-from ..ir._units import Dimension
-from ..ir._verify import time_dimension
-from ..ir._fold import fold
+from ..ir import (Binary, Call, Clock, Const, DelayBuffer, Dimension, Distribution, Expr, Model,
+                  ModelError, Parameter, Projection, Ref, decompose, delayed_reads, fold,
+                  substitute, time_dimension, to_text)
 from ._manager import register_pass
 
 

@@ -21,9 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import (ODE, Expr, Model, ModelError, Projection, Refractory, Reset, StateMonitor, StateUpdate, Threshold,
-                  did_you_mean, names, substitute)
-from ..ir._typecheck import is_noise
+from ..ir import (ODE, Expr, Model, ModelError, Projection, Refractory, Reset, StateMonitor,
+                  StateUpdate, Threshold, did_you_mean, is_noise, names, substitute)
 from ._manager import register_pass
 from .integrators import INTEGRATORS, ODESystem, auto_method, system_of
 

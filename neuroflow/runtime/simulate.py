@@ -15,10 +15,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..ir import Random, as_quantity
 from .. import ir
 from ..backend.jax import Program
-from ..frontend import Random
-from ..ir._units import as_quantity
 from ..passes import DEFAULT_PIPELINE
 from . import _merged
 from ._results import Results, SpikeRecord, TraceRecord

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from neuroflow.ir._connectivity import (
-    RULES,
+    CONNECTIVITY_RULES,
     AllToAll,
     FixedFanIn,
     FixedFanOut,
@@ -84,7 +84,7 @@ def test_text_round_trips_through_rule_from_call(rule, text):
     name, _, rest = text.partition("(")
     args = tuple(float(a) for a in rest.rstrip(")").split(",") if a.strip())
     assert rule_from_call(name, args) == rule
-    assert RULES[name] is type(rule)
+    assert CONNECTIVITY_RULES[name] is type(rule)
 
 
 def test_rule_from_call_errors():

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from neuroflow.ir import (DIMENSIONLESS, Binary, Call, Const, Dimension, ParseError, Ref, Statement, Unary,
                           Where, parse_expr, parse_statements, to_text)
-from neuroflow.ir._expr import ARITHMETIC, COMPARISONS, LOGICAL
+from neuroflow.ir import ARITHMETIC, COMPARISONS, LOGICAL
 
 TIME = Dimension.of(s=1)
 VOLTAGE = Dimension.of(m=2, kg=1, s=-3, A=-1)

@@ -11,8 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...ir import FUNCTIONS, Const, Distribution, Expr, Projection, Statement
-from ...ir._algebra import decompose
+from ...ir import FUNCTIONS, Const, Distribution, Expr, Projection, Statement, decompose
 from . import _native
 from ._device import to_device
 from ._expr import array_library, evaluate

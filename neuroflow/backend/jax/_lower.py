@@ -14,8 +14,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ...ir import decompose
 from ... import ir
-from ...ir._algebra import decompose
 from ._expr import evaluate
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from . import _native

@@ -23,8 +23,8 @@ from pathlib import Path
 import jax
 import jaxlib
 import numpy as np
+from ...ir import cache_dir
 
-from ...ir._cache import cache_dir
 
 NATIVE = Path(__file__).parent / "native"
 CORE_SOURCES = [NATIVE / "call.cc", NATIVE / "event.cc", NATIVE / "event_add.cc"]  # the others are built when a model needs them

@@ -15,11 +15,8 @@ In the lowered step, `_dW_xi = sqrt(dt)*randn()` is the Brownian increment of
 """
 from __future__ import annotations
 
-from ...ir import Binary, Call, Expr, ModelError, Ref, Statement, names
-from ...ir._algebra import decompose, times
-from ...ir._errors import Loc
-from ...ir._expr import to_text
-from ...ir._typecheck import is_noise
+from ...ir import (Binary, Call, Expr, Loc, ModelError, Ref, Statement, decompose, is_noise, names,
+                   times, to_text)
 
 DT = Ref("dt")
 SQRT_DT = Call("sqrt", (DT,))

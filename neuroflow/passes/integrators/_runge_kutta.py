@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
 
-from ...ir import Binary, Const, Expr, Ref, Statement
-from ...ir._algebra import plus, times
+from ...ir import Binary, Const, Expr, Ref, Statement, plus, times
 from ._noise import draw_increments, increment
 from ._system import DT, ODESystem, diffusion_name, diffusion_stage, explicit_stage, gate_refractory
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...ir import ODE, Call, Const, Expr, Model, Ref, StateVar, Statement, substitute
-from ...ir._algebra import is_zero, times
-from ...ir._verify import time_dimension
+from ...ir import (ODE, Call, Const, Expr, Model, Ref, Statement, StateVar, is_zero, substitute,
+                   time_dimension, times)
 from ._noise import DT as DT  # the integrators' `dt`, shared with _noise
 from ._noise import depends_on, noise_names, split_noise
 

@@ -2,8 +2,7 @@
 the same step with noise is `euler_maruyama` (Brian2 calls both 'euler')."""
 from __future__ import annotations
 
-from ...ir import Ref, Statement
-from ...ir._algebra import plus, times
+from ...ir import Ref, Statement, plus, times
 from ._noise import stochastic_terms
 from ._system import DT, ODESystem, gate_refractory
 

@@ -15,8 +15,7 @@ stochastic integrals; such systems are left to the stochastic methods.)
 """
 from __future__ import annotations
 
-from ...ir import LinearSystem
-from ...ir._algebra import ZERO, decompose
+from ...ir import ZERO, LinearSystem, decompose
 from ._noise import draw_increments, stochastic_terms
 from ._system import ODESystem
 from .exponential_euler import exponential_update

@@ -9,8 +9,7 @@ to the stochastic methods (and `exact`, for Ornstein–Uhlenbeck processes).
 """
 from __future__ import annotations
 
-from ...ir import Call, Const, Expr, Ref, Statement
-from ...ir._algebra import decompose, is_zero, plus, times
+from ...ir import Call, Const, Expr, Ref, Statement, decompose, is_zero, plus, times
 from ._system import DT, ODESystem
 
 

@@ -21,8 +21,7 @@ additive noise costs nothing over Euler–Maruyama.
 """
 from __future__ import annotations
 
-from ...ir import Binary, Const, Ref, Statement, substitute
-from ...ir._algebra import minus, plus, times
+from ...ir import Binary, Const, Ref, Statement, minus, plus, substitute, times
 from ._noise import SQRT_DT, depends_on, draw_increments, increment
 from ._system import DT, ODESystem, diffusion_name, diffusion_stage, explicit_stage, gate_refractory
 
