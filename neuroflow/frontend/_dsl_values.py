@@ -85,7 +85,7 @@ class Values:
         if isinstance(expr, Ref):
             return self._name(expr.name, uses, loc, rename)
         if isinstance(expr, Unary) and expr.op == "-":
-            return -self._eval(expr.operand, uses, loc, rename)
+            return OPERATORS["-", 1].python(self._eval(expr.operand, uses, loc, rename))
         if isinstance(expr, Binary) and expr.op in ARITHMETIC:
             left = self._eval(expr.left, uses, loc, rename)
             right = self._eval(expr.right, uses, loc, rename)
