@@ -207,27 +207,6 @@ def rename(e: Expr, mapping: Mapping[str, str]) -> Expr:
     return substitute(e, {old: Ref(new) for old, new in mapping.items()})
 
 
-# Small constructors keep the integrators readable.
-def add(a: Expr, b: Expr) -> Expr:
-    return Binary("+", a, b)
-
-
-def sub(a: Expr, b: Expr) -> Expr:
-    return Binary("-", a, b)
-
-
-def mul(a: Expr, b: Expr) -> Expr:
-    return Binary("*", a, b)
-
-
-def div(a: Expr, b: Expr) -> Expr:
-    return Binary("/", a, b)
-
-
-def const(value: float, dim: Dimension = DIMENSIONLESS) -> Const:
-    return Const(value, dim)
-
-
 @dataclass(frozen=True, slots=True)
 class Statement:
     """`target op expr` with op one of `=`, `+=`, `-=`, `*=`, `/=`."""
