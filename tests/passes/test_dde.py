@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import neuroflow as nf
+from tests.passes.irtext import after
 
 BETA, GAMMA, N, TAU, X0 = 0.2, 0.1, 10, 17.0, 1.2
 
@@ -71,3 +72,39 @@ def test_delayed_read_must_be_t_minus_delay():
     net.population("M", 1, "dx/dt = -x(5.0) : 1", init=dict(x=1.0))
     with pytest.raises(nf.ModelError, match="t - delay"):
         nf.compile(net.build(), dt=0.1)
+
+
+LAGGED = """\
+neuroflow-ir 1
+model lagged
+population P size=3 method=auto
+state P.x : float[3]<1> = 1.0
+ode P.x = (x(t - d) - x)/tau
+param P.tau : float[]<ms> = 10.0
+param P.d : float[3]<ms> = [1.0, 2.45, 0.5]
+clock dt=0.1
+"""
+
+# Each stage of rk4 reads the past at its own time (t, t + dt/2, t + dt/2, t + dt) minus the
+# delay; the history covers the longest delay, 2.45 ms = 24.5 steps: steps 24 and 25 back.
+LAGGED_RK4 = """\
+neuroflow-ir 1
+model lagged
+population P size=3 method=auto
+state P.x : float[3]<1> = 1.0
+param P.tau : float[]<ms> = 10.0
+param P.d : float[3]<ms> = [1.0, 2.45, 0.5]
+clock dt=0.1
+update P method=rk4 {
+  _k1_x = (x(t - d) - x)/tau
+  _k2_x = (x(t + 0.5*dt - d) - (x + 0.5*dt*_k1_x))/tau
+  _k3_x = (x(t + 0.5*dt - d) - (x + 0.5*dt*_k2_x))/tau
+  _k4_x = (x(t + dt - d) - (x + dt*_k3_x))/tau
+  x = x + dt/6.0*(_k1_x + 2.0*_k2_x + 2.0*_k3_x + _k4_x)
+}
+buffer P.x kind=history steps=25
+"""
+
+
+def test_rk4_reads_the_past_at_the_time_of_each_stage():
+    assert after(LAGGED, "integrate{method=rk4},delays") == LAGGED_RK4

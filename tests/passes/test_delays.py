@@ -5,6 +5,7 @@ import pytest
 import neuroflow as nf
 from neuroflow.passes.delays import DelayRoundingWarning
 from neuroflow.units import ms
+from tests.passes.irtext import after
 
 DT = 0.1
 
@@ -76,3 +77,52 @@ def test_unbounded_delay_distributions_are_rejected():
         nf.compile(chain(nf.exponential(2.0 * ms)), dt=DT * ms)
     with pytest.raises(nf.ModelError, match="delay must be >= 0"):
         nf.compile(chain(nf.normal(2.0 * ms, 0.5 * ms)), dt=DT * ms)
+
+
+# ---- text in, text out ---------------------------------------------------------------------------
+# A projection line is long: a backslash at the end of a line continues it.
+
+DELAYED = """\
+neuroflow-ir 1
+model chain
+population A size=4 method=auto
+state A.v : float[4]<1> = 0.0
+param A.d : float[4]<ms> = [0.5, 1.25, 0.3, 0.0]
+threshold A : v(t - d) > 1.0
+population B size=4 method=auto
+state B.x : float[4]<1> = 0.0
+projection now : A[0:4] -> B[0:4] connect=one_to_one() w:float[]<1>=1.0 on_pre={x += w} \
+delay=0.0 kernel=auto
+projection later : A[0:4] -> B[0:4] connect=one_to_one() w:float[]<1>=1.0 on_pre={x += w} \
+delay=1.5 kernel=auto
+projection drawn : A[0:4] -> B[0:4] connect=one_to_one() w:float[]<1>=1.0 on_pre={x += w} \
+delay=uniform(0.0, 2.0) kernel=auto
+projection given : A[0:4] -> B[0:4] connect=one_to_one() w:float[]<1>=1.0 on_pre={x += w} \
+delay=[0.1, 0.4, 0.2, 0.3] kernel=auto
+clock dt=0.1
+"""
+
+# The pass only adds buffers (dt = 0.1 ms):
+# - A.v is read 1.25 ms = 12.5 steps in the past at most; interpolation reads steps 12 and 13;
+# - `now` has no delay and no buffer;
+# - `later`: one delay for all synapses, 1.5 ms = 15 steps: the pre spikes are buffered;
+# - `drawn`, `given`: one delay per synapse: the post inputs are buffered, as long as the largest
+#   delay possible, 2.0 ms = 20 steps for uniform(0.0, 2.0) and 0.4 ms = 4 steps for the list.
+BUFFERS = """\
+buffer A.v kind=history steps=13
+buffer later kind=spikes steps=15
+buffer drawn kind=input steps=20
+buffer given kind=input steps=4
+"""
+
+
+def test_delays_become_buffers_of_spikes_inputs_or_history():
+    assert after(DELAYED, "delays") == DELAYED + BUFFERS
+    assert after(DELAYED + BUFFERS, "delays") == DELAYED + BUFFERS  # buffers are made anew
+
+
+def test_a_delay_between_steps_is_rounded_half_up_with_a_warning():
+    text = DELAYED.replace("delay=1.5 kernel", "delay=0.25 kernel")
+    with pytest.warns(DelayRoundingWarning, match="0.25 ms .* rounded to 3 steps"):
+        out = after(text, "delays")
+    assert out == text + BUFFERS.replace("later kind=spikes steps=15", "later kind=spikes steps=3")

@@ -5,9 +5,10 @@ import neuroflow as nf
 from neuroflow import ir
 from neuroflow.backend.jax import KERNELS
 from neuroflow.passes import run_pipeline
-from neuroflow.passes.kernels import KernelOptions, choose_kernel, predicted_costs
+from neuroflow.passes.kernels import KernelOptions, choose_kernel, constants, predicted_costs
 from neuroflow.units import ms
 from tests.conftest import load_example
+from tests.passes.irtext import after, lines
 
 COSTED = {"dense", "event", "csr", "ell"}
 
@@ -65,3 +66,86 @@ def test_coba_runs_the_same_spikes_with_csr_and_ell_as_with_event():
     for kernel in ("csr", "ell"):
         for a, b in zip(spikes["event"], spikes[kernel]):
             assert (a == b).all()
+
+
+# ---- text in, text out ---------------------------------------------------------------------------
+# Projection lines are long: a backslash at the end of a line continues it.
+
+PROJECTIONS = """\
+neuroflow-ir 1
+model kernels
+population A size=1000 method=auto
+state A.x : float[1000]<1> = 0.0
+threshold A : x > 1.0
+population B size=20 method=auto
+state B.x : float[20]<1> = 0.0
+threshold B : x > 1.0
+projection sparse : A[0:1000] -> A[0:1000] connect=fixed_prob(0.1) w:float[]<1>=0.5 \
+on_pre={x += w} delay=0.0 kernel=auto
+projection busy : B[0:20] -> B[0:20] connect=all_to_all() w:float[]<1>=normal(0.5, 0.1) \
+on_pre={x += w} delay=0.0 kernel=auto
+projection late : B[0:20] -> B[0:20] connect=all_to_all() w:float[]<1>=normal(0.5, 0.1) \
+on_pre={x += w} delay=uniform(0.0, 1.0) kernel=auto
+projection mirror : A[0:20] -> B[0:20] connect=one_to_one() w:float[]<1>=0.5 \
+on_pre={x += w} delay=0.0 kernel=auto
+projection forced : A[0:1000] -> B[0:20] connect=fixed_prob(0.1) w:float[]<1>=0.5 \
+on_pre={x += w} delay=0.0 kernel=csr
+clock dt=0.1
+"""
+
+# - sparse: few of its 100000 synapses see a spike in a step: `event` is by far the cheapest;
+# - busy: 20 x 20 with a weight per synapse: the 400-entry matrix product, `dense`, is cheapest;
+# - late: busy again, but one delay per synapse, which only `event` schedules;
+# - mirror: one-to-one with one weight: the kernel that needs no indices, costs aside;
+# - forced: the user's `kernel=csr` stays, although `event` is predicted cheaper.
+CHOSEN = """\
+neuroflow-ir 1
+model kernels
+population A size=1000 method=auto
+state A.x : float[1000]<1> = 0.0
+threshold A : x > 1.0
+population B size=20 method=auto
+state B.x : float[20]<1> = 0.0
+threshold B : x > 1.0
+projection sparse : A[0:1000] -> A[0:1000] connect=fixed_prob(0.1) w:float[]<1>=0.5 \
+on_pre={x += w} delay=0.0 kernel=event costs=[dense:140.0, event:1.12, csr:441.3, ell:486.0]
+projection busy : B[0:20] -> B[0:20] connect=all_to_all() w:float[]<1>=normal(0.5, 0.1) \
+on_pre={x += w} delay=0.0 kernel=dense costs=[dense:0.06, event:0.17, csr:3.06, ell:6.7]
+projection late : B[0:20] -> B[0:20] connect=all_to_all() w:float[]<1>=normal(0.5, 0.1) \
+on_pre={x += w} delay=uniform(0.0, 1.0) \
+kernel=event costs=[dense:0.06, event:0.17, csr:3.06, ell:6.7]
+projection mirror : A[0:20] -> B[0:20] connect=one_to_one() w:float[]<1>=0.5 \
+on_pre={x += w} delay=0.0 kernel=one_to_one costs=[dense:0.06, event:0.17, csr:1.39, ell:5.55]
+projection forced : A[0:1000] -> B[0:20] connect=fixed_prob(0.1) w:float[]<1>=0.5 \
+on_pre={x += w} delay=0.0 kernel=csr costs=[dense:2.8, event:0.54, csr:10.1, ell:14.62]
+clock dt=0.1
+"""
+
+
+def test_the_cost_model_picks_a_kernel_per_projection_and_a_forced_one_stays():
+    assert after(PROJECTIONS, "kernels") == CHOSEN
+    assert after(CHOSEN, "kernels") == CHOSEN
+
+
+def test_the_printed_costs_are_the_fitted_constants_times_what_each_kernel_touches():
+    # `sparse` at 10 Hz with dt = 0.1 ms: 1000*1000*0.1 = 1e5 synapses; 1000*10*1e-4 = 1 pre neuron
+    # spikes per step and reaches 1e5*10*1e-4 = 100 synapses; `ell` pads the mean fan-in 100 to
+    # 100 + 3*sqrt(100) = 130 slots per post neuron.  Each term: (fixed, then what it scales with).
+    touched = {"dense": (1, 1000 * 1000), "event": (1, 1000, 1, 100), "csr": (1, 1000, 1e5),
+               "ell": (1, 1000, 1000 * 130)}
+    costs = ", ".join(f"{kernel}:{round(sum(c * x for c, x in zip(constants(True)[kernel], n)), 2)}"
+                      for kernel, n in touched.items())
+    sparse = lines(after(PROJECTIONS, "kernels"), "projection sparse")[0]
+    assert sparse.endswith(f" kernel=event costs=[{costs}]")
+
+
+def test_a_default_kernel_replaces_auto_but_not_what_a_projection_needs_or_asks_for():
+    out = after(PROJECTIONS, "kernels{default=ell}")
+    kernels = [line.split(" kernel=")[1].split()[0] for line in lines(out, "projection")]
+    assert kernels == ["ell", "ell", "event", "ell", "csr"]  # late needs event, forced asks for csr
+
+
+def test_a_kernel_forced_on_a_projection_with_a_delay_per_synapse_must_be_event():
+    text = PROJECTIONS.replace("uniform(0.0, 1.0) kernel=auto", "uniform(0.0, 1.0) kernel=csr")
+    with pytest.raises(ir.ModelError, match="'late' has one delay per synapse, which only the"):
+        after(text, "kernels")

@@ -13,6 +13,7 @@ import neuroflow as nf
 from neuroflow import ir
 from neuroflow.passes import run_pipeline
 from neuroflow.units import mV, ms, second
+from tests.passes.irtext import after, step
 
 PIPELINE = "resolve,canonicalize,integrate,schedule"
 
@@ -104,6 +105,161 @@ def test_noise_outside_differential_equations_is_an_error():
     model = population_model("dv/dt = -v/(10*ms) : 1\nI = xi*second**0.5 : 1", threshold="v + I > 1")
     with pytest.raises(nf.ModelError, match="only appear in differential equations"):
         update_of(model)
+
+
+# ---- lowering, text in, text out --------------------------------------------------------------
+# `step` evaluates the printed update with given standard normal draws for `randn()`.
+
+OU_IR = """\
+neuroflow-ir 1
+model ou
+population P size=100 method=auto
+state P.x : float[100]<mV> = 0.0
+ode P.x = -x/tau + s*sqrt(2.0/tau)*xi
+param P.tau : float[]<ms> = 10.0
+param P.s : float[]<mV> = 2.0
+clock dt=0.1
+"""
+
+OU_HEAD = """\
+neuroflow-ir 1
+model ou
+population P size=100 method=auto
+state P.x : float[100]<mV> = 0.0
+param P.tau : float[]<ms> = 10.0
+param P.s : float[]<mV> = 2.0
+clock dt=0.1
+"""
+
+# additive noise: the increment is drawn once, at the top of the block, and added as g*dW
+OU_EULER_MARUYAMA = """\
+update P method=euler_maruyama {
+  _dW_xi = sqrt(dt)*randn()
+  x = x + dt*(-x/tau) + s*sqrt(2.0/tau)*_dW_xi
+}
+"""
+
+# the exact Ornstein-Uhlenbeck step: decay, and the increment scaled to the exact variance
+OU_EXACT = """\
+update P method=exact {
+  _dW_xi = sqrt(dt)*randn()
+  _a_x = -1.0/tau
+  x = x*exp(_a_x*dt) + s*sqrt(2.0/tau)*_dW_xi*sqrt(exprel(2.0*_a_x*dt))
+}
+"""
+
+
+def test_additive_noise_gets_euler_maruyama_or_on_request_the_exact_ornstein_uhlenbeck_step():
+    assert after(OU_IR, "integrate") == OU_HEAD + OU_EULER_MARUYAMA
+    assert after(OU_IR, "integrate{method=exact}") == OU_HEAD + OU_EXACT
+    dt, tau, s, z = 0.1, 10.0, 2.0, 1.3
+    euler = step(OU_HEAD + OU_EULER_MARUYAMA, "P", randn=z, x=1.5)["x"]
+    assert euler == pytest.approx(1.5 - dt * 1.5 / tau + s * np.sqrt(2 / tau * dt) * z, rel=1e-14)
+    # x(t + dt) is normal with mean x*exp(-dt/tau) and standard deviation s*sqrt(1 - exp(-2 dt/tau))
+    assert step(OU_HEAD + OU_EXACT, "P", randn=0.0, x=1.5)["x"] == pytest.approx(
+        1.5 * np.exp(-dt / tau), rel=1e-14)
+    assert step(OU_HEAD + OU_EXACT, "P", randn=1.0, x=0.0)["x"] == pytest.approx(
+        s * np.sqrt(1 - np.exp(-2 * dt / tau)), rel=1e-12)
+
+
+GBM_IR = """\
+neuroflow-ir 1
+model gbm
+population P size=100 method=auto
+state P.x : float[100]<1> = 1.0
+ode P.x = mu*x + sigma*x*xi
+param P.mu : float[]<1/ms> = 0.001
+param P.sigma : float[]<ms^-1/2> = 0.02
+clock dt=0.1
+"""
+
+GBM_HEAD = """\
+neuroflow-ir 1
+model gbm
+population P size=100 method=auto
+state P.x : float[100]<1> = 1.0
+param P.mu : float[]<1/ms> = 0.001
+param P.sigma : float[]<ms^-1/2> = 0.02
+clock dt=0.1
+"""
+
+# Itô, derivative-free Milstein: g at the support value _y stands in for g*g'
+GBM_MILSTEIN = """\
+update P method=milstein {
+  _dW_xi = sqrt(dt)*randn()
+  _f_x = mu*x
+  _g_x_xi = sigma*x
+  _y_xi_x = x + dt*_f_x + sqrt(dt)*_g_x_xi
+  _gy_xi_x_xi = sigma*_y_xi_x
+  x = x + dt*_f_x + _g_x_xi*_dW_xi + (_gy_xi_x_xi - _g_x_xi)*(_dW_xi*_dW_xi - dt)/(2.0*sqrt(dt))
+}
+"""
+
+# Stratonovich: drift and diffusion averaged over both ends, with the same increment
+GBM_HEUN = """\
+update P method=heun {
+  _dW_xi = sqrt(dt)*randn()
+  _k1_x = mu*x
+  _g1_x_xi = sigma*x
+  _k2_x = mu*(x + dt*_k1_x + _g1_x_xi*_dW_xi)
+  _g2_x_xi = sigma*(x + dt*_k1_x + _g1_x_xi*_dW_xi)
+  x = x + dt/2.0*(_k1_x + _k2_x) + 0.5*(_g1_x_xi + _g2_x_xi)*_dW_xi
+}
+"""
+
+
+def test_multiplicative_noise_gets_milstein_and_heun_reads_it_as_stratonovich():
+    assert after(GBM_IR, "integrate") == GBM_HEAD + GBM_MILSTEIN
+    assert after(GBM_IR, "integrate{method=heun}") == GBM_HEAD + GBM_HEUN
+    dt, mu, sigma, x, z = 0.1, 0.001, 0.02, 1.2, -0.7
+    dw = np.sqrt(dt) * z
+    # textbook Milstein x + mu x dt + sigma x dW + sigma**2 x (dW**2 - dt)/2; for g = sigma*x the
+    # derivative-free form adds exactly sigma*mu*x*sqrt(dt)*(dW**2 - dt)/2
+    milstein = x + mu * x * dt + sigma * x * dw + sigma**2 * x * (dw**2 - dt) / 2
+    milstein += sigma * mu * x * np.sqrt(dt) * (dw**2 - dt) / 2
+    new = step(GBM_HEAD + GBM_MILSTEIN, "P", randn=z, x=x)["x"]
+    assert new == pytest.approx(milstein, rel=1e-14)
+    support = x + mu * x * dt + sigma * x * dw
+    heun = x + (mu * x + mu * support) * dt / 2 + (sigma * x + sigma * support) * dw / 2
+    assert step(GBM_HEAD + GBM_HEUN, "P", randn=z, x=x)["x"] == pytest.approx(heun, rel=1e-14)
+
+
+TWO_NOISES_IR = """\
+neuroflow-ir 1
+model two
+population P size=10 method=auto
+state P.x : float[10]<1> = 0.0
+state P.y : float[10]<1> = 0.0
+ode P.x = -x/tau + xi_1/sqrt(tau)
+ode P.y = -y/tau + (xi_1 + xi_2)/sqrt(tau)
+param P.tau : float[]<ms> = 10.0
+clock dt=0.1
+"""
+
+# one increment per noise, drawn once and read by every equation that uses it
+TWO_NOISES_EULER_MARUYAMA = """\
+neuroflow-ir 1
+model two
+population P size=10 method=auto
+state P.x : float[10]<1> = 0.0
+state P.y : float[10]<1> = 0.0
+param P.tau : float[]<ms> = 10.0
+clock dt=0.1
+update P method=euler_maruyama {
+  _dW_xi_1 = sqrt(dt)*randn()
+  _dW_xi_2 = sqrt(dt)*randn()
+  x = x + dt*(-x/tau) + 1.0/sqrt(tau)*_dW_xi_1
+  y = y + dt*(-y/tau) + (1.0/sqrt(tau)*_dW_xi_1 + 1.0/sqrt(tau)*_dW_xi_2)
+}
+"""
+
+
+def test_two_noises_are_drawn_once_each_and_shared_between_equations():
+    assert after(TWO_NOISES_IR, "integrate") == TWO_NOISES_EULER_MARUYAMA
+    z1, z2, dt, tau = 0.4, -1.1, 0.1, 10.0
+    new = step(TWO_NOISES_EULER_MARUYAMA, "P", randn=[z1, z2], x=0.0, y=0.0)
+    assert new["x"] == pytest.approx(np.sqrt(dt / tau) * z1, rel=1e-14)
+    assert new["y"] == pytest.approx(np.sqrt(dt / tau) * (z1 + z2), rel=1e-14)
 
 
 # ---- strong convergence on known Brownian paths ---------------------------------------------------
