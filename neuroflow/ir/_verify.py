@@ -16,12 +16,12 @@ from ._errors import IRError, Loc, did_you_mean
 from ._expr import Const, Expr, names, to_text, transform
 from ._model import Model
 from ._random import Distribution
-from ._nodes import (KERNELS, ODE, DelayBuffer, FusedUpdate, LinearSystem, Node, Parameter, Part, Population,
-                     Projection, RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate,
-                     StateVar, Subexpression, Threshold, TimedInput, value_size, value_text)
+from ._nodes import (KERNELS, ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Node, Parameter,
+                     Part, Population, Projection, RateMonitor, Refractory, Reset, Schedule,
+                     SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold,
+                     TimedInput, value_size, value_text)
 from ._synapses import Plasticity
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
-from ._types import Type
 from ._units import DIMENSIONLESS, UNIT_NAMES, Dimension
 from ._walk import expressions
 
@@ -110,110 +110,98 @@ def _check_expr(node: Node, model: Model, expr: Expr, extra: dict[str, Kind] | N
         _fail(node, err.message, hint, err.culprit)
 
 
-def _check_size(node: Node, model: Model, type_: Type, value) -> None:
-    pop = model.population(node.pop)
-    if type_.shape not in ((), (pop.size,)):
-        _fail(node, f"shape {type_.shape} is neither shared () nor per neuron ({pop.size},)")
-    size = value_size(value)
-    if size is not None and (size,) != type_.shape:
-        _fail(node, f"has {size} values for shape {type_.shape}")
-
-
 def _check_population_refs(node: Node, model: Model) -> None:
-    for attr in ("pop",):
-        pop = getattr(node, attr, None)
-        if pop is not None and model.population(pop) is None:
-            _fail(node, f"refers to unknown population '{pop}'")
+    pop = getattr(node, "pop", None)
+    if pop is not None and model.population(pop) is None:
+        _fail(node, f"refers to unknown population '{pop}'")
 
 
-def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
-    _check_population_refs(node, model)
-    if isinstance(node, Population) and node.size < 1:
+def _check_clock(node: Clock, model: Model) -> None:
+    """Nothing to check against the model: a clock refuses a step that is not positive when made."""
+
+
+def _check_population(node: Population, model: Model) -> None:
+    if node.size < 1:
         _fail(node, f"population size must be positive, got {node.size}")
-    if isinstance(node, (Parameter, StateVar)):
-        _check_size(node, model, node.type, node.value if isinstance(node, Parameter) else node.init)
-    if isinstance(node, TimedInput):
-        per_bin = node.type.shape[0] if node.type.shape else 1
-        if node.type.shape not in ((), (model.population(node.pop).size,)) or node.period <= 0:
-            _fail(node, "an input is shared or per neuron, with a positive period")
-        if not node.values or len(node.values) % per_bin:
-            _fail(node, f"has {len(node.values)} values, not a whole number of bins of {per_bin}")
-    if isinstance(node, Subexpression):
-        kind = _check_expr(node, model, node.expr)
-        if kind.dim != node.type.dim:
-            _fail(node, f"expression is in {kind.dim} but the declared unit is {node.type.dim}")
-    if isinstance(node, ODE):
-        var = model.scope(node.pop).get(node.var)
-        if not isinstance(var, StateVar):
-            _fail(node, f"'{node.var}' is not a state variable of {node.pop}", culprit=node.var)
-        kind = _check_expr(node, model, node.rhs)
-        if kind.dim != var.type.dim / time_dimension(model):
-            _fail(node, f"the right-hand side of d{node.var}/dt is in {kind.dim}, but {node.var} is in"
-                  f" {var.type.dim}, so it must be in {var.type.dim / time_dimension(model)}",
-                  "check the units of the equation, e.g. divide by a time constant", node.var)
-    if isinstance(node, StateUpdate):
-        _check_update(node, model)
-    if isinstance(node, Threshold) and _check_expr(node, model, node.cond).dtype != "bool":
+
+
+def _check_values(node: Parameter | StateVar, model: Model) -> None:
+    """Shared or per neuron, with as many explicit values as the shape says."""
+    pop = model.population(node.pop)
+    if node.type.shape not in ((), (pop.size,)):
+        _fail(node, f"shape {node.type.shape} is neither shared () nor per neuron ({pop.size},)")
+    size = value_size(node.value if isinstance(node, Parameter) else node.init)
+    if size is not None and (size,) != node.type.shape:
+        _fail(node, f"has {size} values for shape {node.type.shape}")
+
+
+def _check_input(node: TimedInput, model: Model) -> None:
+    per_bin = node.type.shape[0] if node.type.shape else 1
+    if node.type.shape not in ((), (model.population(node.pop).size,)) or node.period <= 0:
+        _fail(node, "an input is shared or per neuron, with a positive period")
+    if not node.values or len(node.values) % per_bin:
+        _fail(node, f"has {len(node.values)} values, not a whole number of bins of {per_bin}")
+
+
+def _check_subexpression(node: Subexpression, model: Model) -> None:
+    kind = _check_expr(node, model, node.expr)
+    if kind.dim != node.type.dim:
+        _fail(node, f"expression is in {kind.dim} but the declared unit is {node.type.dim}")
+    if node.name in names(node.expr):
+        _fail(node, f"subexpression '{node.name}' refers to itself", culprit=node.name)
+
+
+def _check_ode(node: ODE, model: Model) -> None:
+    var = model.scope(node.pop).get(node.var)
+    if not isinstance(var, StateVar):
+        _fail(node, f"'{node.var}' is not a state variable of {node.pop}", culprit=node.var)
+    kind = _check_expr(node, model, node.rhs)
+    if kind.dim != var.type.dim / time_dimension(model):
+        _fail(node, f"the right-hand side of d{node.var}/dt is in {kind.dim}, but {node.var} is in"
+              f" {var.type.dim}, so it must be in {var.type.dim / time_dimension(model)}",
+              "check the units of the equation, e.g. divide by a time constant", node.var)
+    if node.unless_refractory and model.one(Refractory, node.pop) is None:
+        _fail(node, "is '(unless refractory)' but the population has no refractory period")
+
+
+def _check_threshold(node: Threshold, model: Model) -> None:
+    if _check_expr(node, model, node.cond).dtype != "bool":
         _fail(node, "threshold must be a condition")
-    if isinstance(node, Reset):
-        for s in node.body:
-            _check_assignment(node, model, s.target, s.as_assignment())
-    if isinstance(node, Refractory):
-        if _check_expr(node, model, node.period).dim != time_dimension(model):
-            _fail(node, "refractory period must be a time")
-        if isinstance(node.period, Const) and node.period.value < 0:
-            _fail(node, f"refractory period must not be negative, got {node.period.value} ms")
-    if isinstance(node, Projection):
-        _check_projection(node, model)
-    if isinstance(node, StateMonitor):
-        target = model.scope(node.pop).get(node.var)
-        if target is None:
-            _fail(node, f"monitors unknown variable '{node.var}' of {node.pop}")
-        size = model.population(node.pop).size
-        if any(not 0 <= i < size for i in node.indices) or node.every < 1:
-            _fail(node, f"indices must lie in [0, {size}) and every >= 1")
-    if isinstance(node, (SpikeMonitor, RateMonitor)) and model.population(node.pop) is not None:
-        _check_monitored_neurons(node, model.population(node.pop).size)
-    if isinstance(node, Part):
-        _check_part(node, model)
-    if isinstance(node, DelayBuffer):
-        source = model.get(node.source)
-        expected = StateVar if node.kind == "history" else Projection
-        if not isinstance(source, expected):
-            _fail(node, f"a {node.kind} buffer needs a {expected.__name__}, but '{node.source}' is not one")
-    if isinstance(node, Schedule):
-        unknown = [i for i in node.order if i not in model]
-        if unknown:
-            _fail(node, f"schedules unknown operations {unknown}")
-        fused = {op for block in model.find(FusedUpdate) for op in block.ops}
-        twice = sorted(fused & set(node.order))
-        if twice:
-            _fail(node, f"schedules {twice} on their own, but a fused block runs them already")
-    if isinstance(node, FusedUpdate):
-        kinds = [StateUpdate, Threshold, Reset]
-        members = [model.get(op) for op in node.ops]
-        if any(m is None or m.scope != node.pop for m in members):
-            _fail(node, f"fuses operations that are not those of population '{node.pop}': {list(node.ops)}")
-        order = [kinds.index(type(m)) if type(m) in kinds else -1 for m in members]
-        if -1 in order or order != sorted(set(order)) or order[0] != 0:
-            _fail(node, "fuses a state update, then optionally its threshold, then its reset, each once",
-                  f"got {list(node.ops)}")
-    if isinstance(node, (ODE, StateUpdate)):  # events (resets, synapses) may add to any variable
-        for target in node.writes():
-            if target in writers:
-                _fail(node, f"writes '{target}', which {writers[target]} writes too",
-                      "each state variable is integrated once per step")
-            writers[target] = node.id
 
 
-def _check_monitored_neurons(node: SpikeMonitor | RateMonitor, size: int) -> None:
-    if isinstance(node, SpikeMonitor) and node.neurons is not None:
+def _check_reset(node: Reset, model: Model) -> None:
+    for s in node.body:
+        _check_assignment(node, model, s.target, s.as_assignment())
+
+
+def _check_refractory(node: Refractory, model: Model) -> None:
+    if _check_expr(node, model, node.period).dim != time_dimension(model):
+        _fail(node, "refractory period must be a time")
+    if isinstance(node.period, Const) and node.period.value < 0:
+        _fail(node, f"refractory period must not be negative, got {node.period.value} ms")
+
+
+def _check_state_monitor(node: StateMonitor, model: Model) -> None:
+    if model.scope(node.pop).get(node.var) is None:
+        _fail(node, f"monitors unknown variable '{node.var}' of {node.pop}")
+    size = model.population(node.pop).size
+    if any(not 0 <= i < size for i in node.indices) or node.every < 1:
+        _fail(node, f"indices must lie in [0, {size}) and every >= 1")
+
+
+def _check_spike_monitor(node: SpikeMonitor, model: Model) -> None:
+    if node.neurons is not None:
         start, stop = node.neurons
+        size = model.population(node.pop).size
         if not 0 <= start < stop <= size:
             _fail(node, f"records neurons [{start}:{stop}], which is not a slice of [0:{size}]",
                   f"give 0 <= start < stop <= {size}, the size of '{node.pop}'")
-    bounds = node.bounds if isinstance(node, RateMonitor) else ()
-    if bounds and (bounds[0] != 0 or bounds[-1] != size or any(a >= b for a, b in zip(bounds, bounds[1:]))):
+
+
+def _check_rate_monitor(node: RateMonitor, model: Model) -> None:
+    bounds, size = node.bounds, model.population(node.pop).size
+    increasing = all(a < b for a, b in zip(bounds, bounds[1:]))
+    if bounds and (bounds[0] != 0 or bounds[-1] != size or not increasing):
         _fail(node, f"bounds {list(bounds)} do not split the population into segments",
               f"give increasing offsets that start at 0 and end at {size}, the size of '{node.pop}'")
 
@@ -237,6 +225,36 @@ def _check_part(node: Part, model: Model) -> None:
     missing = [v for v in node.traces if v not in traced]
     if missing:
         _fail(node, f"reports traces of {missing}, but '{merged.name}' has no state monitor of them")
+
+
+def _check_delay_buffer(node: DelayBuffer, model: Model) -> None:
+    expected = StateVar if node.kind == "history" else Projection
+    if not isinstance(model.get(node.source), expected):
+        _fail(node, f"a {node.kind} buffer needs a {expected.__name__},"
+              f" but '{node.source}' is not one")
+
+
+def _check_fused(node: FusedUpdate, model: Model) -> None:
+    """A state update, then optionally its threshold, then its reset, all of one population."""
+    kinds = [StateUpdate, Threshold, Reset]
+    members = [model.get(op) for op in node.ops]
+    if any(m is None or m.scope != node.pop for m in members):
+        _fail(node, f"fuses operations that are not those of population '{node.pop}':"
+              f" {list(node.ops)}")
+    order = [kinds.index(type(m)) if type(m) in kinds else -1 for m in members]
+    if -1 in order or order != sorted(set(order)) or order[0] != 0:
+        _fail(node, "fuses a state update, then optionally its threshold, then its reset,"
+              " each once", f"got {list(node.ops)}")
+
+
+def _check_schedule(node: Schedule, model: Model) -> None:
+    unknown = [i for i in node.order if i not in model]
+    if unknown:
+        _fail(node, f"schedules unknown operations {unknown}")
+    fused = {op for block in model.find(FusedUpdate) for op in block.ops}
+    twice = sorted(fused & set(node.order))
+    if twice:
+        _fail(node, f"schedules {twice} on their own, but a fused block runs them already")
 
 
 def _check_parts_tile(model: Model) -> None:
@@ -399,6 +417,19 @@ def _synapse_expr(node: Projection, expr: Expr, kinds: dict[str, Kind]) -> Kind:
         _fail(node, err.message, err.hint, err.culprit)
 
 
+# One rule per node type, as the JAX backend has one lowering per node type: a new node type
+# brings its invariants here as one entry, and `verify` refuses a node whose type has none.
+_CHECKS: dict[type, Callable[[Node, Model], None]] = {
+    Clock: _check_clock, Population: _check_population,
+    Parameter: _check_values, StateVar: _check_values, TimedInput: _check_input,
+    Subexpression: _check_subexpression, ODE: _check_ode, StateUpdate: _check_update,
+    Threshold: _check_threshold, Reset: _check_reset, Refractory: _check_refractory,
+    Projection: _check_projection, DelayBuffer: _check_delay_buffer, Part: _check_part,
+    SpikeMonitor: _check_spike_monitor, RateMonitor: _check_rate_monitor,
+    StateMonitor: _check_state_monitor, FusedUpdate: _check_fused, Schedule: _check_schedule,
+}
+
+
 def verify(model: Model) -> Model:
     """Check the invariants of `model`; return it unchanged so calls can be chained."""
     seen: dict[str, Node] = {}
@@ -406,21 +437,24 @@ def verify(model: Model) -> Model:
         if node.id in seen:
             _fail(node, "duplicate id: two nodes claim it")
         seen[node.id] = node
-    writers: dict[str, str] = {}
+    writers: dict[str, str] = {}  # state variable -> the ODE or update that integrates it
     for node in model.nodes:
-        _check_node(node, model, writers)
+        check = _CHECKS.get(type(node))
+        if check is None:
+            raise IRError(f"{node.id}: no verification rule for node type {type(node).__name__}",
+                          node.loc, "give the type a rule in _CHECKS in neuroflow/ir/_verify.py")
+        _check_population_refs(node, model)
+        check(node, model)
+        if isinstance(node, (ODE, StateUpdate)):  # resets and synapses may add to any variable
+            for target in node.writes():
+                if target in writers:
+                    _fail(node, f"writes '{target}', which {writers[target]} writes too",
+                          "each state variable is integrated once per step")
+                writers[target] = node.id
     _check_parts_tile(model)
-    for sub in model.find(Subexpression):
-        if sub.name in names(sub.expr):
-            _fail(sub, f"subexpression '{sub.name}' refers to itself", culprit=sub.name)
     for pop in model.populations:
         cycle = model.subexpression_cycle(pop.name)
         if cycle:
             raise IRError(f"subexpressions of {pop.name} depend on each other in a cycle: "
                           + " -> ".join(cycle + cycle[:1]))
-        refractory = model.one(Refractory, pop.name)
-        holds = [o for o in model.find(ODE, pop.name) if o.unless_refractory]
-        if holds and refractory is None:
-            _fail(holds[0], "is '(unless refractory)' but the population has no refractory period")
     return model
-

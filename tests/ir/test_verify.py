@@ -5,6 +5,7 @@ Broken models are made from valid ones by changing one line of the IR text, or b
 `Model.replace` / `Model.add` on a built model.
 """
 import runpy
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import neuroflow as nf
 from neuroflow import ir
 from neuroflow.ir import (IRError, ModelError, Parameter, PopSlice, Projection, Schedule, StateMonitor, StateVar,
                           Type, parse_text)
+from neuroflow.ir._verify import _CHECKS
 from neuroflow.passes import run_pipeline
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -294,6 +296,67 @@ def test_replace_projection_fields(cuba):
 def test_add_schedule_with_unknown_ids(cuba):
     with pytest.raises(IRError, match=r"schedule: schedules unknown operations \['P\.update'\]"):
         ir.verify(cuba.add(Schedule(("P.threshold", "P.update"))))
+
+
+# ---- one verification rule per node type ---------------------------------------------------------
+
+def test_every_node_kind_has_a_verification_rule():
+    assert set(_CHECKS) == set(ir.NODE_KINDS)
+
+
+@pytest.mark.parametrize("base", list(BASES))
+def test_each_node_is_checked_once_by_the_rule_of_its_type(base, monkeypatch):
+    checked = []
+
+    def recording(kind, rule):
+        def check(node, model):
+            checked.append((kind, node))
+            rule(node, model)
+        return check
+
+    for kind, rule in list(_CHECKS.items()):
+        monkeypatch.setitem(_CHECKS, kind, recording(kind, rule))
+    model = parse_text(BASES[base])
+    ir.verify(model)
+    assert checked == [(type(node), node) for node in model.nodes]
+
+
+def test_a_rule_in_the_table_is_what_verify_runs(monkeypatch):
+    def refuse(node, model):
+        raise IRError(f"{node.id}: refused by the test's rule")
+
+    monkeypatch.setitem(_CHECKS, ir.Threshold, refuse)
+    with pytest.raises(IRError, match=r"P\.threshold: refused by the test's rule"):
+        ir.verify(parse_text(BUILT))
+
+
+@dataclass(frozen=True, slots=True)
+class Probe(ir.Node):
+    """A node type the verifier has no rule for."""
+
+    pop: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.pop}.probe"
+
+    def text(self) -> str:
+        return f"probe {self.pop}"
+
+
+@dataclass(frozen=True, slots=True)
+class LoudThreshold(ir.Threshold):
+    """A subclass of a node type that has a rule: it needs its own, as in the backend's table."""
+
+
+def test_a_node_type_without_a_rule_is_refused_not_passed():
+    model = parse_text(BUILT)
+    with pytest.raises(IRError, match=r"P\.probe: no verification rule for node type Probe") as err:
+        ir.verify(model.add(Probe("P")))
+    assert "_CHECKS" in err.value.hint
+    loud = LoudThreshold("P", model.get("P.threshold").cond)
+    with pytest.raises(IRError, match=r"no verification rule for node type LoudThreshold"):
+        ir.verify(model.replace(loud))
 
 
 # ---- the examples verify ----------------------------------------------------------------------------
