@@ -11,7 +11,7 @@ from ._expr import (ARITHMETIC, COMPARISONS, LOGICAL, Binary, Call, Const, Expr,
 from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, parse_expr, parse_statements, raise_located
 from ._fold import fold
 from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, Function, Operator,
-                         register_function, unregister_function, uses_random)
+                         UnitError, register_function, unregister_function, uses_random)
 from ._model import Model
 from ._nodes import (FUSION_BACKENDS, KERNELS, NODE_KINDS, ODE, Clock, DelayBuffer, FusedUpdate,
                      LinearSystem, Node, Parameter, Part, Population, PopSlice, Projection, RateMonitor,
@@ -49,4 +49,4 @@ __all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity",
            "Subexpression", "substitute", "SynapseParam", "SynapseVar", "Threshold", "TIME",
            "time_dimension", "TimedInput", "times", "to_text", "transform", "Type",
            "TypeCheckError", "Unary", "uniform", "Uniform", "UNIT_NAMES", "UNITS",
-           "unregister_function", "uses_random", "Value", "verify", "Where", "ZERO"]
+           "UnitError", "unregister_function", "uses_random", "Value", "verify", "Where", "ZERO"]

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy
 
-from ._expr import Expr, calls
+from ._expr import Binary, Const, Expr, Unary, calls, to_text
 from ._units import DIMENSIONLESS, Dimension
 
 ARGUMENTS = ("x", "y", "z")
@@ -44,6 +44,15 @@ class ArrayLibrary:
 NUMPY = ArrayLibrary(numpy, "scipy.special", numpy.float64)
 
 UnitRule = Callable[[list[Dimension]], Dimension]
+OperatorUnitRule = Callable[..., Dimension]  # (the expression, its operands' dimensions)
+
+
+class UnitError(ValueError):
+    """An operator's unit rule refusing its operands: a message and a hint for the user."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,13 +86,15 @@ class Function:
 class Operator:
     """A unary or binary operator.  `python` is Python's operator, for numbers and unit-carrying
     quantities (folding, values in model files); `array` names the function of numpy's API
-    that applies it to arrays; `cpp` is the C++ operator."""
+    that applies it to arrays; `cpp` is the C++ operator; `unit(expr, *dims)` gives the
+    result's dimension or raises UnitError."""
 
     symbol: str
     arity: int
     python: Callable[..., Any]
     array: str
     cpp: str
+    unit: OperatorUnitRule
     derivatives: tuple[str, ...] = ()
 
     def evaluate(self, library: ArrayLibrary, *args):
@@ -113,6 +124,44 @@ def _square_root(dims: list[Dimension]) -> Dimension:
 
 
 def _plain_number(dims: list[Dimension]) -> Dimension:
+    return DIMENSIONLESS
+
+
+def _same_units(e: Binary, left: Dimension, right: Dimension) -> Dimension:
+    if left != right:
+        raise UnitError(f"unit mismatch in '{to_text(e)}': '{to_text(e.left)}' is in {left}"
+                        f" but '{to_text(e.right)}' is in {right}",
+                        "both sides of + - and comparisons need the same units")
+    return left
+
+
+def _power(e: Binary, base: Dimension, exponent: Dimension) -> Dimension:
+    if not exponent.is_dimensionless:
+        raise UnitError(f"the exponent in '{to_text(e)}' has units ({exponent})")
+    if base.is_dimensionless:
+        return DIMENSIONLESS
+    power = constant_exponent(e.right)
+    if power is None:
+        raise UnitError(f"'{to_text(e)}' raises a quantity with units to a variable power",
+                        "exponents of quantities with units must be constant numbers")
+    return base ** power
+
+
+def constant_exponent(e: Expr) -> Fraction | None:
+    """`e` as an exact fraction where it is a constant number (a power of units), else None."""
+    if isinstance(e, Const):
+        return Fraction(e.value).limit_denominator(100)
+    if isinstance(e, Unary) and e.op == "-":
+        inner = constant_exponent(e.operand)
+        return None if inner is None else -inner
+    return None
+
+
+def _unchanged(e: Expr, dim: Dimension) -> Dimension:
+    return dim
+
+
+def _no_units(e: Expr, *dims: Dimension) -> Dimension:
     return DIMENSIONLESS
 
 
@@ -186,21 +235,21 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in [
 ]}
 
 OPERATORS: dict[tuple[str, int], Operator] = {(o.symbol, o.arity): o for o in [
-    Operator("-", 1, operator.neg, "negative", "-", ("-1",)),
-    Operator("not", 1, operator.not_, "logical_not", "!"),
-    Operator("+", 2, operator.add, "add", "+", ("1", "1")),
-    Operator("-", 2, operator.sub, "subtract", "-", ("1", "-1")),
-    Operator("*", 2, operator.mul, "multiply", "*", ("y", "x")),
-    Operator("/", 2, operator.truediv, "divide", "/", ("1/y", "-x/y**2")),
-    Operator("**", 2, operator.pow, "power", "nf_pow", ("y*x**(y - 1)", "log(x)*x**y")),
-    Operator("<", 2, operator.lt, "less", "<"),
-    Operator("<=", 2, operator.le, "less_equal", "<="),
-    Operator(">", 2, operator.gt, "greater", ">"),
-    Operator(">=", 2, operator.ge, "greater_equal", ">="),
-    Operator("==", 2, operator.eq, "equal", "=="),
-    Operator("!=", 2, operator.ne, "not_equal", "!="),
-    Operator("and", 2, operator.and_, "logical_and", "&&"),
-    Operator("or", 2, operator.or_, "logical_or", "||"),
+    Operator("-", 1, operator.neg, "negative", "-", _unchanged, ("-1",)),
+    Operator("not", 1, operator.not_, "logical_not", "!", _no_units),
+    Operator("+", 2, operator.add, "add", "+", _same_units, ("1", "1")),
+    Operator("-", 2, operator.sub, "subtract", "-", _same_units, ("1", "-1")),
+    Operator("*", 2, operator.mul, "multiply", "*", lambda e, a, b: a * b, ("y", "x")),
+    Operator("/", 2, operator.truediv, "divide", "/", lambda e, a, b: a / b, ("1/y", "-x/y**2")),
+    Operator("**", 2, operator.pow, "power", "nf_pow", _power, ("y*x**(y - 1)", "log(x)*x**y")),
+    Operator("<", 2, operator.lt, "less", "<", _same_units),
+    Operator("<=", 2, operator.le, "less_equal", "<=", _same_units),
+    Operator(">", 2, operator.gt, "greater", ">", _same_units),
+    Operator(">=", 2, operator.ge, "greater_equal", ">=", _same_units),
+    Operator("==", 2, operator.eq, "equal", "==", _same_units),
+    Operator("!=", 2, operator.ne, "not_equal", "!=", _same_units),
+    Operator("and", 2, operator.and_, "logical_and", "&&", _no_units),
+    Operator("or", 2, operator.or_, "logical_or", "||", _no_units),
 ]}
 
 

@@ -13,8 +13,8 @@ from fractions import Fraction
 from typing import Callable
 
 from ._errors import ModelError, did_you_mean
-from ._expr import ARITHMETIC, COMPARISONS, Binary, Call, Const, Expr, Ref, Unary, Where, to_text
-from ._functions import FUNCTIONS
+from ._expr import COMPARISONS, LOGICAL, Binary, Call, Const, Expr, Ref, Unary, Where, to_text
+from ._functions import FUNCTIONS, OPERATORS, UnitError
 from ._units import DIMENSIONLESS, Dimension, get_unit
 
 TIME = Dimension.of(s=1)
@@ -57,15 +57,6 @@ class TypeCheckError(ModelError):
 
 
 Lookup = Callable[[str], Kind | None]
-
-
-def _constant_exponent(e: Expr) -> Fraction | None:
-    if isinstance(e, Const):
-        return Fraction(e.value).limit_denominator(100)
-    if isinstance(e, Unary) and e.op == "-":
-        inner = _constant_exponent(e.operand)
-        return None if inner is None else -inner
-    return None
 
 
 def infer(expr: Expr, lookup: Lookup) -> Kind:
@@ -123,34 +114,16 @@ def _need_number(kind: Kind, e: Expr, where: str) -> None:
 
 def _infer_binary(e: Binary, lookup: Lookup) -> Kind:
     left, right = infer(e.left, lookup), infer(e.right, lookup)
-    if e.op in ("and", "or"):
-        _need_bool(left, e.left, e.op)
-        _need_bool(right, e.right, e.op)
+    need = _need_bool if e.op in LOGICAL else _need_number
+    need(left, e.left, e.op)
+    need(right, e.right, e.op)
+    try:
+        dim = OPERATORS[e.op, 2].unit(e, left.dim, right.dim)
+    except UnitError as err:
+        raise TypeCheckError(str(err), to_text(e), err.hint) from None
+    if e.op in LOGICAL or e.op in COMPARISONS:
         return Kind("bool", DIMENSIONLESS)
-    _need_number(left, e.left, e.op)
-    _need_number(right, e.right, e.op)
-    dtype = "float" if "float" in (left.dtype, right.dtype) or e.op in ("/", "**") else "int"
-    if e.op in ("+", "-") or e.op in COMPARISONS:
-        if left.dim != right.dim:
-            raise TypeCheckError(
-                f"unit mismatch in '{to_text(e)}': '{to_text(e.left)}' is in {left.dim}"
-                f" but '{to_text(e.right)}' is in {right.dim}", to_text(e),
-                "both sides of + - and comparisons need the same units")
-        return Kind("bool", DIMENSIONLESS) if e.op in COMPARISONS else Kind(dtype, left.dim)
-    if e.op == "*":
-        return Kind(dtype, left.dim * right.dim)
-    if e.op == "/":
-        return Kind(dtype, left.dim / right.dim)
-    assert e.op == "**" and e.op in ARITHMETIC
-    if not right.dim.is_dimensionless:
-        raise TypeCheckError(f"the exponent in '{to_text(e)}' has units ({right.dim})", to_text(e))
-    if left.dim.is_dimensionless:
-        return Kind("float", DIMENSIONLESS)
-    power = _constant_exponent(e.right)
-    if power is None:
-        raise TypeCheckError(f"'{to_text(e)}' raises a quantity with units to a variable power", to_text(e),
-                             "exponents of quantities with units must be constant numbers")
-    return Kind("float", left.dim ** power)
+    return Kind("float" if "float" in (left.dtype, right.dtype) or e.op in ("/", "**") else "int", dim)
 
 
 def _infer_delayed(e: Call, kind: Kind, lookup: Lookup) -> Kind:

@@ -3,6 +3,7 @@ is checked here against an independent reference (Python's math module and hand-
 formulas), its JAX lowering against its numpy evaluation, and its derivative against JAX's
 autodiff of the lowering and against finite differences.  A new entry needs a reference here."""
 import math
+from fractions import Fraction
 import textwrap
 
 import jax
@@ -199,3 +200,17 @@ def test_a_registered_function_folds_and_differentiates(registered):
     assert ir.differentiate(ir.parse_expr("softplus(x)"), "x") == ir.parse_expr("sigmoid(x)")
     with pytest.raises(ValueError, match="exists already"):
         ir.register_function(SOFTPLUS)
+
+
+def test_operator_unit_rules():
+    volt, second = mV.dim, ms.dim
+    expr = ir.parse_expr("a + b")
+    assert ir.OPERATORS["+", 2].unit(expr, volt, volt) == volt
+    with pytest.raises(ir.UnitError, match="unit mismatch in 'a \\+ b'"):
+        ir.OPERATORS["+", 2].unit(expr, volt, second)
+    assert ir.OPERATORS["/", 2].unit(ir.parse_expr("a/b"), volt, second) == volt / second
+    assert ir.OPERATORS["**", 2].unit(ir.parse_expr("a**-1.5"), second, ir.DIMENSIONLESS) == second ** Fraction(-3, 2)
+    with pytest.raises(ir.UnitError, match="variable power"):
+        ir.OPERATORS["**", 2].unit(ir.parse_expr("a**b"), second, ir.DIMENSIONLESS)
+    assert ir.OPERATORS["<", 2].unit(ir.parse_expr("a < b"), volt, volt) == volt
+    assert ir.OPERATORS["not", 1].unit(ir.parse_expr("not a"), ir.DIMENSIONLESS) == ir.DIMENSIONLESS
