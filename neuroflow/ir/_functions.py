@@ -114,7 +114,8 @@ def _same(name: str) -> UnitRule:
     def rule(dims: list[Dimension]) -> Dimension:
         for d in dims[1:]:
             if d != dims[0]:
-                raise ValueError(f"{name}() needs arguments of one dimension, got {dims[0]} and {d}")
+                raise ValueError(f"{name}() needs arguments of one dimension, got {dims[0]}"
+                                 f" and {d}")
         return dims[0]
     return rule
 
