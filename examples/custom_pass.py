@@ -21,7 +21,8 @@ class ClampResetOptions:
 
 @register_pass("clamp_reset", ClampResetOptions)
 def clamp_reset(model: ir.Model, options: ClampResetOptions) -> ir.Model:
-    """Requires: resets.  Guarantees: every reset assignment `x = e` becomes `x = maximum(e, floor)`."""
+    """Requires: resets.  Guarantees: every reset assignment `x = e` becomes
+    `x = maximum(e, floor)`."""
     floor = ir.Const(options.floor, ir.parse_dimension("mV"))
     resets = [reset.replace(body=tuple(
         ir.Statement(s.target, s.op, ir.Call("maximum", (s.expr, floor))) if s.op == "=" else s
@@ -39,10 +40,12 @@ model = net.build()
 
 if __name__ == "__main__":
     report = PassReport()
-    pipeline = "resolve,canonicalize,clamp_reset{floor=-60.0},integrate,merge,delays,kernels,fuse,schedule"
+    pipeline = ("resolve,canonicalize,clamp_reset{floor=-60.0},integrate,merge,delays,kernels,"
+                "fuse,schedule")
     sim = nf.compile(model, dt=0.1 * ms, pipeline=pipeline, report=report)
     print([line for line in sim.ir.splitlines() if line.startswith("reset")][0])
     print(report.timing_table())
     plain = nf.compile(model, dt=0.1 * ms).run(1 * second).rate(P)
     clamped = sim.run(1 * second).rate(P)
-    print(f"rate with Vr = -75 mV: {plain:.1f} Hz; with the reset clamped at -60 mV: {clamped:.1f} Hz")
+    print(f"rate with Vr = -75 mV: {plain:.1f} Hz; "
+          f"with the reset clamped at -60 mV: {clamped:.1f} Hz")

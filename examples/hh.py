@@ -23,8 +23,9 @@ EQUATIONS = """
 
 net = nf.Network("hh")
 hh = net.population("HH", 1, equations=EQUATIONS,
-                    params=dict(Cm=1 * uF / cm2, gNa=120 * mS / cm2, gK=36 * mS / cm2, gL=0.3 * mS / cm2,
-                                ENa=50 * mV, EK=-77 * mV, EL=-54.4 * mV, I=10 * uA / cm2),
+                    params=dict(Cm=1 * uF / cm2, gNa=120 * mS / cm2, gK=36 * mS / cm2,
+                                gL=0.3 * mS / cm2, ENa=50 * mV, EK=-77 * mV, EL=-54.4 * mV,
+                                I=10 * uA / cm2),
                     init=dict(v=-65 * mV, m=0.052932, h=0.596121, n=0.317677), method="rk4")
 net.monitor(hh, "v", every=1)
 model = net.build()

@@ -36,7 +36,8 @@ net.projection(In, P, model="""
 """, on_post="""
     apost += Apost
     w = clip(w + apre, 0, wmax)
-""", params=dict(taupre=20 * ms, taupost=20 * ms, wmax=wmax, Apre=Apre, Apost=-Apre * (20 * ms) / (20 * ms) * 1.05),
+""", params=dict(taupre=20 * ms, taupost=20 * ms, wmax=wmax, Apre=Apre,
+                 Apost=-Apre * (20 * ms) / (20 * ms) * 1.05),
     init=dict(w=nf.uniform(0, wmax)), name="plastic")
 net.monitor_spikes(P)
 net.monitor_rate(P)

@@ -17,7 +17,8 @@ def test_example_runs_as_a_script(script, capsys):
 
 def test_cli_runs_an_example_and_writes_results(tmp_path, capsys):
     out = tmp_path / "lif.npz"
-    assert main(["run", str(EXAMPLES / "lif_fi.py"), "--duration", "200", "--out", str(out), "--quiet"]) == 0
+    assert main(["run", str(EXAMPLES / "lif_fi.py"), "--duration", "200", "--out", str(out),
+                 "--quiet"]) == 0
     assert out.exists()
     printed = capsys.readouterr().out
     assert "G" in printed and "simulated 200 ms" in printed

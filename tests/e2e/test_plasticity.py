@@ -29,12 +29,14 @@ STDP_POST = """
 
 def stdp(net, pre, post, Apre=0.01, Apost=-0.0105, wmax=1.0, name="syn", **kwargs):
     return net.projection(pre, post, STDP_PRE, model=STDP_MODEL, on_post=STDP_POST, name=name,
-                          params=dict(taupre=TAUPRE * ms, taupost=TAUPOST * ms, Apre=Apre, Apost=Apost, wmax=wmax),
+                          params=dict(taupre=TAUPRE * ms, taupost=TAUPOST * ms, Apre=Apre,
+                                      Apost=Apost, wmax=wmax),
                           **kwargs)
 
 
 def run_steps(model, steps: int, seed: int = 0):
-    """The state after `steps` steps (the synapse variables included) and the outputs of each step."""
+    """The state after `steps` steps (the synapse variables included) and the outputs of each
+    step."""
     program = nf.compile(model, dt=DT * ms, dtype="float64").program
     state, params, conn = program.initial(seed)
     derived = program.prepare(params)
@@ -47,7 +49,8 @@ def run_steps(model, steps: int, seed: int = 0):
 
 
 def pair_network(t_pre: float, t_post: float, w0: float, **kwargs):
-    """One pre and one post neuron that spike exactly at t_pre and t_post (ms), one plastic synapse."""
+    """One pre and one post neuron that spike exactly at t_pre and t_post (ms), one plastic
+    synapse."""
     net = nf.Network("pair")
     pre = net.population("A", 1, "x : 1", threshold=f"abs(t - {t_pre}*ms) < 0.5*dt")
     post = net.population("B", 1, "ge : 1", threshold=f"abs(t - {t_post}*ms) < 0.5*dt")
@@ -56,7 +59,8 @@ def pair_network(t_pre: float, t_post: float, w0: float, **kwargs):
 
 
 def weight_after_pair(t_pre: float, t_post: float, w0: float, **kwargs) -> float:
-    state, _ = run_steps(pair_network(t_pre, t_post, w0, **kwargs), int(round(max(t_pre, t_post) / DT)) + 3)
+    state, _ = run_steps(pair_network(t_pre, t_post, w0, **kwargs),
+                         int(round(max(t_pre, t_post) / DT)) + 3)
     return float(state["synapses"]["syn"]["w"][0, 0])
 
 
@@ -91,15 +95,18 @@ def test_clipping_keeps_weights_within_bounds():
 def poisson_network(plastic: bool, Apre=0.0, Apost=0.0, wmax=1.0):
     """Poisson inputs (and recurrent LIF neurons) onto LIF neurons: with or without plasticity."""
     net = nf.Network("poisson")
-    source = net.population("S", 60, threshold="rand() < rate*dt", params=dict(rate=40 * nf.units.Hz))
+    source = net.population("S", 60, threshold="rand() < rate*dt",
+                            params=dict(rate=40 * nf.units.Hz))
     P = net.population("P", 30, """
         dv/dt = (ge*(10*mV) - v)/(10*ms) : volt
         dge/dt = -ge/(5*ms) : 1
     """, threshold="v > 8*mV", reset="v = 0*mV")
     connect = nf.fixed_prob(0.3)
     if plastic:
-        stdp(net, source, P, Apre=Apre, Apost=Apost, wmax=wmax, init=dict(w=nf.uniform(0, 1)), connect=connect)
-        stdp(net, P[:20], P[10:], Apre=Apre, Apost=Apost, wmax=wmax, name="rec", weights=0.2, connect=connect)
+        stdp(net, source, P, Apre=Apre, Apost=Apost, wmax=wmax, init=dict(w=nf.uniform(0, 1)),
+             connect=connect)
+        stdp(net, P[:20], P[10:], Apre=Apre, Apost=Apost, wmax=wmax, name="rec", weights=0.2,
+             connect=connect)
     else:
         net.projection(source, P, "ge += w", weights=nf.uniform(0, 1), connect=connect, name="syn")
         net.projection(P[:20], P[10:], "ge += w", weights=0.2, connect=connect, name="rec")
@@ -124,7 +131,8 @@ def test_without_plasticity_the_input_equals_the_plain_projection():
 
 def test_weights_stay_within_bounds_under_strong_plasticity():
     state, outputs = run_steps(poisson_network(True, Apre=0.3, Apost=-0.35, wmax=0.8), 2000, seed=1)
-    targets = np.asarray(nf.compile(poisson_network(True), dt=DT * ms).program.initial(1)[2]["syn"]["targets"])
+    targets = np.asarray(nf.compile(poisson_network(True),
+                                    dt=DT * ms).program.initial(1)[2]["syn"]["targets"])
     w = np.asarray(state["synapses"]["syn"]["w"])[targets < 30]  # real synapses, not padding
     assert w.min() >= 0.0 and w.max() <= 0.8
     assert (w == 0.0).any() and (w == 0.8).any()  # clipping was active on both sides
@@ -135,10 +143,12 @@ def test_weight_changes_follow_a_reference_over_many_spikes(n_source, n_target, 
     """The final weight of every synapse equals a plain numpy replay of Brian2's rules over the
     recorded spikes (the larger network takes the kernel's bucketed paths for both pathways)."""
     net = nf.Network("replay")
-    source = net.population("S", n_source, threshold="rand() < rate*dt", params=dict(rate=rates[0] * nf.units.Hz))
+    source = net.population("S", n_source, threshold="rand() < rate*dt",
+                            params=dict(rate=rates[0] * nf.units.Hz))
     target = net.population("T", n_target, "ge : 1", threshold="rand() < rate*dt",
                             params=dict(rate=rates[1] * nf.units.Hz))
-    stdp(net, source, target, Apre=0.02, Apost=-0.021, wmax=1.0, init=dict(w=0.5), connect=nf.fixed_prob(0.3))
+    stdp(net, source, target, Apre=0.02, Apost=-0.021, wmax=1.0, init=dict(w=0.5),
+         connect=nf.fixed_prob(0.3))
     net.monitor_spikes(source)
     net.monitor_spikes(target)
     model = net.build()
@@ -146,8 +156,10 @@ def test_weight_changes_follow_a_reference_over_many_spikes(n_source, n_target, 
     state, outputs = run_steps(model, steps, seed=2)
     conn = nf.compile(model, dt=DT * ms).program.initial(2)[2]["syn"]
     targets = np.asarray(conn["targets"])
-    pre_spikes = np.stack([np.unpackbits(np.asarray(o["spikes"]["S"]))[:n_source] for o in outputs]).astype(bool)
-    post_spikes = np.stack([np.unpackbits(np.asarray(o["spikes"]["T"]))[:n_target] for o in outputs]).astype(bool)
+    pre_spikes = np.stack([np.unpackbits(np.asarray(o["spikes"]["S"]))[:n_source]
+                           for o in outputs]).astype(bool)
+    post_spikes = np.stack([np.unpackbits(np.asarray(o["spikes"]["T"]))[:n_target]
+                            for o in outputs]).astype(bool)
     rows, slots = np.nonzero(targets[:n_source] < n_target)
     posts = targets[rows, slots]
     w = np.full(len(rows), 0.5)
@@ -166,13 +178,15 @@ def test_weight_changes_follow_a_reference_over_many_spikes(n_source, n_target, 
                 apost[idx] += -0.021
                 w[idx] = np.clip(w[idx] + apre[idx], 0, 1)
     assert pre_spikes.sum() > 100 and post_spikes.sum() > 30 and np.ptp(w) > 0.01
-    np.testing.assert_allclose(np.asarray(state["synapses"]["syn"]["w"])[rows, slots], w, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(state["synapses"]["syn"]["w"])[rows, slots], w,
+                               rtol=1e-9, atol=1e-12)
 
 
 def test_plastic_projection_round_trips_through_the_ir_text():
     model = poisson_network(True, Apre=0.01, Apost=-0.0105)
     text = ir.print(model)
-    assert "on_post apost += Apost" in text and "var apre : float[]<1> = 0.0 event-driven -apre/taupre" in text
+    assert ("on_post apost += Apost" in text
+            and "var apre : float[]<1> = 0.0 event-driven -apre/taupre" in text)
     again = ir.parse_text(text)
     assert ir.print(again) == text and again == model
     ir.verify(again)
@@ -185,8 +199,8 @@ def test_plain_projections_print_as_before():
     net = nf.Network("plain")
     P = net.population("P", 4, "ge : 1", threshold="ge > 1")
     net.projection(P, P, "ge += 0.5", connect=nf.fixed_prob(0.5), name="e")
-    assert "projection e : P[0:4] -> P[0:4] connect=fixed_prob(0.5) w:float[]<1>=0.5 on_pre={ge += w}" \
-           " delay=0.0 kernel=auto" in ir.print(net.build())
+    assert "projection e : P[0:4] -> P[0:4] connect=fixed_prob(0.5) w:float[]<1>=0.5" \
+           " on_pre={ge += w} delay=0.0 kernel=auto" in ir.print(net.build())
 
 
 def _network():
@@ -198,7 +212,8 @@ def _network():
 
 def test_unknown_name_in_the_synapses_is_reported_with_a_hint():
     net, A, B = _network()
-    net.projection(A, B, "ge += w\napre += Aprr", model="w : 1\ndapre/dt = -apre/taupre : 1 (event-driven)",
+    net.projection(A, B, "ge += w\napre += Aprr",
+                   model="w : 1\ndapre/dt = -apre/taupre : 1 (event-driven)",
                    params=dict(taupre=20 * ms, Apre=0.01), init=dict(w=0.5))
     with pytest.raises(nf.ModelError) as err:
         nf.compile(net.build(), dt=DT * ms)
@@ -250,10 +265,12 @@ def test_event_driven_equations_with_an_offset_are_solved_exactly():
     net = nf.Network("relax")
     pre = net.population("A", 1, "x : 1", threshold="abs(t - 7*ms) < 0.5*dt")
     post = net.population("B", 1, "ge : 1")
-    net.projection(pre, post, "ge += w\nw = x", model="w : 1\ndx/dt = (x0 - x)/tau : 1 (event-driven)",
+    net.projection(pre, post, "ge += w\nw = x",
+                   model="w : 1\ndx/dt = (x0 - x)/tau : 1 (event-driven)",
                    params=dict(x0=2.0, tau=3 * ms), init=dict(w=0.25), name="syn")
     state, _ = run_steps(net.build(), 80)
-    assert float(state["synapses"]["syn"]["w"][0, 0]) == pytest.approx(2.0 * (1 - np.exp(-7.0 / 3.0)), rel=1e-12)
+    assert (float(state["synapses"]["syn"]["w"][0, 0])
+            == pytest.approx(2.0 * (1 - np.exp(-7.0 / 3.0)), rel=1e-12))
     assert float(state["pops"]["B"]["ge"][0]) == pytest.approx(0.25, rel=1e-12)
 
 
@@ -264,6 +281,7 @@ def test_initial_weights_one_per_synapse():
     given = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]  # all_to_all: synapse k is (k // 2, k % 2)
     net.projection(pre, post, "ge += w", model="w : 1", weights=np.array(given), name="syn")
     state, _ = run_steps(net.build(), 20)
-    np.testing.assert_allclose(np.asarray(state["pops"]["B"]["ge"]), [0.1 + 0.3 + 0.5, 0.2 + 0.4 + 0.6], rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(state["pops"]["B"]["ge"]),
+                               [0.1 + 0.3 + 0.5, 0.2 + 0.4 + 0.6], rtol=1e-12)
     with pytest.raises(nf.ModelError, match="in mV but it is declared in 1"):
         net.projection(pre, post, "ge += w", model="w : 1", weights=np.ones(6) * mV)

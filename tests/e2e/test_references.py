@@ -12,7 +12,8 @@ def pipeline(method: str) -> str:
 
 
 @pytest.mark.parametrize("method,dtype,tolerance", [
-    ("exact", "float64", 0), ("exact", "float32", 1), ("auto", "float64", 0), ("euler", "float64", 2),
+    ("exact", "float64", 0), ("exact", "float32", 1), ("auto", "float64", 0),
+    ("euler", "float64", 2),
 ])
 def test_lif_fi_curve_matches_brian2(reference, method, dtype, tolerance):
     ref = reference("lif_fI_exact.npz")
@@ -44,7 +45,8 @@ def test_hh_rk4_matches_brian2(reference):
     example = load_example("hh")
     model = example["model"]
     # start exactly where the reference started
-    init = {"v": float(ref["v0_mV"]), "m": float(ref["m0"]), "h": float(ref["h0"]), "n": float(ref["n0"])}
+    init = {"v": float(ref["v0_mV"]), "m": float(ref["m0"]), "h": float(ref["h0"]),
+            "n": float(ref["n0"])}
     model = model.replace(*[var.replace(init=init[var.name]) for var in model.find(nf.ir.StateVar)])
     sim = nf.compile(model, dt=0.01 * ms, dtype="float64", pipeline=pipeline("rk4"))
     t, v = sim.run(100 * ms).trace("HH", "v")
@@ -82,7 +84,8 @@ def test_coupled_linear_system_exact_against_solve_ivp():
         dge/dt = -ge / taue : volt
         dgi/dt = -gi / taui : volt
     """, params=dict(taum=20 * ms, taue=5 * ms, taui=10 * ms, El=-49 * mV),
-        init=dict(v=np.array([-60.0, -55.0]) * mV, ge=np.array([10.0, 3.0]) * mV, gi=np.array([-5.0, -20.0]) * mV))
+        init=dict(v=np.array([-60.0, -55.0]) * mV, ge=np.array([10.0, 3.0]) * mV,
+                  gi=np.array([-5.0, -20.0]) * mV))
     net.monitor("P", "v")
     sim = nf.compile(net.build(), dt=0.5 * ms, dtype="float64")
     assert "exact [v, ge, gi]" in sim.ir
@@ -98,7 +101,8 @@ def test_coupled_linear_system_exact_against_solve_ivp():
 
 
 @pytest.mark.parametrize("example,method", [
-    ("lif_fi", "exact"), ("cuba", "exact"), ("hh", "exponential_euler"), ("coba", "exponential_euler"),
+    ("lif_fi", "exact"), ("cuba", "exact"), ("hh", "exponential_euler"),
+    ("coba", "exponential_euler"),
 ])
 def test_auto_chooses_the_method_brian2_would(example, method):
     model = load_example(example)["model"]

@@ -70,15 +70,16 @@ def test_file_locations_point_into_the_file():
     assert threshold.loc.source_line()[threshold.loc.column - 1:] == "v > Vt"
 
 
-@pytest.mark.parametrize("name", ["coba", "cuba", "lif_fi", "hh", "hh_channels", "two_areas", "stdp", "izhikevich",
-                                  "wilson_cowan"])
+@pytest.mark.parametrize("name", ["coba", "cuba", "lif_fi", "hh", "hh_channels", "two_areas",
+                                  "stdp", "izhikevich", "wilson_cowan"])
 def test_examples_resolve(name):
     run_pipeline(load(EXAMPLES / f"{name}.nfl").model, "resolve")
 
 
 def test_run_sections_of_the_examples():
     coba = load(EXAMPLES / "coba.nfl")
-    assert coba.settings.dt.to("ms") == pytest.approx(0.1) and coba.settings.duration.to("ms") == 1000
+    assert (coba.settings.dt.to("ms") == pytest.approx(0.1)
+            and coba.settings.duration.to("ms") == 1000)
     assert coba.views["exc"] == nf.ir.PopSlice("P", 0, 3200)
     hh = load(EXAMPLES / "hh_channels.nfl")
     assert hh.settings.dtype == "float64" and hh.settings.dt.to("ms") == pytest.approx(0.01)
@@ -112,7 +113,8 @@ def test_parse_and_resolve_time_of_coba_is_measured():
 
 # ---- composition ------------------------------------------------------------------------------
 
-CHANNELS = LIF.replace("dv/dt = (El - v)/tau : volt", "dv/dt = (El - v + syn.I)/tau : volt").replace(
+CHANNELS = LIF.replace("dv/dt = (El - v)/tau : volt",
+                       "dv/dt = (El - v + syn.I)/tau : volt").replace(
     "    reset: v = Vr\n", "    reset: v = Vr\n    syn = Syn(tau = 2*ms)\n") + """
 channel Syn {
     parameters {
@@ -142,7 +144,8 @@ def test_parts_are_prefixed_and_their_free_names_belong_to_the_neuron():
 
 
 def test_overrides_reach_parts_from_the_population():
-    model = build(CHANNELS + "network n { population P[3] = LIF(syn.tau = 7*ms, syn.g = 0.25, v = -60*mV) }").model
+    model = build(CHANNELS + "network n { population P[3] = "
+                  "LIF(syn.tau = 7*ms, syn.g = 0.25, v = -60*mV) }").model
     text = nf.ir.print(model)
     assert "param P.syn_tau : float[]<ms> = 7.0" in text
     assert "state P.syn_g : float[3]<1> = 0.25" in text
@@ -181,7 +184,8 @@ def test_nested_parts_prefix_level_by_level():
 
 
 def test_a_parameter_may_use_earlier_parameters_and_i():
-    model = build(LIF.replace("Vr = -70*mV", "Vr = El + i*1*mV") + "network n { population P[3] = LIF() }").model
+    model = build(LIF.replace("Vr = -70*mV", "Vr = El + i*1*mV")
+                  + "network n { population P[3] = LIF() }").model
     vr = model.get("P.Vr")
     assert vr.value == (-70.0, -69.0, -68.0)
 
@@ -209,7 +213,8 @@ def test_subnetworks_prefix_their_populations_and_views():
     link = model.get("link")
     assert link.pre == nf.ir.PopSlice("a_E", 0, 4) and link.post == nf.ir.PopSlice("b_I", 0, 2)
     assert "a_inner" in model and "b_inner" in model
-    assert loaded.views == {"a.head": nf.ir.PopSlice("a_E", 0, 4), "b.head": nf.ir.PopSlice("b_E", 0, 4)}
+    assert loaded.views == {"a.head": nf.ir.PopSlice("a_E", 0, 4),
+                            "b.head": nf.ir.PopSlice("b_E", 0, 4)}
     run_pipeline(model, "resolve")
 
 
@@ -228,17 +233,19 @@ def test_projection_settings_reach_the_builder():
     """).model
     projection = model.find(nf.ir.Projection)[0]
     expected = nf.Network("n")
-    handle = expected.population("P", 5, "dv/dt = (El - v)/tau : volt", threshold="v > Vt", reset="v = Vr",
-                                 params={"tau": 10 * ms, "El": -70 * mV, "Vt": -50 * mV, "Vr": -70 * mV})
-    expected.projection(handle[0:2], handle[2:5], "v += w", weights=nf.normal(1 * mV, 0.1 * mV), delay=1.5 * ms,
-                        kernel="dense", connect=nf.fixed_fan_out(2))
+    handle = expected.population("P", 5, "dv/dt = (El - v)/tau : volt", threshold="v > Vt",
+                                 reset="v = Vr", params={"tau": 10 * ms, "El": -70 * mV,
+                                                         "Vt": -50 * mV, "Vr": -70 * mV})
+    expected.projection(handle[0:2], handle[2:5], "v += w", weights=nf.normal(1 * mV, 0.1 * mV),
+                        delay=1.5 * ms, kernel="dense", connect=nf.fixed_fan_out(2))
     assert nf.ir.print(model) == nf.ir.print(expected.build())
     assert projection.kernel == "dense"
 
 
 def test_timed_input_and_array_values(tmp_path):
     np.save(tmp_path / "drive.npy", np.array([0.0, 2.0, 1.0]))
-    loaded = build(LIF.replace("        Vr = -70*mV\n", "        Vr = -70*mV\n        I : volt\n").replace(
+    loaded = build(LIF.replace("        Vr = -70*mV\n",
+                               "        Vr = -70*mV\n        I : volt\n").replace(
         "(El - v)/tau", "(El - v + I)/tau") + """
         network n {
             population P[2] = LIF(El = [-70, -65]*mV)
@@ -264,7 +271,8 @@ def test_run_section_method_is_the_default_of_every_neuron():
 
 def test_imports_look_next_to_the_file_then_in_the_standard_library(tmp_path):
     (tmp_path / "cells.nfl").write_text(LIF)
-    loaded = build('import "cells.nfl"\nimport "synapses.nfl"\nnetwork n { population P[2] = LIF() }', tmp_path)
+    loaded = build('import "cells.nfl"\nimport "synapses.nfl"\n'
+                   'network n { population P[2] = LIF() }', tmp_path)
     assert "LIF" in loaded.components and "ExpConductance" in loaded.components
 
 
@@ -281,10 +289,11 @@ def test_errors_in_an_imported_file_point_into_it(tmp_path):
     assert err.loc.origin.endswith("cells.nfl") and "tua" in err.message
 
 
-@pytest.mark.parametrize("neuron, overrides", [("Izhikevich", "I = 10*mV/ms"), ("FitzHughNagumo", ""),
-                                               ("WilsonCowan", "")])
+@pytest.mark.parametrize("neuron, overrides", [("Izhikevich", "I = 10*mV/ms"),
+                                               ("FitzHughNagumo", ""), ("WilsonCowan", "")])
 def test_standard_library_neurons_run(neuron, overrides):
-    model = build(f'import "neurons.nfl"\nnetwork n {{\n population P[2] = {neuron}({overrides})\n}}').model
+    model = build(f'import "neurons.nfl"\nnetwork n {{\n'
+                  f' population P[2] = {neuron}({overrides})\n}}').model
     sim = nf.compile(model, dt=0.05 * ms, dtype="float64")
     sim.run(50 * ms)
 
@@ -318,7 +327,8 @@ def test_all_unknown_names_of_a_file_are_reported_at_once():
 
 
 def test_unit_errors_from_resolve_point_into_the_file():
-    err = error_of(LIF.replace("(El - v)/tau", "(El - v + tau)/tau") + "network n { population P[2] = LIF() }")
+    err = error_of(LIF.replace("(El - v)/tau", "(El - v + tau)/tau")
+                   + "network n { population P[2] = LIF() }")
     assert err.loc.origin == "model.nfl"
     assert err.loc.source_line().strip() == "dv/dt = (El - v + tau)/tau : volt"
     assert err.loc.source_line()[err.loc.column - 1:].startswith("El - v + tau")
@@ -350,7 +360,8 @@ def test_cli_check_prints_a_summary(capsys):
 
 def test_cli_check_reports_errors_without_a_traceback(tmp_path, capsys):
     path = tmp_path / "bad.nfl"
-    path.write_text(LIF.replace("(El - v)/tau", "(El - v)/tua") + "network n { population P[2] = LIF() }")
+    path.write_text(LIF.replace("(El - v)/tau", "(El - v)/tua")
+                    + "network n { population P[2] = LIF() }")
     assert main(["check", str(path)]) == 1
     out, err = capsys.readouterr()
     assert err.startswith("error: ") and "Traceback" not in out + err
@@ -411,7 +422,8 @@ def test_docs_first_file_is_coba():
 
 
 def test_docs_neuron_with_every_block_runs():
-    text = _doc_block("neuron AdEx") + "\nnetwork n {\n population P[3] = AdEx(I = 1*nA)\n monitor spikes P\n}\n"
+    text = (_doc_block("neuron AdEx")
+            + "\nnetwork n {\n population P[3] = AdEx(I = 1*nA)\n monitor spikes P\n}\n")
     results = nf.compile(build(text).model, dt=0.1 * ms).run(100 * ms)
     assert len(results.spikes("P")[0]) > 0
 
@@ -422,7 +434,8 @@ def test_docs_composition_and_network_examples_resolve():
     neuron = (EXAMPLES / "coba.nfl").read_text().split("network coba")[0]
     neuron = neuron.replace("taui = 10*ms", "taui = 10*ms\n        I_ext : amp").replace(
         "+ I) / taum", "+ I + I_ext*1*Mohm) / taum")
-    run_pipeline(build(neuron + _doc_block("network coba {\n    population P[4000] = CobaLIF(I")).model, "resolve")
+    run_pipeline(build(neuron + _doc_block("network coba {\n"
+                                           "    population P[4000] = CobaLIF(I")).model, "resolve")
 
 
 def test_readme_model_file_is_coba():
@@ -431,7 +444,8 @@ def test_readme_model_file_is_coba():
 
 
 def test_hh_file_equals_the_builder_with_the_flattened_names():
-    """Composition is only naming: hh_channels.nfl is the builder's HH with its parts' names prefixed."""
+    """Composition is only naming: hh_channels.nfl is the builder's HH with its parts' names
+    prefixed."""
     from neuroflow.units import cm2, mS, uA, uF
     net = nf.Network("hh")
     hh = net.population("HH", 1, equations="""

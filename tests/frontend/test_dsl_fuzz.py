@@ -21,7 +21,8 @@ SOURCES["hodgkin_huxley.nfl"] = (ROOT / "neuroflow" / "stdlib" / "hodgkin_huxley
 SOURCES["plasticity.nfl"] = (ROOT / "neuroflow" / "stdlib" / "plasticity.nfl").read_text()
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+\.?\d*(?:[eE][+-]?\d+)?|\*\*|[+\-*/<>=!]=|->|\S")
 
-mutation = st.tuples(st.sampled_from(["token", "line"]), st.sampled_from(["delete", "duplicate", "swap"]),
+mutation = st.tuples(st.sampled_from(["token", "line"]),
+                     st.sampled_from(["delete", "duplicate", "swap"]),
                      st.integers(min_value=0), st.integers(min_value=0))
 
 
@@ -72,10 +73,12 @@ def check_mutant(name: str, mutations) -> None:
         assert err.format()  # prints without failing
 
 
-CASES = {"name": st.sampled_from(sorted(SOURCES)), "mutations": st.lists(mutation, min_size=1, max_size=3)}
+CASES = {"name": st.sampled_from(sorted(SOURCES)),
+         "mutations": st.lists(mutation, min_size=1, max_size=3)}
 
 
-@settings(max_examples=300, deadline=timedelta(seconds=5), suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=timedelta(seconds=5),
+          suppress_health_check=[HealthCheck.too_slow])
 @given(**CASES)
 def test_mutated_examples_give_neuroflow_errors_or_valid_models(name, mutations):
     check_mutant(name, mutations)

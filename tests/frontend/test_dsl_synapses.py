@@ -78,9 +78,11 @@ def test_a_synapse_block_gives_the_builders_plastic_projection():
     }
     """
     net = nf.Network("n")
-    S = net.population("S", 3, "dc/dt = 1/T : 1", threshold="c > 1", reset="c -= 1", params=dict(T=25 * ms))
+    S = net.population("S", 3, "dc/dt = 1/T : 1", threshold="c > 1", reset="c -= 1",
+                       params=dict(T=25 * ms))
     Q = net.population("Q", 2, "ge : 1\nv : 1")
-    net.projection(S, Q, STDP_PRE, model=STDP_MODEL, on_post=STDP_POST, connect=nf.fixed_prob(0.5), name="stdp",
+    net.projection(S, Q, STDP_PRE, model=STDP_MODEL, on_post=STDP_POST,
+                   connect=nf.fixed_prob(0.5), name="stdp",
                    params=dict(taupre=20 * ms, taupost=15 * ms, Apre=0.01, Apost=-0.0105, wmax=0.5),
                    init=dict(w=nf.uniform(0, 0.5)))
     assert nf.ir.print(build(text).model) == nf.ir.print(net.build())
@@ -139,7 +141,8 @@ def test_tsodyks_markram_follows_its_update_equations():
             expected.append(2 * r)
         np.testing.assert_allclose(psp, expected, rtol=1e-9)
         if tau_f < 1:
-            # u is U*(2 - U) at every spike; x before a spike is x* = (1 - E)/(1 - (1 - u)E), E = exp(-T/tau_d)
+            # u is U*(2 - U) at every spike; x before a spike is x* = (1 - E)/(1 - (1 - u)E),
+            # E = exp(-T/tau_d)
             period = np.diff(times).mean()
             use, decay = U * (2 - U), np.exp(-period / 100.0)
             steady = (1 - decay) / (1 - (1 - use) * decay)
@@ -163,8 +166,8 @@ def test_stdp_of_the_standard_library_potentiates_pre_before_post():
         population B[1] = At(when = 9*ms)
         projection syn: A -> B { synapse: STDP(wmax = 1.0, Apre = 0.01); initial { w = 0.5 } }
     }
-    """.replace("neuron Sink { equations { ge : 1 } }", "").replace("equations { x : 1 }",
-                                                                       "equations {\n x : 1\n ge : 1\n }")
+    """.replace("neuron Sink { equations { ge : 1 } }", "").replace(
+        "equations { x : 1 }", "equations {\n x : 1\n ge : 1\n }")
     final = nf.compile(build(text).model, dt=0.1 * ms, dtype="float64").run(12 * ms).final
     w = float(final.synapses("syn")["w"][0])
     assert w - 0.5 == pytest.approx(0.01 * np.exp(-4 / 20), rel=1e-9)
@@ -212,7 +215,8 @@ def test_a_synapse_adds_to_a_part_of_the_post_neuron_and_weights_give_w():
 def test_docs_synapse_example_is_the_standard_librarys_stdp():
     from tests.frontend.test_dsl import DOC_BLOCKS
     block = next(b for b in DOC_BLOCKS if b.startswith("synapse STDP"))
-    neurons = (EXAMPLES / "stdp.nfl").read_text().split("network stdp")[0].replace('import "plasticity.nfl"', "")
+    neurons = (EXAMPLES / "stdp.nfl").read_text().split("network stdp")[0].replace(
+        'import "plasticity.nfl"', "")
     model = build(neurons + block).model
     library = (ROOT / "neuroflow" / "stdlib" / "plasticity.nfl").read_text()
     assert block.split("network plastic")[0].strip() in library
@@ -237,12 +241,14 @@ def net_with(projection: str, synapse: str = STDP) -> str:
 
 def test_unknown_names_in_a_synapse_are_reported_with_their_place():
     message = errors_of(net_with("synapse: Pair()", STDP.replace("apre += Apre", "apre += Aprr")))
-    assert "model.nfl:" in message and "unknown name 'Aprr'" in message and "did you mean 'Apre'" in message
+    assert ("model.nfl:" in message and "unknown name 'Aprr'" in message
+            and "did you mean 'Apre'" in message)
 
 
 def test_a_synapse_cannot_read_the_post_neurons_variables():
     message = errors_of(net_with("synapse: Pair()", STDP.replace("apre += Apre", "apre += v")))
-    assert "unknown name 'v' in synapse 'Pair'" in message and "variable of the post neuron" in message
+    assert ("unknown name 'v' in synapse 'Pair'" in message
+            and "variable of the post neuron" in message)
 
 
 def test_on_pre_writes_a_synapse_or_a_post_variable():
@@ -261,7 +267,8 @@ def test_on_post_writes_synapse_variables_only():
     ("synapse: Pair(); on_pre: ge += 1", "has a synapse and an 'on_pre'"),
     ("on_pre { ge += 1; v += 1 }", "the on_pre of a projection is one statement, got 2"),
     ("on_pre: ge += 1; initial { w = 1 }", "initial values but no synapse"),
-    ("synapse: Pair(); initial { wmax = 1 }", "'wmax' is a parameter of synapse 'Pair', not a variable"),
+    ("synapse: Pair(); initial { wmax = 1 }",
+     "'wmax' is a parameter of synapse 'Pair', not a variable"),
     ("synapse: Pair(); initial { ww = 1 }", "synapse 'Pair' has no parameter or variable 'ww'"),
     ("synapse: Pair(wmax = uniform(0, 1))", "one value shared by all synapses"),
     ("synapse: Pair(wmax = w)", "'w' is a variable of synapse 'Pair'"),
@@ -286,8 +293,8 @@ def test_a_synapse_holds_what_synapses_hold(change, expected):
 
 def test_only_synapses_have_on_pre_and_are_used_by_projections():
     neuron = NEURONS.replace("reset: c -= 1", "reset: c -= 1\n    on_pre { c += 1 }")
-    assert "neuron 'Clock' cannot have 'on_pre'" in errors_of(neuron + STDP + NET.replace("PROJECTION",
-                                                                                         "synapse: Pair()"))
+    assert "neuron 'Clock' cannot have 'on_pre'" in errors_of(
+        neuron + STDP + NET.replace("PROJECTION", "synapse: Pair()"))
     text = NEURONS + STDP + "network n {\n population P[1] = Pair()\n}\n"
     assert "'Pair' is a synapse; a population is made of neurons" in errors_of(text)
 

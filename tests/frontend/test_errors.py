@@ -31,7 +31,8 @@ def compile_error(net: nf.Network) -> nf.NeuroflowError:
 
 
 def assert_points_at(err: nf.NeuroflowError, origin: str, line: int, column: int, source_line: str):
-    """`err` is located at (line, column) of `source_line` and prints it with a caret under that column."""
+    """`err` is located at (line, column) of `source_line` and prints it with a caret under that
+    column."""
     assert err.loc is not None, str(err)
     assert err.loc.origin == origin
     assert (err.loc.line, err.loc.column) == (line, column), str(err)
@@ -42,7 +43,7 @@ def assert_points_at(err: nf.NeuroflowError, origin: str, line: int, column: int
     assert printed[2] == "    " + " " * (column - 1) + "^"
 
 
-# ---- names and units in equations -------------------------------------------------------------------
+# ---- names and units in equations ----------------------------------------------------------------
 
 def test_misspelled_name_suggests_the_right_one():
     err = compile_error(network("dv/dt = (El - v)/taum : volt"))
@@ -164,12 +165,13 @@ def test_unknown_flag():
 
 
 def test_unless_refractory_without_a_period():
-    err = compile_error(network("dv/dt = (El - v)/tau_m : volt (unless refractory)", threshold="v > Vt"))
+    err = compile_error(network("dv/dt = (El - v)/tau_m : volt (unless refractory)",
+                                threshold="v > Vt"))
     assert "refractory" in err.message
     assert err.loc.origin == "equations of population 'G'" and err.loc.line == 1
 
 
-# ---- units in equations -------------------------------------------------------------------------------
+# ---- units in equations --------------------------------------------------------------------------
 
 def test_unknown_unit():
     with pytest.raises(nf.ModelError) as info:
@@ -193,7 +195,7 @@ def test_unit_that_is_a_number_other_than_one():
         network("dv/dt = (El - v)/tau_m : 2")
 
 
-# ---- syntax -------------------------------------------------------------------------------------------
+# ---- syntax --------------------------------------------------------------------------------------
 
 def test_syntax_error_line_and_column():
     equations = "\n".join([
@@ -218,7 +220,8 @@ def test_syntax_error_with_leading_newline_and_indentation():
     with pytest.raises(nf.ParseError) as info:
         network(equations)
     #                                                  1234567890123456789
-    assert_points_at(info.value, "equations of population 'G'", 3, 21, "    dw/dt = (El - w))/tau_m : volt")
+    assert_points_at(info.value, "equations of population 'G'", 3, 21,
+                     "    dw/dt = (El - w))/tau_m : volt")
     assert "parenthes" in info.value.hint
 
 
@@ -226,7 +229,8 @@ def test_unclosed_parenthesis():
     with pytest.raises(nf.ParseError) as info:
         network("dv/dt = (El - v/tau_m : volt")
     #                    1234567890123456789012
-    assert_points_at(info.value, "equations of population 'G'", 1, 23, "dv/dt = (El - v/tau_m : volt")
+    assert_points_at(info.value, "equations of population 'G'", 1, 23,
+                     "dv/dt = (El - v/tau_m : volt")
 
 
 def test_syntax_error_in_threshold_and_reset():
@@ -239,7 +243,7 @@ def test_syntax_error_in_threshold_and_reset():
     assert "==" in info.value.hint
 
 
-# ---- populations -----------------------------------------------------------------------------------
+# ---- populations ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("size", [0, -1, -100, 2.5, True])
 def test_population_size_must_be_a_positive_whole_number(size):
@@ -280,7 +284,7 @@ def test_refractory_period_must_be_a_time():
     assert "'G'" in info.value.message and "ms" in info.value.hint
 
 
-# ---- projections -----------------------------------------------------------------------------------
+# ---- projections ---------------------------------------------------------------------------------
 
 def two_populations() -> tuple[nf.Network, object, object]:
     net = nf.Network("proj")
@@ -367,7 +371,7 @@ def test_monitor_indices_out_of_range():
     assert "'C'" in str(info.value)
 
 
-# ---- the command line -------------------------------------------------------------------------------
+# ---- the command line ----------------------------------------------------------------------------
 
 def write_script(tmp_path, body: str):
     path = tmp_path / "model.py"
@@ -399,7 +403,8 @@ def test_cli_reports_model_errors_without_a_traceback(tmp_path, capsys, command)
 
 def test_cli_reports_parse_errors_raised_while_loading_the_script(tmp_path, capsys):
     path = write_script(tmp_path, """\
-        net.population("G", 10, "dv/dt = (El - v)/tau_m : volts", params=dict(El=-70*mV, tau_m=10*ms))
+        net.population("G", 10, "dv/dt = (El - v)/tau_m : volts",
+                       params=dict(El=-70*mV, tau_m=10*ms))
         model = net.build()
     """)
     assert main(["ir", path]) == 1
@@ -432,7 +437,8 @@ def test_cli_prints_the_ir_of_a_good_script(tmp_path, capsys):
 
 def test_cli_reports_impossible_connectivity_without_a_traceback(tmp_path, capsys):
     path = write_script(tmp_path, """\
-        a = net.population("A", 5, "dv/dt = -v/tau : volt", params=dict(tau=10*ms), threshold="v > 1*mV")
+        a = net.population("A", 5, "dv/dt = -v/tau : volt", params=dict(tau=10*ms),
+                           threshold="v > 1*mV")
         b = net.population("B", 4, "dv/dt = -v/tau : volt", params=dict(tau=10*ms))
         net.projection(a, b, on_pre="v += 1*mV", connect=nf.one_to_one())
         model = net.build()

@@ -121,7 +121,8 @@ def test_one_to_one_and_all_to_all_are_exact():
     assert list(zip(pre.tolist(), post.tolist())) == [
         (0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)
     ]
-    with pytest.raises(ValueError, match="one_to_one needs as many pre as post neurons, got 4 and 5"):
+    with pytest.raises(ValueError,
+                       match="one_to_one needs as many pre as post neurons, got 4 and 5"):
         OneToOne().draw(4, 5, rng())
 
 

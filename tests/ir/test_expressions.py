@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from neuroflow.ir import (DIMENSIONLESS, Binary, Call, Const, Dimension, ParseError, Ref, Statement, Unary,
-                          Where, parse_expr, parse_statements, to_text)
+from neuroflow.ir import (DIMENSIONLESS, Binary, Call, Const, Dimension, ParseError, Ref, Statement,
+                          Unary, Where, parse_expr, parse_statements, to_text)
 from neuroflow.ir import ARITHMETIC, COMPARISONS, LOGICAL
 
 TIME = Dimension.of(s=1)
@@ -54,8 +54,8 @@ def _compound(children):
     return st.one_of(
         st.builds(Unary, st.sampled_from(["-", "not"]), children),
         st.builds(Binary, st.sampled_from(ops), children, children),
-        st.builds(lambda f, args: Call(f, tuple(args)), st.sampled_from(["exp", "f", "clip", "rand"]),
-                  st.lists(children, max_size=3)),
+        st.builds(lambda f, args: Call(f, tuple(args)),
+                  st.sampled_from(["exp", "f", "clip", "rand"]), st.lists(children, max_size=3)),
         st.builds(Where, children, children, children),
     )
 
@@ -64,7 +64,8 @@ exprs = st.recursive(leaves, _compound, max_leaves=25)
 
 
 def fold_negations(e):
-    """What the parser does to a printed tree: a minus applied to a constant becomes the constant."""
+    """What the parser does to a printed tree: a minus applied to a constant becomes the
+    constant."""
     if isinstance(e, Unary):
         inner = fold_negations(e.operand)
         if e.op == "-" and isinstance(inner, Const):
@@ -82,7 +83,8 @@ def fold_negations(e):
 def has_where(e):
     if isinstance(e, Where):
         return True
-    kids = {Unary: lambda u: (u.operand,), Binary: lambda y: (y.left, y.right), Call: lambda k: k.args}
+    kids = {Unary: lambda u: (u.operand,), Binary: lambda y: (y.left, y.right),
+            Call: lambda k: k.args}
     return any(has_where(k) for k in kids.get(type(e), lambda _: ())(e))
 
 
@@ -174,7 +176,8 @@ def test_where_reads_back_as_where():
      "v > 1.0<mV> and t < 5.0<ms>"),
     ("exp(-a/b)", Call("exp", (Binary("/", Unary("-", a), b),)), "exp(-a/b)"),
     ("rand()", Call("rand", ()), "rand()"),
-    ("clip(a, -1, b + 1)", Call("clip", (a, C(-1.0), Binary("+", b, C(1.0)))), "clip(a, -1.0, b + 1.0)"),
+    ("clip(a, -1, b + 1)", Call("clip", (a, C(-1.0), Binary("+", b, C(1.0)))),
+     "clip(a, -1.0, b + 1.0)"),
     (".5e1", C(5.0), "5.0"),
 ])
 def test_precedence(text, tree, canonical):
@@ -209,7 +212,8 @@ def test_syntax_errors_point_at_the_offending_token(text, column):
 def test_statements():
     body = parse_statements("v = Vr; w += b\n\nx -= 2*y  # comment\ng /= 2")
     assert body == (Statement("v", "=", Ref("Vr")), Statement("w", "+=", b),
-                    Statement("x", "-=", Binary("*", C(2.0), Ref("y"))), Statement("g", "/=", C(2.0)))
+                    Statement("x", "-=", Binary("*", C(2.0), Ref("y"))),
+                    Statement("g", "/=", C(2.0)))
     assert [s.text() for s in body] == ["v = Vr", "w += b", "x -= 2.0*y", "g /= 2.0"]
     assert body[1].as_assignment() == Binary("+", Ref("w"), b)
     assert body[3].as_assignment() == Binary("/", Ref("g"), C(2.0))

@@ -25,7 +25,8 @@ PIPELINES = {
     "default": DEFAULT_PIPELINE,
     "rk4": "resolve,canonicalize,integrate{method=rk4},kernels,fuse,schedule",
     "euler": "resolve,canonicalize,integrate{method=euler},kernels,fuse{native=false},schedule",
-    "specialized": "resolve,canonicalize{specialize=true},integrate,kernels{default=dense},schedule",
+    "specialized": "resolve,canonicalize{specialize=true},integrate,kernels{default=dense},"
+                   "schedule",
 }
 
 
@@ -37,7 +38,8 @@ def example_model(name: str) -> ir.Model:
 @lru_cache(maxsize=None)
 def lowered(name: str, pipeline: str) -> ir.Model:
     model = example_model(name)
-    return model if PIPELINES[pipeline] is None else run_pipeline(model, PIPELINES[pipeline], verify_each=True)
+    return model if PIPELINES[pipeline] is None else run_pipeline(model, PIPELINES[pipeline],
+                                                                  verify_each=True)
 
 
 def assert_round_trip(model: ir.Model) -> str:
@@ -136,7 +138,7 @@ monitor rate I
 monitor state E.v indices=[0, 7] every=10
 monitor state I.v indices=[] every=1
 schedule [E.v.monitor, I.v.monitor, E.threshold, I.threshold, E.spike_monitor, I.rate_monitor, ee, ie, ei, oo]
-""",
+""",  # noqa: E501
     "monitors of some neurons and of segments": """\
 neuroflow-ir 1
 model parts
@@ -202,9 +204,12 @@ def test_snippet_values_are_read_as_written():
 def test_monitor_neurons_and_bounds_are_read_as_written():
     model = parse_text(SNIPPETS["monitors of some neurons and of segments"])
     assert model.get("P.spike_monitor") == ir.SpikeMonitor("P", (3, 8))
-    assert model.get("P.rate_monitor") == ir.RateMonitor("P", (0, 3, 8))  # one rate monitor, its id kept
-    whole = parse_text("neuroflow-ir 1\nmodel m\npopulation P size=2 method=auto\nmonitor rate P bounds=[]\n")
-    assert whole.get("P.rate_monitor") == ir.RateMonitor("P") and ir.print(whole).endswith("monitor rate P\n")
+    # one rate monitor, its id kept
+    assert model.get("P.rate_monitor") == ir.RateMonitor("P", (0, 3, 8))
+    whole = parse_text("neuroflow-ir 1\nmodel m\npopulation P size=2 method=auto\n"
+                       "monitor rate P bounds=[]\n")
+    assert (whole.get("P.rate_monitor") == ir.RateMonitor("P")
+            and ir.print(whole).endswith("monitor rate P\n"))
 
 
 def test_parse_is_lenient_about_layout_but_prints_canonically():
@@ -220,7 +225,8 @@ def test_printed_text_is_stable():
     """The documented format of one model, by hand: catches accidental format changes."""
     net = nf.Network("tiny")
     net.population("P", 2, "dv/dt = (El - v)/tau : volt", threshold="v > -50*mV", reset="v = El",
-                   params=dict(El=-60 * mV, tau=10 * ms), init=dict(v=np.array([-60.0, -55.0]) * mV))
+                   params=dict(El=-60 * mV, tau=10 * ms),
+                   init=dict(v=np.array([-60.0, -55.0]) * mV))
     assert ir.print(net.build()) == """\
 neuroflow-ir 1
 model tiny
@@ -264,8 +270,9 @@ def test_malformed_text_raises_parse_error_with_line(text, line):
 
 
 @pytest.mark.parametrize("text", [
-    edited("size=2 method=euler", "size=2 method=euler\nprojection x : P[2:1] -> P[0:2] connect=all_to_all() "
-                                  "w:float[]<1>=1.0 on_pre={v += w} delay=0.0 kernel=auto"),
+    edited("size=2 method=euler", "size=2 method=euler\nprojection x : P[2:1] -> P[0:2] "
+                                  "connect=all_to_all() w:float[]<1>=1.0 on_pre={v += w} "
+                                  "delay=0.0 kernel=auto"),
     edited("float[]<ms> = 0.5", "float[]<parsec> = 0.5"),
     edited("normal(-55.0, 2.5)", "gauss(-55.0, 2.5)"),
     edited("normal(-55.0, 2.5)", "uniform(1.0, 0.0)"),
@@ -287,11 +294,13 @@ def test_comment_lines_are_ignored():
     assert parse_text(text) == parse_text(BASE)
 
 
-@pytest.mark.parametrize("net_name, projection_name", [("my-net", None), ("net", "E->I"), ("net", "e.i")])
+@pytest.mark.parametrize("net_name, projection_name", [("my-net", None), ("net", "E->I"),
+                                                       ("net", "e.i")])
 def test_user_names_round_trip_or_are_rejected(net_name, projection_name):
     try:
         net = nf.Network(net_name)
-        P = net.population("P", 2, "dv/dt = -v/tau : volt", params=dict(tau=10 * ms), threshold="v > 1*mV")
+        P = net.population("P", 2, "dv/dt = -v/tau : volt", params=dict(tau=10 * ms),
+                           threshold="v > 1*mV")
         net.projection(P, P, on_pre="v += 1*mV", name=projection_name)
         model = net.build()
     except nf.ModelError:

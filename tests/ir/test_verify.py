@@ -13,8 +13,8 @@ import pytest
 
 import neuroflow as nf
 from neuroflow import ir
-from neuroflow.ir import (IRError, ModelError, Parameter, PopSlice, Projection, Schedule, StateMonitor, StateVar,
-                          Type, parse_text)
+from neuroflow.ir import (IRError, ModelError, Parameter, PopSlice, Projection, Schedule,
+                          StateMonitor, StateVar, Type, parse_text)
 from neuroflow.ir._verify import _CHECKS
 from neuroflow.passes import run_pipeline
 
@@ -53,7 +53,7 @@ projection excitatory : P[0:32] -> P[0:40] connect=fixed_prob(0.02) w:float[]<mV
 projection inhibitory : P[32:40] -> P[0:40] connect=fixed_prob(0.02) w:float[]<mV>=-9.0 on_pre={gi += w} delay=0.5 kernel=auto
 monitor spikes P
 monitor state P.v indices=[0, 1, 39] every=1
-"""
+"""  # noqa: E501
 
 LOWERED = """\
 neuroflow-ir 1
@@ -81,7 +81,7 @@ update P method=exact hold=[v] {
   gi = gi + dt*(-gi/taui)
 }
 schedule [P.v.monitor, P.update, P.threshold, P.spike_monitor, excitatory, inhibitory, P.reset]
-"""
+"""  # noqa: E501
 
 BASES = {"built": BUILT, "lowered": LOWERED}
 
@@ -102,99 +102,116 @@ def test_the_bases_verify(base):
 BROKEN = {
     "duplicate id": (
         "built", "param P.Vr : float[]<mV> = -60.0\n",
-        "param P.Vr : float[]<mV> = -60.0\nparam P.Vr : float[]<mV> = -65.0\n", "P.Vr", "duplicate id"),
+        "param P.Vr : float[]<mV> = -60.0\nparam P.Vr : float[]<mV> = -65.0\n", "P.Vr",
+        "duplicate id"),
     "population and projection share an id": (
-        "built", "monitor spikes P\n", "monitor spikes P\npopulation excitatory size=3 method=auto\n",
+        "built", "monitor spikes P\n",
+        "monitor spikes P\npopulation excitatory size=3 method=auto\n",
         "excitatory", "duplicate id"),
     "population size 0": ("built", "size=40", "size=0", "P", "size must be positive"),
     "unknown population": ("built", "reset P :", "reset Q :", "Q.reset", "unknown population 'Q'"),
     "projection to an unknown population": (
-        "built", "P[32:40] -> P[0:40]", "P[32:40] -> Q[0:40]", "inhibitory", "unknown population 'Q'"),
-    "monitor of an unknown population": ("built", "monitor spikes P", "monitor spikes E", "E.spike_monitor",
-                                         "unknown population 'E'"),
-    "unknown name": ("built", "threshold P : v > Vt", "threshold P : v > V_t", "P.threshold", "unknown name 'V_t'"),
+        "built", "P[32:40] -> P[0:40]", "P[32:40] -> Q[0:40]", "inhibitory",
+        "unknown population 'Q'"),
+    "monitor of an unknown population": ("built", "monitor spikes P", "monitor spikes E",
+                                         "E.spike_monitor", "unknown population 'E'"),
+    "unknown name": ("built", "threshold P : v > Vt", "threshold P : v > V_t", "P.threshold",
+                     "unknown name 'V_t'"),
     "unknown name in a projection effect": (
         "built", "on_pre={ge += w}", "on_pre={ge += w*x}", "excitatory", "unknown name 'x'"),
     "ODE for a parameter": ("built", "ode P.gi = -gi/taui", "ode P.taui = -gi/taui", "P.dtaui/dt",
                             "'taui' is not a state variable"),
-    "ODE for an undeclared name": ("built", "ode P.gi = -gi/taui", "ode P.gx = -gi/taui", "P.dgx/dt",
-                                   "'gx' is not a state variable"),
-    "two ODEs for one variable": ("built", "ode P.gi = -gi/taui\n", "ode P.gi = -gi/taui\node P.gi = -gi/taue\n",
+    "ODE for an undeclared name": ("built", "ode P.gi = -gi/taui", "ode P.gx = -gi/taui",
+                                   "P.dgx/dt", "'gx' is not a state variable"),
+    "two ODEs for one variable": ("built", "ode P.gi = -gi/taui\n",
+                                  "ode P.gi = -gi/taui\node P.gi = -gi/taue\n",
                                   "P.dgi/dt", "duplicate id"),
     "an ODE next to a state update": (
-        "lowered", "monitor spikes P\n", "monitor spikes P\node P.gi = -gi/taui\n", "P.update", "P.gi"),
+        "lowered", "monitor spikes P\n", "monitor spikes P\node P.gi = -gi/taui\n", "P.update",
+        "P.gi"),
     "subexpression cycle": (
         "built", "sub P.Isyn : float[40]<mV/ms> = (ge + gi)/taum\n",
-        "sub P.Isyn : float[40]<mV/ms> = (ge + gi)/taum + J\nsub P.J : float[40]<mV/ms> = 2.0*Isyn\n",
+        "sub P.Isyn : float[40]<mV/ms> = (ge + gi)/taum + J\n"
+        "sub P.J : float[40]<mV/ms> = 2.0*Isyn\n",
         "P.Isyn", "cycle"),
     "subexpression in the wrong unit": (
         "built", "sub P.Isyn : float[40]<mV/ms>", "sub P.Isyn : float[40]<mV>", "P.Isyn", "mV/ms"),
-    "threshold that is not a condition": ("built", "threshold P : v > Vt", "threshold P : v - Vt", "P.threshold",
-                                          "condition"),
-    "'and' of a number": ("built", "threshold P : v > Vt", "threshold P : v > Vt and v", "P.threshold",
-                          "needs a condition"),
-    "ODE right-hand side in the wrong unit": ("built", "ode P.ge = -ge/taue", "ode P.ge = -ge*taue", "P.dge/dt",
-                                              "mV/ms"),
-    "comparison of two units": ("built", "threshold P : v > Vt", "threshold P : v > taum", "P.threshold",
-                                "unit mismatch"),
-    "exponent with a unit": ("built", "ode P.ge = -ge/taue", "ode P.ge = -ge/taue**v", "P.dge/dt", "exponent"),
+    "threshold that is not a condition": ("built", "threshold P : v > Vt", "threshold P : v - Vt",
+                                          "P.threshold", "condition"),
+    "'and' of a number": ("built", "threshold P : v > Vt", "threshold P : v > Vt and v",
+                          "P.threshold", "needs a condition"),
+    "ODE right-hand side in the wrong unit": ("built", "ode P.ge = -ge/taue", "ode P.ge = -ge*taue",
+                                              "P.dge/dt", "mV/ms"),
+    "comparison of two units": ("built", "threshold P : v > Vt", "threshold P : v > taum",
+                                "P.threshold", "unit mismatch"),
+    "exponent with a unit": ("built", "ode P.ge = -ge/taue", "ode P.ge = -ge/taue**v", "P.dge/dt",
+                             "exponent"),
     "projection slice beyond the population": (
         "built", "P[32:40] -> P[0:40]", "P[32:41] -> P[0:40]", "inhibitory", "exceeds the size 40"),
     "projection target slice beyond the population": (
         "built", "P[0:32] -> P[0:40]", "P[0:32] -> P[1:41]", "excitatory", "exceeds the size 40"),
     "effect on a variable the post population lacks": (
         "built", "on_pre={gi += w}", "on_pre={g_i += w}", "inhibitory", "'g_i'"),
-    "weights of the wrong count": ("built", "w:float[]<mV>=-9.0", "w:float[3]<mV>=[-9.0, -9.0]", "inhibitory",
-                                   "weight"),
+    "weights of the wrong count": ("built", "w:float[]<mV>=-9.0", "w:float[3]<mV>=[-9.0, -9.0]",
+                                   "inhibitory", "weight"),
     "effect in the wrong unit": ("built", "w:float[]<mV>=-9.0", "w:float[]<nS>=-9.0", "inhibitory",
                                  "unit mismatch"),
-    "unknown kernel": ("lowered", "kernel=dense", "kernel=sparse", "inhibitory", "unknown kernel 'sparse'"),
+    "unknown kernel": ("lowered", "kernel=dense", "kernel=sparse", "inhibitory",
+                       "unknown kernel 'sparse'"),
     "negative delay": ("built", "delay=0.5", "delay=-0.5", "inhibitory", "delay must be >= 0"),
-    "state monitor of an unknown variable": ("built", "monitor state P.v", "monitor state P.u", "P.u.monitor",
-                                             "unknown variable 'u'"),
-    "state monitor index out of range": ("built", "indices=[0, 1, 39]", "indices=[0, 1, 40]", "P.v.monitor",
-                                         "[0, 40)"),
+    "state monitor of an unknown variable": ("built", "monitor state P.v", "monitor state P.u",
+                                             "P.u.monitor", "unknown variable 'u'"),
+    "state monitor index out of range": ("built", "indices=[0, 1, 39]", "indices=[0, 1, 40]",
+                                         "P.v.monitor", "[0, 40)"),
     "state monitor every 0": ("built", "every=1", "every=0", "P.v.monitor", "every >= 1"),
     "spike monitor of neurons beyond the population": (
-        "built", "monitor spikes P", "monitor spikes P[30:41]", "P.spike_monitor", "[30:41], which is not a slice"),
+        "built", "monitor spikes P", "monitor spikes P[30:41]", "P.spike_monitor",
+        "[30:41], which is not a slice"),
     "rate bounds that do not start at 0": (
-        "built", "monitor spikes P\n", "monitor rate P bounds=[1, 40]\n", "P.rate_monitor", "do not split"),
+        "built", "monitor spikes P\n", "monitor rate P bounds=[1, 40]\n", "P.rate_monitor",
+        "do not split"),
     "rate bounds that do not increase": (
         "built", "monitor spikes P\n", "monitor rate P bounds=[0, 20, 20, 40]\n", "P.rate_monitor",
         "bounds [0, 20, 20, 40] do not split"),
     "rate bounds that do not end at the size": (
-        "built", "monitor spikes P\n", "monitor rate P bounds=[0, 20, 39]\n", "P.rate_monitor", "do not split"),
+        "built", "monitor spikes P\n", "monitor rate P bounds=[0, 20, 39]\n", "P.rate_monitor",
+        "do not split"),
     "parameter with too few values": (
-        "built", "param P.Vt : float[]<mV> = -50.0", "param P.Vt : float[40]<mV> = [-50.0, -51.0]", "P.Vt",
-        "2 values"),
+        "built", "param P.Vt : float[]<mV> = -50.0", "param P.Vt : float[40]<mV> = [-50.0, -51.0]",
+        "P.Vt", "2 values"),
     "parameter with values for another size": (
-        "built", "param P.Vt : float[]<mV> = -50.0", "param P.Vt : float[2]<mV> = [-50.0, -51.0]", "P.Vt",
-        "shape (2,)"),
+        "built", "param P.Vt : float[]<mV> = -50.0", "param P.Vt : float[2]<mV> = [-50.0, -51.0]",
+        "P.Vt", "shape (2,)"),
     "state with the wrong number of values": (
-        "built", "state P.gi : float[40]<mV> = 0.0", "state P.gi : float[40]<mV> = [0.0, 0.0, 0.0]", "P.gi",
-        "3 values"),
-    "unless refractory without a refractory period": ("built", "refractory P : 5.0<ms>\n", "", "P.dv/dt",
-                                                      "no refractory period"),
-    "refractory period that is not a time": ("built", "refractory P : 5.0<ms>", "refractory P : 5.0<mV>",
+        "built", "state P.gi : float[40]<mV> = 0.0", "state P.gi : float[40]<mV> = [0.0, 0.0, 0.0]",
+        "P.gi", "3 values"),
+    "unless refractory without a refractory period": ("built", "refractory P : 5.0<ms>\n", "",
+                                                      "P.dv/dt", "no refractory period"),
+    "refractory period that is not a time": ("built", "refractory P : 5.0<ms>",
+                                             "refractory P : 5.0<mV>",
                                              "P.refractory", "must be a time"),
-    "reset of an unknown variable": ("built", "reset P : v = Vr", "reset P : u = Vr", "P.reset", "'u'"),
+    "reset of an unknown variable": ("built", "reset P : v = Vr", "reset P : u = Vr", "P.reset",
+                                     "'u'"),
     "reset in the wrong unit": ("built", "reset P : v = Vr", "reset P : v = taum", "P.reset", "ms"),
     "schedule naming unknown ids": (
-        "lowered", "schedule [P.v.monitor,", "schedule [P.v.monitor, P.ghost,", "schedule", "P.ghost"),
-    "wrong function arity": ("built", "ode P.ge = -ge/taue", "ode P.ge = -exp(ge, ge)/taue", "P.dge/dt",
-                             "takes 1 argument"),
-    "zero-argument function given one": ("built", "threshold P : v > Vt", "threshold P : rand(v) > 0.5",
+        "lowered", "schedule [P.v.monitor,", "schedule [P.v.monitor, P.ghost,", "schedule",
+        "P.ghost"),
+    "wrong function arity": ("built", "ode P.ge = -ge/taue", "ode P.ge = -exp(ge, ge)/taue",
+                             "P.dge/dt", "takes 1 argument"),
+    "zero-argument function given one": ("built", "threshold P : v > Vt",
+                                         "threshold P : rand(v) > 0.5",
                                          "P.threshold", "takes 0 argument"),
-    "unknown function": ("built", "ode P.ge = -ge/taue", "ode P.ge = -expp(ge/1.0<mV>)*ge/taue", "P.dge/dt",
-                         "unknown function 'expp'"),
-    "function of a quantity with units": ("built", "ode P.ge = -ge/taue", "ode P.ge = -exp(ge)/taue", "P.dge/dt",
-                                          "dimensionless"),
+    "unknown function": ("built", "ode P.ge = -ge/taue", "ode P.ge = -expp(ge/1.0<mV>)*ge/taue",
+                         "P.dge/dt", "unknown function 'expp'"),
+    "function of a quantity with units": ("built", "ode P.ge = -ge/taue",
+                                          "ode P.ge = -exp(ge)/taue", "P.dge/dt", "dimensionless"),
     "clip of two units": (
-        "built", "sub P.Isyn : float[40]<mV/ms> = (ge + gi)/taum", "sub P.Isyn : float[40]<mV/ms> = "
-        "clip((ge + gi)/taum, 0.0<mV/ms>, 1.0<mV>)", "P.Isyn", "one dimension"),
+        "built", "sub P.Isyn : float[40]<mV/ms> = (ge + gi)/taum", "sub P.Isyn : "
+        "float[40]<mV/ms> = clip((ge + gi)/taum, 0.0<mV/ms>, 1.0<mV>)", "P.Isyn", "one dimension"),
     "exact system of the wrong shape": (
         "lowered", "b=[El*_r, 0.0<mV/ms>]", "b=[El*_r]", "P.update", "2x2 matrix"),
-    "update of an unknown variable": ("lowered", "  gi = gi + dt", "  gx = gi + dt", "P.update", "'gx'"),
+    "update of an unknown variable": ("lowered", "  gi = gi + dt", "  gx = gi + dt", "P.update",
+                                      "'gx'"),
     "update in the wrong unit": ("lowered", "  gi = gi + dt*(-gi/taui)", "  gi = gi + (-gi/taui)",
                                  "P.update", "unit mismatch"),
     "update reading an undefined temporary": ("lowered", "A=[-_r, _r;", "A=[-_r, _q;", "P.update",
@@ -213,7 +230,8 @@ def test_broken_ir_is_rejected(case):
     message = str(err)
     assert node_id in message, message
     assert words in message, message
-    if words != "cycle":  # the message shows the offending node's IR line (for duplicates: the second)
+    # the message shows the offending node's IR line (for duplicates: the second)
+    if words != "cycle":
         lines = [n.text().splitlines()[0] for n in model.nodes if n.id == node_id]
         assert any(line in message for line in lines), message
 
@@ -227,7 +245,7 @@ def test_resolve_reports_verifier_errors_as_model_errors():
     assert info.value.hint == "did you mean 'Vt'?"
 
 
-# ---- breaking a built model with replace() / add() ---------------------------------------------------
+# ---- breaking a built model with replace() / add() -----------------------------------------------
 
 @pytest.fixture(scope="module")
 def cuba():
@@ -243,7 +261,8 @@ def test_replace_population_size(cuba):
 
 def test_shrinking_a_population_breaks_its_per_neuron_values(cuba):
     broken = cuba.replace(cuba.population("P").replace(size=3200))
-    with pytest.raises(IRError, match=r"shape \(4000,\) is neither shared \(\) nor per neuron \(3200,\)"):
+    with pytest.raises(IRError,
+                       match=r"shape \(4000,\) is neither shared \(\) nor per neuron \(3200,\)"):
         ir.verify(broken)
 
 
@@ -265,7 +284,8 @@ def test_where_with_branches_in_two_units(cuba):
     v = ir.Ref("v")
     cond = ir.Binary(">", v, ir.Ref("Vt"))
     dim = cuba.get("P.v").type.dim
-    good = ir.Subexpression("P", "clamped", Type("float", (4000,), dim), ir.Where(cond, v, ir.Ref("Vt")))
+    good = ir.Subexpression("P", "clamped", Type("float", (4000,), dim),
+                            ir.Where(cond, v, ir.Ref("Vt")))
     assert ir.verify(cuba.add(good))
     bad = good.replace(expr=ir.Where(cond, v, ir.Ref("taum")))
     with pytest.raises(IRError, match=r"P\.clamped: the branches of .* have different units"):
@@ -359,7 +379,7 @@ def test_a_node_type_without_a_rule_is_refused_not_passed():
         ir.verify(model.replace(loud))
 
 
-# ---- the examples verify ----------------------------------------------------------------------------
+# ---- the examples verify -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
 def test_examples_verify_as_built_and_lowered(name):
@@ -370,7 +390,7 @@ def test_examples_verify_as_built_and_lowered(name):
     assert lowered != model
 
 
-# ---- known holes (package bugs: see the reasons) -----------------------------------------------------
+# ---- known holes (package bugs: see the reasons) -------------------------------------------------
 
 def test_self_referencing_subexpression():
     model = edit("built", "sub P.Isyn : float[40]<mV/ms> = (ge + gi)/taum",
@@ -393,7 +413,8 @@ def test_exact_system_in_the_wrong_units(old, new):
 
 @pytest.mark.parametrize("rule", ["one_to_one()", "fixed_fan_in(9)", "fixed_fan_out(41)"])
 def test_connectivity_rule_that_cannot_fit(rule):
-    model = edit("built", "P[32:40] -> P[0:40] connect=fixed_prob(0.02)", f"P[32:40] -> P[0:40] connect={rule}")
+    model = edit("built", "P[32:40] -> P[0:40] connect=fixed_prob(0.02)",
+                 f"P[32:40] -> P[0:40] connect={rule}")
     with pytest.raises(IRError, match="inhibitory"):
         ir.verify(model)
 
@@ -405,7 +426,8 @@ def test_negative_refractory_period():
 
 def test_verify_error_names_the_node_even_with_a_source_location():
     net = nf.Network()
-    net.population("P", 3, "dv/dt = -v/tau : 1", params=dict(tau=nf.units.ms * 10), threshold="v > Vt")
+    net.population("P", 3, "dv/dt = -v/tau : 1", params=dict(tau=nf.units.ms * 10),
+                   threshold="v > Vt")
     with pytest.raises(IRError) as info:
         ir.verify(net.build())
     assert "P.threshold" in str(info.value)

@@ -43,19 +43,21 @@ def main() -> None:
     sys.path.insert(0, str(HERE.parents[1]))
     from tests.nest.test_nest_ports import port_results, port_spikes  # noqa: E402 (after the path is set)
 
-    print(f"NEST {reference['nest_version']}, {reference['duration_ms']:g} ms, step current, dt 0.1 ms")
+    print(f"NEST {reference['nest_version']}, {reference['duration_ms']:g} ms, "
+          "step current, dt 0.1 ms")
     for model, case in reference["models"].items():
         nest = np.asarray(case["spike_times_ms"])
-        dt = 0.01 if model in ("hh_psc_alpha", "aeif_cond_exp", "aeif_cond_alpha") else case["resolution_ms"]
+        dt = (0.01 if model in ("hh_psc_alpha", "aeif_cond_exp", "aeif_cond_alpha")
+              else case["resolution_ms"])
         ours = port_spikes(model, dt) + dt
         n = min(len(nest), len(ours))
         worst = np.max(np.abs(ours[:n] - nest[:n])) if n else float("nan")
-        print(f"{model:<16} I_e {case['I_e_pA']:6.1f} pA: NEST {len(nest):3d} spikes, neuroflow {len(ours):3d},"
-              f" largest time difference {worst:.3g} ms")
+        print(f"{model:<16} I_e {case['I_e_pA']:6.1f} pA: NEST {len(nest):3d} spikes,"
+              f" neuroflow {len(ours):3d}, largest time difference {worst:.3g} ms")
     for model, case in reference["rates"].items():
         ours = port_results(model, case["I_e_pA"], case["resolution_ms"], case["neurons"]).rate("P")
-        print(f"{model:<16} I_e {case['I_e_pA']:6.1f} pA: NEST {case['rate_hz']:.2f} Hz, neuroflow {ours:.2f} Hz"
-              f" ({case['neurons']} neurons)")
+        print(f"{model:<16} I_e {case['I_e_pA']:6.1f} pA: NEST {case['rate_hz']:.2f} Hz,"
+              f" neuroflow {ours:.2f} Hz ({case['neurons']} neurons)")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ import neuroflow as nf
 from neuroflow.units import ms
 
 REFERENCE = json.loads((Path(__file__).parent / "nest_spikes.json").read_text())
-EXACT = ["iaf_psc_exp", "iaf_psc_alpha", "iaf_cond_exp", "iaf_cond_alpha", "izhikevich", "mat2_psc_exp"]
+EXACT = ["iaf_psc_exp", "iaf_psc_alpha", "iaf_cond_exp", "iaf_cond_alpha", "izhikevich",
+         "mat2_psc_exp"]
 
 
 def port_results(model: str, current: float, dt: float, neurons: int = 1, seed: int = 0):
@@ -58,11 +59,13 @@ def test_hh_psc_alpha_port_fires_within_two_steps_of_nest():
     nest = np.asarray(REFERENCE["models"]["hh_psc_alpha"]["spike_times_ms"])
     ours = port_spikes("hh_psc_alpha", 0.01)
     assert len(nest) > 50 and len(ours) == len(nest)
-    assert np.max(np.abs(ours + 0.01 - nest)) <= 2 * REFERENCE["models"]["hh_psc_alpha"]["resolution_ms"] + 1e-9
+    assert (np.max(np.abs(ours + 0.01 - nest))
+            <= 2 * REFERENCE["models"]["hh_psc_alpha"]["resolution_ms"] + 1e-9)
 
 
 def test_gif_cond_exp_port_fires_at_nests_rate():
     """Escape noise: the mean rate of many neurons, within 10% of NEST's."""
     case = REFERENCE["rates"]["gif_cond_exp"]
-    rate = port_results("gif_cond_exp", case["I_e_pA"], case["resolution_ms"], case["neurons"]).rate("P")
+    rate = port_results("gif_cond_exp", case["I_e_pA"], case["resolution_ms"],
+                        case["neurons"]).rate("P")
     assert abs(rate - case["rate_hz"]) < 0.1 * case["rate_hz"], (rate, case["rate_hz"])
