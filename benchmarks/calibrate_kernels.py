@@ -36,8 +36,9 @@ WORK_PER_CASE = 4e8  # synapses (or matrix entries) touched per timed run, at mo
 
 
 def projection(n_pre, n_post, p):
-    return ir.Projection("p", ir.PopSlice("A", 0, n_pre), ir.PopSlice("B", 0, n_post), nf.fixed_prob(p), 0.5,
-                         ir.Type("float", ()), ir.Statement("x", "+=", ir.Ref("w")), 0.0, "auto")
+    return ir.Projection("p", ir.PopSlice("A", 0, n_pre), ir.PopSlice("B", 0, n_post),
+                         nf.fixed_prob(p), 0.5, ir.Type("float", ()),
+                         ir.Statement("x", "+=", ir.Ref("w")), 0.0, "auto")
 
 
 def time_kernel(name, native, node, steps, rate, rng):
@@ -55,7 +56,8 @@ def time_kernel(name, native, node, steps, rate, rng):
 
     # connectivity and spikes are arguments, never constants XLA could fold
     run = jax.jit(lambda arrays, spikes: jax.lax.scan(lambda total, s: body(total, s, arrays),
-                                                      jnp.zeros(node.post.size, jnp.float32), spikes)[0])
+                                                      jnp.zeros(node.post.size, jnp.float32),
+                                                      spikes)[0])
     jax.block_until_ready(run(arrays, spikes))
     best = float("inf")
     for _ in range(2):  # the better of two: the machine is shared
@@ -69,12 +71,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--fit", action="store_true")
-    parser.add_argument("--no-native", action="store_true", help="calibrate the pure-JAX event kernel")
+    parser.add_argument("--no-native", action="store_true",
+                        help="calibrate the pure-JAX event kernel")
     args = parser.parse_args()
     native = _native.available() and not args.no_native
     rng = np.random.default_rng(0)
     hits, rows = 0, []
-    print(f"{'case':<30}" + "".join(f"{k:>9}" for k in NAMES) + "   predicted" + " " * 34 + "picks fastest?")
+    print(f"{'case':<30}" + "".join(f"{k:>9}" for k in NAMES) + "   predicted" + " " * 34
+          + "picks fastest?")
     for n_pre, n_post, p, rate in CASES:
         node = projection(n_pre, n_post, p)
         measured = {k: time_kernel(k, native, node, args.steps, rate, rng) for k in NAMES}

@@ -105,7 +105,8 @@ def wait_until_quiet(limit_s: float, threshold: float) -> float:
 
 
 def machine_description(compiler: str | None) -> dict:
-    info = {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    info = {"cores": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform()}
     try:
         with open("/proc/cpuinfo") as f:
             names = re.findall(r"model name\s*:\s*(.*)", f.read())
@@ -119,7 +120,8 @@ def machine_description(compiler: str | None) -> dict:
     except (OSError, AttributeError):
         pass
     if compiler:
-        out = subprocess.run([compiler, "--version"], capture_output=True, text=True, check=False).stdout
+        out = subprocess.run([compiler, "--version"], capture_output=True, text=True,
+                             check=False).stdout
         info["compiler"] = out.splitlines()[0] if out else compiler
     return info
 
@@ -139,26 +141,30 @@ class Peer:
 
 def _python_version(exe: str) -> tuple[int, int] | None:
     try:
-        out = subprocess.run([exe, "-c", "import sys; print(*sys.version_info[:2])"], capture_output=True,
-                             text=True, timeout=60, check=False).stdout.split()
+        out = subprocess.run([exe, "-c", "import sys; print(*sys.version_info[:2])"],
+                             capture_output=True, text=True, timeout=60, check=False).stdout.split()
         return int(out[0]), int(out[1])
     except (OSError, subprocess.SubprocessError, ValueError, IndexError):
         return None
 
 
 def find_interpreter(peer: Peer, explicit: str | None) -> str | None:
-    """An interpreter for the peer: --*-python, else pyenv's (preferred versions first), else PATH."""
+    """An interpreter for the peer: --*-python, else pyenv's (preferred versions first), else
+    PATH."""
     candidates = [explicit] if explicit else []
     pyenv = shutil.which("pyenv")
     if pyenv and not explicit:
-        root = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False).stdout.strip()
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True,
+                              check=False).stdout.strip()
         listed = subprocess.run([pyenv, "versions", "--bare"], capture_output=True, text=True,
                                 check=False).stdout.split()
         installed = [v for v in listed if re.fullmatch(r"\d+\.\d+\.\d+", v)]
         installed.sort(key=lambda v: [int(x) for x in v.split(".")], reverse=True)
-        ordered = [v for pref in peer.prefer for v in installed if v.startswith(pref + ".")] + installed
+        ordered = [v for pref in peer.prefer for v in installed
+                   if v.startswith(pref + ".")] + installed
         for version in ordered:
-            exe = Path(root, "versions", version, "bin", "python" + ".".join(version.split(".")[:2]))
+            exe = Path(root, "versions", version, "bin",
+                       "python" + ".".join(version.split(".")[:2]))
             if exe.exists():
                 candidates.append(str(exe))
     if not explicit:
@@ -174,15 +180,18 @@ def find_interpreter(peer: Peer, explicit: str | None) -> str | None:
 
 
 def _check_peer(exe: Path, peer: Peer) -> dict | None:
-    """The installed versions if the venv imports the peer and matches a pinned spec, else None."""
+    """The installed versions if the venv imports the peer and matches a pinned spec, else
+    None."""
     package = re.split(r"[\[=<>!~ ]", peer.spec, maxsplit=1)[0]
     pinned = peer.spec.split("==")[1].strip() if "==" in peer.spec else None
-    code = ("import importlib, importlib.metadata as m, json, sys; importlib.import_module(sys.argv[1]);"
+    code = ("import importlib, importlib.metadata as m, json, sys;"
+            " importlib.import_module(sys.argv[1]);"
             " print(json.dumps({k: m.version(k) for k in sys.argv[2:] if k}))")
-    extra = {"brian2": ["brian2", "numpy", "cython"], "brainpy": ["brainpy", "jax", "jaxlib", "brainevent"]}
+    extra = {"brian2": ["brian2", "numpy", "cython"],
+             "brainpy": ["brainpy", "jax", "jaxlib", "brainevent"]}
     try:
-        out = subprocess.run([str(exe), "-c", code, package, *extra.get(package, [package])], capture_output=True,
-                             text=True, timeout=600, check=False)
+        out = subprocess.run([str(exe), "-c", code, package, *extra.get(package, [package])],
+                             capture_output=True, text=True, timeout=600, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
@@ -277,29 +286,29 @@ def snapshot_neuroflow(rev: str, into: str) -> None:
     """Export the package at git revision `rev` into `into`, for the neuroflow workers to import:
     the working tree may change while a long comparison runs."""
     root = HERE.parent
-    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=root, capture_output=True, text=True,
-                         check=True).stdout.strip()
-    archive = subprocess.run(["git", "archive", "--format=tar", sha, "neuroflow"], cwd=root, capture_output=True,
-                             check=True).stdout
+    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=root, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    archive = subprocess.run(["git", "archive", "--format=tar", sha, "neuroflow"], cwd=root,
+                             capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", into], input=archive, check=True)
     NEUROFLOW_ENV.update(PYTHONPATH=into, NEUROFLOW_BENCH_SOURCE=f"{sha} (snapshot)")
     log(f"neuroflow workers import the package as of {sha}")
 
 
-def measure(sim: str, model: str, n: int, p: float, duration: float, repeats: int, kind: str, workdir: str,
-            pythons: dict, args: argparse.Namespace, timeout: float) -> Measurement:
+def measure(sim: str, model: str, n: int, p: float, duration: float, repeats: int, kind: str,
+            workdir: str, pythons: dict, args: argparse.Namespace, timeout: float) -> Measurement:
     m = Measurement(sim, model, n, kind)
     if args.wait_idle > 0:
         wait_until_quiet(args.wait_idle, args.disturbed)
-    cmd = worker_command(sim, pythons) + ["--model", model, "--n", str(n), "--p", repr(p), "--duration",
-                                          repr(duration), "--repeats", str(repeats), "--seed", str(args.seed),
-                                          "--workdir", workdir]
+    cmd = worker_command(sim, pythons) + ["--model", model, "--n", str(n), "--p", repr(p),
+                                          "--duration", repr(duration), "--repeats", str(repeats),
+                                          "--seed", str(args.seed), "--workdir", workdir]
     busy0, _ = _cpu_times()
     cpu0 = _children_cpu()
     start = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=workdir, check=False,
-                              env=worker_environment(sim, workdir))
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=workdir,
+                              check=False, env=worker_environment(sim, workdir))
     except subprocess.TimeoutExpired:
         m.wall_s = time.perf_counter() - start
         m.error = f"over the time limit ({timeout:.0f} s)"
@@ -322,7 +331,8 @@ def describe(m: Measurement) -> str:
     r = m.result
     if m.kind == "run":
         runs = ", ".join(f"{x:.3f}" for x in r["runs_s"])
-        return (f"+compile {r['first_s']:.2f} s, runs {runs} s, rates {r['rate_exc_hz']:.1f}/{r['rate_inh_hz']:.1f}"
+        return (f"+compile {r['first_s']:.2f} s, runs {runs} s, "
+                f"rates {r['rate_exc_hz']:.1f}/{r['rate_inh_hz']:.1f}"
                 f" Hz, RSS {r['peak_rss_mib']:.0f} MiB, others {m.other_cores:.2f} cores")
     return (f"{m.wall_s:.2f} s (import {r['import_s']:.2f}, build+compile+run {r['first_s']:.2f}),"
             f" others {m.other_cores:.2f} cores")
@@ -374,9 +384,10 @@ def _other(ms: list[Measurement], threshold: float) -> str:
     return f"{worst:.2f}" + (" !" if worst > threshold else "")
 
 
-def model_table(model: str, sims: list[str], runs: dict, firsts: dict, problems: dict, threshold: float) -> str:
-    head = ("| simulator | run (s) | nf/x | +compile (s) | nf/x | first, cold (s) | nf/x | first, warm (s) |"
-            " rates E/I (Hz) | peak RSS (MiB) | nf/x | other |")
+def model_table(model: str, sims: list[str], runs: dict, firsts: dict, problems: dict,
+                threshold: float) -> str:
+    head = ("| simulator | run (s) | nf/x | +compile (s) | nf/x | first, cold (s) | nf/x |"
+            " first, warm (s) | rates E/I (Hz) | peak RSS (MiB) | nf/x | other |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     stats = {}
     for sim in sims:
@@ -412,17 +423,20 @@ def model_table(model: str, sims: list[str], runs: dict, firsts: dict, problems:
 
         def ratio(key, s=s):
             return _ratio(nf.get(key), s[key])
-        cells = [sim, cell("run"), ratio("run"), cell("compile"), ratio("compile"), cell("cold"), ratio("cold"),
-                 cell("warm"), rates, cell("rss"), ratio("rss"), _other(ms, threshold)]
+        cells = [sim, cell("run"), ratio("run"), cell("compile"), ratio("compile"), cell("cold"),
+                 ratio("cold"), cell("warm"), rates, cell("rss"), ratio("rss"),
+                 _other(ms, threshold)]
         lines.append("| " + " | ".join(cells) + " |")
         if failed:
-            lines.append(f"| ↳ {len(failed)} of {len(ms)} measurements failed: {_cell_text(failed[0].error)} |"
-                         + " |" * 11)
+            lines.append(f"| ↳ {len(failed)} of {len(ms)} measurements failed: "
+                         f"{_cell_text(failed[0].error)} |" + " |" * 11)
     return "\n".join(lines)
 
 
-def scaling_table(sims: list[str], sizes: list[int], runs: dict, notes: dict, threshold: float) -> str:
-    head = "| N | simulator | run (s) | nf/x | +compile (s) | rates E/I (Hz) | peak RSS (MiB) | nf/x | other |"
+def scaling_table(sims: list[str], sizes: list[int], runs: dict, notes: dict,
+                  threshold: float) -> str:
+    head = ("| N | simulator | run (s) | nf/x | +compile (s) | rates E/I (Hz) | peak RSS (MiB) |"
+            " nf/x | other |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for n in sizes:
         nf_ms = [m for m in runs.get(("neuroflow", n), []) if m.result]
@@ -438,12 +452,14 @@ def scaling_table(sims: list[str], sizes: list[int], runs: dict, notes: dict, th
                 reason = ms[0].error if ms else "not run"
                 lines.append(f"| {n} | {sim} | failed: {_cell_text(reason)} |" + " |" * 6)
                 continue
-            run, comp = _summary([_best(m) for m in ok]), _summary([m.result["first_s"] for m in ok])
+            run, comp = (_summary([_best(m) for m in ok]),
+                         _summary([m.result["first_s"] for m in ok]))
             rss = _summary([m.result["peak_rss_mib"] for m in ok], "{:.0f}")
             rates = (f"{statistics.median(m.result['rate_exc_hz'] for m in ok):.1f} / "
                      f"{statistics.median(m.result['rate_inh_hz'] for m in ok):.1f}")
-            cells = [str(n), sim, run[1] if run else "–", _ratio(nf_run, run), comp[1] if comp else "–", rates,
-                     rss[1] if rss else "–", _ratio(nf_rss, rss), _other(ms, threshold)]
+            cells = [str(n), sim, run[1] if run else "–", _ratio(nf_run, run),
+                     comp[1] if comp else "–", rates, rss[1] if rss else "–", _ratio(nf_rss, rss),
+                     _other(ms, threshold)]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -452,40 +468,57 @@ def scaling_table(sims: list[str], sizes: list[int], runs: dict, notes: dict, th
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    parser.add_argument("--models", default=",".join(MODELS), help="comma-separated: coba,cuba,cobahh")
-    parser.add_argument("--sims", default=",".join(SIMULATORS), help="comma-separated: " + ",".join(SIMULATORS))
-    parser.add_argument("--duration", type=float, default=1000.0, help="simulated ms per run (default 1000)")
-    parser.add_argument("--repeats", type=int, default=3, help="compiled runs per measurement (best is shown)")
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__)
+    parser.add_argument("--models", default=",".join(MODELS),
+                        help="comma-separated: coba,cuba,cobahh")
+    parser.add_argument("--sims", default=",".join(SIMULATORS),
+                        help="comma-separated: " + ",".join(SIMULATORS))
+    parser.add_argument("--duration", type=float, default=1000.0,
+                        help="simulated ms per run (default 1000)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="compiled runs per measurement (best is shown)")
     parser.add_argument("--trials", type=int, default=1,
-                        help="independent repetitions of every measurement; tables show median (min–max)")
-    parser.add_argument("--no-first", action="store_true", help="skip the time-to-first-result processes")
+                        help="independent repetitions of every measurement; tables show median "
+                             "(min–max)")
+    parser.add_argument("--no-first", action="store_true",
+                        help="skip the time-to-first-result processes")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--scaling", action="store_true", help="COBA at --sizes with fixed fan-in instead")
+    parser.add_argument("--scaling", action="store_true",
+                        help="COBA at --sizes with fixed fan-in instead")
     parser.add_argument("--sizes", default="4000,16000,64000,256000")
-    parser.add_argument("--fan-in", type=float, default=80.0, help="expected synapses per neuron and projection "
-                        "type in the sweep: p = fan-in / N (default 80, as COBA 4000 at p = 0.02)")
+    parser.add_argument("--fan-in", type=float, default=80.0,
+                        help="expected synapses per neuron and projection type in the sweep: "
+                             "p = fan-in / N (default 80, as COBA 4000 at p = 0.02)")
     parser.add_argument("--budget", type=float, default=300.0,
-                        help="seconds one sweep process may take: a size whose predicted time (simulation "
-                             "linear in N from the previous size) exceeds it is skipped; one over 2x is stopped")
+                        help="seconds one sweep process may take: a size whose predicted time "
+                             "(simulation linear in N from the previous size) exceeds it is "
+                             "skipped; one over 2x is stopped")
     parser.add_argument("--neuroflow-rev", default=None,
-                        help="run neuroflow as of this git revision (e.g. HEAD), exported to a temporary folder, "
-                             "instead of the working tree, which others may be editing")
-    parser.add_argument("--timeout", type=float, default=1800.0, help="limit for one worker process (s)")
-    parser.add_argument("--cache-dir", default=os.path.join(os.path.expanduser("~"), ".cache", "neuroflow-bench"),
+                        help="run neuroflow as of this git revision (e.g. HEAD), exported to a "
+                             "temporary folder, instead of the working tree, which others may "
+                             "be editing")
+    parser.add_argument("--timeout", type=float, default=1800.0,
+                        help="limit for one worker process (s)")
+    parser.add_argument("--cache-dir",
+                        default=os.path.join(os.path.expanduser("~"), ".cache", "neuroflow-bench"),
                         help="where the peers' venvs live (default ~/.cache/neuroflow-bench)")
     parser.add_argument("--brian2-spec", default="brian2==2.11.0")
     parser.add_argument("--brainpy-spec", default="brainpy[cpu]==2.9.0")
     parser.add_argument("--brian2-python", default=None, help="a Python >= 3.13 for Brian2's venv")
-    parser.add_argument("--brainpy-python", default=None, help="a Python >= 3.12 for BrainPy's venv")
+    parser.add_argument("--brainpy-python", default=None,
+                        help="a Python >= 3.12 for BrainPy's venv")
     parser.add_argument("--no-install", action="store_true", help="use existing venvs only")
-    parser.add_argument("--only-setup", action="store_true", help="prepare the venvs, print versions, stop")
+    parser.add_argument("--only-setup", action="store_true",
+                        help="prepare the venvs, print versions, stop")
     parser.add_argument("--wait-idle", type=float, default=60.0,
-                        help="before each measurement wait up to this long for other processes to use less "
-                             "than --disturbed cores (0: never wait)")
+                        help="before each measurement wait up to this long for other processes to "
+                             "use less than --disturbed cores (0: never wait)")
     parser.add_argument("--disturbed", type=float, default=0.3,
-                        help="other processes' average CPU cores above which a figure is marked '!'")
-    parser.add_argument("--json", default=None, help="also write every measurement to this JSON file")
+                        help="other processes' average CPU cores above which a figure is "
+                             "marked '!'")
+    parser.add_argument("--json", default=None,
+                        help="also write every measurement to this JSON file")
     args = parser.parse_args()
 
     models = [m for m in args.models.split(",") if m]
@@ -499,7 +532,8 @@ def main() -> int:
 
     compiler = shutil.which("g++") or shutil.which("c++")
     cache = Path(args.cache_dir)
-    pythons, problems, versions = {"neuroflow": sys.executable, "neuroflow-jax": sys.executable}, {}, {}
+    pythons, problems, versions = {"neuroflow": sys.executable,
+                                   "neuroflow-jax": sys.executable}, {}, {}
     peers = {"brian2": Peer("brian2", args.brian2_spec, (3, 13), ("3.13",)),
              "brainpy": Peer("brainpy", args.brainpy_spec, (3, 12), ("3.13", "3.12"))}
     explicit = {"brian2": args.brian2_python, "brainpy": args.brainpy_python}
@@ -525,13 +559,16 @@ def main() -> int:
         problems["neuroflow"] = problems["neuroflow-jax"] = f"cannot import neuroflow here: {err}"
 
     machine = machine_description(compiler)
-    print(f"machine: {machine.get('cpu')}, {machine['cores']} cores, {machine.get('memory_gib')} GiB, "
+    print(f"machine: {machine.get('cpu')}, {machine['cores']} cores, "
+          f"{machine.get('memory_gib')} GiB, "
           f"{machine['platform']}; {machine.get('compiler', 'no C++ compiler')}")
-    print(f"neuroflow: Python {machine['python']}, JAX {versions.get('neuroflow', {}).get('jax', '?')}")
+    print(f"neuroflow: Python {machine['python']}, "
+          f"JAX {versions.get('neuroflow', {}).get('jax', '?')}")
     for key, peer in peers.items():
         if any(s.startswith(key) for s in sims):
             where = peer.python.replace(os.path.expanduser("~"), "~", 1) if peer.python else ""
-            state = peer.problem or f"{where}: " + ", ".join(f"{k} {v}" for k, v in peer.versions.items())
+            state = peer.problem or f"{where}: " + ", ".join(f"{k} {v}"
+                                                             for k, v in peer.versions.items())
             print(f"{key}: {state}")
     if args.only_setup:
         return 0
@@ -558,17 +595,19 @@ def main() -> int:
             for model in models:
                 for trial in range(args.trials):
                     for sim in active:
-                        m = run_one(sim, model, 4000, 0.02, args.duration, args.repeats, "run", fresh(sim),
-                                    args.timeout)
+                        m = run_one(sim, model, 4000, 0.02, args.duration, args.repeats, "run",
+                                    fresh(sim), args.timeout)
                         runs.setdefault((sim, model), []).append(m)
                         if args.no_first:
                             continue
                         work = fresh(sim)
                         for kind in ("first-cold", "first-warm"):
-                            m = run_one(sim, model, 4000, 0.02, FIRST_RESULT_MS, 0, kind, work, args.timeout)
+                            m = run_one(sim, model, 4000, 0.02, FIRST_RESULT_MS, 0, kind, work,
+                                        args.timeout)
                             firsts.setdefault((sim, model), []).append(m)
             for model in models:
-                print(f"\n### {MODEL_TITLES[model]}, 4000 neurons, {args.duration / 1000:g} s simulated, dt 0.1 ms\n")
+                print(f"\n### {MODEL_TITLES[model]}, 4000 neurons, "
+                      f"{args.duration / 1000:g} s simulated, dt 0.1 ms\n")
                 print(model_table(model, sims, runs, firsts, problems, args.disturbed))
         else:
             sizes = [int(float(s)) for s in args.sizes.split(",") if s]
@@ -588,13 +627,14 @@ def main() -> int:
                         simulated = (args.repeats + 1) * _best_or_first(previous)
                         predicted = previous.wall_s - simulated + simulated * n / previous.n
                         if predicted > args.budget:
-                            notes[(sim, n)] = f"skipped: predicted {predicted:.0f} s > budget {args.budget:.0f} s"
+                            notes[(sim, n)] = (f"skipped: predicted {predicted:.0f} s > budget "
+                                               f"{args.budget:.0f} s")
                             log(f"{sim} N={n}: {notes[(sim, n)]}")
                             continue
                     p = min(1.0, args.fan_in / n)
                     for trial in range(args.trials):
-                        m = run_one(sim, "coba", n, p, args.duration, args.repeats, "run", fresh(sim),
-                                    min(args.timeout, 2 * args.budget))
+                        m = run_one(sim, "coba", n, p, args.duration, args.repeats, "run",
+                                    fresh(sim), min(args.timeout, 2 * args.budget))
                         runs.setdefault((sim, n), []).append(m)
                     ok = [m for m in runs[(sim, n)] if m.result]
                     previous = max(ok, key=lambda m: m.wall_s) if ok else runs[(sim, n)][-1]
@@ -604,11 +644,13 @@ def main() -> int:
 
     print(f"\n{len(everything)} measurements in {time.perf_counter() - started:.0f} s; "
           f"runs are the best of {args.repeats}; {args.trials} trial(s)"
-          + ("; 'first' is a fresh process simulating 10 ms" if not args.scaling and not args.no_first else ""))
+          + ("; 'first' is a fresh process simulating 10 ms"
+             if not args.scaling and not args.no_first else ""))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": machine, "versions": versions, "problems": problems, "args": vars(args),
-                       "measurements": [m.__dict__ for m in everything]}, f, indent=1)
+            json.dump({"machine": machine, "versions": versions, "problems": problems,
+                       "args": vars(args), "measurements": [m.__dict__ for m in everything]},
+                      f, indent=1)
     return 0
 
 

@@ -28,9 +28,11 @@ HH_EQUATIONS = runpy.run_path(str(Path(__file__).resolve().parents[1] / "example
 
 def neuroflow_model(n: int) -> nf.ir.Model:
     net = nf.Network("hh_population")
-    net.population("HH", n, equations=HH_EQUATIONS + "    I : amp/meter**2 (constant)\n", params=dict(Cm=1 * uF / cm2, gNa=120 * mS / cm2, gK=36 * mS / cm2, gL=0.3 * mS / cm2,
-                     ENa=50 * mV, EK=-77 * mV, EL=-54.4 * mV, I=np.linspace(5, 15, n) * uA / cm2),
-        init=dict(v=-65 * mV, m=0.052932, h=0.596121, n=0.317677), method="rk4")
+    net.population("HH", n, equations=HH_EQUATIONS + "    I : amp/meter**2 (constant)\n",
+                   params=dict(Cm=1 * uF / cm2, gNa=120 * mS / cm2, gK=36 * mS / cm2,
+                               gL=0.3 * mS / cm2, ENa=50 * mV, EK=-77 * mV, EL=-54.4 * mV,
+                               I=np.linspace(5, 15, n) * uA / cm2),
+                   init=dict(v=-65 * mV, m=0.052932, h=0.596121, n=0.317677), method="rk4")
     return net.build()
 
 
@@ -50,7 +52,8 @@ def hand_written(n: int, steps: int):
         am, bm = 1 / exprel(-(v + 40) / 10), 4 * jnp.exp(-(v + 65) / 18)
         ah, bh = 0.07 * jnp.exp(-(v + 65) / 20), 1 / (1 + jnp.exp(-(v + 35) / 10))
         an, bn = 0.1 / exprel(-(v + 55) / 10), 0.125 * jnp.exp(-(v + 65) / 80)
-        dv = (current - 120 * c * m**3 * h * (v - 50) - 36 * c * k**4 * (v + 77) - 0.3 * c * (v + 54.4)) / c
+        dv = (current - 120 * c * m**3 * h * (v - 50) - 36 * c * k**4 * (v + 77)
+              - 0.3 * c * (v + 54.4)) / c
         return (dv, am * (1 - m) - bm * m, ah * (1 - h) - bh * h, an * (1 - k) - bn * k)
 
     def step(y, _):
@@ -58,7 +61,8 @@ def hand_written(n: int, steps: int):
         k2 = derivative(tuple(a + 0.5 * DT * b for a, b in zip(y, k1)))
         k3 = derivative(tuple(a + 0.5 * DT * b for a, b in zip(y, k2)))
         k4 = derivative(tuple(a + DT * b for a, b in zip(y, k3)))
-        return tuple(a + DT / 6 * (p + 2 * q + 2 * r + s) for a, p, q, r, s in zip(y, k1, k2, k3, k4)), None
+        return tuple(a + DT / 6 * (p + 2 * q + 2 * r + s)
+                     for a, p, q, r, s in zip(y, k1, k2, k3, k4)), None
 
     y0 = tuple(jnp.full(n, value, jnp.float32) for value in (-65.0, 0.052932, 0.596121, 0.317677))
     return jax.jit(lambda y: jax.lax.scan(step, y, None, length=steps)[0]), y0
@@ -87,7 +91,8 @@ def main() -> None:
     ours = best_of(lambda: sim._chunk(state, params, conn, derived, args.steps)[0], args.repeats)
     theirs_fn, y0 = hand_written(args.neurons, args.steps)
     theirs = best_of(lambda: theirs_fn(y0), args.repeats)
-    print(f"{args.neurons} HH neurons, rk4, {args.steps} steps of {DT} ms, float32, {jax.default_backend()}")
+    print(f"{args.neurons} HH neurons, rk4, {args.steps} steps of {DT} ms, float32, "
+          f"{jax.default_backend()}")
     print(f"neuroflow step:      {ours:.3f} s")
     print(f"hand-written jnp:    {theirs:.3f} s")
     print(f"ratio:               {ours / theirs:.2f}")

@@ -74,7 +74,8 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["coba", "cuba", "cobahh"])
     args = parser.parse_args()
     print(f"jax {jax.__version__}, {args.n} neurons, {args.duration:g} ms, float32")
-    print(f"{'model':8s} {'pipeline':14s} {'jaxpr':>6s} {'hlo':>5s} {'of which native':>16s} {'run (s)':>8s}")
+    print(f"{'model':8s} {'pipeline':14s} {'jaxpr':>6s} {'hlo':>5s} {'of which native':>16s} "
+          f"{'run (s)':>8s}")
     for name in args.models:
         model = load_model(name).build(args.n, 80 / args.n if name != "cobahh" else 0.02)[0]
         for label, pipeline in PIPELINES.items():
@@ -86,7 +87,8 @@ def main() -> None:
                 start = time.perf_counter()
                 sim.run(args.duration * ms, progress=False)
                 best = min(best, time.perf_counter() - start)
-            print(f"{name:8s} {label:14s} {found['jaxpr']:6d} {found['hlo']:5d} {found['custom']:16d} {best:8.3f}")
+            print(f"{name:8s} {label:14s} {found['jaxpr']:6d} {found['hlo']:5d} "
+                  f"{found['custom']:16d} {best:8.3f}")
 
 
 if __name__ == "__main__":

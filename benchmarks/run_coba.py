@@ -1,6 +1,7 @@
 """Time `sim.run` on the COBA benchmark (4000 neurons, 1 s simulated, dt 0.1 ms).
 
-    python benchmarks/run_coba.py [--duration 1000] [--repeats 3] [--dtype float32] [--kernel auto] [--no-native]
+    python benchmarks/run_coba.py [--duration 1000] [--repeats 3] [--dtype float32]
+                                  [--kernel auto] [--no-native]
 
 Prints the wall time of the first run (compilation included), of the following runs
 (compilation excluded) and the firing rates.  Never part of the test run.
@@ -27,7 +28,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=1000.0, help="simulated ms")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dtype", default="float32")
-    parser.add_argument("--kernel", default="auto", help="force a projection kernel (dense, event, csr, ell)")
+    parser.add_argument("--kernel", default="auto",
+                        help="force a projection kernel (dense, event, csr, ell)")
     parser.add_argument("--no-native", action="store_true", help="keep to the pure-JAX kernels")
     args = parser.parse_args()
 
@@ -54,8 +56,10 @@ def main() -> None:
           + ", ".join(f"{p.name}={p.kernel}" for p in sim.model.find(nf.ir.Projection)))
     print(f"build + passes + lowering:       {built:7.3f} s")
     print(f"first run (compilation incl.):   {first:7.3f} s")
-    print(f"run (compilation excl.), best:   {min(warm):7.3f} s   (all: {', '.join(f'{w:.3f}' for w in warm)})")
-    print(f"rates: excitatory {results.rate(example['exc']):.1f} Hz, inhibitory {results.rate(example['inh']):.1f} Hz")
+    print(f"run (compilation excl.), best:   {min(warm):7.3f} s   "
+          f"(all: {', '.join(f'{w:.3f}' for w in warm)})")
+    print(f"rates: excitatory {results.rate(example['exc']):.1f} Hz, "
+          f"inhibitory {results.rate(example['inh']):.1f} Hz")
 
 
 if __name__ == "__main__":

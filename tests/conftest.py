@@ -9,7 +9,8 @@ REFERENCE = ROOT.parent / "shared" / "reference"
 
 
 def load_example(name: str) -> dict:
-    """The namespace of `examples/<name>.py` (its `model`, `dt`, `duration`), without running its demo."""
+    """The namespace of `examples/<name>.py` (its `model`, `dt`, `duration`), without running its
+    demo."""
     return runpy.run_path(str(EXAMPLES / f"{name}.py"), run_name="__test__")
 
 
@@ -19,6 +20,7 @@ def reference():
         import numpy as np
         path = REFERENCE / name
         if not path.exists():
-            pytest.skip(f"reference data {name} not found next to the checkout (../shared/reference)")
+            pytest.skip(f"reference data {name} not found next to the checkout "
+                        "(../shared/reference)")
         return np.load(path)
     return load

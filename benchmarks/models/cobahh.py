@@ -29,18 +29,20 @@ EQUATIONS = """
     beta_h = 4 / (1 + exp((40*mV - v + VT) / (5*mV))) / ms : Hz
     alpha_n = 0.16 / exprel((15*mV - v + VT) / (5*mV)) / ms : Hz
     beta_n = 0.5 * exp((10*mV - v + VT) / (40*mV)) / ms : Hz
-"""
+"""  # noqa: E501
 PARAMS = dict(Cm=200 * pF, gl=10 * nS, El=-60 * mV, EK=-90 * mV, ENa=50 * mV,
               gNa=20 * uS, gKd=6 * uS, VT=-63 * mV, Ee=0 * mV, Ei=-80 * mV,
               taue=5 * ms, taui=10 * ms)
 
 
 def build(n: int = 4000, p: float = 0.02, *, record_v: bool = False):
-    """The COBAHH network with `n` neurons (the first 80% excitatory) and connection probability `p`."""
+    """The COBAHH network with `n` neurons (the first 80% excitatory) and connection probability
+    `p`."""
     net = nf.Network("cobahh")
     P = net.population("P", n, equations=EQUATIONS, threshold="v > -20*mV", refractory=3 * ms,
                        params=PARAMS, method="exponential_euler",
-                       # v = El + (5 randn - 5) mV, ge = (1.5 randn + 4) * 10 nS, gi = (12 randn + 20) * 10 nS
+                       # v = El + (5 randn - 5) mV, ge = (1.5 randn + 4) * 10 nS,
+                       # gi = (12 randn + 20) * 10 nS
                        init=dict(v=nf.normal(-65 * mV, 5 * mV), ge=nf.normal(40 * nS, 15 * nS),
                                  gi=nf.normal(200 * nS, 120 * nS), m=0.0, h=0.0, n=0.0))
     n_exc = int(n * 0.8)

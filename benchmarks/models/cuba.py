@@ -22,7 +22,8 @@ PARAMS = dict(taum=20 * ms, taue=5 * ms, taui=10 * ms, Vt=-50 * mV, Vr=-60 * mV,
 def build(n: int = 4000, p: float = 0.02, *, record_v: bool = False):
     net = nf.Network("cuba")
     P = net.population("P", n, equations=EQUATIONS, threshold="v > Vt", reset="v = Vr",
-                       refractory=5 * ms, params=PARAMS, init=dict(v=nf.uniform(-60 * mV, -50 * mV)))
+                       refractory=5 * ms, params=PARAMS,
+                       init=dict(v=nf.uniform(-60 * mV, -50 * mV)))
     n_exc = int(n * 0.8)
     exc, inh = P[:n_exc], P[n_exc:]
     net.projection(exc, P, on_pre="ge += 1.62*mV", connect=nf.fixed_prob(p), name="excitatory")

@@ -30,7 +30,8 @@ DT = 0.1  # ms
 
 
 def csr(rng, n_pre: int, n_post: int, p: float):
-    """(indices, indptr) of a random n_pre x n_post matrix, each entry present with probability p."""
+    """(indices, indptr) of a random n_pre x n_post matrix, each entry present with probability
+    p."""
     import numpy as np
     total = n_pre * n_post
     if p <= 0:
@@ -72,7 +73,8 @@ def make_network(bp, bm, model: str, n: int, p: float, seed: int):
             self.gi = bm.Variable(jnp.zeros(n, dtype=bm.float_))
             if model == "coba":
                 self.v = bm.Variable(jnp.asarray(rng.normal(-55.0, 2.0, n), dtype=bm.float_))
-                self.integral = bp.odeint(bp.JointEq(self.dv_coba, self.dge, self.dgi), method="exp_auto")
+                self.integral = bp.odeint(bp.JointEq(self.dv_coba, self.dge, self.dgi),
+                                          method="exp_auto")
                 self.w_exc, self.w_inh, self.ref = 0.6, 6.7, 5.0
             elif model == "cuba":
                 self.v = bm.Variable(jnp.asarray(rng.uniform(-60.0, -50.0, n), dtype=bm.float_))
@@ -153,8 +155,9 @@ def make_network(bp, bm, model: str, n: int, p: float, seed: int):
                 ge, gi = ge0 * ae, gi0 * ai
                 threshold = -50.0
             else:
-                v_new, m, h, nk, ge, gi = self.integral(v, self.m.value, self.h.value, self.nk.value,
-                                                        self.ge.value, self.gi.value, t, dt=dt)
+                v_new, m, h, nk, ge, gi = self.integral(v, self.m.value, self.h.value,
+                                                        self.nk.value, self.ge.value, self.gi.value,
+                                                        t, dt=dt)
                 self.m.value, self.h.value, self.nk.value = m, h, nk
                 threshold = -20.0
             # threshold (Brian2: refractory while fewer than ref/dt steps have passed)
@@ -163,9 +166,10 @@ def make_network(bp, bm, model: str, n: int, p: float, seed: int):
             self.last_spike.value = jnp.where(spike, t, self.last_spike.value)
             self.not_ref.value = not_ref & ~spike
             # synaptic propagation of this step's spikes
-            ge = ge + self.w_exc * bm.event.csrmv(1.0, *self.exc_conn, spike[:ne], shape=(ne, n), transpose=True)
-            gi = gi + self.w_inh * bm.event.csrmv(1.0, *self.inh_conn, spike[ne:], shape=(n - ne, n),
+            ge = ge + self.w_exc * bm.event.csrmv(1.0, *self.exc_conn, spike[:ne], shape=(ne, n),
                                                   transpose=True)
+            gi = gi + self.w_inh * bm.event.csrmv(1.0, *self.inh_conn, spike[ne:],
+                                                  shape=(n - ne, n), transpose=True)
             # reset
             if model in ("coba", "cuba"):
                 v_new = jnp.where(spike, -60.0, v_new)
@@ -200,7 +204,8 @@ def main() -> None:
         jax.block_until_ready(net.v.value)
         runs_s.append(time.perf_counter() - t0)
     ne = int(args.n * _common.EXC_FRACTION)
-    versions = {name: metadata.version(name) for name in ("brainpy", "brainstate", "brainevent", "jax", "jaxlib")}
+    versions = {name: metadata.version(name)
+                for name in ("brainpy", "brainstate", "brainevent", "jax", "jaxlib")}
     _common.emit(args, "brainpy", import_s=import_s, first_s=first_s, runs_s=runs_s,
                  spikes_exc=int(counts[:ne].sum()), spikes_inh=int(counts[ne:].sum()),
                  versions=versions, dtype=str(np.dtype(bm.float_)), rss_of="Python process")

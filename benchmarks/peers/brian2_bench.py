@@ -69,7 +69,7 @@ def build(b2, model: str, n: int, p: float):
         beta_h = 4 / (1 + exp((40*mV - v + VT) / (5*mV))) / ms : Hz
         alpha_n = 0.16 / exprel((15*mV - v + VT) / (5*mV)) / ms : Hz
         beta_n = 0.5 * exp((10*mV - v + VT) / (40*mV)) / ms : Hz
-        """
+        """  # noqa: E501
         ns = dict(Cm=200 * pF, gl=10 * nS, El=-60 * mV, EK=-90 * mV, ENa=50 * mV, gNa=20 * uS,
                   gKd=6 * uS, VT=-63 * mV, Ee=0 * mV, Ei=-80 * mV, taue=5 * ms, taui=10 * ms)
         P = NeuronGroup(n, eqs, threshold="v > -20*mV", refractory=3 * ms,
@@ -119,11 +119,12 @@ def main() -> None:
         extra["loop_s_first"] = b2.device._last_run_time
         binary_rss = 0.0
         for _ in range(args.repeats):
-            wall, rss = _common.run_binary(["./main", "--results_dir", b2.device.results_dir], project)
+            wall, rss = _common.run_binary(["./main", "--results_dir", b2.device.results_dir],
+                                           project)
             runs_s.append(wall)
             binary_rss = max(binary_rss, rss)
         with open(os.path.join(b2.device.results_dir, "last_run_info.txt")) as f:
-            extra["loop_s"] = float(f.read().split()[0])   # the binary's own timing of its last loop
+            extra["loop_s"] = float(f.read().split()[0])  # the binary's own timing of its last loop
         peak = binary_rss if args.repeats else None
         extra["rss_of"] = "simulation binary" if args.repeats else "Python process"
         extra["python_rss_mib"] = _common.peak_rss_mib()
@@ -140,7 +141,8 @@ def main() -> None:
     import Cython
     _common.emit(args, f"brian2-{args.device}", import_s=import_s, first_s=first_s, runs_s=runs_s,
                  spikes_exc=int(counts[:ne].sum()), spikes_inh=int(counts[ne:].sum()),
-                 versions={"brian2": b2.__version__, "numpy": np.__version__, "cython": Cython.__version__},
+                 versions={"brian2": b2.__version__, "numpy": np.__version__,
+                           "cython": Cython.__version__},
                  peak_rss=peak, dtype="float64", **extra)
 
 

@@ -29,14 +29,16 @@ ROOT = HERE.parents[1]
 
 
 def load_model(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE.parent / "models" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"bench_{name}",
+                                                  HERE.parent / "models" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 def repeat_runs(sim, duration, seed: int, repeats: int) -> list[float]:
-    """Wall times of `repeats` runs of `sim` (compiled already), each from the seed's initial state."""
+    """Wall times of `repeats` runs of `sim` (compiled already), each from the seed's initial
+    state."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -53,7 +55,8 @@ def source_state() -> str:
         rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                              text=True, timeout=10, check=False).stdout.strip() or "no git"
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "neuroflow"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10, check=False).stdout.strip()
+                               capture_output=True, text=True, timeout=10,
+                               check=False).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         rev, dirty = "no git", "?"
     if not dirty:
@@ -97,7 +100,8 @@ def main() -> None:
         native = (not args.no_native) and _native.available()
     except ImportError:
         native = False
-    _common.emit(args, "neuroflow-jax" if args.no_native else "neuroflow", import_s=import_s, first_s=first_s, runs_s=runs_s,
+    _common.emit(args, "neuroflow-jax" if args.no_native else "neuroflow", import_s=import_s,
+                 first_s=first_s, runs_s=runs_s,
                  spikes_exc=int((neuron < n_exc).sum()), spikes_inh=int((neuron >= n_exc).sum()),
                  versions={"neuroflow": f"{getattr(nf, '__version__', '?')} ({source_state()})",
                            "jax": jax.__version__, "jaxlib": metadata.version("jaxlib")},

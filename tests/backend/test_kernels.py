@@ -16,8 +16,8 @@ def projection(n_pre, n_post, rule, weight):
 
 
 # kernels that generate their own synapses (procedural) are checked in test_procedural.py
-KERNEL_PATHS = [(name, False) for name in sorted(KERNELS) if not getattr(KERNELS[name], "generates_synapses", False)
-                ] + [("event", True)]
+KERNEL_PATHS = [(name, False) for name in sorted(KERNELS)
+                if not getattr(KERNELS[name], "generates_synapses", False)] + [("event", True)]
 
 
 @pytest.mark.parametrize("kernel,native", KERNEL_PATHS)
@@ -27,7 +27,8 @@ def test_kernel_matches_numpy(kernel, native, seed):
         pytest.skip("no C++ compiler: the native kernels are not built")
     rng = np.random.default_rng(seed)
     n_pre, n_post = int(rng.integers(1, 300)), int(rng.integers(1, 300))
-    rules = [nf.fixed_prob(float(rng.uniform(0, 0.3))), nf.all_to_all(), nf.fixed_fan_out(min(n_post, 5))]
+    rules = [nf.fixed_prob(float(rng.uniform(0, 0.3))), nf.all_to_all(),
+             nf.fixed_fan_out(min(n_post, 5))]
     rule, weight = rules[seed % 3], ir.Normal(1.0, 0.5)
     if kernel == "one_to_one":  # kernels for fixed structures get their structure
         n_post, rule = n_pre, nf.one_to_one()
@@ -36,7 +37,8 @@ def test_kernel_matches_numpy(kernel, native, seed):
     node = projection(n_pre, n_post, rule, weight)
     pre, post, weight = draw_synapses(node, np.random.default_rng(seed))
     arrays = KERNELS[kernel].build(node, pre, post, weight, "float64")
-    # from silent to every neuron spiking, so the loop over spikes and the pass over every synapse run
+    # from silent to every neuron spiking, so the loop over spikes and the pass over every
+    # synapse run
     for fraction in (0.0, 0.01, 0.05, 0.3, 1.0):
         spikes = rng.random(n_pre) < fraction
         expected = np.zeros(n_post)
@@ -59,14 +61,15 @@ def test_native_and_jax_kernels_give_the_same_spikes():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kernel,native", [("dense", False), ("event", False), ("event", True), ("csr", False),
-                                           ("ell", False)])
+@pytest.mark.parametrize("kernel,native", [("dense", False), ("event", False), ("event", True),
+                                           ("csr", False), ("ell", False)])
 def test_forcing_each_kernel_on_coba_keeps_the_rates_in_the_peers_spread(kernel, native):
     from neuroflow.units import ms
     from tests.conftest import load_example
     example = load_example("coba")
     pipeline = f"resolve,canonicalize,integrate,delays,kernels{{default={kernel}}},schedule"
-    results = nf.compile(example["model"], dt=0.1 * ms, pipeline=pipeline, native=native).run(500 * ms, seed=0)
+    results = nf.compile(example["model"], dt=0.1 * ms, pipeline=pipeline,
+                         native=native).run(500 * ms, seed=0)
     for view in (example["exc"], example["inh"]):
         assert 17 <= results.rate(view) <= 24
 

@@ -12,7 +12,8 @@ from neuroflow.backend.jax._kernels import draw_synapses
 
 SIZES = [1, 5, 32, 80]
 RULES = {
-    "fixed_prob": lambda draw, n_pre, n_post: nf.fixed_prob(draw(st.sampled_from([0.0, 1.0, 0.02, 0.3, 0.7]))),
+    "fixed_prob": lambda draw, n_pre, n_post: nf.fixed_prob(draw(st.sampled_from([0.0, 1.0, 0.02,
+                                                                                  0.3, 0.7]))),
     "fixed_fan_in": lambda draw, n_pre, n_post: nf.fixed_fan_in(draw(st.integers(0, n_pre))),
     "fixed_fan_out": lambda draw, n_pre, n_post: nf.fixed_fan_out(draw(st.integers(0, n_post))),
     "all_to_all": lambda draw, n_pre, n_post: nf.all_to_all(),
@@ -56,10 +57,11 @@ def test_every_kernel_agrees_with_dense(case):
     assert {"dense", "event", "csr", "ell"} <= set(built)
     # some spikes, then all (the event kernel's pass over every synapse): one compilation per kernel
     spikes = (rng.random(node.pre.size) < rate, np.ones(node.pre.size, bool))
-    results = {name: jax.jit(lambda arrays, a, b, kernel=KERNELS[name]: (kernel.propagate(arrays, a, node),
-                                                                         kernel.propagate(arrays, b, node)))
+    results = {name: jax.jit(lambda arrays, a, b, kernel=KERNELS[name]:
+                             (kernel.propagate(arrays, a, node),
+                              kernel.propagate(arrays, b, node)))
                (arrays, *spikes) for name, arrays in built.items()}
     for name, got in results.items():
         for k in range(2):
-            np.testing.assert_allclose(np.asarray(got[k]), np.asarray(results["dense"][k]), rtol=1e-12, atol=1e-12,
-                                       err_msg=name)
+            np.testing.assert_allclose(np.asarray(got[k]), np.asarray(results["dense"][k]),
+                                       rtol=1e-12, atol=1e-12, err_msg=name)

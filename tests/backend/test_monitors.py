@@ -22,7 +22,8 @@ def outputs(monitor: ir.Node, lowering) -> dict:
 
 @pytest.mark.parametrize("bounds", [(0, 64), (0, 3, 10, 64), tuple(range(0, 65, 8))])
 def test_a_rate_monitor_with_bounds_counts_each_segment(bounds):
-    assert (len(bounds) - 1 > SLICED_SEGMENTS) == (len(bounds) == 9)  # both ways of counting are tested
+    # both ways of counting are tested
+    assert (len(bounds) - 1 > SLICED_SEGMENTS) == (len(bounds) == 9)
     counts = outputs(ir.RateMonitor("P", bounds), _lower_rate_monitor)["rate"]["P"]
     assert counts.dtype == np.int32 and counts.shape == (5, len(bounds) - 1)
     np.testing.assert_array_equal(counts, np.add.reduceat(SPIKES, bounds[:-1], axis=1))

@@ -15,8 +15,9 @@ PROCEDURAL = KERNELS["procedural"]
 
 
 def projection(n_pre, n_post, rule, weight=0.7, name="p"):
-    return ir.Projection(name, ir.PopSlice("A", 0, n_pre), ir.PopSlice("B", 0, n_post), rule, weight,
-                         ir.Type("float", ()), ir.Statement("x", "+=", ir.Ref("w")), 0.0, "procedural")
+    return ir.Projection(name, ir.PopSlice("A", 0, n_pre), ir.PopSlice("B", 0, n_post), rule,
+                         weight, ir.Type("float", ()), ir.Statement("x", "+=", ir.Ref("w")),
+                         0.0, "procedural")
 
 
 def paths():
@@ -36,7 +37,8 @@ def check_against_dense(node, seed, index, rng):
     weight = np.full(len(pre), node.weight)
     dense = KERNELS["dense"].build(node, pre, post, weight, "float64")
     arrays = PROCEDURAL.build(node, None, None, None, "float64", seed=seed, index=index)
-    kernels = [jax.jit(lambda s, native=native: PROCEDURAL.propagate(arrays, s, node, native=native))
+    kernels = [jax.jit(lambda s, native=native: PROCEDURAL.propagate(arrays, s, node,
+                                                                     native=native))
                for native in paths()]
     # from silent to every neuron spiking: every bucket and the block loop run
     for fraction in (0.0, 0.002, 0.01, 0.05, 0.3, 1.0):
@@ -127,7 +129,8 @@ def test_coba_stores_no_synapses_and_a_new_seed_does_not_recompile():
     assert {p.kernel for p in sim.model.find(ir.Projection)} == {"procedural"}
     _, _, conn = sim.program.initial(0)
     stored = sum(a.nbytes for a in jax.tree_util.tree_leaves(conn))
-    # per projection: a gap table (a uint64 per post neuron), its guide (< 2 int32 per post neuron), a key, a weight
+    # per projection: a gap table (a uint64 per post neuron), its guide (< 2 int32 per post neuron),
+    # a key, a weight
     assert stored <= 2 * (8 * 4000 + 4 * 2 * 4000 + 16)
     first, second = sim.run(20 * ms, seed=0), sim.run(20 * ms, seed=1)
     assert sim.trace_count == 1
@@ -138,7 +141,8 @@ def test_native_and_jax_paths_give_the_same_spikes_on_coba():
     if not _native.available():
         pytest.skip("no C++ compiler: the native kernels are not built")
     example, pipeline = coba()
-    native = nf.compile(example["model"], dt=0.1 * ms, dtype="float64", pipeline=pipeline).run(100 * ms, seed=2)
+    native = nf.compile(example["model"], dt=0.1 * ms, dtype="float64",
+                        pipeline=pipeline).run(100 * ms, seed=2)
     pure = nf.compile(example["model"], dt=0.1 * ms, dtype="float64", pipeline=pipeline,
                       native=False).run(100 * ms, seed=2)
     for a, b in zip(native.spikes("P"), pure.spikes("P")):
@@ -157,8 +161,10 @@ def test_a_parameter_sweep_runs_the_procedural_kernel_once_per_member():
     from neuroflow.units import mV
     net = nf.Network("recurrent")
     P = net.population("P", 500, equations="dv/dt = (I - v)/(10*ms) : volt", threshold="v > 10*mV",
-                       reset="v = 0*mV", params={"I": 12 * mV}, init={"v": nf.uniform(0 * mV, 10 * mV)})
-    net.projection(P, P, on_pre="v += 0.5*mV", connect=nf.fixed_fan_out(20), kernel="procedural", name="rec")
+                       reset="v = 0*mV", params={"I": 12 * mV},
+                       init={"v": nf.uniform(0 * mV, 10 * mV)})
+    net.projection(P, P, on_pre="v += 0.5*mV", connect=nf.fixed_fan_out(20), kernel="procedural",
+                   name="rec")
     net.monitor_spikes(P)
     sim = nf.compile(net.build(), dt=0.1 * ms)
     swept = sim.sweep(50 * ms, {"P.I": [12 * mV, 15 * mV]}, seed=4)

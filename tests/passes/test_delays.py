@@ -1,4 +1,5 @@
-"""Synaptic delays: ring buffers of whole steps, exact arrival times, changes without recompiling."""
+"""Synaptic delays: ring buffers of whole steps, exact arrival times, changes without
+recompiling."""
 import numpy as np
 import pytest
 
@@ -53,7 +54,8 @@ def test_heterogeneous_delays_arrive_in_their_slots_and_change_without_recompili
     arrived = np.array([np.argmax(x[:, k] > 0) - 1 for k in range(400)])
     np.testing.assert_array_equal(arrived, 10 + drawn)
     # counts per delay slot match the drawn delays
-    np.testing.assert_array_equal(np.bincount(arrived - 10, minlength=21), np.bincount(drawn, minlength=21))
+    np.testing.assert_array_equal(np.bincount(arrived - 10, minlength=21),
+                                  np.bincount(drawn, minlength=21))
     traces = sim.trace_count
     given = np.arange(400) % 21 * DT
     results = sim.run(5 * ms, seed=0, params={"syn.delay": given * ms})

@@ -23,7 +23,8 @@ def lif(effect="ge += w", reset="v = Vr", equations=None, **extra):
         dge/dt = -ge / taue : 1
     """
     p = net.population("P", 50, eqs, threshold="v > Vt", reset=reset, refractory=2 * ms,
-                       params=dict(taum=20 * ms, Ee=0 * mV, El=-49 * mV, Vt=-50 * mV, Vr=-60 * mV, taue=5 * ms),
+                       params=dict(taum=20 * ms, Ee=0 * mV, El=-49 * mV, Vt=-50 * mV, Vr=-60 * mV,
+                                   taue=5 * ms),
                        init=dict(v=-60 * mV), **extra)
     weight = 0.5 if "ge" in effect else 0.01
     net.projection(p, p, on_pre=effect, connect=nf.fixed_prob(0.1), weights=weight, name="rec")
@@ -69,7 +70,7 @@ def test_noise_and_reads_of_the_past_run_on_xla():
     past = lif(equations="""
         dv/dt = (ge*(Ee - v) + El - v) / taum + 0.1*(v(t - 1*ms) - v)/taum : volt (unless refractory)
         dge/dt = -ge / taue : 1
-    """)
+    """)  # noqa: E501
     assert lowered(past).get("P.fused").backend == "xla"
 
 

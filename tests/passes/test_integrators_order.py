@@ -1,4 +1,5 @@
-"""Convergence orders of the ODE integrators against scipy, and `exact` against a closed-form solution."""
+"""Convergence orders of the ODE integrators against scipy, and `exact` against a closed-form
+solution."""
 from functools import lru_cache
 
 import numpy as np
@@ -21,7 +22,8 @@ T_END = 2.0  # ms
 
 
 def reference_x() -> float:
-    # tau = 1 ms, so in ms the problem reads as below; DOP853 at rtol 1e-12 is far below the smallest error measured
+    # tau = 1 ms, so in ms the problem reads as below; DOP853 at rtol 1e-12 is far below the
+    # smallest error measured
     def rhs(t, s):
         x, y = s
         return [-x * y**2 + np.sin(y), (1 - y) + 0.1 * x**2]
@@ -30,15 +32,18 @@ def reference_x() -> float:
 
 @lru_cache(maxsize=None)
 def final_x(dt: float) -> dict[str, float]:
-    """x(T_END) for every method at step `dt`: one population per method, one compilation per step size."""
+    """x(T_END) for every method at step `dt`: one population per method, one compilation per step
+    size."""
     net = nf.Network("orders")
     for method in ORDERS:
-        net.population(method, 1, EQUATIONS, params=dict(tau=1 * ms), init=dict(x=1.5, y=-0.5), method=method)
+        net.population(method, 1, EQUATIONS, params=dict(tau=1 * ms), init=dict(x=1.5, y=-0.5),
+                       method=method)
         net.monitor(method, "x")
     results = nf.compile(net.build(), dt=dt * ms, dtype="float64").run((T_END + dt) * ms)
     finals = {}
     for method in ORDERS:
-        t, x = results.trace(method, "x")  # sampled at the start of each step: the sample at T_END is x(T_END)
+        # sampled at the start of each step: the sample at T_END is x(T_END)
+        t, x = results.trace(method, "x")
         finals[method] = x[np.argmin(np.abs(t - T_END)), 0]
     return finals
 

@@ -20,14 +20,16 @@ def projection(n_pre, n_post, rule, weight=0.5, kernel="auto"):
 
 @pytest.mark.parametrize("native", [True, False])
 def test_every_kernel_with_cost_terms_is_a_candidate_and_registered(native):
-    costs = predicted_costs(projection(1000, 800, nf.fixed_prob(0.1)), KernelOptions(native=native), 0.1)
+    costs = predicted_costs(projection(1000, 800, nf.fixed_prob(0.1)),
+                            KernelOptions(native=native), 0.1)
     assert set(costs) == COSTED and COSTED <= set(KERNELS)
     assert all(c > 0 for c in costs.values())
 
 
 @pytest.mark.parametrize("native", [True, False])
 def test_auto_picks_only_kernels_with_cost_terms(native):
-    cases = [(10, 10, 1.0, 1.0), (4000, 4000, 0.02, 10.0), (200, 200, 0.5, 5000.0), (50000, 50000, 0.001, 1.0)]
+    cases = [(10, 10, 1.0, 1.0), (4000, 4000, 0.02, 10.0), (200, 200, 0.5, 5000.0),
+             (50000, 50000, 0.001, 1.0)]
     for n_pre, n_post, p, rate in cases:
         node = projection(n_pre, n_post, nf.fixed_prob(p))
         assert choose_kernel(node, KernelOptions(rate=rate, native=native), 0.1) in COSTED
@@ -50,9 +52,10 @@ def test_any_registered_kernel_can_be_forced(kernel):
 @pytest.mark.parametrize("kernel", ["csr", "ell"])
 def test_coba_forced_to_csr_or_ell_prints_the_choice_and_all_costs(kernel):
     model = load_example("coba")["model"].add(ir.Clock(0.1))
-    lowered = run_pipeline(model, f"resolve,canonicalize,integrate,delays,kernels{{default={kernel}}},schedule",
-                           verify_each=True)
-    assert all(p.kernel == kernel and {k for k, _ in p.costs} == COSTED for p in lowered.find(ir.Projection))
+    lowered = run_pipeline(model, "resolve,canonicalize,integrate,delays,"
+                                  f"kernels{{default={kernel}}},schedule", verify_each=True)
+    assert all(p.kernel == kernel and {k for k, _ in p.costs} == COSTED
+               for p in lowered.find(ir.Projection))
     assert f"kernel={kernel}" in ir.print(lowered)
 
 
@@ -61,7 +64,8 @@ def test_coba_runs_the_same_spikes_with_csr_and_ell_as_with_event():
     spikes = {}
     for kernel in ("event", "csr", "ell"):
         pipeline = f"resolve,canonicalize,integrate,delays,kernels{{default={kernel}}},schedule"
-        results = nf.compile(model, dt=0.1 * ms, dtype="float64", pipeline=pipeline, native=False).run(50 * ms, seed=0)
+        results = nf.compile(model, dt=0.1 * ms, dtype="float64", pipeline=pipeline,
+                             native=False).run(50 * ms, seed=0)
         spikes[kernel] = results.spikes("P")
     for kernel in ("csr", "ell"):
         for a, b in zip(spikes["event"], spikes[kernel]):

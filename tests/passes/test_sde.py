@@ -26,7 +26,8 @@ def population_model(equations, params=None, method="auto", n=1, **kwargs):
 
 def update_of(model, method=""):
     options = f"{{method={method}}}" if method else ""
-    lowered = run_pipeline(model, PIPELINE.replace("integrate", f"integrate{options}"), verify_each=True)
+    lowered = run_pipeline(model, PIPELINE.replace("integrate", f"integrate{options}"),
+                           verify_each=True)
     return lowered, lowered.one(ir.StateUpdate, "P")
 
 
@@ -51,13 +52,15 @@ def test_noise_has_brian2_units():
     ok = population_model("dv/dt = (El - v)/tau + sigma*xi*tau**-0.5 : volt",
                           dict(El=-60 * mV, tau=10 * ms, sigma=2 * mV))
     run_pipeline(ok, "resolve")
-    wrong = population_model("dv/dt = (El - v)/tau + sigma*xi : volt", dict(El=-60 * mV, tau=10 * ms, sigma=2 * mV))
+    wrong = population_model("dv/dt = (El - v)/tau + sigma*xi : volt",
+                             dict(El=-60 * mV, tau=10 * ms, sigma=2 * mV))
     with pytest.raises(nf.ModelError, match="unit mismatch"):
         run_pipeline(wrong, "resolve")
 
 
 def test_auto_picks_euler_maruyama_for_additive_and_milstein_for_multiplicative_noise():
-    additive = population_model("dx/dt = -x/tau + xi_1*tau**-0.5 + 0.5*xi_2*tau**-0.5 : 1", dict(tau=10 * ms))
+    additive = population_model("dx/dt = -x/tau + xi_1*tau**-0.5 + 0.5*xi_2*tau**-0.5 : 1",
+                                dict(tau=10 * ms))
     assert update_of(additive)[1].method == "euler_maruyama"
     assert update_of(population_model(GBM, GBM_PARAMS))[1].method == "milstein"
     deterministic = population_model("dx/dt = -x**3/tau : 1", dict(tau=5 * ms))
@@ -102,7 +105,8 @@ def test_a_name_the_model_defines_is_not_noise():
 
 
 def test_noise_outside_differential_equations_is_an_error():
-    model = population_model("dv/dt = -v/(10*ms) : 1\nI = xi*second**0.5 : 1", threshold="v + I > 1")
+    model = population_model("dv/dt = -v/(10*ms) : 1\nI = xi*second**0.5 : 1",
+                             threshold="v + I > 1")
     with pytest.raises(nf.ModelError, match="only appear in differential equations"):
         update_of(model)
 
@@ -262,7 +266,7 @@ def test_two_noises_are_drawn_once_each_and_shared_between_equations():
     assert new["y"] == pytest.approx(np.sqrt(dt / tau) * (z1 + z2), rel=1e-14)
 
 
-# ---- strong convergence on known Brownian paths ---------------------------------------------------
+# ---- strong convergence on known Brownian paths -------------------------------------------------
 #
 # dx = mu*x dt + sigma*x dW has the solution x0*exp((mu - sigma**2/2)*t + sigma*W_t) (Itô) and
 # x0*exp(mu*t + sigma*W_t) (Stratonovich).  Each population also integrates dW/dt = xi (in units of
@@ -277,14 +281,16 @@ SCHEMES = {"euler_maruyama": ("ito", 0.5), "milstein": ("ito", 1.0), "heun": ("s
 
 @lru_cache(maxsize=None)
 def strong_errors(steps: int, seed: int = 0) -> dict[str, float]:
-    """E|x_N - x(T)| over PATHS paths for each scheme, all in one network (one compilation per step)."""
+    """E|x_N - x(T)| over PATHS paths for each scheme, all in one network (one compilation per
+    step)."""
     net = nf.Network("gbm")
     for method in SCHEMES:
         net.population(method, PATHS, GBM, params=GBM_PARAMS, init=dict(x=1.0), method=method)
         net.monitor(method, "x", every=steps)
         net.monitor(method, "W", every=steps)
     dt = T * 1000 / steps
-    results = nf.compile(net.build(), dt=dt * ms, dtype="float64").run((T * 1000 + dt) * ms, seed=seed)
+    results = nf.compile(net.build(), dt=dt * ms,
+                         dtype="float64").run((T * 1000 + dt) * ms, seed=seed)
     errors = {}
     for method, (reading, _) in SCHEMES.items():
         t, x = results.trace(method, "x")
@@ -331,11 +337,13 @@ def test_strong_order_with_two_noise_sources(method, order):
     errors = []
     for steps in STEP_COUNTS:
         net = nf.Network("two")
-        net.population("P", PATHS, TWO_NOISES, params=params, init=dict(x=1.0, y=1.0), method=method)
+        net.population("P", PATHS, TWO_NOISES, params=params, init=dict(x=1.0, y=1.0),
+                       method=method)
         for var in ("x", "y", "W1", "W2"):
             net.monitor("P", var, every=steps)
         dt = T * 1000 / steps
-        results = nf.compile(net.build(), dt=dt * ms, dtype="float64").run((T * 1000 + dt) * ms, seed=4)
+        results = nf.compile(net.build(), dt=dt * ms,
+                             dtype="float64").run((T * 1000 + dt) * ms, seed=4)
         end = {var: results.trace("P", var)[1][-1] for var in ("x", "y", "W1", "W2")}
         x = np.exp((MU - s1**2 / 2) * T + s1 * end["W1"])
         y = np.exp((MU - s1**2 / 2 - s2**2 / 2) * T + s1 * end["W1"] + s2 * end["W2"])
@@ -345,7 +353,7 @@ def test_strong_order_with_two_noise_sources(method, order):
         assert abs(slope - order) < 0.2, (errors, slope)
 
 
-# ---- Ornstein–Uhlenbeck -----------------------------------------------------------------------------
+# ---- Ornstein–Uhlenbeck -------------------------------------------------------------------------
 
 OU = "dx/dt = -x/tau + s*sqrt(2/tau)*xi : mV"
 OU_PARAMS = dict(tau=10 * ms, s=2 * mV)  # stationary standard deviation s
@@ -353,10 +361,12 @@ OU_PARAMS = dict(tau=10 * ms, s=2 * mV)  # stationary standard deviation s
 
 @pytest.mark.parametrize("method,dt", [("auto", 0.1), ("exact", 5.0)])
 def test_ornstein_uhlenbeck_stationary_variance(method, dt):
-    """Started in the stationary law, sampled every 5 tau (nearly independent samples): 80000 samples,
-    so the variance is known to 0.5%.  At dt = tau/2 only `exact` keeps it (Euler–Maruyama is 33% off)."""
+    """Started in the stationary law, sampled every 5 tau (nearly independent samples): 80000
+    samples, so the variance is known to 0.5%.  At dt = tau/2 only `exact` keeps it (Euler–Maruyama
+    is 33% off)."""
     net = nf.Network("ou")
-    net.population("P", 4000, OU, params=OU_PARAMS, init=dict(x=nf.normal(0 * mV, 2 * mV)), method=method)
+    net.population("P", 4000, OU, params=OU_PARAMS, init=dict(x=nf.normal(0 * mV, 2 * mV)),
+                   method=method)
     net.monitor("P", "x", every=int(round(50 / dt)))
     sim = nf.compile(net.build(), dt=dt * ms, dtype="float64")
     assert f"method={'euler_maruyama' if method == 'auto' else method}" in sim.ir
@@ -366,7 +376,7 @@ def test_ornstein_uhlenbeck_stationary_variance(method, dt):
     assert abs(np.mean(x)) < 0.05
 
 
-# ---- the noise itself -----------------------------------------------------------------------------------
+# ---- the noise itself ---------------------------------------------------------------------------
 
 NOISES = """
 dW1/dt = xi_1*second**-0.5 : 1
@@ -378,8 +388,8 @@ STEPS = 2000
 
 @lru_cache(maxsize=None)
 def increments(seed: int) -> dict[str, np.ndarray]:
-    """Per-step increments [step, neuron] of W1, V1 (same noise xi_1, twice as strong) and W2 (xi_2);
-    the threshold draws rand() in the same step, so its spikes must not follow the noise."""
+    """Per-step increments [step, neuron] of W1, V1 (same noise xi_1, twice as strong) and W2
+    (xi_2); the threshold draws rand() in the same step, so its spikes must not follow the noise."""
     net = nf.Network("noise")
     net.population("P", 50, NOISES, threshold="rand() < 0.5", method="euler_maruyama")
     for var in ("W1", "V1", "W2"):
@@ -400,11 +410,14 @@ def test_noise_is_standard_and_independent_across_neurons_sources_and_rand():
     dt = 1e-4  # s: W is in units of sqrt(second)
     assert abs(np.mean(w1)) < 5 * np.sqrt(dt / w1.size)
     assert abs(np.var(w1) / dt - 1) < 0.03
-    np.testing.assert_allclose(v1, 2 * w1, rtol=1e-9, atol=1e-15)  # one noise, two equations: the same draws
-    bound = 5 / np.sqrt(len(w1))  # five standard deviations of a correlation between independent series
+    # one noise, two equations: the same draws
+    np.testing.assert_allclose(v1, 2 * w1, rtol=1e-9, atol=1e-15)
+    # five standard deviations of a correlation between independent series
+    bound = 5 / np.sqrt(len(w1))
     across_neurons = np.corrcoef(w1.T)[~np.eye(w1.shape[1], dtype=bool)]
     assert np.max(np.abs(across_neurons)) < bound
-    for other in (w2, noise["spikes"]):  # another noise source; the threshold's rand() of the same step
+    # another noise source; the threshold's rand() of the same step
+    for other in (w2, noise["spikes"]):
         correlation = [np.corrcoef(w1[:, k], other[:, k])[0, 1] for k in range(w1.shape[1])]
         assert np.max(np.abs(correlation)) < bound
 
@@ -413,7 +426,8 @@ def gbm_paths(seed: int) -> np.ndarray:
     net = nf.Network("gbm")
     net.population("P", 20, GBM, params=GBM_PARAMS, init=dict(x=1.0), method="milstein")
     net.monitor("P", "x")
-    return nf.compile(net.build(), dt=1 * ms, dtype="float64").run(50 * ms, seed=seed).trace("P", "x")[1]
+    return nf.compile(net.build(), dt=1 * ms,
+                      dtype="float64").run(50 * ms, seed=seed).trace("P", "x")[1]
 
 
 def test_same_seed_same_paths():
@@ -424,10 +438,13 @@ def test_same_seed_same_paths():
 
 
 def test_same_seed_same_paths_in_another_process():
-    """The noise may not depend on anything that changes between processes, such as Python's string hashes."""
+    """The noise may not depend on anything that changes between processes, such as Python's
+    string hashes."""
     script = ("import sys, numpy as np; sys.path.insert(0, sys.argv[1]); "
-              "from tests.passes.test_sde import gbm_paths; np.save(sys.stdout.buffer, gbm_paths(5))")
+              "from tests.passes.test_sde import gbm_paths; "
+              "np.save(sys.stdout.buffer, gbm_paths(5))")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, PYTHONHASHSEED=str(1 + hash("salt") % 1000), JAX_PLATFORMS="cpu")
-    out = subprocess.run([sys.executable, "-c", script, root], capture_output=True, env=env, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", script, root], capture_output=True, env=env,
+                         check=True).stdout
     assert np.array_equal(np.load(io.BytesIO(out)), gbm_paths(5))

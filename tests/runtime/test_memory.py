@@ -49,7 +49,8 @@ def _whole_batch_draw(p, n_pre, n_post, rng):
         last = int(positions[-1])
 
 
-@pytest.mark.parametrize("p, n_pre, n_post", [(0.02, 3200, 4000), (0.3, 1500, 1200), (1e-4, 20000, 30000)])
+@pytest.mark.parametrize("p, n_pre, n_post", [(0.02, 3200, 4000), (0.3, 1500, 1200),
+                                              (1e-4, 20000, 30000)])
 def test_fixed_prob_drawn_in_pieces_is_the_whole_batch_draw(p, n_pre, n_post):
     ours, theirs = np.random.default_rng(7), np.random.default_rng(7)
     pre, post = FixedProb(p).draw(n_pre, n_post, ours)
@@ -91,4 +92,5 @@ def test_ell_table_through_the_mask_is_the_table_through_slots(seed):
     unsorted = EllLayout(rows[shuffled], n_rows)
     assert unsorted.width == layout.width
     np.testing.assert_array_equal(np.asarray(unsorted(values[shuffled], -1, np.int32)),
-                                  _reference_table(rows[shuffled], n_rows, layout.width, values[shuffled], -1))
+                                  _reference_table(rows[shuffled], n_rows, layout.width,
+                                                   values[shuffled], -1))

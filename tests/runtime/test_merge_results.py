@@ -23,14 +23,16 @@ def network(drive_i=21 * mV, taum_i=20 * ms, size_e=40, size_i=12, spikes_e=True
     values, every projection between them, and a third population X of another model.  E's
     spikes are monitored, or (`spikes_e=False`) its rate; I's rate, and its spikes if asked."""
     net = nf.Network("ei")
-    shared = dict(Ee=0 * mV, Ei=-80 * mV, El=-60 * mV, Vt=-50 * mV, Vr=-60 * mV, taue=5 * ms, taui=10 * ms)
+    shared = dict(Ee=0 * mV, Ei=-80 * mV, El=-60 * mV, Vt=-50 * mV, Vr=-60 * mV, taue=5 * ms,
+                  taui=10 * ms)
     events = dict(threshold="v > Vt", reset="v = Vr", refractory=3 * ms)
     e = net.population("E", size_e, EQUATIONS, params=dict(shared, taum=20 * ms, drive=21 * mV),
                        init=dict(v=np.linspace(-60, -51, size_e) * mV), **events)
     i = net.population("I", size_i, EQUATIONS, params=dict(shared, taum=taum_i, drive=drive_i),
                        init=dict(v=np.linspace(-58, -50.5, size_i) * mV), **events)
-    x = net.population("X", 5, "dv/dt = (El - v + drive)/taum : volt", threshold="v > Vt", reset="v = Vr",
-                       params=dict(El=-60 * mV, drive=15 * mV, taum=10 * ms, Vt=-50 * mV, Vr=-60 * mV),
+    x = net.population("X", 5, "dv/dt = (El - v + drive)/taum : volt", threshold="v > Vt",
+                       reset="v = Vr", params=dict(El=-60 * mV, drive=15 * mV, taum=10 * ms,
+                                                   Vt=-50 * mV, Vr=-60 * mV),
                        init=dict(v=-60 * mV))
     net.projection(e, e, on_pre="ge += 0.05", connect=nf.fixed_prob(0.3), name="EE")
     net.projection(e, i, on_pre="ge += 0.05", connect=nf.fixed_prob(0.3), name="EI")
@@ -41,7 +43,8 @@ def network(drive_i=21 * mV, taum_i=20 * ms, size_e=40, size_i=12, spikes_e=True
         net.monitor_spikes(e)
     else:
         net.monitor_rate(e)
-    if spikes_i:  # before X's: monitors in population order, the order in which merged results list parts
+    # before X's: monitors in population order, the order in which merged results list parts
+    if spikes_i:
         net.monitor_spikes(i)
     net.monitor_spikes(x)
     net.monitor_rate(i)
@@ -67,7 +70,8 @@ def assert_same(a: Results, b: Results, exact: bool):
         np.testing.assert_array_equal(a.trace_indices(pop, var), b.trace_indices(pop, var))
         np.testing.assert_array_equal(a.trace(pop, var)[0], b.trace(pop, var)[0])
         # XLA's code for an array of another length may round the last bit differently
-        np.testing.assert_allclose(a.trace(pop, var)[1], b.trace(pop, var)[1], rtol=0, atol=0 if exact else 1e-9)
+        np.testing.assert_allclose(a.trace(pop, var)[1], b.trace(pop, var)[1], rtol=0,
+                                   atol=0 if exact else 1e-9)
 
 
 @pytest.mark.parametrize("native", [True, False])
@@ -82,12 +86,15 @@ def test_merged_run_gives_the_same_spikes_rates_and_traces(native):
 @pytest.mark.parametrize("native", [True, False])
 def test_rate_monitors_of_merged_populations_count_each_part_and_record_no_spikes(native, tmp_path):
     merged, unmerged = compiled(network(spikes_e=False), native)
-    assert "\nmonitor rate E_I bounds=[0, 40, 52]\n" in merged.ir and "monitor spikes E_I" not in merged.ir
+    assert ("\nmonitor rate E_I bounds=[0, 40, 52]\n" in merged.ir
+            and "monitor spikes E_I" not in merged.ir)
     # what a step hands back: X's spike bits, and two counts of E_I, no bit of E or I
     state, params, conn = merged.program.initial(0)
-    outputs = jax.eval_shape(merged.program.step, state, params, conn, merged.program.prepare(params))[1]
+    outputs = jax.eval_shape(merged.program.step, state, params, conn,
+                             merged.program.prepare(params))[1]
     assert set(outputs["spikes"]) == {"X"} and outputs["rate"]["E_I"].shape == (2,)
-    a, b = merged.run(150 * ms, seed=4, chunk_steps=400), unmerged.run(150 * ms, seed=4, chunk_steps=400)
+    a, b = (merged.run(150 * ms, seed=4, chunk_steps=400),
+            unmerged.run(150 * ms, seed=4, chunk_steps=400))
     assert a.spike_monitored == b.spike_monitored == ("X",)
     for pop in ("E", "I"):
         assert a.rate(pop) == b.rate(pop) > 5
@@ -106,12 +113,14 @@ def test_rate_monitors_of_merged_populations_count_each_part_and_record_no_spike
     joined = [Results.concatenate([r, more]) for r, more in zip((a, b), resumed)]
     for pop in ("E", "I"):
         np.testing.assert_array_equal(joined[0].rate_trace(pop)[1], joined[1].rate_trace(pop)[1])
-        np.testing.assert_array_equal(joined[0].rate_trace(pop)[1], merged.run(200 * ms, seed=4).rate_trace(pop)[1])
+        np.testing.assert_array_equal(joined[0].rate_trace(pop)[1],
+                                      merged.run(200 * ms, seed=4).rate_trace(pop)[1])
 
 
 def test_the_spike_monitor_records_the_spike_monitored_parts_only():
     merged, unmerged = compiled(network(spikes_e=False, spikes_i=True))
-    assert "\nmonitor spikes E_I[40:52]\n" in merged.ir and "\nmonitor rate E_I bounds=[0, 40, 52]\n" in merged.ir
+    assert ("\nmonitor spikes E_I[40:52]\n" in merged.ir
+            and "\nmonitor rate E_I bounds=[0, 40, 52]\n" in merged.ir)
     a, b = merged.run(100 * ms, seed=2), unmerged.run(100 * ms, seed=2)
     assert a.spike_monitored == b.spike_monitored == ("I", "X") and len(b.spikes("I")[0]) > 20
     assert_same(a, b, exact=_native.available())
@@ -120,7 +129,8 @@ def test_the_spike_monitor_records_the_spike_monitored_parts_only():
 
 def test_parameters_that_differ_become_per_neuron_and_give_the_same_run():
     merged, unmerged = compiled(network(drive_i=24 * mV, taum_i=12 * ms))
-    assert "param E_I.taum : float[52]<ms>" in merged.ir and "param E_I.Vt : float[]<mV>" in merged.ir
+    assert ("param E_I.taum : float[52]<ms>" in merged.ir
+            and "param E_I.Vt : float[]<mV>" in merged.ir)
     a, b = merged.run(150 * ms, seed=1), unmerged.run(150 * ms, seed=1)
     assert a.rate("I") != b.rate("E")
     # the same spikes; the native block divides by a per-neuron taum where it multiplied by
@@ -134,14 +144,18 @@ def test_parameter_overrides_by_the_names_as_written():
     assert_same(merged.run(80 * ms, params=per_neuron), unmerged.run(80 * ms, params=per_neuron),
                 exact=_native.available())
     both = {"E.Vt": -52 * mV, "I.Vt": -52 * mV}  # a value the merged populations share
-    assert_same(merged.run(80 * ms, params=both), unmerged.run(80 * ms, params=both), exact=_native.available())
-    with pytest.raises(nf.ir.ModelError, match="'E.Vt' is one value shared by the merged populations E, I") as err:
+    assert_same(merged.run(80 * ms, params=both), unmerged.run(80 * ms, params=both),
+                exact=_native.available())
+    with pytest.raises(nf.ir.ModelError,
+                       match="'E.Vt' is one value shared by the merged populations E, I") as err:
         merged.run(10 * ms, params={"E.Vt": -52 * mV})
     assert "merge{exclude=E}" in str(err.value)
-    apart = nf.compile(network(drive_i=24 * mV), dtype="float64", pipeline=MERGED.replace("merge", "merge{exclude=E}"))
+    apart = nf.compile(network(drive_i=24 * mV), dtype="float64",
+                       pipeline=MERGED.replace("merge", "merge{exclude=E}"))
     alone = {"E.Vt": -52 * mV}
     assert_same(apart.run(80 * ms, params=alone), unmerged.run(80 * ms, params=alone), exact=True)
-    with pytest.raises(nf.ir.ModelError, match="(?s)unknown parameter 'E.Vtt'.*did you mean 'E.Vt'"):
+    with pytest.raises(nf.ir.ModelError,
+                       match="(?s)unknown parameter 'E.Vtt'.*did you mean 'E.Vt'"):
         merged.run(10 * ms, params={"E.Vtt": -52 * mV})
     with pytest.raises(nf.ir.ModelError, match=r"'I.drive' has shape \(12,\)"):
         merged.run(10 * ms, params={"I.drive": np.ones(52) * mV})
@@ -164,7 +178,8 @@ def test_saved_results_and_the_final_state_use_the_names_as_written(tmp_path):
         final = a.final.population(pop)
         assert final.keys() == b.final.population(pop).keys()
         for name, value in b.final.population(pop).items():
-            np.testing.assert_allclose(final[name], value, rtol=0, atol=0 if _native.available() else 1e-9)
+            np.testing.assert_allclose(final[name], value, rtol=0,
+                                       atol=0 if _native.available() else 1e-9)
     with pytest.raises(ResultsError, match="population 'I' has no spike monitor"):
         a.spikes("I")
     resumed = merged.run(40 * ms, resume=a.final)

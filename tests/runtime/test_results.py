@@ -20,7 +20,8 @@ class View:
 
 
 def make(t_start=0.0, duration=500.0, meta=None, with_trace=True):
-    """E: 10 neurons, 50 spikes in 500 ms (10 Hz). Neuron k spikes 5 times at k*10 + {0,100,...,400} ms.
+    """E: 10 neurons, 50 spikes in 500 ms (10 Hz). Neuron k spikes 5 times at
+    k*10 + {0,100,...,400} ms.
 
     I: 4 neurons with only a rate monitor: 2 spikes in every step -> 1000 steps, 2000 spikes.
     """
@@ -58,7 +59,8 @@ def test_view_filters_and_reindexes():
     np.testing.assert_array_equal(np.unique(i), [0, 1])
     # A view of the whole population may use the whole-population rate record.
     assert res.rate("I[0:4]") == pytest.approx(1000.0)
-    # Neurons 0..4 fire at 0..40 ms of each 100 ms: 5 spikes in the first 50 ms bin, none in the second.
+    # Neurons 0..4 fire at 0..40 ms of each 100 ms: 5 spikes in the first 50 ms bin, none in the
+    # second.
     t, hz = res.rate_trace(View("E", 0, 5), bin_ms=50.0)
     np.testing.assert_allclose(hz[:2], [5 / (5 * 0.050), 0.0])
 
@@ -99,7 +101,8 @@ def test_errors_name_what_was_recorded():
     with pytest.raises(ResultsError) as err:
         res.spikes("I")
     assert isinstance(err.value, KeyError)
-    assert "no spike monitor" in str(err.value) and "hint: spike-monitored populations: E" in str(err.value)
+    assert ("no spike monitor" in str(err.value)
+            and "hint: spike-monitored populations: E" in str(err.value))
     with pytest.raises(ResultsError, match="recorded traces: E.v"):
         res.trace("E", "w")
     with pytest.raises(ResultsError, match="populations: E, I, X"):
@@ -117,8 +120,8 @@ def test_save_load_round_trip(tmp_path):
     path = res.save(tmp_path / "run")
     assert path.name == "run.npz" and path.exists()
     with np.load(path, allow_pickle=False) as npz:
-        assert {"meta.dt_ms", "meta.populations", "meta.sizes", "meta.model", "spikes.E.t_ms", "spikes.E.i",
-                "rate.I.t_ms", "rate.I.counts", "trace.E.v.t_ms", "trace.E.v.values",
+        assert {"meta.dt_ms", "meta.populations", "meta.sizes", "meta.model", "spikes.E.t_ms",
+                "spikes.E.i", "rate.I.t_ms", "rate.I.counts", "trace.E.v.t_ms", "trace.E.v.values",
                 "trace.E.v.indices", "trace.E.v.unit"} <= set(npz.files)
     back = Results.load(path)
     assert (back.dt_ms, back.t_start_ms, back.duration_ms) == (DT, 100.0, 500.0)
@@ -164,7 +167,8 @@ def test_plots_write_png(tmp_path):
     pytest.importorskip("matplotlib")
     res = make()
     for name, draw in [("raster", lambda p: res.plot_raster(path=p)),
-                       ("raster_view", lambda p: res.plot_raster(View("E", 0, 5), path=p, max_points=10)),
+                       ("raster_view", lambda p: res.plot_raster(View("E", 0, 5), path=p,
+                                                                 max_points=10)),
                        ("trace", lambda p: res.plot_trace("E", "v", path=p)),
                        ("rate", lambda p: res.plot_rate("I", path=p))]:
         path = tmp_path / f"{name}.png"

@@ -100,7 +100,8 @@ def test_poisson_group_from_rand_threshold():
 
 def test_timed_input_is_piecewise_constant_and_replaceable_without_recompiling():
     net = nf.Network("timed")
-    net.population("P", 1, "dv/dt = (stim - v)/tau : volt", params=dict(tau=10 * ms), method="exact")
+    net.population("P", 1, "dv/dt = (stim - v)/tau : volt", params=dict(tau=10 * ms),
+                   method="exact")
     net.timed_input("P", "stim", np.array([0.0, 10.0, 20.0, 5.0]) * mV, period=5 * ms)
     net.monitor("P", "v")
     sim = nf.compile(net.build(), dt=0.5 * ms, dtype="float64")

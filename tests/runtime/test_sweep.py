@@ -15,7 +15,8 @@ def test_sweep_equals_separate_runs_and_follows_the_analytic_rate():
     for tau, result in zip(taus, swept):
         alone = sim.run(500 * ms, params={"G.taum": tau * ms})
         np.testing.assert_array_equal(result.spike_counts("G"), alone.spike_counts("G"))
-        # the drive I = 30 mV (neuron 30): the analytic period of an LIF is tau*ln(I/(I - 20 mV)) + 2 ms
+        # the drive I = 30 mV (neuron 30): the analytic period of an LIF is
+        # tau*ln(I/(I - 20 mV)) + 2 ms
         period = tau * np.log(30 / 10) + 2.0
         assert abs(result.spike_counts("G")[30] - 500 / period) <= 2
 
