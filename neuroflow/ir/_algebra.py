@@ -95,6 +95,3 @@ def decompose(expr: Expr, variables: set[str]) -> Linear | None:
 def _scale(linear: Linear, fn) -> Linear:
     coeffs, rest = linear
     return {var: fn(c) for var, c in coeffs.items()}, fn(rest) if not is_zero(rest) else ZERO
-
-
-

@@ -102,50 +102,42 @@ class Population(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Parameter(Node):
+class Declaration(Node):
+    """A name of population `pop` that its expressions read, with its type."""
+
     pop: str
     name: str
     type: Type
-    value: Value
 
     @property
     def id(self) -> str:
         return f"{self.pop}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter(Declaration):
+    value: Value
 
     def text(self) -> str:
         return f"param {self.id} : {self.type.text()} = {value_text(self.value)}"
 
 
 @dataclass(frozen=True, slots=True)
-class StateVar(Node):
-    pop: str
-    name: str
-    type: Type
+class StateVar(Declaration):
     init: Value = 0.0
-
-    @property
-    def id(self) -> str:
-        return f"{self.pop}.{self.name}"
 
     def text(self) -> str:
         return f"state {self.id} : {self.type.text()} = {value_text(self.init)}"
 
 
 @dataclass(frozen=True, slots=True)
-class TimedInput(Node):
+class TimedInput(Declaration):
     """A value given per time bin, like Brian2's TimedArray: `values[k]` holds while
     `k*period <= t < (k+1)*period`, and the last one after the end.  `values` is flat,
     bin-major: one value per bin for a shared input, `size` values per bin otherwise."""
 
-    pop: str
-    name: str
-    type: Type
     period: float  # ms
     values: tuple
-
-    @property
-    def id(self) -> str:
-        return f"{self.pop}.{self.name}"
 
     @property
     def bins(self) -> int:
@@ -158,17 +150,10 @@ class TimedInput(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Subexpression(Node):
+class Subexpression(Declaration):
     """A named algebraic expression, recomputed wherever it is used."""
 
-    pop: str
-    name: str
-    type: Type
     expr: Expr
-
-    @property
-    def id(self) -> str:
-        return f"{self.pop}.{self.name}"
 
     def reads(self) -> set[str]:
         return _local(self.pop, names(self.expr))

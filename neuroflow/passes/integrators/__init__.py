@@ -14,12 +14,12 @@ from .euler import Euler
 from .euler_maruyama import EulerMaruyama
 from .exact import Exact
 from .exponential_euler import ExponentialEuler
-from .heun import Heun
+from .heun import HEUN
 from .milstein import Milstein
 from .rk2 import RK2
 from .rk4 import RK4
 
-INTEGRATORS = {m.name: m for m in (Exact(), ExponentialEuler(), Euler(), RK2, Heun(), RK4,
+INTEGRATORS = {m.name: m for m in (Exact(), ExponentialEuler(), Euler(), RK2, HEUN, RK4,
                                    EulerMaruyama(), Milstein())}
 
 # `auto` tries these in order: exact where linear, exponential Euler where
