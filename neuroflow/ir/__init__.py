@@ -6,7 +6,8 @@ from ._expr import (Binary, Call, Const, Expr, Ref, Statement, Unary, Where, cal
                     to_text, transform)
 from ._exprparse import parse_expr, parse_statements
 from ._model import Model
-from ._nodes import (FUSION_BACKENDS, KERNELS, NODE_KINDS, ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Node,
+from ._kinds import BufferKind, FusionBackend, Kernel, Method
+from ._nodes import (NODE_KINDS, ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Node,
                      Parameter, Part, Population, PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule,
                      SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput, Value)
 from ._random import Distribution, LogNormal, Normal, Uniform
@@ -23,7 +24,8 @@ print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spell
 __all__ = [
     "AllToAll",
     "BUILTINS",
-    "FUSION_BACKENDS",
+    "BufferKind",
+    "FusionBackend",
     "FusedUpdate",
     "Binary",
     "Call",
@@ -40,11 +42,12 @@ __all__ = [
     "FixedFanOut",
     "FixedProb",
     "IRError",
-    "KERNELS",
+    "Kernel",
     "Kind",
     "LinearSystem",
     "Loc",
     "LogNormal",
+    "Method",
     "Model",
     "ModelError",
     "NODE_KINDS",

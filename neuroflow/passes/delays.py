@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 import warnings
 
-from ..ir import (Binary, Call, Clock, Const, DelayBuffer, Distribution, Expr, Model, ModelError, Parameter,
-                  Projection, Ref, delayed_reads, substitute, to_text)
+from ..ir import (Binary, BufferKind, Call, Clock, Const, DelayBuffer, Distribution, Expr, Model,
+                  ModelError, Parameter, Projection, Ref, delayed_reads, substitute, to_text)
 from ..ir._algebra import decompose
 from ..ir._units import Dimension
 from ..ir._verify import time_dimension
@@ -92,11 +92,11 @@ def delays(model: Model, options) -> Model:
         pop = source.split(".")[0]
         longest = max(largest_value(model, pop, d) for d in delays_of)
         # linear interpolation reads the two steps around t - delay
-        buffers.append(DelayBuffer(source, "history", int(math.floor(longest / clock.dt)) + 1))
+        buffers.append(DelayBuffer(source, BufferKind.HISTORY, math.floor(longest / clock.dt) + 1))
     for node in projections:
         _warn_rounding(node, clock.dt)
         steps = delay_steps(_largest_delay(node), clock.dt)
         if steps > 0:
-            kind = "input" if node.heterogeneous_delay else "spikes"
+            kind = BufferKind.INPUT if node.heterogeneous_delay else BufferKind.SPIKES
             buffers.append(DelayBuffer(node.name, kind, steps))
     return model.add(*buffers)

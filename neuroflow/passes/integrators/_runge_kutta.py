@@ -87,7 +87,6 @@ class ExplicitRungeKutta:
     """An explicit Runge–Kutta method, given by its tableau; one with a `strong_order` also
     integrates equations with noise (in Stratonovich's sense), the others refuse noise."""
 
-    name: str
     order: int
     tableau: Tableau
     strong_order: float | None = None

@@ -22,6 +22,6 @@ from fractions import Fraction
 
 from ._runge_kutta import ExplicitRungeKutta, Tableau
 
-HEUN = ExplicitRungeKutta("heun", 2, Tableau(a=((), (1,)), b=(Fraction(1, 2), Fraction(1, 2))),
+HEUN = ExplicitRungeKutta(2, Tableau(a=((), (1,)), b=(Fraction(1, 2), Fraction(1, 2))),
                           strong_order=1.0,  # Stratonovich, commutative noise
                           requirement="any equations (noise is read as Stratonovich)")
