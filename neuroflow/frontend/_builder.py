@@ -119,7 +119,7 @@ class Network:
         check_population(name, size, self._sizes)
         size = int(size)
         lines = _equation_lines(equations, f"equations of population '{name}'")
-        nodes: list[ir.Node] = [ir.Population(name, size, method, loc=loc)]
+        nodes: list[ir.Node] = [ir.Population(name, size, ir.Method(method), loc=loc)]
         nodes += _declared_nodes(name, size, lines, dict(params or {}), dict(init or {}))
         if threshold is not None:
             cond, where = _source_expr(threshold, f"threshold of '{name}'")
@@ -142,7 +142,7 @@ class Network:
         """Synapses from `pre` to `post`.  Without `model` each pre spike runs `on_pre` (one
         statement linear in the weight `w`); with `model` (Brian2's synapse equations) the
         projection is plastic: `on_pre` and `on_post` are statements on per-synapse variables."""
-        pre_s, post_s = as_slice(pre), as_slice(post)
+        pre_s, post_s, kernel = as_slice(pre), as_slice(post), ir.Kernel(kernel)
         if name is None:
             name = f"{pre_s.population}_to_{post_s.population}_{self._projection_count}"
         if not isinstance(name, str) or not name.isidentifier():
@@ -176,7 +176,7 @@ class Network:
         if _delay(delay, name) != 0.0:
             raise ModelError(f"{what} is plastic and has a delay; plastic projections have no delays yet",
                              hint="remove delay=...")
-        if kernel not in ("auto", "event_plastic"):
+        if kernel not in (ir.Kernel.AUTO, ir.Kernel.EVENT_PLASTIC):
             raise ModelError(f"{what} is plastic, which only the 'event_plastic' kernel runs, not '{kernel}'")
         lines = _equation_lines(model, f"model of {what}")
         if weights is not None:

@@ -333,7 +333,10 @@ class NetworkBuilder:
         connect = self._rule(item.connect, values) if item.connect is not None else None
         weights = self._value(item.weights, values)
         delay = self._value(item.delay, values)
-        kernel = self._kernel(item.kernel)
+        kernel = ir.Kernel.AUTO
+        if item.kernel is not None:
+            with self.errors.collect(item.kernel.loc):
+                kernel = ir.Kernel(item.kernel.text)
         if (effect is None and synapse is None) or self.errors.count != before:
             return
         name = None if item.name is None else scope.prefix + item.name.text
@@ -368,14 +371,6 @@ class NetworkBuilder:
             except (ValueError, TypeError) as err:
                 raise ModelError(str(err), code.loc) from None
         return None
-
-    def _kernel(self, name: ast.Name | None) -> str:
-        if name is None:
-            return "auto"
-        if name.text not in ir.KERNELS:
-            self.errors.add(ModelError(f"unknown kernel '{name.text}'", name.loc,
-                                       did_you_mean(name.text, ir.KERNELS) or f"kernels: {', '.join(ir.KERNELS)}"))
-        return name.text
 
     def _input(self, scope: NetScope, item: ast.Input) -> None:
         pop_path, _, name = item.target.text.rpartition(".")

@@ -13,10 +13,11 @@ from ._fold import fold
 from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, Function, Operator,
                          UnitError, register_function, unregister_function, uses_random)
 from ._model import Model
-from ._nodes import (FUSION_BACKENDS, KERNELS, NODE_KINDS, ODE, Clock, DelayBuffer, FusedUpdate,
-                     LinearSystem, Node, Parameter, Part, Population, PopSlice, Projection, RateMonitor,
-                     Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
-                     Subexpression, Threshold, TimedInput, Value)
+from ._kinds import BufferKind, FusionBackend, Kernel, Method
+from ._nodes import (NODE_KINDS, ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Node, Parameter,
+                     Part, Population, PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule,
+                     SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold,
+                     TimedInput, Value)
 from ._random import (DISTRIBUTIONS, Distribution, LogNormal, Normal, Random, Uniform, exponential,
                       lognormal, normal, uniform)
 from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
@@ -31,22 +32,23 @@ from ._walk import delayed_reads, expressions, map_expressions
 print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spelling
 
 __all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity", "Binary",
-           "BUILTINS", "cache_dir", "cached_parser", "Call", "calls", "Clock", "COMPARISONS",
-           "CONNECTIVITY_RULES", "ConnectivityRule", "Const", "decompose", "DelayBuffer",
-           "delayed_reads", "did_you_mean", "differentiate", "Dimension", "DIMENSIONLESS",
-           "DimensionMismatch", "Distribution", "DISTRIBUTIONS", "exponential", "Expr",
-           "EXPRESSION_GRAMMAR", "ExpressionBuilder", "expressions", "FixedFanIn", "FixedFanOut",
-           "FixedProb", "fold", "Function", "FUNCTIONS", "FusedUpdate", "FUSION_BACKENDS",
-           "get_unit", "infer", "IRError", "is_dimensionless", "is_noise", "is_zero", "KERNELS",
-           "Kind", "LinearSystem", "Loc", "LOGICAL", "LogNormal", "lognormal", "map_expressions",
-           "minus", "Model", "ModelError", "names", "NeuroflowError", "Node", "NODE_KINDS",
-           "Normal", "normal", "NUMPY", "ODE", "OneToOne", "Operator", "OPERATORS", "Parameter",
-           "parse_dimension", "parse_expr", "parse_statements", "parse_text", "ParseError", "Part",
-           "plastic_projection", "Plasticity", "plus", "PopSlice", "Population", "print",
-           "print_model", "Projection", "Quantity", "raise_located", "Random", "RateMonitor",
-           "Ref", "Refractory", "register_function", "Reset", "rule_from_call", "Schedule",
-           "scope_lookup", "SpikeMonitor", "Statement", "StateMonitor", "StateUpdate", "StateVar",
-           "Subexpression", "substitute", "SynapseParam", "SynapseVar", "Threshold", "TIME",
-           "time_dimension", "TimedInput", "times", "to_text", "transform", "Type",
-           "TypeCheckError", "Unary", "uniform", "Uniform", "UNIT_NAMES", "UNITS",
-           "UnitError", "unregister_function", "uses_random", "Value", "verify", "Where", "ZERO"]
+           "BufferKind", "BUILTINS", "cache_dir", "cached_parser", "Call", "calls", "Clock",
+           "COMPARISONS", "CONNECTIVITY_RULES", "ConnectivityRule", "Const", "decompose",
+           "DelayBuffer", "delayed_reads", "did_you_mean", "differentiate", "Dimension",
+           "DIMENSIONLESS", "DimensionMismatch", "Distribution", "DISTRIBUTIONS", "exponential",
+           "Expr", "EXPRESSION_GRAMMAR", "ExpressionBuilder", "expressions", "FixedFanIn",
+           "FixedFanOut", "FixedProb", "fold", "Function", "FUNCTIONS", "FusedUpdate",
+           "FusionBackend", "get_unit", "infer", "IRError", "is_dimensionless", "is_noise",
+           "is_zero", "Kernel", "Kind", "LinearSystem", "Loc", "LOGICAL", "LogNormal", "lognormal",
+           "map_expressions", "Method", "minus", "Model", "ModelError", "names", "NeuroflowError",
+           "Node", "NODE_KINDS", "Normal", "normal", "NUMPY", "ODE", "OneToOne", "Operator",
+           "OPERATORS", "Parameter", "parse_dimension", "parse_expr", "parse_statements",
+           "parse_text", "ParseError", "Part", "plastic_projection", "Plasticity", "plus",
+           "PopSlice", "Population", "print", "print_model", "Projection", "Quantity",
+           "raise_located", "Random", "RateMonitor", "Ref", "Refractory", "register_function",
+           "Reset", "rule_from_call", "Schedule", "scope_lookup", "SpikeMonitor", "Statement",
+           "StateMonitor", "StateUpdate", "StateVar", "Subexpression", "substitute",
+           "SynapseParam", "SynapseVar", "Threshold", "TIME", "time_dimension", "TimedInput",
+           "times", "to_text", "transform", "Type", "TypeCheckError", "Unary", "uniform",
+           "Uniform", "UNIT_NAMES", "UnitError", "UNITS", "unregister_function", "uses_random",
+           "Value", "verify", "Where", "ZERO"]

@@ -102,9 +102,6 @@ def _scale(linear: Linear, fn) -> Linear:
     return {var: fn(c) for var, c in coeffs.items()}, fn(rest) if not is_zero(rest) else ZERO
 
 
-
-
-
 @functools.cache
 def _partial(text: str) -> Expr:
     return parse_expr(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, TypeVar
 
-from ._nodes import Node, Parameter, Population, StateVar, Subexpression, TimedInput
+from ._nodes import Declaration, Node, Population, Subexpression
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -62,8 +62,7 @@ class Model:
 
     def scope(self, pop: str) -> dict[str, Node]:
         """The names visible in expressions of population `pop`."""
-        return {n.name: n for n in self.nodes
-                if isinstance(n, (Parameter, StateVar, TimedInput, Subexpression)) and n.pop == pop}
+        return {n.name: n for n in self.nodes if isinstance(n, Declaration) and n.pop == pop}
 
     # -- rebuilding -----------------------------------------------------------
     def with_nodes(self, nodes: Iterable[Node]) -> "Model":

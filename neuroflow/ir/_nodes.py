@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Union
 from ._connectivity import ConnectivityRule
 from ._errors import Loc
 from ._expr import Expr, Statement, names, to_text
+from ._kinds import BufferKind, FusionBackend, Kernel, Method
 from ._random import Distribution
 from ._types import Type
 
@@ -87,7 +88,7 @@ class Clock(Node):
 class Population(Node):
     name: str
     size: int
-    method: str = "auto"
+    method: Method = Method.AUTO
 
     @property
     def id(self) -> str:
@@ -102,50 +103,42 @@ class Population(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Parameter(Node):
+class Declaration(Node):
+    """A name of population `pop` that its expressions read, with its type."""
+
     pop: str
     name: str
     type: Type
-    value: Value
 
     @property
     def id(self) -> str:
         return f"{self.pop}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter(Declaration):
+    value: Value
 
     def text(self) -> str:
         return f"param {self.id} : {self.type.text()} = {value_text(self.value)}"
 
 
 @dataclass(frozen=True, slots=True)
-class StateVar(Node):
-    pop: str
-    name: str
-    type: Type
+class StateVar(Declaration):
     init: Value = 0.0
-
-    @property
-    def id(self) -> str:
-        return f"{self.pop}.{self.name}"
 
     def text(self) -> str:
         return f"state {self.id} : {self.type.text()} = {value_text(self.init)}"
 
 
 @dataclass(frozen=True, slots=True)
-class TimedInput(Node):
+class TimedInput(Declaration):
     """A value given per time bin, like Brian2's TimedArray: `values[k]` holds while
     `k*period <= t < (k+1)*period`, and the last one after the end.  `values` is flat,
     bin-major: one value per bin for a shared input, `size` values per bin otherwise."""
 
-    pop: str
-    name: str
-    type: Type
     period: float  # ms
     values: tuple
-
-    @property
-    def id(self) -> str:
-        return f"{self.pop}.{self.name}"
 
     @property
     def bins(self) -> int:
@@ -158,17 +151,10 @@ class TimedInput(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Subexpression(Node):
+class Subexpression(Declaration):
     """A named algebraic expression, recomputed wherever it is used."""
 
-    pop: str
-    name: str
-    type: Type
     expr: Expr
-
-    @property
-    def id(self) -> str:
-        return f"{self.pop}.{self.name}"
 
     def reads(self) -> set[str]:
         return _local(self.pop, names(self.expr))
@@ -239,7 +225,7 @@ class StateUpdate(Node):
     """
 
     pop: str
-    method: str
+    method: Method
     body: tuple[Statement | LinearSystem, ...]
     hold: tuple[str, ...] = ()
 
@@ -343,9 +329,6 @@ class PopSlice:
         return f"{self.population}[{self.start}:{self.stop}]"
 
 
-KERNELS = ("auto", "dense", "event", "csr", "ell", "one_to_one", "all_to_all", "event_plastic", "procedural")
-
-
 @dataclass(frozen=True, slots=True)
 class Projection(Node):
     """Synapses from `pre` to `post`: each spike of a pre neuron runs `effect`
@@ -362,7 +345,7 @@ class Projection(Node):
     weight_type: Type
     effect: Statement
     delay: Value = 0.0  # ms: one for all synapses, one per synapse, or a distribution
-    kernel: str = "auto"
+    kernel: Kernel = Kernel.AUTO
     costs: tuple[tuple[str, float], ...] = ()  # predicted µs per step of each kernel, by the `kernels` pass
     plasticity: Plasticity | None = None
 
@@ -400,9 +383,6 @@ class Projection(Node):
         return not isinstance(self.delay, float)
 
 
-DELAY_KINDS = ("spikes", "input", "history")
-
-
 @dataclass(frozen=True, slots=True)
 class DelayBuffer(Node):
     """A ring buffer of whole steps, made by the `delays` pass.
@@ -415,13 +395,13 @@ class DelayBuffer(Node):
     holds its values of the last `steps` steps, read with linear interpolation."""
 
     source: str
-    kind: str
+    kind: BufferKind
     steps: int
 
     def __post_init__(self):
-        if self.kind not in DELAY_KINDS or self.steps < 1:
-            raise ValueError(f"a delay buffer holds {', '.join(DELAY_KINDS)} over at least one step, got"
-                             f" {self.kind} over {self.steps}")
+        if self.kind not in list(BufferKind) or self.steps < 1:
+            raise ValueError(f"a delay buffer holds {', '.join(BufferKind)} over at least one step,"
+                             f" got {self.kind} over {self.steps}")
 
     @property
     def id(self) -> str:
@@ -523,9 +503,6 @@ class Part(Node):
         return f"part {self.name} = {self.neurons.text()}{monitors}"
 
 
-FUSION_BACKENDS = ("native", "xla")
-
-
 @dataclass(frozen=True, slots=True)
 class FusedUpdate(Node):
     """One block that runs a population's state update, threshold and reset (`ops`, in this
@@ -534,11 +511,12 @@ class FusedUpdate(Node):
 
     pop: str
     ops: tuple[str, ...]
-    backend: str = "native"
+    backend: FusionBackend = FusionBackend.NATIVE
 
     def __post_init__(self):
-        if self.backend not in FUSION_BACKENDS:
-            raise ValueError(f"a fused block runs on {' or '.join(FUSION_BACKENDS)}, got '{self.backend}'")
+        if self.backend not in list(FusionBackend):
+            raise ValueError(f"a fused block runs on {' or '.join(FusionBackend)},"
+                             f" got '{self.backend}'")
         if not self.ops:
             raise ValueError("a fused block needs at least one operation")
 

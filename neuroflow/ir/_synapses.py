@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from ._connectivity import ConnectivityRule
 from ._errors import Loc
 from ._expr import Expr, Statement, to_text
+from ._kinds import Kernel
 from ._nodes import PopSlice, Projection, Value, value_text
 from ._types import Type
 from ._units import DIMENSIONLESS
@@ -71,7 +72,7 @@ class Plasticity:
 
 
 def plastic_projection(name: str, pre: PopSlice, post: PopSlice, rule: ConnectivityRule, plasticity: Plasticity,
-                       delay: Value = 0.0, kernel: str = "auto", costs: tuple = (),
+                       delay: Value = 0.0, kernel: Kernel = Kernel.AUTO, costs: tuple = (),
                        loc: Loc | None = None) -> Projection:
     """A plastic projection; its `effect` is the first statement of `on_pre` on a post variable."""
     effects = plasticity.post_effects()

@@ -15,6 +15,7 @@ from ._cache import cached_parser
 from ._connectivity import rule_from_call
 from ._errors import Loc, ParseError
 from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
+from ._kinds import BufferKind, FusionBackend, Kernel, Method
 from ._model import Model
 from ._nodes import (ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Parameter, Part, Population, PopSlice,
                      Projection, RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate,
@@ -132,7 +133,7 @@ class _IRBuilder(ExpressionBuilder):
 
     def population(self, items):
         name, size, method = items
-        return Population(str(name), int(size), str(method))
+        return Population(str(name), int(size), Method(str(method)))
 
     def param(self, items):
         pop, name = str(items[0]).split(".")
@@ -163,7 +164,7 @@ class _IRBuilder(ExpressionBuilder):
 
     def update(self, items):
         pop, method, hold, *body = items
-        return StateUpdate(str(pop), str(method), tuple(body), hold or ())
+        return StateUpdate(str(pop), Method(str(method)), tuple(body), hold or ())
 
     def threshold(self, items):
         return Threshold(str(items[0]), items[1])
@@ -186,8 +187,8 @@ class _IRBuilder(ExpressionBuilder):
     def delay(self, items):
         return items[0]
 
-    def kernel(self, items):
-        return str(items[0]), items[1] or ()
+    def kernel(self, items):  # a name that is no kernel stays a string, for `verify` to report
+        return (Kernel(items[0]) if items[0] in list(Kernel) else str(items[0])), items[1] or ()
 
     def cost(self, items):
         return str(items[0]), float(items[1])
@@ -220,7 +221,7 @@ class _IRBuilder(ExpressionBuilder):
             tuple(b[1] for b in body if isinstance(b, tuple) and b[0] == "on_post")), delay, kernel, costs)
 
     def buffer(self, items):
-        return DelayBuffer(str(items[0]), str(items[1]), int(items[2]))
+        return DelayBuffer(str(items[0]), BufferKind(str(items[1])), int(items[2]))
 
     def spike_monitor(self, items):
         if isinstance(items[0], PopSlice):  # some neurons only
@@ -251,7 +252,8 @@ class _IRBuilder(ExpressionBuilder):
         return Part(str(name), neurons, "spikes" in kinds, "rate" in kinds, traces)
 
     def fused(self, items):
-        return FusedUpdate(str(items[0]), tuple(str(i) for i in items[1:-1]), str(items[-1]))
+        pop, *ops, backend = map(str, items)
+        return FusedUpdate(pop, tuple(ops), FusionBackend(backend))
 
     def schedule(self, items):
         return Schedule(tuple(str(i) for i in items if i is not None))

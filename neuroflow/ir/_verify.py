@@ -16,10 +16,11 @@ from ._errors import IRError, Loc, did_you_mean
 from ._expr import Const, Expr, names, to_text, transform
 from ._model import Model
 from ._random import Distribution
-from ._nodes import (KERNELS, ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Node, Parameter,
-                     Part, Population, Projection, RateMonitor, Refractory, Reset, Schedule,
-                     SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold,
-                     TimedInput, value_size, value_text)
+from ._kinds import BufferKind, Kernel
+from ._nodes import (ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Node, Parameter, Part,
+                     Population, Projection, RateMonitor, Refractory, Reset, Schedule, SpikeMonitor,
+                     StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput,
+                     value_size, value_text)
 from ._synapses import Plasticity
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
 from ._units import DIMENSIONLESS, UNIT_NAMES, Dimension
@@ -228,7 +229,7 @@ def _check_part(node: Part, model: Model) -> None:
 
 
 def _check_delay_buffer(node: DelayBuffer, model: Model) -> None:
-    expected = StateVar if node.kind == "history" else Projection
+    expected = StateVar if node.kind == BufferKind.HISTORY else Projection
     if not isinstance(model.get(node.source), expected):
         _fail(node, f"a {node.kind} buffer needs a {expected.__name__},"
               f" but '{node.source}' is not one")
@@ -334,8 +335,8 @@ def _check_projection(node: Projection, model: Model) -> None:
     problem = node.rule.problem(node.pre.size, node.post.size)
     if problem:
         _fail(node, problem, "change the rule or the populations it connects")
-    if node.kernel not in KERNELS:
-        _fail(node, f"unknown kernel '{node.kernel}'", f"known kernels: {', '.join(KERNELS)}")
+    if node.kernel not in list(Kernel):
+        _fail(node, f"unknown kernel '{node.kernel}'", f"known kernels: {', '.join(Kernel)}")
     low = node.delay.support()[0] if isinstance(node.delay, Distribution) else min(np.atleast_1d(node.delay))
     if low < 0:
         _fail(node, f"delay must be >= 0 ms, got {value_text(node.delay)}")
@@ -357,7 +358,7 @@ SYNAPSE_BUILTINS = ("t", "dt")
 
 def _check_plasticity(node: Projection, plasticity: Plasticity, model: Model) -> None:
     """Synapse variables, parameters and statements of a plastic projection."""
-    if node.kernel not in ("auto", "event_plastic"):
+    if node.kernel not in (Kernel.AUTO, Kernel.EVENT_PLASTIC):
         _fail(node, f"is plastic, which only the 'event_plastic' kernel runs, not '{node.kernel}'")
     if node.heterogeneous_delay or node.delay != 0.0:
         _fail(node, "plastic projections have no delays yet", "remove delay=...")

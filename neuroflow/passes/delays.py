@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 import warnings
 
-from ..ir import (Binary, Call, Clock, Const, DelayBuffer, Dimension, Distribution, Expr, Model,
-                  ModelError, Parameter, Projection, Ref, decompose, delayed_reads, fold,
+from ..ir import (BufferKind, Binary, Call, Clock, Const, DelayBuffer, Dimension, Distribution, Expr,
+                  Model, ModelError, Parameter, Projection, Ref, decompose, delayed_reads, fold,
                   substitute, time_dimension, to_text)
 from ._manager import register_pass
 
@@ -89,11 +89,11 @@ def delays(model: Model, options) -> Model:
         pop = source.split(".")[0]
         longest = max(largest_value(model, pop, d) for d in delays_of)
         # linear interpolation reads the two steps around t - delay
-        buffers.append(DelayBuffer(source, "history", int(math.floor(longest / clock.dt)) + 1))
+        buffers.append(DelayBuffer(source, BufferKind.HISTORY, math.floor(longest / clock.dt) + 1))
     for node in projections:
         _warn_rounding(node, clock.dt)
         steps = delay_steps(_largest_delay(node), clock.dt)
         if steps > 0:
-            kind = "input" if node.heterogeneous_delay else "spikes"
+            kind = BufferKind.INPUT if node.heterogeneous_delay else BufferKind.SPIKES
             buffers.append(DelayBuffer(node.name, kind, steps))
     return model.add(*buffers)

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import (FUNCTIONS, FusedUpdate, LinearSystem, Model, ModelError, Node, Parameter, Refractory, Reset, Schedule,
-                  StateUpdate, Subexpression, Threshold, calls, did_you_mean, expressions, names)
+from ..ir import (FUNCTIONS, FusedUpdate, FusionBackend, LinearSystem, Model, ModelError, Node,
+                  Parameter, Refractory, Reset, Schedule, StateUpdate, Subexpression, Threshold,
+                  calls, did_you_mean, expressions, names)
 from ._manager import register_pass
 from .schedule import brian2_order, fused_order
 
@@ -112,11 +113,11 @@ def fuse(model: Model, options: FuseOptions) -> Model:
             continue
         members = _block(model, update.pop, order)
         native = options.native and _native_supported(model, members)
-        blocks.append(FusedUpdate(update.pop, tuple(m.id for m in members), "native" if native else "xla"))
+        backend = FusionBackend.NATIVE if native else FusionBackend.XLA
+        blocks.append(FusedUpdate(update.pop, tuple(m.id for m in members), backend))
     if not blocks:
         return model
     model = model.add(*blocks)
     if isinstance(schedule, Schedule):
         model = model.replace(Schedule(tuple(fused_order(model, order))))
     return model
-

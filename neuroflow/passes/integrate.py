@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import (ODE, Expr, Model, ModelError, Projection, Refractory, Reset, StateMonitor,
+from ..ir import (ODE, Expr, Method, Model, ModelError, Projection, Refractory, Reset, StateMonitor,
                   StateUpdate, Threshold, did_you_mean, is_noise, names, substitute)
 from ._manager import register_pass
 from .integrators import INTEGRATORS, ODESystem, auto_method, system_of
@@ -34,9 +34,9 @@ class IntegrateOptions:
     method: str = ""  # overrides every population's method when set
 
 
-def choose_method(requested: str, system: ODESystem, loc=None) -> str:
+def choose_method(requested: str, system: ODESystem, loc=None) -> Method:
     """The method for `system`: `requested` if it applies, else a located error with a hint."""
-    if requested == "auto":
+    if requested == Method.AUTO:
         return auto_method(system)
     if requested not in INTEGRATORS:
         raise ModelError(f"unknown integration method '{requested}' for population '{system.pop}'", loc,
@@ -47,7 +47,7 @@ def choose_method(requested: str, system: ODESystem, loc=None) -> str:
         hint = f"'{requested}' needs {integrator.requirement}; "
         hint += STOCHASTIC_HINT if system.stochastic else "try 'rk4' or 'auto'"
         raise ModelError(f"method '{requested}' cannot integrate the {kind} of '{system.pop}'", loc, hint)
-    return requested
+    return Method(requested)
 
 
 def _check_noise_stays_in_equations(model: Model, pop: str) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..ir import AllToAll, Clock, FixedFanIn, Model, ModelError, OneToOne, Projection
+from ..ir import AllToAll, Clock, FixedFanIn, Kernel, Model, ModelError, OneToOne, Projection
 from ._manager import register_pass
 
 # µs per step, one constant per feature of `features` below (fixed cost first).  Fitted
@@ -38,9 +38,12 @@ ELL = (5.0, 1.3e-2, 3.6e-3)  # 1, post neurons, table slots (post neurons x padd
 
 @dataclass(frozen=True)
 class KernelOptions:
-    default: str = "auto"  # force one kernel for every projection left on auto
+    default: Kernel = Kernel.AUTO  # force one kernel for every projection left on auto
     rate: float = 10.0  # expected firing rate of pre neurons, Hz
     native: bool = True  # whether the native event kernel will run
+
+    def __post_init__(self):  # `kernels{default=csr}`: a ModelError for a name that is no kernel
+        object.__setattr__(self, "default", Kernel(self.default))
 
 
 def ell_width(node: Projection) -> float:
@@ -54,49 +57,49 @@ def ell_width(node: Projection) -> float:
     return mean + 3.0 * math.sqrt(mean)
 
 
-def features(node: Projection, rate: float, dt: float) -> dict[str, tuple[float, ...]]:
+def features(node: Projection, rate: float, dt: float) -> dict[Kernel, tuple[float, ...]]:
     """What each kernel's cost depends on, in the order of its constants; `rate` in Hz, `dt` in ms."""
     n_pre, n_post = node.pre.size, node.post.size
     synapses = node.rule.expected_synapses(n_pre, n_post)
     spiking = n_pre * rate * dt * 1e-3  # pre neurons spiking in one step
     reached = synapses * rate * dt * 1e-3  # synapses of those neurons
-    return {"dense": (1.0, float(n_pre * n_post)),
-            "event": (1.0, float(n_post), spiking, reached),
-            "csr": (1.0, float(n_post), synapses),
-            "ell": (1.0, float(n_post), n_post * ell_width(node))}
+    return {Kernel.DENSE: (1.0, float(n_pre * n_post)),
+            Kernel.EVENT: (1.0, float(n_post), spiking, reached),
+            Kernel.CSR: (1.0, float(n_post), synapses),
+            Kernel.ELL: (1.0, float(n_post), n_post * ell_width(node))}
 
 
-def constants(native: bool) -> dict[str, tuple[float, ...]]:
-    return {"dense": DENSE, "event": EVENT_NATIVE if native else EVENT_JAX, "csr": CSR, "ell": ELL}
+def constants(native: bool) -> dict[Kernel, tuple[float, ...]]:
+    return {Kernel.DENSE: DENSE, Kernel.EVENT: EVENT_NATIVE if native else EVENT_JAX,
+            Kernel.CSR: CSR, Kernel.ELL: ELL}
 
 
-def predicted_costs(node: Projection, options: KernelOptions, dt: float) -> dict[str, float]:
+def predicted_costs(node: Projection, options: KernelOptions, dt: float) -> dict[Kernel, float]:
     """Predicted µs per step of each kernel the model knows for `node` with time step `dt` (ms)."""
     fitted = constants(options.native)
     return {name: sum(c * x for c, x in zip(fitted[name], values))
             for name, values in features(node, options.rate, dt).items()}
 
 
-def choose_kernel(node: Projection, options: KernelOptions, dt: float) -> str:
+def choose_kernel(node: Projection, options: KernelOptions, dt: float) -> Kernel:
     if node.plasticity is not None:  # synapse state per synapse: only the plastic event kernel keeps it
-        if node.kernel not in ("auto", "event_plastic"):
+        if node.kernel not in (Kernel.AUTO, Kernel.EVENT_PLASTIC):
             raise ModelError(f"projection '{node.name}' is plastic, which only the 'event_plastic' kernel runs,"
                              f" but '{node.kernel}' was asked for", node.loc)
-        return "event_plastic"
+        return Kernel.EVENT_PLASTIC
     if node.heterogeneous_delay:  # only the event kernel schedules each synapse's input into the future
-        if node.kernel not in ("auto", "event"):
+        if node.kernel not in (Kernel.AUTO, Kernel.EVENT):
             raise ModelError(f"projection '{node.name}' has one delay per synapse, which only the 'event' kernel"
                              f" supports, but '{node.kernel}' was asked for", node.loc)
-        return "event"
-    if node.kernel != "auto":
-        return node.kernel
-    if options.default != "auto":
-        return options.default
+        return Kernel.EVENT
+    forced = node.kernel if node.kernel != Kernel.AUTO else options.default
+    if forced != Kernel.AUTO:
+        return forced
     # rules with a fixed structure have kernels that need no indices
     if isinstance(node.rule, OneToOne) and not isinstance(node.weight, tuple):
-        return "one_to_one"
+        return Kernel.ONE_TO_ONE
     if isinstance(node.rule, AllToAll) and isinstance(node.weight, float):
-        return "all_to_all"
+        return Kernel.ALL_TO_ALL
     costs = predicted_costs(node, options, dt)
     return min(costs, key=costs.get)
 

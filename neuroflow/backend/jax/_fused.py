@@ -220,7 +220,7 @@ def native_blocks(program) -> dict[str, NativeBlock]:
     if not program.native:
         return blocks
     for block in program.model.find(ir.FusedUpdate):
-        if block.backend != "native":
+        if block.backend != ir.FusionBackend.NATIVE:
             continue
         try:
             blocks[block.id] = NativeBlock(program, block)

@@ -11,10 +11,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...ir import FUNCTIONS, Const, Distribution, Expr, Projection, Statement, decompose
+from ...ir import FUNCTIONS, Const, Distribution, Expr, Kernel, Projection, Statement, decompose
 from . import _native
 from ._device import to_device
 from ._expr import array_library, evaluate
+from ._procedural import Procedural
 
 
 def per_synapse(value, count: int, rng: np.random.Generator, what: str) -> np.ndarray:
@@ -107,8 +108,6 @@ class EllLayout:
 class Dense:
     """`spikes @ W` with a dense weight matrix: best for small or dense projections."""
 
-    name = "dense"
-
     def build(self, node: Projection, pre, post, weight, dtype) -> dict:
         matrix = np.zeros((node.pre.size, node.post.size))
         np.add.at(matrix, (pre, post), weight)
@@ -127,8 +126,6 @@ class Event:
     is added into the row of a ring buffer for the step it arrives at.  The loop's length
     depends on the data, so reverse-mode differentiation goes through `csr`, `ell` or
     `dense` instead."""
-
-    name = "event"
 
     def build(self, node: Projection, pre, post, weight, dtype, delay_steps=None) -> dict:
         n_pre, n_post = node.pre.size, node.post.size
@@ -195,8 +192,6 @@ class Csr:
     and it has no data-dependent control flow, so it suits high rates, accelerators and
     differentiation (the loop of `event` cannot be reverse-differentiated)."""
 
-    name = "csr"
-
     def build(self, node: Projection, pre, post, weight, dtype) -> dict:
         order = np.argsort(pre, kind="stable")  # the rules give them sorted already: a no-op then
         shared = len(weight) > 0 and np.all(weight == weight[0])
@@ -217,8 +212,6 @@ class Ell:
     those that spiked: no scatter at all, every row independent (good for accelerators, and
     on CPU when fan-ins are even)."""
 
-    name = "ell"
-
     def build(self, node: Projection, pre, post, weight, dtype) -> dict:
         n_pre, n_post = node.pre.size, node.post.size
         layout = EllLayout(np.asarray(post), n_post)
@@ -237,8 +230,6 @@ class Ell:
 class OneToOne:
     """Pre neuron i drives post neuron i only: an elementwise product, no indices at all."""
 
-    name = "one_to_one"
-
     def build(self, node: Projection, pre, post, weight, dtype) -> dict:
         if not (node.pre.size == node.post.size and np.array_equal(pre, post) and len(pre) == node.pre.size):
             raise ValueError(f"projection '{node.name}': the one_to_one kernel needs one_to_one connectivity")
@@ -251,8 +242,6 @@ class OneToOne:
 class AllToAll:
     """Every pre neuron drives every post neuron.  With one weight for all synapses this is the
     spike count times the weight (no matrix); otherwise it is the dense product."""
-
-    name = "all_to_all"
 
     def build(self, node: Projection, pre, post, weight, dtype) -> dict:
         if len(pre) != node.pre.size * node.post.size:
@@ -269,8 +258,6 @@ class AllToAll:
 
 
 LASTUPDATE = "_lastupdate"
-
-
 
 
 def decay_coefficients(rhs: Expr, var: str) -> tuple[Expr, Expr]:
@@ -315,8 +302,6 @@ class EventPlastic:
     the last update, `on_pre` runs in order (post effects are summed with a scatter-add) and
     the row is written back; then the same for the synapses of each spiking post neuron with
     `on_post`.  Rows are gathered in buckets as in `Event`, so a quiet step costs little."""
-
-    name = "event_plastic"
 
     def build(self, node: Projection, pre, post, rng: np.random.Generator, dtype) -> tuple[dict, dict]:
         """`(connectivity, synapse state)` for drawn synapses `pre -> post`."""
@@ -440,8 +425,7 @@ def _bucketed(spikes, branches: list, buckets: tuple[int, ...], operand):
     return jax.lax.switch(choice, branches, operand)
 
 
-KERNELS = {k.name: k for k in (Dense(), Event(), Csr(), Ell(), OneToOne(), AllToAll())}
-PLASTIC = EventPlastic()
-
-from ._procedural import Procedural  # noqa: E402  (imports this module's siblings only)
-KERNELS[Procedural.name] = Procedural()
+KERNELS = {Kernel.DENSE: Dense(), Kernel.EVENT: Event(), Kernel.CSR: Csr(), Kernel.ELL: Ell(),
+           Kernel.ONE_TO_ONE: OneToOne(), Kernel.ALL_TO_ALL: AllToAll(),
+           Kernel.PROCEDURAL: Procedural()}  # not `auto`: the `kernels` pass replaces it
+PLASTIC = EventPlastic()  # `event_plastic`, a step of its own: the synapses are state

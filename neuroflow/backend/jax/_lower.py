@@ -207,7 +207,7 @@ def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
     kernel, arrays = KERNELS[node.kernel], ctx.conn[node.name]
     if buffer is None:
         return kernel.propagate(arrays, pre, node, native=ctx.program.native and _native.available())
-    if buffer.kind == "spikes":
+    if buffer.kind == ir.BufferKind.SPIKES:
         return kernel.propagate(arrays, _delayed_spikes(node, ctx, buffer, pre), node)
     # input: row `s % (steps + 1)` collects what arrives at step s; read and clear this step's row
     ring = kernel.propagate(arrays, pre, node, ring=ctx.buffers[node.name], step=ctx.step)
@@ -237,11 +237,11 @@ def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
     """`ge += w` by the native event kernel straight into the variable, where it applies: one call
     per projection and step, no slices of the spike vector, no separate addition."""
     program = ctx.program
-    if not (program.native and node.kernel == "event" and program.effect_scale[node.name] is None
-            and node.effect.op in ("+=", "-=") and _native.available()):
+    if not (program.native and node.kernel == ir.Kernel.EVENT and node.effect.op in ("+=", "-=")
+            and program.effect_scale[node.name] is None and _native.available()):
         return False
     buffer = program.buffers.get(node.name)
-    if buffer is not None and buffer.kind != "spikes":
+    if buffer is not None and buffer.kind != ir.BufferKind.SPIKES:
         return False
     spikes, start = ctx.spikes[node.pre.population], node.pre.start
     if buffer is not None:
@@ -365,24 +365,25 @@ class Program:
         for op in self.operations:
             if type(op) not in LOWERINGS:
                 raise LoweringError(f"no JAX lowering rule for {type(op).__name__} ('{op.id}')")
+        self.buffers = {b.source: b for b in model.find(ir.DelayBuffer)}
         for proj in model.find(ir.Projection):
             if proj.plasticity is not None:
-                if proj.kernel != PLASTIC.name or proj.name in {b.source for b in model.find(ir.DelayBuffer)}:
-                    raise LoweringError(f"projection '{proj.name}' is plastic: it needs the '{PLASTIC.name}' kernel"
-                                        " and no delay", hint="run the 'kernels' pass before lowering")
+                if proj.kernel != ir.Kernel.EVENT_PLASTIC or proj.name in self.buffers:
+                    raise LoweringError(f"projection '{proj.name}' is plastic: it needs the"
+                                        " 'event_plastic' kernel and no delay",
+                                        hint="run the 'kernels' pass before lowering")
                 continue
             if proj.kernel not in KERNELS:
-                raise LoweringError(f"projection '{proj.name}' has kernel '{proj.kernel}'",
-                                    hint=f"run the 'kernels' pass; available: {', '.join(KERNELS)}")
+                raise LoweringError(f"projection '{proj.name}': JAX has no kernel '{proj.kernel}'",
+                                    hint=f"run the 'kernels' pass; JAX runs {', '.join(KERNELS)}")
             delayed = proj.heterogeneous_delay or proj.delay * 1.0 >= self.dt / 2
-            if delayed and proj.name not in {b.source for b in model.find(ir.DelayBuffer)}:
+            if delayed and proj.name not in self.buffers:
                 raise LoweringError(f"projection '{proj.name}' is delayed but has no delay buffer",
                                     hint="run the 'delays' pass before lowering")
         self.effect_scale = {p.name: _effect_scale(p) for p in model.find(ir.Projection) if p.plasticity is None}
-        self.buffers = {b.source: b for b in model.find(ir.DelayBuffer)}
         self.histories: dict[str, list[str]] = {}
         for source, buffer in self.buffers.items():
-            if buffer.kind == "history":
+            if buffer.kind == ir.BufferKind.HISTORY:
                 pop, var = source.split(".")
                 self.histories.setdefault(pop, []).append(var)
                 if model.one(ir.StateUpdate, pop) is None:
@@ -447,11 +448,11 @@ class Program:
         buffers = {}
         for name, buffer in self.buffers.items():
             proj = self.model.get(name)
-            if buffer.kind == "history":  # before t = 0 a variable keeps its initial value
+            if buffer.kind == ir.BufferKind.HISTORY:  # before t = 0: the initial values
                 pop, var = name.split(".")
                 rows = np.broadcast_to(np.asarray(pops[pop][var]), (buffer.steps + 1, self.sizes[pop]))
                 buffers[name] = to_device(np.array(rows))
-            elif buffer.kind == "spikes":
+            elif buffer.kind == ir.BufferKind.SPIKES:
                 buffers[name] = to_device(np.zeros((buffer.steps, proj.pre.size), bool))
             else:
                 buffers[name] = to_device(np.zeros((buffer.steps + 1) * (proj.post.size + 1), self.dtype))

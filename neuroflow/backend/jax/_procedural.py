@@ -172,7 +172,6 @@ def synapses(node: Projection, seed: int, index: int) -> tuple[np.ndarray, np.nd
 class Procedural:
     """Connectivity regenerated from `(seed, projection, pre neuron)` each step: O(N) memory."""
 
-    name = "procedural"
     generates_synapses = True  # `Program.initial` draws nothing for it and passes the seed instead
 
     @staticmethod

@@ -83,16 +83,16 @@ def runge_kutta(system: ODESystem, tableau: Tableau) -> list[Statement]:
 
 @dataclass(frozen=True)
 class ExplicitRungeKutta:
-    """An explicit Runge–Kutta method for ODEs, given by its tableau (noise is refused)."""
+    """An explicit Runge–Kutta method, given by its tableau; one with a `strong_order` also
+    integrates equations with noise (in Stratonovich's sense), the others refuse noise."""
 
-    name: str
     order: int
     tableau: Tableau
-    strong_order = None  # no stochastic version
-    requirement = "equations without noise"
+    strong_order: float | None = None
+    requirement: str = "equations without noise"
 
     def can_integrate(self, system: ODESystem) -> bool:
-        return not system.stochastic
+        return self.strong_order is not None or not system.stochastic
 
     def lower(self, system: ODESystem):
         return tuple(runge_kutta(system, self.tableau)), ()

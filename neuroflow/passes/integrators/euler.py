@@ -19,7 +19,6 @@ def euler_step(system: ODESystem) -> list[Statement]:
 
 
 class Euler:
-    name = "euler"
     order = 1
     strong_order = None  # with noise, use euler_maruyama
     requirement = "equations without noise (Brian2's 'euler' on noise is 'euler_maruyama' here)"

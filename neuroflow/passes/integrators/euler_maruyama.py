@@ -12,7 +12,6 @@ from .euler import euler_step
 
 
 class EulerMaruyama:
-    name = "euler_maruyama"
     order = 1
     strong_order = 0.5
     requirement = "any equations (noise is read as Itô)"

@@ -48,7 +48,6 @@ def ornstein_uhlenbeck(system: ODESystem) -> bool:
 
 
 class Exact:
-    name = "exact"
     order = None  # no discretisation error
     strong_order = None  # exact for the processes it accepts
     requirement = ("linear equations with constant coefficients; with noise, uncoupled equations with"

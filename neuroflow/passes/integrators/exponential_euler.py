@@ -47,7 +47,6 @@ def exponential_update(var: str, a, b, noise: Expr | None = None) -> list[Statem
 
 
 class ExponentialEuler:
-    name = "exponential_euler"
     order = 1
     strong_order = None  # no stochastic version
     requirement = "equations linear in their own variable, without noise"

@@ -20,20 +20,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ._runge_kutta import Tableau, runge_kutta
-from ._system import ODESystem
+from ._runge_kutta import ExplicitRungeKutta, Tableau
 
-TABLEAU = Tableau(a=((), (1,)), b=(Fraction(1, 2), Fraction(1, 2)))
-
-
-class Heun:
-    name = "heun"
-    order = 2
-    strong_order = 1.0  # Stratonovich, commutative noise
-    requirement = "any equations (noise is read as Stratonovich)"
-
-    def can_integrate(self, system: ODESystem) -> bool:
-        return True
-
-    def lower(self, system: ODESystem):
-        return tuple(runge_kutta(system, TABLEAU)), ()
+HEUN = ExplicitRungeKutta(2, Tableau(a=((), (1,)), b=(Fraction(1, 2), Fraction(1, 2))),
+                          strong_order=1.0,  # Stratonovich, commutative noise
+                          requirement="any equations (noise is read as Stratonovich)")

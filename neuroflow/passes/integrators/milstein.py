@@ -42,7 +42,6 @@ def _correction(j: str, k: str, var: str) -> Binary:
 
 
 class Milstein:
-    name = "milstein"
     order = 1
     strong_order = 1.0  # commutative noise
     requirement = "any equations (noise is read as Itô; strong order 1 needs commutative noise)"

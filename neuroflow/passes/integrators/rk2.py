@@ -5,4 +5,4 @@ from fractions import Fraction
 
 from ._runge_kutta import ExplicitRungeKutta, Tableau
 
-RK2 = ExplicitRungeKutta("rk2", 2, Tableau(a=((), (Fraction(1, 2),)), b=(0, 1)))
+RK2 = ExplicitRungeKutta(2, Tableau(a=((), (Fraction(1, 2),)), b=(0, 1)))
