@@ -15,7 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-from .ir import cache_dir
 from . import ir
 from .frontend import Network, load
 from .passes import DEFAULT_PIPELINE, PassReport, run_pipeline
@@ -36,7 +35,7 @@ def load_model(path: str) -> dict:
     if file.suffix == ".nfl":
         return _load_nfl(path)
     if file.suffix == ".py":
-        return load_script(path)
+        return _load_script(path)
     raise CLIError(f"cannot read '{path}': a model is a .nfl file or a Python script (.py)")
 
 
@@ -44,23 +43,18 @@ def _load_nfl(path: str) -> dict:
     loaded = load(path)
     if loaded.model is None:
         raise CLIError(f"{path} defines no network to run",
-                       hint="add a network, or name the one to run in the run section: run NAME { ... }")
-    settings = loaded.settings
+                       hint="add a network, or name the one to run in the run section: "
+                            "run NAME { ... }")
     namespace = {"model": loaded.model, "file": loaded}
     for key in ("dt", "duration", "dtype", "seed"):
-        if getattr(settings, key) is not None:
-            namespace[key] = getattr(settings, key)
+        if getattr(loaded.settings, key) is not None:
+            namespace[key] = getattr(loaded.settings, key)
     return namespace
 
 
-def load_script(path: str) -> dict:
+def _load_script(path: str) -> dict:
     """Execute a model script and return its namespace with `model` built."""
-    file = Path(path)
-    if not file.is_file():
-        raise CLIError(f"no such model script: {path}")
-    if file.suffix != ".py":
-        raise CLIError(f"cannot run '{path}': model scripts are Python files (.py)")
-    namespace = runpy.run_path(str(file), run_name="__neuroflow__")
+    namespace = runpy.run_path(path, run_name="__neuroflow__")
     model = namespace.get("model")
     if model is None:
         nets = [v for v in namespace.values() if isinstance(v, Network)]
@@ -73,11 +67,10 @@ def load_script(path: str) -> dict:
 
 
 def _settings(args, namespace: dict) -> tuple[float, float, str]:
-    dt = to_ms(args.dt if args.dt is not None else namespace.get("dt", 0.1), "dt")
-    duration = to_ms(args.duration if args.duration is not None else namespace.get("duration", 1000.0),
-                     "duration")
+    dt = args.dt if args.dt is not None else namespace.get("dt", 0.1)
+    duration = args.duration if args.duration is not None else namespace.get("duration", 1000.0)
     dtype = args.dtype or namespace.get("dtype", "float32")
-    return dt, duration, dtype
+    return to_ms(dt, "dt"), to_ms(duration, "duration"), dtype
 
 
 def command_run(args) -> int:
@@ -89,7 +82,8 @@ def command_run(args) -> int:
     results = simulator.run(duration, seed=seed, progress=not args.quiet and None)
     elapsed = time.perf_counter() - start
     print(results.summary())
-    print(f"simulated {duration:g} ms with dt = {dt:g} ms ({dtype}) in {elapsed:.2f} s (compilation included)")
+    print(f"simulated {duration:g} ms with dt = {dt:g} ms ({dtype}) in {elapsed:.2f} s "
+          "(compilation included)")
     if args.out:
         print(f"results written to {results.save(args.out)}")
     if args.plot:
@@ -105,20 +99,20 @@ def _plot(results, path: str) -> None:
     traces = results.traced
     if not traces:
         raise CLIError("nothing to plot: the model has no spike or state monitors",
-                       hint="add 'monitor spikes P' or 'monitor P.v' (net.monitor_spikes(P), net.monitor(P, 'v'))")
+                       hint="add 'monitor spikes P' or 'monitor P.v' "
+                            "(net.monitor_spikes(P), net.monitor(P, 'v'))")
     pop, var = traces[0]
     results.plot_trace(pop, var, path=path)
 
 
 def command_ir(args) -> int:
-    namespace = load_model(args.script)
-    report = PassReport()
-    print_after = "all" if args.print_after_all else "none"
-    model = namespace["model"]
+    model = load_model(args.script)["model"]
     if args.before_passes:
         print(ir.print_model(model), end="")
         return 0
-    lowered = run_pipeline(model, args.pipeline, verify_each=True, print_after=print_after, report=report)
+    report = PassReport()
+    lowered = run_pipeline(model, args.pipeline, verify_each=True, report=report,
+                           print_after="all" if args.print_after_all else "none")
     for label, text in report.printed:
         print(f"// ---- IR after {label} ----")
         print(text)
@@ -156,7 +150,7 @@ def command_check(args) -> int:
 def command_cache(args) -> int:
     """Say where the cache is and what it holds, or empty it: everything in it is rebuilt on demand
     (native kernels, generated code, compiled XLA steps, parser tables)."""
-    root = cache_dir()
+    root = ir.cache_dir()
     if args.clear:
         shutil.rmtree(root, ignore_errors=True)
         print(f"emptied {root}")
@@ -176,9 +170,10 @@ def command_cache(args) -> int:
 
 def summary(model: ir.Model) -> str:
     """What a model holds, one line per population and projection."""
-    monitors = model.find(ir.SpikeMonitor) + model.find(ir.RateMonitor) + model.find(ir.StateMonitor)
-    counts = [_count(model.populations, "population"), _count(model.find(ir.Projection), "projection"),
-              _count(monitors, "monitor")]
+    monitors = (model.find(ir.SpikeMonitor) + model.find(ir.RateMonitor)
+                + model.find(ir.StateMonitor))
+    counts = [_count(model.populations, "population"),
+              _count(model.find(ir.Projection), "projection"), _count(monitors, "monitor")]
     lines = [f"model {model.name}: {', '.join(counts)}"]
     for pop in model.populations:
         states = [v.name for v in model.find(ir.StateVar, pop.name)]
@@ -198,31 +193,38 @@ def _count(items, noun: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="neuroflow", description="Compile and run brain-dynamics models.")
+    parser = argparse.ArgumentParser(prog="neuroflow",
+                                     description="Compile and run brain-dynamics models.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="compile and simulate a model (.nfl or .py)")
     run.add_argument("script")
-    run.add_argument("--duration", type=float, help="simulated time in ms (default: the model's `duration`)")
-    run.add_argument("--dt", type=float, help="time step in ms (default: the model's `dt`, else 0.1)")
+    run.add_argument("--duration", type=float,
+                     help="simulated time in ms (default: the model's `duration`)")
+    run.add_argument("--dt", type=float,
+                     help="time step in ms (default: the model's `dt`, else 0.1)")
     run.add_argument("--dtype", choices=("float32", "float64"))
     run.add_argument("--seed", type=int, help="random seed (default: the model's `seed`, else 0)")
     run.add_argument("--out", help="write the results to this .npz file")
-    run.add_argument("--plot", help="write a raster plot (or a trace if no spikes are monitored) to this image")
+    run.add_argument("--plot", help="write a raster plot (or a trace if no spikes are monitored) "
+                                    "to this image")
     run.add_argument("--pipeline", default=DEFAULT_PIPELINE)
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(handler=command_run)
     show = sub.add_parser("ir", help="print a model's IR after the pass pipeline")
     show.add_argument("script")
     show.add_argument("--pipeline", default=DEFAULT_PIPELINE)
-    show.add_argument("--print-after-all", action="store_true", help="print the IR after every pass")
-    show.add_argument("--before-passes", action="store_true", help="print the IR as the frontend built it")
+    show.add_argument("--print-after-all", action="store_true",
+                      help="print the IR after every pass")
+    show.add_argument("--before-passes", action="store_true",
+                      help="print the IR as the frontend built it")
     show.add_argument("--timings", action="store_true", help="print per-pass timings to stderr")
     show.set_defaults(handler=command_ir)
     check = sub.add_parser("check", help="parse and resolve a model; print its errors or a summary")
     check.add_argument("script")
     check.set_defaults(handler=command_check)
     cache = sub.add_parser("cache", help="show what neuroflow's cache holds, or empty it")
-    cache.add_argument("--clear", action="store_true", help="delete everything in the cache (rebuilt on demand)")
+    cache.add_argument("--clear", action="store_true",
+                       help="delete everything in the cache (rebuilt on demand)")
     cache.set_defaults(handler=command_cache)
     return parser
 

@@ -5,32 +5,12 @@
 Every prefixed spelling Brian2 knows is here (mvolt, mV, msiemens, cm2, ...);
 `get_unit(name)` looks one up by name and `UNIT_NAMES` lists them all.
 """
-from neuroflow.ir import (
-    UNITS,
-    DIMENSIONLESS,
-    UNIT_NAMES,
-    Dimension,
-    DimensionMismatch,
-    Quantity,
-    as_quantity,
-    get_unit,
-    is_dimensionless,
-    parse_dimension,
-)
+from neuroflow.ir import (DIMENSIONLESS, UNIT_NAMES, UNITS, Dimension, DimensionMismatch, Quantity,
+                          as_quantity, get_unit, is_dimensionless, parse_dimension)
 
 # The unit constants are generated from a prefix table in neuroflow.ir (about a thousand
 # names), so they are re-exported from its registry rather than listed here one by one.
 globals().update(UNITS)
 
-__all__ = [
-    "DIMENSIONLESS",
-    "UNIT_NAMES",
-    "Dimension",
-    "DimensionMismatch",
-    "Quantity",
-    "as_quantity",
-    "get_unit",
-    "is_dimensionless",
-    "parse_dimension",
-    *sorted(UNITS),
-]
+__all__ = ["DIMENSIONLESS", "UNIT_NAMES", "Dimension", "DimensionMismatch", "Quantity",
+           "as_quantity", "get_unit", "is_dimensionless", "parse_dimension", *sorted(UNITS)]

@@ -3,5 +3,5 @@ from ._compile import compile
 from ._results import RateRecord, Results, ResultsError, SpikeRecord, TraceRecord
 from .simulate import SimulationError, Simulator
 
-__all__ = ["compile", "Results", "ResultsError", "SpikeRecord", "TraceRecord", "RateRecord", "Simulator",
-           "SimulationError"]
+__all__ = ["compile", "Results", "ResultsError", "SpikeRecord", "TraceRecord", "RateRecord",
+           "Simulator", "SimulationError"]

@@ -13,11 +13,6 @@ from .. import ir
 from ._results import RateRecord, SpikeRecord, TraceRecord
 
 
-def part(model: ir.Model, name: str) -> ir.Part | None:
-    node = model.get(name)
-    return node if isinstance(node, ir.Part) else None
-
-
 def parts_of(model: ir.Model, merged: str) -> list[ir.Part]:
     return [p for p in model.find(ir.Part) if p.neurons.population == merged]
 
@@ -51,7 +46,8 @@ def rate_records(model: ir.Model, monitor: ir.RateMonitor, t_ms: np.ndarray,
     return found
 
 
-def split_records(model: ir.Model, spikes: dict, rates: dict, traces: dict) -> tuple[dict, dict, dict]:
+def split_records(model: ir.Model, spikes: dict, rates: dict,
+                  traces: dict) -> tuple[dict, dict, dict]:
     """The records of merged populations as those of their parts: each part's spikes and its
     columns of the merged traces, indices relative to the part (`rate_records` split the
     rates already).  Records come in the order of the populations as written."""
@@ -70,7 +66,8 @@ def split_records(model: ir.Model, spikes: dict, rates: dict, traces: dict) -> t
             traces[(p.name, var)] = TraceRecord(record.t_ms, record.values[:, columns],
                                                 record.indices[columns] - start, record.unit)
     order = list(sizes(model))  # merged records are dropped here: their names are not the user's
-    return ({k: spikes[k] for k in order if k in spikes}, {k: rates[k] for k in order if k in rates},
+    return ({k: spikes[k] for k in order if k in spikes},
+            {k: rates[k] for k in order if k in rates},
             {k: v for pop in order for k, v in traces.items() if k[0] == pop})
 
 
@@ -84,8 +81,8 @@ def neuron(model: ir.Model, pop: str, index: int) -> tuple[str, int]:
 
 def population_state(model: ir.Model, pops: dict, name: str) -> dict:
     """The arrays of population `name` (as written) in a state's `pops`."""
-    found = part(model, name)
-    if found is None:
+    found = model.get(name)
+    if not isinstance(found, ir.Part):
         return pops[name]
     view = slice(found.neurons.start, found.neurons.stop)
     return {var: value[view] for var, value in pops[found.neurons.population].items()}
@@ -97,15 +94,16 @@ def parameter(model: ir.Model, name: str) -> tuple[ir.Node | None, ir.Part | Non
     if isinstance(node, (ir.Parameter, ir.TimedInput)):
         return node, None
     pop, _, var = name.partition(".")
-    found = part(model, pop)
-    node = model.get(f"{found.neurons.population}.{var}") if found is not None else None
+    found = model.get(pop)
+    node = model.get(f"{found.neurons.population}.{var}") if isinstance(found, ir.Part) else None
     return (node, found) if isinstance(node, ir.Parameter) else (None, None)
 
 
 def parameter_names(model: ir.Model) -> list[str]:
     """Every parameter name a user may give, as written."""
     merged = {p.neurons.population for p in model.find(ir.Part)}
-    known = [p.id for p in model.find(ir.Parameter) + model.find(ir.TimedInput) if p.pop not in merged]
+    known = [p.id for p in model.find(ir.Parameter) + model.find(ir.TimedInput)
+             if p.pop not in merged]
     for p in model.find(ir.Part):
         known += [f"{p.name}.{par.name}" for par in model.find(ir.Parameter, p.neurons.population)]
     return known

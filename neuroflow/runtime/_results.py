@@ -60,7 +60,8 @@ class ResultsError(KeyError):
 
 def _check_1d(kind: str, t_ms: np.ndarray, other: np.ndarray) -> None:
     if t_ms.ndim != 1 or other.shape != t_ms.shape:
-        raise ValueError(f"{kind} record: times {t_ms.shape} and data {other.shape} must be equal 1-D")
+        raise ValueError(f"{kind} record: times {t_ms.shape} and data {other.shape} "
+                         "must be equal 1-D")
 
 
 # eq=False: field-wise == on arrays is ambiguous; identity is what callers want.
@@ -124,10 +125,10 @@ def _finish(fig: Any, ax: Any, path: str | Path | None, made_here: bool) -> Any:
 class Results:
     """Monitor data of one simulation, queried by population name or view."""
 
-    def __init__(self, *, dt_ms: float, t_start_ms: float, duration_ms: float, sizes: dict[str, int],
-                 spikes: dict[str, SpikeRecord], traces: dict[tuple[str, str], TraceRecord],
-                 rates: dict[str, RateRecord], meta: dict[str, str | float | int] | None = None,
-                 final: Any = None):
+    def __init__(self, *, dt_ms: float, t_start_ms: float, duration_ms: float,
+                 sizes: dict[str, int], spikes: dict[str, SpikeRecord],
+                 traces: dict[tuple[str, str], TraceRecord], rates: dict[str, RateRecord],
+                 meta: dict[str, str | float | int] | None = None, final: Any = None):
         self.dt_ms = float(dt_ms)
         # the simulator's state at the end (`Simulator.run(..., resume=results.final)` goes on
         # from it); not saved to files
@@ -138,7 +139,8 @@ class Results:
         self.meta = dict(meta or {})
         for pop in [*spikes, *rates, *(p for p, _ in traces)]:
             if pop not in self.sizes:
-                raise ValueError(f"monitored population {pop!r} has no size; sizes: {list(self.sizes)}")
+                raise ValueError(f"monitored population {pop!r} has no size; "
+                                 f"sizes: {list(self.sizes)}")
         clash = sorted(set(self.meta) & set(_RESERVED_META))
         if clash:
             raise ValueError(f"meta keys {clash} are reserved")
@@ -168,7 +170,7 @@ class Results:
         """(population, start, stop, is_view) for a name, "P[a:b]" or a view object."""
         if isinstance(pop, str):
             match = _SLICE.match(pop)
-            name, start, stop = (pop, None, None) if match is None else (match[1], match[2], match[3])
+            name, start, stop = (pop, None, None) if match is None else match.groups()
         else:
             name, start, stop = pop.population, pop.start, pop.stop
         if name not in self.sizes:
@@ -178,7 +180,8 @@ class Results:
         start = int(start) if start not in (None, "") else 0
         stop = int(stop) if stop not in (None, "") else size
         if not 0 <= start <= stop <= size:
-            raise ValueError(f"view {name}[{start}:{stop}] is outside population {name} of size {size}")
+            raise ValueError(f"view {name}[{start}:{stop}] is outside population {name} "
+                             f"of size {size}")
         # A view covering the whole population may use the whole-population records.
         return name, start, stop, (start, stop) != (0, size)
 
@@ -190,8 +193,9 @@ class Results:
         """Spike times (ms) and neuron indices, relative to a view's start."""
         name, start, stop, _ = self._select(pop)
         if name not in self._spikes:
+            monitored = ", ".join(self._spikes) or "(none)"
             raise ResultsError(f"population {name!r} has no spike monitor",
-                               f"spike-monitored populations: {', '.join(self._spikes) or '(none)'}")
+                               f"spike-monitored populations: {monitored}")
         rec = self._spikes[name]
         keep = (rec.i >= start) & (rec.i < stop)
         return rec.t_ms[keep], (rec.i[keep] - start).astype(np.int32)
@@ -265,7 +269,8 @@ class Results:
         dotted = [p for p in self.sizes if "." in p]
         if dotted:
             # Keys are dot-separated; a dotted population name could not be read back unambiguously.
-            raise ValueError(f"population names {dotted} contain '.', the separator of the .npz keys")
+            raise ValueError(f"population names {dotted} contain '.', "
+                             "the separator of the .npz keys")
         arrays: dict[str, np.ndarray] = {
             "meta.dt_ms": np.float64(self.dt_ms),
             "meta.t_start_ms": np.float64(self.t_start_ms),
@@ -301,11 +306,13 @@ class Results:
                  for p in names if f"rate.{p}.t_ms" in data}
         traces = {}
         for p in names:
-            # Population names hold no dots, so everything between "trace.P." and ".t_ms" is the variable.
+            # Population names hold no dots, so everything between "trace.P." and ".t_ms" is the
+            # variable.
             for key in [k for k in data if k.startswith(f"trace.{p}.") and k.endswith(".t_ms")]:
                 base = key[: -len(".t_ms")]
                 traces[(p, base[len(f"trace.{p}."):])] = TraceRecord(
-                    data[key], data[f"{base}.values"], data[f"{base}.indices"], str(data[f"{base}.unit"]))
+                    data[key], data[f"{base}.values"], data[f"{base}.indices"],
+                    str(data[f"{base}.unit"]))
         return cls(dt_ms=float(data["meta.dt_ms"]), t_start_ms=float(data["meta.t_start_ms"]),
                    duration_ms=float(data["meta.duration_ms"]),
                    sizes=dict(zip(names, (int(n) for n in data["meta.sizes"]))),
@@ -318,7 +325,8 @@ class Results:
             raise ValueError("concatenate needs at least one Results")
         first = parts[0]
         for prev, part in zip(parts, parts[1:]):
-            if not math.isclose(part.t_start_ms, prev.t_stop_ms, rel_tol=1e-9, abs_tol=1e-6 * first.dt_ms):
+            if not math.isclose(part.t_start_ms, prev.t_stop_ms, rel_tol=1e-9,
+                                abs_tol=1e-6 * first.dt_ms):
                 raise ValueError(f"results are not consecutive: one ends at {prev.t_stop_ms} ms, "
                                  f"the next starts at {part.t_start_ms} ms")
             same = (math.isclose(part.dt_ms, first.dt_ms) and part.sizes == first.sizes
@@ -328,7 +336,8 @@ class Results:
                             and np.array_equal(rec.indices, first._traces[key].indices)
                             for key, rec in part._traces.items()))
             if not same:
-                raise ValueError("cannot join results with different dt, sizes, monitors or trace indices")
+                raise ValueError("cannot join results with different dt, sizes, monitors "
+                                 "or trace indices")
 
         def cat(records: list[Any], field: str) -> np.ndarray:
             return np.concatenate([getattr(rec, field) for rec in records])
@@ -343,9 +352,8 @@ class Results:
         for key, ref in first._traces.items():
             recs = [r._traces[key] for r in parts]
             traces[key] = TraceRecord(cat(recs, "t_ms"), cat(recs, "values"), ref.indices, ref.unit)
-        meta: dict[str, str | float | int] = {}
-        for r in parts:
-            meta.update(r.meta)  # later parts win: they describe the run as it ended
+        # later parts win: they describe the run as it ended
+        meta = {key: value for r in parts for key, value in r.meta.items()}
         return cls(dt_ms=first.dt_ms, t_start_ms=first.t_start_ms,
                    duration_ms=sum(r.duration_ms for r in parts), sizes=first.sizes,
                    spikes=spikes, traces=traces, rates=rates, meta=meta)
@@ -370,19 +378,19 @@ class Results:
             ticks.append(offset + (stop - start) / 2)
             offset += stop - start
             axes.axhline(offset - 0.5, color="0.85", linewidth=0.5)
-        if pop is None and len(groups) > 1:
+        if len(groups) > 1:  # every spike-monitored population, stacked
             axes.set_yticks(ticks, list(self._spikes))
             axes.set_ylabel("neuron")
-        elif pop is None:
-            axes.set_ylabel(f"neuron of {groups[0]}")
         else:
-            axes.set_ylabel(f"neuron of {self._label(pop)}")
-        axes.set(xlim=(self.t_start_ms, self.t_stop_ms), ylim=(-0.5, max(offset, 1) - 0.5), xlabel="t (ms)")
+            axes.set_ylabel(f"neuron of {self._label(groups[0])}")
+        axes.set(xlim=(self.t_start_ms, self.t_stop_ms), ylim=(-0.5, max(offset, 1) - 0.5),
+                 xlabel="t (ms)")
         if stride > 1:
             axes.set_title(f"1 in {stride} spikes shown", fontsize="small")
         return _finish(fig, axes, path, ax is None)
 
-    def plot_trace(self, pop: Any, var: str, *, path: str | Path | None = None, ax: Any = None) -> Any:
+    def plot_trace(self, pop: Any, var: str, *, path: str | Path | None = None,
+                   ax: Any = None) -> Any:
         """Recorded values of var for the monitored neurons of pop, one line each."""
         fig, axes = _figure_and_axes(ax)
         t, values = self.trace(pop, var)
@@ -391,7 +399,8 @@ class Results:
             axes.plot(t, values[:, col], linewidth=0.8, label=str(idx))
         if 0 < indices.size <= 10:  # a legend of hundreds of lines would hide the plot
             axes.legend(title="neuron", fontsize="small")
-        axes.set(xlabel="t (ms)", ylabel=f"{var} ({self.trace_unit(pop, var)})", title=self._label(pop))
+        axes.set(xlabel="t (ms)", ylabel=f"{var} ({self.trace_unit(pop, var)})",
+                 title=self._label(pop))
         return _finish(fig, axes, path, ax is None)
 
     def plot_rate(self, pop: Any, *, bin_ms: float = 5.0, path: str | Path | None = None,
@@ -400,8 +409,8 @@ class Results:
         fig, axes = _figure_and_axes(ax)
         t, hz = self.rate_trace(pop, bin_ms)
         axes.stairs(hz, np.append(t, self.t_stop_ms))  # edges, so the last bin is drawn full width
-        axes.set_ylim(bottom=0)
-        axes.set(xlabel="t (ms)", ylabel="rate (Hz)", title=f"{self._label(pop)}, {bin_ms:g} ms bins")
+        axes.set(ylim=(0, None), xlabel="t (ms)", ylabel="rate (Hz)",
+                 title=f"{self._label(pop)}, {bin_ms:g} ms bins")
         return _finish(fig, axes, path, ax is None)
 
     def summary(self) -> str:
@@ -413,9 +422,11 @@ class Results:
             spikes, rate = "-", "-"
             if p in self._spikes or p in self._rates:
                 rate = f"{self.rate(p):.3g}"
-                spikes = str(self._spikes[p].i.size if p in self._spikes else self._rates[p].counts.sum())
-            traces = [f"{v} [{r.unit}] x{r.indices.size}" for (q, v), r in self._traces.items() if q == p]
-            lines.append(f"  {p:<{width}}{size:>8}{spikes:>10}{rate:>11}  {', '.join(traces) or '-'}")
+                spikes = str(self._spikes[p].i.size if p in self._spikes
+                             else self._rates[p].counts.sum())
+            traces = ", ".join(f"{v} [{r.unit}] x{r.indices.size}"
+                               for (q, v), r in self._traces.items() if q == p) or "-"
+            lines.append(f"  {p:<{width}}{size:>8}{spikes:>10}{rate:>11}  {traces}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -15,7 +15,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..ir import Random, as_quantity
 from .. import ir
 from ..backend.jax import Program
 from ..passes import DEFAULT_PIPELINE
@@ -32,10 +31,9 @@ class SimulationError(ir.NeuroflowError):
 
 
 def to_ms(value, what: str) -> float:
-    q = as_quantity(value)
-    if q.dim.is_dimensionless:  # plain numbers are ms, as in unitless models
-        return float(q.internal())
-    if q.dim != ir.TIME:
+    q = ir.as_quantity(value)
+    # plain numbers are ms, as in unitless models
+    if not q.dim.is_dimensionless and q.dim != ir.TIME:
         raise ir.ModelError(f"{what} must be a time, got {value!r}")
     return float(q.internal())
 
@@ -69,15 +67,18 @@ class Checkpoint:
     def population(self, pop: str) -> dict[str, np.ndarray]:
         """The state variables of a population at the end of the run."""
         arrays = _merged.population_state(self.model, self.state["pops"], pop)
-        return {name: np.asarray(value) for name, value in arrays.items() if not name.startswith("_")}
+        return {name: np.asarray(value) for name, value in arrays.items()
+                if not name.startswith("_")}
 
     def synapses(self, projection: str) -> dict[str, np.ndarray]:
         tables = self.state.get("synapses", {}).get(projection)
         if tables is None:
             raise ir.ModelError(f"projection '{projection}' has no per-synapse variables")
         targets = np.asarray(self.conn[projection]["targets"])
-        used = targets[:-1] < self.model.get(projection).post.size  # padded slots point past the last one
-        return {name: np.asarray(table)[:-1][used] for name, table in tables.items() if not name.startswith("_")}
+        # padded slots point past the last one
+        used = targets[:-1] < self.model.get(projection).post.size
+        return {name: np.asarray(table)[:-1][used] for name, table in tables.items()
+                if not name.startswith("_")}
 
 
 class Simulator:
@@ -91,7 +92,8 @@ class Simulator:
         # A chunk's state is donated: the new state takes its buffers (plastic synapses are
         # state; for them that is one to two copies of every table less).
         self._chunk = jax.jit(self._run_chunk, static_argnums=(4,), donate_argnums=(0,))
-        self._batched_chunk = jax.jit(self._run_batched_chunk, static_argnums=(4,), donate_argnums=(0,))
+        self._batched_chunk = jax.jit(self._run_batched_chunk, static_argnums=(4,),
+                                      donate_argnums=(0,))
         self._step = jax.jit(program.step)
         # the connectivity the last run drew, by seed: drawing is deterministic, so a run with the
         # same seed reuses it (not with new delays, nor with plastic synapses, whose state it holds)
@@ -102,10 +104,10 @@ class Simulator:
     def ir(self) -> str:
         return ir.print_model(self.model)
 
-    def _reusable_conn(self, seed: int, delays: dict) -> dict | None:
+    def _initial(self, seed: int, delays: dict) -> tuple[dict, dict, dict]:
         if delays or self._plastic or self._drawn is None or self._drawn[0] != seed:
-            return None
-        return self._drawn[1]
+            return self.program.initial(seed, delays)
+        return self.program.initial(seed, delays, self._drawn[1])
 
     def _run_chunk(self, state, params, conn, derived, steps: int):
         """`steps` steps in one scan; also says, per variable, whether the final state is finite."""
@@ -118,8 +120,10 @@ class Simulator:
         return state, outputs, _finite_flags(state)
 
     def _run_batched_chunk(self, states, params, conn, derived, steps: int):
-        """`_run_chunk` for a batch of runs that differ in their parameters (and so in their state)."""
-        return jax.vmap(lambda s, p, d: self._run_chunk(s, p, conn, d, steps))(states, params, derived)
+        """`_run_chunk` for a batch of runs that differ in their parameters (and so in their
+        state)."""
+        run = jax.vmap(lambda s, p, d: self._run_chunk(s, p, conn, d, steps))
+        return run(states, params, derived)
 
     # -- parameters ------------------------------------------------------------------
     def parameters(self, overrides: dict | None = None, seed: int = 0) -> dict:
@@ -128,25 +132,28 @@ class Simulator:
         Names are those of the model as written; a population the `merge` pass merged has its
         values set in its neurons of the merged arrays."""
         params = self.program.parameters(seed)
-        shared: dict[str, dict] = {}  # merged shared parameter -> {part: (name, value)}
+        shared: dict[tuple[str, str], dict] = {}  # merged shared parameter -> {part: (name, value)}
         for name, value in (overrides or {}).items():
             node, part = _merged.parameter(self.model, name)
             if node is None:
                 known = _merged.parameter_names(self.model)
-                raise ir.ModelError(f"unknown parameter '{name}'",
-                                    hint=ir.did_you_mean(name, known) or f"parameters: {', '.join(known)}")
+                hint = ir.did_you_mean(name, known) or f"parameters: {', '.join(known)}"
+                raise ir.ModelError(f"unknown parameter '{name}'", hint=hint)
             pop, var = node.pop, node.name
-            q = as_quantity(value)
+            q = ir.as_quantity(value)
             if q.dim != node.type.dim:
-                raise ir.ModelError(f"parameter '{name}' is in {node.type.dim}, got a value in {q.dim}")
+                raise ir.ModelError(f"parameter '{name}' is in {node.type.dim}, "
+                                    f"got a value in {q.dim}")
             array = jnp.asarray(np.asarray(q.internal(), dtype=float), self.program.dtype)
+            shape = params[pop][var].shape
             if isinstance(node, ir.TimedInput):
-                if array.shape[1:] != params[pop][var].shape[1:] or array.ndim != params[pop][var].ndim:
-                    raise ir.ModelError(f"input '{name}' needs values of shape [T]{list(params[pop][var].shape[1:])}")
+                if array.shape[1:] != shape[1:] or array.ndim != len(shape):
+                    raise ir.ModelError(f"input '{name}' needs values of shape "
+                                        f"[T]{list(shape[1:])}")
                 params[pop][var] = array  # another length recompiles once; same length does not
                 continue
-            shape = params[pop][var].shape
-            if part is not None and shape:  # a part of a merged per-neuron array: values for its neurons
+            # a part of a merged per-neuron array: values for its neurons
+            if part is not None and shape:
                 shape = (part.neurons.size,)
             if array.shape not in ((), shape):
                 raise ir.ModelError(f"parameter '{name}' has shape {shape}, got {array.shape}")
@@ -156,24 +163,23 @@ class Simulator:
                 neurons = slice(part.neurons.start, part.neurons.stop)
                 params[pop][var] = params[pop][var].at[neurons].set(jnp.broadcast_to(array, shape))
             else:
-                shared.setdefault(node.id, {})[part.name] = (name, array)
-        for node_id, given in shared.items():
-            pop, var = node_id.split(".")
-            params[pop][var] = self._shared_value(node_id, given)
+                shared.setdefault((pop, var), {})[part.name] = (name, array)
+        for (pop, var), given in shared.items():
+            params[pop][var] = self._shared_value(pop, var, given)
         return params
 
-    def _shared_value(self, node_id: str, given: dict):
+    def _shared_value(self, pop: str, var: str, given: dict):
         """The one value of a parameter that merged populations share: each of them must get it."""
-        pop, var = node_id.split(".")
         names = [p.name for p in _merged.parts_of(self.model, pop)]
         values = [array for _, array in given.values()]
         if set(given) != set(names) or any(not bool(jnp.all(v == values[0])) for v in values):
             name = next(iter(given.values()))[0]
             pipeline = DEFAULT_PIPELINE.replace("merge", f"merge{{exclude={name.split('.')[0]}}}")
             raise ir.ModelError(
-                f"parameter '{name}' is one value shared by the merged populations {', '.join(names)}",
-                hint=f"give {', '.join(f'{n}.{var}' for n in names)} the same value, or keep the population"
-                     f" apart: nf.compile(model, pipeline=\"{pipeline}\")")
+                f"parameter '{name}' is one value shared by the merged populations "
+                f"{', '.join(names)}",
+                hint=f"give {', '.join(f'{n}.{var}' for n in names)} the same value, or keep the "
+                     f"population apart: nf.compile(model, pipeline=\"{pipeline}\")")
         return values[0]
 
     def _split_delays(self, overrides: dict) -> tuple[dict, dict]:
@@ -186,15 +192,17 @@ class Simulator:
                 params[key] = value
                 continue
             if not proj.heterogeneous_delay:
-                raise ir.ModelError(f"projection '{name}' was compiled with one delay for all synapses",
-                                    hint="give it per-synapse delays (an array or a distribution) to change"
-                                         " them between runs")
+                raise ir.ModelError(
+                    f"projection '{name}' was compiled with one delay for all synapses",
+                    hint="give it per-synapse delays (an array or a distribution) to change them"
+                         " between runs")
             delays[name] = _delay_value(value, key)
         return params, delays
 
     # -- running ---------------------------------------------------------------------
-    def run(self, duration, *, seed: int = 0, params: dict | None = None, progress: bool | None = None,
-            chunk_steps: int | None = None, resume: Checkpoint | None = None) -> Results:
+    def run(self, duration, *, seed: int = 0, params: dict | None = None,
+            progress: bool | None = None, chunk_steps: int | None = None,
+            resume: Checkpoint | None = None) -> Results:
         """Simulate `duration` (a time, or ms) from the initial state drawn from `seed`, or
         from where an earlier run ended (`resume=results.final`: same connectivity and seed)."""
         steps_total = self._steps(duration)
@@ -203,24 +211,23 @@ class Simulator:
         if resume is not None:
             if delays:
                 raise ir.ModelError("a resumed run keeps its connectivity; delays cannot change")
-            seed, state, conn = resume.seed, resume.state, resume.conn
-            params = self.parameters(params, seed) if params else resume.params
+            seed, state, conn, defaults = resume.seed, resume.state, resume.conn, resume.params
 
             def restart():
                 return resume.state
         else:
-            state, default_params, conn = self.program.initial(seed, delays, self._reusable_conn(seed, delays))
+            state, defaults, conn = self._initial(seed, delays)
             if not delays and not self._plastic:
                 self._drawn = (seed, conn)
-            params = self.parameters(params, seed) if params else default_params
             _return_freed_memory()  # what drawing the connectivity needed for a moment
 
             def restart():
-                return self.program.initial(seed, delays, self._reusable_conn(seed, delays))[0]
+                return self._initial(seed, delays)[0]
+        params = self.parameters(params, seed) if params else defaults
         state = _own(state)  # the chunks donate it: a checkpoint resumed from stays as it is
         derived = self.program.prepare(params)
-        recorded, final = self._loop(self._chunk, (state, params, conn, derived), steps_total, chunk_steps,
-                                     progress, restart=lambda: _own(restart()))
+        recorded, final = self._loop(self._chunk, (state, params, conn, derived), steps_total,
+                                     chunk_steps, progress, restart=lambda: _own(restart()))
         checkpoint = Checkpoint(final, conn, params, seed, self.model, self.dt)
         results = self._results(recorded[0], steps_total, checkpoint)
         _return_freed_memory()
@@ -236,21 +243,25 @@ class Simulator:
         lengths = {len(values) for values in params.values()}
         if len(lengths) != 1 or 0 in lengths:
             raise ir.ModelError("sweep() needs parameter lists of one common, non-zero length",
-                                hint="for example params={'P.I': [20*mV, 25*mV], 'P.taum': [10*ms, 20*ms]}")
+                                hint="for example params={'P.I': [20*mV, 25*mV], "
+                                     "'P.taum': [10*ms, 20*ms]}")
         count = lengths.pop()
         steps_total = self._steps(duration)
         state, _, conn = self.program.initial(seed)
-        runs = [self.parameters({name: values[k] for name, values in params.items()}, seed) for k in range(count)]
+        runs = [self.parameters({name: values[k] for name, values in params.items()}, seed)
+                for k in range(count)]
         stacked = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *runs)
         derived = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves),
                                          *[self.program.prepare(p) for p in runs])
 
         def batched(state):  # new buffers: they are donated
-            return jax.tree_util.tree_map(lambda leaf: jnp.broadcast_to(leaf, (count,) + leaf.shape), state)
+            return jax.tree_util.tree_map(
+                lambda leaf: jnp.broadcast_to(leaf, (count,) + leaf.shape), state)
 
         _return_freed_memory()
-        recorded, _ = self._loop(self._batched_chunk, (batched(state), stacked, conn, derived), steps_total,
-                                 chunk_steps, progress, count, restart=lambda: batched(self.program.initial(seed)[0]))
+        recorded, _ = self._loop(self._batched_chunk, (batched(state), stacked, conn, derived),
+                                 steps_total, chunk_steps, progress, count,
+                                 restart=lambda: batched(self.program.initial(seed)[0]))
         results = [self._results(r, steps_total) for r in recorded]
         _return_freed_memory()
         return results
@@ -261,8 +272,8 @@ class Simulator:
             raise ir.ModelError(f"duration {duration!r} is shorter than one step of {self.dt} ms")
         return steps
 
-    def _loop(self, chunk_fn, inputs, steps_total: int, chunk_steps, progress, batch: int | None = None, *,
-              restart):
+    def _loop(self, chunk_fn, inputs, steps_total: int, chunk_steps, progress,
+              batch: int | None = None, *, restart):
         """Run `steps_total` steps in chunks; one recording per run (`batch` runs, or one).
 
         `chunk_fn` donates the state it is given, so a chunk's start state is gone once it
@@ -289,9 +300,10 @@ class Simulator:
                 for k, run_recording in enumerate(recorded):
                     take = (lambda tree, k=k: _take(tree, k)) if batch else (lambda tree: tree)
                     if not all(np.asarray(flag) for flag in jax.device_get(take(finite)).values()):
-                        start = self._simulate_again(chunk_fn, restart(), params, conn, derived, offset, chunk)
-                        self._report_nonfinite(take(start), take(params), conn, take(derived), steps,
-                                               run_recording, offset)
+                        start = self._simulate_again(chunk_fn, restart(), params, conn, derived,
+                                                     offset, chunk)
+                        self._report_nonfinite(take(start), take(params), conn, take(derived),
+                                               steps, run_recording, offset)
                     self._collect(take(outputs), offset, run_recording)
                 del outputs, finite
                 if bar is not None:
@@ -303,15 +315,17 @@ class Simulator:
         return recorded, state
 
     def _collect(self, outputs: dict, offset: int, recorded: _Recorded) -> None:
+        first = recorded.start_step + offset
         for pop, packed in outputs.get("spikes", {}).items():
             steps, neurons = _spike_indices(np.asarray(packed))
-            recorded.spikes.setdefault(pop, []).append((recorded.start_step + offset, steps, neurons))
+            recorded.spikes.setdefault(pop, []).append((first, steps, neurons))
         for pop, counts in outputs.get("rate", {}).items():
             recorded.rates.setdefault(pop, []).append(np.asarray(counts))
         for key, values in outputs.get("trace", {}).items():
-            recorded.traces.setdefault(key, []).append((offset, np.asarray(values)))
+            recorded.traces.setdefault(key, []).append(np.asarray(values))
 
-    def _results(self, recorded: _Recorded, steps_total: int, final: Checkpoint | None = None) -> Results:
+    def _results(self, recorded: _Recorded, steps_total: int,
+                 final: Checkpoint | None = None) -> Results:
         dt, start = self.dt, recorded.start_step
         spikes = {}
         for mon in self.model.find(ir.SpikeMonitor):
@@ -320,27 +334,26 @@ class Simulator:
         rates = {}
         for mon in self.model.find(ir.RateMonitor):
             counts = np.concatenate(recorded.rates[mon.pop])
-            rates.update(_merged.rate_records(self.model, mon, (start + np.arange(len(counts))) * dt, counts))
+            t_ms = (start + np.arange(len(counts))) * dt
+            rates.update(_merged.rate_records(self.model, mon, t_ms, counts))
         traces = {}
         for mon in self.model.find(ir.StateMonitor):
-            values = np.concatenate([v for _, v in recorded.traces[f"{mon.pop}.{mon.var}"]])
+            values = np.concatenate(recorded.traces[f"{mon.pop}.{mon.var}"])
             steps = np.arange(len(values))[::mon.every]
             var = self.model.scope(mon.pop)[mon.var]
-            traces[(mon.pop, mon.var)] = TraceRecord((start + steps) * dt, values[::mon.every], np.asarray(mon.indices),
-                                                    str(var.type.dim))
+            traces[(mon.pop, mon.var)] = TraceRecord((start + steps) * dt, values[::mon.every],
+                                                     np.asarray(mon.indices), str(var.type.dim))
         spikes, rates, traces = _merged.split_records(self.model, spikes, rates, traces)
-        sizes = _merged.sizes(self.model)
-        return Results(dt_ms=dt, t_start_ms=start * dt, duration_ms=steps_total * dt, sizes=sizes, spikes=spikes,
-                       traces=traces, rates=rates, meta={"model": self.model.name, "dtype": str(self.program.dtype)},
-                       final=final)
+        meta = {"model": self.model.name, "dtype": str(self.program.dtype)}
+        return Results(dt_ms=dt, t_start_ms=start * dt, duration_ms=steps_total * dt,
+                       sizes=_merged.sizes(self.model), spikes=spikes, traces=traces, rates=rates,
+                       meta=meta, final=final)
 
     @staticmethod
     def _simulate_again(chunk_fn, state, params, conn, derived, steps: int, chunk: int):
         """`state` after `steps` more steps, in the chunks of the run (same steps, same numbers)."""
-        done = 0
-        while done < steps:
+        for done in range(0, steps, chunk):
             state, _, _ = chunk_fn(state, params, conn, derived, min(chunk, steps - done))
-            done += min(chunk, steps - done)
         return state
 
     def _report_nonfinite(self, state, params, conn, derived, steps, recorded, offset) -> None:
@@ -390,10 +403,10 @@ def _return_freed_memory() -> None:
 
 
 def _delay_value(value, key: str) -> ir.Value:
-    if isinstance(value, Random):
+    if isinstance(value, ir.Random):
         dist, dim = value.to_ir()
     else:
-        q = as_quantity(value)
+        q = ir.as_quantity(value)
         raw = np.asarray(q.internal(), dtype=float)
         dist, dim = (float(raw) if raw.ndim == 0 else tuple(raw.ravel().tolist())), q.dim
     if dim != ir.TIME:
@@ -402,8 +415,8 @@ def _delay_value(value, key: str) -> ir.Value:
 
 
 def _finite_flags(state: dict) -> dict:
-    return {f"{p}.{v}": jnp.all(jnp.isfinite(a)) for p, vs in state["pops"].items() for v, a in vs.items()
-            if jnp.issubdtype(a.dtype, jnp.floating)}
+    return {f"{p}.{v}": jnp.all(jnp.isfinite(a)) for p, vs in state["pops"].items()
+            for v, a in vs.items() if jnp.issubdtype(a.dtype, jnp.floating)}
 
 
 def _spike_indices(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -411,16 +424,16 @@ def _spike_indices(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     in the order of `np.nonzero` on the unpacked array.  Only the bytes that hold a spike are
     unpacked: the whole chunk unpacked would be one byte per neuron and step."""
     flat = packed.reshape(-1)
-    if flat.size % 8 == 0:  # spikes are rare: find the nonzero 8-byte words, then their nonzero bytes
+    # spikes are rare: find the nonzero 8-byte words, then their nonzero bytes
+    if flat.size % 8 == 0:
         words = np.flatnonzero(flat.view(np.uint64))
         candidates = (words[:, None] * 8 + np.arange(8)).ravel()
         where = candidates[flat[candidates] != 0]
     else:
         where = np.flatnonzero(flat)  # one pass over flat memory: twice as fast as a 2-D nonzero
     hit = np.flatnonzero(np.unpackbits(flat[where]))
-    position = where[hit >> 3]
-    rows = position // packed.shape[1]
-    return rows.astype(np.int32), ((position - rows * packed.shape[1]) * 8 + (hit & 7)).astype(np.int32)
+    rows, columns = np.divmod(where[hit >> 3], packed.shape[1])
+    return rows.astype(np.int32), (columns * 8 + (hit & 7)).astype(np.int32)
 
 
 def _spike_record(parts: list, dt: float, first_neuron: int = 0) -> SpikeRecord:
@@ -447,10 +460,9 @@ def _take(tree, k: int):
 
 def _first_nonfinite(state: dict):
     """`(population, variable, neuron)` of a NaN/inf in the state, or None."""
-    finite = jax.device_get(_finite_flags(state))
-    for key, ok in finite.items():
-        pop, var = key.split(".", 1)
+    for key, ok in jax.device_get(_finite_flags(state)).items():
         if not ok:
+            pop, var = key.split(".", 1)
             values = np.asarray(state["pops"][pop][var])
             neuron = int(np.flatnonzero(~np.isfinite(np.atleast_1d(values)))[0])
             return pop, var, neuron
