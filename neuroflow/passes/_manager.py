@@ -39,7 +39,8 @@ def register_pass(name: str, options: type = NoOptions):
         known = _REGISTRY.get(name)
         # Running the same script twice registers the same function again; that is fine.
         if known is not None and _origin(known.run) != _origin(fn):
-            raise ValueError(f"a pass named '{name}' is already registered (by {known.run.__qualname__})")
+            raise ValueError(f"a pass named '{name}' is already registered"
+                             f" (by {known.run.__qualname__})")
         _REGISTRY[name] = RegisteredPass(name, fn, options)
         return fn
     return wrap
@@ -68,7 +69,8 @@ def _convert(text: str, to: type, where: str):
     return text
 
 
-def parse_pipeline(text: str, defaults: dict[str, dict] | None = None) -> list[tuple[RegisteredPass, object]]:
+def parse_pipeline(text: str,
+                   defaults: dict[str, dict] | None = None) -> list[tuple[RegisteredPass, object]]:
     """`"a,b{x=1,y=true}"` -> the registered passes with their options.
 
     `defaults` (pass name -> option values) fills options the text does not set: how the
@@ -79,13 +81,16 @@ def parse_pipeline(text: str, defaults: dict[str, dict] | None = None) -> list[t
         match = _STEP.match(text, pos)
         if not match or match.end() == pos:
             raise ModelError(f"cannot read the pipeline '{text}' at character {pos + 1}",
-                             hint="write passes separated by commas, options in braces: integrate{method=rk4}")
+                             hint="write passes separated by commas, options in braces:"
+                                  " integrate{method=rk4}")
         name, options_text = match.group(1), match.group(2)
         if name not in _REGISTRY:
-                raise ModelError(f"unknown pass '{name}' in pipeline",
-                             hint=did_you_mean(name, _REGISTRY) or f"registered: {', '.join(sorted(_REGISTRY))}")
+            raise ModelError(f"unknown pass '{name}' in pipeline",
+                             hint=did_you_mean(name, _REGISTRY)
+                             or f"registered: {', '.join(sorted(_REGISTRY))}")
         registered = _REGISTRY[name]
-        steps.append((registered, _options(registered, options_text or "", (defaults or {}).get(name, {}))))
+        steps.append((registered, _options(registered, options_text or "",
+                                           (defaults or {}).get(name, {}))))
         pos = match.end()
     return steps
 
@@ -101,6 +106,18 @@ def _options(registered: RegisteredPass, text: str, defaults: dict):
                              hint=f"options: {', '.join(fields) or 'none'}")
         values[key] = _convert(raw.strip(), fields[key].type, f"option {key} of {registered.name}")
     return registered.options(**values)
+
+
+def excluded_populations(model: Model, option: str, pass_name: str) -> set[str]:
+    """The populations an `exclude` option names (joined by '+'); an error for other names."""
+    excluded = set(filter(None, option.split("+")))
+    names = [p.name for p in model.populations]
+    unknown = sorted(excluded - set(names))
+    if unknown:
+        raise ModelError(f"{pass_name}{{exclude=...}} names '{unknown[0]}', which is not a"
+                         " population", hint=did_you_mean(unknown[0], names)
+                         or f"populations: {', '.join(names)}")
+    return excluded
 
 
 @dataclass

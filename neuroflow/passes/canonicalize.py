@@ -29,14 +29,16 @@ def _simplifier(model: Model, pop: str, specialize: bool):
     constants = _shared_constants(model, pop) if specialize else {}
 
     def simplify(expr: Expr) -> Expr:
-        return fold(substitute(expr, constants), lambda name: name in local and name not in constants)
+        return fold(substitute(expr, constants),
+                    lambda name: name in local and name not in constants)
 
     return simplify
 
 
 @register_pass("canonicalize", CanonicalizeOptions)
 def canonicalize(model: Model, options: CanonicalizeOptions) -> Model:
-    simplifiers = {pop.name: _simplifier(model, pop.name, options.specialize) for pop in model.populations}
+    simplifiers = {pop.name: _simplifier(model, pop.name, options.specialize)
+                   for pop in model.populations}
     nodes = [map_expressions(node, simplifiers[node.scope]) if node.scope in simplifiers else node
              for node in model.nodes]
     if options.specialize:

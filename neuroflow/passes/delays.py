@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 import warnings
 
-from ..ir import (BufferKind, Binary, Call, Clock, Const, DelayBuffer, Dimension, Distribution, Expr,
-                  Model, ModelError, Parameter, Projection, Ref, decompose, delayed_reads, fold,
-                  substitute, time_dimension, to_text)
+from ..ir import (BufferKind, Binary, Call, Clock, Const, DelayBuffer, Dimension, Distribution,
+                  Expr, Model, ModelError, Parameter, Projection, Ref, decompose, delayed_reads,
+                  fold, substitute, time_dimension, to_text)
 from ._manager import register_pass
 
 
@@ -32,8 +32,8 @@ def _largest_delay(node: Projection) -> float:
     if isinstance(node.delay, Distribution):
         high = node.delay.support()[1]
         if not math.isfinite(high):
-            raise ModelError(f"projection '{node.name}': delays drawn from {node.delay.text()} have no upper bound,"
-                             " so no delay buffer can hold them", node.loc,
+            raise ModelError(f"projection '{node.name}': delays drawn from {node.delay.text()} have"
+                             " no upper bound, so no delay buffer can hold them", node.loc,
                              "draw delays from uniform(low, high) or give one delay per synapse")
         return high
     if isinstance(node.delay, tuple):
@@ -42,12 +42,13 @@ def _largest_delay(node: Projection) -> float:
 
 
 def _warn_rounding(node: Projection, dt: float) -> None:
-    values = [node.delay] if isinstance(node.delay, float) else list(node.delay) if isinstance(node.delay, tuple) else []
+    values = ([node.delay] if isinstance(node.delay, float)
+              else list(node.delay) if isinstance(node.delay, tuple) else [])
     for value in values:
         if abs(value / dt - round(value / dt)) > 1e-6:
-            warnings.warn(f"projection '{node.name}': delay {value} ms is not a whole number of steps of"
-                          f" {dt} ms; it is rounded to {delay_steps(value, dt)} steps", DelayRoundingWarning,
-                          stacklevel=2)
+            warnings.warn(f"projection '{node.name}': delay {value} ms is not a whole number of"
+                          f" steps of {dt} ms; it is rounded to {delay_steps(value, dt)} steps",
+                          DelayRoundingWarning, stacklevel=2)
             return
 
 
@@ -62,13 +63,16 @@ def delay_of(node, call: Call, time: Dimension) -> Expr:
 
 
 def largest_value(model: Model, pop: str, expr: Expr) -> float:
-    """The largest value `expr` takes with the model's parameter values (its shared or per-neuron ones)."""
+    """The largest value `expr` takes with the model's parameter values (its shared or per-neuron
+    ones)."""
     values = {p.name: Const(max(p.value) if isinstance(p.value, tuple) else p.value, p.type.dim)
               for p in model.find(Parameter, pop) if isinstance(p.value, (float, tuple))}
-    folded = fold(substitute(expr, values), lambda name: name in model.scope(pop) and name not in values)
+    folded = fold(substitute(expr, values),
+                  lambda name: name in model.scope(pop) and name not in values)
     if not isinstance(folded, Const) or folded.value < 0:
-        raise ModelError(f"the delay '{to_text(expr)}' in population '{pop}' must be a non-negative constant or"
-                         " depend only on parameters", hint="delays of state variables are fixed over a run")
+        raise ModelError(f"the delay '{to_text(expr)}' in population '{pop}' must be a non-negative"
+                         " constant or depend only on parameters",
+                         hint="delays of state variables are fixed over a run")
     return folded.value
 
 
@@ -83,7 +87,8 @@ def delays(model: Model, options) -> Model:
         return model
     clock = model.get("clock")
     if not isinstance(clock, Clock):
-        raise ModelError("delays need the model's time step: compile the model (nf.compile sets the clock)")
+        raise ModelError("delays need the model's time step: compile the model"
+                         " (nf.compile sets the clock)")
     buffers = []
     for source, delays_of in histories.items():
         pop = source.split(".")[0]

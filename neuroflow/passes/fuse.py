@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import (FUNCTIONS, FusedUpdate, FusionBackend, LinearSystem, Model, ModelError, Node,
-                  Parameter, Refractory, Reset, Schedule, StateUpdate, Subexpression, Threshold,
-                  calls, did_you_mean, expressions, names)
-from ._manager import register_pass
+from ..ir import (FUNCTIONS, FusedUpdate, FusionBackend, Model, Node, Parameter, Refractory, Reset,
+                  Schedule, StateUpdate, Subexpression, Threshold, calls, expressions, names)
+from ._manager import excluded_populations, register_pass
+from .merge import matrix_names
 from .schedule import brian2_order, fused_order
 
 
@@ -72,12 +72,8 @@ def _native_supported(model: Model, block: list[Node]) -> bool:
             # noise, `x(t - d)` and functions without a C++ form stay in XLA
             if any(name not in FUNCTIONS or FUNCTIONS[name].cpp is None for name in calls(expr)):
                 return False
-    update = block[0]
     shared = {p.name for p in model.find(Parameter, pop) if p.type.is_scalar} | {"dt"}
-    for item in update.body:
-        if isinstance(item, LinearSystem) and not set().union(*(names(e) for row in item.matrix for e in row)) <= shared:
-            return False
-    return True
+    return matrix_names(model, pop) <= shared
 
 
 def _block(model: Model, pop: str, order: list[str]) -> list[Node]:
@@ -88,7 +84,8 @@ def _block(model: Model, pop: str, order: list[str]) -> list[Node]:
         if op is None or op.id not in order or order.index(op.id) < order.index(block[0].id):
             break
         start, stop = order.index(block[-1].id), order.index(op.id)
-        if stop < start or not _may_move_up(model, op, [model.get(i) for i in order[start + 1:stop]]):
+        between = [model.get(i) for i in order[start + 1:stop]]
+        if stop < start or not _may_move_up(model, op, between):
             break
         block.append(op)
     return block
@@ -98,13 +95,7 @@ def _block(model: Model, pop: str, order: list[str]) -> list[Node]:
 def fuse(model: Model, options: FuseOptions) -> Model:
     if model.find(FusedUpdate):
         return model  # already fused: the pass is idempotent
-    excluded = set(filter(None, options.exclude.split("+")))
-    unknown = excluded - {p.name for p in model.populations}
-    if unknown:
-        name = sorted(unknown)[0]
-        names_ = [p.name for p in model.populations]
-        raise ModelError(f"fuse{{exclude=...}} names '{name}', which is not a population",
-                         hint=did_you_mean(name, names_) or f"populations: {', '.join(names_)}")
+    excluded = excluded_populations(model, options.exclude, "fuse")
     schedule = model.get("schedule")
     order = list(schedule.order) if isinstance(schedule, Schedule) else brian2_order(model)
     blocks = []

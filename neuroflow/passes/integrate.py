@@ -26,7 +26,8 @@ from ..ir import (ODE, Expr, Method, Model, ModelError, Projection, Refractory, 
 from ._manager import register_pass
 from .integrators import INTEGRATORS, ODESystem, auto_method, system_of
 
-STOCHASTIC_HINT = "with noise use 'euler_maruyama' or 'milstein' (Itô), 'heun' (Stratonovich) or 'auto'"
+STOCHASTIC_HINT = ("with noise use 'euler_maruyama' or 'milstein' (Itô), 'heun' (Stratonovich)"
+                   " or 'auto'")
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,17 @@ def choose_method(requested: str, system: ODESystem, loc=None) -> Method:
     if requested == Method.AUTO:
         return auto_method(system)
     if requested not in INTEGRATORS:
-        raise ModelError(f"unknown integration method '{requested}' for population '{system.pop}'", loc,
-                         did_you_mean(requested, INTEGRATORS) or f"methods: auto, {', '.join(INTEGRATORS)}")
+        raise ModelError(f"unknown integration method '{requested}' for population"
+                         f" '{system.pop}'", loc, did_you_mean(requested, INTEGRATORS)
+                         or f"methods: auto, {', '.join(INTEGRATORS)}")
     integrator = INTEGRATORS[requested]
     if not integrator.can_integrate(system):
-        kind = f"stochastic equations (noise {', '.join(system.noises)})" if system.stochastic else "equations"
+        kind = (f"stochastic equations (noise {', '.join(system.noises)})" if system.stochastic
+                else "equations")
         hint = f"'{requested}' needs {integrator.requirement}; "
         hint += STOCHASTIC_HINT if system.stochastic else "try 'rk4' or 'auto'"
-        raise ModelError(f"method '{requested}' cannot integrate the {kind} of '{system.pop}'", loc, hint)
+        raise ModelError(f"method '{requested}' cannot integrate the {kind} of '{system.pop}'",
+                         loc, hint)
     return Method(requested)
 
 
@@ -76,8 +80,8 @@ def _check_noise_stays_in_equations(model: Model, pop: str) -> None:
         else:
             continue
         if used:
-            raise ModelError(f"{node.id}: white noise ({', '.join(sorted(used))}) can only appear in"
-                             " differential equations", node.loc,
+            raise ModelError(f"{node.id}: white noise ({', '.join(sorted(used))}) can only appear"
+                             " in differential equations", node.loc,
                              "use rand() or randn() for a random number per neuron and step")
 
 
@@ -88,7 +92,8 @@ def integrate(model: Model, options: IntegrateOptions) -> Model:
         system = system_of(model, pop.name)
         if system is None:
             continue
-        method = choose_method(options.method or pop.method, system, None if options.method else pop.loc)
+        method = choose_method(options.method or pop.method, system,
+                               None if options.method else pop.loc)
         body, hold = INTEGRATORS[method].lower(system)
         odes = [o.id for o in model.find(ODE, pop.name)]
         model = model.remove(*odes).add(StateUpdate(pop.name, method, body, tuple(hold)))

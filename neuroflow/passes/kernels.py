@@ -30,7 +30,8 @@ from ._manager import register_pass
 # (non-negative least squares, relative errors) with `calibrate_kernels.py --fit`, with and
 # without native kernels; dense, csr and ell are the mean of both runs.
 DENSE = (0.0, 1.4e-4)  # 1, matrix entries
-EVENT_NATIVE = (0.15, 4.7e-4, 0.38, 1.2e-3)  # 1, post neurons, spiking pre neurons, synapses they reach
+# 1, post neurons, spiking pre neurons, synapses they reach
+EVENT_NATIVE = (0.15, 4.7e-4, 0.38, 1.2e-3)
 EVENT_JAX = (1.6, 1.3e-3, 1.7, 6.2e-3)  # the same features, pure-JAX loop over spikes
 CSR = (1.3, 0.0, 4.4e-3)  # 1, post neurons, synapses
 ELL = (5.0, 1.3e-2, 3.6e-3)  # 1, post neurons, table slots (post neurons x padded fan-in)
@@ -58,7 +59,8 @@ def ell_width(node: Projection) -> float:
 
 
 def features(node: Projection, rate: float, dt: float) -> dict[Kernel, tuple[float, ...]]:
-    """What each kernel's cost depends on, in the order of its constants; `rate` in Hz, `dt` in ms."""
+    """What each kernel's cost depends on, in the order of its constants; `rate` in Hz,
+    `dt` in ms."""
     n_pre, n_post = node.pre.size, node.post.size
     synapses = node.rule.expected_synapses(n_pre, n_post)
     spiking = n_pre * rate * dt * 1e-3  # pre neurons spiking in one step
@@ -82,15 +84,18 @@ def predicted_costs(node: Projection, options: KernelOptions, dt: float) -> dict
 
 
 def choose_kernel(node: Projection, options: KernelOptions, dt: float) -> Kernel:
-    if node.plasticity is not None:  # synapse state per synapse: only the plastic event kernel keeps it
+    # synapse state per synapse: only the plastic event kernel keeps it
+    if node.plasticity is not None:
         if node.kernel not in (Kernel.AUTO, Kernel.EVENT_PLASTIC):
-            raise ModelError(f"projection '{node.name}' is plastic, which only the 'event_plastic' kernel runs,"
-                             f" but '{node.kernel}' was asked for", node.loc)
+            raise ModelError(f"projection '{node.name}' is plastic, which only the 'event_plastic'"
+                             f" kernel runs, but '{node.kernel}' was asked for", node.loc)
         return Kernel.EVENT_PLASTIC
-    if node.heterogeneous_delay:  # only the event kernel schedules each synapse's input into the future
+    # only the event kernel schedules each synapse's input into the future
+    if node.heterogeneous_delay:
         if node.kernel not in (Kernel.AUTO, Kernel.EVENT):
-            raise ModelError(f"projection '{node.name}' has one delay per synapse, which only the 'event' kernel"
-                             f" supports, but '{node.kernel}' was asked for", node.loc)
+            raise ModelError(f"projection '{node.name}' has one delay per synapse, which only the"
+                             f" 'event' kernel supports, but '{node.kernel}' was asked for",
+                             node.loc)
         return Kernel.EVENT
     forced = node.kernel if node.kernel != Kernel.AUTO else options.default
     if forced != Kernel.AUTO:
@@ -109,7 +114,8 @@ def kernels(model: Model, options: KernelOptions) -> Model:
     clock = model.get("clock")
     dt = clock.dt if isinstance(clock, Clock) else 0.1
     chosen = [p.replace(kernel=choose_kernel(p, options, dt),
-                        costs=() if p.plasticity is not None else  # one kernel only: nothing to compare
+                        # one kernel only: nothing to compare
+                        costs=() if p.plasticity is not None else
                         tuple((k, round(v, 2)) for k, v in predicted_costs(p, options, dt).items()))
               for p in model.find(Projection)]
     return model.replace(*chosen) if chosen else model

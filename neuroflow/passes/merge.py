@@ -53,11 +53,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import (ODE, Distribution, FusedUpdate, LinearSystem, Model, ModelError, Node, Parameter, Part,
-                  Population, PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule, SpikeMonitor,
-                  StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput, Type, Value,
-                  delayed_reads, did_you_mean, expressions, names)
-from ._manager import register_pass
+from ..ir import (ODE, Distribution, FusedUpdate, LinearSystem, Model, ModelError, Node, Parameter,
+                  Part, Population, PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule,
+                  SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold,
+                  TimedInput, Type, Value, delayed_reads, expressions, names)
+from ._manager import excluded_populations, register_pass
 
 DYNAMICS = (Subexpression, StateUpdate, Threshold, Reset, Refractory)  # equal in every part
 VALUES = (Parameter, StateVar)  # may differ between parts
@@ -85,7 +85,8 @@ def _why_alone(model: Model, pop: str, delayed: set[str]) -> str | None:
             return f"its shared parameter '{par.name}' is drawn from a distribution"
     spikes, rate = model.one(SpikeMonitor, pop), model.one(RateMonitor, pop)
     if (spikes and spikes.neurons is not None) or (rate and rate.bounds):
-        return "its spike monitor records some of its neurons only, or its rate monitor counts segments"
+        return ("its spike monitor records some of its neurons only, or its rate monitor counts"
+                " segments")
     local = set(model.scope(pop))
     for node in model.nodes:  # projections into `pop` are evaluated in its scope too
         if node.scope == pop and any((names(e) - local) & INDEX_NAMES for e in expressions(node)):
@@ -113,7 +114,8 @@ def _dynamics(model: Model, pop: str) -> tuple:
     return model.population(pop).method, frozenset(nodes), variables, params
 
 
-def _matrix_names(model: Model, pop: str) -> set[str]:
+def matrix_names(model: Model, pop: str) -> set[str]:
+    """The names the matrices of the exact linear systems of `pop` read."""
     update = model.one(StateUpdate, pop)
     found: set[str] = set()
     for item in update.body if update else ():
@@ -137,7 +139,8 @@ def _fits(model: Model, pop: str, other: str) -> bool:
         a, b = _value(node), _value(theirs[name])
         if (isinstance(a, Distribution) or isinstance(b, Distribution)) and a != b:
             return False
-    for name in _matrix_names(model, pop) & {n for n, node in mine.items() if isinstance(node, Parameter)}:
+    parameters = {n for n, node in mine.items() if isinstance(node, Parameter)}
+    for name in matrix_names(model, pop) & parameters:
         a, b = mine[name], theirs[name]
         if not (a.type.is_scalar and b.type.is_scalar and a.value == b.value):
             return False
@@ -145,7 +148,8 @@ def _fits(model: Model, pop: str, other: str) -> bool:
     return all(every.get(m.var, m.every) == m.every for m in model.find(StateMonitor, pop))
 
 
-def merge_plan(model: Model, exclude: set[str] = frozenset()) -> tuple[list[list[str]], dict[str, str]]:
+def merge_plan(model: Model,
+               exclude: set[str] = frozenset()) -> tuple[list[list[str]], dict[str, str]]:
     """The groups of populations `merge` merges, in model order, and why each other population
     stays as it is (`{"P": "it uses the neuron index i or the size N"}`)."""
     delayed = {source.split(".")[0] for source in delayed_reads(model)}
@@ -153,7 +157,8 @@ def merge_plan(model: Model, exclude: set[str] = frozenset()) -> tuple[list[list
     alike: dict[tuple, list[list[str]]] = {}
     for population in model.populations:
         pop = population.name
-        reason = "merge{exclude=...} names it" if pop in exclude else _why_alone(model, pop, delayed)
+        reason = ("merge{exclude=...} names it" if pop in exclude
+                  else _why_alone(model, pop, delayed))
         if reason is not None:
             alone[pop] = reason
             continue
@@ -164,14 +169,14 @@ def merge_plan(model: Model, exclude: set[str] = frozenset()) -> tuple[list[list
         else:
             group.append(pop)
     for groups in alike.values():
-        for group in groups:
-            if len(group) == 1:
-                alone[group[0]] = ("no other population has the same dynamics" if len(groups) == 1 else
-                                   "its distributions, exact-system parameters or monitor steps differ from"
-                                   " those of the populations with the same dynamics")
+        reason = ("no other population has the same dynamics" if len(groups) == 1 else
+                  "its distributions, exact-system parameters or monitor steps differ from those"
+                  " of the populations with the same dynamics")
+        alone.update({group[0]: reason for group in groups if len(group) == 1})
     found = [g for groups in alike.values() for g in groups if len(g) > 1]
     order = [p.name for p in model.populations]
-    return sorted(found, key=lambda g: order.index(g[0])), {p: alone[p] for p in order if p in alone}
+    return (sorted(found, key=lambda g: order.index(g[0])),
+            {p: alone[p] for p in order if p in alone})
 
 
 def _merged_name(group: list[str], taken: set[str]) -> str:
@@ -216,9 +221,7 @@ class _Merger:
         self.shared_subs: dict[str, set[str]] = {}
 
     def run(self) -> Model:
-        nodes: list[Node] = []
-        for node in self.model.nodes:
-            nodes.extend(self.rewrite(node))
+        nodes = [new for node in self.model.nodes for new in self.rewrite(node)]
         return self.model.with_nodes(nodes)
 
     def rewrite(self, node: Node) -> list[Node]:
@@ -229,8 +232,8 @@ class _Merger:
             return [node]
         merged = self.name[pop]
         if isinstance(node, Population):
-            first = [self.population(merged, node)] if self.first(merged) else []
-            return first + [self.part(node)]
+            whole = Population(merged, self.size(merged), node.method, loc=node.loc)
+            return ([whole] if self.first(merged) else []) + [self.part(node)]
         if isinstance(node, MONITORS):
             return self.monitor(node, merged)
         if isinstance(node, VALUES):
@@ -238,14 +241,17 @@ class _Merger:
         if isinstance(node, DYNAMICS):
             moved = node.replace(pop=merged)
             if isinstance(node, Subexpression):
-                size = () if node.name in self.shared_subexpressions(merged) else (self.size(merged),)
+                shared = node.name in self.shared_subexpressions(merged)
+                size = () if shared else (self.size(merged),)
                 moved = moved.replace(type=Type(node.type.dtype, size, node.type.dim))
             return [moved] if self.first(moved.id) else []
         raise ModelError(f"merge cannot move '{node.id}' into the merged population '{merged}'",
-                         hint="run merge right after integrate, or exclude this population: merge{exclude=...}")
+                         hint="run merge right after integrate, or exclude this population:"
+                              " merge{exclude=...}")
 
     def first(self, node_id: str) -> bool:
-        """Whether the merged node `node_id` is still to be placed (it goes where its first part's was)."""
+        """Whether the merged node `node_id` is still to be placed (it goes where its first
+        part's was)."""
         if node_id in self.done:
             return False
         self.done.add(node_id)
@@ -275,9 +281,6 @@ class _Merger:
         offset = self.offset[view.population]
         return PopSlice(self.name[view.population], view.start + offset, view.stop + offset)
 
-    def population(self, merged: str, first: Population) -> Population:
-        return Population(merged, self.size(merged), first.method, loc=first.loc)
-
     def part(self, node: Population) -> Part:
         pop, start = node.name, self.offset[node.name]
         return Part(pop, PopSlice(self.name[pop], start, start + node.size),
@@ -296,19 +299,22 @@ class _Merger:
 
     def monitor(self, node: Node, merged: str) -> list[Node]:
         if isinstance(node, SpikeMonitor):
-            return [self.spike_monitor(merged, node)] if self.first(f"{merged}.spike_monitor") else []
+            placed = self.first(f"{merged}.spike_monitor")
+            return [self.spike_monitor(merged, node)] if placed else []
         if isinstance(node, RateMonitor):
             return [self.rate_monitor(merged, node)] if self.first(f"{merged}.rate_monitor") else []
         if not self.first(f"{merged}.{node.var}.monitor"):
             return []
         indices = tuple(self.offset[p] + i for p in self.members[merged]
-                        for m in self.model.find(StateMonitor, p) if m.var == node.var for i in m.indices)
+                        for m in self.model.find(StateMonitor, p) if m.var == node.var
+                        for i in m.indices)
         return [StateMonitor(merged, node.var, indices, node.every, loc=node.loc)]
 
     def spike_monitor(self, merged: str, first: SpikeMonitor) -> SpikeMonitor:
         """Records the neurons from the first part with a spike monitor to the last."""
         parts = [p for p in self.members[merged] if self.model.one(SpikeMonitor, p)]
-        start, stop = self.offset[parts[0]], self.offset[parts[-1]] + self.model.population(parts[-1]).size
+        last = parts[-1]
+        start, stop = self.offset[parts[0]], self.offset[last] + self.model.population(last).size
         neurons = None if (start, stop) == (0, self.size(merged)) else (start, stop)
         return SpikeMonitor(merged, neurons, loc=first.loc)
 
@@ -321,22 +327,18 @@ class _Merger:
 def _check_position(model: Model) -> None:
     if model.find(ODE):
         raise ModelError("merge needs an integrated model (state updates, not ODEs)",
-                         hint="put merge after integrate: resolve,canonicalize,integrate,merge,delays,kernels,"
-                              "fuse,schedule")
+                         hint="put merge after integrate: resolve,canonicalize,integrate,merge,"
+                              "delays,kernels,fuse,schedule")
     if model.find(FusedUpdate) or isinstance(model.get("schedule"), Schedule):
-        raise ModelError("merge runs before fuse and schedule", hint="put merge right after integrate")
+        raise ModelError("merge runs before fuse and schedule",
+                         hint="put merge right after integrate")
 
 
 @register_pass("merge", MergeOptions)
 def merge(model: Model, options: MergeOptions) -> Model:
     if model.find(Part):
         return model  # already merged: the pass is idempotent
-    excluded = set(filter(None, options.exclude.split("+")))
-    names_ = [p.name for p in model.populations]
-    unknown = sorted(excluded - set(names_))
-    if unknown:
-        raise ModelError(f"merge{{exclude=...}} names '{unknown[0]}', which is not a population",
-                         hint=did_you_mean(unknown[0], names_) or f"populations: {', '.join(names_)}")
+    excluded = excluded_populations(model, options.exclude, "merge")
     _check_position(model)
     groups, _ = merge_plan(model, excluded)
     return _Merger(model, groups).run() if groups else model

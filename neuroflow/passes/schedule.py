@@ -9,7 +9,8 @@ list is how a pass or a user changes the schedule.
 """
 from __future__ import annotations
 
-from ..ir import FusedUpdate, Model, Projection, RateMonitor, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, Threshold
+from ..ir import (FusedUpdate, Model, Projection, RateMonitor, Reset, Schedule, SpikeMonitor,
+                  StateMonitor, StateUpdate, Threshold)
 from ._manager import register_pass
 
 PHASES = (StateMonitor, StateUpdate, Threshold, SpikeMonitor, RateMonitor, Projection, Reset)

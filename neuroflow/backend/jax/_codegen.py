@@ -1,6 +1,6 @@
 """IR expressions as C++ source, for the native fused population update.
 
-`CExpression(resolve)` turns an expression into one C++ expression of type
+`CExpression(resolve, uniform, hoist)` turns an expression into one C++ expression of type
 `real` (or `bool`), asking `resolve(name)` for the C++ text of each name.
 `PRELUDE` holds the math the generated loops use: `exp`, `expm1` and `exprel`
 written as polynomials with plain arithmetic, so that the compiler can
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ...ir import FUNCTIONS, OPERATORS, Binary, Call, Const, Expr, Ref, Unary, Where, names, uses_random
+from ...ir import (FUNCTIONS, OPERATORS, Binary, Call, Const, Expr, Ref, Unary, Where, names,
+                   uses_random)
 
 
 class CodegenError(Exception):
@@ -49,16 +50,16 @@ inline float pow2i(float k) {
 
 // exp(r) - 1 and exp(r) for |r| <= ln(2)/2, by Taylor polynomials in Horner form.
 inline double expm1_small(double r) {
-  double p = 1.0 / 6227020800.0;
-  p = p * r + 1.0 / 479001600.0; p = p * r + 1.0 / 39916800.0; p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0; p = p * r + 1.0 / 40320.0; p = p * r + 1.0 / 5040.0; p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0; p = p * r + 1.0 / 24.0; p = p * r + 1.0 / 6.0; p = p * r + 0.5; p = p * r + 1.0;
+  double p = 1.0 / 6227020800.0; p = p * r + 1.0 / 479001600.0; p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0; p = p * r + 1.0 / 362880.0; p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0; p = p * r + 1.0 / 720.0; p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0; p = p * r + 1.0 / 6.0; p = p * r + 0.5; p = p * r + 1.0;
   return p * r;
 }
 inline float expm1_small(float r) {
   float p = 1.0f / 40320.0f;
-  p = p * r + 1.0f / 5040.0f; p = p * r + 1.0f / 720.0f; p = p * r + 1.0f / 120.0f; p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f; p = p * r + 0.5f; p = p * r + 1.0f;
+  p = p * r + 1.0f / 5040.0f; p = p * r + 1.0f / 720.0f; p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f; p = p * r + 1.0f / 6.0f; p = p * r + 0.5f; p = p * r + 1.0f;
   return p * r;
 }
 template <typename R> struct Limits;
@@ -120,13 +121,13 @@ class CExpression:
     GCC from vectorising the loop; and a division by such a value becomes a multiplication
     by its reciprocal (one rounding more, at most an ulp)."""
 
-    def __init__(self, resolve: Callable[[str], str], uniform: Callable[[str], bool] | None = None,
-                 hoist: Callable[[str], str] | None = None):
+    def __init__(self, resolve: Callable[[str], str], uniform: Callable[[str], bool],
+                 hoist: Callable[[str], str]):
         self.resolve, self.uniform, self.hoist = resolve, uniform, hoist
 
     def __call__(self, e: Expr) -> str:
         text = self._text(e)
-        if self.hoist is not None and not isinstance(e, (Const, Ref)) and self._is_uniform(e):
+        if not isinstance(e, (Const, Ref)) and self._is_uniform(e):
             return self.hoist(text)
         return text
 
@@ -150,7 +151,8 @@ class CExpression:
 
     def _binary(self, e: Binary) -> str:
         if e.op == "**":
-            if isinstance(e.right, Const) and float(e.right.value).is_integer() and abs(e.right.value) <= 4:
+            if (isinstance(e.right, Const) and float(e.right.value).is_integer()
+                and abs(e.right.value) <= 4):
                 n = int(e.right.value)
                 if n == 0:
                     return "real(1)"
@@ -158,7 +160,7 @@ class CExpression:
                 product = "(" + " * ".join([base] * abs(n)) + ")"
                 return product if n > 0 else f"(real(1) / {product})"
             return f"{OPERATORS['**', 2].cpp}(real({self(e.left)}), real({self(e.right)}))"
-        if e.op == "/" and self.hoist is not None and self._is_uniform(e.right) and not self._is_uniform(e.left):
+        if e.op == "/" and self._is_uniform(e.right) and not self._is_uniform(e.left):
             # a division per neuron by what is one number per step (`(El - v) / taum`) becomes a
             # multiplication by its reciprocal, computed once: divisions are the slowest vector op
             return f"({self(e.left)} * {self.hoist(f'(real(1) / {self(e.right)})')})"
@@ -169,8 +171,8 @@ class CExpression:
         if fn is not None and fn.is_random:
             raise CodegenError("random numbers are not generated in native code")
         if fn is None or fn.cpp is None:
-            raise CodegenError(f"'{e.func}(...)' (a read of the past, or a function without C++) has no"
-                               " C++ form")
+            raise CodegenError(f"'{e.func}(...)' (a read of the past, or a function without C++)"
+                               " has no C++ form")
         if len(e.args) != fn.arity:
             raise CodegenError(f"{e.func} takes {fn.arity} arguments, got {len(e.args)}")
         return fn.cpp.format(*(f"real({self(a)})" for a in e.args))

@@ -46,7 +46,8 @@ def _binary(e: Binary, env: Environment):
         # integer powers as repeated products: cheaper and exact for negative bases
         return jax.lax.integer_pow(evaluate(e.left, env), int(e.right.value))
     operator = OPERATORS[e.op, 2]
-    return operator.evaluate(array_library(env.dtype), evaluate(e.left, env), evaluate(e.right, env))
+    return operator.evaluate(array_library(env.dtype), evaluate(e.left, env),
+                             evaluate(e.right, env))
 
 
 def _call(e: Call, env: Environment):
@@ -63,8 +64,8 @@ def _where(e: Where, env: Environment):
     return jnp.where(evaluate(e.cond, env), evaluate(e.then, env), evaluate(e.other, env))
 
 
-_RULES: dict[type, Callable] = {Const: _const, Ref: _ref, Unary: _unary, Binary: _binary, Call: _call,
-                                Where: _where}
+_RULES: dict[type, Callable] = {Const: _const, Ref: _ref, Unary: _unary, Binary: _binary,
+                                Call: _call, Where: _where}
 
 
 def evaluate(expr: Expr, env: Environment):

@@ -43,9 +43,12 @@ class NativeBlock:
         self.subexpressions = {s.name: s.expr for s in model.find(ir.Subexpression, pop)}
         self.linear = program.linear.get(pop)
         self.dt = program.dt
-        self.params: list[str] = []  # parameters (and timed inputs) the code reads, in argument order
-        self.hoisted: dict[str, str] = {}  # C++ of what is computed once before the loop -> its name
-        self.uniform_temps: dict[str, str] = {}  # temporaries computed before the loop -> their name
+        # parameters (and timed inputs) the code reads, in argument order
+        self.params: list[str] = []
+        # C++ of what is computed once before the loop -> its name
+        self.hoisted: dict[str, str] = {}
+        # temporaries computed before the loop -> their name
+        self.uniform_temps: dict[str, str] = {}
         self.source = self._source()
         self.ident = _native.load_generated(self.source)
 
@@ -65,12 +68,13 @@ class NativeBlock:
             if name in self.subexpressions:
                 return f"({self.expression(self.subexpressions[name], temps)})"
             builtins = {"t": "t", "dt": "real(DT)", "i": "real(i)", "N": f"real({self.size})",
-                        "not_refractory": "not_refractory", "lastspike": "(real(s__lastspike) * real(DT))",
-                        "True": "true", "False": "false"}
+                        "not_refractory": "not_refractory", "True": "true", "False": "false",
+                        "lastspike": "(real(s__lastspike) * real(DT))"}
             if name == "lastspike" and self.refractory is None:
                 raise CodegenError("'lastspike' needs a refractory period")
             if name not in builtins:
-                raise CodegenError(f"name '{name}' of population '{self.pop}' has no value in generated code")
+                raise CodegenError(f"name '{name}' of population '{self.pop}' has no value in"
+                                   " generated code")
             return builtins[name]
         return resolve
 
@@ -81,7 +85,8 @@ class NativeBlock:
         """Whether `name` has one value for all neurons in a step."""
         if name in self.uniform_temps or name in ("t", "dt", "N", "True", "False"):
             return True
-        if name in self.variables or name in ("i", "not_refractory", "lastspike") or name.startswith("_"):
+        if (name in self.variables or name in ("i", "not_refractory", "lastspike")
+            or name.startswith("_")):
             return False
         if name in self.shapes:
             return not self.shapes[name]
@@ -122,9 +127,11 @@ class NativeBlock:
         if self.linear is None or not self.linear.hoisted:
             raise CodegenError("a linear system with per-neuron coefficients is not generated")
         n = len(system.targets)
-        lines = [f"const real b_{j} = {self.expression(e, temps)};" for j, e in enumerate(system.offset)]
+        lines = [f"const real b_{j} = {self.expression(e, temps)};"
+                 for j, e in enumerate(system.offset)]
         for i, var in enumerate(system.targets):
-            terms = [f"(phi[{i * n + j}] * s_{x} + psi[{i * n + j}] * b_{j})" for j, x in enumerate(system.targets)]
+            terms = [f"(phi[{i * n + j}] * s_{x} + psi[{i * n + j}] * b_{j})"
+                     for j, x in enumerate(system.targets)]
             lines.append(f"real n_{var} = " + " + ".join(terms) + ";")
         return lines
 
@@ -142,16 +149,18 @@ class NativeBlock:
         return lines
 
     def _source(self) -> str:
-        body = self._update_lines() + self._threshold_lines()  # generated first: it finds the parameters
+        # generated first: it finds the parameters
+        body = self._update_lines() + self._threshold_lines()
         if self.refractory is not None:
             period = self.expression(self.refractory.period)
             refractory = [f"const bool not_refractory = (step - s__lastspike) >= "
                           f"static_cast<int32_t>(nf_floor({period} / real(DT) + real(1e-3)));"]
         else:
             refractory = ["const bool not_refractory = true;"]
-        self.inputs = ["step"] + self.variables + (["_lastspike"] if self.refractory else []) + self.params
+        lastspike = ["_lastspike"] if self.refractory else []
+        self.inputs = ["step"] + self.variables + lastspike + self.params
         self.inputs += ["phi", "psi"] if self.linear is not None else []
-        self.outputs = self.variables + (["_lastspike"] if self.refractory else [])
+        self.outputs = self.variables + lastspike
         self.outputs += ["spikes"] if self.threshold is not None else []
         real = "float" if self.dtype == jnp.float32 else "double"
         # Pointers reach the loop as `__restrict` parameters (GCC ignores it on local variables):
@@ -164,7 +173,8 @@ class NativeBlock:
                 args.append(f"*static_cast<const real*>(in[{k}])")
                 continue
             # per-neuron parameters p_x, state read as s_in_x, the propagators as phi and psi
-            local = f"p_{name}" if name in self.params else name if name in ("phi", "psi") else f"s_in_{name}"
+            local = (f"p_{name}" if name in self.params else name if name in ("phi", "psi")
+                     else f"s_in_{name}")
             params.append(f"const {kind}* __restrict {local}")
             args.append(f"static_cast<const {kind}*>(in[{k}])")
         for k, name in enumerate(self.outputs):
@@ -177,7 +187,8 @@ class NativeBlock:
         store += ["out__lastspike[i] = s__lastspike;"] if self.refractory else []
         loop = load + refractory + body + store
         return "\n".join([
-            f"// generated by neuroflow: fused update of population '{self.pop}' ({', '.join(self.outputs)})",
+            f"// generated by neuroflow: fused update of population '{self.pop}'"
+            f" ({', '.join(self.outputs)})",
             PRELUDE, f"using real = {real};", f"constexpr double DT = {self.dt!r};", "",
             "static void block(" + ", ".join(params) + ") {",
             "  const real t = real(step) * real(DT);",
@@ -194,17 +205,18 @@ class NativeBlock:
         state = ctx.pops[self.pop]
         env = PopulationEnv(ctx, self.pop)
         args = [jnp.asarray(ctx.step, jnp.int32)]
-        args += [state[v] for v in self.variables] + ([state["_lastspike"]] if self.refractory else [])
+        args += [state[v] for v in self.variables]
+        args += [state["_lastspike"]] if self.refractory else []
         args += [jnp.asarray(env.lookup(name), self.dtype) for name in self.params]
         if self.linear is not None:
             phi, psi = ctx.derived[self.pop]
             args += [phi.astype(self.dtype), psi.astype(self.dtype)]
-        results = []
-        for name in self.outputs:
-            dtype = jnp.bool_ if name == "spikes" else (jnp.int32 if name == "_lastspike" else self.dtype)
-            results.append(jax.ShapeDtypeStruct((self.size,), dtype))
+        dtypes = {"spikes": jnp.bool_, "_lastspike": jnp.int32}
+        results = [jax.ShapeDtypeStruct((self.size,), dtypes.get(name, self.dtype))
+                   for name in self.outputs]
         # each neuron's state is read before it is written, so the update can be in place
-        aliases = {self.inputs.index(name): k for k, name in enumerate(self.outputs) if name in self.inputs}
+        aliases = {self.inputs.index(name): k for k, name in enumerate(self.outputs)
+                   if name in self.inputs}
         values = _native.call_generated(self.ident, results, *args, aliases=aliases)
         for name, value in zip(self.outputs, values):
             if name == "spikes":
@@ -225,9 +237,10 @@ def native_blocks(program) -> dict[str, NativeBlock]:
         try:
             blocks[block.id] = NativeBlock(program, block)
         except CodegenError as err:
-            warnings.warn(f"neuroflow: the fused block '{block.id}' runs on XLA: {err}", stacklevel=2)
+            warnings.warn(f"neuroflow: the fused block '{block.id}' runs on XLA: {err}",
+                          stacklevel=2)
         except (OSError, subprocess.SubprocessError) as err:
             detail = getattr(err, "stderr", "") or str(err)
-            warnings.warn(f"neuroflow: building the fused block '{block.id}' failed, so it runs on XLA:"
-                          f" {detail.strip()[:300]}", stacklevel=2)
+            warnings.warn(f"neuroflow: building the fused block '{block.id}' failed, so it runs on"
+                          f" XLA: {detail.strip()[:300]}", stacklevel=2)
     return blocks

@@ -25,14 +25,15 @@ def per_synapse(value, count: int, rng: np.random.Generator, what: str) -> np.nd
     if isinstance(value, tuple):
         array = np.asarray(value, dtype=float)
         if array.shape != (count,):
-            raise ValueError(f"{what}: {len(array)} values for {count} synapses; give one per synapse of the"
-                             " drawn connectivity")
+            raise ValueError(f"{what}: {len(array)} values for {count} synapses; give one per"
+                             " synapse of the drawn connectivity")
         return array
     # one value repeated: a read-only view, no array of the synapses' size
     return np.broadcast_to(np.float64(value), (count,))
 
 
-def draw_synapses(node: Projection, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def draw_synapses(node: Projection,
+                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`(pre, post, weight)` per synapse, indices relative to the projection's slices."""
     pre, post = node.rule.draw(node.pre.size, node.post.size, rng)
     if len(node.weight_type.shape) == 2:  # a (pre, post) matrix: each synapse takes its entry
@@ -58,7 +59,8 @@ class EllLayout:
         self.sorted = True
         for begin in range(0, len(rows), self.PIECE):
             piece = rows[begin:begin + self.PIECE + 1]  # one more, to compare across pieces
-            self.counts += np.bincount(piece[:self.PIECE], minlength=n_rows)  # (bincount copies to int64)
+            # (bincount copies to int64)
+            self.counts += np.bincount(piece[:self.PIECE], minlength=n_rows)
             self.sorted = self.sorted and bool(np.all(piece[1:] >= piece[:-1]))
         # Rounded up so that other seeds of the same network usually keep the shape (no recompile).
         self.width = -(-max(int(self.counts.max(initial=0)), 1) // 16) * 16
@@ -90,7 +92,8 @@ class EllLayout:
                 last = min(first + block, self.n_rows)
                 used = np.arange(self.width) < self.counts[first:last, None]
                 start = ends[first - 1] if first else 0
-                table[first:last][used] = values if values.ndim == 0 else values[start:ends[last - 1]]
+                table[first:last][used] = (values if values.ndim == 0
+                                           else values[start:ends[last - 1]])
         else:
             table[self.rows, self.slot] = values
         return jax.device_put(table)
@@ -134,7 +137,8 @@ class Event:
         shared = len(weight) > 0 and np.all(weight == weight[0])
         # one weight for all synapses (the usual `ge += 0.6`) needs no table: half the memory
         weights = np.asarray(weight[0]) if shared else layout(weight, 0.0, float)
-        arrays = {"targets": to_device(layout(post, n_post, np.int32)), "weights": to_device(weights, dtype)}
+        arrays = {"targets": to_device(layout(post, n_post, np.int32)),
+                  "weights": to_device(weights, dtype)}
         if delay_steps is not None:
             arrays["delays"] = to_device(layout(delay_steps, 0, np.int32))
         return arrays
@@ -154,7 +158,8 @@ class Event:
         a loop step costs about as much as 500 synapses of the masked pass (XLA:CPU)."""
         return max(n_pre * width // 500, 1)
 
-    def propagate(self, arrays: dict, spikes, node: Projection, ring=None, step=None, native: bool = False):
+    def propagate(self, arrays: dict, spikes, node: Projection, ring=None, step=None,
+                  native: bool = False):
         """The summed weight per post neuron; with `ring` (a flat buffer of rows of n_post + 1
         slots, one row per future step) the weights go into the rows of their arrival steps
         and the updated ring is returned instead.  `native` uses the C++ kernel."""
@@ -181,7 +186,8 @@ class Event:
 
         count = jnp.sum(spikes, dtype=jnp.int32)
         few = count <= self.dense_after(n_pre, targets.shape[1])
-        summed = jax.lax.cond(few, lambda _: _each_spike(spikes, count, add_row, total), every_synapse, None)
+        summed = jax.lax.cond(few, lambda _: _each_spike(spikes, count, add_row, total),
+                              every_synapse, None)
         return summed if ring is not None else summed[:n_post]
 
 
@@ -197,7 +203,8 @@ class Csr:
         shared = len(weight) > 0 and np.all(weight == weight[0])
         weights = np.asarray(weight[0]) if shared else np.asarray(weight)[order]
         return {"pre": to_device(np.asarray(pre)[order], jnp.int32),
-                "post": to_device(np.asarray(post)[order], jnp.int32), "weights": to_device(weights, dtype)}
+                "post": to_device(np.asarray(post)[order], jnp.int32),
+                "weights": to_device(weights, dtype)}
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
         weights = arrays["weights"]
@@ -217,11 +224,13 @@ class Ell:
         layout = EllLayout(np.asarray(post), n_post)
         shared = len(weight) > 0 and np.all(weight == weight[0])
         weights = np.asarray(weight[0]) if shared else layout(weight, 0.0, float)[:n_post]
-        return {"sources": to_device(layout(pre, n_pre, np.int32)[:n_post]), "weights": to_device(weights, dtype)}
+        return {"sources": to_device(layout(pre, n_pre, np.int32)[:n_post]),
+                "weights": to_device(weights, dtype)}
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
         weights = arrays["weights"]
-        fired = jnp.append(spikes, False)[arrays["sources"]]  # index n_pre: the silent padding neuron
+        # index n_pre: the silent padding neuron
+        fired = jnp.append(spikes, False)[arrays["sources"]]
         if weights.ndim == 0:
             return jnp.sum(fired, axis=1, dtype=weights.dtype) * weights
         return jnp.sum(jnp.where(fired, weights, jnp.zeros((), weights.dtype)), axis=1)
@@ -231,8 +240,10 @@ class OneToOne:
     """Pre neuron i drives post neuron i only: an elementwise product, no indices at all."""
 
     def build(self, node: Projection, pre, post, weight, dtype) -> dict:
-        if not (node.pre.size == node.post.size and np.array_equal(pre, post) and len(pre) == node.pre.size):
-            raise ValueError(f"projection '{node.name}': the one_to_one kernel needs one_to_one connectivity")
+        if not (node.pre.size == node.post.size and np.array_equal(pre, post)
+                and len(pre) == node.pre.size):
+            raise ValueError(f"projection '{node.name}': the one_to_one kernel needs one_to_one"
+                             " connectivity")
         return {"weights": to_device(weight, dtype)}
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
@@ -245,7 +256,8 @@ class AllToAll:
 
     def build(self, node: Projection, pre, post, weight, dtype) -> dict:
         if len(pre) != node.pre.size * node.post.size:
-            raise ValueError(f"projection '{node.name}': the all_to_all kernel needs all_to_all connectivity")
+            raise ValueError(f"projection '{node.name}': the all_to_all kernel needs all_to_all"
+                             " connectivity")
         if np.all(weight == weight[:1]):
             return {"weight": to_device(weight[0] if len(weight) else 0.0, dtype)}
         return Dense().build(node, pre, post, weight, dtype)
@@ -303,24 +315,28 @@ class EventPlastic:
     the row is written back; then the same for the synapses of each spiking post neuron with
     `on_post`.  Rows are gathered in buckets as in `Event`, so a quiet step costs little."""
 
-    def build(self, node: Projection, pre, post, rng: np.random.Generator, dtype) -> tuple[dict, dict]:
+    def build(self, node: Projection, pre, post, rng: np.random.Generator,
+              dtype) -> tuple[dict, dict]:
         """`(connectivity, synapse state)` for drawn synapses `pre -> post`."""
         n_pre, n_post = node.pre.size, node.post.size
         layout = EllLayout(pre, n_pre)
         # for each post neuron, the flat positions (row * width + slot) of its synapses
         by_post = EllLayout(post, n_post)
         incoming = by_post(pre * layout.width + layout.slot, n_pre * layout.width, np.int32)
-        conn = {"targets": to_device(layout(post, n_post, np.int32)), "incoming": to_device(incoming)}
-        tables = {var.name: to_device(layout(per_synapse(var.init, len(pre), rng, f"initial values of"
-                                                           f" '{var.name}' in projection '{node.name}'"), 0.0, float),
-                                        dtype)
-                  for var in node.plasticity.variables}
+        conn = {"targets": to_device(layout(post, n_post, np.int32)),
+                "incoming": to_device(incoming)}
+        tables = {}
+        for var in node.plasticity.variables:
+            init = per_synapse(var.init, len(pre), rng,
+                               f"initial values of '{var.name}' in projection '{node.name}'")
+            tables[var.name] = to_device(layout(init, 0.0, float), dtype)
         tables[LASTUPDATE] = to_device(np.zeros((n_pre + 1, layout.width)), dtype)
         return conn, tables
 
-    def step(self, node: Projection, arrays: dict, tables: dict, params: dict, pre_spikes, post_spikes, t,
-             dt: float) -> tuple[dict, dict]:
-        """Run both pathways for one step: `(new tables, {post variable: summed input [n_post]})`."""
+    def step(self, node: Projection, arrays: dict, tables: dict, params: dict, pre_spikes,
+             post_spikes, t, dt: float) -> tuple[dict, dict]:
+        """Run both pathways for one step: `(new tables, {post variable: summed input
+        [n_post]})`."""
         plasticity = node.plasticity
         n_pre, n_post = node.pre.size, node.post.size
         width = arrays["targets"].shape[1]
@@ -336,20 +352,21 @@ class EventPlastic:
         def post_branch(capacity: int):
             def run(tables):
                 rows = jnp.nonzero(post_spikes, size=capacity, fill_value=n_post)[0]
-                tables, _ = self._touch(node, plasticity.on_post, arrays["incoming"][rows], arrays, tables, params,
-                                        t, dt)
+                tables, _ = self._touch(node, plasticity.on_post, arrays["incoming"][rows], arrays,
+                                        tables, params, t, dt)
                 return tables
             return run
 
-        tables, summed = _bucketed(pre_spikes, [pre_branch(c) for c in Event.buckets(n_pre) + (n_pre,)],
-                                   Event.buckets(n_pre), tables)
+        pre_buckets, post_buckets = Event.buckets(n_pre), Event.buckets(n_post)
+        tables, summed = _bucketed(pre_spikes, [pre_branch(c) for c in pre_buckets + (n_pre,)],
+                                   pre_buckets, tables)
         if plasticity.on_post and post_spikes is not None:
-            tables = _bucketed(post_spikes, [post_branch(c) for c in Event.buckets(n_post) + (n_post,)],
-                               Event.buckets(n_post), tables)
+            tables = _bucketed(post_spikes, [post_branch(c) for c in post_buckets + (n_post,)],
+                               post_buckets, tables)
         return tables, {name: summed[name][:n_post] for name in targets}
 
-    def _touch(self, node: Projection, body: tuple[Statement, ...], where, arrays: dict, tables: dict,
-               params: dict, t, dt: float) -> tuple[dict, dict]:
+    def _touch(self, node: Projection, body: tuple[Statement, ...], where, arrays: dict,
+               tables: dict, params: dict, t, dt: float) -> tuple[dict, dict]:
         """Bring the synapses at flat positions `where` up to time `t`, run `body` on them and
         write them back; returns the tables and the summed post effects."""
         plasticity, n_post = node.plasticity, node.post.size
@@ -364,12 +381,14 @@ class EventPlastic:
                 slope, offset = decay_coefficients(var.decay, var.name)
                 a, b = evaluate(slope, env), evaluate(offset, env)
                 z = a * elapsed
-                values[var.name] = values[var.name] * jnp.exp(z) + b * elapsed * exprel.evaluate(library, z)
+                values[var.name] = (values[var.name] * jnp.exp(z)
+                                    + b * elapsed * exprel.evaluate(library, z))
         summed: dict = {}
         post = arrays["targets"].reshape(-1)[where]
         for s in body:
             if s.target in values:
-                values[s.target] = jnp.broadcast_to(evaluate(s.as_assignment(), env), where.shape).astype(dtype)
+                value = evaluate(s.as_assignment(), env)
+                values[s.target] = jnp.broadcast_to(value, where.shape).astype(dtype)
                 continue
             amount = jnp.broadcast_to(evaluate(s.expr, env), where.shape).astype(dtype)
             total = summed.get(s.target, jnp.zeros(n_post + 1, dtype))
@@ -377,8 +396,8 @@ class EventPlastic:
         new = dict(tables)
         for name, value in values.items():
             new[name] = flat[name].at[where].set(value).reshape(tables[name].shape)
-        new[LASTUPDATE] = flat[LASTUPDATE].at[where].set(jnp.broadcast_to(t, where.shape).astype(dtype)).reshape(
-            tables[LASTUPDATE].shape)
+        now = jnp.broadcast_to(t, where.shape).astype(dtype)
+        new[LASTUPDATE] = flat[LASTUPDATE].at[where].set(now).reshape(tables[LASTUPDATE].shape)
         for target in {s.target for s in plasticity.post_effects()} - set(summed):
             summed[target] = jnp.zeros(n_post + 1, dtype)
         return new, summed

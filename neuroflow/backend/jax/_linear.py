@@ -34,7 +34,8 @@ def _propagators(matrix, dt: float, dtype):
     """`(Phi, Psi)` for A given as an [..., n, n] array."""
     n = matrix.shape[-1]
     block = jnp.zeros(matrix.shape[:-2] + (2 * n, 2 * n), dtype)
-    block = block.at[..., :n, :n].set(matrix * dt).at[..., :n, n:].set(jnp.eye(n, dtype=dtype) * dt)
+    block = block.at[..., :n, :n].set(matrix * dt)
+    block = block.at[..., :n, n:].set(jnp.eye(n, dtype=dtype) * dt)
     exp = jax.vmap(expm)(block.reshape(-1, 2 * n, 2 * n)).reshape(block.shape)
     return exp[..., :n, :n], exp[..., :n, n:]
 
@@ -48,8 +49,8 @@ class LinearSolver:
         self.hoisted = used <= shared | {"dt"}
 
     def _matrix(self, env, shape=()):
-        rows = [[jnp.broadcast_to(jnp.asarray(evaluate(e, env), self.program.dtype), shape) for e in row]
-                for row in self.system.matrix]
+        rows = [[jnp.broadcast_to(jnp.asarray(evaluate(e, env), self.program.dtype), shape)
+                 for e in row] for row in self.system.matrix]
         return jnp.stack([jnp.stack(r, axis=-1) for r in rows], axis=-2)
 
     def prepare(self, params: dict):
@@ -64,14 +65,7 @@ class LinearSolver:
             derived = _propagators(self._matrix(env, (size,)), self.program.dt, self.program.dtype)
         phi, psi = derived
         x = [jnp.broadcast_to(env.lookup(v), (size,)) for v in system.targets]
-        b = [jnp.broadcast_to(jnp.asarray(evaluate(e, env), self.program.dtype), (size,)) for e in system.offset]
-        n = len(x)
-        out = {}
-        for i, var in enumerate(system.targets):
-            value = sum(_entry(phi, i, j) * x[j] + _entry(psi, i, j) * b[j] for j in range(n))
-            out[var] = value
-        return out
-
-
-def _entry(matrix, i: int, j: int):
-    return matrix[..., i, j]
+        b = [jnp.broadcast_to(jnp.asarray(evaluate(e, env), self.program.dtype), (size,))
+             for e in system.offset]
+        return {var: sum(phi[..., i, j] * x[j] + psi[..., i, j] * b[j] for j in range(len(x)))
+                for i, var in enumerate(system.targets)}

@@ -53,10 +53,10 @@ class StepContext:
 class PopulationEnv:
     """Name resolution inside one population for `evaluate`."""
 
-    def __init__(self, ctx: StepContext, pop: str, extra: dict | None = None):
+    def __init__(self, ctx: StepContext, pop: str):
         self.ctx, self.pop = ctx, pop
         self.dtype = ctx.program.dtype
-        self.temps = dict(extra or {})
+        self.temps: dict = {}
         self._subs: dict = {}
 
     def lookup(self, name: str):
@@ -81,7 +81,8 @@ class PopulationEnv:
         history = self.ctx.buffers[f"{self.pop}.{name}"]
         rows = history.shape[0]
         # at least 0: a stage of an integrator may ask for a time past the newest recorded value
-        lag = jnp.maximum((self.ctx.step.astype(self.dtype) * self.ctx.program.dt - time) / self.ctx.program.dt, 0)
+        dt = self.ctx.program.dt
+        lag = jnp.maximum((self.ctx.step.astype(self.dtype) * dt - time) / dt, 0)
         whole = jnp.floor(lag)
         frac = lag - whole
         newer = (self.ctx.step - whole.astype(jnp.int32)) % rows
@@ -90,7 +91,8 @@ class PopulationEnv:
         return (1 - frac) * history[newer, columns] + frac * history[older, columns]
 
     def _timed(self, values, period: float):
-        # the bin holding t, compared in whole steps as Brian2's TimedArray does; the last value holds after the end
+        # the bin holding t, compared in whole steps as Brian2's TimedArray does; the last value
+        # holds after the end
         t = self.ctx.step.astype(self.dtype) * self.ctx.program.dt
         index = jnp.clip(jnp.floor(t / period + 1e-3).astype(jnp.int32), 0, values.shape[0] - 1)
         return values[index]
@@ -115,15 +117,18 @@ class PopulationEnv:
                             hint="run the 'canonicalize' pass before lowering: it folds unit names")
 
     def random(self, kind: str):
-        """Fresh numbers per neuron for each `rand()`/`randn()` call of the step (SDE increments included).
+        """Fresh numbers per neuron for each `rand()`/`randn()` call of the step (SDE increments
+        included).
 
-        The key folds the step's key with the population's position in the model and the number of
-        draws this population made so far in this step, counted over all its operations, so that a
-        threshold's `rand()` never repeats an update's `randn()`.  All of it follows from the model and
-        the seed, so a run is reproducible in any process (Python's `hash` of a string is not)."""
+        The key folds the step's key with the population's position in the model and the number
+        of draws this population made so far in this step, counted over all its operations, so
+        that a threshold's `rand()` never repeats an update's `randn()`.  All of it follows from
+        the model and the seed, so a run is reproducible in any process (Python's `hash` of a
+        string is not)."""
         if self.ctx.key is None:
             raise LoweringError("rand() needs a random key in the step state")
-        draws = vars(self.ctx).setdefault("random_draws", {})  # per step: the context lives for one step
+        # per step: the context lives for one step
+        draws = vars(self.ctx).setdefault("random_draws", {})
         draws[self.pop] = draws.get(self.pop, 0) + 1
         salt = list(self.ctx.program.sizes).index(self.pop)
         key = jax.random.fold_in(jax.random.fold_in(self.ctx.key, salt), draws[self.pop])
@@ -189,12 +194,13 @@ def _lower_reset(node: ir.Reset, ctx: StepContext):
     state = ctx.pops[node.pop]
     for statement in node.body:
         value = evaluate(statement.as_assignment(), PopulationEnv(ctx, node.pop))
-        state[statement.target] = jnp.where(spikes, jnp.asarray(value, state[statement.target].dtype),
-                                            state[statement.target])
+        old = state[statement.target]
+        state[statement.target] = jnp.where(spikes, jnp.asarray(value, old.dtype), old)
 
 
 def _delayed_spikes(node: ir.Projection, ctx: StepContext, buffer: ir.DelayBuffer, pre):
-    """The pre spikes of `steps` steps ago (row `step % steps` of the ring), replaced by this step's."""
+    """The pre spikes of `steps` steps ago (row `step % steps` of the ring), replaced by this
+    step's."""
     row = ctx.step % buffer.steps
     ring = ctx.buffers[node.name]
     ctx.buffers[node.name] = ring.at[row].set(pre)
@@ -206,7 +212,8 @@ def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
     buffer = ctx.program.buffers.get(node.name)
     kernel, arrays = KERNELS[node.kernel], ctx.conn[node.name]
     if buffer is None:
-        return kernel.propagate(arrays, pre, node, native=ctx.program.native and _native.available())
+        return kernel.propagate(arrays, pre, node,
+                                native=ctx.program.native and _native.available())
     if buffer.kind == ir.BufferKind.SPIKES:
         return kernel.propagate(arrays, _delayed_spikes(node, ctx, buffer, pre), node)
     # input: row `s % (steps + 1)` collects what arrives at step s; read and clear this step's row
@@ -225,12 +232,13 @@ def _lower_plastic(node: ir.Projection, ctx: StepContext):
     if post_spikes is not None:
         post_spikes = post_spikes[node.post.start:node.post.stop]
     t = ctx.step.astype(ctx.program.dtype) * ctx.program.dt
-    tables, summed = PLASTIC.step(node, ctx.conn[node.name], ctx.synapses[node.name], ctx.params[node.name], pre,
-                                  post_spikes, t, ctx.program.dt)
+    tables, summed = PLASTIC.step(node, ctx.conn[node.name], ctx.synapses[node.name],
+                                  ctx.params[node.name], pre, post_spikes, t, ctx.program.dt)
     ctx.synapses[node.name] = tables
     target = ctx.pops[node.post.population]
     for var, change in summed.items():
-        target[var] = target[var].at[node.post.start:node.post.stop].add(change.astype(target[var].dtype))
+        change = change.astype(target[var].dtype)
+        target[var] = target[var].at[node.post.start:node.post.stop].add(change)
 
 
 def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
@@ -248,8 +256,9 @@ def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
         spikes, start = _delayed_spikes(node, ctx, buffer, spikes[node.pre.start:node.pre.stop]), 0
     arrays, target = ctx.conn[node.name], ctx.pops[node.post.population]
     var = node.effect.target
-    target[var] = _native.event_add(spikes, arrays["targets"], arrays["weights"].astype(target[var].dtype),
-                                    target[var], start, node.post.start, node.post.size,
+    target[var] = _native.event_add(spikes, arrays["targets"],
+                                    arrays["weights"].astype(target[var].dtype), target[var],
+                                    start, node.post.start, node.post.size,
                                     1.0 if node.effect.op == "+=" else -1.0)
     return True
 
@@ -270,8 +279,8 @@ def _lower_projection(node: ir.Projection, ctx: StepContext):
         summed = summed * factor
     target = ctx.pops[node.post.population]
     var = node.effect.target
-    change = summed if node.effect.op == "+=" else -summed
-    target[var] = target[var].at[node.post.start:node.post.stop].add(change.astype(target[var].dtype))
+    change = (summed if node.effect.op == "+=" else -summed).astype(target[var].dtype)
+    target[var] = target[var].at[node.post.start:node.post.stop].add(change)
 
 
 def _lower_spike_monitor(node: ir.SpikeMonitor, ctx: StepContext):
@@ -303,7 +312,8 @@ def _lower_rate_monitor(node: ir.RateMonitor, ctx: StepContext):
         count = jnp.stack([jnp.sum(spikes[start:stop], dtype=jnp.int32) for start, stop in ends])
     else:
         ids = np.repeat(np.arange(segments), np.diff(node.bounds))
-        count = jax.ops.segment_sum(spikes.astype(jnp.int32), ids, segments, indices_are_sorted=True)
+        count = jax.ops.segment_sum(spikes.astype(jnp.int32), ids, segments,
+                                    indices_are_sorted=True)
     ctx.outputs.setdefault("rate", {})[node.pop] = count
 
 
@@ -336,9 +346,11 @@ LOWERINGS: dict[type, Callable] = {
 def _effect_scale(node: ir.Projection) -> ir.Expr | None:
     """The factor `a` in `target += a*w` (None when a = 1): kernels only ever sum weights."""
     linear = decompose(node.effect.expr, {"w"})
-    if linear is None or set(linear[0]) != {"w"} or not (isinstance(linear[1], ir.Const) and linear[1].value == 0):
-        raise LoweringError(f"projection '{node.name}': on_pre must be linear in w, as in 'ge += w' or"
-                            f" 'v += w*(E - v)', got '{node.effect.text()}'", node.loc)
+    if (linear is None or set(linear[0]) != {"w"}
+        or not (isinstance(linear[1], ir.Const) and linear[1].value == 0)):
+        raise LoweringError(f"projection '{node.name}': on_pre must be linear in w, as in"
+                            f" 'ge += w' or 'v += w*(E - v)', got '{node.effect.text()}'",
+                            node.loc)
     a = linear[0]["w"]
     return None if a == ir.Const(1.0) else a
 
@@ -349,16 +361,19 @@ class Program:
     def __init__(self, model: ir.Model, dt: float, dtype: str, native: bool = True):
         schedule = model.get("schedule")
         if schedule is None:
-            raise LoweringError("the model has no schedule; run the 'schedule' pass before lowering")
+            raise LoweringError("the model has no schedule; run the 'schedule' pass before"
+                                " lowering")
         if model.find(ir.ODE):
-            raise LoweringError("the model still has ODEs; run the 'integrate' pass before lowering")
+            raise LoweringError("the model still has ODEs; run the 'integrate' pass before"
+                                " lowering")
         clock = model.get("clock")
         if isinstance(clock, ir.Clock) and abs(clock.dt - dt) > 1e-12 * dt:
             raise LoweringError(f"the model was compiled for dt = {clock.dt} ms, not {dt} ms")
         self.model, self.dt, self.dtype = model, float(dt), jnp.dtype(dtype)
         self.native = native and native_kernels_expected()  # decided; built by the first trace
         self.sizes = {p.name: p.size for p in model.populations}
-        self.subexpressions = {p: {s.name: s for s in model.find(ir.Subexpression, p)} for p in self.sizes}
+        self.subexpressions = {p: {s.name: s for s in model.find(ir.Subexpression, p)}
+                               for p in self.sizes}
         self.refractory = {r.pop: r for r in model.find(ir.Refractory)}
         self.inputs = {p: {i.name: i for i in model.find(ir.TimedInput, p)} for p in self.sizes}
         self.operations = [model.get(i) for i in schedule.order]
@@ -380,14 +395,16 @@ class Program:
             if delayed and proj.name not in self.buffers:
                 raise LoweringError(f"projection '{proj.name}' is delayed but has no delay buffer",
                                     hint="run the 'delays' pass before lowering")
-        self.effect_scale = {p.name: _effect_scale(p) for p in model.find(ir.Projection) if p.plasticity is None}
+        self.effect_scale = {p.name: _effect_scale(p) for p in model.find(ir.Projection)
+                             if p.plasticity is None}
         self.histories: dict[str, list[str]] = {}
         for source, buffer in self.buffers.items():
             if buffer.kind == ir.BufferKind.HISTORY:
                 pop, var = source.split(".")
                 self.histories.setdefault(pop, []).append(var)
                 if model.one(ir.StateUpdate, pop) is None:
-                    raise LoweringError(f"'{source}' is read in the past but '{pop}' has no state update to record it")
+                    raise LoweringError(f"'{source}' is read in the past but '{pop}' has no state"
+                                        " update to record it")
         self.linear = {u.pop: LinearSolver(self, u) for u in model.find(ir.StateUpdate)
                        if any(isinstance(i, ir.LinearSystem) for i in u.body)}
         self.native_blocks = native_blocks(self)
@@ -403,17 +420,21 @@ class Program:
         if isinstance(value, ir.Distribution):
             return to_device(value.sample(shape or (), rng), self.dtype)
         array = np.asarray(value, dtype=float).astype(self.dtype)
-        return to_device(np.array(np.broadcast_to(array, shape)))  # a copy: broadcast_to gives a view
+        # a copy: broadcast_to gives a view
+        return to_device(np.array(np.broadcast_to(array, shape)))
 
-    def initial(self, seed: int, delays: dict | None = None, conn: dict | None = None) -> tuple[dict, dict, dict]:
+    def initial(self, seed: int, delays: dict | None = None,
+                conn: dict | None = None) -> tuple[dict, dict, dict]:
         """`(state, params, conn)` drawn from `seed` with numpy (identical on every device).
 
         `delays` replaces the per-synapse delays of projections (name -> value in ms); `conn`,
         the connectivity an earlier call drew from the same seed, is used instead of drawing it
         again (not with plastic projections, whose synapse state is drawn with it)."""
         delays = delays or {}
-        if conn is not None and (delays or any(p.plasticity is not None for p in self.model.find(ir.Projection))):
-            raise LoweringError("connectivity can only be reused without new delays or plastic projections")
+        plastic = any(p.plasticity is not None for p in self.model.find(ir.Projection))
+        if conn is not None and (delays or plastic):
+            raise LoweringError("connectivity can only be reused without new delays or plastic"
+                                " projections")
         rng = np.random.default_rng([seed, 0])
         pops = {p: {} for p in self.sizes}
         for var in self.model.find(ir.StateVar):
@@ -424,24 +445,26 @@ class Program:
         reused, conn, synapses = conn is not None, dict(conn or {}), {}
         for k, proj in enumerate([] if reused else self.model.find(ir.Projection)):
             rng = np.random.default_rng([seed, 1, k])
-            if getattr(KERNELS.get(proj.kernel), "generates_synapses", False):  # regenerated each step from (seed, k)
-                conn[proj.name] = KERNELS[proj.kernel].build(proj, None, None, None, self.dtype, seed=seed, index=k)
+            kernel = KERNELS.get(proj.kernel)
+            if getattr(kernel, "generates_synapses", False):  # regenerated each step from (seed, k)
+                conn[proj.name] = kernel.build(proj, None, None, None, self.dtype, seed=seed,
+                                               index=k)
                 continue
             pre, post, weight = draw_synapses(proj, rng)
             if proj.plasticity is not None:
-                conn[proj.name], synapses[proj.name] = PLASTIC.build(proj, pre, post, rng, self.dtype)
+                conn[proj.name], synapses[proj.name] = PLASTIC.build(proj, pre, post, rng,
+                                                                     self.dtype)
                 continue
             extra = {}
             if proj.heterogeneous_delay:
                 value = delays.get(proj.name, proj.delay)
                 extra["delay_steps"] = self.synapse_delays(proj, value, len(pre), rng)
-            conn[proj.name] = KERNELS[proj.kernel].build(proj, pre, post, weight, self.dtype, **extra)
-        key = jax.random.key_data(jax.random.key(seed)) if self.uses_random else None
+            conn[proj.name] = kernel.build(proj, pre, post, weight, self.dtype, **extra)
         state = {"step": to_device(0, np.int32), "pops": pops, "buffers": self._empty_buffers(pops)}
         if synapses:  # plastic synapses change over time: they are state, not connectivity
             state["synapses"] = synapses
-        if key is not None:
-            state["key"] = key
+        if self.uses_random:
+            state["key"] = jax.random.key_data(jax.random.key(seed))
         return state, params, conn
 
     def _empty_buffers(self, pops: dict) -> dict:
@@ -450,12 +473,14 @@ class Program:
             proj = self.model.get(name)
             if buffer.kind == ir.BufferKind.HISTORY:  # before t = 0: the initial values
                 pop, var = name.split(".")
-                rows = np.broadcast_to(np.asarray(pops[pop][var]), (buffer.steps + 1, self.sizes[pop]))
+                rows = np.broadcast_to(np.asarray(pops[pop][var]),
+                                       (buffer.steps + 1, self.sizes[pop]))
                 buffers[name] = to_device(np.array(rows))
             elif buffer.kind == ir.BufferKind.SPIKES:
                 buffers[name] = to_device(np.zeros((buffer.steps, proj.pre.size), bool))
             else:
-                buffers[name] = to_device(np.zeros((buffer.steps + 1) * (proj.post.size + 1), self.dtype))
+                size = (buffer.steps + 1) * (proj.post.size + 1)
+                buffers[name] = to_device(np.zeros(size, self.dtype))
         return buffers
 
     def synapse_delays(self, proj: ir.Projection, value: ir.Value, count: int, rng) -> np.ndarray:
@@ -464,9 +489,9 @@ class Program:
         steps = np.floor(delays_ms / self.dt + 0.5).astype(np.int32)
         limit = self.buffers[proj.name].steps if proj.name in self.buffers else 0
         if steps.size and (steps.min() < 0 or steps.max() > limit):
-            raise LoweringError(f"projection '{proj.name}': delays up to {steps.max()} steps do not fit the buffer"
-                                f" of {limit} steps compiled for it", hint="compile the model with the largest"
-                                " delays it will need")
+            raise LoweringError(f"projection '{proj.name}': delays up to {steps.max()} steps do not"
+                                f" fit the buffer of {limit} steps compiled for it",
+                                hint="compile the model with the largest delays it will need")
         return steps
 
     def parameters(self, seed: int = 0) -> dict:
@@ -474,10 +499,13 @@ class Program:
         params = {p: {} for p in self.sizes}
         for par in self.model.find(ir.Parameter):
             params[par.pop][par.name] = self._value(par.value, par.type.shape, rng)
-        for proj in self.model.find(ir.Projection):  # synapse parameters, under the projection's name
+        # synapse parameters, under the projection's name
+        for proj in self.model.find(ir.Projection):
             if proj.plasticity is not None:
-                params[proj.name] = {p.name: to_device(p.value, self.dtype) for p in proj.plasticity.params}
-        for timed in self.model.find(ir.TimedInput):  # inputs are arguments too: new values, no recompilation
+                params[proj.name] = {p.name: to_device(p.value, self.dtype)
+                                     for p in proj.plasticity.params}
+        # inputs are arguments too: new values, no recompilation
+        for timed in self.model.find(ir.TimedInput):
             shape = (timed.bins,) + timed.type.shape
             params[timed.pop][timed.name] = to_device(np.reshape(timed.values, shape), self.dtype)
         return params
@@ -485,9 +513,7 @@ class Program:
     # -- the step -------------------------------------------------------------------
     def prepare(self, params: dict) -> dict:
         """Values that depend only on parameters, computed once per run instead of every step."""
-        if not self.linear:
-            return {}
-        return self._prepare(params)
+        return self._prepare(params) if self.linear else {}
 
     def _propagators(self, params: dict) -> dict:
         return {pop: solver.prepare(params) for pop, solver in self.linear.items()}
@@ -508,7 +534,8 @@ class Program:
 
 
 def lower(model: ir.Model, dt: float, dtype: str = "float32", native: bool = True) -> Program:
-    """Lower a scheduled model; `dt` in ms.  `native` uses the C++ kernels where they can be built."""
+    """Lower a scheduled model; `dt` in ms.  `native` uses the C++ kernels where they can be
+    built."""
     if dtype not in ("float32", "float64"):
         raise LoweringError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
     return Program(model, dt, dtype, native)

@@ -27,14 +27,18 @@ from ...ir import cache_dir
 
 
 NATIVE = Path(__file__).parent / "native"
-CORE_SOURCES = [NATIVE / "call.cc", NATIVE / "event.cc", NATIVE / "event_add.cc"]  # the others are built when a model needs them
+# the others are built when a model needs them
+CORE_SOURCES = [NATIVE / "call.cc", NATIVE / "event.cc", NATIVE / "event_add.cc"]
 HEADERS = sorted(NATIVE.glob("*.h"))
 TARGETS = {("float32", False): "NeuroflowEventF32", ("float64", False): "NeuroflowEventF64",
-           ("float32", True): "NeuroflowEventSharedF32", ("float64", True): "NeuroflowEventSharedF64"}
-ADD_TARGETS = {key: name.replace("NeuroflowEvent", "NeuroflowEventAdd") for key, name in TARGETS.items()}
-HANDLERS: set[str] = set(TARGETS.values()) | set(ADD_TARGETS.values()) | {"NeuroflowCallGenerated"}
-"""The FFI handler symbols of the core library (`CORE_SOURCES`); each is registered with XLA once
-it is loaded.  Other sources in `native/` are built and registered by `extension`."""
+           ("float32", True): "NeuroflowEventSharedF32",
+           ("float64", True): "NeuroflowEventSharedF64"}
+ADD_TARGETS = {key: name.replace("NeuroflowEvent", "NeuroflowEventAdd")
+               for key, name in TARGETS.items()}
+HANDLERS: set[str] = (set(TARGETS.values()) | set(ADD_TARGETS.values())
+                      | {"NeuroflowCallGenerated"})
+"""The FFI handler symbols of the core library (`CORE_SOURCES`); each is registered with XLA
+once it is loaded.  Other sources in `native/` are built and registered by `extension`."""
 
 
 class NativeKernelNotice(UserWarning):
@@ -61,27 +65,29 @@ def _compile(compiler: str, sources: list[Path], flags: list[str], key: bytes, s
     with tempfile.TemporaryDirectory(dir=library.parent) as scratch:
         # one compiler per source file, all at once
         objects = [Path(scratch) / f"{k}.o" for k in range(len(sources))]
-        jobs = [subprocess.Popen(command + ["-c", str(src), "-o", str(obj)], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True) for src, obj in zip(sources, objects)]
+        jobs = [subprocess.Popen(command + ["-c", str(src), "-o", str(obj)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for src, obj in zip(sources, objects)]
         for job in jobs:
             _, errors = job.communicate(timeout=300)
             if job.returncode:
                 raise subprocess.CalledProcessError(job.returncode, job.args, stderr=errors)
-        subprocess.run(command + [*map(str, objects), "-o", str(partial)], check=True, capture_output=True,
-                       text=True, timeout=300)
+        subprocess.run(command + [*map(str, objects), "-o", str(partial)], check=True,
+                       capture_output=True, text=True, timeout=300)
     partial.replace(library)  # atomic: concurrent first uses never load a half-written file
     return library
 
 
 def _build(compiler: str, sources: list[Path], stem: str) -> Path:
     source = b"".join(path.name.encode() + path.read_bytes() for path in sources + HEADERS)
-    return _compile(compiler, sources, ["-O3", f"-I{jax.ffi.include_dir()}"], source + jaxlib.__version__.encode(),
-                    stem)
+    return _compile(compiler, sources, ["-O3", f"-I{jax.ffi.include_dir()}"],
+                    source + jaxlib.__version__.encode(), stem)
 
 
 def _register(library: ctypes.CDLL, handlers) -> None:
     for symbol in sorted(handlers):
-        jax.ffi.register_ffi_target(symbol, jax.ffi.pycapsule(getattr(library, symbol)), platform="cpu")
+        jax.ffi.register_ffi_target(symbol, jax.ffi.pycapsule(getattr(library, symbol)),
+                                    platform="cpu")
 
 
 @lru_cache(maxsize=1)
@@ -91,11 +97,13 @@ def _cpu() -> str:
         info = Path("/proc/cpuinfo").read_text()
     except OSError:
         return ""
-    lines = [line for line in info.splitlines() if line.startswith(("model name", "flags", "Features"))]
+    lines = [line for line in info.splitlines()
+             if line.startswith(("model name", "flags", "Features"))]
     return "\n".join(dict.fromkeys(lines))
 
 
-GENERATED_KEPT = 500  # generated libraries (and their sources) kept in the cache, the most recently used
+# generated libraries (and their sources) kept in the cache, the most recently used
+GENERATED_KEPT = 500
 
 
 def _evict(folder: Path, keep: int) -> None:
@@ -138,7 +146,8 @@ def load_generated(source: str) -> int:
     # polynomials of exp get faster and no less accurate.
     flags = ["-O3", "-ffp-contract=fast", "-fno-math-errno", "-fno-trapping-math"]
     try:
-        built = _compile(_compiler(), [path], ["-march=native", *flags], key, "neuroflow_generated", folder)
+        built = _compile(_compiler(), [path], ["-march=native", *flags], key,
+                         "neuroflow_generated", folder)
     except subprocess.CalledProcessError:  # a compiler without -march=native (some clang on arm64)
         built = _compile(_compiler(), [path], flags, key, "neuroflow_generated", folder)
     os.utime(built)  # its time says when it was last used: the least recently used go first
@@ -148,7 +157,8 @@ def load_generated(source: str) -> int:
         raise OSError("the native kernels are not available")
     register = _library().NeuroflowRegisterGenerated
     register.restype = ctypes.c_int
-    if register(ctypes.c_uint64(ident), ctypes.cast(library.neuroflow_generated, ctypes.c_void_p)) != 0:
+    function = ctypes.cast(library.neuroflow_generated, ctypes.c_void_p)
+    if register(ctypes.c_uint64(ident), function) != 0:
         raise OSError("too many generated functions in one process to register another")
     _LOADED[ident] = library
     return ident
@@ -177,7 +187,8 @@ def _load(build, failed: str) -> ctypes.CDLL | None:
         return ctypes.cdll.LoadLibrary(str(build()))
     except (OSError, subprocess.SubprocessError) as err:
         detail = getattr(err, "stderr", "") or str(err)
-        warnings.warn(f"neuroflow: {failed}: {detail.strip()[:500]}", NativeKernelNotice, stacklevel=4)
+        warnings.warn(f"neuroflow: {failed}: {detail.strip()[:500]}", NativeKernelNotice,
+                      stacklevel=4)
         return None
 
 
@@ -193,8 +204,10 @@ def extension(source: str, handlers: tuple[str, ...]) -> bool:
     `handlers`; False, with one notice, where that fails (the caller then uses its JAX path)."""
     if not available():
         return False
-    library = _load(lambda: _build(_compiler(), [NATIVE / source], f"neuroflow_{Path(source).stem}"),
-                    f"building the native kernels of {source} failed, so their pure-JAX versions are used")
+    library = _load(lambda: _build(_compiler(), [NATIVE / source],
+                                   f"neuroflow_{Path(source).stem}"),
+                    f"building the native kernels of {source} failed, so their pure-JAX versions"
+                    " are used")
     if library is None:
         return False
     _register(library, handlers)
@@ -203,14 +216,16 @@ def extension(source: str, handlers: tuple[str, ...]) -> bool:
 
 @lru_cache(maxsize=1)
 def expected() -> bool:
-    """Whether native kernels can be built here (a CPU backend and a C++ compiler; else one notice),
-    without waiting for them: the build starts in the background, so that the passes, the
-    lowering and the compilation of generated code go on meanwhile.  `available()` waits for it."""
+    """Whether native kernels can be built here (a CPU backend and a C++ compiler; else one
+    notice), without waiting for them: the build starts in the background, so that the passes,
+    the lowering and the compilation of generated code go on meanwhile.  `available()` waits for
+    it."""
     if jax.default_backend() != "cpu":
         return False
     if _compiler() is None:
-        warnings.warn("neuroflow: no C++ compiler found, so native CPU kernels are off; the pure-JAX kernels"
-                      " are used (slower, same results)", NativeKernelNotice, stacklevel=3)
+        warnings.warn("neuroflow: no C++ compiler found, so native CPU kernels are off; the"
+                      " pure-JAX kernels are used (slower, same results)", NativeKernelNotice,
+                      stacklevel=3)
         return False
     _core_build()
     return True
@@ -234,12 +249,13 @@ def event_propagate(spikes, targets, weights, n_post: int):
     return jax.ffi.ffi_call(name, result, vmap_method="sequential")(spikes, targets, weights)
 
 
-def event_add(spikes, targets, weights, base, pre_start: int, post_start: int, n_post: int, sign: float):
+def event_add(spikes, targets, weights, base, pre_start: int, post_start: int, n_post: int,
+              sign: float):
     """`base` (a variable of the whole post population) plus the weights of the spiking rows,
     added in place: the projection's pre neurons start at `pre_start` in `spikes` and its post
     neurons at `post_start` in `base`; `sign` is -1 for `-=`."""
     name = ADD_TARGETS[(str(weights.dtype), weights.ndim == 0)]
     result = jax.ShapeDtypeStruct(base.shape, base.dtype)
     call = jax.ffi.ffi_call(name, result, vmap_method="sequential", input_output_aliases={3: 0})
-    return call(spikes, targets, weights, base, pre_start=np.int64(pre_start), post_start=np.int64(post_start),
-                n_post=np.int64(n_post), sign=np.float64(sign))
+    return call(spikes, targets, weights, base, pre_start=np.int64(pre_start),
+                post_start=np.int64(post_start), n_post=np.int64(n_post), sign=np.float64(sign))

@@ -57,7 +57,8 @@ GAMMA = 0xD1B54A32D192ED03
 MIX1, MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 BLOCK = 1024  # rows per block of the pure-JAX path, and its largest bucket
 
-HANDLERS = {("prob", "float32"): "NeuroflowProceduralProbF32", ("prob", "float64"): "NeuroflowProceduralProbF64",
+HANDLERS = {("prob", "float32"): "NeuroflowProceduralProbF32",
+            ("prob", "float64"): "NeuroflowProceduralProbF64",
             ("fan_out", "float32"): "NeuroflowProceduralFanOutF32",
             ("fan_out", "float64"): "NeuroflowProceduralFanOutF64"}
 
@@ -88,7 +89,8 @@ def _draws_np(key, rows: np.ndarray, counters: np.ndarray) -> np.ndarray:
     """`draw(row, j)` for broadcastable integer arrays of rows and counters j."""
     with np.errstate(over="ignore"):
         row_key = _mix_np(np.uint64(key) ^ (np.asarray(rows, np.uint64) * np.uint64(GOLDEN)))
-        return _mix_np(row_key + (np.asarray(counters, np.uint64) + np.uint64(1)) * np.uint64(GAMMA))
+        counters = np.asarray(counters, np.uint64)
+        return _mix_np(row_key + (counters + np.uint64(1)) * np.uint64(GAMMA))
 
 
 def _draws(key, rows, counters):
@@ -159,7 +161,8 @@ def synapses(node: Projection, seed: int, index: int) -> tuple[np.ndarray, np.nd
                 count = int(surplus.sum())
                 if count == 0:
                     break
-                row[surplus] = _below_np(_draws_np(key, np.full(count, i), counter + np.arange(count)), n_post)
+                fresh = _draws_np(key, np.full(count, i), counter + np.arange(count))
+                row[surplus] = _below_np(fresh, n_post)
                 counter += count
                 row = np.sort(row)
             row = list(row)
@@ -179,25 +182,30 @@ class Procedural:
         """Reject what the kernel cannot run, with the projection's name and a way out."""
         where = f"projection '{node.name}' with the procedural kernel"
         if node.heterogeneous_delay:
-            raise ValueError(f"{where}: per-synapse delays need stored synapses; use kernel='event'")
+            raise ValueError(f"{where}: per-synapse delays need stored synapses;"
+                             " use kernel='event'")
         if isinstance(node.weight, bool) or not isinstance(node.weight, numbers.Real):
             raise ValueError(f"{where}: the weight must be one number shared by every synapse, got"
-                             f" {type(node.weight).__name__}; for random or per-synapse weights use a stored"
-                             f" kernel ('event' or 'dense')")
+                             f" {type(node.weight).__name__}; for random or per-synapse weights use"
+                             f" a stored kernel ('event' or 'dense')")
         n_post = node.post.size
         if isinstance(node.rule, FixedFanOut):
             if 2 * node.rule.k > n_post:
-                raise ValueError(f"{where}: fixed_fan_out({node.rule.k}) into {n_post} neurons is too dense to"
-                                 " generate (needs 2 k <= n_post); use kernel='event' or 'dense'")
+                raise ValueError(f"{where}: fixed_fan_out({node.rule.k}) into {n_post} neurons is"
+                                 " too dense to generate (needs 2 k <= n_post); use kernel='event'"
+                                 " or 'dense'")
         elif not isinstance(node.rule, FixedProb):
-            raise ValueError(f"{where}: the rule {node.rule.text()} is not generated procedurally (fixed_prob and"
-                             " fixed_fan_out are); use kernel='event', 'dense', 'one_to_one' or 'all_to_all'")
+            raise ValueError(f"{where}: the rule {node.rule.text()} is not generated procedurally"
+                             " (fixed_prob and fixed_fan_out are); use kernel='event', 'dense',"
+                             " 'one_to_one' or 'all_to_all'")
 
-    def build(self, node: Projection, pre, post, weight, dtype, seed: int = 0, index: int = 0) -> dict:
+    def build(self, node: Projection, pre, post, weight, dtype, seed: int = 0,
+              index: int = 0) -> dict:
         """The key, the shared weight and (fixed_prob) the gap table; `pre`, `post` and
         `weight` (drawn synapses) are ignored: nothing is drawn for this kernel."""
         self.check(node)
-        arrays = {"key": to_device(run_key(seed, index)), "weight": to_device(float(node.weight), dtype)}
+        arrays = {"key": to_device(run_key(seed, index)),
+                  "weight": to_device(float(node.weight), dtype)}
         if isinstance(node.rule, FixedProb):
             table = gap_thresholds(node.rule.p, node.post.size)
             arrays["thresholds"], arrays["guide"] = to_device(table), to_device(gap_guide(table))
@@ -209,7 +217,8 @@ class Procedural:
         prob = isinstance(node.rule, FixedProb)
         if native and _native.extension("procedural.cc", tuple(sorted(HANDLERS.values()))):
             name = HANDLERS[("prob" if prob else "fan_out", str(weight.dtype))]
-            call = jax.ffi.ffi_call(name, jax.ShapeDtypeStruct((n_post,), weight.dtype), vmap_method="sequential")
+            call = jax.ffi.ffi_call(name, jax.ShapeDtypeStruct((n_post,), weight.dtype),
+                                    vmap_method="sequential")
             if prob:
                 return call(spikes, arrays["key"], arrays["thresholds"], arrays["guide"], weight)
             return call(spikes, arrays["key"], weight, k=np.int64(node.rule.k))
@@ -227,11 +236,13 @@ class Procedural:
             count = jnp.sum(spikes, dtype=jnp.int32)
 
             def body(b, total):
-                return add_rows(arrays, node, jax.lax.dynamic_slice(rows, (b * BLOCK,), (BLOCK,)), total)
+                block = jax.lax.dynamic_slice(rows, (b * BLOCK,), (BLOCK,))
+                return add_rows(arrays, node, block, total)
             return jax.lax.fori_loop(0, (count + BLOCK - 1) // BLOCK, body, total)
 
         buckets = tuple(c for c in (16, 64, 256, BLOCK) if c < n_pre)
-        branches = [gather(c) for c in buckets] + [blocks if n_pre > BLOCK else gather(max(n_pre, 1))]
+        branches = [gather(c) for c in buckets]
+        branches.append(blocks if n_pre > BLOCK else gather(max(n_pre, 1)))
         total = jnp.zeros(n_post + 1, weight.dtype)
         if not buckets:
             return branches[-1](total)[:n_post]
@@ -240,7 +251,8 @@ class Procedural:
 
     @staticmethod
     def _prob_rows(arrays: dict, node: Projection, rows, total):
-        """Add the weight at the targets of `rows` (value n_pre: padding) into `total` [n_post + 1]."""
+        """Add the weight at the targets of `rows` (value n_pre: padding) into `total`
+        [n_post + 1]."""
         n_pre, n_post = node.pre.size, node.post.size
         bound = _row_bound(node.rule.p, n_post)
         table, key, weight = arrays["thresholds"], arrays["key"], arrays["weight"]
@@ -269,12 +281,14 @@ class Procedural:
         key, weight = arrays["key"], arrays["weight"]
         if k == 0:
             return total
-        first = jnp.sort(_below(_draws(key, rows[:, None], jnp.arange(k, dtype=jnp.int64)[None, :]), n_post), axis=1)
+        draws = _draws(key, rows[:, None], jnp.arange(k, dtype=jnp.int64)[None, :])
+        first = jnp.sort(_below(draws, n_post), axis=1)
         # padding rows get distinct dummy values, so they never keep the loop going
         first = jnp.where((rows < n_pre)[:, None], first, jnp.arange(k, dtype=jnp.int64)[None, :])
 
         def surplus_of(targets):  # later copies of a value, in a sorted row
-            return jnp.concatenate([jnp.zeros_like(targets[:, :1], bool), targets[:, 1:] == targets[:, :-1]], axis=1)
+            return jnp.concatenate([jnp.zeros_like(targets[:, :1], bool),
+                                    targets[:, 1:] == targets[:, :-1]], axis=1)
 
         def redraw(carry):
             targets, counter = carry

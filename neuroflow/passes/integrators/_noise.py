@@ -23,15 +23,18 @@ SQRT_DT = Call("sqrt", (DT,))
 
 
 def noise_names(exprs, model_names: set[str]) -> tuple[str, ...]:
-    """The noise sources used in `exprs`, in a stable order (names the model defines are not noise)."""
+    """The noise sources used in `exprs`, in a stable order (names the model defines are not
+    noise)."""
     found: set[str] = set()
     for e in exprs:
         found |= {n for n in names(e) if is_noise(n) and n not in model_names}
     return tuple(sorted(found, key=lambda n: (n != "xi", len(n), n)))
 
 
-def split_noise(var: str, rhs: Expr, noises: tuple[str, ...], loc: Loc | None) -> tuple[Expr, dict[str, Expr]]:
-    """`(f, {xi_k: g_k})` with `rhs == f + sum_k g_k*xi_k`; a `ModelError` if `rhs` is not linear in the noise."""
+def split_noise(var: str, rhs: Expr, noises: tuple[str, ...],
+                loc: Loc | None) -> tuple[Expr, dict[str, Expr]]:
+    """`(f, {xi_k: g_k})` with `rhs == f + sum_k g_k*xi_k`; a `ModelError` if `rhs` is not
+    linear in the noise."""
     used = names(rhs) & set(noises)
     if not used:
         return rhs, {}
@@ -39,8 +42,8 @@ def split_noise(var: str, rhs: Expr, noises: tuple[str, ...], loc: Loc | None) -
     if linear is None:
         raise ModelError(f"the noise in d{var}/dt must enter linearly, as a coefficient times xi;"
                          f" got '{to_text(rhs)}'", loc,
-                         "white noise (xi, xi_1, …) may be multiplied by an expression, but not squared,"
-                         " multiplied by another noise or passed to a function")
+                         "white noise (xi, xi_1, …) may be multiplied by an expression, but not"
+                         " squared, multiplied by another noise or passed to a function")
     coefficients, drift = linear
     return drift, {xi: coefficients[xi] for xi in noises if xi in coefficients}
 

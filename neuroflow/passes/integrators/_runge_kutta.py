@@ -1,4 +1,5 @@
-"""Explicit Runge–Kutta methods from their Butcher tableau: the one home of `rk2`, `heun` and `rk4`.
+"""Explicit Runge–Kutta methods from their Butcher tableau: the one home of `rk2`, `heun` and
+`rk4`.
 
 Stage `i` evaluates the right-hand side at `x + dt*sum_j a[i][j]*k_j` and
 the step is `x + dt*sum_i b[i]*k_i`.  Every stage is a block of temporaries
@@ -24,7 +25,8 @@ from ._system import DT, ODESystem, diffusion_name, diffusion_stage, explicit_st
 
 @dataclass(frozen=True)
 class Tableau:
-    a: tuple[tuple[Fraction, ...], ...]  # row i holds the i coefficients of stage i (row 0 is empty)
+    # row i holds the i coefficients of stage i (row 0 is empty)
+    a: tuple[tuple[Fraction, ...], ...]
     b: tuple[Fraction, ...]
 
     def __post_init__(self):
@@ -36,7 +38,8 @@ class Tableau:
 
 
 def weighted(weights, terms: list[Expr], scale: Expr | None) -> Expr | None:
-    """`scale*sum_j w_j*terms_j` with few constants: `0.5*dt*k1` or `dt/6.0*(k1 + 2.0*k2 …)`; None if all w_j are 0."""
+    """`scale*sum_j w_j*terms_j` with few constants: `0.5*dt*k1` or `dt/6.0*(k1 + 2.0*k2 …)`;
+    None if all w_j are 0."""
     used = [(Fraction(w), t) for w, t in zip(weights, terms) if w != 0]
     if not used:
         return None
@@ -51,7 +54,8 @@ def weighted(weights, terms: list[Expr], scale: Expr | None) -> Expr | None:
         total = term if total is None else Binary("+", total, term)
     if scale is None:
         return times(Const(1.0 / denominator), total)
-    return times(scale if denominator == 1 else Binary("/", scale, Const(float(denominator))), total)
+    return times(scale if denominator == 1 else Binary("/", scale, Const(float(denominator))),
+                 total)
 
 
 def _step(system: ODESystem, var: str, weights, stages: int) -> Expr:
@@ -61,23 +65,27 @@ def _step(system: ODESystem, var: str, weights, stages: int) -> Expr:
     if drift is not None:
         new = plus(new, drift)
     for xi in system.coefficients(var):
-        g = weighted(weights, [Ref(diffusion_name(f"_g{j + 1}", var, xi)) for j in range(stages)], None)
+        g = weighted(weights, [Ref(diffusion_name(f"_g{j + 1}", var, xi)) for j in range(stages)],
+                     None)
         if g is not None:
             new = plus(new, times(g, increment(xi)))
     return new
 
 
 def runge_kutta(system: ODESystem, tableau: Tableau) -> list[Statement]:
-    """The body of one step of `system` with the explicit method `tableau` (refractory gating included)."""
+    """The body of one step of `system` with the explicit method `tableau` (refractory gating
+    included)."""
     system = gate_refractory(system)
     body = draw_increments(system.noises)
     for i, row in enumerate(tableau.a):
         state = {var: _step(system, var, row, i) for var in system.variables} if i else {}
-        if sum(row):  # stage i is evaluated at time t + c_i*dt (what explicit time dependence needs)
+        # stage i is evaluated at time t + c_i*dt (what explicit time dependence needs)
+        if sum(row):
             state["t"] = plus(Ref("t"), times(Const(float(sum(row))), DT))
         body += explicit_stage(system, state, f"_k{i + 1}")
         body += diffusion_stage(system, state, f"_g{i + 1}")
-    body += [Statement(var, "=", _step(system, var, tableau.b, len(tableau.b))) for var in system.variables]
+    body += [Statement(var, "=", _step(system, var, tableau.b, len(tableau.b)))
+             for var in system.variables]
     return body
 
 

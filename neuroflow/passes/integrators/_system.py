@@ -1,4 +1,5 @@
-"""The input every integrator receives: one population's differential equations with subexpressions inlined.
+"""The input every integrator receives: one population's differential equations with
+subexpressions inlined.
 
 Equations with white noise (`xi`, `xi_1`, …) are split into a drift, kept in
 `rhs`, and one diffusion coefficient per noise; see `_noise.py`.
@@ -15,7 +16,8 @@ from ._noise import depends_on, noise_names, split_noise
 
 @dataclass(frozen=True)
 class ODESystem:
-    """`d variables[k] = rhs[k] dt + sum_xi diffusion[k][xi] dW_xi`; an ODE system when `noises` is empty."""
+    """`d variables[k] = rhs[k] dt + sum_xi diffusion[k][xi] dW_xi`; an ODE system when `noises`
+    is empty."""
 
     pop: str
     variables: tuple[str, ...]
@@ -64,15 +66,18 @@ def system_of(model: Model, pop: str) -> ODESystem | None:
         drift, coefficients = split_noise(ode.var, expr, noises, ode.loc)
         if is_zero(drift):  # a pure-noise equation: its zero drift still has the equation's units
             var = scope[ode.var]
-            drift = Const(0.0, var.type.dim / time_dimension(model)) if isinstance(var, StateVar) else drift
+            if isinstance(var, StateVar):
+                drift = Const(0.0, var.type.dim / time_dimension(model))
         drifts.append(drift)
         diffusion.append(coefficients)
     return ODESystem(pop, variables, tuple(drifts), refractory, noises, tuple(diffusion))
 
 
 def explicit_stage(system: ODESystem, state: dict[str, Expr], prefix: str) -> list[Statement]:
-    """Temporaries `{prefix}_{x} = f_x(state)`: one evaluation of the right-hand sides (the drift)."""
-    return [Statement(f"{prefix}_{var}", "=", substitute(rhs, state)) for var, rhs in zip(system.variables, system.rhs)]
+    """Temporaries `{prefix}_{x} = f_x(state)`: one evaluation of the right-hand sides (the
+    drift)."""
+    return [Statement(f"{prefix}_{var}", "=", substitute(rhs, state))
+            for var, rhs in zip(system.variables, system.rhs)]
 
 
 def diffusion_name(prefix: str, var: str, noise: str) -> str:
@@ -80,7 +85,8 @@ def diffusion_name(prefix: str, var: str, noise: str) -> str:
 
 
 def diffusion_stage(system: ODESystem, state: dict[str, Expr], prefix: str) -> list[Statement]:
-    """Temporaries `{prefix}_{x}_{xi} = g_x,xi(state)`: one evaluation of the diffusion coefficients."""
+    """Temporaries `{prefix}_{x}_{xi} = g_x,xi(state)`: one evaluation of the diffusion
+    coefficients."""
     return [Statement(diffusion_name(prefix, var, xi), "=", substitute(g, state))
             for var in system.variables for xi, g in system.coefficients(var).items()]
 
@@ -92,7 +98,8 @@ def gate_refractory(system: ODESystem) -> ODESystem:
     every stage, so the other variables see the held value exactly as in Brian2."""
     gate = Call("int", (Ref("not_refractory"),))
     held = set(system.unless_refractory)
-    gated = tuple(times(rhs, gate) if var in held else rhs for var, rhs in zip(system.variables, system.rhs))
+    gated = tuple(times(rhs, gate) if var in held else rhs
+                  for var, rhs in zip(system.variables, system.rhs))
     diffusion = tuple({xi: times(g, gate) for xi, g in d.items()} if var in held else d
                       for var, d in zip(system.variables, system.diffusion))
     return ODESystem(system.pop, system.variables, gated, (), system.noises, diffusion)

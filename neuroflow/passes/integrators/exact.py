@@ -41,7 +41,8 @@ def _coupled(matrix) -> bool:
 
 
 def ornstein_uhlenbeck(system: ODESystem) -> bool:
-    """Whether the noise of `system` has an exact step here: uncoupled, additive, one equation per noise."""
+    """Whether the noise of `system` has an exact step here: uncoupled, additive, one equation
+    per noise."""
     linear = linear_system(system)
     return (linear is not None and not _coupled(linear[0]) and system.additive
             and all(len(system.moved_by(xi)) == 1 for xi in system.noises))
@@ -50,8 +51,8 @@ def ornstein_uhlenbeck(system: ODESystem) -> bool:
 class Exact:
     order = None  # no discretisation error
     strong_order = None  # exact for the processes it accepts
-    requirement = ("linear equations with constant coefficients; with noise, uncoupled equations with"
-                   " additive noise, each noise source in one equation (Ornstein–Uhlenbeck)")
+    requirement = ("linear equations with constant coefficients; with noise, uncoupled equations"
+                   " with additive noise, each noise source in one equation (Ornstein–Uhlenbeck)")
 
     def can_integrate(self, system: ODESystem) -> bool:
         if system.stochastic:
@@ -65,5 +66,6 @@ class Exact:
         body = draw_increments(system.noises)
         for k, var in enumerate(system.variables):
             a = None if matrix[k][k] == ZERO else matrix[k][k]
-            body += exponential_update(var, a, offset[k], stochastic_terms(system.coefficients(var)))
+            noise = stochastic_terms(system.coefficients(var))
+            body += exponential_update(var, a, offset[k], noise)
         return tuple(body), system.unless_refractory

@@ -14,7 +14,8 @@ from ._system import DT, ODESystem
 
 
 def conditionally_linear(system: ODESystem):
-    """`[(var, a, b)]` with `d var/dt = a*var + b`, or None if some equation is nonlinear in its variable."""
+    """`[(var, a, b)]` with `d var/dt = a*var + b`, or None if some equation is nonlinear in its
+    variable."""
     parts = []
     for var, rhs in zip(system.variables, system.rhs):
         linear = decompose(rhs, {var})
@@ -27,7 +28,8 @@ def conditionally_linear(system: ODESystem):
 
 def exponential_update(var: str, a, b, noise: Expr | None = None) -> list[Statement]:
     """The exact step of `dx = (a*x + b) dt` with `a`, `b` frozen; with `noise` (`sum_k g_k*dW_k`,
-    g constant) the exact step of the Ornstein–Uhlenbeck equation `dx = (a*x + b) dt + sum_k g_k dW_k`."""
+    g constant) the exact step of the Ornstein–Uhlenbeck equation
+    `dx = (a*x + b) dt + sum_k g_k dW_k`."""
     if a is None:  # no self-dependence: the step is a plain Euler (-Maruyama) step, exact here
         new = plus(Ref(var), times(DT, b))
         return [Statement(var, "=", new if noise is None else plus(new, noise))]
@@ -40,7 +42,8 @@ def exponential_update(var: str, a, b, noise: Expr | None = None) -> list[Statem
         slope = plus(times(Ref(a_name), Ref(var)), Ref(b_name))
         new = plus(Ref(var), times(slope, times(DT, Call("exprel", (times(Ref(a_name), DT),)))))
     if noise is not None:
-        # Var[int_0^dt e^{a s} dW_s] = (e^{2 a dt} - 1)/(2 a) = dt*exprel(2*a*dt): scale each dW by its square root
+        # Var[int_0^dt e^{a s} dW_s] = (e^{2 a dt} - 1)/(2 a) = dt*exprel(2*a*dt): scale each dW
+        # by its square root
         spread = Call("sqrt", (Call("exprel", (times(times(Const(2.0), Ref(a_name)), DT),)),))
         new = plus(new, times(noise, spread))
     return body + [Statement(var, "=", new)]

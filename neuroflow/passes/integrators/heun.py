@@ -1,4 +1,5 @@
-"""Heun's method, the explicit trapezoidal rule; on equations with noise, stochastic Heun (Stratonovich).
+"""Heun's method, the explicit trapezoidal rule; on equations with noise, stochastic Heun
+(Stratonovich).
 
 ODEs: `k1 = f(x)`, `k2 = f(x + dt*k1)`, `x + dt/2*(k1 + k2)`: second order.
 

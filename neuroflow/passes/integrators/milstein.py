@@ -27,7 +27,8 @@ from ._system import DT, ODESystem, diffusion_name, diffusion_stage, explicit_st
 
 
 def active_pairs(system: ODESystem) -> list[tuple[str, str, str]]:
-    """`(j, k, x)`: noise j moves a variable that `g_k` of the equation of x depends on (`L^j g_k != 0` there)."""
+    """`(j, k, x)`: noise j moves a variable that `g_k` of the equation of x depends on
+    (`L^j g_k != 0` there)."""
     return [(j, k, var) for j in system.noises for var in system.variables
             for k, g in system.coefficients(var).items() if depends_on(g, system.moved_by(j))]
 
@@ -69,9 +70,10 @@ class Milstein:
 
 
 def _supporting_values(system: ODESystem, j: str, uses: list[tuple[str, str]]) -> list[Statement]:
-    """`_y_{j}_{v} = v + dt*f_v + sqrt(dt)*g_v,j` for the variables the coefficients `uses` read, then
-    `_gy_{j}_{x}_{k} = g_x,k(y_j)` for each `(k, x)` in `uses`."""
-    read = {v for k, x in uses for v in system.variables if depends_on(system.coefficients(x)[k], [v])}
+    """`_y_{j}_{v} = v + dt*f_v + sqrt(dt)*g_v,j` for the variables the coefficients `uses` read,
+    then `_gy_{j}_{x}_{k} = g_x,k(y_j)` for each `(k, x)` in `uses`."""
+    read = {v for k, x in uses for v in system.variables
+            if depends_on(system.coefficients(x)[k], [v])}
     body, support = [], {}
     for var in system.variables:
         if var in read:
@@ -80,6 +82,6 @@ def _supporting_values(system: ODESystem, j: str, uses: list[tuple[str, str]]) -
                 y = plus(y, times(SQRT_DT, Ref(diffusion_name("_g", var, j))))
             body.append(Statement(f"_y_{j}_{var}", "=", y))
             support[var] = Ref(f"_y_{j}_{var}")
-    body += [Statement(diffusion_name(f"_gy_{j}", x, k), "=", substitute(system.coefficients(x)[k], support))
-             for k, x in uses]
+    body += [Statement(diffusion_name(f"_gy_{j}", x, k), "=",
+                       substitute(system.coefficients(x)[k], support)) for k, x in uses]
     return body
