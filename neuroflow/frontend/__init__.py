@@ -10,6 +10,6 @@ from ._dsl_load import ModelFile, RunSettings, load, load_text
 from ._dsl_parse import parse
 from ._equations import parse_equations
 
-__all__ = ["ErrorList", "ModelFile", "Network", "Parsed", "PopulationHandle", "Random", "RunSettings",
-           "exponential", "load", "load_text", "lognormal", "normal", "parse", "parse_equations",
-           "uniform"]
+__all__ = ["ErrorList", "ModelFile", "Network", "Parsed", "PopulationHandle", "Random",
+           "RunSettings", "exponential", "load", "load_text", "lognormal", "normal", "parse",
+           "parse_equations", "uniform"]

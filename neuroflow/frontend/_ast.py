@@ -69,7 +69,8 @@ Value = Code | ArrayValue | FileValue
 
 @dataclass(frozen=True, slots=True)
 class Parameter:
-    """`tau : second = 20*ms`, `tau = 20*ms` or `tau : second` (a value must come from an override)."""
+    """`tau : second = 20*ms`, `tau = 20*ms` or `tau : second` (a value must come from an
+    override)."""
 
     name: Name
     dim: Dimension | None

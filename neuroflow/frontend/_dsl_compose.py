@@ -95,7 +95,8 @@ class Flat:
 
     scope: Scope
     lines: list[EquationLine] = field(default_factory=list)
-    kinds: dict[str, str] = field(default_factory=dict)  # final name -> parameter | state | subexpression
+    # final name -> parameter | state | subexpression
+    kinds: dict[str, str] = field(default_factory=dict)
     dims: dict[str, Dimension] = field(default_factory=dict)  # units declared in equations
     params: dict[str, Entry] = field(default_factory=dict)
     initial: dict[str, Entry] = field(default_factory=dict)
@@ -118,10 +119,11 @@ class Composer:
         if component is None:
             return None
         if component.kind != "neuron":
-            hint = (f"a synapse is used by a projection: 'synapse: {name.text}()'" if component.kind == "synapse"
+            hint = (f"a synapse is used by a projection: 'synapse: {name.text}()'"
+                    if component.kind == "synapse"
                     else f"write a neuron that uses it: neuron N {{ x = {name.text}() }}")
-            self.errors.add(ModelError(f"'{name.text}' is a {component.kind}; a population is made of neurons",
-                                       name.loc, hint))
+            self.errors.report(f"'{name.text}' is a {component.kind}; a population is made of"
+                               " neurons", name.loc, hint)
             return None
         flat = Flat(Scope(component, "", None))
         self._flatten(flat, flat.scope, (component.name.text,), inputs)
@@ -130,22 +132,23 @@ class Composer:
     def lookup(self, name: ast.Name) -> ast.Component | None:
         component = self.components.get(name.text)
         if component is None:
-            self.errors.add(ModelError(f"unknown neuron or channel '{name.text}'", name.loc,
-                                       did_you_mean(name.text, self.components)
-                                       or "define it in this file or import the file that defines it"))
+            self.errors.report(f"unknown neuron or channel '{name.text}'", name.loc,
+                               did_you_mean(name.text, self.components)
+                               or "define it in this file or import the file that defines it")
         return component
 
-    # -- one component in one place ---------------------------------------------------------------
-    def _flatten(self, flat: Flat, scope: Scope, stack: tuple[str, ...], inputs: frozenset[str]) -> None:
+    # -- one component in one place --------------------------------------------------------------
+    def _flatten(self, flat: Flat, scope: Scope, stack: tuple[str, ...],
+                 inputs: frozenset[str]) -> None:
         component = scope.component
         self._declare(flat, scope)
         first_line = len(flat.lines)
         for part in component.parts:
             self._part(flat, scope, part, stack)
-        own = [line for line in (self._equation(scope, eq, inputs) for eq in component.equations) if line]
-        flat.lines[first_line:first_line] = own
+        own = [self._equation(scope, eq, inputs) for eq in component.equations]
+        flat.lines[first_line:first_line] = [line for line in own if line]
         for assignment in component.initial:
-            self._initial(flat, scope, assignment, scope)
+            self._initial(flat, scope, assignment)
         if scope.parent is None:
             self._events(flat, scope, inputs)
         else:
@@ -161,7 +164,6 @@ class Composer:
         given = {p.name.text for p in component.parameters}
         for equation in component.equations:
             line = equation.line
-            name = ast.Name(line.name, equation.loc)
             declared_parameter = line.kind == "param" and bool(line.flags & _DECLARABLE_FLAGS)
             if declared_parameter and line.name in given and line.name in scope.names:
                 # `I : volt (constant)` in the equations, its value in `parameters`
@@ -169,7 +171,7 @@ class Composer:
                 flat.params[final] = replace(flat.params[final], dim=line.dim)
                 flat.dims[final] = line.dim
                 continue
-            final = self._new_name(flat, scope, name)
+            final = self._new_name(flat, scope, ast.Name(line.name, equation.loc))
             if final is None:
                 continue
             flat.dims[final] = line.dim
@@ -185,14 +187,14 @@ class Composer:
         """Declare `name` in `scope`; its final name, or None after reporting why it cannot be."""
         final = scope.prefix + name.text
         if name.text in RESERVED:
-            self.errors.add(ModelError(f"'{name.text}' is a built-in name and cannot be declared", name.loc,
-                                       f"built-in names: {', '.join(sorted(RESERVED))}"))
+            self.errors.report(f"'{name.text}' is a built-in name and cannot be declared", name.loc,
+                               f"built-in names: {', '.join(sorted(RESERVED))}")
         elif name.text in scope.names:
-            self.errors.add(ModelError(f"'{name.text}' is declared twice in {scope.describe()}", name.loc,
-                                       "rename one of them"))
+            self.errors.report(f"'{name.text}' is declared twice in {scope.describe()}", name.loc,
+                               "rename one of them")
         elif final in flat.kinds:
-            self.errors.add(ModelError(f"'{name.text}' of {scope.describe()} becomes '{final}', a name the"
-                                       " population already has", name.loc, "rename it, or rename the part"))
+            self.errors.report(f"'{name.text}' of {scope.describe()} becomes '{final}', a name the"
+                               " population already has", name.loc, "rename it, or rename the part")
         else:
             scope.names[name.text] = final
             return final
@@ -203,18 +205,18 @@ class Composer:
         if component is None:
             return
         if component.kind == "synapse":
-            self.errors.add(ModelError(f"'{component.name.text}' is a synapse and cannot be a part", part.loc,
-                                       "a synapse is used by a projection: 'synapse: "
-                                       f"{component.name.text}()'; parts are channels"))
+            self.errors.report(f"'{component.name.text}' is a synapse and cannot be a part",
+                               part.loc, "a synapse is used by a projection: 'synapse: "
+                               f"{component.name.text}()'; parts are channels")
             return
         if component.name.text in stack:
             cycle = " -> ".join(stack + (component.name.text,))
-            self.errors.add(ModelError(f"'{component.name.text}' contains itself: {cycle}", part.loc,
-                                       "a component cannot be a part of itself"))
+            self.errors.report(f"'{component.name.text}' contains itself: {cycle}", part.loc,
+                               "a component cannot be a part of itself")
             return
         if part.name.text in scope.parts or part.name.text in scope.names:
-            self.errors.add(ModelError(f"'{part.name.text}' is declared twice in {scope.describe()}", part.name.loc,
-                                       "give each part its own name"))
+            self.errors.report(f"'{part.name.text}' is declared twice in {scope.describe()}",
+                               part.name.loc, "give each part its own name")
             return
         child = Scope(component, f"{scope.prefix}{part.name.text}_", scope)
         scope.parts[part.name.text] = child
@@ -222,28 +224,28 @@ class Composer:
         for override in part.overrides:
             self.override(flat, child, override, scope)
 
-    # -- names in code ------------------------------------------------------------------------------
-    def _mapping(self, scope: Scope, code: ast.Code | ast.Equation, allowed: frozenset[str]) -> dict[str, str]:
+    # -- names in code ----------------------------------------------------------------------------
+    def _mapping(self, scope: Scope, code: ast.Code | ast.Equation,
+                 allowed: frozenset[str]) -> dict[str, str]:
         """Final names of the names `code` uses; unknown names are reported."""
         mapping: dict[str, str] = {}
         for use in code.uses:
             final = scope.resolve(use.text)
             if final is not None:
                 mapping[use.text] = final
-            elif use.text in allowed or ("." not in use.text and known_to_ir(use.text)):
-                continue
-            else:
+            elif use.text not in allowed and ("." in use.text or not known_to_ir(use.text)):
                 self.errors.add(self.unknown(use, scope))
         return mapping
 
     def unknown(self, use: ast.Name, scope: Scope) -> ModelError:
-        head = use.text.split(".")[0]
-        if "." in use.text and head in scope.parts:
+        head, _, rest = use.text.partition(".")
+        if rest and head in scope.parts:
             part = scope.parts[head]
-            return ModelError(f"{part.describe()} (the part '{head}') has no '{use.text.split('.', 1)[1]}'",
-                              use.loc, did_you_mean(use.text, scope.members())
+            return ModelError(f"{part.describe()} (the part '{head}') has no '{rest}'", use.loc,
+                              did_you_mean(use.text, scope.members())
                               or f"its names: {', '.join(sorted(part.members())) or 'none'}")
-        hint = did_you_mean(use.text, scope.visible() | RESERVED) or did_you_mean(use.text, UNIT_NAMES)
+        hint = (did_you_mean(use.text, scope.visible() | RESERVED)
+                or did_you_mean(use.text, UNIT_NAMES))
         return ModelError(f"unknown name '{use.text}' in {scope.describe()}", use.loc,
                           hint or f"declare '{use.text}' in 'parameters' or 'equations'")
 
@@ -254,52 +256,59 @@ class Composer:
         def visit(e: ir.Expr) -> ir.Expr | None:
             if isinstance(e, ir.Ref) and mapping.get(e.name, e.name) != e.name:
                 return ir.Ref(mapping[e.name])
-            if isinstance(e, ir.Call) and scope.resolve(e.func) not in (None, e.func):  # x(t - d): x in the past
+            # x(t - d): x in the past
+            if isinstance(e, ir.Call) and scope.resolve(e.func) not in (None, e.func):
                 return ir.Call(scope.resolve(e.func), e.args)
             return None
 
         return transform(expr, visit)
 
-    def _equation(self, scope: Scope, equation: ast.Equation, inputs: frozenset[str]) -> EquationLine | None:
+    def _equation(self, scope: Scope, equation: ast.Equation,
+                  inputs: frozenset[str]) -> EquationLine | None:
         line = equation.line
         if scope.names.get(line.name) != scope.prefix + line.name:
             return None  # not declared: its error is reported
         expr = None if line.expr is None else self.rename(scope, equation, line.expr, inputs)
         return replace(line, name=scope.prefix + line.name, expr=expr)
 
-    # -- values -------------------------------------------------------------------------------------
-    def override(self, flat: Flat, scope: Scope, assignment: ast.Assignment, written_in: Scope) -> None:
+    # -- values -----------------------------------------------------------------------------------
+    def override(self, flat: Flat, scope: Scope, assignment: ast.Assignment,
+                 written_in: Scope) -> None:
         """`assignment` sets a parameter or an initial value of `scope`'s component; its value
         is written in `written_in`."""
         final = scope.member(assignment.target.text)
         kind = flat.kinds.get(final)
         if kind == "parameter":
-            flat.params[final] = replace(flat.params[final], value=assignment.value, scope=written_in,
-                                         loc=assignment.loc)
+            flat.params[final] = replace(flat.params[final], value=assignment.value,
+                                         scope=written_in, loc=assignment.loc)
         elif kind == "state":
-            flat.initial[final] = Entry(assignment.value, written_in, assignment.loc, flat.dims.get(final))
+            flat.initial[final] = Entry(assignment.value, written_in, assignment.loc,
+                                        flat.dims.get(final))
         else:
             self.errors.add(self._not_settable(assignment.target, scope, kind))
 
-    def _initial(self, flat: Flat, scope: Scope, assignment: ast.Assignment, written_in: Scope) -> None:
-        final = scope.member(assignment.target.text)
-        if flat.kinds.get(final) != "state":
-            self.errors.add(self._not_settable(assignment.target, scope, flat.kinds.get(final), "an initial value"))
-            return
-        flat.initial[final] = Entry(assignment.value, written_in, assignment.loc, flat.dims.get(final))
+    def _initial(self, flat: Flat, scope: Scope, assignment: ast.Assignment) -> None:
+        kind = flat.kinds.get(scope.member(assignment.target.text))
+        if kind == "state":
+            self.override(flat, scope, assignment, scope)
+        else:
+            self.errors.add(self._not_settable(assignment.target, scope, kind, "an initial value"))
 
-    def _not_settable(self, target: ast.Name, scope: Scope, kind: str | None, what: str = "a value") -> ModelError:
+    def _not_settable(self, target: ast.Name, scope: Scope, kind: str | None,
+                      what: str = "a value") -> ModelError:
         if kind == "subexpression":
-            return ModelError(f"'{target.text}' is a subexpression of {scope.describe()} and has no {what}",
-                              target.loc, "set the parameters or variables it is computed from")
+            return ModelError(f"'{target.text}' is a subexpression of {scope.describe()} and has"
+                              f" no {what}", target.loc,
+                              "set the parameters or variables it is computed from")
         if kind == "parameter":
-            return ModelError(f"'{target.text}' is a parameter of {scope.describe()}, not a variable", target.loc,
+            return ModelError(f"'{target.text}' is a parameter of {scope.describe()}, not a"
+                              " variable", target.loc,
                               "give parameters their values in 'parameters' or as overrides")
-        return ModelError(f"{scope.describe()} has no parameter or variable '{target.text}'", target.loc,
-                          did_you_mean(target.text, scope.members())
+        return ModelError(f"{scope.describe()} has no parameter or variable '{target.text}'",
+                          target.loc, did_you_mean(target.text, scope.members())
                           or f"its names: {', '.join(sorted(scope.members())) or 'none'}")
 
-    # -- events -------------------------------------------------------------------------------------
+    # -- events -----------------------------------------------------------------------------------
     def _events(self, flat: Flat, scope: Scope, inputs: frozenset[str]) -> None:
         component = scope.component
         if component.threshold is not None:
@@ -314,31 +323,34 @@ class Composer:
         if component.method is not None:
             flat.method = component.method.text
 
-    def statement(self, flat: Flat, scope: Scope, statement: ast.EventStatement, allowed: frozenset[str],
-                  what: str) -> ir.Statement | None:
+    def statement(self, flat: Flat, scope: Scope, statement: ast.EventStatement,
+                  allowed: frozenset[str], what: str) -> ir.Statement | None:
         """A reset or on_pre statement with final names; its target must be a variable."""
         final = scope.member(statement.target.text)
         expr = self.rename(scope, statement.value, statement.value.expr, allowed)
         if flat.kinds.get(final) != "state":
-            variables = sorted(n for n in scope.members() if flat.kinds.get(scope.member(n)) == "state")
-            self.errors.add(ModelError(
-                f"the {what} writes '{statement.target.text}', which is not a variable of {scope.describe()}",
-                statement.target.loc, did_you_mean(statement.target.text, variables)
-                or f"its variables: {', '.join(variables) or 'none'}"))
+            variables = sorted(n for n in scope.members()
+                               if flat.kinds.get(scope.member(n)) == "state")
+            self.errors.report(f"the {what} writes '{statement.target.text}', which is not a"
+                               f" variable of {scope.describe()}", statement.target.loc,
+                               did_you_mean(statement.target.text, variables)
+                               or f"its variables: {', '.join(variables) or 'none'}")
             return None
         return ir.Statement(final, statement.op, expr)
 
     def _no_events(self, scope: Scope) -> None:
         component = scope.component
         for label, item in (("threshold", component.threshold), ("reset", component.reset),
-                            ("refractory period", component.refractory), ("method", component.method)):
+                            ("refractory period", component.refractory),
+                            ("method", component.method)):
             if item:
                 where = item[0].loc if isinstance(item, tuple) else item.loc
-                self.errors.add(ModelError(f"{scope.describe()} is used as a part, so it cannot have a {label}",
-                                           where, "thresholds, resets, refractoriness and methods belong to the"
-                                           " neuron of a population"))
+                self.errors.report(f"{scope.describe()} is used as a part, so it cannot have a"
+                                   f" {label}", where, "thresholds, resets, refractoriness and"
+                                   " methods belong to the neuron of a population")
 
 
 def units_only(code: ast.Code, scope: Scope) -> bool:
     """Whether `code` uses nothing but units, so that it is a constant as it stands."""
-    return all(scope.resolve(use.text) is None and get_unit(use.text) is not None for use in code.uses)
+    return all(scope.resolve(use.text) is None and get_unit(use.text) is not None
+               for use in code.uses)

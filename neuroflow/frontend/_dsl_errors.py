@@ -21,8 +21,7 @@ class ErrorList(ModelError):
         super().__init__(first.message, first.loc, first.hint)
 
     def format(self) -> str:
-        blocks = [error.format() for error in self.errors]
-        return "\n\n".join(blocks) + f"\n\n{len(self.errors)} errors"
+        return "\n\n".join([e.format() for e in self.errors] + [f"{len(self.errors)} errors"])
 
 
 def _position(error: NeuroflowError) -> tuple:
@@ -42,8 +41,8 @@ class Errors:
         if all(error.format() != e.format() for e in self.found):
             self.found.append(error)
 
-    def __bool__(self) -> bool:
-        return bool(self.found)
+    def report(self, message: str, loc: Loc | None, hint: str | None = None) -> None:
+        self.add(ModelError(message, loc, hint))
 
     @contextmanager
     def collect(self, loc: Loc | None = None) -> Iterator[None]:
@@ -58,11 +57,10 @@ class Errors:
             self.add(at(error, loc))
 
     def check(self) -> None:
-        if not self.found:
-            return
         if len(self.found) == 1:
             raise self.found[0]
-        raise ErrorList(sorted(self.found, key=_position))
+        if self.found:
+            raise ErrorList(sorted(self.found, key=_position))
 
 
 def at(error: NeuroflowError, loc: Loc | None) -> NeuroflowError:

@@ -74,14 +74,15 @@ class _Library:
         name = declaration.name
         if name.text in self.places:
             first = self.places[name.text]
-            self.errors.add(ModelError(f"'{name.text}' is defined twice; first at {first.origin}:{first.line}",
-                                       name.loc, "rename one of them"))
+            self.errors.report(f"'{name.text}' is defined twice; first at"
+                               f" {first.origin}:{first.line}", name.loc, "rename one of them")
             return
         self.places[name.text] = name.loc
         table = self.components if isinstance(declaration, ast.Component) else self.networks
         table[name.text] = declaration
 
-    def _import(self, declaration: ast.Import, directory: Path | None, stack: tuple[Path, ...]) -> None:
+    def _import(self, declaration: ast.Import, directory: Path | None,
+                stack: tuple[Path, ...]) -> None:
         path = _find(declaration, directory)
         if path in stack:
             raise ModelError(f"'{declaration.path}' imports itself through "
@@ -94,9 +95,8 @@ class _Library:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
             raise ModelError(f"cannot read '{declaration.path}': {err}", declaration.loc) from None
-        origin = _origin(path)
         try:
-            file = parse(text, origin)
+            file = parse(text, _origin(path))
         except NeuroflowError as err:
             self.errors.add(err)
             return
@@ -105,19 +105,21 @@ class _Library:
 
 def _find(declaration: ast.Import, directory: Path | None) -> Path:
     if not declaration.path.endswith(".nfl"):
-        raise ModelError(f"only .nfl files can be imported, got '{declaration.path}'", declaration.loc)
+        raise ModelError(f"only .nfl files can be imported, got '{declaration.path}'",
+                         declaration.loc)
     for base in ([directory] if directory is not None else []) + [STDLIB]:
         candidate = base / declaration.path
         if candidate.is_file():
             return candidate.resolve()
     library = sorted(p.name for p in STDLIB.glob("*.nfl"))
-    raise ModelError(f"cannot find '{declaration.path}' next to this file or in the standard library",
-                     declaration.loc, did_you_mean(declaration.path, library)
+    raise ModelError(f"cannot find '{declaration.path}' next to this file or in the standard"
+                     " library", declaration.loc, did_you_mean(declaration.path, library)
                      or f"the standard library has {', '.join(library)}")
 
 
 def _origin(path: Path) -> str:
-    """How an imported file is named in messages: relative to the working directory, or the library's."""
+    """How an imported file is named in messages: relative to the working directory, or the
+    library's."""
     if path.is_relative_to(STDLIB):
         return f"<stdlib>/{path.relative_to(STDLIB)}"
     try:
@@ -142,12 +144,10 @@ def load_text(text: str, origin: str = "<model>", directory: Path | None = None,
     main = parse(text, origin)
     errors = Errors()
     library = _Library(errors)
-    if path is not None:
-        library.loaded.add(path)
     library.add(main, directory, (path,) if path is not None else ())
     runs = [d for d in main.declarations if isinstance(d, ast.Run)]
     for extra in runs[1:]:
-        errors.add(ModelError("a file has one run section", extra.loc, "merge the run sections"))
+        errors.report("a file has one run section", extra.loc, "merge the run sections")
     run = runs[0] if runs else None
     settings = RunSettings()
     if run is not None:
@@ -162,9 +162,11 @@ def load_text(text: str, origin: str = "<model>", directory: Path | None = None,
             if isinstance(declaration, ast.Component) and declaration.kind == "neuron":
                 composer.neuron(declaration.name)
             elif isinstance(declaration, ast.Component) and declaration.kind == "synapse":
-                SynapseModel(declaration, None, errors, Values(None, lambda name: None, directory)).check()
+                values = Values(None, lambda name: None, directory)
+                SynapseModel(declaration, None, errors, values).check()
     else:
-        builder = NetworkBuilder(library.components, library.networks, errors, directory, settings.method)
+        builder = NetworkBuilder(library.components, library.networks, errors, directory,
+                                 settings.method)
         with errors.collect(network.loc):
             model, scope = builder.build(network)
             views = scope.all_views()
@@ -178,14 +180,15 @@ def _top_network(run: ast.Run | None, own: list[ast.Network], library: _Library,
     if run is not None and run.network is not None:
         network = library.networks.get(run.network.text)
         if network is None:
-            errors.add(ModelError(f"unknown network '{run.network.text}'", run.network.loc,
-                                  did_you_mean(run.network.text, library.networks) or "define or import it"))
+            errors.report(f"unknown network '{run.network.text}'", run.network.loc,
+                          did_you_mean(run.network.text, library.networks) or "define or import it")
         return network
     used = {item.network.text for n in own for item in n.items if isinstance(item, ast.Subnetwork)}
     top = [n for n in own if n.name.text not in used]
     if len(top) > 1:
-        errors.add(ModelError(f"the file defines {len(top)} networks: {', '.join(n.name.text for n in top)}",
-                              top[1].loc, f"say which one runs: run {top[0].name.text} {{ ... }}"))
+        names = ", ".join(n.name.text for n in top)
+        errors.report(f"the file defines {len(top)} networks: {names}", top[1].loc,
+                      f"say which one runs: run {top[0].name.text} {{ ... }}")
         return None
     return top[0] if top else None
 
@@ -209,10 +212,11 @@ def _setting(name: str, value: ast.Value, values: Values):
     if name in ("dtype", "method"):
         expr = value.expr if isinstance(value, ast.Code) else None
         if not isinstance(expr, ir.Ref):
-            raise ModelError(f"'{name}' is a name, such as {'float64' if name == 'dtype' else 'rk4'}", value.loc)
+            example = "float64" if name == "dtype" else "rk4"
+            raise ModelError(f"'{name}' is a name, such as {example}", value.loc)
         if name == "dtype" and expr.name not in DTYPES:
-            raise ModelError(f"unknown dtype '{expr.name}'", value.loc, did_you_mean(expr.name, DTYPES)
-                             or "float32 or float64")
+            raise ModelError(f"unknown dtype '{expr.name}'", value.loc,
+                             did_you_mean(expr.name, DTYPES) or "float32 or float64")
         return expr.name
     number = values.evaluate(value)
     if not isinstance(number, Quantity) or number.ndim != 0:

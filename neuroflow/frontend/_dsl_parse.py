@@ -13,22 +13,17 @@ from pathlib import Path
 
 import lark
 
-
-from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, UNIT_NAMES, Loc, ModelError, ParseError,
-                  cached_parser, did_you_mean, get_unit)
+from ..ir import DIMENSIONLESS, EXPRESSION_GRAMMAR, Loc, ModelError, ParseError, cached_parser
 from . import _ast as ast
 from ._dsl_errors import Errors
-from ._dsl_syntax import syntax_error
+from ._dsl_syntax import COMPONENT_ITEMS, PROJECTION_ITEMS, syntax_error
 from ._equations import _EQUATION_GRAMMAR, _EquationBuilder
 
-DSL_GRAMMAR = EXPRESSION_GRAMMAR + _EQUATION_GRAMMAR + (Path(__file__).parent / "grammar.lark").read_text()
+DSL_GRAMMAR = (EXPRESSION_GRAMMAR + _EQUATION_GRAMMAR
+               + (Path(__file__).parent / "grammar.lark").read_text())
 
 MAX_SIZE = 2**31 - 1  # neuron indices are int32
 
-# What may appear once in a component and in a projection.
-_COMPONENT_FIELDS = ("parameters", "equations", "initial", "threshold", "reset", "refractory", "method", "on_pre",
-                     "on_post")
-_PROJECTION_FIELDS = ("on_pre", "connect", "weights", "delay", "kernel", "synapse", "initial")
 # What only a neuron (or a channel), and what only a synapse, may hold.
 _NOT_IN_SYNAPSES = ("threshold", "reset", "refractory", "method")
 _ONLY_IN_SYNAPSES = ("on_pre", "on_post")
@@ -54,25 +49,26 @@ class _DSLTransformer(_EquationBuilder):
 
     def __init__(self, origin: str, text: str, errors: Errors):
         super().__init__(Loc(origin, 1, 1, text))
-        self._origin = origin
-        self._text = text
         self.errors = errors
         self._uses: list[ast.Name] = []
-        self._flags_at = Loc(origin, 1, 1, text)
+        self._flags_at = self._loc
 
     # -- helpers ------------------------------------------------------------------------------
     def _at(self, where) -> Loc:
         """The location of a token or of a rule's `meta`."""
         line = getattr(where, "line", None) or 1
         column = getattr(where, "column", None) or 1
-        return Loc(self._origin, line, column, self._text)
+        return self._loc.shifted(line, column)
+
+    def _name(self, token) -> ast.Name:
+        return ast.Name(str(token), self._at(token))
 
     def _code(self, expr, where) -> ast.Code:
         uses, self._uses = tuple(self._uses), []
         return ast.Code(expr, uses, self._at(where))
 
     def _error(self, message: str, where, hint: str | None = None) -> None:
-        self.errors.add(ModelError(message, self._at(where), hint))
+        self.errors.report(message, self._at(where), hint)
 
     def _whole(self, token, what: str, minimum: int = 0) -> int:
         text = str(token)
@@ -90,7 +86,7 @@ class _DSLTransformer(_EquationBuilder):
 
     # -- expressions: record the names they use --------------------------------------------------
     def ref(self, items):
-        self._uses.append(ast.Name(str(items[0]), self._at(items[0])))
+        self._uses.append(self._name(items[0]))
         return super().ref(items)
 
     def member(self, items):
@@ -103,7 +99,7 @@ class _DSLTransformer(_EquationBuilder):
         try:
             line = method(meta, items)
         except ModelError as err:  # an unknown flag: point at the flags
-            self.errors.add(ModelError(err.message, self._flags_at, err.hint))
+            self.errors.report(err.message, self._flags_at, err.hint)
             line = None
         code = self._code(None, meta)
         return None if line is None else ast.Equation(line, code.uses, code.loc)
@@ -125,13 +121,11 @@ class _DSLTransformer(_EquationBuilder):
         return super().flags(items)
 
     def unit_name(self, items):
-        token = items[0]
-        unit = get_unit(str(token))
-        if unit is None:
-            self._error(f"unknown unit '{token}'", token,
-                        did_you_mean(str(token), UNIT_NAMES) or "units have Brian2's names: mV, ms, nS, pF …")
+        try:
+            return super().unit_name(items)
+        except ModelError as err:  # an unknown unit: reported, and the line is read on
+            self.errors.add(err)
             return DIMENSIONLESS
-        return unit.dim
 
     def unit_number(self, items):
         if float(items[0]) != 1.0:
@@ -141,7 +135,7 @@ class _DSLTransformer(_EquationBuilder):
 
     # -- the file -----------------------------------------------------------------------------
     def start(self, items):
-        return ast.File(self._origin, tuple(d for d in items if d is not None))
+        return ast.File(self._loc.origin, tuple(d for d in items if d is not None))
 
     @lark.v_args(meta=True)
     def import_decl(self, meta, items):
@@ -154,13 +148,14 @@ class _DSLTransformer(_EquationBuilder):
     @lark.v_args(meta=True)
     def component(self, meta, items):
         kind, name, *members = items
-        fields = self._fields(members, _COMPONENT_FIELDS, f"{kind} '{name}'")
+        fields = self._fields(members, COMPONENT_ITEMS, f"{kind} '{name}'")
         parts = tuple(m.value for m in members if m is not None and m.key == "part")
         self._check_members(kind, str(name), members)
-        return ast.Component(kind, ast.Name(str(name), self._at(name)), fields["parameters"] or (),
-                             fields["equations"] or (), fields["initial"] or (), fields["threshold"],
-                             fields["reset"], fields["refractory"], fields["method"], parts, self._at(meta),
-                             fields["on_pre"], fields["on_post"])
+        return ast.Component(kind, self._name(name), fields["parameters"] or (),
+                             fields["equations"] or (), fields["initial"] or (),
+                             fields["threshold"], fields["reset"], fields["refractory"],
+                             fields["method"], parts, self._at(meta), fields["on_pre"],
+                             fields["on_post"])
 
     def _check_members(self, kind: str, name: str, members) -> None:
         """A synapse has no threshold, reset, refractory period, method or parts; only a
@@ -174,8 +169,8 @@ class _DSLTransformer(_EquationBuilder):
                             "a synapse holds parameters, equations, initial, on_pre and on_post")
             elif kind != "synapse" and member.key in _ONLY_IN_SYNAPSES:
                 self._error(f"{kind} '{name}' cannot have '{member.key}'", member.loc,
-                            "what spikes do belongs to a synapse ('synapse S { on_pre { ... } }') or to a"
-                            " projection ('on_pre: ge += w')")
+                            "what spikes do belongs to a synapse ('synapse S { on_pre { ... } }')"
+                            " or to a projection ('on_pre: ge += w')")
 
     def _fields(self, members, keys, owner: str) -> dict:
         fields = dict.fromkeys(keys)
@@ -196,13 +191,12 @@ class _DSLTransformer(_EquationBuilder):
     @lark.v_args(meta=True)
     def declared_parameter(self, meta, items):
         name, dim, value = items
-        default = value
-        return ast.Parameter(ast.Name(str(name), self._at(name)), dim, default, self._at(meta))
+        return ast.Parameter(self._name(name), dim, value, self._at(meta))
 
     @lark.v_args(meta=True)
     def parameter(self, meta, items):
         name, value = items
-        return ast.Parameter(ast.Name(str(name), self._at(name)), None, value, self._at(meta))
+        return ast.Parameter(self._name(name), None, value, self._at(meta))
 
     @lark.v_args(meta=True)
     def equation_block(self, meta, items):
@@ -220,9 +214,7 @@ class _DSLTransformer(_EquationBuilder):
     def reset(self, meta, items):
         return _Member("reset", tuple(items), self._at(meta))
 
-    @lark.v_args(meta=True)
-    def reset_line(self, meta, items):
-        return _Member("reset", tuple(items), self._at(meta))
+    reset_line = reset  # `reset: v = Vr`, the one-statement form
 
     @lark.v_args(meta=True)
     def refractory(self, meta, items):
@@ -230,13 +222,12 @@ class _DSLTransformer(_EquationBuilder):
 
     @lark.v_args(meta=True)
     def method(self, meta, items):
-        return _Member("method", ast.Name(str(items[0]), self._at(items[0])), self._at(meta))
+        return _Member("method", self._name(items[0]), self._at(meta))
 
     @lark.v_args(meta=True)
     def part(self, meta, items):
         name, component, overrides = items
-        part = ast.Part(ast.Name(str(name), self._at(name)), ast.Name(str(component), self._at(component)),
-                        overrides or (), self._at(meta))
+        part = ast.Part(self._name(name), self._name(component), overrides or (), self._at(meta))
         return _Member("part", part, self._at(meta))
 
     def overrides(self, items):
@@ -256,58 +247,58 @@ class _DSLTransformer(_EquationBuilder):
     def target(self, meta, items):
         return ast.Name(".".join(str(t) for t in items), self._at(meta))
 
-    @lark.v_args(meta=True)
-    def dotted(self, meta, items):
-        return ast.Name(".".join(str(t) for t in items), self._at(meta))
+    dotted = target  # the same text as `target`, in a rule of its own (see grammar.lark)
 
     # -- networks -----------------------------------------------------------------------------
     @lark.v_args(meta=True)
     def network(self, meta, items):
         name, *body = items
-        return ast.Network(ast.Name(str(name), self._at(name)), tuple(i for i in body if i is not None),
+        return ast.Network(self._name(name), tuple(i for i in body if i is not None),
                            self._at(meta))
 
     @lark.v_args(meta=True)
     def population(self, meta, items):
         name, size, component, overrides = items
-        return ast.Population(ast.Name(str(name), self._at(name)), self._size(size),
-                              ast.Name(str(component), self._at(component)), overrides or (), self._at(meta))
+        return ast.Population(self._name(name), self._size(size), self._name(component),
+                              overrides or (), self._at(meta))
 
     @lark.v_args(meta=True)
     def view(self, meta, items):
         name, ref = items
-        return ast.View(ast.Name(str(name), self._at(name)), ref, self._at(meta))
+        return ast.View(self._name(name), ref, self._at(meta))
 
     @lark.v_args(meta=True)
     def subnetwork(self, meta, items):
         name, network = items
-        return ast.Subnetwork(ast.Name(str(name), self._at(name)), ast.Name(str(network), self._at(network)),
-                              self._at(meta))
+        return ast.Subnetwork(self._name(name), self._name(network), self._at(meta))
 
     @lark.v_args(meta=True)
     def projection(self, meta, items):
         name, pre, post, *settings = items
-        fields = self._fields(settings, _PROJECTION_FIELDS, "the projection")
-        synapse = fields["synapse"]
-        if fields["on_pre"] is None and synapse is None:
-            self._error("the projection has no 'on_pre'", meta, "say what a spike does, e.g. 'on_pre: ge += w'")
-        elif fields["on_pre"] is not None and synapse is not None:
+        fields = self._fields(settings, PROJECTION_ITEMS, "the projection")
+        synapse, on_pre = fields["synapse"], fields["on_pre"]
+        if on_pre is None and synapse is None:
+            self._error("the projection has no 'on_pre'", meta,
+                        "say what a spike does, e.g. 'on_pre: ge += w'")
+        elif on_pre is not None and synapse is not None:
             where = next(m.loc for m in settings if m is not None and m.key == "on_pre")
             self._error("the projection has a synapse and an 'on_pre'", where,
-                        f"the synapse '{synapse.component.text}' says what a spike does: remove this 'on_pre'")
-        elif fields["on_pre"] is not None and len(fields["on_pre"]) != 1:
+                        f"the synapse '{synapse.component.text}' says what a spike does: remove"
+                        " this 'on_pre'")
+        elif on_pre is not None and len(on_pre) != 1:
             where = next(m.loc for m in settings if m is not None and m.key == "on_pre")
-            self._error(f"the on_pre of a projection is one statement, got {len(fields['on_pre'])}", where,
-                        "several statements need synapse variables: write a 'synapse' and use it with"
-                        " 'synapse: Name()'")
+            self._error(f"the on_pre of a projection is one statement, got {len(on_pre)}", where,
+                        "several statements need synapse variables: write a 'synapse' and use it"
+                        " with 'synapse: Name()'")
         if fields["initial"] is not None and synapse is None:
             where = next(m.loc for m in settings if m is not None and m.key == "initial")
             self._error("the projection has initial values but no synapse", where,
-                        "initial values are for the variables of a synapse ('synapse: STDP()'); a plain"
-                        " projection's weights are given with 'weights:'")
-        label = None if name is None else ast.Name(str(name), self._at(name))
-        return ast.Projection(label, pre, post, fields["on_pre"], fields["connect"], fields["weights"],
-                              fields["delay"], fields["kernel"], self._at(meta), synapse, fields["initial"] or ())
+                        "initial values are for the variables of a synapse ('synapse: STDP()');"
+                        " a plain projection's weights are given with 'weights:'")
+        label = None if name is None else self._name(name)
+        return ast.Projection(label, pre, post, on_pre, fields["connect"], fields["weights"],
+                              fields["delay"], fields["kernel"], self._at(meta), synapse,
+                              fields["initial"] or ())
 
     @lark.v_args(meta=True)
     def on_pre(self, meta, items):
@@ -320,7 +311,7 @@ class _DSLTransformer(_EquationBuilder):
     @lark.v_args(meta=True)
     def synapse_use(self, meta, items):
         name, overrides = items
-        use = ast.SynapseUse(ast.Name(str(name), self._at(name)), overrides or (), self._at(meta))
+        use = ast.SynapseUse(self._name(name), overrides or (), self._at(meta))
         return _Member("synapse", use, self._at(meta))
 
     @lark.v_args(meta=True)
@@ -337,7 +328,7 @@ class _DSLTransformer(_EquationBuilder):
 
     @lark.v_args(meta=True)
     def kernel(self, meta, items):
-        return _Member("kernel", ast.Name(str(items[0]), self._at(items[0])), self._at(meta))
+        return _Member("kernel", self._name(items[0]), self._at(meta))
 
     @lark.v_args(meta=True)
     def input_decl(self, meta, items):
@@ -363,41 +354,34 @@ class _DSLTransformer(_EquationBuilder):
 
     @lark.v_args(meta=True)
     def index_range(self, meta, items):
-        return self._bounds(meta, items)
+        start, stop = (None if t is None else self._whole(t, "a slice bound") for t in items)
+        return ast.Slice(start, stop, self._at(meta))
 
     @lark.v_args(meta=True)
     def pop_ref(self, meta, items):
         name, view = items
         return ast.PopRef(name, view, self._at(meta))
 
-    @lark.v_args(meta=True)
-    def slice(self, meta, items):
-        return self._bounds(meta, items)
-
-    def _bounds(self, meta, items) -> ast.Slice:
-        start, stop = (None if t is None else self._whole(t, "a slice bound") for t in items)
-        return ast.Slice(start, stop, self._at(meta))
+    slice = index_range  # `P[0:10]`, read as the `[0:10]` of a state monitor
 
     # -- the run section ----------------------------------------------------------------------
     @lark.v_args(meta=True)
     def run_section(self, meta, items):
         name, *settings = items
-        network = None if name is None else ast.Name(str(name), self._at(name))
+        network = None if name is None else self._name(name)
         return ast.Run(network, tuple(settings), self._at(meta))
 
     @lark.v_args(meta=True)
     def setting(self, meta, items):
         name, value = items
-        return ast.Setting(ast.Name(str(name), self._at(name)), value, self._at(meta))
+        return ast.Setting(self._name(name), value, self._at(meta))
 
     # -- values -------------------------------------------------------------------------------
     @lark.v_args(meta=True)
     def code(self, meta, items):
         return self._code(items[0], meta)
 
-    @lark.v_args(meta=True)
-    def value(self, meta, items):
-        return self._code(items[0], meta)
+    value = code  # a value that is one expression
 
     @lark.v_args(meta=True)
     def array(self, meta, items):
@@ -423,9 +407,8 @@ def parse(text: str, origin: str = "<model>") -> ast.File:
     except lark.exceptions.UnexpectedInput as err:
         raise syntax_error(err, text, origin, dsl_parser()) from None
     errors = Errors()
-    transformer = _DSLTransformer(origin, text, errors)
     try:
-        file = transformer.transform(tree)
+        file = _DSLTransformer(origin, text, errors).transform(tree)
     except lark.exceptions.VisitError as err:
         raise err.orig_exc from None
     except RecursionError:

@@ -17,6 +17,7 @@ sees them.
 """
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 
 from .. import ir
@@ -59,8 +60,8 @@ class SynapseModel:
         before = self.errors.count
         self._declarations()
         defaults = {name: (p.default, p.loc) for name, p in self.params.items()}
-        starts: dict[str, tuple[ast.Value, Loc]] = {a.target.text: (a.value, a.loc) for a in
-                                                       self._settable(self.component.initial, "an initial value")}
+        own = self._settable(self.component.initial, "an initial value")
+        starts: dict[str, tuple[ast.Value, Loc]] = {a.target.text: (a.value, a.loc) for a in own}
         for assignment in use.overrides:
             name = assignment.target.text
             if name in self.params:
@@ -72,18 +73,15 @@ class SynapseModel:
         params = self._parameters(defaults)
         init = {}
         for name, (value, loc) in starts.items():
-            with self.errors.collect(loc):
-                try:
-                    init[name] = self.values.evaluate(value)
-                except _Failed:
-                    pass
+            with self.errors.collect(loc), suppress(_Failed):
+                init[name] = self.values.evaluate(value)
         for equation in self.component.equations:
             self._check_uses(equation.uses)
         on_pre = self._statements(self.component.on_pre or (), "on_pre")
         on_post = self._statements(self.component.on_post or (), "on_post")
         if self.component.on_pre is None:
-            self.errors.add(ModelError(f"{self.what} has no 'on_pre'", self.component.name.loc,
-                                       "say what a spike does: on_pre { ge += w }"))
+            self.errors.report(f"{self.what} has no 'on_pre'", self.component.name.loc,
+                               "say what a spike does: on_pre { ge += w }")
         if self.errors.count != before:
             return None
         first = self.component.on_pre[0].loc if self.component.on_pre else self.component.loc
@@ -95,7 +93,8 @@ class SynapseModel:
         """The checks that need no projection (for a library): declarations, names, parameter
         values.  The targets of statements on the post neuron are checked where it is used."""
         self._declarations()
-        self._parameters({name: (p.default, p.loc) for name, p in self.params.items() if p.default is not None})
+        self._parameters({name: (p.default, p.loc) for name, p in self.params.items()
+                          if p.default is not None})
         for equation in self.component.equations:
             self._check_uses(equation.uses)
         for statement in (self.component.on_pre or ()) + (self.component.on_post or ()):
@@ -107,8 +106,8 @@ class SynapseModel:
         for name in [p.name for p in self.component.parameters] + [
                 ast.Name(e.line.name, e.loc) for e in self.component.equations]:
             if name.text in seen:
-                self.errors.add(ModelError(f"'{name.text}' is declared twice in {self.what}", name.loc,
-                                           "rename one of them"))
+                self.errors.report(f"'{name.text}' is declared twice in {self.what}", name.loc,
+                                   "rename one of them")
             seen.add(name.text)
 
     def _settable(self, assignments, what: str) -> list[ast.Assignment]:
@@ -119,14 +118,15 @@ class SynapseModel:
             if name in self.variables:
                 good.append(assignment)
             elif name in self.params:
-                self.errors.add(ModelError(f"'{name}' is a parameter of {self.what}, not a variable",
-                                           assignment.target.loc, "give it a value in 'parameters' or as an"
-                                           f" override: synapse: {self.component.name.text}({name} = ...)"))
+                self.errors.report(f"'{name}' is a parameter of {self.what}, not a variable",
+                                   assignment.target.loc, "give it a value in 'parameters' or as an"
+                                   f" override: synapse: {self.component.name.text}({name} = ...)")
             else:
-                self.errors.add(ModelError(f"{self.what} has no parameter or variable '{name}' for {what}",
-                                           assignment.target.loc,
-                                           did_you_mean(name, set(self.params) | set(self.variables))
-                                           or f"its variables: {', '.join(sorted(self.variables)) or 'none'}"))
+                self.errors.report(f"{self.what} has no parameter or variable '{name}' for {what}",
+                                   assignment.target.loc,
+                                   did_you_mean(name, set(self.params) | set(self.variables))
+                                   or "its variables:"
+                                   f" {', '.join(sorted(self.variables)) or 'none'}")
         return good
 
     def _post_variable(self, name: str) -> str | None:
@@ -143,14 +143,13 @@ class SynapseModel:
             if use.text in self.params or use.text in self.variables:
                 continue
             if "." in use.text or not known_to_ir(use.text):
-                own = set(self.params) | set(self.variables)
-                hint = did_you_mean(use.text, own)
+                hint = did_you_mean(use.text, set(self.params) | set(self.variables))
                 if hint is None and self._post_variable(use.text) is not None:
-                    hint = (f"'{use.text}' is a variable of the post neuron: a synapse adds to it ('{use.text} +="
-                            " w') but cannot read it")
-                self.errors.add(ModelError(f"unknown name '{use.text}' in {self.what}", use.loc,
-                                           hint or f"declare '{use.text}' in the synapse's 'parameters' or"
-                                           " 'equations'"))
+                    hint = (f"'{use.text}' is a variable of the post neuron: a synapse adds to it"
+                            f" ('{use.text} += w') but cannot read it")
+                self.errors.report(f"unknown name '{use.text}' in {self.what}", use.loc,
+                                   hint or f"declare '{use.text}' in the synapse's 'parameters' or"
+                                   " 'equations'")
 
     def _statements(self, statements, what: str) -> tuple[ir.Statement, ...]:
         body = []
@@ -171,15 +170,17 @@ class SynapseModel:
         target = statement.target.text
         own = sorted(n for n, e in self.variables.items() if e.line.kind != "sub")
         if what == "on_post":
-            message = f"the on_post of {self.what} writes '{target}', which is not a variable of the synapse"
-            hint = did_you_mean(target, own) or ("on_post changes synapse variables only; a post neuron's own"
-                                                 " variables change in its reset")
+            message = (f"the on_post of {self.what} writes '{target}', which is not a variable of"
+                       " the synapse")
+            hint = did_you_mean(target, own) or ("on_post changes synapse variables only; a post"
+                                                 " neuron's own variables change in its reset")
         else:
             post = sorted(n for n in self.post.scope.members() if self._post_variable(n))
-            message = (f"the on_pre of {self.what} writes '{target}', which is neither a variable of the synapse"
-                       f" nor of {self.post.scope.describe()}")
-            hint = did_you_mean(target, own + post) or f"variables: {', '.join(own + post) or 'none'}"
-        self.errors.add(ModelError(message, statement.target.loc, hint))
+            message = (f"the on_pre of {self.what} writes '{target}', which is neither a variable"
+                       f" of the synapse nor of {self.post.scope.describe()}")
+            hint = (did_you_mean(target, own + post)
+                    or f"variables: {', '.join(own + post) or 'none'}")
+        self.errors.report(message, statement.target.loc, hint)
 
     # -- values -----------------------------------------------------------------------------------
     def _parameters(self, defaults: dict) -> dict:
@@ -189,8 +190,8 @@ class SynapseModel:
 
         def lookup(name: str):
             if name in self.variables:
-                raise ModelError(f"'{name}' is a variable of {self.what}; a value can only use parameters and"
-                                 " units")
+                raise ModelError(f"'{name}' is a variable of {self.what}; a value can only use"
+                                 " parameters and units")
             if name not in self.params:
                 return None
             if name in failed:
@@ -201,10 +202,8 @@ class SynapseModel:
 
         self.values.lookup = lookup
         for name in self.params:
-            try:
+            with suppress(_Failed):
                 lookup(name)
-            except _Failed:
-                pass
         return {name: done[name] for name in self.params if name in done}
 
     def _parameter(self, name: str, defaults: dict, active: list, failed: set):
@@ -212,28 +211,26 @@ class SynapseModel:
             failed.add(name)
             raise _Failed()
         value, loc = defaults[name]
-        if name in active:
-            self.errors.add(ModelError("parameters defined in a circle: " + " -> ".join(
-                active[active.index(name):] + [name]), loc, "give one of them a number"))
-            failed.add(name)
-            raise _Failed()
-        if value is None:
-            self.errors.add(ModelError(f"parameter '{name}' of {self.what} has no value", loc,
-                                       "give it a default in 'parameters' or an override where the synapse is"
-                                       f" used: synapse: {self.component.name.text}({name} = ...)"))
-            failed.add(name)
-            raise _Failed()
+        cycle = " -> ".join(active[active.index(name):] + [name]) if name in active else None
         active.append(name)
         try:
+            if cycle:
+                raise ModelError(f"parameters defined in a circle: {cycle}", loc,
+                                 "give one of them a number")
+            if value is None:
+                raise ModelError(f"parameter '{name}' of {self.what} has no value", loc,
+                                 "give it a default in 'parameters' or an override where the"
+                                 " synapse is used: synapse:"
+                                 f" {self.component.name.text}({name} = ...)")
             result = self.values.evaluate(value)
             dim = self.params[name].dim
             if isinstance(result, Random) or getattr(result.internal(), "ndim", 0):
-                raise ModelError(f"parameter '{name}' of {self.what} is one value shared by all synapses", loc,
-                                 "per-synapse values are variables: declare it in 'equations' ('x : 1') and"
-                                 " give it an initial value")
+                raise ModelError(f"parameter '{name}' of {self.what} is one value shared by all"
+                                 " synapses", loc, "per-synapse values are variables: declare it in"
+                                 " 'equations' ('x : 1') and give it an initial value")
             if dim is not None and result.dim != dim:
-                raise ModelError(f"parameter '{name}' is in {result.dim} but is declared in {dim}", loc,
-                                 "multiply the number by its unit, e.g. 20*ms")
+                raise ModelError(f"parameter '{name}' is in {result.dim} but is declared in {dim}",
+                                 loc, "multiply the number by its unit, e.g. 20*ms")
             return result
         except NeuroflowError as err:
             self.errors.add(at(err, loc))
@@ -248,14 +245,14 @@ def synapse_of(composer: Composer, use: ast.SynapseUse) -> ast.Component | None:
     component = composer.components.get(use.component.text)
     if component is None:
         synapses = {n for n, c in composer.components.items() if c.kind == "synapse"}
-        composer.errors.add(ModelError(f"unknown synapse '{use.component.text}'", use.component.loc,
-                                       did_you_mean(use.component.text, synapses) or "define it in this file or"
-                                       " import the file that defines it (the standard library's"
-                                       " 'plasticity.nfl' has STDP and TsodyksMarkram)"))
+        composer.errors.report(f"unknown synapse '{use.component.text}'", use.component.loc,
+                               did_you_mean(use.component.text, synapses) or "define it in this"
+                               " file or import the file that defines it (the standard library's"
+                               " 'plasticity.nfl' has STDP and TsodyksMarkram)")
         return None
     if component.kind != "synapse":
-        composer.errors.add(ModelError(f"'{use.component.text}' is a {component.kind}; a projection's 'synapse:'"
-                                       " names a synapse", use.component.loc,
-                                       "define one with 'synapse Name { ... on_pre { ... } }'"))
+        composer.errors.report(f"'{use.component.text}' is a {component.kind}; a projection's"
+                               " 'synapse:' names a synapse", use.component.loc,
+                               "define one with 'synapse Name { ... on_pre { ... } }'")
         return None
     return component

@@ -15,10 +15,11 @@ import lark
 from ..ir import Loc, ParseError, did_you_mean, get_unit
 
 DECLARATIONS = ("import", "neuron", "channel", "synapse", "network", "run")
-COMPONENT_ITEMS = ("parameters", "equations", "initial", "threshold", "reset", "refractory", "method", "on_pre",
-                   "on_post")
+COMPONENT_ITEMS = ("parameters", "equations", "initial", "threshold", "reset", "refractory",
+                   "method", "on_pre", "on_post")
 NETWORK_ITEMS = ("population", "projection", "input", "monitor", "view")
-PROJECTION_SETTINGS = ("on_pre", "connect", "weights", "delay", "kernel", "synapse")  # followed by ':'
+# followed by ':'
+PROJECTION_SETTINGS = ("on_pre", "connect", "weights", "delay", "kernel", "synapse")
 PROJECTION_ITEMS = PROJECTION_SETTINGS + ("initial",)
 
 
@@ -57,22 +58,26 @@ MISTAKES = (
             tuple(_neuron(f"{word} x\n") for word in ("threshold", "refractory", "method"))
             + tuple(_network(f"projection P -> Q {{\n{word} x\n") for word in PROJECTION_SETTINGS)),
     Mistake("unexpected '{token}' after '{previous}'", "is the block above missing its '}}'?",
-            (_neuron("parameters {\ntau = 1*ms\nequations {\n"), _neuron("initial {\nv = 1\nthreshold: v > 1\n"),
-             _neuron("initial {\nv = 1\nreset {\n"), _network("projection P -> Q {\non_pre: v += 1\nmonitor spikes P\n"),
+            (_neuron("parameters {\ntau = 1*ms\nequations {\n"),
+             _neuron("initial {\nv = 1\nthreshold: v > 1\n"),
+             _neuron("initial {\nv = 1\nreset {\n"),
+             _network("projection P -> Q {\non_pre: v += 1\nmonitor spikes P\n"),
              _network("projection P -> Q {\non_pre: v += 1\npopulation P[1] = A()\n"))),
     Mistake("there is a '}}' too many", "remove it, or check which block it was meant to close",
             ("neuron A {\n}\n}", "network N {\n}\n}")),
     Mistake("unknown declaration '{token}'",
             "a file holds imports, neurons, channels, synapses, networks and a run section",
-            ("nueron A {\n", "x = 1\n", "# a comment first\nnueron A {\n", "\nx = 1\n"), DECLARATIONS),
+            ("nueron A {\n", "x = 1\n", "# a comment first\nnueron A {\n", "\nx = 1\n"),
+            DECLARATIONS),
     Mistake("unknown block or setting '{previous}' in a neuron",
-            "a neuron holds parameters, equations, initial, threshold, reset, refractory, method and parts"
-            " such as 'Na = NaChannel()'",
-            (_neuron("paramters {\n"), _neuron("treshold: v > 1\n"), _neuron("threshold: v > 1\nrest {\n")),
-            COMPONENT_ITEMS, at_previous=True),
-    Mistake("unknown item '{previous}' in a network",
-            "a network holds populations, projections, inputs, monitors, views and subnetworks ('left = EINet()')",
-            (_network("populaton P[1] = A()\n"), _network("monitr spikes P\n")), NETWORK_ITEMS, at_previous=True),
+            "a neuron holds parameters, equations, initial, threshold, reset, refractory, method"
+            " and parts such as 'Na = NaChannel()'",
+            (_neuron("paramters {\n"), _neuron("treshold: v > 1\n"),
+             _neuron("threshold: v > 1\nrest {\n")), COMPONENT_ITEMS, at_previous=True),
+    Mistake("unknown item '{previous}' in a network", "a network holds populations, projections,"
+            " inputs, monitors, views and subnetworks ('left = EINet()')",
+            (_network("populaton P[1] = A()\n"), _network("monitr spikes P\n")), NETWORK_ITEMS,
+            at_previous=True),
     Mistake("unknown projection setting '{token}'",
             "a projection has on_pre (or synapse and initial), connect, weights, delay and kernel",
             (_network("projection P -> Q {\nonpre: v += 1\n"),), PROJECTION_ITEMS),
@@ -81,28 +86,37 @@ MISTAKES = (
             (_network("projection P -> Q {\non_pre: ge + 1\n"), _neuron("reset: v < 1\n"),
              _neuron("reset {\nv > 1\n"))),
     Mistake("'==' compares two values; a reset or an on_pre assigns", "write 'v = Vr' or 'ge += w'",
-            (_neuron("reset: v == 1\n"), _network("projection P -> Q {\non_pre: ge == 1\n")), at_previous=True),
+            (_neuron("reset: v == 1\n"), _network("projection P -> Q {\non_pre: ge == 1\n")),
+            at_previous=True),
     Mistake("a population needs a size", "write 'population P[100] = LIF()'",
             (_network("population P = A()\n"), _network("population P(10) = A()\n"))),
-    Mistake("'{previous}' must be called: '{previous}()'", "overrides go in the parentheses: LIF(v = -60*mV)",
-            (_network("population P[10] = A\n"), _network("population P[10] = A }"), _neuron("Na = NaChannel\n"),
-             _neuron("Na = NaChannel }"))),
-    Mistake("a projection goes from one population to another", "write 'projection P[0:100] -> Q { ... }'",
-            (_network("projection P Q {\n"), _network("projection P to Q {\n"), _network("projection P = Q {\n"))),
-    Mistake("a projection needs a block after its populations", "write 'projection P -> Q { on_pre: ge += w }'",
+    Mistake("'{previous}' must be called: '{previous}()'",
+            "overrides go in the parentheses: LIF(v = -60*mV)",
+            (_network("population P[10] = A\n"), _network("population P[10] = A }"),
+             _neuron("Na = NaChannel\n"), _neuron("Na = NaChannel }"))),
+    Mistake("a projection goes from one population to another",
+            "write 'projection P[0:100] -> Q { ... }'",
+            (_network("projection P Q {\n"), _network("projection P to Q {\n"),
+             _network("projection P = Q {\n"))),
+    Mistake("a projection needs a block after its populations",
+            "write 'projection P -> Q { on_pre: ge += w }'",
             (_network("projection P -> Q\n"), _network("projection P -> Q on_pre: v += 1\n"))),
-    Mistake("unexpected '{token}' after a value", "put one item on each line, or separate items with ';'",
+    Mistake("unexpected '{token}' after a value",
+            "put one item on each line, or separate items with ';'",
             (_neuron("parameters {\ntau = 20 ms\n"), _neuron("initial {\nv = 20 mV\n"),
              _network("population P[1] = A(v = 1 mV)\n"), "run {\ndt = 0.1 ms\n",
-             _network("projection P -> Q {\nweights: 1 nS\n"), _network("projection P -> Q {\ndelay: 1 ms\n"),
+             _network("projection P -> Q {\nweights: 1 nS\n"),
+             _network("projection P -> Q {\ndelay: 1 ms\n"),
              _neuron("parameters {\ntau : second = 20 ms\n"), _neuron("Na = A(g = 1 nS)\n"))),
     Mistake("equations go in the 'equations' block", "move this line into 'equations { ... }'",
-            (_neuron("parameters {\ndv/dt = -v/tau : volt\n"), _neuron("initial {\ndv/dt = -v/tau : volt\n"))),
+            (_neuron("parameters {\ndv/dt = -v/tau : volt\n"),
+             _neuron("initial {\ndv/dt = -v/tau : volt\n"))),
     Mistake("the file to import is written in quotes", "write 'import \"channels.nfl\"'",
             ("import channels\n", "import channels.nfl\n")),
     Mistake("a setting needs '=': '{previous} = value'", "for example 'dt = 0.1*ms'",
             ("run {\ndt 0.1*ms\n", "run {\ndt: 0.1*ms\n")),
-    Mistake("a parameter needs '=' and a value, or ':' and a unit", "write 'tau = 20*ms' or 'tau : second = 20*ms'",
+    Mistake("a parameter needs '=' and a value, or ':' and a unit",
+            "write 'tau = 20*ms' or 'tau : second = 20*ms'",
             (_neuron("parameters {\ntau 20*ms\n"),)),
     Mistake("statements are separated by ';' or a new line, not ','", "write 'v = Vr; w += b'",
             (_neuron("reset {\nv = 1, w = 2\n"), _neuron("reset: v = 1, w = 2\n"))),
@@ -165,8 +179,6 @@ _DESCRIPTIONS = {
 
 
 def _describe_token(token) -> str:
-    if token.type == "$END":
-        return "the end of the file"
     if token.type == "_NL":
         return "the end of the line"
     text = str(token).split()[0] if str(token).split() else str(token)
@@ -218,26 +230,28 @@ def _fill(template: str, token: str, previous: str) -> str:
     return template.replace("{token}", token).replace("{previous}", previous).replace("}}", "}")
 
 
-def syntax_error(err: lark.exceptions.UnexpectedInput, text: str, origin: str, parser: lark.Lark) -> ParseError:
+def syntax_error(err: lark.exceptions.UnexpectedInput, text: str, origin: str,
+                 parser: lark.Lark) -> ParseError:
     """A `ParseError` at the place of `err`, with the catalogued message if one matches."""
+    loc = Loc(origin, err.line, err.column, text)
     if isinstance(err, lark.exceptions.UnexpectedCharacters):
         char = text[err.pos_in_stream] if 0 <= err.pos_in_stream < len(text) else "?"
         hint = ("names are letters, digits and '_'; file names go in double quotes"
                 if char != "'" else "file names go in double quotes: import \"file.nfl\"")
-        return ParseError(f"unexpected character '{char}'", Loc(origin, err.line, err.column, text), hint)
+        return ParseError(f"unexpected character '{char}'", loc, hint)
     token = getattr(err, "token", None)
-    at_end = isinstance(err, lark.exceptions.UnexpectedEOF) or (token is not None and token.type == "$END")
-    if at_end:
+    accepts = getattr(err, "accepts", None) or err.expected
+    if (isinstance(err, lark.exceptions.UnexpectedEOF)
+            or (token is not None and token.type == "$END")):
         brace = _unclosed_brace(text)
         if brace is not None:
             return ParseError("this '{' is never closed", Loc(origin, *brace, text),
                               "close the block with '}'")
         return ParseError("the file ends too early", Loc(origin, *_end_position(text), text),
-                          _describe_expected(parser, getattr(err, "accepts", None) or err.expected) or None)
+                          _describe_expected(parser, accepts) or None)
     history = getattr(err, "token_history", None) or []
     previous = str(history[-1]) if history else ""
     found = _describe_token(token).strip("'")
-    loc = Loc(origin, err.line, err.column, text)
     mistake = match_mistake(err, parser)
     if mistake is not None and mistake.at_previous and history:
         loc = Loc(origin, history[-1].line, history[-1].column, text)
@@ -247,8 +261,8 @@ def syntax_error(err: lark.exceptions.UnexpectedInput, text: str, origin: str, p
         if "after a value" in mistake.message and get_unit(found) is not None:
             hint = f"a number and its unit are multiplied: write '...*{found}'"
         return ParseError(_fill(mistake.message, found, previous), loc, hint)
-    accepts = getattr(err, "accepts", None) or err.expected
     if "RPAR" in accepts and token.type in ("_NL", "COLON", "RBRACE"):
         return ParseError("a ')' is missing", loc, "check that parentheses are balanced")
-    message = "the line ends too early" if token.type == "_NL" else f"unexpected {_describe_token(token)}"
+    message = ("the line ends too early" if token.type == "_NL"
+               else f"unexpected {_describe_token(token)}")
     return ParseError(message, loc, _describe_expected(parser, accepts) or None)

@@ -21,6 +21,8 @@ from ._dsl_errors import at
 DISTRIBUTIONS: dict[str, Callable[..., Random]] = {
     "normal": normal, "uniform": uniform, "exponential": exponential, "lognormal": lognormal,
 }
+_SIGNATURES = {"normal": "normal(mean, std)", "uniform": "uniform(low, high)",
+               "exponential": "exponential(scale)", "lognormal": "lognormal(mu, sigma, scale)"}
 # What a name in a value may be, besides a unit: a parameter (by its final name), or the
 # neuron index `i` and the population size `N`.
 Lookup = Callable[[str], "Quantity | Random | None"]
@@ -37,25 +39,30 @@ class Values:
     def evaluate(self, value: ast.Value, rename: Callable[[str], str] = str) -> Quantity | Random:
         """The value of `value`; `rename` maps a name as written to the name to look up."""
         if isinstance(value, ast.ArrayValue):
-            result = self._array(value.array, value.uses, rename)
-            return self._scaled(result, value.scale, value.uses, value.loc, rename)
-        if isinstance(value, ast.FileValue):
-            return self._scaled(self._file(value), value.scale, value.uses, value.loc, rename)
-        return self._top(value.expr, value.uses, value.loc, rename)
+            base = self._array(value.array, value.uses, rename)
+        elif isinstance(value, ast.FileValue):
+            base = self._file(value)
+        else:
+            return self._top(value.expr, value.uses, value.loc, rename)
+        if value.scale is None:
+            return base
+        return base * self._number(value.scale, value.uses, value.loc, rename)
 
     # -- expressions -----------------------------------------------------------------------------
     def _top(self, expr: Expr, uses, loc: Loc, rename) -> Quantity | Random:
         if isinstance(expr, Call) and expr.func in DISTRIBUTIONS:
             args = [self._number(a, uses, loc, rename) for a in expr.args]
             if any(a.ndim for a in args):
-                raise ModelError(f"the arguments of {expr.func}() are single numbers", loc, _signature(expr.func))
+                raise ModelError(f"the arguments of {expr.func}() are single numbers", loc,
+                                 _SIGNATURES[expr.func])
             try:
                 draw = DISTRIBUTIONS[expr.func](*args)
                 draw.to_ir()  # checks the arguments' units and ranges
             except TypeError:
-                raise ModelError(f"{expr.func}() got {len(args)} argument(s)", loc, _signature(expr.func)) from None
+                raise ModelError(f"{expr.func}() got {len(args)} argument(s)", loc,
+                                 _SIGNATURES[expr.func]) from None
             except ModelError as err:
-                raise ModelError(err.message, loc, _signature(expr.func)) from None
+                raise ModelError(err.message, loc, _SIGNATURES[expr.func]) from None
             return draw
         return self._number(expr, uses, loc, rename)
 
@@ -69,7 +76,8 @@ class Values:
             except (ArithmeticError, ValueError) as err:
                 raise ModelError(f"cannot compute this value: {err}", loc) from None
         if not np.all(np.isfinite(result.internal())):
-            raise ModelError("this value is not a finite number", loc, "check for a division by zero or an overflow")
+            raise ModelError("this value is not a finite number", loc,
+                             "check for a division by zero or an overflow")
         return result
 
     def plain(self, value: ast.Value, what: str) -> float:
@@ -96,19 +104,19 @@ class Values:
         if isinstance(expr, Call) and expr.func in DISTRIBUTIONS:
             raise ModelError(f"a random value ({expr.func}(...)) must stand alone", loc,
                              "draw it as the whole value, e.g. v = normal(-55*mV, 2*mV)")
-        raise ModelError("a value is a constant: numbers, units, parameters, i and N with + - * / **", loc,
-                         "conditions and variables belong in equations")
+        raise ModelError("a value is a constant: numbers, units, parameters, i and N with"
+                         " + - * / **", loc, "conditions and variables belong in equations")
 
     def _name(self, name: str, uses, loc: Loc, rename) -> Quantity:
         if name in ("i", "N") and self.size is not None:
-            return Quantity(np.arange(self.size, dtype=float)) if name == "i" else Quantity(float(self.size))
+            return Quantity(np.arange(self.size, dtype=float) if name == "i" else float(self.size))
         try:
             found = self.lookup(rename(name))
         except ModelError as err:
             raise at(err, _use(name, uses, loc)) from None
         if isinstance(found, Random):
-            raise ModelError(f"'{name}' is a random value and cannot be used in another value", _use(name, uses, loc),
-                             "give the derived value its own distribution")
+            raise ModelError(f"'{name}' is a random value and cannot be used in another value",
+                             _use(name, uses, loc), "give the derived value its own distribution")
         if found is not None:
             return found
         unit = get_unit(name)
@@ -116,7 +124,8 @@ class Values:
             return unit
         where = "" if self.size is not None else " (i and N only exist in a population)"
         raise ModelError(f"unknown name '{name}' in a value{where}", _use(name, uses, loc),
-                         did_you_mean(name, UNIT_NAMES) or "a value may use numbers, units, parameters, i and N")
+                         did_you_mean(name, UNIT_NAMES)
+                         or "a value may use numbers, units, parameters, i and N")
 
     # -- arrays and files -----------------------------------------------------------------------
     def _array(self, array: ast.Array, uses, rename) -> Quantity:
@@ -145,14 +154,9 @@ class Values:
         except (OSError, ValueError) as err:
             raise ModelError(f"cannot read '{value.path}': {err}", value.loc) from None
         if data.dtype.kind not in "iuf" or data.ndim not in (1, 2):
-            raise ModelError(f"'{value.path}' must hold a 1-d or 2-d array of numbers, got {data.dtype} with"
-                             f" shape {data.shape}", value.loc)
+            raise ModelError(f"'{value.path}' must hold a 1-d or 2-d array of numbers, got"
+                             f" {data.dtype} with shape {data.shape}", value.loc)
         return Quantity(data.astype(float))
-
-    def _scaled(self, base: Quantity, scale: Expr | None, uses, loc: Loc, rename) -> Quantity:
-        if scale is None:
-            return base
-        return base * self._number(scale, uses, loc, rename)
 
 
 def _function(fn: Function, args: list[Quantity], loc: Loc) -> Quantity:
@@ -168,12 +172,4 @@ def _function(fn: Function, args: list[Quantity], loc: Loc) -> Quantity:
 
 def _use(name: str, uses, loc: Loc) -> Loc:
     """Where `name` is written inside a value, else the value's start."""
-    for use in uses:
-        if use.text == name:
-            return use.loc
-    return loc
-
-
-def _signature(func: str) -> str:
-    return {"normal": "normal(mean, std)", "uniform": "uniform(low, high)", "exponential": "exponential(scale)",
-            "lognormal": "lognormal(mu, sigma, scale)"}[func]
+    return next((use.loc for use in uses if use.text == name), loc)

@@ -92,8 +92,10 @@ class _EquationBuilder(ExpressionBuilder):
     def unit_name(self, items):
         unit = get_unit(str(items[0]))
         if unit is None:
-            raise ModelError(f"unknown unit '{items[0]}'", self._loc.shifted(items[0].line, items[0].column),
-                             did_you_mean(str(items[0]), UNIT_NAMES) or "units have Brian2's names: mV, ms, nS, pF …")
+            raise ModelError(f"unknown unit '{items[0]}'",
+                             self._loc.shifted(items[0].line, items[0].column),
+                             did_you_mean(str(items[0]), UNIT_NAMES)
+                             or "units have Brian2's names: mV, ms, nS, pF …")
         return unit.dim
 
     def unit_number(self, items):
@@ -128,19 +130,18 @@ class _EquationBuilder(ExpressionBuilder):
 
 @lru_cache(maxsize=None)
 def _parser() -> lark.Lark:
-    return cached_parser(EXPRESSION_GRAMMAR + _EQUATION_GRAMMAR, "equations", propagate_positions=True,
-                         maybe_placeholders=True)
+    return cached_parser(EXPRESSION_GRAMMAR + _EQUATION_GRAMMAR, "equations",
+                         propagate_positions=True, maybe_placeholders=True)
 
 
 def parse_equations(text: str, origin: str) -> tuple[EquationLine, ...]:
     """Parse an equations string; `origin` names it in error messages."""
-    loc = Loc(origin, 1, 1, text)
     try:
         tree = _parser().parse(text)
     except lark.exceptions.LarkError as err:
         raise_located(err, text, None, origin)
     try:
-        return _EquationBuilder(loc).transform(tree)
+        return _EquationBuilder(Loc(origin, 1, 1, text)).transform(tree)
     except lark.exceptions.VisitError as err:
         if isinstance(err.orig_exc, (ModelError, ParseError)):
             raise err.orig_exc from None
