@@ -53,14 +53,16 @@ def to_value(value, what: str, size: int) -> tuple[ir.Value, Dimension, tuple[in
     number, dim = to_internal(value, what)
     if isinstance(number, tuple):
         if len(number) != size:
-            raise ModelError(f"{what} has {len(number)} values but the population has {size} neurons")
+            raise ModelError(f"{what} has {len(number)} values but the population has {size}"
+                             " neurons")
         return number, dim, (size,)
     return number, dim, ()
 
 
 @dataclass(frozen=True)
 class PopulationHandle:
-    """What `Network.population` returns: the population's name and size; slicing gives a view."""
+    """What `Network.population` returns: the population's name and size; slicing gives a
+    view."""
 
     name: str
     size: int
@@ -101,8 +103,7 @@ class Network:
     """A model under construction; `build()` gives the `ir.Model`."""
 
     def __init__(self, name: str = "network"):
-        if not isinstance(name, str) or not name.isidentifier():
-            raise ModelError(f"network name {name!r} is not a valid identifier", hint="use letters, digits and _")
+        _check_identifier(name, "network")
         self.name = name
         self._nodes: list[ir.Node] = []
         self._ids: set[str] = set()
@@ -111,12 +112,17 @@ class Network:
 
     # -- populations ----------------------------------------------------------------
     def population(self, name: str, size: int, equations: str | tuple[EquationLine, ...] = "", *,
-                   threshold: str | Parsed | None = None, reset: str | Parsed | None = None, refractory=None,
-                   params: dict | None = None, init: dict | None = None, method: str = "auto",
-                   loc: Loc | None = None) -> PopulationHandle:
+                   threshold: str | Parsed | None = None, reset: str | Parsed | None = None,
+                   refractory=None, params: dict | None = None, init: dict | None = None,
+                   method: str = "auto", loc: Loc | None = None) -> PopulationHandle:
         """A population of `size` neurons.  `equations` is a string of Brian2's equation lines
         (or lines parsed already); `loc` is where a model file declares the population."""
-        check_population(name, size, self._sizes)
+        _check_identifier(name, "population")
+        if name in self._sizes:
+            raise ModelError(f"a population named '{name}' already exists")
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+            raise ModelError(f"population '{name}' must have a positive whole number of neurons,"
+                             f" got {size!r}", hint="for example net.population('P', 100, ...)")
         size = int(size)
         lines = _equation_lines(equations, f"equations of population '{name}'")
         nodes: list[ir.Node] = [ir.Population(name, size, ir.Method(method), loc=loc)]
@@ -135,9 +141,10 @@ class Network:
         return PopulationHandle(name, size)
 
     # -- projections ----------------------------------------------------------------
-    def projection(self, pre, post, on_pre: str | Parsed, *, connect: ir.ConnectivityRule | None = None,
-                   weights=None, delay=0.0, kernel: str = "auto", name: str | None = None,
-                   model: str | None = None, on_post: str | None = None, params: dict | None = None,
+    def projection(self, pre, post, on_pre: str | Parsed, *,
+                   connect: ir.ConnectivityRule | None = None, weights=None, delay=0.0,
+                   kernel: str = "auto", name: str | None = None, model: str | None = None,
+                   on_post: str | None = None, params: dict | None = None,
                    init: dict | None = None) -> str:
         """Synapses from `pre` to `post`.  Without `model` each pre spike runs `on_pre` (one
         statement linear in the weight `w`); with `model` (Brian2's synapse equations) the
@@ -145,51 +152,56 @@ class Network:
         pre_s, post_s, kernel = as_slice(pre), as_slice(post), ir.Kernel(kernel)
         if name is None:
             name = f"{pre_s.population}_to_{post_s.population}_{self._projection_count}"
-        if not isinstance(name, str) or not name.isidentifier():
-            raise ModelError(f"projection name {name!r} is not a valid identifier", hint="use letters, digits and _")
+        _check_identifier(name, "projection")
         self._projection_count += 1
         statements, where = _source_statements(on_pre, f"on_pre of projection '{name}'")
         if model is not None or on_post is not None or params or init:
-            self._add(self._plastic(name, pre_s, post_s, statements, where, model, on_post, dict(params or {}),
-                                    dict(init or {}), connect, weights, delay, kernel))
+            self._add(self._plastic(name, pre_s, post_s, statements, where, model, on_post,
+                                    dict(params or {}), dict(init or {}), connect, weights, delay,
+                                    kernel))
             return name
         if len(statements) != 1:
-            raise ModelError(f"on_pre must be one statement such as 'ge += w', got {len(statements)}", where,
-                             "several statements need synapse variables: declare them with model=")
+            raise ModelError(f"on_pre must be one statement such as 'ge += w', got"
+                             f" {len(statements)}", where, "several statements need synapse"
+                             " variables: declare them with model=")
         effect = statements[0]
         if effect.op not in ("+=", "-="):
-            raise ModelError(f"on_pre uses '{effect.op}'; a synapse adds to or subtracts from its target", where,
-                             f"write '{effect.target} += ...'")
-        weight, weight_dim, weight_shape, effect = _weights(effect, weights, where, pre_s.size, post_s.size)
+            raise ModelError(f"on_pre uses '{effect.op}'; a synapse adds to or subtracts from its"
+                             " target", where, f"write '{effect.target} += ...'")
+        weight, weight_dim, weight_shape, effect = _weights(effect, weights, where, pre_s.size,
+                                                            post_s.size)
         delay_value = _delay(delay, name)
-        self._add(ir.Projection(
-            name, pre_s, post_s, connect or ir.AllToAll(), weight, ir.Type(FLOAT, weight_shape, weight_dim), effect,
-            delay_value, kernel, loc=where))
+        self._add(ir.Projection(name, pre_s, post_s, connect or ir.AllToAll(), weight,
+                                ir.Type(FLOAT, weight_shape, weight_dim), effect, delay_value,
+                                kernel, loc=where))
         return name
 
-    def _plastic(self, name, pre_s, post_s, on_pre, where, model, on_post, params, init, connect, weights, delay,
-                 kernel) -> ir.Projection:
+    def _plastic(self, name, pre_s, post_s, on_pre, where, model, on_post, params, init, connect,
+                 weights, delay, kernel) -> ir.Projection:
         what = f"projection '{name}'"
         if model is None:
             raise ModelError(f"{what} has on_post, params or init but no synapse model", where,
                              "declare its synapse variables with model=\"w : 1 ...\"")
         if _delay(delay, name) != 0.0:
-            raise ModelError(f"{what} is plastic and has a delay; plastic projections have no delays yet",
-                             hint="remove delay=...")
+            raise ModelError(f"{what} is plastic and has a delay; plastic projections have no"
+                             " delays yet", hint="remove delay=...")
         if kernel not in (ir.Kernel.AUTO, ir.Kernel.EVENT_PLASTIC):
-            raise ModelError(f"{what} is plastic, which only the 'event_plastic' kernel runs, not '{kernel}'")
+            raise ModelError(f"{what} is plastic, which only the 'event_plastic' kernel runs, not"
+                             f" '{kernel}'")
         lines = _equation_lines(model, f"model of {what}")
         if weights is not None:
             if "w" in init or "w" not in {line.name for line in lines}:
-                raise ModelError(f"{what}: weights= gives the initial values of the synapse variable 'w'", where,
-                                 "declare 'w : 1' in model= and give weights= or init=dict(w=...), not both")
+                raise ModelError(f"{what}: weights= gives the initial values of the synapse"
+                                 " variable 'w'", where, "declare 'w : 1' in model= and give"
+                                 " weights= or init=dict(w=...), not both")
             init["w"] = weights
         variables = tuple(_synapse_var(line, init.pop(line.name, 0.0), what) for line in lines)
         declared = {v.name for v in variables}
         if init:
             bad = min(init)
             raise ModelError(f"init gives '{bad}', which is not a synapse variable of {what}",
-                             hint=did_you_mean(bad, declared) or f"variables: {', '.join(sorted(declared))}")
+                             hint=did_you_mean(bad, declared)
+                             or f"variables: {', '.join(sorted(declared))}")
         synapse_params = []
         for key, value in params.items():
             if key in declared:
@@ -197,29 +209,33 @@ class Network:
                                  hint=f"set its initial value with init=dict({key}=...)")
             number, dim = to_internal(value, f"parameter '{key}' of {what}")
             if isinstance(number, tuple):
-                raise ModelError(f"parameter '{key}' of {what} must be one value shared by all synapses")
+                raise ModelError(f"parameter '{key}' of {what} must be one value shared by all"
+                                 " synapses")
             synapse_params.append(ir.SynapseParam(key, ir.Type(FLOAT, (), dim), number))
         local = declared | set(params) | self._variables(post_s.population)
-        post_body, post_where = _source_statements(on_post, f"on_post of {what}") if on_post else ((), None)
+        post_body, post_where = (_source_statements(on_post, f"on_post of {what}") if on_post
+                                 else ((), None))
         for s in post_body:
             if s.target not in declared:
-                raise ModelError(f"on_post writes '{s.target}', which is not a synapse variable of {what}",
-                                 post_where, "on_post changes synapse variables only (as in 'w = clip(w + apre, 0,"
-                                 " wmax)'); a post neuron's own variables change in its reset")
+                raise ModelError(f"on_post writes '{s.target}', which is not a synapse variable of"
+                                 f" {what}", post_where, "on_post changes synapse variables only"
+                                 " (as in 'w = clip(w + apre, 0, wmax)'); a post neuron's own"
+                                 " variables change in its reset")
         for s in on_pre:
             if s.target not in declared and s.target not in self._variables(post_s.population):
-                raise ModelError(f"on_pre writes '{s.target}', which is neither a synapse variable of {what} nor"
-                                 f" a variable of '{post_s.population}'", where,
-                                 did_you_mean(s.target, local) or f"synapse variables: {', '.join(sorted(declared))}")
-        variables = tuple(v if v.decay is None else v.replace(decay=fold(v.decay, local.__contains__))
-                          for v in variables)
+                raise ModelError(f"on_pre writes '{s.target}', which is neither a synapse variable"
+                                 f" of {what} nor a variable of '{post_s.population}'", where,
+                                 did_you_mean(s.target, local)
+                                 or f"synapse variables: {', '.join(sorted(declared))}")
+        variables = tuple(v if v.decay is None else
+                          v.replace(decay=fold(v.decay, local.__contains__)) for v in variables)
         plasticity = ir.Plasticity(variables, tuple(synapse_params), _folded(on_pre, local),
                                    _folded(post_body, local))
         if not plasticity.post_effects():
-            raise ModelError(f"on_pre of {what} adds to no variable of '{post_s.population}'", where,
-                             "add the synaptic effect, as in 'ge += w'")
-        return ir.plastic_projection(name, pre_s, post_s, connect or ir.AllToAll(), plasticity, 0.0, kernel,
-                                     loc=where)
+            raise ModelError(f"on_pre of {what} adds to no variable of '{post_s.population}'",
+                             where, "add the synaptic effect, as in 'ge += w'")
+        return ir.plastic_projection(name, pre_s, post_s, connect or ir.AllToAll(), plasticity, 0.0,
+                                     kernel, loc=where)
 
     def _variables(self, pop: str) -> set[str]:
         return {n.name for n in self._nodes if isinstance(n, ir.StateVar) and n.pop == pop}
@@ -233,16 +249,17 @@ class Network:
         q = as_quantity(values)
         raw = np.asarray(q.internal(), dtype=float)
         if raw.ndim not in (1, 2) or (raw.ndim == 2 and raw.shape[1] != size) or raw.shape[0] == 0:
-            raise ModelError(f"timed input '{name}' of '{pop_name}' needs values of shape [T] or [T, {size}],"
-                             f" got {raw.shape}")
+            raise ModelError(f"timed input '{name}' of '{pop_name}' needs values of shape [T] or"
+                             f" [T, {size}], got {raw.shape}")
         if not np.all(np.isfinite(raw)):
             raise ModelError(f"timed input '{name}' of '{pop_name}' has non-finite values")
         period_ms, period_dim = to_internal(period, f"period of timed input '{name}'")
         if period_dim != ir.TIME or isinstance(period_ms, tuple) or period_ms <= 0:
-            raise ModelError(f"the period of timed input '{name}' must be a positive time, got {period!r}")
+            raise ModelError(f"the period of timed input '{name}' must be a positive time, got"
+                             f" {period!r}")
         shape = (size,) if raw.ndim == 2 else ()
         self._add(ir.TimedInput(pop_name, name, ir.Type(FLOAT, shape, q.dim), float(period_ms),
-                                         tuple(float(x) for x in raw.ravel())))
+                                tuple(float(x) for x in raw.ravel())))
 
     # -- monitors -------------------------------------------------------------------
     def monitor_spikes(self, pop) -> None:
@@ -253,9 +270,10 @@ class Network:
         self._add(ir.RateMonitor(self._population_name(pop)))
 
     def monitor(self, pop, var: str, indices=None, every: int = 1) -> None:
-        """Record `var` of the neurons `indices` (relative to a view's start; all if None) every k steps."""
+        """Record `var` of the neurons `indices` (relative to a view's start; all if None) every
+        k steps."""
         name = self._population_name(pop)
-        view = as_slice(pop) if not isinstance(pop, str) else ir.PopSlice(name, 0, self._sizes[name])
+        view = ir.PopSlice(name, 0, self._sizes[name]) if isinstance(pop, str) else as_slice(pop)
         chosen = range(view.size) if indices is None else [int(i) for i in np.atleast_1d(indices)]
         if any(not 0 <= i < view.size for i in chosen):
             raise ModelError(f"monitor indices for '{view.text()}' must lie in [0, {view.size})")
@@ -267,7 +285,8 @@ class Network:
     def _population_name(self, pop) -> str:
         name = pop if isinstance(pop, str) else getattr(pop, "population", None)
         if name not in self._sizes:
-            raise ModelError(f"unknown population {pop!r}", hint=did_you_mean(str(name), self._sizes))
+            raise ModelError(f"unknown population {pop!r}",
+                             hint=did_you_mean(str(name), self._sizes))
         return name
 
     def _add(self, *nodes: ir.Node) -> None:
@@ -287,12 +306,10 @@ class Network:
 def _delay(delay, name: str) -> ir.Value:
     """One delay for all synapses (a time), one per synapse (an array), or a distribution."""
     what = f"delay of projection '{name}'"
-    if isinstance(delay, Random):
-        value, dim = delay.to_ir()
-    else:
-        value, dim = to_internal(delay, what)
+    value, dim = delay.to_ir() if isinstance(delay, Random) else to_internal(delay, what)
     if not (dim == ir.TIME or dim.is_dimensionless):  # plain numbers are ms
-        raise ModelError(f"the {what} must be a time, got {delay!r}", hint="for example delay=1.5*ms")
+        raise ModelError(f"the {what} must be a time, got {delay!r}",
+                         hint="for example delay=1.5*ms")
     return value
 
 
@@ -308,34 +325,36 @@ _TWICE = {
 def _synapse_var(line: EquationLine, value, what: str) -> ir.SynapseVar:
     """A synapse variable from a line of a synapse model: `w : 1` or an event-driven equation."""
     if line.kind == "sub" or (line.kind == "param" and line.flags - {"constant"}):
-        raise ModelError(f"the synapse model of {what} supports variables ('w : 1') and event-driven equations",
-                         line.loc, "write a subexpression into the statements; give shared values in params=")
+        raise ModelError(f"the synapse model of {what} supports variables ('w : 1') and"
+                         " event-driven equations", line.loc, "write a subexpression into the"
+                         " statements; give shared values in params=")
     decay = None
     if line.kind == "ode":
         if "event-driven" not in line.flags:
-            raise ModelError(f"the equation of '{line.name}' in {what} must be (event-driven)", line.loc,
-                             "synapse variables evolve only when an event touches the synapse")
+            raise ModelError(f"the equation of '{line.name}' in {what} must be (event-driven)",
+                             line.loc, "synapse variables evolve only when an event touches the"
+                             " synapse")
         decay = line.expr
         linear = decompose(decay, {line.name})
         if linear is None or ir.names(linear[1]) & {line.name}:
-            raise ModelError(f"the event-driven equation of '{line.name}' in {what} is not linear in"
-                             f" '{line.name}'", line.loc, "event-driven equations decay exactly: dx/dt = -x/tau")
-    if isinstance(value, Random):
-        init, dim = value.to_ir()
-    else:
-        init, dim = to_internal(value, f"initial value of '{line.name}' in {what}")
+            raise ModelError(f"the event-driven equation of '{line.name}' in {what} is not linear"
+                             f" in '{line.name}'", line.loc, "event-driven equations decay"
+                             " exactly: dx/dt = -x/tau")
+    what_init = f"initial value of '{line.name}' in {what}"
+    init, dim = value.to_ir() if isinstance(value, Random) else to_internal(value, what_init)
     if dim != line.dim and not (dim.is_dimensionless and init == 0.0):
-        raise ModelError(f"initial value of '{line.name}' in {what} is in {dim} but it is declared in {line.dim}",
-                         line.loc)
+        raise ModelError(f"{what_init} is in {dim} but it is declared in {line.dim}", line.loc)
     return ir.SynapseVar(line.name, ir.Type(FLOAT, (), line.dim), init, decay)
 
 
 def _folded(body: tuple[ir.Statement, ...], local: set[str]) -> tuple[ir.Statement, ...]:
-    """Statements with unit names folded into constants (`apre += 0.01*mV` -> `apre += 0.01<mV>`)."""
+    """Statements with unit names folded into constants
+    (`apre += 0.01*mV` -> `apre += 0.01<mV>`)."""
     return tuple(ir.Statement(s.target, s.op, fold(s.expr, local.__contains__)) for s in body)
 
 
-def _equation_lines(equations: str | tuple[EquationLine, ...], origin: str) -> tuple[EquationLine, ...]:
+def _equation_lines(equations: str | tuple[EquationLine, ...],
+                    origin: str) -> tuple[EquationLine, ...]:
     if not isinstance(equations, str):
         return tuple(equations)
     return parse_equations(equations, origin) if equations.strip() else ()
@@ -350,7 +369,8 @@ def _source_expr(source: str | Parsed, origin: str) -> tuple[ir.Expr, Loc]:
 
 
 def _source_statements(source: str | Parsed, origin: str) -> tuple[tuple[ir.Statement, ...], Loc]:
-    """Statements given as text (`v = Vr; w += b`) or already parsed, and where they were written."""
+    """Statements given as text (`v = Vr; w += b`) or already parsed, and where they were
+    written."""
     if isinstance(source, Parsed):
         value = source.value
         return ((value,) if isinstance(value, ir.Statement) else tuple(value)), source.loc
@@ -365,31 +385,33 @@ def _period(refractory, pop: str) -> tuple[ir.Expr, Loc | None]:
     value, dim = to_internal(refractory, origin)
     # a plain number is ms, for unitless models; a model with units then reports the mismatch
     if isinstance(value, tuple) or dim not in (ir.TIME, ir.DIMENSIONLESS) or value < 0:
-        raise ModelError(f"the refractory period of '{pop}' must be a non-negative time, got {refractory!r}",
-                         hint="for example refractory=5*ms")
+        raise ModelError(f"the refractory period of '{pop}' must be a non-negative time, got"
+                         f" {refractory!r}", hint="for example refractory=5*ms")
     return ir.Const(value, dim), None
 
 
-def _declared_nodes(pop: str, size: int, lines: tuple[EquationLine, ...], params: dict, init: dict) -> list:
+def _declared_nodes(pop: str, size: int, lines: tuple[EquationLine, ...], params: dict,
+                    init: dict) -> list:
     nodes: list[ir.Node] = []
     declared = {line.name for line in lines}
     for line in lines:
         shape = () if "shared" in line.flags else (size,)
         type_ = ir.Type(FLOAT, shape, line.dim)
-        if line.kind == "ode":
-            nodes.append(ir.StateVar(pop, line.name, type_, _initial(pop, line, init, size), loc=line.loc))
-        elif line.kind == "sub":
+        if line.kind == "sub":
             nodes.append(ir.Subexpression(pop, line.name, type_, line.expr, loc=line.loc))
-        elif "constant" in line.flags or "shared" in line.flags:
+        elif line.kind == "param" and ("constant" in line.flags or "shared" in line.flags):
             if line.name not in params:
                 raise ModelError(f"parameter '{line.name}' of '{pop}' has no value", line.loc,
                                  f"give it in params=dict({line.name}=...)")
-            nodes.append(_parameter(pop, line.name, params.pop(line.name), size, line.dim, shape, line.loc))
-        else:  # a per-neuron variable without an equation: changed by resets and synapses
-            nodes.append(ir.StateVar(pop, line.name, type_, _initial(pop, line, init, size), loc=line.loc))
+            nodes.append(_parameter(pop, line.name, params.pop(line.name), size, line.dim, shape,
+                                    line.loc))
+        else:  # the variable of an ODE, or one changed only by resets and synapses
+            nodes.append(ir.StateVar(pop, line.name, type_, _initial(pop, line, init, size),
+                                     loc=line.loc))
     for line in lines:
         if line.kind == "ode":
-            nodes.append(ir.ODE(pop, line.name, line.expr, "unless refractory" in line.flags, loc=line.loc))
+            nodes.append(ir.ODE(pop, line.name, line.expr, "unless refractory" in line.flags,
+                                loc=line.loc))
     for name, value in params.items():
         if name in declared:
             raise ModelError(f"'{name}' of '{pop}' is a variable, not a parameter",
@@ -399,7 +421,8 @@ def _declared_nodes(pop: str, size: int, lines: tuple[EquationLine, ...], params
     if leftover:
         name = min(leftover)
         raise ModelError(f"init gives '{name}', which is not a variable of '{pop}'",
-                         hint=did_you_mean(name, declared) or f"variables: {', '.join(sorted(declared)) or 'none'}")
+                         hint=did_you_mean(name, declared)
+                         or f"variables: {', '.join(sorted(declared)) or 'none'}")
     return nodes
 
 
@@ -410,8 +433,8 @@ def _parameter(pop, name, value, size, dim, shape, loc) -> ir.Parameter:
         raise ModelError(f"{what} is declared in {dim} but given in {value_dim}", loc)
     if shape == () and value_shape != ():
         raise ModelError(f"{what} is shared but given one value per neuron", loc)
-    return ir.Parameter(pop, name, ir.Type(FLOAT, shape if shape is not None else value_shape, value_dim),
-                        number, loc=loc)
+    return ir.Parameter(pop, name, ir.Type(FLOAT, value_shape if shape is None else shape,
+                                           value_dim), number, loc=loc)
 
 
 def _initial(pop: str, line: EquationLine, init: dict, size: int) -> ir.Value:
@@ -420,7 +443,8 @@ def _initial(pop: str, line: EquationLine, init: dict, size: int) -> ir.Value:
     what = f"initial value of '{line.name}' in '{pop}'"
     value, dim, _ = to_value(init[line.name], what, size)
     if dim != line.dim and not (dim.is_dimensionless and value == 0.0):
-        raise ModelError(f"{what} is in {dim} but '{line.name}' is declared in {line.dim}", line.loc)
+        raise ModelError(f"{what} is in {dim} but '{line.name}' is declared in {line.dim}",
+                         line.loc)
     return value
 
 
@@ -432,13 +456,16 @@ def _weights(effect: ir.Statement, weights, where: Loc, n_pre: int, n_post: int)
     uses_w = "w" in ir.names(effect.expr)
     if weights is None and not uses_w:
         # `ge += 0.6`: the constant becomes the weight, so every kernel only sums weights.
-        if ir.names(effect.expr) - _unit_names(effect.expr):
+        if any(get_unit(n) is None for n in ir.names(effect.expr)):
             raise ModelError("on_pre without weights must add a constant or use 'w'", where,
                              "pass weights=... and write the effect with 'w'")
-        value = _constant_value(effect.expr, where)
+        value = fold(effect.expr)
+        if not isinstance(value, ir.Const):
+            raise ModelError(f"'{ir.to_text(effect.expr)}' is not a constant", where)
         return value.value, value.dim, (), ir.Statement(effect.target, effect.op, ir.Ref("w"))
     if weights is None:
-        raise ModelError("on_pre uses 'w' but the projection has no weights", where, "pass weights=...")
+        raise ModelError("on_pre uses 'w' but the projection has no weights", where,
+                         "pass weights=...")
     if not uses_w:
         raise ModelError("the projection has weights but on_pre does not use 'w'", where,
                          f"write '{effect.target} {effect.op} w'")
@@ -448,29 +475,16 @@ def _weights(effect: ir.Statement, weights, where: Loc, n_pre: int, n_post: int)
     q = as_quantity(weights)
     raw = np.asarray(q.internal(), dtype=float)
     if raw.ndim == 2 and raw.shape != (n_pre, n_post):
-        raise ModelError(f"a weight matrix must have shape ({n_pre}, {n_post}), got {raw.shape}", where)
+        raise ModelError(f"a weight matrix must have shape ({n_pre}, {n_post}), got {raw.shape}",
+                         where)
     if raw.ndim > 2 or not np.all(np.isfinite(raw)):
-        raise ModelError("weights must be a number, one finite value per synapse, or a (pre, post) matrix", where)
+        raise ModelError("weights must be a number, one finite value per synapse, or a (pre, post)"
+                         " matrix", where)
     value = float(raw) if raw.ndim == 0 else tuple(float(x) for x in raw.ravel())
     return value, q.dim, raw.shape, effect
 
 
-def _unit_names(expr: ir.Expr) -> set[str]:
-    return {n for n in ir.names(expr) if get_unit(n) is not None}
-
-
-def _constant_value(expr: ir.Expr, where: Loc) -> ir.Const:
-    folded = fold(expr)
-    if not isinstance(folded, ir.Const):
-        raise ModelError(f"'{ir.to_text(expr)}' is not a constant", where)
-    return folded
-
-
-def check_population(name: str, size, existing: dict[str, int]) -> None:
+def _check_identifier(name, what: str) -> None:
     if not isinstance(name, str) or not name.isidentifier():
-        raise ModelError(f"population name {name!r} is not a valid identifier", hint="use letters, digits and _")
-    if name in existing:
-        raise ModelError(f"a population named '{name}' already exists")
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ModelError(f"population '{name}' must have a positive whole number of neurons, got {size!r}",
-                         hint="for example net.population('P', 100, ...)")
+        raise ModelError(f"{what} name {name!r} is not a valid identifier",
+                         hint="use letters, digits and _")

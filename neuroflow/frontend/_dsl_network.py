@@ -7,6 +7,7 @@ collected, so a file with several mistakes reports them all.
 """
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,8 +71,8 @@ class NetScope:
 class NetworkBuilder:
     """Builds one network (and its subnetworks) with a `Network`; errors go to `errors`."""
 
-    def __init__(self, components: dict[str, ast.Component], networks: dict[str, ast.Network], errors: Errors,
-                 directory: Path | None, method: str | None):
+    def __init__(self, components: dict[str, ast.Component], networks: dict[str, ast.Network],
+                 errors: Errors, directory: Path | None, method: str | None):
         self.networks = networks
         self.errors = errors
         self.directory = directory
@@ -100,7 +101,8 @@ class NetworkBuilder:
         return self.net.build(), scope
 
     # -- names ------------------------------------------------------------------------------------
-    def _declare(self, network: ast.Network, scope: NetScope, items: list, stack: tuple[str, ...]) -> None:
+    def _declare(self, network: ast.Network, scope: NetScope, items: list,
+                 stack: tuple[str, ...]) -> None:
         """Give populations, views and subnetworks their final names, depth first."""
         for item in network.items:
             if isinstance(item, ast.Population):
@@ -108,8 +110,9 @@ class NetworkBuilder:
                     self._claim(scope, item.name)
                     final = scope.prefix + item.name.text
                     if final in self.declared:
-                        raise ModelError(f"the model has a population '{final}' already", item.name.loc,
-                                         "a subnetwork's populations are prefixed (a.E is a_E): rename one")
+                        raise ModelError(f"the model has a population '{final}' already",
+                                         item.name.loc, "a subnetwork's populations are prefixed"
+                                         " (a.E is a_E): rename one")
                     scope.populations[item.name.text] = final
                     scope.sizes[final] = item.size
                     self.declared[final] = item
@@ -122,22 +125,26 @@ class NetworkBuilder:
                         scope.views[item.name.text] = self._slice(scope, item.ref)
                     except _Failed:  # a view of itself, or of a view with errors (already reported)
                         if item.ref.name.text == item.name.text:
-                            raise ModelError(f"view '{item.name.text}' is a view of itself", item.ref.loc,
-                                             "a view is a slice of a population or of an earlier view") from None
+                            raise ModelError(f"view '{item.name.text}' is a view of itself",
+                                             item.ref.loc, "a view is a slice of a population or of"
+                                             " an earlier view") from None
             elif isinstance(item, ast.Subnetwork):
                 self._subnetwork(scope, item, items, stack)
             else:
                 items.append((scope, item))
 
     def _claim(self, scope: NetScope, name: ast.Name) -> None:
-        if name.text in scope.populations or name.text in scope.views or name.text in scope.subnetworks:
-            raise ModelError(f"'{name.text}' is declared twice in this network", name.loc, "rename one of them")
+        if any(name.text in names for names in (scope.populations, scope.views, scope.subnetworks)):
+            raise ModelError(f"'{name.text}' is declared twice in this network", name.loc,
+                             "rename one of them")
 
-    def _subnetwork(self, scope: NetScope, item: ast.Subnetwork, items: list, stack: tuple[str, ...]) -> None:
+    def _subnetwork(self, scope: NetScope, item: ast.Subnetwork, items: list,
+                    stack: tuple[str, ...]) -> None:
         network = self.networks.get(item.network.text)
         if network is None:
             self.errors.add(ModelError(f"unknown network '{item.network.text}'", item.network.loc,
-                                       did_you_mean(item.network.text, self.networks) or "define or import it"))
+                                       did_you_mean(item.network.text, self.networks)
+                                       or "define or import it"))
             return
         if network.name.text in stack:
             self.errors.add(ModelError(f"network '{network.name.text}' contains itself: "
@@ -150,30 +157,25 @@ class NetworkBuilder:
             self._declare(network, child, items, stack + (network.name.text,))
             scope.sizes.update(child.sizes)
 
-    def _target(self, scope: NetScope, ref: ast.PopRef | ast.Name) -> str | ir.PopSlice:
-        name = ref.name if isinstance(ref, ast.PopRef) else ref
-        found = scope.find(name.text)
+    def _slice(self, scope: NetScope, ref: ast.PopRef) -> ir.PopSlice:
+        found = scope.find(ref.name.text)
         if found is _BROKEN:
             raise _Failed()
         if found is None:
-            raise ModelError(f"unknown population or view '{name.text}'", name.loc,
-                             did_you_mean(name.text, scope.names()) or "declare it with 'population'")
-        return found
-
-    def _slice(self, scope: NetScope, ref: ast.PopRef) -> ir.PopSlice:
-        found = self._target(scope, ref)
-        base = found if isinstance(found, ir.PopSlice) else ir.PopSlice(found, 0, self._size(found))
+            raise ModelError(f"unknown population or view '{ref.name.text}'", ref.name.loc,
+                             did_you_mean(ref.name.text, scope.names())
+                             or "declare it with 'population'")
+        base = (found if isinstance(found, ir.PopSlice)
+                else ir.PopSlice(found, 0, self.declared[found].size))
         if ref.slice is None:
             return base
         start = 0 if ref.slice.start is None else ref.slice.start
         stop = base.size if ref.slice.stop is None else ref.slice.stop
         if not 0 <= start < stop <= base.size:
-            raise ModelError(f"the slice [{start}:{stop}] does not fit '{ref.name.text}', which has {base.size}"
-                             " neurons", ref.slice.loc, f"slices run from 0 to {base.size}, start before stop")
+            raise ModelError(f"the slice [{start}:{stop}] does not fit '{ref.name.text}', which has"
+                             f" {base.size} neurons", ref.slice.loc, "slices run from 0 to"
+                             f" {base.size}, start before stop")
         return ir.PopSlice(base.population, base.start + start, base.start + stop)
-
-    def _size(self, final: str) -> int:
-        return self.declared[final].size
 
     def _handle(self, scope: NetScope, ref: ast.PopRef):
         """The builder's handle (a population) or view (a slice) for `ref`; _Failed if its
@@ -183,7 +185,8 @@ class NetworkBuilder:
         if population is None or population.handle is None:
             raise _Failed()
         handle = population.handle
-        return handle if (view.start, view.stop) == (0, handle.size) else handle[view.start:view.stop]
+        return (handle if (view.start, view.stop) == (0, handle.size)
+                else handle[view.start:view.stop])
 
     # -- populations ------------------------------------------------------------------------------
     def _note_input(self, scope: NetScope, item: ast.Input) -> None:
@@ -208,8 +211,9 @@ class NetworkBuilder:
         if self.errors.count != before:
             return
         handle = self.net.population(final, item.size, tuple(flat.lines), threshold=flat.threshold,
-                                     reset=flat.reset, refractory=refractory, params=params, init=init,
-                                     method=flat.method or self.method or "auto", loc=item.loc)
+                                     reset=flat.reset, refractory=refractory, params=params,
+                                     init=init, method=flat.method or self.method or "auto",
+                                     loc=item.loc)
         self.populations[final] = _Population(handle, flat)
 
     def _values(self, flat: Flat, values: Values, inputs: frozenset[str]) -> tuple[dict, dict]:
@@ -222,8 +226,8 @@ class NetworkBuilder:
             if kind is None:
                 return None
             if kind != "parameter":
-                raise ModelError(f"'{final}' is a {'variable' if kind == 'state' else kind}; a value can only use"
-                                 " parameters, units, i and N")
+                raise ModelError(f"'{final}' is a {'variable' if kind == 'state' else kind}; a"
+                                 " value can only use parameters, units, i and N")
             if final in failed:
                 raise _Failed()
             if final not in done:
@@ -232,21 +236,15 @@ class NetworkBuilder:
 
         values.lookup = lookup
         for final in flat.params:
-            if final in inputs:
-                continue
-            try:
-                lookup(final)
-            except _Failed:
-                pass
+            if final not in inputs:
+                with suppress(_Failed):
+                    lookup(final)
         init = {}
         for final, entry in flat.initial.items():
-            with self.errors.collect(entry.loc):
-                try:
-                    value = values.evaluate(entry.value, entry.scope.rename)
-                except _Failed:
-                    continue
-                init[final] = self._checked(value, entry.dim, f"the initial value of '{final}'", entry.loc,
-                                            values.size, zero_ok=True)
+            with self.errors.collect(entry.loc), suppress(_Failed):
+                value = values.evaluate(entry.value, entry.scope.rename)
+                init[final] = self._checked(value, entry.dim, f"the initial value of '{final}'",
+                                            entry.loc, values.size, zero_ok=True)
         params = {name: done[name] for name in flat.params if name in done and name not in inputs}
         return params, init
 
@@ -259,9 +257,9 @@ class NetworkBuilder:
             failed.add(final)
             raise _Failed()
         if entry.value is None:
-            self.errors.add(ModelError(f"parameter '{final}' of {entry.scope.describe()} has no value", entry.loc,
-                                       "give it a default in 'parameters', an override where the neuron is used,"
-                                       " or an input"))
+            self.errors.add(ModelError(f"parameter '{final}' of {entry.scope.describe()} has no"
+                                       " value", entry.loc, "give it a default in 'parameters', an"
+                                       " override where the neuron is used, or an input"))
             failed.add(final)
             raise _Failed()
         active.append(final)
@@ -277,15 +275,17 @@ class NetworkBuilder:
 
     @staticmethod
     def _checked(value, dim, what: str, loc: Loc, size: int | None, zero_ok: bool = False):
-        """`value` if its unit is `dim` (when declared) and it has one entry per neuron or one in all."""
+        """`value` if its unit is `dim` (when declared) and it has one entry per neuron or one in
+        all."""
         if isinstance(value, Random):
             got = value.to_ir()[1]
         else:
             got = value.dim
             shape = np.shape(value.internal())
             if len(shape) > 1 or (len(shape) == 1 and shape[0] != size):
-                raise ModelError(f"{what} has {shape[0] if shape else 0} values but the population has {size}"
-                                 " neurons", loc, "give one value, or one per neuron (i is the neuron's index)")
+                raise ModelError(f"{what} has {shape[0] if shape else 0} values but the population"
+                                 f" has {size} neurons", loc, "give one value, or one per neuron (i"
+                                 " is the neuron's index)")
             if zero_ok and got.is_dimensionless and not np.any(value.internal()):
                 return value
         if dim is not None and got != dim:
@@ -298,37 +298,33 @@ class NetworkBuilder:
             return None
         code, scope = flat.refractory
         if units_only(code, scope):
-            with self.errors.collect(code.loc):
-                return values.evaluate(code)
-            return None
+            return self._value(code, values)
         return Parsed(self.composer.rename(scope, code, code.expr), code.loc)
 
     # -- projections, inputs, monitors ------------------------------------------------------------
     def _item(self, scope: NetScope, item: ast.NetworkItem) -> None:
-        try:
+        with suppress(_Failed):
             if isinstance(item, ast.Projection):
                 self._projection(scope, item)
             elif isinstance(item, ast.Input):
                 self._input(scope, item)
             elif isinstance(item, ast.Monitor):
                 self._monitor(scope, item)
-        except _Failed:
-            pass
 
     def _projection(self, scope: NetScope, item: ast.Projection) -> None:
         pre, post = self._handle(scope, item.pre), self._handle(scope, item.post)
-        flat = self.populations[post.population if isinstance(post, ir.PopSlice) else post.name].flat
+        flat = self.populations[post.population].flat
         before = self.errors.count
-        synapse = None
+        synapse = effect = None
         if item.synapse is not None:
             component = synapse_of(self.composer, item.synapse)
             if component is not None:
-                model = SynapseModel(component, flat, self.errors, Values(None, lambda name: None, self.directory))
+                model = SynapseModel(component, flat, self.errors,
+                                     Values(None, lambda name: None, self.directory))
                 synapse = model.build(item.synapse, item.initial)
-            effect = None
-        else:
-            effect = self.composer.statement(flat, flat.scope, item.on_pre[0], frozenset({"w"}), "on_pre") \
-                if item.on_pre else None
+        elif item.on_pre:
+            effect = self.composer.statement(flat, flat.scope, item.on_pre[0], frozenset({"w"}),
+                                             "on_pre")
         values = Values(None, lambda name: None, self.directory)
         connect = self._rule(item.connect, values) if item.connect is not None else None
         weights = self._value(item.weights, values)
@@ -340,13 +336,14 @@ class NetworkBuilder:
         if (effect is None and synapse is None) or self.errors.count != before:
             return
         name = None if item.name is None else scope.prefix + item.name.text
+        delay = 0.0 if delay is None else delay
         if synapse is not None:
-            self.net.projection(pre, post, synapse.on_pre, model=synapse.model, on_post=synapse.on_post,
-                                params=synapse.params, init=synapse.init, connect=connect, weights=weights,
-                                delay=0.0 if delay is None else delay, kernel=kernel, name=name)
+            self.net.projection(pre, post, synapse.on_pre, model=synapse.model, connect=connect,
+                                on_post=synapse.on_post, params=synapse.params, init=synapse.init,
+                                weights=weights, delay=delay, kernel=kernel, name=name)
             return
-        self.net.projection(pre, post, Parsed(effect, item.on_pre[0].loc), connect=connect, weights=weights,
-                            delay=0.0 if delay is None else delay, kernel=kernel, name=name)
+        self.net.projection(pre, post, Parsed(effect, item.on_pre[0].loc), connect=connect,
+                            weights=weights, delay=delay, kernel=kernel, name=name)
 
     def _value(self, value: ast.Value | None, values: Values):
         if value is None:
@@ -357,15 +354,17 @@ class NetworkBuilder:
 
     def _rule(self, code: ast.Code, values: Values) -> ir.ConnectivityRule | None:
         expr = code.expr
-        call = expr if isinstance(expr, ir.Call) else ir.Call(expr.name, ()) if isinstance(expr, ir.Ref) else None
+        call = (expr if isinstance(expr, ir.Call) else ir.Call(expr.name, ())
+                if isinstance(expr, ir.Ref) else None)
         if call is None or call.func not in CONNECTIVITY_RULES:
             name = call.func if call is not None else ir.to_text(expr)
             self.errors.add(ModelError(f"unknown connectivity rule '{name}'", code.loc,
-                                       did_you_mean(name, CONNECTIVITY_RULES) or f"rules: {', '.join(sorted(CONNECTIVITY_RULES))}"))
+                                       did_you_mean(name, CONNECTIVITY_RULES)
+                                       or f"rules: {', '.join(sorted(CONNECTIVITY_RULES))}"))
             return None
         with self.errors.collect(code.loc):
-            args = tuple(values.plain(ast.Code(a, code.uses, code.loc), f"an argument of {call.func}()")
-                         for a in call.args)
+            args = tuple(values.plain(ast.Code(a, code.uses, code.loc),
+                                      f"an argument of {call.func}()") for a in call.args)
             try:
                 return rule_from_call(call.func, args)
             except (ValueError, TypeError) as err:
@@ -377,10 +376,11 @@ class NetworkBuilder:
         final = scope.find(pop_path) if pop_path else None
         if final is None and pop_path:
             raise ModelError(f"unknown population '{pop_path}'", item.target.loc,
-                             did_you_mean(pop_path, scope.names()) or "declare it with 'population'")
+                             did_you_mean(pop_path, scope.names())
+                             or "declare it with 'population'")
         if not isinstance(final, str):
-            raise ModelError(f"an input drives a name of a whole population: 'input P.{name} = ...'",
-                             item.target.loc)
+            raise ModelError("an input drives a name of a whole population: 'input"
+                             f" P.{name} = ...'", item.target.loc)
         population = self.populations.get(final)
         if population is None or population.handle is None:
             return
@@ -391,15 +391,14 @@ class NetworkBuilder:
         if isinstance(signal, Random) or isinstance(period, Random):
             raise ModelError("an input is a sequence of values, not a random draw", item.loc)
         if entry is not None and entry.dim is not None and signal.dim != entry.dim:
-            raise ModelError(f"input '{name}' is in {signal.dim} but '{name}' is declared in {entry.dim}",
-                             item.values.loc)
+            raise ModelError(f"input '{name}' is in {signal.dim} but '{name}' is declared in"
+                             f" {entry.dim}", item.values.loc)
         self.net.timed_input(population.handle, name, signal, period)
 
     def _monitor(self, scope: NetScope, item: ast.Monitor) -> None:
         if item.kind in ("spikes", "rate"):
-            handle = self._handle(scope, item.target)
             record = self.net.monitor_spikes if item.kind == "spikes" else self.net.monitor_rate
-            record(handle)
+            record(self._handle(scope, item.target))
             return
         view, var = self._variable(scope, item.target)
         size = view.size
@@ -411,24 +410,24 @@ class NetworkBuilder:
                 raise ModelError(f"indices [{start}:{stop}] do not fit {size} neurons", indices.loc)
             indices = list(range(start, stop))
         elif indices is not None and any(i >= size for i in indices):
-            raise ModelError(f"monitor indices must be below {size}, the number of neurons", item.loc)
+            raise ModelError(f"monitor indices must be below {size}, the number of neurons",
+                             item.loc)
         self.net.monitor(view, var, indices=indices, every=item.every)
 
     def _variable(self, scope: NetScope, target: ast.Name):
-        """`P.v`, `P.Na.m`, `left.E.v`, `exc.v`: the population (or a view of it) and the variable."""
+        """`P.v`, `P.Na.m`, `left.E.v`, `exc.v`: the population (or a view of it) and the
+        variable."""
         parts = target.parts
         for cut in range(len(parts) - 1, 0, -1):
-            found = scope.find(".".join(parts[:cut]))
-            if found is None:
+            path, name = ".".join(parts[:cut]), ".".join(parts[cut:])
+            if scope.find(path) is None:
                 continue
-            ref = ast.PopRef(ast.Name(".".join(parts[:cut]), target.loc), None, target.loc)
-            view = self._handle(scope, ref)
-            pop = view.population if isinstance(view, ir.PopSlice) else view.name
-            flat = self.populations[pop].flat
-            var = flat.scope.member(".".join(parts[cut:]))
+            view = self._handle(scope, ast.PopRef(ast.Name(path, target.loc), None, target.loc))
+            flat = self.populations[view.population].flat
+            var = flat.scope.member(name)
             if var is None:
-                raise ModelError(f"population '{pop}' has no variable '{'.'.join(parts[cut:])}'", target.loc,
-                                 did_you_mean(".".join(parts[cut:]), flat.scope.members())
+                raise ModelError(f"population '{view.population}' has no variable '{name}'",
+                                 target.loc, did_you_mean(name, flat.scope.members())
                                  or f"its names: {', '.join(sorted(flat.scope.members()))}")
             return view, var
         raise ModelError(f"'{target.text}' does not name a population's variable", target.loc,

@@ -6,26 +6,27 @@ from ._cache import cache_dir, cached_parser
 from ._connectivity import (CONNECTIVITY_RULES, AllToAll, ConnectivityRule, FixedFanIn, FixedFanOut,
                             FixedProb, OneToOne, rule_from_call)
 from ._errors import IRError, Loc, ModelError, NeuroflowError, ParseError, did_you_mean
-from ._expr import (ARITHMETIC, COMPARISONS, LOGICAL, Binary, Call, Const, Expr, Ref, Statement, Unary,
-                    Where, calls, names, substitute, to_text, transform)
-from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, parse_expr, parse_statements, raise_located
+from ._expr import (ARITHMETIC, COMPARISONS, LOGICAL, Binary, Call, Const, Expr, Ref, Statement,
+                    Unary, Where, calls, names, substitute, to_text, transform)
+from ._exprparse import (EXPRESSION_GRAMMAR, ExpressionBuilder, parse_expr, parse_statements,
+                         raise_located)
 from ._fold import fold
 from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, Function, Operator,
                          UnitError, register_function, unregister_function, uses_random)
 from ._model import Model
 from ._kinds import BufferKind, FusionBackend, Kernel, Method
-from ._nodes import (NODE_KINDS, ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Node, Parameter,
-                     Part, Population, PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule,
-                     SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold,
-                     TimedInput, Value)
+from ._nodes import (NODE_KINDS, ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Node,
+                     Parameter, Part, Population, PopSlice, Projection, RateMonitor, Refractory,
+                     Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
+                     Subexpression, Threshold, TimedInput, Value)
 from ._random import (DISTRIBUTIONS, Distribution, LogNormal, Normal, Random, Uniform, exponential,
                       lognormal, normal, uniform)
 from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
 from ._text import parse_text, print_model
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer, is_noise
 from ._types import Type
-from ._units import (DIMENSIONLESS, UNIT_NAMES, UNITS, Dimension, DimensionMismatch, Quantity, as_quantity,
-                     get_unit, is_dimensionless, parse_dimension)
+from ._units import (DIMENSIONLESS, UNIT_NAMES, UNITS, Dimension, DimensionMismatch, Quantity,
+                     as_quantity, get_unit, is_dimensionless, parse_dimension)
 from ._verify import scope_lookup, time_dimension, verify
 from ._walk import delayed_reads, expressions, map_expressions
 

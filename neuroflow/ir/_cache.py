@@ -1,4 +1,5 @@
-"""neuroflow's cache folder (`$XDG_CACHE_HOME/neuroflow`, else `~/.cache/neuroflow`) and cached Lark parsers.
+"""neuroflow's cache folder (`$XDG_CACHE_HOME/neuroflow`, else `~/.cache/neuroflow`) and cached
+Lark parsers.
 
 Building an LALR parser from a grammar takes a few hundred milliseconds; Lark can
 save the analysed tables and load them again.  The files live in a folder only the
@@ -19,8 +20,10 @@ def cache_dir() -> Path:
 
 
 def cached_parser(grammar: str, start: str, **options) -> lark.Lark:
-    """`lark.Lark(grammar, parser="lalr", start=start, **options)`, its tables cached on disk when possible."""
-    key = hashlib.sha256(f"{lark.__version__}|{start}|{sorted(options.items())}|{grammar}".encode()).hexdigest()
+    """`lark.Lark(grammar, parser="lalr", start=start, **options)`, its tables cached on disk
+    when possible."""
+    text = f"{lark.__version__}|{start}|{sorted(options.items())}|{grammar}"
+    key = hashlib.sha256(text.encode()).hexdigest()
     folder = cache_dir() / "lark"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -35,9 +35,8 @@ def _probability(value: object, where: str) -> float:
 def _count(value: object, where: str) -> int:
     # The IR text parser hands every number over as a float, so an integral
     # float (80.0) is accepted and normalised; 80.5 is an error.
-    integral = isinstance(value, numbers.Integral) or (
-        isinstance(value, numbers.Real) and float(value).is_integer()
-    )
+    integral = isinstance(value, numbers.Integral) or (isinstance(value, numbers.Real)
+                                                        and float(value).is_integer())
     if isinstance(value, bool) or not integral:
         raise ValueError(f"{where} must be an integer, got {value!r}")
     k = int(value)
@@ -47,8 +46,7 @@ def _count(value: object, where: str) -> int:
 
 
 def _check_sizes(n_pre: int, n_post: int) -> tuple[int, int]:
-    n_pre = _count(n_pre, "n_pre")
-    n_post = _count(n_post, "n_post")
+    n_pre, n_post = _count(n_pre, "n_pre"), _count(n_post, "n_post")
     if max(n_pre, n_post) > _INT32_MAX:
         raise ValueError(f"population sizes must fit int32, got {n_pre} x {n_post}")
     return n_pre, n_post
@@ -154,10 +152,10 @@ class ConnectivityRule(ABC):
     def expected_synapses(self, n_pre: int, n_post: int) -> float:
         """Mean number of synapses, for cost models and buffer sizes."""
 
-    @abstractmethod
     def max_fan_out_bound(self, n_pre: int, n_post: int) -> int | None:
         """Largest fan-out any pre neuron can get, if fixed before drawing;
         None when it depends on the draw."""
+        return None
 
     def text(self) -> str:
         args = ", ".join(_format(getattr(self, f.name)) for f in dataclasses.fields(self))
@@ -215,9 +213,6 @@ class FixedProb(ConnectivityRule):
     def expected_synapses(self, n_pre: int, n_post: int) -> float:
         return self.p * n_pre * n_post
 
-    def max_fan_out_bound(self, n_pre: int, n_post: int) -> int | None:
-        return None
-
 
 @dataclass(frozen=True, slots=True)
 class FixedFanIn(ConnectivityRule):
@@ -246,13 +241,11 @@ class FixedFanIn(ConnectivityRule):
         return pre, flat.astype(np.int32)
 
     def problem(self, n_pre: int, n_post: int) -> str | None:
-        return f"fixed_fan_in: k = {self.k} exceeds the {n_pre} pre neurons" if self.k > n_pre else None
+        return (f"fixed_fan_in: k = {self.k} exceeds the {n_pre} pre neurons" if self.k > n_pre
+                else None)
 
     def expected_synapses(self, n_pre: int, n_post: int) -> float:
         return float(self.k * n_post)
-
-    def max_fan_out_bound(self, n_pre: int, n_post: int) -> int | None:
-        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +265,8 @@ class FixedFanOut(ConnectivityRule):
         return sources, targets.ravel().astype(np.int32)
 
     def problem(self, n_pre: int, n_post: int) -> str | None:
-        return f"fixed_fan_out: k = {self.k} exceeds the {n_post} post neurons" if self.k > n_post else None
+        return (f"fixed_fan_out: k = {self.k} exceeds the {n_post} post neurons"
+                if self.k > n_post else None)
 
     def expected_synapses(self, n_pre: int, n_post: int) -> float:
         return float(self.k * n_pre)
@@ -288,7 +282,8 @@ class OneToOne(ConnectivityRule):
     name: ClassVar[str] = "one_to_one"
 
     def problem(self, n_pre: int, n_post: int) -> str | None:
-        return f"one_to_one needs as many pre as post neurons, got {n_pre} and {n_post}" if n_pre != n_post else None
+        return (f"one_to_one needs as many pre as post neurons, got {n_pre} and {n_post}"
+                if n_pre != n_post else None)
 
     def draw(self, n_pre: int, n_post: int, rng: np.random.Generator) -> Synapses:
         n_pre, n_post = self._require_fit(n_pre, n_post)
@@ -326,16 +321,18 @@ CONNECTIVITY_RULES: dict[str, type[ConnectivityRule]] = {
 }
 
 
+def from_call(table: dict[str, type], what: str, known: str, name: str, args: tuple[float, ...]):
+    """Build the kind in `table` that a parsed call such as `fixed_fan_in(80)` names."""
+    kind = table.get(name)
+    if kind is None:
+        raise ValueError(f"unknown {what} {name!r}; known {known}: {', '.join(sorted(table))}")
+    params = [f.name for f in dataclasses.fields(kind)]
+    if len(args) != len(params):
+        raise ValueError(f"{name} takes {len(params)} argument(s) ({', '.join(params)}), got"
+                         f" {len(args)}")
+    return kind(*args)
+
+
 def rule_from_call(name: str, args: tuple[float, ...]) -> ConnectivityRule:
     """Build a rule from a parsed call such as `fixed_fan_in(80)`."""
-    rule = CONNECTIVITY_RULES.get(name)
-    if rule is None:
-        raise ValueError(
-            f"unknown connectivity rule {name!r}; known rules: {', '.join(sorted(CONNECTIVITY_RULES))}"
-        )
-    params = [f.name for f in dataclasses.fields(rule)]
-    if len(args) != len(params):
-        raise ValueError(
-            f"{name} takes {len(params)} argument(s) ({', '.join(params)}), got {len(args)}"
-        )
-    return rule(*args)
+    return from_call(CONNECTIVITY_RULES, "connectivity rule", "rules", name, args)

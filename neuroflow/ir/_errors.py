@@ -43,8 +43,7 @@ class NeuroflowError(Exception):
             parts.append(f"{self.loc.origin}:{self.loc.line}:{self.loc.column}: {self.message}")
             line = self.loc.source_line()
             if line:
-                parts.append(f"    {line}")
-                parts.append("    " + " " * (self.loc.column - 1) + "^")
+                parts += [f"    {line}", "    " + " " * (self.loc.column - 1) + "^"]
         else:
             parts.append(self.message)
         if self.hint:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 from ._units import DIMENSIONLESS, Dimension
 
@@ -74,8 +74,7 @@ _ATOM = 9
 
 
 def _format_number(value: float) -> str:
-    text = repr(float(value))
-    return text
+    return repr(float(value))
 
 
 def _folded_negation(e: Expr) -> Const | None:
@@ -169,31 +168,20 @@ def transform(e: Expr, fn: Callable[[Expr], Expr | None]) -> Expr:
     return e if out is None else out
 
 
+def subtrees(e: Expr) -> Iterator[Expr]:
+    """Every expression inside `e`, children first (the order of `transform`), `e` last."""
+    for k in children(e):
+        yield from subtrees(k)
+    yield e
+
+
 def names(e: Expr) -> set[str]:
     """Every name referenced (not called) in `e`."""
-    found: set[str] = set()
-
-    def visit(x: Expr) -> None:
-        if isinstance(x, Ref):
-            found.add(x.name)
-        for k in children(x):
-            visit(k)
-
-    visit(e)
-    return found
+    return {x.name for x in subtrees(e) if isinstance(x, Ref)}
 
 
 def calls(e: Expr) -> set[str]:
-    found: set[str] = set()
-
-    def visit(x: Expr) -> None:
-        if isinstance(x, Call):
-            found.add(x.func)
-        for k in children(x):
-            visit(k)
-
-    visit(e)
-    return found
+    return {x.func for x in subtrees(e) if isinstance(x, Call)}
 
 
 def substitute(e: Expr, mapping: Mapping[str, Expr]) -> Expr:
@@ -201,10 +189,6 @@ def substitute(e: Expr, mapping: Mapping[str, Expr]) -> Expr:
     if not mapping:
         return e
     return transform(e, lambda x: mapping.get(x.name) if isinstance(x, Ref) else None)
-
-
-def rename(e: Expr, mapping: Mapping[str, str]) -> Expr:
-    return substitute(e, {old: Ref(new) for old, new in mapping.items()})
 
 
 @dataclass(frozen=True, slots=True)

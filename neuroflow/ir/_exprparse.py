@@ -25,6 +25,7 @@ NEWLINE: /\\r?\\n/
 %ignore WS_INLINE
 %ignore COMMENT
 """
+_SYNTAX = "expressions use Python's syntax: names, numbers, + - * / **, comparisons, and, or, not"
 
 
 class ExpressionBuilder(lark.Transformer):
@@ -98,11 +99,13 @@ def raise_located(err: lark.exceptions.LarkError, text: str, loc: Loc | None, wh
     line = getattr(err, "line", None) or 1
     column = getattr(err, "column", None) or 1
     token = getattr(err, "token", None)
-    at_end = isinstance(err, lark.exceptions.UnexpectedEOF) or (token is not None and token.type == "$END")
+    at_end = (isinstance(err, lark.exceptions.UnexpectedEOF)
+              or (token is not None and token.type == "$END"))
     if at_end:  # point just past the last character, where something is missing
         lines = text.rstrip().splitlines() or [""]
         line, column = len(lines), len(lines[-1]) + 1
-    where = loc.shifted(line, column) if loc is not None and loc.text else Loc(what, line, column, text)
+    where = (loc.shifted(line, column) if loc is not None and loc.text
+             else Loc(what, line, column, text))
     if at_end:
         message = f"{what} ends too early"
         hint = "an operand, a closing parenthesis or a right-hand side is missing"
@@ -112,7 +115,7 @@ def raise_located(err: lark.exceptions.LarkError, text: str, loc: Loc | None, wh
     else:
         char = getattr(err, "char", "?")
         message = f"unexpected character '{char}' in {what}"
-        hint = "expressions use Python's syntax: names, numbers, + - * / **, comparisons, and, or, not"
+        hint = _SYNTAX
     raise ParseError(message, where, hint) from None
 
 
@@ -121,7 +124,7 @@ def _hint_for(token: str) -> str:
         return "use '==' to compare; '=' assigns only at the start of a statement"
     if token in (")", "("):
         return "check that parentheses are balanced"
-    return "expressions use Python's syntax: names, numbers, + - * / **, comparisons, and, or, not"
+    return _SYNTAX
 
 
 def parse_expr(text: str, loc: Loc | None = None, what: str = "expression") -> Expr:
@@ -132,7 +135,8 @@ def parse_expr(text: str, loc: Loc | None = None, what: str = "expression") -> E
     return ExpressionBuilder().transform(tree)
 
 
-def parse_statements(text: str, loc: Loc | None = None, what: str = "statements") -> tuple[Statement, ...]:
+def parse_statements(text: str, loc: Loc | None = None,
+                     what: str = "statements") -> tuple[Statement, ...]:
     """Statements separated by newlines or `;`, e.g. `v = Vr; w += b`."""
     try:
         tree = _parser("statements").parse(text)

@@ -34,9 +34,7 @@ def _fold_binary(e: Binary) -> Expr | None:
 def _fold_node(e: Expr, is_model_name: Callable[[str], bool]) -> Expr | None:
     if isinstance(e, Ref) and not is_model_name(e.name):
         unit = get_unit(e.name)
-        if unit is not None:
-            return Const(float(unit.internal()), unit.dim)
-        return None
+        return None if unit is None else Const(float(unit.internal()), unit.dim)
     if isinstance(e, Unary) and e.op == "-" and isinstance(e.operand, Const):
         return Const(-e.operand.value, e.operand.dim)
     if isinstance(e, Binary):

@@ -200,13 +200,8 @@ class LinearSystem:
     offset: tuple[Expr, ...]
 
     def names(self) -> set[str]:
-        found = set(self.targets)
-        for row in self.matrix:
-            for e in row:
-                found |= names(e)
-        for e in self.offset:
-            found |= names(e)
-        return found
+        entries = [e for row in self.matrix for e in row] + list(self.offset)
+        return set(self.targets).union(*(names(e) for e in entries))
 
     def text(self) -> str:
         rows = "; ".join(", ".join(to_text(e) for e in row) for row in self.matrix)
@@ -346,7 +341,8 @@ class Projection(Node):
     effect: Statement
     delay: Value = 0.0  # ms: one for all synapses, one per synapse, or a distribution
     kernel: Kernel = Kernel.AUTO
-    costs: tuple[tuple[str, float], ...] = ()  # predicted µs per step of each kernel, by the `kernels` pass
+    # predicted µs per step of each kernel, by the `kernels` pass
+    costs: tuple[tuple[str, float], ...] = ()
     plasticity: Plasticity | None = None
 
     @property
@@ -369,14 +365,16 @@ class Projection(Node):
         return {f"{self.post.population}.{self.effect.target}"}
 
     def text(self) -> str:
-        costs = " costs=[" + ", ".join(f"{k}:{v!r}" for k, v in self.costs) + "]" if self.costs else ""
-        head = f"projection {self.name} : {self.pre.text()} -> {self.post.text()} connect={self.rule.text()}"
+        costs = ", ".join(f"{k}:{v!r}" for k, v in self.costs)
+        tail = f"delay={value_text(self.delay)} kernel={self.kernel}"
+        tail += f" costs=[{costs}]" if self.costs else ""
+        head = (f"projection {self.name} : {self.pre.text()} -> {self.post.text()}"
+                f" connect={self.rule.text()}")
         if self.plasticity is not None:
-            lines = [f"{head} delay={value_text(self.delay)} kernel={self.kernel}{costs} {{"]
-            lines += [f"  {line}" for line in self.plasticity.text()]
+            lines = [f"{head} {tail} {{"] + [f"  {line}" for line in self.plasticity.text()]
             return "\n".join(lines + ["}"])
         return (f"{head} w:{self.weight_type.text()}={value_text(self.weight)}"
-                f" on_pre={{{self.effect.text()}}} delay={value_text(self.delay)} kernel={self.kernel}{costs}")
+                f" on_pre={{{self.effect.text()}}} {tail}")
 
     @property
     def heterogeneous_delay(self) -> bool:
@@ -416,7 +414,8 @@ class DelayBuffer(Node):
 
 @dataclass(frozen=True, slots=True)
 class SpikeMonitor(Node):
-    """Records the spikes of the neurons `start <= i < stop` given by `neurons`; None: all of `pop`."""
+    """Records the spikes of the neurons `start <= i < stop` given by `neurons`; None: all of
+    `pop`."""
 
     pop: str
     neurons: tuple[int, int] | None = None
@@ -498,7 +497,8 @@ class Part(Node):
         return {self.neurons.population}
 
     def text(self) -> str:
-        records = ["spikes"] * self.spikes + ["rate"] * self.rate + [f"state {v}" for v in self.traces]
+        records = (["spikes"] * self.spikes + ["rate"] * self.rate
+                   + [f"state {v}" for v in self.traces])
         monitors = f" monitors=[{', '.join(records)}]" if records else ""
         return f"part {self.name} = {self.neurons.text()}{monitors}"
 
@@ -545,5 +545,6 @@ class Schedule(Node):
         return "schedule [" + ", ".join(self.order) + "]"
 
 
-NODE_KINDS = (Clock, Population, Parameter, StateVar, TimedInput, Subexpression, ODE, StateUpdate, Threshold, Reset,
-              Refractory, Projection, DelayBuffer, SpikeMonitor, RateMonitor, StateMonitor, Part, FusedUpdate, Schedule)
+NODE_KINDS = (Clock, Population, Parameter, StateVar, TimedInput, Subexpression, ODE, StateUpdate,
+              Threshold, Reset, Refractory, Projection, DelayBuffer, SpikeMonitor, RateMonitor,
+              StateMonitor, Part, FusedUpdate, Schedule)

@@ -17,6 +17,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ._connectivity import from_call
 from ._errors import ModelError
 from ._units import Dimension, as_quantity
 
@@ -95,11 +96,8 @@ class Normal(Distribution):
     name: ClassVar[str] = "normal"
 
     def __post_init__(self) -> None:
-        _normalise(
-            self,
-            mu=_real(self.mu, "normal: mean"),
-            sigma=_non_negative(self.sigma, "normal: std"),
-        )
+        _normalise(self, mu=_real(self.mu, "normal: mean"),
+                   sigma=_non_negative(self.sigma, "normal: std"))
 
     def sample(self, shape: Shape, rng: np.random.Generator) -> np.ndarray:
         return rng.normal(self.mu, self.sigma, size=shape)
@@ -150,11 +148,8 @@ class LogNormal(Distribution):
     name: ClassVar[str] = "lognormal"
 
     def __post_init__(self) -> None:
-        _normalise(
-            self,
-            mu=_real(self.mu, "lognormal: mu"),
-            sigma=_non_negative(self.sigma, "lognormal: sigma"),
-        )
+        _normalise(self, mu=_real(self.mu, "lognormal: mu"),
+                   sigma=_non_negative(self.sigma, "lognormal: sigma"))
 
     def sample(self, shape: Shape, rng: np.random.Generator) -> np.ndarray:
         return rng.lognormal(self.mu, self.sigma, size=shape)
@@ -200,18 +195,7 @@ DISTRIBUTIONS: dict[str, type[Distribution]] = {
 
 def distribution_from_call(name: str, args: tuple[float, ...]) -> Distribution:
     """Build a distribution from a parsed call such as `normal(-55.0, 2.0)`."""
-    dist = DISTRIBUTIONS.get(name)
-    if dist is None:
-        raise ValueError(
-            f"unknown distribution {name!r}; known distributions: "
-            f"{', '.join(sorted(DISTRIBUTIONS))}"
-        )
-    params = [f.name for f in dataclasses.fields(dist)]
-    if len(args) != len(params):
-        raise ValueError(
-            f"{name} takes {len(params)} argument(s) ({', '.join(params)}), got {len(args)}"
-        )
-    return dist(*args)
+    return from_call(DISTRIBUTIONS, "distribution", "distributions", name, args)
 
 
 # -- as users write them: `nf.normal(-55*mV, 2*mV)`, with units, checked by `to_ir` -----------
@@ -232,7 +216,8 @@ class Random:
         dim = dims.pop() if dims else quantities[0].dim
         values = tuple(float(q.internal()) for q in quantities)
         try:
-            if self.kind == "lognormal":  # scale * exp(N(mu, sigma)) = exp(N(mu + log(scale), sigma))
+            # scale * exp(N(mu, sigma)) = exp(N(mu + log(scale), sigma))
+            if self.kind == "lognormal":
                 mu, sigma, scale = values
                 return DISTRIBUTIONS["lognormal"](mu, sigma).scaled(scale), dim
             return DISTRIBUTIONS[self.kind](*values), dim

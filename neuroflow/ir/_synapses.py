@@ -56,9 +56,6 @@ class Plasticity:
     on_pre: tuple[Statement, ...] = ()
     on_post: tuple[Statement, ...] = ()
 
-    def names(self) -> set[str]:
-        return {v.name for v in self.variables} | {p.name for p in self.params}
-
     def post_effects(self) -> tuple[Statement, ...]:
         """The statements of `on_pre` that add to a post variable."""
         own = {v.name for v in self.variables}
@@ -71,12 +68,13 @@ class Plasticity:
         return lines
 
 
-def plastic_projection(name: str, pre: PopSlice, post: PopSlice, rule: ConnectivityRule, plasticity: Plasticity,
-                       delay: Value = 0.0, kernel: Kernel = Kernel.AUTO, costs: tuple = (),
-                       loc: Loc | None = None) -> Projection:
+def plastic_projection(name: str, pre: PopSlice, post: PopSlice, rule: ConnectivityRule,
+                       plasticity: Plasticity, delay: Value = 0.0, kernel: Kernel = Kernel.AUTO,
+                       costs: tuple = (), loc: Loc | None = None) -> Projection:
     """A plastic projection; its `effect` is the first statement of `on_pre` on a post variable."""
     effects = plasticity.post_effects()
     if not effects:
-        raise ValueError(f"plastic projection '{name}': on_pre adds to no variable of the post population")
-    return Projection(name, pre, post, rule, 0.0, Type("float", (), DIMENSIONLESS), effects[0], delay, kernel, costs,
-                      plasticity, loc=loc)
+        raise ValueError(f"plastic projection '{name}': on_pre adds to no variable of the post"
+                         " population")
+    return Projection(name, pre, post, rule, 0.0, Type("float", (), DIMENSIONLESS), effects[0],
+                      delay, kernel, costs, plasticity, loc=loc)

@@ -17,9 +17,10 @@ from ._errors import Loc, ParseError
 from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
 from ._kinds import BufferKind, FusionBackend, Kernel, Method
 from ._model import Model
-from ._nodes import (ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Parameter, Part, Population, PopSlice,
-                     Projection, RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate,
-                     StateVar, Subexpression, Threshold, TimedInput)
+from ._nodes import (ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Parameter, Part,
+                     Population, PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule,
+                     SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold,
+                     TimedInput)
 from ._random import distribution_from_call
 from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
 from ._types import Type
@@ -29,9 +30,9 @@ HEADER = "neuroflow-ir 1"
 _IR_GRAMMAR = r"""
 start: _NL? _HEADER _NL "model" NAME _NL (item _NL)* item?
 _HEADER: "neuroflow-ir 1"
-?item: clock | population | param | state | input | sub | ode | update | threshold | reset | refractory
-     | projection | plastic_projection | buffer | spike_monitor | rate_monitor | state_monitor | part | fused
-     | schedule
+?item: clock | population | param | state | input | sub | ode | update | threshold | reset
+     | refractory | projection | plastic_projection | buffer | spike_monitor | rate_monitor
+     | state_monitor | part | fused | schedule
 clock: "clock" "dt" "=" NUMBER
 population: "population" NAME "size" "=" INT "method" "=" NAME
 param: "param" QNAME ":" TYPE "=" value
@@ -48,8 +49,9 @@ exprs: expr ("," expr)*
 threshold: "threshold" NAME ":" expr
 reset: "reset" NAME ":" statement (";" statement)*
 refractory: "refractory" NAME ":" expr
-projection: "projection" NAME ":" slice "->" slice connect weight "on_pre" "=" "{" statement "}" delay kernel
-plastic_projection: "projection" NAME ":" slice "->" slice connect delay kernel "{" _NL (synapse_item _NL)* "}"
+_projection_head: "projection" NAME ":" slice "->" slice connect
+projection: _projection_head weight "on_pre" "=" "{" statement "}" delay kernel
+plastic_projection: _projection_head delay kernel "{" _NL (synapse_item _NL)* "}"
 ?synapse_item: synapse_var | synapse_param | on_pre | on_post
 synapse_var: "var" NAME ":" TYPE "=" value [EVENT_DRIVEN expr]
 synapse_param: "param" NAME ":" TYPE "=" signed
@@ -215,10 +217,12 @@ class _IRBuilder(ExpressionBuilder):
 
     def plastic_projection(self, items):
         name, pre, post, rule, delay, (kernel, costs), *body = items
-        return plastic_projection(str(name), pre, post, rule, Plasticity(
-            tuple(b for b in body if isinstance(b, SynapseVar)), tuple(b for b in body if isinstance(b, SynapseParam)),
-            tuple(b[1] for b in body if isinstance(b, tuple) and b[0] == "on_pre"),
-            tuple(b[1] for b in body if isinstance(b, tuple) and b[0] == "on_post")), delay, kernel, costs)
+        statements = [b for b in body if isinstance(b, tuple)]
+        plasticity = Plasticity(tuple(b for b in body if isinstance(b, SynapseVar)),
+                                tuple(b for b in body if isinstance(b, SynapseParam)),
+                                tuple(s for on, s in statements if on == "on_pre"),
+                                tuple(s for on, s in statements if on == "on_post"))
+        return plastic_projection(str(name), pre, post, rule, plasticity, delay, kernel, costs)
 
     def buffer(self, items):
         return DelayBuffer(str(items[0]), BufferKind(str(items[1])), int(items[2]))
@@ -261,7 +265,8 @@ class _IRBuilder(ExpressionBuilder):
 
 @lru_cache(maxsize=None)
 def _parser() -> lark.Lark:
-    return cached_parser(EXPRESSION_GRAMMAR + _IR_GRAMMAR, "start", maybe_placeholders=True, propagate_positions=True)
+    return cached_parser(EXPRESSION_GRAMMAR + _IR_GRAMMAR, "start", maybe_placeholders=True,
+                         propagate_positions=True)
 
 
 def parse_text(text: str, origin: str = "<ir>") -> Model:
@@ -271,7 +276,7 @@ def parse_text(text: str, origin: str = "<ir>") -> Model:
         return _IRBuilder().transform(tree)
     except lark.exceptions.VisitError as err:  # a node rejected its fields
         meta = getattr(err.obj, "meta", None)
-        line, column = (getattr(meta, "line", 1), getattr(meta, "column", 1)) if meta else (1, 1)
-        raise ParseError(f"invalid IR: {err.orig_exc}", Loc(origin, line or 1, column or 1, text)) from None
+        line, column = getattr(meta, "line", None) or 1, getattr(meta, "column", None) or 1
+        raise ParseError(f"invalid IR: {err.orig_exc}", Loc(origin, line, column, text)) from None
     except lark.exceptions.LarkError as err:
         raise_located(err, text, None, origin)

@@ -67,10 +67,8 @@ def infer(expr: Expr, lookup: Lookup) -> Kind:
         return _infer_name(expr.name, lookup)
     if isinstance(expr, Unary):
         inner = infer(expr.operand, lookup)
-        if expr.op == "not":
-            _need_bool(inner, expr.operand, "not")
-            return inner
-        _need_number(inner, expr.operand, "-")
+        need = _need_bool if expr.op == "not" else _need_number
+        need(inner, expr.operand, expr.op)
         return inner
     if isinstance(expr, Binary):
         return _infer_binary(expr, lookup)
@@ -80,8 +78,8 @@ def infer(expr: Expr, lookup: Lookup) -> Kind:
         _need_bool(infer(expr.cond, lookup), expr.cond, "where")
         a, b = infer(expr.then, lookup), infer(expr.other, lookup)
         if a.dim != b.dim:
-            raise TypeCheckError(f"the branches of '{to_text(expr)}' have different units ({a.dim} and {b.dim})",
-                                 to_text(expr))
+            raise TypeCheckError(f"the branches of '{to_text(expr)}' have different units ({a.dim}"
+                                 f" and {b.dim})", to_text(expr))
         return a
     raise TypeError(f"not an expression: {expr!r}")
 
@@ -92,7 +90,8 @@ def _infer_name(name: str, lookup: Lookup) -> Kind:
         return kind
     if name in BUILTINS:
         return BUILTINS[name]
-    if is_noise(name):  # 1/sqrt(time): second**-1/2, or a plain number where time is one (unitless models)
+    if is_noise(name):
+        # 1/sqrt(time): second**-1/2, or a plain number where time is one (unitless models)
         return Kind("float", _infer_name("dt", lookup).dim ** Fraction(-1, 2))
     unit = get_unit(name)
     if unit is not None:
@@ -102,14 +101,14 @@ def _infer_name(name: str, lookup: Lookup) -> Kind:
 
 def _need_bool(kind: Kind, e: Expr, where: str) -> None:
     if kind.dtype != "bool":
-        raise TypeCheckError(f"'{where}' needs a condition, but '{to_text(e)}' is a number", to_text(e),
-                             "write a comparison such as 'v > Vt'")
+        raise TypeCheckError(f"'{where}' needs a condition, but '{to_text(e)}' is a number",
+                             to_text(e), "write a comparison such as 'v > Vt'")
 
 
 def _need_number(kind: Kind, e: Expr, where: str) -> None:
     if kind.dtype == "bool":
-        raise TypeCheckError(f"'{where}' needs a number, but '{to_text(e)}' is a condition", to_text(e),
-                             "convert a condition to 0/1 with int(...)")
+        raise TypeCheckError(f"'{where}' needs a number, but '{to_text(e)}' is a condition",
+                             to_text(e), "convert a condition to 0/1 with int(...)")
 
 
 def _infer_binary(e: Binary, lookup: Lookup) -> Kind:
@@ -123,14 +122,15 @@ def _infer_binary(e: Binary, lookup: Lookup) -> Kind:
         raise TypeCheckError(str(err), to_text(e), err.hint) from None
     if e.op in LOGICAL or e.op in COMPARISONS:
         return Kind("bool", DIMENSIONLESS)
-    return Kind("float" if "float" in (left.dtype, right.dtype) or e.op in ("/", "**") else "int", dim)
+    floats = "float" in (left.dtype, right.dtype) or e.op in ("/", "**")
+    return Kind("float" if floats else "int", dim)
 
 
 def _infer_delayed(e: Call, kind: Kind, lookup: Lookup) -> Kind:
     """`x(t - d)`: the value of variable `x` a time `d` ago (a delay differential equation)."""
     if len(e.args) != 1 or infer(e.args[0], lookup).dim != _infer_name("t", lookup).dim:
-        raise TypeCheckError(f"'{to_text(e)}' reads '{e.func}' in the past and needs one time argument", to_text(e),
-                             f"write {e.func}(t - delay)")
+        raise TypeCheckError(f"'{to_text(e)}' reads '{e.func}' in the past and needs one time"
+                             " argument", to_text(e), f"write {e.func}(t - delay)")
     return kind
 
 
@@ -139,10 +139,11 @@ def _infer_call(e: Call, lookup: Lookup) -> Kind:
     if fn is None and lookup(e.func) is not None:
         return _infer_delayed(e, lookup(e.func), lookup)
     if fn is None:
-        raise TypeCheckError(f"unknown function '{e.func}'", e.func, did_you_mean(e.func, FUNCTIONS))
+        raise TypeCheckError(f"unknown function '{e.func}'", e.func,
+                             did_you_mean(e.func, FUNCTIONS))
     if len(e.args) != fn.arity:
-        raise TypeCheckError(f"{e.func}() takes {fn.arity} argument(s), got {len(e.args)}", to_text(e),
-                             f"{e.func}: {fn.doc}")
+        raise TypeCheckError(f"{e.func}() takes {fn.arity} argument(s), got {len(e.args)}",
+                             to_text(e), f"{e.func}: {fn.doc}")
     kinds = [infer(a, lookup) for a in e.args]
     if fn.dtype == "int":  # int() also takes conditions
         return Kind("int", DIMENSIONLESS)

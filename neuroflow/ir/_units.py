@@ -401,10 +401,8 @@ class Quantity:
             value, unit_name = self.internal_value, str(self.dim)
         else:
             value = self.internal_value / UNITS[unit_name].internal_value
-        if isinstance(value, np.ndarray):
-            text = repr(value)
-        else:
-            text = np.array2string(np.array(value))  # numpy's style: "20.", "-55.", "1.e-18"
+        # a number in numpy's style: "20.", "-55.", "1.e-18"
+        text = repr(value) if isinstance(value, np.ndarray) else np.array2string(np.array(value))
         return text if self.is_dimensionless else f"{text} {unit_name}"
 
 

@@ -11,9 +11,9 @@ from typing import Callable
 
 import numpy as np
 
-from ._algebra import decompose
+from ._algebra import decompose, is_zero
 from ._errors import IRError, Loc, did_you_mean
-from ._expr import Const, Expr, names, to_text, transform
+from ._expr import Const, Expr, names, subtrees, to_text
 from ._model import Model
 from ._random import Distribution
 from ._kinds import BufferKind, Kernel
@@ -33,7 +33,8 @@ def _locate(loc: Loc | None, culprit: str | None) -> Loc | None:
         return loc
     lines = loc.text.splitlines() or [""]
     for candidate in [culprit] + re.findall(r"[A-Za-z_]\w*", culprit):
-        pattern = re.escape(candidate) if not candidate.isidentifier() else rf"\b{re.escape(candidate)}\b"
+        pattern = (rf"\b{re.escape(candidate)}\b" if candidate.isidentifier()
+                   else re.escape(candidate))
         for number in range(loc.line, len(lines) + 1):
             start = loc.column - 1 if number == loc.line else 0
             found = re.compile(pattern).search(lines[number - 1], start)
@@ -70,9 +71,7 @@ def is_unitless(model: Model) -> bool:
 
 
 def _has_dimensioned_constant(expr: Expr) -> bool:
-    found = []
-    transform(expr, lambda e: found.append(e) if isinstance(e, Const) and not e.dim.is_dimensionless else None)
-    return bool(found)
+    return any(isinstance(e, Const) and not e.dim.is_dimensionless for e in subtrees(expr))
 
 
 def time_dimension(model: Model) -> Dimension:
@@ -82,7 +81,8 @@ def time_dimension(model: Model) -> Dimension:
 _UNITLESS_TIME = {name: Kind("float", DIMENSIONLESS) for name in ("t", "dt", "lastspike")}
 
 
-def scope_lookup(model: Model, pop: str, extra: dict[str, Kind] | None = None) -> Callable[[str], Kind | None]:
+def scope_lookup(model: Model, pop: str,
+                 extra: dict[str, Kind] | None = None) -> Callable[[str], Kind | None]:
     """Kinds of the names visible in population `pop` (shared by verify and resolve)."""
     scope = model.scope(pop)
     if is_unitless(model):
@@ -101,14 +101,13 @@ def _check_expr(node: Node, model: Model, expr: Expr, extra: dict[str, Kind] | N
     try:
         return infer(expr, scope_lookup(model, node.scope, extra))
     except TypeCheckError as err:
-        hint = err.hint
         if err.message.startswith("unknown name"):
             known = set(model.scope(node.scope)) | set(BUILTINS) | set(extra or ())
-            hint = did_you_mean(err.culprit, known) or (
-                f"define '{err.culprit}' in the equations or give it in params=dict({err.culprit}=...)")
-            err_message = f"unknown name '{err.culprit}' in population '{node.scope}'"
-            _fail(node, err_message, hint, err.culprit)
-        _fail(node, err.message, hint, err.culprit)
+            hint = (did_you_mean(err.culprit, known) or f"define '{err.culprit}' in the equations"
+                    f" or give it in params=dict({err.culprit}=...)")
+            _fail(node, f"unknown name '{err.culprit}' in population '{node.scope}'", hint,
+                  err.culprit)
+        _fail(node, err.message, err.hint, err.culprit)
 
 
 def _check_population_refs(node: Node, model: Model) -> None:
@@ -204,7 +203,8 @@ def _check_rate_monitor(node: RateMonitor, model: Model) -> None:
     increasing = all(a < b for a, b in zip(bounds, bounds[1:]))
     if bounds and (bounds[0] != 0 or bounds[-1] != size or not increasing):
         _fail(node, f"bounds {list(bounds)} do not split the population into segments",
-              f"give increasing offsets that start at 0 and end at {size}, the size of '{node.pop}'")
+              f"give increasing offsets that start at 0 and end at {size}, the size of"
+              f" '{node.pop}'")
 
 
 def _check_part(node: Part, model: Model) -> None:
@@ -216,16 +216,18 @@ def _check_part(node: Part, model: Model) -> None:
     spikes = model.one(SpikeMonitor, merged.name)
     start, stop = (0, 0) if spikes is None else spikes.neurons or (0, merged.size)
     if node.spikes and not start <= node.neurons.start < node.neurons.stop <= stop:
-        _fail(node, f"reports spikes, but no spike monitor of '{merged.name}' records {node.neurons.text()}")
+        _fail(node, f"reports spikes, but no spike monitor of '{merged.name}' records"
+              f" {node.neurons.text()}")
     rate = model.one(RateMonitor, merged.name)
     if node.rate and not (rate and {node.neurons.start, node.neurons.stop} <= set(rate.bounds)):
-        _fail(node, f"reports a rate, but no rate monitor of '{merged.name}' counts {node.neurons.text()} apart",
-              f"give '{merged.name}' a rate monitor whose bounds include {node.neurons.start} and"
-              f" {node.neurons.stop}")
+        _fail(node, f"reports a rate, but no rate monitor of '{merged.name}' counts"
+              f" {node.neurons.text()} apart", f"give '{merged.name}' a rate monitor whose bounds"
+              f" include {node.neurons.start} and {node.neurons.stop}")
     traced = {m.var for m in model.find(StateMonitor, merged.name)}
     missing = [v for v in node.traces if v not in traced]
     if missing:
-        _fail(node, f"reports traces of {missing}, but '{merged.name}' has no state monitor of them")
+        _fail(node, f"reports traces of {missing}, but '{merged.name}' has no state monitor of"
+              " them")
 
 
 def _check_delay_buffer(node: DelayBuffer, model: Model) -> None:
@@ -267,8 +269,8 @@ def _check_parts_tile(model: Model) -> None:
         edge = 0
         for part in sorted(found, key=lambda p: p.neurons.start):
             if part.neurons.start != edge:
-                _fail(part, f"starts at {part.neurons.start}, but the parts before it end at {edge}",
-                      f"the parts of '{name}' cover it without gaps or overlaps")
+                _fail(part, f"starts at {part.neurons.start}, but the parts before it end at"
+                      f" {edge}", f"the parts of '{name}' cover it without gaps or overlaps")
             edge = part.neurons.stop
         size = model.population(name).size
         if edge != size:
@@ -279,8 +281,9 @@ def _check_assignment(node: Node, model: Model, target: str, value: Expr, extra=
     var = model.scope(node.scope).get(target)
     if not isinstance(var, StateVar):
         variables = [n.name for n in model.find(StateVar, node.scope)]
-        _fail(node, f"writes '{target}', which is not a state variable of population '{node.scope}'",
-              did_you_mean(target, variables) or f"its state variables: {', '.join(variables) or 'none'}", target)
+        _fail(node, f"writes '{target}', which is not a state variable of population"
+              f" '{node.scope}'", did_you_mean(target, variables)
+              or f"its state variables: {', '.join(variables) or 'none'}", target)
     kind = _check_expr(node, model, value, extra)
     if kind.dim != var.type.dim:
         _fail(node, f"assigns a value in {kind.dim} to '{target}', which is in {var.type.dim}",
@@ -302,26 +305,28 @@ def _check_update(node: StateUpdate, model: Model) -> None:
             _fail(node, f"holds '{var}', which is not a state variable")
 
 
-def _check_linear_system(node: StateUpdate, model: Model, item: LinearSystem, temporaries: dict) -> None:
+def _check_linear_system(node: StateUpdate, model: Model, item: LinearSystem,
+                         temporaries: dict) -> None:
     n = len(item.targets)
     if len(item.matrix) != n or any(len(r) != n for r in item.matrix) or len(item.offset) != n:
         _fail(node, f"exact system over {n} variables needs an {n}x{n} matrix and {n} offsets")
-    variables = []
+    scope = model.scope(node.pop)
     for target in item.targets:
-        var = model.scope(node.pop).get(target)
-        if not isinstance(var, StateVar):
-            _fail(node, f"exact system integrates '{target}', which is not a state variable of {node.pop}")
-        variables.append(var)
+        if not isinstance(scope.get(target), StateVar):
+            _fail(node, f"exact system integrates '{target}', which is not a state variable of"
+                  f" {node.pop}")
+    variables = [scope[target] for target in item.targets]
     for i, row in enumerate(item.matrix):
         for j, entry in enumerate(row):
             dim = _check_expr(node, model, entry, temporaries).dim
             # A[i][j]*x_j has the units of dx_i/dt; a zero entry couples nothing and has no units
             expected = variables[i].type.dim / time_dimension(model) / variables[j].type.dim
-            if dim != expected and not (isinstance(entry, Const) and entry.value == 0):
-                _fail(node, f"matrix entry ({i}, {j}) of the exact system is in {dim}, expected {expected}")
+            if dim != expected and not is_zero(entry):
+                _fail(node, f"matrix entry ({i}, {j}) of the exact system is in {dim}, expected"
+                      f" {expected}")
         dim = _check_expr(node, model, item.offset[i], temporaries).dim
         expected = variables[i].type.dim / time_dimension(model)
-        if dim != expected and not (isinstance(item.offset[i], Const) and item.offset[i].value == 0):
+        if dim != expected and not is_zero(item.offset[i]):
             _fail(node, f"offset {i} of the exact system is in {dim}, expected {expected}")
 
 
@@ -337,14 +342,17 @@ def _check_projection(node: Projection, model: Model) -> None:
         _fail(node, problem, "change the rule or the populations it connects")
     if node.kernel not in list(Kernel):
         _fail(node, f"unknown kernel '{node.kernel}'", f"known kernels: {', '.join(Kernel)}")
-    low = node.delay.support()[0] if isinstance(node.delay, Distribution) else min(np.atleast_1d(node.delay))
+    delay = node.delay
+    low = delay.support()[0] if isinstance(delay, Distribution) else min(np.atleast_1d(delay))
     if low < 0:
-        _fail(node, f"delay must be >= 0 ms, got {value_text(node.delay)}")
+        _fail(node, f"delay must be >= 0 ms, got {value_text(delay)}")
     shape = node.weight_type.shape
     if len(shape) == 2 and shape != (node.pre.size, node.post.size):
-        _fail(node, f"weight matrix of shape {shape} for a {node.pre.size} x {node.post.size} projection")
+        _fail(node, f"weight matrix of shape {shape} for a {node.pre.size} x {node.post.size}"
+              " projection")
     size = value_size(node.weight)
-    if size is not None and size != (shape[0] * shape[1] if len(shape) == 2 else shape[0] if shape else -1):
+    expected = shape[0] * shape[1] if len(shape) == 2 else shape[0] if shape else -1
+    if size is not None and size != expected:
         _fail(node, f"has {size} weights for weight shape {shape}")
     if node.plasticity is not None:
         _check_plasticity(node, node.plasticity, model)
@@ -365,9 +373,11 @@ def _check_plasticity(node: Projection, plasticity: Plasticity, model: Model) ->
     kinds: dict[str, Kind] = {}
     for item in plasticity.variables + plasticity.params:
         if item.name in kinds or item.name in SYNAPSE_BUILTINS:
-            _fail(node, f"synapse name '{item.name}' is defined twice or shadows a built-in", culprit=item.name)
+            _fail(node, f"synapse name '{item.name}' is defined twice or shadows a built-in",
+                  culprit=item.name)
         if item.type.shape != ():
-            _fail(node, f"synapse variable or parameter '{item.name}' must have shape (), got {item.type.shape}")
+            _fail(node, f"synapse variable or parameter '{item.name}' must have shape (), got"
+                  f" {item.type.shape}")
         kinds[item.name] = Kind(item.type.dtype, item.type.dim)
     time = time_dimension(model)
     kinds.update({"t": Kind("float", time), "dt": Kind("float", time)})
@@ -377,34 +387,38 @@ def _check_plasticity(node: Projection, plasticity: Plasticity, model: Model) ->
             continue
         kind = _synapse_expr(node, var.decay, kinds)
         if kind.dim != var.type.dim / time:
-            _fail(node, f"the right-hand side of d{var.name}/dt is in {kind.dim}, but {var.name} is in"
-                  f" {var.type.dim}, so it must be in {var.type.dim / time}", culprit=var.name)
+            _fail(node, f"the right-hand side of d{var.name}/dt is in {kind.dim}, but {var.name}"
+                  f" is in {var.type.dim}, so it must be in {var.type.dim / time}",
+                  culprit=var.name)
         linear = decompose(var.decay, set(variables))
         if linear is None or set(linear[0]) - {var.name}:
             _fail(node, f"event-driven d{var.name}/dt must be linear in {var.name} alone, got"
-                  f" '{to_text(var.decay)}'", "write it as dx/dt = -x/tau or dx/dt = (x0 - x)/tau", var.name)
+                  f" '{to_text(var.decay)}'", "write it as dx/dt = -x/tau or dx/dt = (x0 - x)/tau",
+                  var.name)
     for pathway, body in (("on_pre", plasticity.on_pre), ("on_post", plasticity.on_post)):
         for s in body:
             kind = _synapse_expr(node, s.expr, kinds)
             target = variables.get(s.target)
             if target is not None:
                 if kind.dim != target.type.dim:
-                    _fail(node, f"{pathway} assigns a value in {kind.dim} to synapse variable '{s.target}',"
-                          f" which is in {target.type.dim}", culprit=s.target)
+                    _fail(node, f"{pathway} assigns a value in {kind.dim} to synapse variable"
+                          f" '{s.target}', which is in {target.type.dim}", culprit=s.target)
                 continue
             post = model.scope(node.post.population).get(s.target)
             if pathway == "on_post" or not isinstance(post, StateVar):
-                known = list(variables) + ([n.name for n in model.find(StateVar, node.post.population)]
-                                           if pathway == "on_pre" else [])
+                post_names = [n.name for n in model.find(StateVar, node.post.population)]
+                known = list(variables) + (post_names if pathway == "on_pre" else [])
                 _fail(node, f"{pathway} writes '{s.target}', which is not a synapse variable"
                       + (" or a variable of the post population" if pathway == "on_pre" else ""),
-                      did_you_mean(s.target, known) or f"it may write: {', '.join(known) or 'nothing'}", s.target)
+                      did_you_mean(s.target, known)
+                      or f"it may write: {', '.join(known) or 'nothing'}", s.target)
             if s.op not in ("+=", "-="):
-                _fail(node, f"on_pre '{s.text()}' must add to or subtract from the post variable '{s.target}'",
-                      f"write '{s.target} += ...'", s.target)
+                _fail(node, f"on_pre '{s.text()}' must add to or subtract from the post variable"
+                      f" '{s.target}'", f"write '{s.target} += ...'", s.target)
             if kind.dim != post.type.dim:
-                _fail(node, f"on_pre adds a value in {kind.dim} to '{s.target}', which is in {post.type.dim}",
-                      "both sides of an assignment need the same units", s.target)
+                _fail(node, f"on_pre adds a value in {kind.dim} to '{s.target}', which is in"
+                      f" {post.type.dim}", "both sides of an assignment need the same units",
+                      s.target)
 
 
 def _synapse_expr(node: Projection, expr: Expr, kinds: dict[str, Kind]) -> Kind:

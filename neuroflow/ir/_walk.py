@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ._expr import Call, Expr, Statement, transform
-from ._nodes import ODE, LinearSystem, Node, StateVar, Projection, Refractory, Reset, StateUpdate, Subexpression, Threshold
+from ._expr import Call, Expr, Statement, subtrees
+from ._nodes import (ODE, LinearSystem, Node, Projection, Refractory, Reset, StateUpdate, StateVar,
+                     Subexpression, Threshold)
 
 
 def map_expressions(node: Node, fn: Callable[[Expr], Expr]) -> Node:
@@ -43,15 +44,13 @@ def expressions(node: Node) -> list[Expr]:
 
 
 def delayed_reads(model) -> dict[str, list[tuple[Node, Call]]]:
-    """`{"pop.var": [(node, call), ...]}` for every read of a state variable in the past, `var(t - d)`."""
+    """`{"pop.var": [(node, call), ...]}` for every read of a state variable in the past,
+    `var(t - d)`."""
     found: dict[str, list[tuple[Node, Call]]] = {}
     for node in model.nodes:
         scope = model.scope(node.scope) if node.scope else {}
-
-        def record(e: Expr, node=node, scope=scope):
-            if isinstance(e, Call) and isinstance(scope.get(e.func), StateVar):
-                found.setdefault(f"{node.scope}.{e.func}", []).append((node, e))
-
         for expr in expressions(node):
-            transform(expr, record)
+            for e in subtrees(expr):
+                if isinstance(e, Call) and isinstance(scope.get(e.func), StateVar):
+                    found.setdefault(f"{node.scope}.{e.func}", []).append((node, e))
     return found
