@@ -1,10 +1,9 @@
 """Connectivity rules: value-like IR attributes that say which synapses exist.
 
-A rule is a frozen dataclass that checks its fields on construction and can
-`draw` concrete synapse endpoints for given population sizes.  Every draw is
-vectorized numpy and returns int32 `(pre, post)` arrays sorted by pre, then
-post, without duplicate pairs.  Pre and post index spaces are separate, so
-`pre[i] == post[i]` is an ordinary synapse, not an autapse to be avoided.
+A rule is a frozen dataclass that checks its fields on construction and can `draw` concrete synapse
+endpoints for given population sizes.  Every draw is vectorized numpy and returns int32
+`(pre, post)` arrays sorted by pre, then post, without duplicate pairs.  Pre and post index spaces
+are separate, so `pre[i] == post[i]` is an ordinary synapse, not an autapse to be avoided.
 """
 
 from __future__ import annotations
@@ -53,17 +52,15 @@ def _check_sizes(n_pre: int, n_post: int) -> tuple[int, int]:
 
 
 def _distinct_rows(n_rows: int, k: int, n: int, rng: np.random.Generator) -> np.ndarray:
-    """An (n_rows, k) int64 array; row r is a uniform random k-subset of
-    range(n), sorted ascending, drawn independently of the other rows.
+    """An (n_rows, k) int64 array; row r is a uniform random k-subset of range(n), sorted ascending,
+    drawn independently of the other rows.
 
-    Why uniform: draw k values with replacement, then repeatedly replace the
-    surplus copies of repeated values with fresh uniform draws until a row is
-    distinct.  Which entries get replaced depends only on which values are
-    equal, never on the values themselves, so the whole procedure commutes
-    with any relabelling of range(n).  The final k-subset's distribution is
-    therefore invariant under all permutations of range(n), and the only such
-    distribution on k-subsets is the uniform one.  Loops run over rounds of
-    rejection (a handful), not over rows.
+    Why uniform: draw k values with replacement, then repeatedly replace the surplus copies of
+    repeated values with fresh uniform draws until a row is distinct.  Which entries get replaced
+    depends only on which values are equal, never on the values themselves, so the whole procedure
+    commutes with any relabelling of range(n).  The final k-subset's distribution is therefore
+    invariant under all permutations of range(n), and the only such distribution on k-subsets is the
+    uniform one.  Loops run over rounds of rejection (a handful), not over rows.
     """
     if k == 0 or n_rows == 0:
         return np.empty((n_rows, k), np.int64)
@@ -153,8 +150,7 @@ class ConnectivityRule(ABC):
         """Mean number of synapses, for cost models and buffer sizes."""
 
     def max_fan_out_bound(self, n_pre: int, n_post: int) -> int | None:
-        """Largest fan-out any pre neuron can get, if fixed before drawing;
-        None when it depends on the draw."""
+        """Largest fan-out any pre neuron can get if fixed before drawing, else None."""
         return None
 
     def text(self) -> str:
@@ -187,13 +183,12 @@ class FixedProb(ConnectivityRule):
         return self._successes(total, n_post, rng)
 
     def _successes(self, total: int, n_post: int, rng: np.random.Generator) -> Synapses:
-        # Walk the flattened pair index pre * n_post + post.  In a sequence of
-        # independent Bernoulli(p) trials the distances from one success to
-        # the next (and from position -1 to the first) are iid Geometric(p)
-        # on {1, 2, ...}; cumulative sums of such gaps, cut at `total`, are
-        # therefore exactly the successes of `total` Bernoulli(p) trials.
-        # Positions come out strictly increasing: sorted, never repeated, and
-        # nothing of size n_pre x n_post is allocated.
+        # Walk the flattened pair index pre * n_post + post.  In a sequence of independent
+        # Bernoulli(p) trials the distances from one success to the next (and from position -1 to
+        # the first) are iid Geometric(p) on {1, 2, ...}; cumulative sums of such gaps, cut at
+        # `total`, are therefore exactly the successes of `total` Bernoulli(p) trials.  Positions
+        # come out strictly increasing: sorted, never repeated, and nothing of size n_pre x n_post
+        # is allocated.
         p = self.p
         pre_parts, post_parts = [], []
         last = -1
@@ -227,9 +222,8 @@ class FixedFanIn(ConnectivityRule):
     def draw(self, n_pre: int, n_post: int, rng: np.random.Generator) -> Synapses:
         n_pre, n_post = self._require_fit(n_pre, n_post)
         sources = _distinct_rows(n_post, self.k, n_pre, rng)
-        # Pairs come out post-major; sorting the flat pair index re-orders
-        # them pre-major.  Sorting int64 values is several times faster than
-        # a stable argsort and needs no gather afterwards.
+        # Pairs come out post-major; sorting the flat pair index re-orders them pre-major.  Sorting
+        # int64 values is several times faster than a stable argsort and needs no gather afterwards.
         # In place, to hold one int64 array of the synapses' size at a time.
         sources *= n_post
         sources += np.arange(n_post)[:, None]

@@ -1,9 +1,8 @@
 """Immutable expression trees used inside equations, events and effects.
 
-Expressions are values: two trees are equal when they print the same.  They
-carry no types; `ir.typecheck` infers a dimension for a tree in the scope of a
-population.  Constants carry their physical dimension so that folding
-`20*mV` into one number keeps the model checkable.
+Expressions are values: two trees are equal when they print the same.  They carry no types;
+`ir.typecheck` infers a dimension for a tree in the scope of a population.  Constants carry their
+physical dimension so that folding `20*mV` into one number keeps the model checkable.
 """
 from __future__ import annotations
 
@@ -73,10 +72,6 @@ _PRECEDENCE = {"or": 1, "and": 2, "not": 3, **{c: 4 for c in COMPARISONS},
 _ATOM = 9
 
 
-def _format_number(value: float) -> str:
-    return repr(float(value))
-
-
 def _folded_negation(e: Expr) -> Const | None:
     """The constant a chain of minus signs over a constant parses back to, else None."""
     if isinstance(e, Unary) and e.op == "-":
@@ -106,7 +101,7 @@ def _wrap(e: Expr, needed: int) -> str:
 def to_text(e: Expr) -> str:
     """Canonical text; `parse_expr(to_text(e))` prints back identically."""
     if isinstance(e, Const):
-        number = _format_number(e.value)
+        number = repr(float(e.value))
         return number if e.dim.is_dimensionless else f"{number}<{e.dim}>"
     if isinstance(e, Ref):
         return e.name

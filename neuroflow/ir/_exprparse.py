@@ -1,8 +1,7 @@
 """Lark parser for expressions and statements (the grammar in expressions.lark).
 
-`ExpressionBuilder` turns parse trees into `Expr` nodes; the IR text parser and
-the frontend's grammars reuse it by appending their own rules to
-`EXPRESSION_GRAMMAR` and subclassing the builder.
+`ExpressionBuilder` turns parse trees into `Expr` nodes; the IR text parser and the frontend's
+grammars reuse it by appending their own rules to `EXPRESSION_GRAMMAR` and subclassing the builder.
 """
 from __future__ import annotations
 
@@ -62,13 +61,6 @@ class ExpressionBuilder(lark.Transformer):
         return Unary("not", items[0])
 
     def binary(self, items):
-        left, op, right = items
-        return Binary(str(op), left, right)
-
-    def pow(self, items):
-        return Binary("**", items[0], items[2])
-
-    def compare(self, items):
         left, op, right = items
         return Binary(str(op), left, right)
 

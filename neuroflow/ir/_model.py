@@ -1,10 +1,9 @@
 """`Model`: an immutable collection of IR nodes over a private dependency graph.
 
-Passes never touch the graph directly; they ask the model (`scope`, `find`,
-`dependencies`, `topological`) and build a new model with `replace`, `add`
-and `remove`.  The networkx graph is derived from the nodes' `reads` and
-`writes` on first use, and networkx is imported then: importing it takes a fifth of a
-second, which a model without subexpressions never needs to spend.
+Passes never touch the graph directly; they ask the model (`scope`, `find`, `dependencies`,
+`topological`) and build a new model with `replace`, `add` and `remove`.  The networkx graph is
+derived from the nodes' `reads` and `writes` on first use, and networkx is imported then: importing
+it takes a fifth of a second, which a model without subexpressions never needs to spend.
 """
 from __future__ import annotations
 
@@ -116,10 +115,9 @@ class Model:
         import networkx as nx
 
         try:
-            cycle = nx.find_cycle(self._deps.subgraph(ids))
+            return [edge[0] for edge in nx.find_cycle(self._deps.subgraph(ids))]
         except nx.NetworkXNoCycle:
             return None
-        return [edge[0] for edge in cycle]
 
     def subexpressions_in_order(self, pop: str) -> list[Subexpression]:
         """Subexpressions of `pop`, each after those it uses."""

@@ -1,11 +1,9 @@
 """IR node kinds: one small immutable class per kind of model entity.
 
-Nodes are model-level (populations, variables, equations, events,
-projections, monitors), never single neurons.  Each node has an `id` unique in
-its model, says which ids it reads and writes (the graph's edges), and prints
-itself as one line (or one block) of the IR text.  Per-neuron data lives in
-`Value`s: a number, a tuple of numbers, or a random distribution drawn at
-initialisation.
+Nodes are model-level (populations, variables, equations, events, projections, monitors), never
+single neurons.  Each node has an `id` unique in its model, says which ids it reads and writes (the
+graph's edges), and prints itself as one line (or one block) of the IR text.  Per-neuron data lives
+in `Value`s: a number, a tuple of numbers, or a random distribution drawn at initialisation.
 """
 from __future__ import annotations
 
@@ -213,10 +211,9 @@ class LinearSystem:
 class StateUpdate(Node):
     """One discrete step of a population's ODEs, produced by `integrate`.
 
-    `body` runs in order; names starting with `_` are temporaries, and writes
-    to state variables take effect together at the end of the block, so every
-    line reads the values from the start of the step.  Variables in `hold`
-    keep their value while the neuron is refractory.
+    `body` runs in order; names starting with `_` are temporaries, and writes to state variables
+    take effect together at the end of the block, so every line reads the values from the start of
+    the step.  Variables in `hold` keep their value while the neuron is refractory.
     """
 
     pop: str
@@ -414,8 +411,7 @@ class DelayBuffer(Node):
 
 @dataclass(frozen=True, slots=True)
 class SpikeMonitor(Node):
-    """Records the spikes of the neurons `start <= i < stop` given by `neurons`; None: all of
-    `pop`."""
+    """Records the spikes of neurons `start <= i < stop` given by `neurons` (None: all of `pop`)."""
 
     pop: str
     neurons: tuple[int, int] | None = None

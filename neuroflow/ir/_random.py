@@ -86,10 +86,7 @@ def _factor(factor: object) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Normal(Distribution):
-    """Gaussian with mean `mu` and standard deviation `sigma`.
-
-    The fields are not called mean/std because `mean()` is a method.
-    """
+    """Gaussian of mean `mu` and standard deviation `sigma` (not mean/std: `mean()` is a method)."""
 
     mu: float
     sigma: float
@@ -216,7 +213,6 @@ class Random:
         dim = dims.pop() if dims else quantities[0].dim
         values = tuple(float(q.internal()) for q in quantities)
         try:
-            # scale * exp(N(mu, sigma)) = exp(N(mu + log(scale), sigma))
             if self.kind == "lognormal":
                 mu, sigma, scale = values
                 return DISTRIBUTIONS["lognormal"](mu, sigma).scaled(scale), dim

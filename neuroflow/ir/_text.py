@@ -1,9 +1,8 @@
 """The IR's textual form: `print_model` writes it, `parse_text` reads it back.
 
-One node a line (a state update is a `{ … }` block), in the model's node
-order, so that print -> parse -> print is the identity.  Numbers print with
-`repr`, which round-trips floats exactly; constants folded from units carry
-their dimension in internal units, as in `5.0<ms>`.
+One node a line (a state update is a `{ … }` block), in the model's node order, so that
+print -> parse -> print is the identity.  Numbers print with `repr`, which round-trips floats
+exactly; constants folded from units carry their dimension in internal units, as in `5.0<ms>`.
 """
 from __future__ import annotations
 
@@ -60,7 +59,7 @@ on_post: "on_post" statement
 EVENT_DRIVEN: "event-driven"
 connect: "connect" "=" NAME "(" [numbers] ")"
 weight: "w" ":" TYPE "=" value
-delay: "delay" "=" value
+?delay: "delay" "=" value
 buffer: "buffer" (QNAME | NAME) "kind" "=" NAME "steps" "=" INT
 kernel: "kernel" "=" NAME [costs]
 costs: "costs" "=" "[" cost ("," cost)* "]"
@@ -77,8 +76,8 @@ fused: "fused" NAME "[" NODE_ID ("," NODE_ID)* "]" "backend" "=" NAME
 schedule: "schedule" "[" [NODE_ID ("," NODE_ID)*] "]"
 ints: INT ("," INT)*
 numbers: signed ("," signed)*
-?value: signed -> scalar_value
-      | "[" signed ("," signed)* "]" -> array_value
+?value: signed
+      | "[" numbers "]"
       | NAME "(" [numbers] ")" -> distribution_value
 signed: NUMBER | MINUS NUMBER
 UNLESS: "unless refractory"
@@ -113,12 +112,6 @@ class _IRBuilder(ExpressionBuilder):
 
     def ints(self, items):
         return tuple(int(i) for i in items)
-
-    def scalar_value(self, items):
-        return items[0]
-
-    def array_value(self, items):
-        return tuple(items)
 
     def distribution_value(self, items):
         name, args = items
@@ -185,9 +178,6 @@ class _IRBuilder(ExpressionBuilder):
 
     def weight(self, items):
         return Type.from_text(str(items[0])), items[1]
-
-    def delay(self, items):
-        return items[0]
 
     def kernel(self, items):  # a name that is no kernel stays a string, for `verify` to report
         return (Kernel(items[0]) if items[0] in list(Kernel) else str(items[0])), items[1] or ()

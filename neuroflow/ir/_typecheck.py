@@ -1,9 +1,8 @@
 """Type inference for expressions: which dimension and kind of number an expression has.
 
-Used by `ir.verify` (invariants) and by the `resolve` pass (user-facing errors
-with source locations).  Names are looked up in a scope: the parameters,
-state variables and subexpressions of a population, the built-in names
-below, and finally unit names such as `mV`.
+Used by `ir.verify` (invariants) and by the `resolve` pass (user-facing errors with source
+locations).  Names are looked up in a scope: the parameters, state variables and subexpressions of a
+population, the built-in names below, and finally unit names such as `mV`.
 """
 from __future__ import annotations
 
@@ -15,9 +14,7 @@ from typing import Callable
 from ._errors import ModelError, did_you_mean
 from ._expr import COMPARISONS, LOGICAL, Binary, Call, Const, Expr, Ref, Unary, Where, to_text
 from ._functions import FUNCTIONS, OPERATORS, UnitError
-from ._units import DIMENSIONLESS, Dimension, get_unit
-
-TIME = Dimension.of(s=1)
+from ._units import DIMENSIONLESS, TIME, Dimension, get_unit
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,9 @@
 """Physical dimensions, quantities and Brian2-style unit constants.
 
-The compiled step computes in one internal unit system: ms, mV, pA, nS, pF and
-um.  It is consistent (nS*mV = pA, pF*mV/ms = pA) because its base units are
-um, ng (1e-12 kg), ms and pA; kelvin, mole and candela keep their SI size.
-`str(dimension)` names the internal unit of a dimension ("mV/ms", "pA/um^2")
-and `parse_dimension` reads that text back exactly.
+The compiled step computes in one internal unit system: ms, mV, pA, nS, pF and um.  It is consistent
+(nS*mV = pA, pF*mV/ms = pA) because its base units are um, ng (1e-12 kg), ms and pA; kelvin, mole
+and candela keep their SI size.  `str(dimension)` names the internal unit of a dimension ("mV/ms",
+"pA/um^2") and `parse_dimension` reads that text back exactly.
 """
 from __future__ import annotations
 
@@ -459,7 +458,6 @@ _PREFIXES = {
     "y": -24, "z": -21, "a": -18, "f": -15, "p": -12, "n": -9, "u": -6, "m": -3,
     "c": -2, "d": -1, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18, "Z": 21, "Y": 24,
 }
-
 
 _SYMBOL_PREFIXES = frozenset("fpnumkMG")
 

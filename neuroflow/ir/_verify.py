@@ -317,17 +317,14 @@ def _check_linear_system(node: StateUpdate, model: Model, item: LinearSystem,
                   f" {node.pop}")
     variables = [scope[target] for target in item.targets]
     for i, row in enumerate(item.matrix):
-        for j, entry in enumerate(row):
+        rate = variables[i].type.dim / time_dimension(model)
+        # A[i][j]*x_j and b_i have the units of dx_i/dt; a zero entry couples nothing, has no units
+        entries = [(f"matrix entry ({i}, {j})", e, rate / variables[j].type.dim)
+                   for j, e in enumerate(row)] + [(f"offset {i}", item.offset[i], rate)]
+        for what, entry, expected in entries:
             dim = _check_expr(node, model, entry, temporaries).dim
-            # A[i][j]*x_j has the units of dx_i/dt; a zero entry couples nothing and has no units
-            expected = variables[i].type.dim / time_dimension(model) / variables[j].type.dim
             if dim != expected and not is_zero(entry):
-                _fail(node, f"matrix entry ({i}, {j}) of the exact system is in {dim}, expected"
-                      f" {expected}")
-        dim = _check_expr(node, model, item.offset[i], temporaries).dim
-        expected = variables[i].type.dim / time_dimension(model)
-        if dim != expected and not is_zero(item.offset[i]):
-            _fail(node, f"offset {i} of the exact system is in {dim}, expected {expected}")
+                _fail(node, f"{what} of the exact system is in {dim}, expected {expected}")
 
 
 def _check_projection(node: Projection, model: Model) -> None:
@@ -361,9 +358,6 @@ def _check_projection(node: Projection, model: Model) -> None:
     _check_assignment(node, model, node.effect.target, node.effect.as_assignment(), w)
 
 
-SYNAPSE_BUILTINS = ("t", "dt")
-
-
 def _check_plasticity(node: Projection, plasticity: Plasticity, model: Model) -> None:
     """Synapse variables, parameters and statements of a plastic projection."""
     if node.kernel not in (Kernel.AUTO, Kernel.EVENT_PLASTIC):
@@ -372,7 +366,7 @@ def _check_plasticity(node: Projection, plasticity: Plasticity, model: Model) ->
         _fail(node, "plastic projections have no delays yet", "remove delay=...")
     kinds: dict[str, Kind] = {}
     for item in plasticity.variables + plasticity.params:
-        if item.name in kinds or item.name in SYNAPSE_BUILTINS:
+        if item.name in kinds or item.name in ("t", "dt"):
             _fail(node, f"synapse name '{item.name}' is defined twice or shadows a built-in",
                   culprit=item.name)
         if item.type.shape != ():

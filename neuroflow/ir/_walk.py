@@ -44,8 +44,7 @@ def expressions(node: Node) -> list[Expr]:
 
 
 def delayed_reads(model) -> dict[str, list[tuple[Node, Call]]]:
-    """`{"pop.var": [(node, call), ...]}` for every read of a state variable in the past,
-    `var(t - d)`."""
+    """`{"pop.var": [(node, call), ...]}` for every read `var(t - d)` of a state variable's past."""
     found: dict[str, list[tuple[Node, Call]]] = {}
     for node in model.nodes:
         scope = model.scope(node.scope) if node.scope else {}
