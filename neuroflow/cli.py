@@ -1,10 +1,9 @@
 """The `neuroflow` command: `check` a model, `run` it, print its `ir`; show or clear the `cache`.
 
-A model is a `.nfl` file (the model language; its `run` section gives dt, duration,
-dtype and seed) or a Python script that defines `model` (an `ir.Model`) or `net`
-(a `Network`), and optionally `dt`, `duration` and `dtype`.  A script is executed
-with `__name__ != "__main__"`, so its own demo code does not run.  Options given on
-the command line win over the model's own settings.
+A model is a `.nfl` file (the model language; its `run` section gives dt, duration, dtype and seed)
+or a Python script that defines `model` (an `ir.Model`) or `net` (a `Network`), and optionally `dt`,
+`duration` and `dtype`.  A script is executed with `__name__ != "__main__"`, so its own demo code
+does not run.  Options given on the command line win over the model's own settings.
 """
 from __future__ import annotations
 
@@ -45,11 +44,8 @@ def _load_nfl(path: str) -> dict:
         raise CLIError(f"{path} defines no network to run",
                        hint="add a network, or name the one to run in the run section: "
                             "run NAME { ... }")
-    namespace = {"model": loaded.model, "file": loaded}
-    for key in ("dt", "duration", "dtype", "seed"):
-        if getattr(loaded.settings, key) is not None:
-            namespace[key] = getattr(loaded.settings, key)
-    return namespace
+    settings = {key: getattr(loaded.settings, key) for key in ("dt", "duration", "dtype", "seed")}
+    return {"model": loaded.model} | {key: v for key, v in settings.items() if v is not None}
 
 
 def _load_script(path: str) -> dict:

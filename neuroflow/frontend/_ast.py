@@ -1,6 +1,6 @@
 """The syntax tree of a `.nfl` file: small frozen records that keep where each piece was written.
 
-`_dsl_parse.py` builds these from Lark's parse tree; `_dsl_compose.py` and `_dsl_build.py`
+`_dsl_parse.py` builds these from Lark's parse tree; `_dsl_compose.py` and `_dsl_network.py`
 turn them into builder calls.  Every record has a `loc` (file, line, column and the file's
 text), so that any later error can point into the file.
 """

@@ -61,8 +61,7 @@ def to_value(value, what: str, size: int) -> tuple[ir.Value, Dimension, tuple[in
 
 @dataclass(frozen=True)
 class PopulationHandle:
-    """What `Network.population` returns: the population's name and size; slicing gives a
-    view."""
+    """What `Network.population` returns: the population's name and size; slicing gives a view."""
 
     name: str
     size: int

@@ -29,6 +29,10 @@ def _position(error: NeuroflowError) -> tuple:
     return (0, "", 0, 0) if loc is None else (1, loc.origin, loc.line, loc.column)
 
 
+class Failed(Exception):
+    """A value that could not be evaluated; its error is already recorded."""
+
+
 class Errors:
     """Errors found so far; `check()` raises them, all at once."""
 

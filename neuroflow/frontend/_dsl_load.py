@@ -162,8 +162,7 @@ def load_text(text: str, origin: str = "<model>", directory: Path | None = None,
             if isinstance(declaration, ast.Component) and declaration.kind == "neuron":
                 composer.neuron(declaration.name)
             elif isinstance(declaration, ast.Component) and declaration.kind == "synapse":
-                values = Values(None, lambda name: None, directory)
-                SynapseModel(declaration, None, errors, values).check()
+                SynapseModel(declaration, None, errors, Values(None, directory)).check()
     else:
         builder = NetworkBuilder(library.components, library.networks, errors, directory,
                                  settings.method)
@@ -195,7 +194,7 @@ def _top_network(run: ast.Run | None, own: list[ast.Network], library: _Library,
 
 def _settings(run: ast.Run, errors: Errors) -> RunSettings:
     found: dict[str, object] = {}
-    values = Values(None, lambda name: None)
+    values = Values(None)
     for setting in run.settings:
         name = setting.name.text
         with errors.collect(setting.loc):

@@ -14,18 +14,13 @@ from pathlib import Path
 import numpy as np
 
 from .. import ir
-from ..ir import (CONNECTIVITY_RULES, Loc, ModelError, NeuroflowError, Quantity, Random,
-                  did_you_mean, rule_from_call)
+from ..ir import CONNECTIVITY_RULES, Loc, ModelError, Random, did_you_mean, rule_from_call
 from . import _ast as ast
 from ._builder import Network, Parsed, PopulationHandle
 from ._dsl_compose import Composer, Flat, units_only
-from ._dsl_errors import Errors, at
+from ._dsl_errors import Errors, Failed
 from ._dsl_synapse import SynapseModel, synapse_of
-from ._dsl_values import Values
-
-
-class _Failed(Exception):
-    """A value that could not be evaluated; its error is already recorded."""
+from ._dsl_values import Lazy, Values
 
 
 # A view whose declaration has an error: uses of it are skipped rather than reported again.
@@ -123,7 +118,7 @@ class NetworkBuilder:
                     scope.views[item.name.text] = _BROKEN
                     try:
                         scope.views[item.name.text] = self._slice(scope, item.ref)
-                    except _Failed:  # a view of itself, or of a view with errors (already reported)
+                    except Failed:  # a view of itself, or of a view with errors (already reported)
                         if item.ref.name.text == item.name.text:
                             raise ModelError(f"view '{item.name.text}' is a view of itself",
                                              item.ref.loc, "a view is a slice of a population or of"
@@ -160,7 +155,7 @@ class NetworkBuilder:
     def _slice(self, scope: NetScope, ref: ast.PopRef) -> ir.PopSlice:
         found = scope.find(ref.name.text)
         if found is _BROKEN:
-            raise _Failed()
+            raise Failed()
         if found is None:
             raise ModelError(f"unknown population or view '{ref.name.text}'", ref.name.loc,
                              did_you_mean(ref.name.text, scope.names())
@@ -178,12 +173,12 @@ class NetworkBuilder:
         return ir.PopSlice(base.population, base.start + start, base.start + stop)
 
     def _handle(self, scope: NetScope, ref: ast.PopRef):
-        """The builder's handle (a population) or view (a slice) for `ref`; _Failed if its
+        """The builder's handle (a population) or view (a slice) for `ref`; Failed if its
         population had errors."""
         view = self._slice(scope, ref)
         population = self.populations.get(view.population)
         if population is None or population.handle is None:
-            raise _Failed()
+            raise Failed()
         handle = population.handle
         return (handle if (view.start, view.stop) == (0, handle.size)
                 else handle[view.start:view.stop])
@@ -205,7 +200,7 @@ class NetworkBuilder:
             return
         for override in item.overrides:
             self.composer.override(flat, flat.scope, override, flat.scope)
-        values = Values(item.size, lambda name: None, self.directory)
+        values = Values(item.size, self.directory)
         params, init = self._values(flat, values, inputs)
         refractory = self._refractory(flat, values)
         if self.errors.count != before:
@@ -217,9 +212,7 @@ class NetworkBuilder:
         self.populations[final] = _Population(handle, flat)
 
     def _values(self, flat: Flat, values: Values, inputs: frozenset[str]) -> tuple[dict, dict]:
-        done: dict[str, Quantity | Random] = {}
-        failed: set[str] = set()
-        active: list[str] = []
+        lazy = Lazy(self.errors, lambda final: self._parameter(flat, final, values))
 
         def lookup(final: str):
             kind = flat.kinds.get(final)
@@ -228,50 +221,31 @@ class NetworkBuilder:
             if kind != "parameter":
                 raise ModelError(f"'{final}' is a {'variable' if kind == 'state' else kind}; a"
                                  " value can only use parameters, units, i and N")
-            if final in failed:
-                raise _Failed()
-            if final not in done:
-                done[final] = self._parameter(flat, final, values, active, failed)
-            return done[final]
+            return lazy.get(final, flat.params[final].loc)
 
         values.lookup = lookup
         for final in flat.params:
             if final not in inputs:
-                with suppress(_Failed):
+                with suppress(Failed):
                     lookup(final)
         init = {}
         for final, entry in flat.initial.items():
-            with self.errors.collect(entry.loc), suppress(_Failed):
+            with self.errors.collect(entry.loc), suppress(Failed):
                 value = values.evaluate(entry.value, entry.scope.rename)
                 init[final] = self._checked(value, entry.dim, f"the initial value of '{final}'",
                                             entry.loc, values.size, zero_ok=True)
-        params = {name: done[name] for name in flat.params if name in done and name not in inputs}
+        params = {name: lazy.done[name] for name in flat.params
+                  if name in lazy.done and name not in inputs}
         return params, init
 
-    def _parameter(self, flat: Flat, final: str, values: Values, active: list, failed: set):
+    def _parameter(self, flat: Flat, final: str, values: Values):
         entry = flat.params[final]
-        if final in active:
-            cycle = " -> ".join(active[active.index(final):] + [final])
-            self.errors.add(ModelError(f"parameters defined in a circle: {cycle}", entry.loc,
-                                       "give one of them a number"))
-            failed.add(final)
-            raise _Failed()
         if entry.value is None:
-            self.errors.add(ModelError(f"parameter '{final}' of {entry.scope.describe()} has no"
-                                       " value", entry.loc, "give it a default in 'parameters', an"
-                                       " override where the neuron is used, or an input"))
-            failed.add(final)
-            raise _Failed()
-        active.append(final)
-        try:
-            value = values.evaluate(entry.value, entry.scope.rename)
-            return self._checked(value, entry.dim, f"parameter '{final}'", entry.loc, values.size)
-        except NeuroflowError as err:
-            self.errors.add(at(err, entry.loc))
-            failed.add(final)
-            raise _Failed() from None
-        finally:
-            active.pop()
+            raise ModelError(f"parameter '{final}' of {entry.scope.describe()} has no value",
+                             entry.loc, "give it a default in 'parameters', an override where the"
+                             " neuron is used, or an input")
+        value = values.evaluate(entry.value, entry.scope.rename)
+        return self._checked(value, entry.dim, f"parameter '{final}'", entry.loc, values.size)
 
     @staticmethod
     def _checked(value, dim, what: str, loc: Loc, size: int | None, zero_ok: bool = False):
@@ -303,7 +277,7 @@ class NetworkBuilder:
 
     # -- projections, inputs, monitors ------------------------------------------------------------
     def _item(self, scope: NetScope, item: ast.NetworkItem) -> None:
-        with suppress(_Failed):
+        with suppress(Failed):
             if isinstance(item, ast.Projection):
                 self._projection(scope, item)
             elif isinstance(item, ast.Input):
@@ -319,13 +293,12 @@ class NetworkBuilder:
         if item.synapse is not None:
             component = synapse_of(self.composer, item.synapse)
             if component is not None:
-                model = SynapseModel(component, flat, self.errors,
-                                     Values(None, lambda name: None, self.directory))
+                model = SynapseModel(component, flat, self.errors, Values(None, self.directory))
                 synapse = model.build(item.synapse, item.initial)
         elif item.on_pre:
             effect = self.composer.statement(flat, flat.scope, item.on_pre[0], frozenset({"w"}),
                                              "on_pre")
-        values = Values(None, lambda name: None, self.directory)
+        values = Values(None, self.directory)
         connect = self._rule(item.connect, values) if item.connect is not None else None
         weights = self._value(item.weights, values)
         delay = self._value(item.delay, values)
@@ -384,7 +357,7 @@ class NetworkBuilder:
         population = self.populations.get(final)
         if population is None or population.handle is None:
             return
-        values = Values(population.handle.size, lambda n: None, self.directory)
+        values = Values(population.handle.size, self.directory)
         signal = values.evaluate(item.values)
         period = values.evaluate(item.period)
         entry = population.flat.params.get(name)

@@ -8,12 +8,11 @@
     }
     projection In -> P { synapse: STDP(wmax = 0.01); initial { w = uniform(0, 0.01) } }
 
-The synapse's names are its own (no prefixes): its parameters become the projection's
-`params`, its equation lines its `model`, its initial values (the synapse's, then the
-overrides, then the projection's `initial`) its `init`.  A statement's target that the
-synapse does not declare is a variable of the post neuron (`ge`, or `exc.g` for a part's),
-which the synapse adds to; names are checked here, with their locations, before the builder
-sees them.
+The synapse's names are its own (no prefixes): its parameters become the projection's `params`, its
+equation lines its `model`, its initial values (the synapse's, then the overrides, then the
+projection's `initial`) its `init`.  A statement's target that the synapse does not declare is a
+variable of the post neuron (`ge`, or `exc.g` for a part's), which the synapse adds to; names are
+checked here, with their locations, before the builder sees them.
 """
 from __future__ import annotations
 
@@ -21,16 +20,12 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 from .. import ir
-from ..ir import Loc, ModelError, NeuroflowError, Random, did_you_mean
+from ..ir import Loc, ModelError, Random, did_you_mean
 from . import _ast as ast
 from ._builder import Parsed
 from ._dsl_compose import Composer, Flat, known_to_ir
-from ._dsl_errors import Errors, at
-from ._dsl_values import Values
-
-
-class _Failed(Exception):
-    """A value that could not be evaluated; its error is already recorded."""
+from ._dsl_errors import Errors, Failed
+from ._dsl_values import Lazy, Values
 
 
 @dataclass
@@ -73,7 +68,7 @@ class SynapseModel:
         params = self._parameters(defaults)
         init = {}
         for name, (value, loc) in starts.items():
-            with self.errors.collect(loc), suppress(_Failed):
+            with self.errors.collect(loc), suppress(Failed):
                 init[name] = self.values.evaluate(value)
         for equation in self.component.equations:
             self._check_uses(equation.uses)
@@ -184,9 +179,7 @@ class SynapseModel:
 
     # -- values -----------------------------------------------------------------------------------
     def _parameters(self, defaults: dict) -> dict:
-        done: dict = {}
-        failed: set[str] = set()
-        active: list[str] = []
+        lazy = Lazy(self.errors, lambda name: self._parameter(name, *defaults[name]))
 
         def lookup(name: str):
             if name in self.variables:
@@ -194,50 +187,31 @@ class SynapseModel:
                                  " parameters and units")
             if name not in self.params:
                 return None
-            if name in failed:
-                raise _Failed()
-            if name not in done:
-                done[name] = self._parameter(name, defaults, active, failed)
-            return done[name]
+            if name not in defaults:  # a library's synapse: the value comes where it is used
+                raise Failed()
+            return lazy.get(name, defaults[name][1])
 
         self.values.lookup = lookup
         for name in self.params:
-            with suppress(_Failed):
+            with suppress(Failed):
                 lookup(name)
-        return {name: done[name] for name in self.params if name in done}
+        return {name: lazy.done[name] for name in self.params if name in lazy.done}
 
-    def _parameter(self, name: str, defaults: dict, active: list, failed: set):
-        if name not in defaults:  # a library's synapse: the value comes where it is used
-            failed.add(name)
-            raise _Failed()
-        value, loc = defaults[name]
-        cycle = " -> ".join(active[active.index(name):] + [name]) if name in active else None
-        active.append(name)
-        try:
-            if cycle:
-                raise ModelError(f"parameters defined in a circle: {cycle}", loc,
-                                 "give one of them a number")
-            if value is None:
-                raise ModelError(f"parameter '{name}' of {self.what} has no value", loc,
-                                 "give it a default in 'parameters' or an override where the"
-                                 " synapse is used: synapse:"
-                                 f" {self.component.name.text}({name} = ...)")
-            result = self.values.evaluate(value)
-            dim = self.params[name].dim
-            if isinstance(result, Random) or getattr(result.internal(), "ndim", 0):
-                raise ModelError(f"parameter '{name}' of {self.what} is one value shared by all"
-                                 " synapses", loc, "per-synapse values are variables: declare it in"
-                                 " 'equations' ('x : 1') and give it an initial value")
-            if dim is not None and result.dim != dim:
-                raise ModelError(f"parameter '{name}' is in {result.dim} but is declared in {dim}",
-                                 loc, "multiply the number by its unit, e.g. 20*ms")
-            return result
-        except NeuroflowError as err:
-            self.errors.add(at(err, loc))
-            failed.add(name)
-            raise _Failed() from None
-        finally:
-            active.pop()
+    def _parameter(self, name: str, value: ast.Value | None, loc: Loc):
+        if value is None:
+            raise ModelError(f"parameter '{name}' of {self.what} has no value", loc,
+                             "give it a default in 'parameters' or an override where the"
+                             f" synapse is used: synapse: {self.component.name.text}({name} = ...)")
+        result = self.values.evaluate(value)
+        dim = self.params[name].dim
+        if isinstance(result, Random) or getattr(result.internal(), "ndim", 0):
+            raise ModelError(f"parameter '{name}' of {self.what} is one value shared by all"
+                             " synapses", loc, "per-synapse values are variables: declare it in"
+                             " 'equations' ('x : 1') and give it an initial value")
+        if dim is not None and result.dim != dim:
+            raise ModelError(f"parameter '{name}' is in {result.dim} but is declared in {dim}",
+                             loc, "multiply the number by its unit, e.g. 20*ms")
+        return result
 
 
 def synapse_of(composer: Composer, use: ast.SynapseUse) -> ast.Component | None:

@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from ..ir import (ARITHMETIC, FUNCTIONS, NUMPY, OPERATORS, UNIT_NAMES, Binary, Call, Const,
-                  DimensionMismatch, Expr, Function, Loc, ModelError, Quantity, Random, Ref, Unary,
-                  did_you_mean, exponential, get_unit, lognormal, normal, uniform)
+                  DimensionMismatch, Expr, Function, Loc, ModelError, NeuroflowError, Quantity,
+                  Random, Ref, Unary, did_you_mean, exponential, get_unit, lognormal, normal,
+                  uniform)
 from . import _ast as ast
-from ._dsl_errors import at
+from ._dsl_errors import Errors, Failed, at
 
 DISTRIBUTIONS: dict[str, Callable[..., Random]] = {
     "normal": normal, "uniform": uniform, "exponential": exponential, "lognormal": lognormal,
@@ -31,9 +32,9 @@ Lookup = Callable[[str], "Quantity | Random | None"]
 class Values:
     """Evaluates the values of one population (`size` neurons; None outside a population)."""
 
-    def __init__(self, size: int | None, lookup: Lookup, directory: Path | None = None):
+    def __init__(self, size: int | None, directory: Path | None = None):
         self.size = size
-        self.lookup = lookup
+        self.lookup: Lookup = lambda name: None  # the callers that have parameters set their own
         self.directory = directory
 
     def evaluate(self, value: ast.Value, rename: Callable[[str], str] = str) -> Quantity | Random:
@@ -157,6 +158,39 @@ class Values:
             raise ModelError(f"'{value.path}' must hold a 1-d or 2-d array of numbers, got"
                              f" {data.dtype} with shape {data.shape}", value.loc)
         return Quantity(data.astype(float))
+
+
+class Lazy:
+    """Parameter values computed on first use, so that a value may use one written after it.  A
+    cycle, or a value that cannot be computed, is reported once, at the value's location; a value
+    that uses it raises `Failed` without a second report."""
+
+    def __init__(self, errors: Errors, compute: Callable[[str], Quantity | Random]):
+        self.errors = errors
+        self.compute = compute
+        self.done: dict[str, Quantity | Random] = {}
+        self.failed: set[str] = set()
+        self.active: list[str] = []  # being computed, innermost last
+
+    def get(self, name: str, loc: Loc) -> Quantity | Random:
+        if name in self.failed:
+            raise Failed()
+        if name not in self.done:
+            try:
+                if name in self.active:
+                    cycle = " -> ".join(self.active[self.active.index(name):] + [name])
+                    raise ModelError(f"parameters defined in a circle: {cycle}", loc,
+                                     "give one of them a number")
+                self.active.append(name)
+                try:
+                    self.done[name] = self.compute(name)
+                finally:
+                    self.active.pop()
+            except NeuroflowError as err:
+                self.errors.add(at(err, loc))
+                self.failed.add(name)
+                raise Failed() from None
+        return self.done[name]
 
 
 def _function(fn: Function, args: list[Quantity], loc: Loc) -> Quantity:

@@ -4,10 +4,9 @@ The runtime collects monitor data into numpy arrays and hands them to
 `Results`. Times are in ms, rates in Hz, state values in neuroflow's internal
 units (mV, ms, pA, nS, pF, um); each trace names its unit as a string.
 
-A population selector is a population name (``"P"``), a string slice
-(``"P[0:3200]"``) or any view object with ``population``, ``start`` and
-``stop`` attributes. Neuron indices returned for a view are relative to its
-``start``, as for Brian2 subgroups.
+A population selector is a population name (``"P"``), a string slice (``"P[0:3200]"``) or any view
+object with ``population``, ``start`` and ``stop`` attributes. Neuron indices returned for a view
+are relative to its ``start``, as for Brian2 subgroups.
 
 `Results.save` writes one ``.npz`` (compressed, no pickles) with these keys:
 

@@ -1,9 +1,8 @@
 """Simulation: run a compiled program in jitted chunks of steps and collect monitors.
 
-One `jax.jit` wraps a `lax.scan` over a chunk of steps; parameters and
-connectivity are its arguments, so new parameter values reuse the compiled
-code.  Between chunks the state is checked for NaN/inf, monitor data moves to
-the host, and a progress bar advances.
+One `jax.jit` wraps a `lax.scan` over a chunk of steps; parameters and connectivity are its
+arguments, so new parameter values reuse the compiled code.  Between chunks the state is checked for
+NaN/inf, monitor data moves to the host, and a progress bar advances.
 """
 from __future__ import annotations
 
@@ -363,8 +362,7 @@ class Simulator:
             new_state, _ = self._step(state, params, conn, derived)
             bad = _first_nonfinite(new_state)
             if bad is not None:
-                pop, var, neuron = bad
-                value = _describe(new_state["pops"][pop][var], neuron)
+                pop, var, neuron, value = bad
                 pop, neuron = _merged.neuron(self.model, pop, neuron)  # in the user's names
                 t = (recorded.start_step + offset + k) * self.dt
                 raise SimulationError(
@@ -459,19 +457,15 @@ def _take(tree, k: int):
 
 
 def _first_nonfinite(state: dict):
-    """`(population, variable, neuron)` of a NaN/inf in the state, or None."""
+    """`(population, variable, neuron, "NaN"/"+inf"/"-inf")` of a NaN/inf in the state, or None."""
     for key, ok in jax.device_get(_finite_flags(state)).items():
         if not ok:
             pop, var = key.split(".", 1)
-            values = np.asarray(state["pops"][pop][var])
-            neuron = int(np.flatnonzero(~np.isfinite(np.atleast_1d(values)))[0])
-            return pop, var, neuron
+            values = np.atleast_1d(np.asarray(state["pops"][pop][var]))
+            neuron = int(np.flatnonzero(~np.isfinite(values))[0])
+            value = float(values[neuron])
+            return pop, var, neuron, "NaN" if np.isnan(value) else ("+inf" if value > 0 else "-inf")
     return None
-
-
-def _describe(values, neuron: int) -> str:
-    value = float(np.atleast_1d(np.asarray(values))[neuron])
-    return "NaN" if np.isnan(value) else ("+inf" if value > 0 else "-inf")
 
 
 def _progress_bar(total: int, progress: bool | None):
