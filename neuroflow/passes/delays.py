@@ -63,8 +63,7 @@ def delay_of(node, call: Call, time: Dimension) -> Expr:
 
 
 def largest_value(model: Model, pop: str, expr: Expr) -> float:
-    """The largest value `expr` takes with the model's parameter values (its shared or per-neuron
-    ones)."""
+    """The largest value `expr` takes with the model's shared or per-neuron parameter values."""
     values = {p.name: Const(max(p.value) if isinstance(p.value, tuple) else p.value, p.type.dim)
               for p in model.find(Parameter, pop) if isinstance(p.value, (float, tuple))}
     folded = fold(substitute(expr, values),

@@ -59,8 +59,7 @@ def ell_width(node: Projection) -> float:
 
 
 def features(node: Projection, rate: float, dt: float) -> dict[Kernel, tuple[float, ...]]:
-    """What each kernel's cost depends on, in the order of its constants; `rate` in Hz,
-    `dt` in ms."""
+    """What each kernel's cost depends on, in its constants' order; `rate` in Hz, `dt` in ms."""
     n_pre, n_post = node.pre.size, node.post.size
     synapses = node.rule.expected_synapses(n_pre, n_post)
     spiking = n_pre * rate * dt * 1e-3  # pre neurons spiking in one step

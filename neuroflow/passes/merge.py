@@ -250,8 +250,7 @@ class _Merger:
                               " merge{exclude=...}")
 
     def first(self, node_id: str) -> bool:
-        """Whether the merged node `node_id` is still to be placed (it goes where its first
-        part's was)."""
+        """Whether merged node `node_id` is still to be placed (where its first part's was)."""
         if node_id in self.done:
             return False
         self.done.add(node_id)

@@ -43,12 +43,9 @@ class NativeBlock:
         self.subexpressions = {s.name: s.expr for s in model.find(ir.Subexpression, pop)}
         self.linear = program.linear.get(pop)
         self.dt = program.dt
-        # parameters (and timed inputs) the code reads, in argument order
-        self.params: list[str] = []
-        # C++ of what is computed once before the loop -> its name
-        self.hoisted: dict[str, str] = {}
-        # temporaries computed before the loop -> their name
-        self.uniform_temps: dict[str, str] = {}
+        self.params: list[str] = []  # parameters and timed inputs read, in argument order
+        self.hoisted: dict[str, str] = {}  # C++ of what is computed once before the loop -> name
+        self.uniform_temps: dict[str, str] = {}  # temporaries computed before the loop -> name
         self.source = self._source()
         self.ident = _native.load_generated(self.source)
 
@@ -149,8 +146,7 @@ class NativeBlock:
         return lines
 
     def _source(self) -> str:
-        # generated first: it finds the parameters
-        body = self._update_lines() + self._threshold_lines()
+        body = self._update_lines() + self._threshold_lines()  # first: it finds the parameters
         if self.refractory is not None:
             period = self.expression(self.refractory.period)
             refractory = [f"const bool not_refractory = (step - s__lastspike) >= "

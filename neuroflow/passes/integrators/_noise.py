@@ -23,8 +23,7 @@ SQRT_DT = Call("sqrt", (DT,))
 
 
 def noise_names(exprs, model_names: set[str]) -> tuple[str, ...]:
-    """The noise sources used in `exprs`, in a stable order (names the model defines are not
-    noise)."""
+    """The noise sources in `exprs`, in a stable order (names the model defines are not noise)."""
     found: set[str] = set()
     for e in exprs:
         found |= {n for n in names(e) if is_noise(n) and n not in model_names}
@@ -33,8 +32,7 @@ def noise_names(exprs, model_names: set[str]) -> tuple[str, ...]:
 
 def split_noise(var: str, rhs: Expr, noises: tuple[str, ...],
                 loc: Loc | None) -> tuple[Expr, dict[str, Expr]]:
-    """`(f, {xi_k: g_k})` with `rhs == f + sum_k g_k*xi_k`; a `ModelError` if `rhs` is not
-    linear in the noise."""
+    """`(f, {xi_k: g_k})` with `rhs == f + sum_k g_k*xi_k`; a `ModelError` if not linear in xi."""
     used = names(rhs) & set(noises)
     if not used:
         return rhs, {}

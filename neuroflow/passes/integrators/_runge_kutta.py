@@ -73,8 +73,7 @@ def _step(system: ODESystem, var: str, weights, stages: int) -> Expr:
 
 
 def runge_kutta(system: ODESystem, tableau: Tableau) -> list[Statement]:
-    """The body of one step of `system` with the explicit method `tableau` (refractory gating
-    included)."""
+    """One step of `system` with the explicit method `tableau`, refractory gating included."""
     system = gate_refractory(system)
     body = draw_increments(system.noises)
     for i, row in enumerate(tableau.a):

@@ -41,8 +41,7 @@ def _coupled(matrix) -> bool:
 
 
 def ornstein_uhlenbeck(system: ODESystem) -> bool:
-    """Whether the noise of `system` has an exact step here: uncoupled, additive, one equation
-    per noise."""
+    """Whether the noise of `system` has an exact step: uncoupled, additive, one equation each."""
     linear = linear_system(system)
     return (linear is not None and not _coupled(linear[0]) and system.additive
             and all(len(system.moved_by(xi)) == 1 for xi in system.noises))

@@ -14,8 +14,7 @@ from ._system import DT, ODESystem
 
 
 def conditionally_linear(system: ODESystem):
-    """`[(var, a, b)]` with `d var/dt = a*var + b`, or None if some equation is nonlinear in its
-    variable."""
+    """`[(var, a, b)]` with `d var/dt = a*var + b`, or None if one is nonlinear in its variable."""
     parts = []
     for var, rhs in zip(system.variables, system.rhs):
         linear = decompose(rhs, {var})

@@ -27,8 +27,7 @@ from ._system import DT, ODESystem, diffusion_name, diffusion_stage, explicit_st
 
 
 def active_pairs(system: ODESystem) -> list[tuple[str, str, str]]:
-    """`(j, k, x)`: noise j moves a variable that `g_k` of the equation of x depends on
-    (`L^j g_k != 0` there)."""
+    """`(j, k, x)`: noise j moves a variable that `g_k` of x's equation uses (`L^j g_k != 0`)."""
     return [(j, k, var) for j in system.noises for var in system.variables
             for k, g in system.coefficients(var).items() if depends_on(g, system.moved_by(j))]
 
