@@ -1,10 +1,9 @@
 """`canonicalize`: fold constants, and optionally specialize parameters into constants.
 
 Requires: a resolved model.
-Guarantees: unit names in expressions are replaced by constants in internal
-units and operations on constants are computed.  With `specialize=true`,
-shared parameters become constants too, so their values are baked into the
-compiled step (faster, but changing them needs a recompile).
+Guarantees: unit names in expressions are replaced by constants in internal units and operations on
+constants are computed.  With `specialize=true`, shared parameters become constants too, so their
+values are baked into the compiled step (faster, but changing them needs a recompile).
 """
 from __future__ import annotations
 

@@ -1,14 +1,12 @@
 """Fused population blocks (`FusedUpdate`): one generated C++ loop per block, or XLA.
 
-A `native` block becomes one function, generated from the block's expressions,
-that reads each neuron's state once and runs the refractoriness test, the state
-update, the threshold and the reset for it before moving on — one pass over
-memory and one call per step, where XLA runs a dozen separate fusions.  It is
-called through the `NeuroflowCallGenerated` FFI handler.  The numbers are those
-of the JAX lowering up to the last bits: `exp` is a polynomial here (XLA has its own),
-a division by a per-step constant is a multiplication by its reciprocal, and products
-are added with fused multiply-adds where the CPU has them; the formulas and their
-order are the same.
+A `native` block becomes one function, generated from the block's expressions, that reads each
+neuron's state once and runs the refractoriness test, the state update, the threshold and the reset
+for it before moving on — one pass over memory and one call per step, where XLA runs a dozen
+separate fusions.  It is called through the `NeuroflowCallGenerated` FFI handler.  The numbers are
+those of the JAX lowering up to the last bits: `exp` is a polynomial here (XLA has its own), a
+division by a per-step constant is a multiplication by its reciprocal, and products are added with
+fused multiply-adds where the CPU has them; the formulas and their order are the same.
 
 An `xla` block, or a `native` one where native code cannot be built, runs its
 member operations with their JAX lowerings, in order.

@@ -1,9 +1,8 @@
 """Projection kernels: how the spikes of a pre population become input to the post population.
 
-Each kernel has two halves: `build` (numpy, at initialisation: connectivity
-arrays from the rule, the weights and a seed) and `propagate` (inside the
-jitted step: the summed weight each post neuron receives).  Connectivity is
-passed to the step as arrays, never baked in as constants.
+Each kernel has two halves: `build` (numpy, at initialisation: connectivity arrays from the rule,
+the weights and a seed) and `propagate` (inside the jitted step: the summed weight each post neuron
+receives).  Connectivity is passed to the step as arrays, never baked in as constants.
 """
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
 """`lower(model, dt, dtype) -> Program`: the scheduled IR as one pure JAX step.
 
-The step walks the `Schedule` and calls the lowering rule of each node's type
-(a table, as `eval_jaxpr` does).  Everything that can change between runs —
-parameters, connectivity, initial state — enters the step as arrays, so a new
-parameter value never triggers a recompilation.
+The step walks the `Schedule` and calls the lowering rule of each node's type (a table, as
+`eval_jaxpr` does).  Everything that can change between runs — parameters, connectivity, initial
+state — enters the step as arrays, so a new parameter value never triggers a recompilation.
 """
 from __future__ import annotations
 

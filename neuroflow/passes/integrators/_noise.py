@@ -4,10 +4,9 @@ An equation with noise (Brian2's syntax) reads
 
     dx/dt = f(x) + g_1(x)*xi_1 + g_2(x)*xi_2 + ...
 
-with `xi_k` independent white noise in second**-1/2.  It is the SDE
-`dx = f dt + sum_k g_k dW_k`: `f` is the drift and `g_k` the diffusion
-coefficient of noise `xi_k`.  Each equation must be linear in every `xi_k`
-(a coefficient times `xi_k`); `xi**2` or `exp(xi)` have no meaning as an SDE.
+with `xi_k` independent white noise in second**-1/2.  It is the SDE `dx = f dt + sum_k g_k dW_k`:
+`f` is the drift and `g_k` the diffusion coefficient of noise `xi_k`.  Each equation must be linear
+in every `xi_k` (a coefficient times `xi_k`); `xi**2` or `exp(xi)` have no meaning as an SDE.
 
 In the lowered step, `_dW_xi = sqrt(dt)*randn()` is the Brownian increment of
 `xi` over the step: one temporary per noise, drawn once at the top of the

@@ -1,11 +1,10 @@
 """Exponential Euler for conditionally linear equations `dx/dt = a*x + b`.
 
-`a` and `b` may depend on the other variables but not on `x`; they are frozen
-over the step and `x` follows the exact solution
-`x(t+dt) = x + (a*x + b)*dt*exprel(a*dt)`, which is also exact for linear
-equations with constant coefficients.  Brian2 and BrainPy use this method for
-conductance-based and Hodgkin–Huxley models.  Equations with noise are left
-to the stochastic methods (and `exact`, for Ornstein–Uhlenbeck processes).
+`a` and `b` may depend on the other variables but not on `x`; they are frozen over the step and `x`
+follows the exact solution `x(t+dt) = x + (a*x + b)*dt*exprel(a*dt)`, which is also exact for linear
+equations with constant coefficients.  Brian2 and BrainPy use this method for conductance-based and
+Hodgkin–Huxley models.  Equations with noise are left to the stochastic methods (and `exact`, for
+Ornstein–Uhlenbeck processes).
 """
 from __future__ import annotations
 
