@@ -1,8 +1,7 @@
 """The pass manager: a registry of named passes and pipelines written as text.
 
-A pass is a function `(Model, options) -> Model` registered with
-`@register_pass(name, Options)`, where `Options` is a frozen dataclass whose
-fields are the pass's options.  Pipelines read like
+A pass is a function `(Model, options) -> Model` registered with `@register_pass(name, Options)`,
+where `Options` is a frozen dataclass whose fields are the pass's options.  Pipelines read like
 `"resolve,canonicalize,integrate{method=rk4},kernels,schedule"`.
 """
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """`canonicalize`: fold constants, and optionally specialize parameters into constants.
 
 Requires: a resolved model.
-Guarantees: unit names in expressions are replaced by constants in internal
-units and operations on constants are computed.  With `specialize=true`,
-shared parameters become constants too, so their values are baked into the
-compiled step (faster, but changing them needs a recompile).
+Guarantees: unit names in expressions are replaced by constants in internal units and operations on
+constants are computed.  With `specialize=true`, shared parameters become constants too, so their
+values are baked into the compiled step (faster, but changing them needs a recompile).
 """
 from __future__ import annotations
 
@@ -19,14 +18,10 @@ class CanonicalizeOptions:
     specialize: bool = False
 
 
-def _shared_constants(model: Model, pop: str) -> dict[str, Expr]:
-    return {p.name: Const(p.value, p.type.dim) for p in model.find(Parameter, pop)
-            if p.type.is_scalar and isinstance(p.value, float)}
-
-
 def _simplifier(model: Model, pop: str, specialize: bool):
     local = set(model.scope(pop)) | {"w"}
-    constants = _shared_constants(model, pop) if specialize else {}
+    constants = {p.name: Const(p.value, p.type.dim) for p in model.find(Parameter, pop)
+                 if specialize and p.type.is_scalar and isinstance(p.value, float)}
 
     def simplify(expr: Expr) -> Expr:
         return fold(substitute(expr, constants),

@@ -1,13 +1,12 @@
 """`delays`: give every delayed projection a ring buffer of whole steps.
 
 Requires: the model's `clock` (set by `compile`).
-Guarantees: each projection with a non-zero delay has one `DelayBuffer`: a
-`spikes` buffer of `round(delay/dt)` steps when all its synapses share one
-delay, an `input` buffer as long as the largest possible delay otherwise.
-Each state variable read in the past (`x(t - tau)`) has a `history` buffer
-long enough for the largest such delay with the parameters' compiled values.
-Rounding rule (as in Brian2): a delay becomes the nearest whole number of
-steps, halves rounding up; a delay that is not a whole number of steps warns.
+Guarantees: each projection with a non-zero delay has one `DelayBuffer`: a `spikes` buffer of
+`round(delay/dt)` steps when all its synapses share one delay, an `input` buffer as long as the
+largest possible delay otherwise.  Each state variable read in the past (`x(t - tau)`) has a
+`history` buffer long enough for the largest such delay with the parameters' compiled values.
+Rounding rule (as in Brian2): a delay becomes the nearest whole number of steps, halves rounding up;
+a delay that is not a whole number of steps warns.
 """
 from __future__ import annotations
 
@@ -63,8 +62,7 @@ def delay_of(node, call: Call, time: Dimension) -> Expr:
 
 
 def largest_value(model: Model, pop: str, expr: Expr) -> float:
-    """The largest value `expr` takes with the model's parameter values (its shared or per-neuron
-    ones)."""
+    """The largest value `expr` takes with the model's shared or per-neuron parameter values."""
     values = {p.name: Const(max(p.value) if isinstance(p.value, tuple) else p.value, p.type.dim)
               for p in model.find(Parameter, pop) if isinstance(p.value, (float, tuple))}
     folded = fold(substitute(expr, values),

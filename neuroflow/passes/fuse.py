@@ -1,20 +1,18 @@
 """`fuse`: run each population's state update, threshold and reset as one block.
 
 Requires: an integrated model (state updates, no ODEs); a schedule is optional.
-Guarantees: one `FusedUpdate` per population with a state update, listing the
-ops it runs (update, then threshold, then reset when moving the reset up is
-legal); a schedule, if present, runs the block where the update was and no
-longer lists its members.  The block's `backend` is `native` (one generated C
-loop over the neurons) when the option `native` is on and the block uses only
-what the generator supports — no `rand()`/`randn()`/noise, no reads of the
-past, no linear system whose matrix varies per neuron — otherwise `xla`.
+Guarantees: one `FusedUpdate` per population with a state update, listing the ops it runs (update,
+then threshold, then reset when moving the reset up is legal); a schedule, if present, runs the
+block where the update was and no longer lists its members.  The block's `backend` is `native` (one
+generated C loop over the neurons) when the option `native` is on and the block uses only what the
+generator supports — no `rand()`/`randn()`/noise, no reads of the past, no linear system whose
+matrix varies per neuron — otherwise `xla`.
 
-Moving the reset up to just after the threshold skips the projections that
-Brian2's order runs in between; that is only done when none of them reads or
-writes what the reset reads or writes (the usual `ge += w` with `v = Vr` is
-fine; `v += w*(E - v)` with a reset of `v` keeps the reset apart).  Options:
-`native` (default true), `exclude` (populations to leave alone, separated by
-`+`, as in `fuse{exclude=E+I}`).
+Moving the reset up to just after the threshold skips the projections that Brian2's order runs in
+between; that is only done when none of them reads or writes what the reset reads or writes (the
+usual `ge += w` with `v = Vr` is fine; `v += w*(E - v)` with a reset of `v` keeps the reset apart).
+Options: `native` (default true), `exclude` (populations to leave alone, separated by `+`, as in
+`fuse{exclude=E+I}`).
 """
 from __future__ import annotations
 

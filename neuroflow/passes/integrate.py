@@ -1,21 +1,18 @@
 """`integrate`: turn each population's differential equations into one discrete `StateUpdate`.
 
-Requires: a canonicalized model with `ODE` nodes.  Right-hand sides may use
-white noise (`xi`, `xi_1`, …, Brian2's syntax, in second**-1/2), linearly:
-such a population is a system of SDEs.
-Guarantees: no `ODE` nodes remain; each population with ODEs has one
-`StateUpdate` whose `method` names the integrator used, and no expression
-mentions `xi` any more: a stochastic update draws each noise's Brownian
-increment once, as the temporary `_dW_xi = sqrt(dt)*randn()`, and every
-equation and stage reads that one value.
+Requires: a canonicalized model with `ODE` nodes.  Right-hand sides may use white noise (`xi`,
+`xi_1`, …, Brian2's syntax, in second**-1/2), linearly: such a population is a system of SDEs.
+Guarantees: no `ODE` nodes remain; each population with ODEs has one `StateUpdate` whose `method`
+names the integrator used, and no expression mentions `xi` any more: a stochastic update draws each
+noise's Brownian increment once, as the temporary `_dW_xi = sqrt(dt)*randn()`, and every equation
+and stage reads that one value.
 
-The method is the pass option `method` if given, else the population's own.
-`auto` picks `exact`, then `exponential_euler`, then `rk4` for ODEs, and for
-SDEs `euler_maruyama` when the noise is additive, else `milstein`.  Noise is
-read in Itô's sense by `euler_maruyama` and `milstein`, in Stratonovich's by
-`heun` (`method="heun"` asks for Stratonovich); the two agree for additive
-noise.  `exact` solves Ornstein–Uhlenbeck processes exactly; `euler`, `rk2`,
-`rk4` and `exponential_euler` refuse noise.
+The method is the pass option `method` if given, else the population's own.  `auto` picks `exact`,
+then `exponential_euler`, then `rk4` for ODEs, and for SDEs `euler_maruyama` when the noise is
+additive, else `milstein`.  Noise is read in Itô's sense by `euler_maruyama` and `milstein`, in
+Stratonovich's by `heun` (`method="heun"` asks for Stratonovich); the two agree for additive noise.
+`exact` solves Ornstein–Uhlenbeck processes exactly; `euler`, `rk2`, `rk4` and `exponential_euler`
+refuse noise.
 """
 from __future__ import annotations
 

@@ -1,22 +1,18 @@
 """`kernels`: choose how each projection propagates spikes, by a cost model.
 
 Requires: projections with `kernel=auto` or a kernel forced by the user.
-Guarantees: every projection names a concrete kernel, shown in the printed IR.
-`dense` multiplies the spike vector by a weight matrix; `event` touches only the
-synapses of the neurons that spiked (one loop step per spike in pure JAX, a C++
-loop with the native kernels); `csr` scatter-adds over every synapse each step;
-`ell` gathers a fixed fan-in table per post neuron (no scatter); `one_to_one` and
-`all_to_all` (with one weight) need no connectivity arrays; plastic projections
-always get `event_plastic`, projections with one delay per synapse `event`.  For
-the rest, the model below predicts the time per step of `dense`, `event`, `csr`
-and `ell` from the sizes, the expected number of synapses, the expected firing
-rate (option `rate`, Hz) and whether the native kernels are available (option
-`native`), and the cheapest wins; all four predictions are printed in the IR.
-Kernels without cost terms (such as `procedural`) are never picked
-automatically: the pass option `default` or a projection's `kernel=` forces any
-registered kernel.  The constants come from
-`benchmarks/calibrate_kernels.py --fit` on the development machine (2-core
-x86_64, XLA:CPU).
+Guarantees: every projection names a concrete kernel, shown in the printed IR.  `dense` multiplies
+the spike vector by a weight matrix; `event` touches only the synapses of the neurons that spiked
+(one loop step per spike in pure JAX, a C++ loop with the native kernels); `csr` scatter-adds over
+every synapse each step; `ell` gathers a fixed fan-in table per post neuron (no scatter);
+`one_to_one` and `all_to_all` (with one weight) need no connectivity arrays; plastic projections
+always get `event_plastic`, projections with one delay per synapse `event`.  For the rest, the model
+below predicts the time per step of `dense`, `event`, `csr` and `ell` from the sizes, the expected
+number of synapses, the expected firing rate (option `rate`, Hz) and whether the native kernels are
+available (option `native`), and the cheapest wins; all four predictions are printed in the IR.
+Kernels without cost terms (such as `procedural`) are never picked automatically: the pass option
+`default` or a projection's `kernel=` forces any registered kernel.  The constants come from
+`benchmarks/calibrate_kernels.py --fit` on the development machine (2-core x86_64, XLA:CPU).
 """
 from __future__ import annotations
 
@@ -59,8 +55,7 @@ def ell_width(node: Projection) -> float:
 
 
 def features(node: Projection, rate: float, dt: float) -> dict[Kernel, tuple[float, ...]]:
-    """What each kernel's cost depends on, in the order of its constants; `rate` in Hz,
-    `dt` in ms."""
+    """What each kernel's cost depends on, in its constants' order; `rate` in Hz, `dt` in ms."""
     n_pre, n_post = node.pre.size, node.post.size
     synapses = node.rule.expected_synapses(n_pre, n_post)
     spiking = n_pre * rate * dt * 1e-3  # pre neurons spiking in one step

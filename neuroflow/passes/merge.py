@@ -1,22 +1,19 @@
 """`merge`: populations with identical dynamics become one population.
 
 Requires: an integrated model (state updates, no ODEs), not yet fused or scheduled.
-Guarantees: populations with the same dynamics are one population, whose name
-joins theirs (`A_E_A_I` …, with `_2` added if that name is taken).  Each former
-population is a `Part` node, `part A_I = A_E_A_I[800:1000]`, that keeps its name
-for results, parameter overrides and checkpoints; projections' slices and state
-monitors' indices are shifted by the part's offset.  One population means one fused
-block and one set of arrays per step.
+Guarantees: populations with the same dynamics are one population, whose name joins theirs
+(`A_E_A_I` …, with `_2` added if that name is taken).  Each former population is a `Part` node,
+`part A_I = A_E_A_I[800:1000]`, that keeps its name for results, parameter overrides and
+checkpoints; projections' slices and state monitors' indices are shifted by the part's offset.  One
+population means one fused block and one set of arrays per step.
 
-Monitors stay as cheap as they were: the rate monitors of the parts become one rate
-monitor of the merged population that counts each part apart
-(`monitor rate A_E_A_I bounds=[0, 800, 1000]`: one count per part and step), and the
-spike monitors of the parts become one spike monitor that records the neurons from
-the first part with a spike monitor to the last (`monitor spikes A_E_A_I[0:800]`),
-not the whole merged population.  A part's rate is never counted from spikes: that
-would record every spike of the parts that asked for a rate only.  Parts between two
-spike-monitored parts have their spikes recorded too, and dropped; keep such a part
-apart (`exclude`) if that matters.
+Monitors stay as cheap as they were: the rate monitors of the parts become one rate monitor of the
+merged population that counts each part apart (`monitor rate A_E_A_I bounds=[0, 800, 1000]`: one
+count per part and step), and the spike monitors of the parts become one spike monitor that records
+the neurons from the first part with a spike monitor to the last (`monitor spikes A_E_A_I[0:800]`),
+not the whole merged population.  A part's rate is never counted from spikes: that would record
+every spike of the parts that asked for a rate only.  Parts between two spike-monitored parts have
+their spikes recorded too, and dropped; keep such a part apart (`exclude`) if that matters.
 
 It runs after `integrate` so that it compares the discrete update that will run
 (method included) rather than equations, and so that it can see the exact systems
@@ -250,8 +247,7 @@ class _Merger:
                               " merge{exclude=...}")
 
     def first(self, node_id: str) -> bool:
-        """Whether the merged node `node_id` is still to be placed (it goes where its first
-        part's was)."""
+        """Whether merged node `node_id` is still to be placed (where its first part's was)."""
         if node_id in self.done:
             return False
         self.done.add(node_id)

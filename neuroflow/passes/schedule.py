@@ -1,11 +1,10 @@
 """`schedule`: fix the order of operations inside one time step.
 
 Requires: an integrated model (state updates, no ODEs).
-Guarantees: one `Schedule` node listing every operation in Brian2's order —
-state monitors (they record the state at the start of the step), state
-updates, thresholds with their spike and rate monitors, synaptic propagation,
-resets; a block made by `fuse` runs where its state update was.  Reordering the
-list is how a pass or a user changes the schedule.
+Guarantees: one `Schedule` node listing every operation in Brian2's order — state monitors (they
+record the state at the start of the step), state updates, thresholds with their spike and rate
+monitors, synaptic propagation, resets; a block made by `fuse` runs where its state update was.
+Reordering the list is how a pass or a user changes the schedule.
 """
 from __future__ import annotations
 

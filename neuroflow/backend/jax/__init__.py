@@ -3,8 +3,7 @@ import importlib.util
 
 import jax
 
-# float64 programs need x64; float32 programs cast every array explicitly, so enabling it is
-# harmless.
+# float64 programs need x64; float32 programs cast every array explicitly, so it is harmless.
 jax.config.update("jax_enable_x64", True)
 
 from ._native import cache_dir  # noqa: E402

@@ -1,10 +1,9 @@
 """IR expressions as C++ source, for the native fused population update.
 
-`CExpression(resolve, uniform, hoist)` turns an expression into one C++ expression of type
-`real` (or `bool`), asking `resolve(name)` for the C++ text of each name.
-`PRELUDE` holds the math the generated loops use: `exp`, `expm1` and `exprel`
-written as polynomials with plain arithmetic, so that the compiler can
-vectorise the loop over neurons (libm's versions are opaque calls), accurate
+`CExpression(resolve, uniform, hoist)` turns an expression into one C++ expression of type `real`
+(or `bool`), asking `resolve(name)` for the C++ text of each name.  `PRELUDE` holds the math the
+generated loops use: `exp`, `expm1` and `exprel` written as polynomials with plain arithmetic, so
+that the compiler can vectorise the loop over neurons (libm's versions are opaque calls), accurate
 to a few ulp.
 """
 from __future__ import annotations

@@ -1,14 +1,12 @@
 """Fused population blocks (`FusedUpdate`): one generated C++ loop per block, or XLA.
 
-A `native` block becomes one function, generated from the block's expressions,
-that reads each neuron's state once and runs the refractoriness test, the state
-update, the threshold and the reset for it before moving on — one pass over
-memory and one call per step, where XLA runs a dozen separate fusions.  It is
-called through the `NeuroflowCallGenerated` FFI handler.  The numbers are those
-of the JAX lowering up to the last bits: `exp` is a polynomial here (XLA has its own),
-a division by a per-step constant is a multiplication by its reciprocal, and products
-are added with fused multiply-adds where the CPU has them; the formulas and their
-order are the same.
+A `native` block becomes one function, generated from the block's expressions, that reads each
+neuron's state once and runs the refractoriness test, the state update, the threshold and the reset
+for it before moving on — one pass over memory and one call per step, where XLA runs a dozen
+separate fusions.  It is called through the `NeuroflowCallGenerated` FFI handler.  The numbers are
+those of the JAX lowering up to the last bits: `exp` is a polynomial here (XLA has its own), a
+division by a per-step constant is a multiplication by its reciprocal, and products are added with
+fused multiply-adds where the CPU has them; the formulas and their order are the same.
 
 An `xla` block, or a `native` one where native code cannot be built, runs its
 member operations with their JAX lowerings, in order.
@@ -43,12 +41,9 @@ class NativeBlock:
         self.subexpressions = {s.name: s.expr for s in model.find(ir.Subexpression, pop)}
         self.linear = program.linear.get(pop)
         self.dt = program.dt
-        # parameters (and timed inputs) the code reads, in argument order
-        self.params: list[str] = []
-        # C++ of what is computed once before the loop -> its name
-        self.hoisted: dict[str, str] = {}
-        # temporaries computed before the loop -> their name
-        self.uniform_temps: dict[str, str] = {}
+        self.params: list[str] = []  # parameters and timed inputs read, in argument order
+        self.hoisted: dict[str, str] = {}  # C++ of what is computed once before the loop -> name
+        self.uniform_temps: dict[str, str] = {}  # temporaries computed before the loop -> name
         self.source = self._source()
         self.ident = _native.load_generated(self.source)
 
@@ -149,8 +144,7 @@ class NativeBlock:
         return lines
 
     def _source(self) -> str:
-        # generated first: it finds the parameters
-        body = self._update_lines() + self._threshold_lines()
+        body = self._update_lines() + self._threshold_lines()  # first: it finds the parameters
         if self.refractory is not None:
             period = self.expression(self.refractory.period)
             refractory = [f"const bool not_refractory = (step - s__lastspike) >= "

@@ -1,9 +1,8 @@
 """Projection kernels: how the spikes of a pre population become input to the post population.
 
-Each kernel has two halves: `build` (numpy, at initialisation: connectivity
-arrays from the rule, the weights and a seed) and `propagate` (inside the
-jitted step: the summed weight each post neuron receives).  Connectivity is
-passed to the step as arrays, never baked in as constants.
+Each kernel has two halves: `build` (numpy, at initialisation: connectivity arrays from the rule,
+the weights and a seed) and `propagate` (inside the jitted step: the summed weight each post neuron
+receives).  Connectivity is passed to the step as arrays, never baked in as constants.
 """
 from __future__ import annotations
 
@@ -59,8 +58,7 @@ class EllLayout:
         self.sorted = True
         for begin in range(0, len(rows), self.PIECE):
             piece = rows[begin:begin + self.PIECE + 1]  # one more, to compare across pieces
-            # (bincount copies to int64)
-            self.counts += np.bincount(piece[:self.PIECE], minlength=n_rows)
+            self.counts += np.bincount(piece[:self.PIECE], minlength=n_rows)  # copies to int64
             self.sorted = self.sorted and bool(np.all(piece[1:] >= piece[:-1]))
         # Rounded up so that other seeds of the same network usually keep the shape (no recompile).
         self.width = -(-max(int(self.counts.max(initial=0)), 1) // 16) * 16
@@ -80,9 +78,8 @@ class EllLayout:
         return self._slot
 
     def __call__(self, values, fill, dtype) -> jax.Array:
-        """The `[n_rows + 1, width]` table of `values`, `fill` where unused, on the device.
-        It is filled in host memory aligned as XLA wants it, so that on the CPU the device
-        array is that memory (no copy)."""
+        """The `[n_rows + 1, width]` table of `values`, `fill` where unused, on the device; filled
+        in host memory aligned as XLA wants it, so that on the CPU it is that memory (no copy)."""
         table = self._aligned_empty((self.n_rows + 1, self.width), dtype)
         table[...] = fill
         if self.sorted:  # row-major order of the used slots is the order of the synapses
@@ -127,13 +124,11 @@ class Event:
     ever dropped; a step with so many spikes that one masked pass over every synapse is
     cheaper (`dense_after`) takes that pass instead.  With one delay per synapse, each weight
     is added into the row of a ring buffer for the step it arrives at.  The loop's length
-    depends on the data, so reverse-mode differentiation goes through `csr`, `ell` or
-    `dense` instead."""
+    depends on the data: reverse-mode differentiation goes through `csr`, `ell` or `dense`."""
 
     def build(self, node: Projection, pre, post, weight, dtype, delay_steps=None) -> dict:
         n_pre, n_post = node.pre.size, node.post.size
         layout = EllLayout(pre, n_pre)
-
         shared = len(weight) > 0 and np.all(weight == weight[0])
         # one weight for all synapses (the usual `ge += 0.6`) needs no table: half the memory
         weights = np.asarray(weight[0]) if shared else layout(weight, 0.0, float)
@@ -229,8 +224,7 @@ class Ell:
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
         weights = arrays["weights"]
-        # index n_pre: the silent padding neuron
-        fired = jnp.append(spikes, False)[arrays["sources"]]
+        fired = jnp.append(spikes, False)[arrays["sources"]]  # n_pre: the silent padding neuron
         if weights.ndim == 0:
             return jnp.sum(fired, axis=1, dtype=weights.dtype) * weights
         return jnp.sum(jnp.where(fired, weights, jnp.zeros((), weights.dtype)), axis=1)
@@ -335,8 +329,7 @@ class EventPlastic:
 
     def step(self, node: Projection, arrays: dict, tables: dict, params: dict, pre_spikes,
              post_spikes, t, dt: float) -> tuple[dict, dict]:
-        """Run both pathways for one step: `(new tables, {post variable: summed input
-        [n_post]})`."""
+        """Both pathways for one step: `(new tables, {post variable: summed input [n_post]})`."""
         plasticity = node.plasticity
         n_pre, n_post = node.pre.size, node.post.size
         width = arrays["targets"].shape[1]

@@ -1,9 +1,8 @@
 """Exact steps of linear systems `dx/dt = A x + b` (the IR's `LinearSystem`).
 
-Over one step `x(t+dt) = Phi x + Psi b` with `Phi = exp(A dt)` and
-`Psi = ∫_0^dt exp(A s) ds`, both read off one matrix exponential of the
-block matrix `[[A, I], [0, 0]] dt`.  When A only uses shared parameters the
-exponential is computed once per run (`prepare`), not once per step.
+Over one step `x(t+dt) = Phi x + Psi b` with `Phi = exp(A dt)` and `Psi = ∫_0^dt exp(A s) ds`, both
+read off one matrix exponential of the block matrix `[[A, I], [0, 0]] dt`.  When A only uses shared
+parameters the exponential is computed once per run (`prepare`), not once per step.
 """
 from __future__ import annotations
 

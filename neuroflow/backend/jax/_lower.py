@@ -1,9 +1,8 @@
 """`lower(model, dt, dtype) -> Program`: the scheduled IR as one pure JAX step.
 
-The step walks the `Schedule` and calls the lowering rule of each node's type
-(a table, as `eval_jaxpr` does).  Everything that can change between runs —
-parameters, connectivity, initial state — enters the step as arrays, so a new
-parameter value never triggers a recompilation.
+The step walks the `Schedule` and calls the lowering rule of each node's type (a table, as
+`eval_jaxpr` does).  Everything that can change between runs — parameters, connectivity, initial
+state — enters the step as arrays, so a new parameter value never triggers a recompilation.
 """
 from __future__ import annotations
 
@@ -14,12 +13,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...ir import decompose
 from ... import ir
 from ._expr import evaluate
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from . import _native
-from ._native import expected as native_kernels_expected
 from ._device import to_device
 from ._fused import native_blocks
 from ._linear import LinearSolver
@@ -91,8 +88,7 @@ class PopulationEnv:
         return (1 - frac) * history[newer, columns] + frac * history[older, columns]
 
     def _timed(self, values, period: float):
-        # the bin holding t, compared in whole steps as Brian2's TimedArray does; the last value
-        # holds after the end
+        # the bin holding t, in whole steps as Brian2's TimedArray; the last one holds past the end
         t = self.ctx.step.astype(self.dtype) * self.ctx.program.dt
         index = jnp.clip(jnp.floor(t / period + 1e-3).astype(jnp.int32), 0, values.shape[0] - 1)
         return values[index]
@@ -117,8 +113,7 @@ class PopulationEnv:
                             hint="run the 'canonicalize' pass before lowering: it folds unit names")
 
     def random(self, kind: str):
-        """Fresh numbers per neuron for each `rand()`/`randn()` call of the step (SDE increments
-        included).
+        """Fresh numbers per neuron for each `rand()`/`randn()` call (SDE increments included).
 
         The key folds the step's key with the population's position in the model and the number
         of draws this population made so far in this step, counted over all its operations, so
@@ -199,8 +194,7 @@ def _lower_reset(node: ir.Reset, ctx: StepContext):
 
 
 def _delayed_spikes(node: ir.Projection, ctx: StepContext, buffer: ir.DelayBuffer, pre):
-    """The pre spikes of `steps` steps ago (row `step % steps` of the ring), replaced by this
-    step's."""
+    """The pre spikes of `steps` steps ago (ring row `step % steps`), replaced by this step's."""
     row = ctx.step % buffer.steps
     ring = ctx.buffers[node.name]
     ctx.buffers[node.name] = ring.at[row].set(pre)
@@ -345,12 +339,11 @@ LOWERINGS: dict[type, Callable] = {
 
 def _effect_scale(node: ir.Projection) -> ir.Expr | None:
     """The factor `a` in `target += a*w` (None when a = 1): kernels only ever sum weights."""
-    linear = decompose(node.effect.expr, {"w"})
+    linear = ir.decompose(node.effect.expr, {"w"})
     if (linear is None or set(linear[0]) != {"w"}
         or not (isinstance(linear[1], ir.Const) and linear[1].value == 0)):
         raise LoweringError(f"projection '{node.name}': on_pre must be linear in w, as in"
-                            f" 'ge += w' or 'v += w*(E - v)', got '{node.effect.text()}'",
-                            node.loc)
+                            f" 'ge += w' or 'v += w*(E - v)', got '{node.effect.text()}'", node.loc)
     a = linear[0]["w"]
     return None if a == ir.Const(1.0) else a
 
@@ -370,7 +363,7 @@ class Program:
         if isinstance(clock, ir.Clock) and abs(clock.dt - dt) > 1e-12 * dt:
             raise LoweringError(f"the model was compiled for dt = {clock.dt} ms, not {dt} ms")
         self.model, self.dt, self.dtype = model, float(dt), jnp.dtype(dtype)
-        self.native = native and native_kernels_expected()  # decided; built by the first trace
+        self.native = native and _native.expected()  # decided; built by the first trace
         self.sizes = {p.name: p.size for p in model.populations}
         self.subexpressions = {p: {s.name: s for s in model.find(ir.Subexpression, p)}
                                for p in self.sizes}
@@ -420,8 +413,7 @@ class Program:
         if isinstance(value, ir.Distribution):
             return to_device(value.sample(shape or (), rng), self.dtype)
         array = np.asarray(value, dtype=float).astype(self.dtype)
-        # a copy: broadcast_to gives a view
-        return to_device(np.array(np.broadcast_to(array, shape)))
+        return to_device(np.array(np.broadcast_to(array, shape)))  # copied: broadcast_to is a view
 
     def initial(self, seed: int, delays: dict | None = None,
                 conn: dict | None = None) -> tuple[dict, dict, dict]:
@@ -534,8 +526,7 @@ class Program:
 
 
 def lower(model: ir.Model, dt: float, dtype: str = "float32", native: bool = True) -> Program:
-    """Lower a scheduled model; `dt` in ms.  `native` uses the C++ kernels where they can be
-    built."""
+    """Lower a scheduled model; `dt` in ms.  `native` uses the C++ kernels where they build."""
     if dtype not in ("float32", "float64"):
         raise LoweringError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
     return Program(model, dt, dtype, native)

@@ -102,8 +102,7 @@ def _cpu() -> str:
     return "\n".join(dict.fromkeys(lines))
 
 
-# generated libraries (and their sources) kept in the cache, the most recently used
-GENERATED_KEPT = 500
+GENERATED_KEPT = 500  # generated libraries (and sources) kept in the cache, the last used
 
 
 def _evict(folder: Path, keep: int) -> None:
@@ -218,8 +217,7 @@ def extension(source: str, handlers: tuple[str, ...]) -> bool:
 def expected() -> bool:
     """Whether native kernels can be built here (a CPU backend and a C++ compiler; else one
     notice), without waiting for them: the build starts in the background, so that the passes,
-    the lowering and the compilation of generated code go on meanwhile.  `available()` waits for
-    it."""
+    the lowering and the compilation of generated code go on meanwhile; `available()` waits."""
     if jax.default_backend() != "cpu":
         return False
     if _compiler() is None:

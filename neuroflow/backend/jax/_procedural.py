@@ -212,6 +212,7 @@ class Procedural:
         return arrays
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
+        from ._kernels import _bucketed  # here: `_kernels` imports this module
         n_pre, n_post = node.pre.size, node.post.size
         weight = arrays["weight"]
         prob = isinstance(node.rule, FixedProb)
@@ -243,16 +244,11 @@ class Procedural:
         buckets = tuple(c for c in (16, 64, 256, BLOCK) if c < n_pre)
         branches = [gather(c) for c in buckets]
         branches.append(blocks if n_pre > BLOCK else gather(max(n_pre, 1)))
-        total = jnp.zeros(n_post + 1, weight.dtype)
-        if not buckets:
-            return branches[-1](total)[:n_post]
-        choice = jnp.searchsorted(jnp.asarray(buckets, jnp.int32), jnp.sum(spikes, dtype=jnp.int32))
-        return jax.lax.switch(choice, branches, total)[:n_post]
+        return _bucketed(spikes, branches, buckets, jnp.zeros(n_post + 1, weight.dtype))[:n_post]
 
     @staticmethod
     def _prob_rows(arrays: dict, node: Projection, rows, total):
-        """Add the weight at the targets of `rows` (value n_pre: padding) into `total`
-        [n_post + 1]."""
+        """Add the weight at the targets of `rows` (n_pre: padding) into `total` [n_post + 1]."""
         n_pre, n_post = node.pre.size, node.post.size
         bound = _row_bound(node.rule.p, n_post)
         table, key, weight = arrays["thresholds"], arrays["key"], arrays["weight"]

@@ -4,10 +4,9 @@ An equation with noise (Brian2's syntax) reads
 
     dx/dt = f(x) + g_1(x)*xi_1 + g_2(x)*xi_2 + ...
 
-with `xi_k` independent white noise in second**-1/2.  It is the SDE
-`dx = f dt + sum_k g_k dW_k`: `f` is the drift and `g_k` the diffusion
-coefficient of noise `xi_k`.  Each equation must be linear in every `xi_k`
-(a coefficient times `xi_k`); `xi**2` or `exp(xi)` have no meaning as an SDE.
+with `xi_k` independent white noise in second**-1/2.  It is the SDE `dx = f dt + sum_k g_k dW_k`:
+`f` is the drift and `g_k` the diffusion coefficient of noise `xi_k`.  Each equation must be linear
+in every `xi_k` (a coefficient times `xi_k`); `xi**2` or `exp(xi)` have no meaning as an SDE.
 
 In the lowered step, `_dW_xi = sqrt(dt)*randn()` is the Brownian increment of
 `xi` over the step: one temporary per noise, drawn once at the top of the
@@ -23,8 +22,7 @@ SQRT_DT = Call("sqrt", (DT,))
 
 
 def noise_names(exprs, model_names: set[str]) -> tuple[str, ...]:
-    """The noise sources used in `exprs`, in a stable order (names the model defines are not
-    noise)."""
+    """The noise sources in `exprs`, in a stable order (names the model defines are not noise)."""
     found: set[str] = set()
     for e in exprs:
         found |= {n for n in names(e) if is_noise(n) and n not in model_names}
@@ -33,8 +31,7 @@ def noise_names(exprs, model_names: set[str]) -> tuple[str, ...]:
 
 def split_noise(var: str, rhs: Expr, noises: tuple[str, ...],
                 loc: Loc | None) -> tuple[Expr, dict[str, Expr]]:
-    """`(f, {xi_k: g_k})` with `rhs == f + sum_k g_k*xi_k`; a `ModelError` if `rhs` is not
-    linear in the noise."""
+    """`(f, {xi_k: g_k})` with `rhs == f + sum_k g_k*xi_k`; a `ModelError` if not linear in xi."""
     used = names(rhs) & set(noises)
     if not used:
         return rhs, {}

@@ -5,12 +5,10 @@ Stage `i` evaluates the right-hand side at `x + dt*sum_j a[i][j]*k_j` and
 the step is `x + dt*sum_i b[i]*k_i`.  Every stage is a block of temporaries
 `_k{i}_{x}`, so the printed IR reads like the textbook scheme.
 
-With noise, the same tableau is applied to the whole increment
-`f dt + sum_xi g_xi dW_xi`, with one Brownian increment per noise and step
-shared by all stages (`_g{i}_{x}_{xi}` holds `g` at stage `i`).  A
-consistent method (weights summing to 1, `sum_i b_i*c_i = 1/2`) then
-converges to the **Stratonovich** solution; of the methods here only `heun`
-(stochastic Heun) admits noise.
+With noise, the same tableau is applied to the whole increment `f dt + sum_xi g_xi dW_xi`, with one
+Brownian increment per noise and step shared by all stages (`_g{i}_{x}_{xi}` holds `g` at stage
+`i`).  A consistent method (weights summing to 1, `sum_i b_i*c_i = 1/2`) then converges to the
+**Stratonovich** solution; of the methods here only `heun` (stochastic Heun) admits noise.
 """
 from __future__ import annotations
 
@@ -73,8 +71,7 @@ def _step(system: ODESystem, var: str, weights, stages: int) -> Expr:
 
 
 def runge_kutta(system: ODESystem, tableau: Tableau) -> list[Statement]:
-    """The body of one step of `system` with the explicit method `tableau` (refractory gating
-    included)."""
+    """One step of `system` with the explicit method `tableau`, refractory gating included."""
     system = gate_refractory(system)
     body = draw_increments(system.noises)
     for i, row in enumerate(tableau.a):

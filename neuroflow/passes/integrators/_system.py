@@ -16,8 +16,7 @@ from ._noise import depends_on, noise_names, split_noise
 
 @dataclass(frozen=True)
 class ODESystem:
-    """`d variables[k] = rhs[k] dt + sum_xi diffusion[k][xi] dW_xi`; an ODE system when `noises`
-    is empty."""
+    """`d variables[k] = rhs[k] dt + sum_xi diffusion[k][xi] dW_xi`; ODEs when `noises` is empty."""
 
     pop: str
     variables: tuple[str, ...]
@@ -25,9 +24,6 @@ class ODESystem:
     unless_refractory: tuple[str, ...]
     noises: tuple[str, ...] = ()  # the white-noise sources used, `xi` first
     diffusion: tuple[dict[str, Expr], ...] = ()  # per variable: {noise: coefficient}
-
-    def derivative(self, var: str) -> Expr:
-        return self.rhs[self.variables.index(var)]
 
     @property
     def stochastic(self) -> bool:
@@ -74,8 +70,7 @@ def system_of(model: Model, pop: str) -> ODESystem | None:
 
 
 def explicit_stage(system: ODESystem, state: dict[str, Expr], prefix: str) -> list[Statement]:
-    """Temporaries `{prefix}_{x} = f_x(state)`: one evaluation of the right-hand sides (the
-    drift)."""
+    """Temporaries `{prefix}_{x} = f_x(state)`: one evaluation of the drift (right-hand sides)."""
     return [Statement(f"{prefix}_{var}", "=", substitute(rhs, state))
             for var, rhs in zip(system.variables, system.rhs)]
 
@@ -85,8 +80,7 @@ def diffusion_name(prefix: str, var: str, noise: str) -> str:
 
 
 def diffusion_stage(system: ODESystem, state: dict[str, Expr], prefix: str) -> list[Statement]:
-    """Temporaries `{prefix}_{x}_{xi} = g_x,xi(state)`: one evaluation of the diffusion
-    coefficients."""
+    """Temporaries `{prefix}_{x}_{xi} = g_x,xi(state)`: the diffusion coefficients at `state`."""
     return [Statement(diffusion_name(prefix, var, xi), "=", substitute(g, state))
             for var in system.variables for xi, g in system.coefficients(var).items()]
 

@@ -1,17 +1,15 @@
 """Exact integration of linear systems with coefficients that do not depend on the state.
 
-`dx/dt = A x + b` with A and b free of state variables (they may use
-parameters and time-independent inputs).  Uncoupled equations get the closed
-form `x + (a*x + b)*dt*exprel(a*dt)`; coupled ones become a `LinearSystem`
-whose matrix exponential the backend evaluates.
+`dx/dt = A x + b` with A and b free of state variables (they may use parameters and time-independent
+inputs).  Uncoupled equations get the closed form `x + (a*x + b)*dt*exprel(a*dt)`; coupled ones
+become a `LinearSystem` whose matrix exponential the backend evaluates.
 
-With noise, `exact` integrates Ornstein–Uhlenbeck processes
-`dx = (a*x + b) dt + sum_k g_k dW_k`: uncoupled equations, additive noise,
-and each noise source in one equation only.  The step adds
-`sum_k g_k*dW_k*sqrt(exprel(2*a*dt))`, a normal number with the exact
-variance `sum_k g_k**2*(exp(2*a*dt) - 1)/(2*a)`, so the statistics are right
-at any dt.  (Coupled or shared noise would need the covariance of several
-stochastic integrals; such systems are left to the stochastic methods.)
+With noise, `exact` integrates Ornstein–Uhlenbeck processes `dx = (a*x + b) dt + sum_k g_k dW_k`:
+uncoupled equations, additive noise, and each noise source in one equation only.  The step adds
+`sum_k g_k*dW_k*sqrt(exprel(2*a*dt))`, a normal number with the exact variance
+`sum_k g_k**2*(exp(2*a*dt) - 1)/(2*a)`, so the statistics are right at any dt.  (Coupled or shared
+noise would need the covariance of several stochastic integrals; such systems are left to the
+stochastic methods.)
 """
 from __future__ import annotations
 
@@ -41,8 +39,7 @@ def _coupled(matrix) -> bool:
 
 
 def ornstein_uhlenbeck(system: ODESystem) -> bool:
-    """Whether the noise of `system` has an exact step here: uncoupled, additive, one equation
-    per noise."""
+    """Whether the noise of `system` has an exact step: uncoupled, additive, one equation each."""
     linear = linear_system(system)
     return (linear is not None and not _coupled(linear[0]) and system.additive
             and all(len(system.moved_by(xi)) == 1 for xi in system.noises))

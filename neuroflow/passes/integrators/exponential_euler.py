@@ -1,11 +1,10 @@
 """Exponential Euler for conditionally linear equations `dx/dt = a*x + b`.
 
-`a` and `b` may depend on the other variables but not on `x`; they are frozen
-over the step and `x` follows the exact solution
-`x(t+dt) = x + (a*x + b)*dt*exprel(a*dt)`, which is also exact for linear
-equations with constant coefficients.  Brian2 and BrainPy use this method for
-conductance-based and Hodgkin–Huxley models.  Equations with noise are left
-to the stochastic methods (and `exact`, for Ornstein–Uhlenbeck processes).
+`a` and `b` may depend on the other variables but not on `x`; they are frozen over the step and `x`
+follows the exact solution `x(t+dt) = x + (a*x + b)*dt*exprel(a*dt)`, which is also exact for linear
+equations with constant coefficients.  Brian2 and BrainPy use this method for conductance-based and
+Hodgkin–Huxley models.  Equations with noise are left to the stochastic methods (and `exact`, for
+Ornstein–Uhlenbeck processes).
 """
 from __future__ import annotations
 
@@ -14,8 +13,7 @@ from ._system import DT, ODESystem
 
 
 def conditionally_linear(system: ODESystem):
-    """`[(var, a, b)]` with `d var/dt = a*var + b`, or None if some equation is nonlinear in its
-    variable."""
+    """`[(var, a, b)]` with `d var/dt = a*var + b`, or None if one is nonlinear in its variable."""
     parts = []
     for var, rhs in zip(system.variables, system.rhs):
         linear = decompose(rhs, {var})

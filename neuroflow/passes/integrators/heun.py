@@ -3,19 +3,16 @@
 
 ODEs: `k1 = f(x)`, `k2 = f(x + dt*k1)`, `x + dt/2*(k1 + k2)`: second order.
 
-SDEs: the predictor takes a whole Euler–Maruyama step and the corrector
-averages drift and diffusion over both ends, with the same Brownian
-increments:
+SDEs: the predictor takes a whole Euler–Maruyama step and the corrector averages drift and diffusion
+over both ends, with the same Brownian increments:
 
     y = x + f(x) dt + sum_k g_k(x) dW_k
     x(t+dt) = x + (f(x) + f(y))/2 dt + sum_k (g_k(x) + g_k(y))/2 dW_k
 
-This averaging is what makes the limit the **Stratonovich** solution, so
-`method="heun"` is how a model asks for the Stratonovich interpretation of
-its noise (as in Brian2); the other stochastic methods solve the Itô
-equation.  For additive noise both interpretations agree.  The strong order
-is 1 for commutative noise (one noise source, diagonal or additive noise),
-1/2 otherwise.
+This averaging is what makes the limit the **Stratonovich** solution, so `method="heun"` is how a
+model asks for the Stratonovich interpretation of its noise (as in Brian2); the other stochastic
+methods solve the Itô equation.  For additive noise both interpretations agree.  The strong order is
+1 for commutative noise (one noise source, diagonal or additive noise), 1/2 otherwise.
 """
 from __future__ import annotations
 

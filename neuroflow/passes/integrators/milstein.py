@@ -4,20 +4,18 @@
     x(t+dt) = x + f dt + sum_k g_k dW_k
                 + sum_{j,k} (g_k(y_j) - g_k(x)) (dW_j dW_k - [j = k] dt) / (2 sqrt(dt))
 
-`(g_k(y_j) - g_k(x))/sqrt(dt)` approximates `L^j g_k = sum_i g_ij dg_k/dx_i`,
-the term the Itô–Taylor expansion adds to Euler–Maruyama.  For commutative
-noise (`L^j g_k = L^k g_j`: one noise source, additive or diagonal noise) the
-double Itô integrals reduce to the products of increments above and the
-strong order is 1; for other noise it drops to 1/2, that of Euler–Maruyama.
-Without noise the method is forward Euler.
+`(g_k(y_j) - g_k(x))/sqrt(dt)` approximates `L^j g_k = sum_i g_ij dg_k/dx_i`, the term the
+Itô–Taylor expansion adds to Euler–Maruyama.  For commutative noise (`L^j g_k = L^k g_j`: one noise
+source, additive or diagonal noise) the double Itô integrals reduce to the products of increments
+above and the strong order is 1; for other noise it drops to 1/2, that of Euler–Maruyama.  Without
+noise the method is forward Euler.
 
-Why derivative-free rather than a symbolic dg/dx: a coefficient may use any
-function of the expression language (exprel, clip, where, sign …), and a
-differentiator would need a rule for each and care at their kinks; the
-supporting value only evaluates `g` once more per noise source, in the IR we
-already have, and keeps strong order 1.  A pair (j, k) whose `g_k` does not
-depend on any variable noise j moves has `L^j g_k = 0` and is left out, so
-additive noise costs nothing over Euler–Maruyama.
+Why derivative-free rather than a symbolic dg/dx: a coefficient may use any function of the
+expression language (exprel, clip, where, sign …), and a differentiator would need a rule for each
+and care at their kinks; the supporting value only evaluates `g` once more per noise source, in the
+IR we already have, and keeps strong order 1.  A pair (j, k) whose `g_k` does not depend on any
+variable noise j moves has `L^j g_k = 0` and is left out, so additive noise costs nothing over
+Euler–Maruyama.
 """
 from __future__ import annotations
 
@@ -27,8 +25,7 @@ from ._system import DT, ODESystem, diffusion_name, diffusion_stage, explicit_st
 
 
 def active_pairs(system: ODESystem) -> list[tuple[str, str, str]]:
-    """`(j, k, x)`: noise j moves a variable that `g_k` of the equation of x depends on
-    (`L^j g_k != 0` there)."""
+    """`(j, k, x)`: noise j moves a variable that `g_k` of x's equation uses (`L^j g_k != 0`)."""
     return [(j, k, var) for j in system.noises for var in system.variables
             for k, g in system.coefficients(var).items() if depends_on(g, system.moved_by(j))]
 
