@@ -19,14 +19,13 @@ It runs after `integrate` so that it compares the discrete update that will run
 (method included) rather than equations, and so that it can see the exact systems
 whose matrix must stay shared (see below).
 
-Same dynamics: the same method, state updates, subexpressions, threshold, reset
-and refractory period (the same expressions), and the same state variables and
-parameters (names, dtypes and units).  Values may differ between the parts: a
-parameter whose parts are one and the same shared value stays shared; otherwise it
-becomes per neuron (the parts' values one after the other).  A random distribution
-merges only with the same distribution (one draw then covers every part).  Among
-populations with the same dynamics, each joins the first group it fits; a
-population fits a group when
+Same dynamics: the same method, state updates, subexpressions, threshold, reset and refractory
+period (the same expressions), and the same state variables and parameters (names, dtypes and
+units).  Values may differ between the parts: a parameter whose parts are one and the same shared
+value stays shared; otherwise it becomes per neuron (the parts' values one after the other).  A
+random distribution merges only with the same distribution (one draw then covers every part).  Among
+populations with the same dynamics, each joins the first group it fits; a population fits a group
+when
   - each of its distributions (parameters, initial values) equals the group's,
   - each parameter in the matrix of an exact linear system has the group's shared
     value (a matrix per neuron would cost a matrix exponential per neuron and step),
@@ -40,11 +39,10 @@ A population merges with no other when it
     (each population has its own value; merged, they would have one),
   - has a spike monitor of some of its neurons only, or a rate monitor with bounds
     (written in the IR text, not by the frontend).
-`merge_plan(model)` lists the groups and, for every other population, why it stays
-alone.  Option: `exclude` (populations left alone, joined by `+`, as in
-`merge{exclude=A_E+B_E}`).  Leaving `merge` out of the pipeline switches it off.
-Random draws (initial values, noise) may differ from the unmerged model's: they
-come from the same seed, but in another order.
+`merge_plan(model)` lists the groups and, for every other population, why it stays alone.  Option:
+`exclude` (populations left alone, joined by `+`, as in `merge{exclude=A_E+B_E}`).  Leaving `merge`
+out of the pipeline switches it off.  Random draws (initial values, noise) may differ from the
+unmerged model's: they come from the same seed, but in another order.
 """
 from __future__ import annotations
 

@@ -285,14 +285,13 @@ def _lower_spike_monitor(node: ir.SpikeMonitor, ctx: StepContext):
     ctx.outputs.setdefault("spikes", {})[node.pop] = jnp.packbits(spikes)
 
 
-# Up to this many segments, a rate monitor counts each over a static slice (one reduction
-# each); beyond, with one scatter (`segment_sum`).  CPU time per step in a scan of 1000
-# steps (2-core machine, 4 segments): 4000 neurons, slices 2.3-4.5 us (the whole
-# population's one sum 1.5-2.4 us), segment_sum 11-15 us, a cumsum read at the bounds
-# 38 us; 64000 neurons, slices 39-48 us like one sum, segment_sum 180-240 us, cumsum
-# 374 us.  From about 8 slices XLA:CPU pays ~2.5 us for each (2000 neurons, 8 segments:
-# slices 17 us, segment_sum 7 us).  On an H100 slices cost 7-11 us per step with 4 to 16
-# segments, segment_sum 7 us at 4000 neurons but 24 us at 64000, cumsum 15-22 us.
+# Up to this many segments, a rate monitor counts each over a static slice (one reduction each);
+# beyond, with one scatter (`segment_sum`).  CPU time per step in a scan of 1000 steps (2-core
+# machine, 4 segments): 4000 neurons, slices 2.3-4.5 us (the whole population's one sum 1.5-2.4 us),
+# segment_sum 11-15 us, a cumsum read at the bounds 38 us; 64000 neurons, slices 39-48 us like one
+# sum, segment_sum 180-240 us, cumsum 374 us.  From about 8 slices XLA:CPU pays ~2.5 us for each
+# (2000 neurons, 8 segments: slices 17 us, segment_sum 7 us).  On an H100 slices cost 7-11 us per
+# step with 4 to 16 segments, segment_sum 7 us at 4000 neurons but 24 us at 64000, cumsum 15-22 us.
 SLICED_SEGMENTS = 6
 
 

@@ -1,5 +1,4 @@
-"""Explicit Runge–Kutta methods from their Butcher tableau: the one home of `rk2`, `heun` and
-`rk4`.
+"""Explicit Runge–Kutta methods from their Butcher tableau: the one home of `rk2`, `heun` and `rk4`.
 
 Stage `i` evaluates the right-hand side at `x + dt*sum_j a[i][j]*k_j` and
 the step is `x + dt*sum_i b[i]*k_i`.  Every stage is a block of temporaries
