@@ -83,7 +83,7 @@ _UNITLESS_TIME = {name: Kind("float", DIMENSIONLESS) for name in ("t", "dt", "la
 
 def scope_lookup(model: Model, pop: str,
                  extra: dict[str, Kind] | None = None) -> Callable[[str], Kind | None]:
-    """Kinds of the names visible in population `pop` (shared by verify and resolve)."""
+    """Kinds of the names visible in population `pop`, for type-checking its expressions."""
     scope = model.scope(pop)
     if is_unitless(model):
         extra = {**_UNITLESS_TIME, **(extra or {})}
