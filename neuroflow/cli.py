@@ -92,13 +92,11 @@ def _plot(results, path: str) -> None:
     if results.spike_monitored:
         results.plot_raster(path=path)
         return
-    traces = results.traced
-    if not traces:
+    if not results.traced:
         raise CLIError("nothing to plot: the model has no spike or state monitors",
                        hint="add 'monitor spikes P' or 'monitor P.v' "
                             "(net.monitor_spikes(P), net.monitor(P, 'v'))")
-    pop, var = traces[0]
-    results.plot_trace(pop, var, path=path)
+    results.plot_trace(*results.traced[0], path=path)
 
 
 def command_ir(args) -> int:

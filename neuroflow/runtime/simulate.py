@@ -380,15 +380,10 @@ def _own(state: dict) -> dict:
     return jax.device_put(state, may_alias=False)
 
 
-def _malloc_trim():
-    """glibc's `malloc_trim`, or None elsewhere."""
-    try:
-        return ctypes.CDLL(None).malloc_trim if sys.platform.startswith("linux") else None
-    except (OSError, AttributeError):  # another C library (musl)
-        return None
-
-
-_MALLOC_TRIM = _malloc_trim()
+try:  # glibc's `malloc_trim`, or None elsewhere
+    _MALLOC_TRIM = ctypes.CDLL(None).malloc_trim if sys.platform.startswith("linux") else None
+except (OSError, AttributeError):  # another C library (musl)
+    _MALLOC_TRIM = None
 
 
 def _return_freed_memory() -> None:
