@@ -158,6 +158,14 @@ def constant_exponent(e: Expr) -> Fraction | None:
     return None
 
 
+def _product(e: Binary, left: Dimension, right: Dimension) -> Dimension:
+    return left * right
+
+
+def _quotient(e: Binary, left: Dimension, right: Dimension) -> Dimension:
+    return left / right
+
+
 def _unchanged(e: Expr, dim: Dimension) -> Dimension:
     return dim
 
@@ -240,8 +248,8 @@ OPERATORS: dict[tuple[str, int], Operator] = {(o.symbol, o.arity): o for o in [
     Operator("not", 1, operator.not_, "logical_not", "!", _no_units),
     Operator("+", 2, operator.add, "add", "+", _same_units, ("1", "1")),
     Operator("-", 2, operator.sub, "subtract", "-", _same_units, ("1", "-1")),
-    Operator("*", 2, operator.mul, "multiply", "*", lambda e, a, b: a * b, ("y", "x")),
-    Operator("/", 2, operator.truediv, "divide", "/", lambda e, a, b: a / b, ("1/y", "-x/y**2")),
+    Operator("*", 2, operator.mul, "multiply", "*", _product, ("y", "x")),
+    Operator("/", 2, operator.truediv, "divide", "/", _quotient, ("1/y", "-x/y**2")),
     Operator("**", 2, operator.pow, "power", "nf_pow", _power, ("y*x**(y - 1)", "log(x)*x**y")),
     Operator("<", 2, operator.lt, "less", "<", _same_units),
     Operator("<=", 2, operator.le, "less_equal", "<=", _same_units),
