@@ -18,6 +18,7 @@ import numpy as np
 from ..ir import (Dimension, Loc, ModelError, Random, as_quantity, decompose, did_you_mean, fold,
                   get_unit)
 from .. import ir
+from ._coupling import coupling_nodes, is_summed
 from ._equations import EquationLine, parse_equations
 
 FLOAT = "float"
@@ -140,19 +141,30 @@ class Network:
         return PopulationHandle(name, size)
 
     # -- projections ----------------------------------------------------------------
-    def projection(self, pre, post, on_pre: str | Parsed, *,
+    def projection(self, pre, post, on_pre: str | Parsed | None = None, *,
                    connect: ir.ConnectivityRule | None = None, weights=None, delay=0.0,
-                   kernel: str = "auto", name: str | None = None, model: str | None = None,
+                   kernel: str = "auto", name: str | None = None,
+                   model: str | tuple[EquationLine, ...] | None = None,
                    on_post: str | None = None, params: dict | None = None,
-                   init: dict | None = None) -> str:
+                   init: dict | None = None, loc: Loc | None = None) -> str:
         """Synapses from `pre` to `post`.  Without `model` each pre spike runs `on_pre` (one
         statement linear in the weight `w`); with `model` (Brian2's synapse equations) the
-        projection is plastic: `on_pre` and `on_post` are statements on per-synapse variables."""
+        projection is plastic: `on_pre` and `on_post` are statements on per-synapse variables;
+        a model with summed lines (`I_post = w*tanh(x_pre) : 1 (summed)`) couples the neurons
+        continuously and runs no statements."""
         pre_s, post_s, kernel = as_slice(pre), as_slice(post), ir.Kernel(kernel)
         if name is None:
             name = f"{pre_s.population}_to_{post_s.population}_{self._projection_count}"
         _check_identifier(name, "projection")
         self._projection_count += 1
+        lines = () if model is None else _equation_lines(model, f"model of projection '{name}'")
+        if any(is_summed(line) for line in lines):
+            self._coupling(name, pre_s, post_s, lines, on_pre, on_post, dict(params or {}),
+                           dict(init or {}), connect, weights, delay, kernel, loc)
+            return name
+        if on_pre is None:
+            raise ModelError(f"projection '{name}' has no on_pre", loc, "give the effect of a"
+                             " spike, as on_pre='ge += w', or a model with summed variables")
         statements, where = _source_statements(on_pre, f"on_pre of projection '{name}'")
         if model is not None or on_post is not None or params or init:
             self._add(self._plastic(name, pre_s, post_s, statements, where, model, on_post,
@@ -236,6 +248,37 @@ class Network:
         return ir.plastic_projection(name, pre_s, post_s, connect or ir.AllToAll(), plasticity, 0.0,
                                      kernel, loc=where)
 
+    def _coupling(self, name, pre_s, post_s, lines, on_pre, on_post, params, init, connect,
+                  weights, delay, kernel, loc) -> None:
+        what = f"projection '{name}'"
+        if on_pre is not None or on_post is not None:
+            raise ModelError(f"{what} has summed variables and on_pre or on_post", loc,
+                             "sum continuously in one projection and send spikes in another")
+        if _delay(delay, name) != 0.0:
+            raise ModelError(f"{what} has summed variables and a delay; summed variables are"
+                             " not delayed", loc, "remove delay=...")
+        if "w" in init:
+            if weights is not None:
+                raise ModelError(f"{what} gets its weights twice", loc,
+                                 "give weights= or init=dict(w=...), not both")
+            weights = init.pop("w")
+        if init:
+            raise ModelError(f"init gives '{min(init)}', but {what} has only the weight 'w'", loc)
+        constants = {}
+        for key, value in params.items():
+            number, dim = to_internal(value, f"parameter '{key}' of {what}")
+            if isinstance(number, tuple):
+                raise ModelError(f"parameter '{key}' of {what} must be one value shared by all"
+                                 " synapses", loc)
+            constants[key] = ir.Const(number, dim)
+        weight = (None if weights is None else
+                  weight_value(weights, loc, pre_s.size, post_s.size))
+        post_names = {n.name for n in self._nodes if isinstance(n, ir.Declaration)
+                      and n.pop == post_s.population}
+        self._add(*coupling_nodes(name, pre_s, post_s, lines, weight, constants,
+                                  connect or ir.AllToAll(), kernel, post_names,
+                                  self._sizes[post_s.population], loc))
+
     def _variables(self, pop: str) -> set[str]:
         return {n.name for n in self._nodes if isinstance(n, ir.StateVar) and n.pop == pop}
 
@@ -317,6 +360,7 @@ _TWICE = {
     ir.RateMonitor: "one rate monitor records all the neurons of a population, views included",
     ir.StateMonitor: "record a variable with one monitor, listing all the neurons in it",
     ir.Projection: "give each projection its own name",
+    ir.Coupling: "give each projection its own name",
     ir.TimedInput: "a name has one input",
 }
 
@@ -394,6 +438,10 @@ def _declared_nodes(pop: str, size: int, lines: tuple[EquationLine, ...], params
     nodes: list[ir.Node] = []
     declared = {line.name for line in lines}
     for line in lines:
+        if "summed" in line.flags:
+            raise ModelError(f"'{line.name}' of '{pop}' is (summed), which only a synapse model"
+                             " can be", line.loc, "move the line into the model= of a projection"
+                             f" onto '{pop}', as '{line.name}_post = ...'")
         shape = () if "shared" in line.flags else (size,)
         type_ = ir.Type(FLOAT, shape, line.dim)
         if line.kind == "sub":
@@ -468,9 +516,16 @@ def _weights(effect: ir.Statement, weights, where: Loc, n_pre: int, n_post: int)
     if not uses_w:
         raise ModelError("the projection has weights but on_pre does not use 'w'", where,
                          f"write '{effect.target} {effect.op} w'")
+    return (*weight_value(weights, where, n_pre, n_post), effect)
+
+
+def weight_value(weights, where: Loc | None, n_pre: int,
+                 n_post: int) -> tuple[ir.Value, Dimension, tuple[int, ...]]:
+    """Weights as an IR value, its dimension and its shape: `()` for one weight or a
+    distribution, `(n_synapses,)` for one per synapse, `(n_pre, n_post)` for a matrix."""
     if isinstance(weights, Random):
         dist, dim = weights.to_ir()
-        return dist, dim, (), effect
+        return dist, dim, ()
     q = as_quantity(weights)
     raw = np.asarray(q.internal(), dtype=float)
     if raw.ndim == 2 and raw.shape != (n_pre, n_post):
@@ -480,7 +535,7 @@ def _weights(effect: ir.Statement, weights, where: Loc, n_pre: int, n_post: int)
         raise ModelError("weights must be a number, one finite value per synapse, or a (pre, post)"
                          " matrix", where)
     value = float(raw) if raw.ndim == 0 else tuple(float(x) for x in raw.ravel())
-    return value, q.dim, raw.shape, effect
+    return value, q.dim, raw.shape
 
 
 def _check_identifier(name, what: str) -> None:

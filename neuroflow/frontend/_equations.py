@@ -2,6 +2,7 @@
 
     dv/dt = (El - v)/tau : volt (unless refractory)    differential equation
     I_syn = g*(E - v) : amp                            subexpression
+    I_post = w*tanh(x_pre) : 1 (summed)                summed variable (a synapse model's)
     x : 1 (constant)                                   parameter or per-neuron variable
 
 Each line keeps its position so that later errors can point into the string.
@@ -42,7 +43,7 @@ _NL: /(\r?\n[\t ]*(#[^\n]*)?)+/
 
 FLAGS = {
     "ode": {"unless refractory", "event-driven"},
-    "sub": {"shared", "constant over dt"},
+    "sub": {"shared", "constant over dt", "summed"},
     "param": {"constant", "shared", "unless refractory"},
 }
 

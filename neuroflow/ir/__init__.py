@@ -1,8 +1,10 @@
 """neuroflow's typed graph IR: units and types, expressions and the registry of their functions,
 nodes, the model graph, the verifier and the textual form.  Imports neither JAX nor other
 parts of neuroflow; the frontend, passes, backend and runtimes use the names exported here."""
-from ._algebra import ZERO, decompose, differentiate, is_zero, minus, plus, times
+from ._algebra import (ONE, ZERO, decompose, differentiate, divided, is_zero, minus, negate, plus,
+                       times)
 from ._cache import cache_dir, cached_parser
+from ._coupling import POST, PRE, Coupling, CouplingTerm, side_names
 from ._connectivity import (CONNECTIVITY_RULES, AllToAll, ConnectivityRule, FixedFanIn, FixedFanOut,
                             FixedProb, OneToOne, rule_from_call)
 from ._errors import IRError, Loc, ModelError, NeuroflowError, ParseError, did_you_mean
@@ -15,10 +17,10 @@ from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, F
                          UnitError, register_function, unregister_function, uses_random)
 from ._model import Model
 from ._kinds import BufferKind, FusionBackend, Kernel, Method
-from ._nodes import (NODE_KINDS, ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Node,
-                     Parameter, Part, Population, PopSlice, Projection, RateMonitor, Refractory,
-                     Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
-                     Subexpression, Threshold, TimedInput, Value)
+from ._nodes import (NODE_KINDS as _NODE_KINDS, ODE, Clock, Declaration, DelayBuffer, FusedUpdate,
+                     LinearSystem, Node, Parameter, Part, Population, PopSlice, Projection,
+                     RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor,
+                     StateUpdate, StateVar, Subexpression, Threshold, TimedInput, Value)
 from ._random import (DISTRIBUTIONS, Distribution, LogNormal, Normal, Random, Uniform, exponential,
                       lognormal, normal, uniform)
 from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
@@ -30,26 +32,27 @@ from ._units import (DIMENSIONLESS, UNIT_NAMES, UNITS, Dimension, DimensionMisma
 from ._verify import scope_lookup, time_dimension, verify
 from ._walk import delayed_reads, expressions, map_expressions
 
+NODE_KINDS = _NODE_KINDS + (Coupling,)
 print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spelling
 
 __all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity", "Binary",
            "BufferKind", "BUILTINS", "cache_dir", "cached_parser", "Call", "calls", "Clock",
-           "COMPARISONS", "CONNECTIVITY_RULES", "ConnectivityRule", "Const", "decompose",
-           "DelayBuffer", "delayed_reads", "did_you_mean", "differentiate", "Dimension",
-           "DIMENSIONLESS", "DimensionMismatch", "Distribution", "DISTRIBUTIONS", "exponential",
-           "Expr", "EXPRESSION_GRAMMAR", "ExpressionBuilder", "expressions", "FixedFanIn",
-           "FixedFanOut", "FixedProb", "fold", "Function", "FUNCTIONS", "FusedUpdate",
-           "FusionBackend", "get_unit", "infer", "IRError", "is_dimensionless", "is_noise",
-           "is_zero", "Kernel", "Kind", "LinearSystem", "Loc", "LOGICAL", "LogNormal", "lognormal",
-           "map_expressions", "Method", "minus", "Model", "ModelError", "names", "NeuroflowError",
-           "Node", "NODE_KINDS", "Normal", "normal", "NUMPY", "ODE", "OneToOne", "Operator",
-           "OPERATORS", "Parameter", "parse_dimension", "parse_expr", "parse_statements",
-           "parse_text", "ParseError", "Part", "plastic_projection", "Plasticity", "plus",
-           "PopSlice", "Population", "print", "print_model", "Projection", "Quantity",
-           "raise_located", "Random", "RateMonitor", "Ref", "Refractory", "register_function",
-           "Reset", "rule_from_call", "Schedule", "scope_lookup", "SpikeMonitor", "Statement",
-           "StateMonitor", "StateUpdate", "StateVar", "Subexpression", "substitute",
-           "SynapseParam", "SynapseVar", "Threshold", "TIME", "time_dimension", "TimedInput",
-           "times", "to_text", "transform", "Type", "TypeCheckError", "Unary", "uniform",
-           "Uniform", "UNIT_NAMES", "UnitError", "UNITS", "unregister_function", "uses_random",
-           "Value", "verify", "Where", "ZERO"]
+           "COMPARISONS", "CONNECTIVITY_RULES", "ConnectivityRule", "Const", "Coupling",
+           "CouplingTerm", "Declaration", "decompose", "DelayBuffer", "delayed_reads",
+           "did_you_mean", "differentiate", "Dimension", "DIMENSIONLESS", "DimensionMismatch",
+           "Distribution", "DISTRIBUTIONS", "divided", "exponential", "Expr", "EXPRESSION_GRAMMAR",
+           "ExpressionBuilder", "expressions", "FixedFanIn", "FixedFanOut", "FixedProb", "fold",
+           "Function", "FUNCTIONS", "FusedUpdate", "FusionBackend", "get_unit", "infer", "IRError",
+           "is_dimensionless", "is_noise", "is_zero", "Kernel", "Kind", "LinearSystem", "Loc",
+           "LOGICAL", "lognormal", "LogNormal", "map_expressions", "Method", "minus", "Model",
+           "ModelError", "names", "negate", "NeuroflowError", "Node", "NODE_KINDS", "normal",
+           "Normal", "NUMPY", "ODE", "ONE", "OneToOne", "Operator", "OPERATORS", "Parameter",
+           "parse_dimension", "parse_expr", "parse_statements", "parse_text", "ParseError", "Part",
+           "plastic_projection", "Plasticity", "plus", "PopSlice", "Population", "POST", "PRE",
+           "print", "print_model", "Projection", "Quantity", "raise_located", "Random",
+           "RateMonitor", "Ref", "Refractory", "register_function", "Reset", "rule_from_call",
+           "Schedule", "scope_lookup", "side_names", "SpikeMonitor", "Statement", "StateMonitor",
+           "StateUpdate", "StateVar", "Subexpression", "substitute", "SynapseParam", "SynapseVar",
+           "Threshold", "TIME", "time_dimension", "TimedInput", "times", "to_text", "transform",
+           "Type", "TypeCheckError", "Unary", "uniform", "Uniform", "UNIT_NAMES", "UnitError",
+           "UNITS", "unregister_function", "uses_random", "Value", "verify", "Where", "ZERO"]

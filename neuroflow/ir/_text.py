@@ -12,6 +12,7 @@ import lark
 
 from ._cache import cached_parser
 from ._connectivity import rule_from_call
+from ._coupling import Coupling, CouplingTerm
 from ._errors import Loc, ParseError
 from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
 from ._kinds import BufferKind, FusionBackend, Kernel, Method
@@ -30,8 +31,8 @@ _IR_GRAMMAR = r"""
 start: _NL? _HEADER _NL "model" NAME _NL (item _NL)* item?
 _HEADER: "neuroflow-ir 1"
 ?item: clock | population | param | state | input | sub | ode | update | threshold | reset
-     | refractory | projection | plastic_projection | buffer | spike_monitor | rate_monitor
-     | state_monitor | part | fused | schedule
+     | refractory | projection | plastic_projection | coupling | buffer | spike_monitor
+     | rate_monitor | state_monitor | part | fused | schedule
 clock: "clock" "dt" "=" NUMBER
 population: "population" NAME "size" "=" INT "method" "=" NAME
 param: "param" QNAME ":" TYPE "=" value
@@ -57,6 +58,11 @@ synapse_param: "param" NAME ":" TYPE "=" signed
 on_pre: "on_pre" statement
 on_post: "on_post" statement
 EVENT_DRIVEN: "event-driven"
+coupling: "coupling" NAME ":" slice "->" slice connect weight summed [terms] kernel
+summed: "summed" NAME "=" "{" expr "}"
+terms: "terms" "=" "[" coupling_term ("," coupling_term)* "]"
+coupling_term: "{" expr "}" term_weight "{" expr "}"
+!term_weight: "w" | "1"
 connect: "connect" "=" NAME "(" [numbers] ")"
 weight: "w" ":" TYPE "=" value
 ?delay: "delay" "=" value
@@ -213,6 +219,20 @@ class _IRBuilder(ExpressionBuilder):
                                 tuple(s for on, s in statements if on == "on_pre"),
                                 tuple(s for on, s in statements if on == "on_post"))
         return plastic_projection(str(name), pre, post, rule, plasticity, delay, kernel, costs)
+
+    def coupling(self, items):
+        name, pre, post, rule, (wtype, weight), (target, summand), terms, (kernel, costs) = items
+        return Coupling(str(name), pre, post, rule, weight, wtype, str(target), summand, kernel,
+                        costs, terms or ())
+
+    def summed(self, items):
+        return str(items[0]), items[1]
+
+    def terms(self, items):
+        return tuple(items)
+
+    def coupling_term(self, items):
+        return CouplingTerm(items[0], str(items[1].children[0]) == "w", items[2])
 
     def buffer(self, items):
         return DelayBuffer(str(items[0]), BufferKind(str(items[1])), int(items[2]))

@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 
 from ._algebra import decompose, is_zero
+from ._coupling import POST, PRE, Coupling
 from ._errors import IRError, Loc, did_you_mean
 from ._expr import Const, Expr, names, subtrees, to_text
 from ._model import Model
@@ -327,7 +328,8 @@ def _check_linear_system(node: StateUpdate, model: Model, item: LinearSystem,
                 _fail(node, f"{what} of the exact system is in {dim}, expected {expected}")
 
 
-def _check_projection(node: Projection, model: Model) -> None:
+def _check_connections(node: Projection | Coupling, model: Model) -> None:
+    """What projections and couplings share: the slices, the rule, the kernel, the weights."""
     for side in (node.pre, node.post):
         pop = model.population(side.population)
         if pop is None:
@@ -339,10 +341,6 @@ def _check_projection(node: Projection, model: Model) -> None:
         _fail(node, problem, "change the rule or the populations it connects")
     if node.kernel not in list(Kernel):
         _fail(node, f"unknown kernel '{node.kernel}'", f"known kernels: {', '.join(Kernel)}")
-    delay = node.delay
-    low = delay.support()[0] if isinstance(delay, Distribution) else min(np.atleast_1d(delay))
-    if low < 0:
-        _fail(node, f"delay must be >= 0 ms, got {value_text(delay)}")
     shape = node.weight_type.shape
     if len(shape) == 2 and shape != (node.pre.size, node.post.size):
         _fail(node, f"weight matrix of shape {shape} for a {node.pre.size} x {node.post.size}"
@@ -351,6 +349,14 @@ def _check_projection(node: Projection, model: Model) -> None:
     expected = shape[0] * shape[1] if len(shape) == 2 else shape[0] if shape else -1
     if size is not None and size != expected:
         _fail(node, f"has {size} weights for weight shape {shape}")
+
+
+def _check_projection(node: Projection, model: Model) -> None:
+    _check_connections(node, model)
+    delay = node.delay
+    low = delay.support()[0] if isinstance(delay, Distribution) else min(np.atleast_1d(delay))
+    if low < 0:
+        _fail(node, f"delay must be >= 0 ms, got {value_text(delay)}")
     if node.plasticity is not None:
         _check_plasticity(node, node.plasticity, model)
         return
@@ -415,6 +421,62 @@ def _check_plasticity(node: Projection, plasticity: Plasticity, model: Model) ->
                       s.target)
 
 
+def _check_coupling(node: Coupling, model: Model) -> None:
+    _check_connections(node, model)
+    post = node.post.population
+    target = model.scope(post).get(node.target)
+    if not isinstance(target, StateVar):
+        variables = [n.name for n in model.find(StateVar, post)]
+        _fail(node, f"sums into '{node.target}', which is not a variable of '{post}'",
+              did_you_mean(node.target, variables)
+              or f"declare it in '{post}': '{node.target} : 1'", node.target)
+    integrated = {var for n in model.find(ODE, post) + model.find(StateUpdate, post)
+                  for var in n.writes()}
+    if f"{post}.{node.target}" in integrated:
+        _fail(node, f"sums into '{node.target}', which has a differential equation of its own",
+              f"a summed variable is set by its synapses every step: declare it without an"
+              f" equation, as '{node.target} : 1', and read it in the equations", node.target)
+    kind = _coupling_expr(node, model, node.summand)
+    if kind.dim != target.type.dim:
+        _fail(node, f"sums values in {kind.dim} into '{node.target}', which is in"
+              f" {target.type.dim}", "the summand needs the units of its target", node.target)
+    for term in node.terms:
+        for side, expr, suffix in (("post", term.post, POST), ("pre", term.pre, PRE)):
+            wrong = sorted(n for n in names(expr) & _coupling_names(node, model)
+                           if not n.endswith(suffix))
+            if wrong:
+                _fail(node, f"the {side} factor of a term reads '{wrong[0]}'", culprit=wrong[0])
+            _coupling_expr(node, model, expr)
+
+
+def _coupling_names(node: Coupling, model: Model) -> set[str]:
+    return {"w"} | {f"{n}{PRE}" for n in model.scope(node.pre.population)} | {
+        f"{n}{POST}" for n in model.scope(node.post.population)}
+
+
+def _coupling_expr(node: Coupling, model: Model, expr: Expr) -> Kind:
+    """The kind of a summand (or a factor of one): `w`, names of the pre and post neurons with
+    their suffixes, and the built-in names of the post population."""
+    pre = scope_lookup(model, node.pre.population)
+    post = scope_lookup(model, node.post.population)
+
+    def lookup(name: str) -> Kind | None:
+        if name == "w":
+            return Kind("float", node.weight_type.dim)
+        if name.endswith(PRE):
+            return pre(name[:-len(PRE)])
+        return post(name[:-len(POST)] if name.endswith(POST) else name)
+
+    try:
+        return infer(expr, lookup)
+    except TypeCheckError as err:
+        if err.message.startswith("unknown name"):
+            _fail(node, f"unknown name '{err.culprit}' in the summand of '{node.name}'",
+                  did_you_mean(err.culprit, _coupling_names(node, model))
+                  or "it reads w, and the neurons' names as x_pre and v_post", err.culprit)
+        _fail(node, err.message, err.hint, err.culprit)
+
+
 def _synapse_expr(node: Projection, expr: Expr, kinds: dict[str, Kind]) -> Kind:
     try:
         return infer(expr, kinds.get)
@@ -433,7 +495,8 @@ _CHECKS: dict[type, Callable[[Node, Model], None]] = {
     Parameter: _check_values, StateVar: _check_values, TimedInput: _check_input,
     Subexpression: _check_subexpression, ODE: _check_ode, StateUpdate: _check_update,
     Threshold: _check_threshold, Reset: _check_reset, Refractory: _check_refractory,
-    Projection: _check_projection, DelayBuffer: _check_delay_buffer, Part: _check_part,
+    Projection: _check_projection, Coupling: _check_coupling, DelayBuffer: _check_delay_buffer,
+    Part: _check_part,
     SpikeMonitor: _check_spike_monitor, RateMonitor: _check_rate_monitor,
     StateMonitor: _check_state_monitor, FusedUpdate: _check_fused, Schedule: _check_schedule,
 }

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from ._coupling import Coupling, CouplingTerm
 from ._expr import Call, Expr, Statement, subtrees
 from ._nodes import (ODE, LinearSystem, Node, Projection, Refractory, Reset, StateUpdate, StateVar,
                      Subexpression, Threshold)
@@ -23,6 +24,9 @@ def map_expressions(node: Node, fn: Callable[[Expr], Expr]) -> Node:
     if isinstance(node, Projection):
         e = node.effect
         return node.replace(effect=Statement(e.target, e.op, fn(e.expr)))
+    if isinstance(node, Coupling):
+        terms = tuple(CouplingTerm(fn(t.post), t.weighted, fn(t.pre)) for t in node.terms)
+        return node.replace(summand=fn(node.summand), terms=terms)
     if isinstance(node, StateUpdate):
         body = tuple(Statement(s.target, s.op, fn(s.expr)) if isinstance(s, Statement) else
                      LinearSystem(s.targets, tuple(tuple(fn(e) for e in row) for row in s.matrix),

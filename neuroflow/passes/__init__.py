@@ -2,7 +2,8 @@
 
 Importing this package registers the built-in passes.  No JAX here.
 """
-from . import canonicalize, delays, fuse, integrate, kernels, merge, resolve, schedule  # noqa: F401  (registration)
+from . import (canonicalize, delays, factorize, fuse, integrate, kernels, merge,  # noqa: F401
+               resolve, schedule)  # (registration)
 from ._manager import (DEFAULT_PIPELINE, PassReport, parse_pipeline, register_pass,
                        registered_passes, run_pipeline)
 

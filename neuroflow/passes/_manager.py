@@ -14,7 +14,7 @@ from typing import Callable
 
 from ..ir import Model, ModelError, NeuroflowError, did_you_mean, print_model, verify
 
-DEFAULT_PIPELINE = "resolve,canonicalize,integrate,merge,delays,kernels,fuse,schedule"
+DEFAULT_PIPELINE = "resolve,canonicalize,factorize,integrate,merge,delays,kernels,fuse,schedule"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import Const, Expr, Model, Parameter, fold, map_expressions, substitute
+from ..ir import (POST, PRE, Const, Coupling, Expr, Model, Parameter, fold, map_expressions,
+                  substitute)
 from ._manager import register_pass
 
 
@@ -18,10 +19,15 @@ class CanonicalizeOptions:
     specialize: bool = False
 
 
-def _simplifier(model: Model, pop: str, specialize: bool):
-    local = set(model.scope(pop)) | {"w"}
-    constants = {p.name: Const(p.value, p.type.dim) for p in model.find(Parameter, pop)
-                 if specialize and p.type.is_scalar and isinstance(p.value, float)}
+def _simplifier(model: Model, specialize: bool, sides: tuple[tuple[str, str], ...]):
+    """Folds expressions that read the populations of `sides`, each with the suffix of its names
+    there: "" in a population's own expressions, `_pre` and `_post` in a coupling's."""
+    local, constants = {"w"}, {}
+    for pop, suffix in sides:
+        local |= {name + suffix for name in model.scope(pop)}
+        constants |= {p.name + suffix: Const(p.value, p.type.dim)
+                      for p in model.find(Parameter, pop)
+                      if specialize and p.type.is_scalar and isinstance(p.value, float)}
 
     def simplify(expr: Expr) -> Expr:
         return fold(substitute(expr, constants),
@@ -32,10 +38,16 @@ def _simplifier(model: Model, pop: str, specialize: bool):
 
 @register_pass("canonicalize", CanonicalizeOptions)
 def canonicalize(model: Model, options: CanonicalizeOptions) -> Model:
-    simplifiers = {pop.name: _simplifier(model, pop.name, options.specialize)
+    simplifiers = {pop.name: _simplifier(model, options.specialize, ((pop.name, ""),))
                    for pop in model.populations}
-    nodes = [map_expressions(node, simplifiers[node.scope]) if node.scope in simplifiers else node
-             for node in model.nodes]
+    nodes = []
+    for node in model.nodes:
+        if isinstance(node, Coupling):
+            sides = ((node.pre.population, PRE), (node.post.population, POST))
+            node = map_expressions(node, _simplifier(model, options.specialize, sides))
+        elif node.scope in simplifiers:
+            node = map_expressions(node, simplifiers[node.scope])
+        nodes.append(node)
     if options.specialize:
         nodes = [n for n in nodes if not (isinstance(n, Parameter) and n.type.is_scalar
                                           and isinstance(n.value, float))]

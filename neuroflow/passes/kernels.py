@@ -1,25 +1,29 @@
 """`kernels`: choose how each projection propagates spikes, by a cost model.
 
 Requires: projections with `kernel=auto` or a kernel forced by the user.
-Guarantees: every projection names a concrete kernel, shown in the printed IR.  `dense` multiplies
+Guarantees: every projection names a concrete kernel, shown in the printed IR. `dense` multiplies
 the spike vector by a weight matrix; `event` touches only the synapses of the neurons that spiked
 (one loop step per spike in pure JAX, a C++ loop with the native kernels); `csr` scatter-adds over
 every synapse each step; `ell` gathers a fixed fan-in table per post neuron (no scatter);
 `one_to_one` and `all_to_all` (with one weight) need no connectivity arrays; plastic projections
-always get `event_plastic`, projections with one delay per synapse `event`.  For the rest, the model
-below predicts the time per step of `dense`, `event`, `csr` and `ell` from the sizes, the expected
-number of synapses, the expected firing rate (option `rate`, Hz) and whether the native kernels are
-available (option `native`), and the cheapest wins; all four predictions are printed in the IR.
-Kernels without cost terms (such as `procedural`) are never picked automatically: the pass option
-`default` or a projection's `kernel=` forces any registered kernel.  The constants come from
-`benchmarks/calibrate_kernels.py --fit` on the development machine (2-core x86_64, XLA:CPU).
+always get `event_plastic`, projections with one delay per synapse `event`. A coupling (summed
+variables) sums every step with `dense` (a matrix product) or `csr` (one gather per synapse and a
+segment sum), `one_to_one` where it connects neuron i to neuron i; its costs are printed too. For
+the rest, the model below predicts the time per step of `dense`, `event`, `csr` and `ell` from the
+sizes, the expected number of synapses, the expected firing rate (option `rate`, Hz) and whether the
+native kernels are available (option `native`), and the cheapest wins; all four predictions are
+printed in the IR. Kernels without cost terms (such as `procedural`) are never picked automatically:
+the pass option `default` or a projection's `kernel=` forces any registered kernel. The constants
+come from `benchmarks/calibrate_kernels.py --fit` on the development machine (2-core x86_64,
+XLA:CPU).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from ..ir import AllToAll, Clock, FixedFanIn, Kernel, Model, ModelError, OneToOne, Projection
+from ..ir import (AllToAll, Clock, Coupling, FixedFanIn, Kernel, Model, ModelError, OneToOne,
+                  Projection)
 from ._manager import register_pass
 
 # µs per step, one constant per feature of `features` below (fixed cost first).  Fitted
@@ -104,6 +108,40 @@ def choose_kernel(node: Projection, options: KernelOptions, dt: float) -> Kernel
     return min(costs, key=costs.get)
 
 
+# Couplings sum every step: µs per step for 1 and per matrix entry (dense) or synapse (csr) and
+# column (a term's pre vector; a summand without terms costs as PER_SYNAPSE_COLUMNS columns).
+COUPLING_DENSE = (2.0, 2.5e-4)
+COUPLING_CSR = (2.0, 2.0e-3)
+PER_SYNAPSE_COLUMNS = 4
+COUPLING_KERNELS = (Kernel.DENSE, Kernel.CSR, Kernel.ONE_TO_ONE)
+
+
+def coupling_costs(node: Coupling) -> dict[Kernel, float]:
+    """Predicted µs per step of the kernels that sum a coupling."""
+    columns = len(node.terms) or PER_SYNAPSE_COLUMNS
+    synapses = node.rule.expected_synapses(node.pre.size, node.post.size)
+    entries = {Kernel.DENSE: (COUPLING_DENSE, node.pre.size * node.post.size),
+               Kernel.CSR: (COUPLING_CSR, synapses)}
+    return {k: fixed + per * count * columns for k, ((fixed, per), count) in entries.items()}
+
+
+def choose_coupling_kernel(node: Coupling, options: KernelOptions) -> Kernel:
+    forced = node.kernel
+    if forced == Kernel.AUTO and options.default in COUPLING_KERNELS:
+        forced = options.default
+    if forced == Kernel.AUTO:
+        if isinstance(node.rule, OneToOne):
+            return Kernel.ONE_TO_ONE
+        costs = coupling_costs(node)
+        return min(costs, key=costs.get)
+    if forced not in COUPLING_KERNELS or (forced == Kernel.ONE_TO_ONE
+                                          and not isinstance(node.rule, OneToOne)):
+        raise ModelError(f"projection '{node.name}' sums continuously, which the kernels"
+                         f" {', '.join(COUPLING_KERNELS[:2])} (and one_to_one for one_to_one"
+                         f" connections) run, not '{forced}'", node.loc)
+    return forced
+
+
 @register_pass("kernels", KernelOptions)
 def kernels(model: Model, options: KernelOptions) -> Model:
     clock = model.get("clock")
@@ -113,4 +151,7 @@ def kernels(model: Model, options: KernelOptions) -> Model:
                         costs=() if p.plasticity is not None else
                         tuple((k, round(v, 2)) for k, v in predicted_costs(p, options, dt).items()))
               for p in model.find(Projection)]
+    chosen += [c.replace(kernel=choose_coupling_kernel(c, options),
+                         costs=tuple((k, round(v, 2)) for k, v in coupling_costs(c).items()))
+               for c in model.find(Coupling)]
     return model.replace(*chosen) if chosen else model

@@ -48,10 +48,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import (ODE, Distribution, FusedUpdate, LinearSystem, Model, ModelError, Node, Parameter,
-                  Part, Population, PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule,
-                  SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold,
-                  TimedInput, Type, Value, delayed_reads, expressions, names)
+from ..ir import (ODE, Coupling, Distribution, FusedUpdate, LinearSystem, Model, ModelError, Node,
+                  Parameter, Part, Population, PopSlice, Projection, RateMonitor, Refractory, Reset,
+                  Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression,
+                  Threshold, TimedInput, Type, Value, delayed_reads, expressions, names)
 from ._manager import excluded_populations, register_pass
 
 DYNAMICS = (Subexpression, StateUpdate, Threshold, Reset, Refractory)  # equal in every part
@@ -220,7 +220,7 @@ class _Merger:
         return self.model.with_nodes(nodes)
 
     def rewrite(self, node: Node) -> list[Node]:
-        if isinstance(node, Projection):
+        if isinstance(node, (Projection, Coupling)):
             return [node.replace(pre=self.shifted(node.pre), post=self.shifted(node.post))]
         pop = node.name if isinstance(node, Population) else getattr(node, "pop", None)
         if pop not in self.name:
@@ -321,8 +321,8 @@ class _Merger:
 def _check_position(model: Model) -> None:
     if model.find(ODE):
         raise ModelError("merge needs an integrated model (state updates, not ODEs)",
-                         hint="put merge after integrate: resolve,canonicalize,integrate,merge,"
-                              "delays,kernels,fuse,schedule")
+                         hint="put merge after integrate: resolve,canonicalize,factorize,"
+                              "integrate,merge,delays,kernels,fuse,schedule")
     if model.find(FusedUpdate) or isinstance(model.get("schedule"), Schedule):
         raise ModelError("merge runs before fuse and schedule",
                          hint="put merge right after integrate")

@@ -10,7 +10,7 @@ from neuroflow.runtime import Results, ResultsError, SimulationError
 from neuroflow.units import ms, mV
 
 UNMERGED = "resolve,canonicalize,integrate,delays,kernels,fuse,schedule"
-MERGED = "resolve,canonicalize,integrate,merge,delays,kernels,fuse,schedule"
+MERGED = "resolve,canonicalize,factorize,integrate,merge,delays,kernels,fuse,schedule"
 EQUATIONS = """
     dv/dt = (ge*(Ee - v) + gi*(Ei - v) + El - v + drive) / taum : volt (unless refractory)
     dge/dt = -ge / taue : 1

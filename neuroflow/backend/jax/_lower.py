@@ -15,6 +15,7 @@ import numpy as np
 
 from ... import ir
 from ._expr import evaluate
+from ._coupling import COUPLING_KERNELS, coupling_sum
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from . import _native
 from ._device import to_device
@@ -45,6 +46,7 @@ class StepContext:
     not_refractory: dict
     buffers: dict  # projection -> ring buffer of delayed spikes or input
     synapses: dict = field(default_factory=dict)  # plastic projection -> its synapse variables
+    summed: set = field(default_factory=set)  # summed variables ("pop.var") set in this step
 
 
 class PopulationEnv:
@@ -277,6 +279,19 @@ def _lower_projection(node: ir.Projection, ctx: StepContext):
     target[var] = target[var].at[node.post.start:node.post.stop].add(change)
 
 
+def _lower_coupling(node: ir.Coupling, ctx: StepContext):
+    pop, var = node.post.population, node.target
+    total = coupling_sum(node, ctx.conn[node.name], PopulationEnv(ctx, node.pre.population),
+                         PopulationEnv(ctx, pop))
+    state = ctx.pops[pop]
+    if f"{pop}.{var}" not in ctx.summed:  # the first coupling onto it this step: start from 0
+        ctx.summed.add(f"{pop}.{var}")
+        covered = ctx.program.summed_neurons[f"{pop}.{var}"]
+        state[var] = (jnp.zeros_like(state[var]) if covered is None
+                      else jnp.where(covered, jnp.zeros((), state[var].dtype), state[var]))
+    state[var] = state[var].at[node.post.start:node.post.stop].add(total.astype(state[var].dtype))
+
+
 def _lower_spike_monitor(node: ir.SpikeMonitor, ctx: StepContext):
     spikes = ctx.spikes[node.pop]
     if node.neurons is not None:
@@ -331,7 +346,8 @@ def _lower_fused(node: ir.FusedUpdate, ctx: StepContext):
 LOWERINGS: dict[type, Callable] = {
     ir.StateUpdate: _lower_update, ir.Threshold: _lower_threshold, ir.Reset: _lower_reset,
     ir.FusedUpdate: _lower_fused,
-    ir.Projection: _lower_projection, ir.SpikeMonitor: _lower_spike_monitor,
+    ir.Projection: _lower_projection, ir.Coupling: _lower_coupling,
+    ir.SpikeMonitor: _lower_spike_monitor,
     ir.RateMonitor: _lower_rate_monitor, ir.StateMonitor: _lower_state_monitor,
 }
 
@@ -387,6 +403,7 @@ class Program:
             if delayed and proj.name not in self.buffers:
                 raise LoweringError(f"projection '{proj.name}' is delayed but has no delay buffer",
                                     hint="run the 'delays' pass before lowering")
+        self.summed_neurons = self._summed_neurons(model)
         self.effect_scale = {p.name: _effect_scale(p) for p in model.find(ir.Projection)
                              if p.plasticity is None}
         self.histories: dict[str, list[str]] = {}
@@ -406,6 +423,19 @@ class Program:
         self._prepare = jax.jit(self._propagators)
         self.uses_random = any(ir.uses_random(e) for node in model.nodes
                                for e in ir.expressions(node))
+
+    def _summed_neurons(self, model: ir.Model) -> dict:
+        """For each summed variable, the neurons its couplings cover (None: all of them)."""
+        covered: dict[str, np.ndarray] = {}
+        for node in model.find(ir.Coupling):
+            if node.kernel not in COUPLING_KERNELS:
+                raise LoweringError(f"coupling '{node.name}': JAX has no coupling kernel"
+                                    f" '{node.kernel}'", hint="run the 'kernels' pass; couplings"
+                                    f" run on {', '.join(COUPLING_KERNELS)}")
+            key = f"{node.post.population}.{node.target}"
+            mask = covered.setdefault(key, np.zeros(self.sizes[node.post.population], bool))
+            mask[node.post.start:node.post.stop] = True
+        return {key: None if mask.all() else jnp.asarray(mask) for key, mask in covered.items()}
 
     # -- initial values -----------------------------------------------------------
     def _value(self, value: ir.Value, shape, rng: np.random.Generator):
@@ -451,6 +481,10 @@ class Program:
                 value = delays.get(proj.name, proj.delay)
                 extra["delay_steps"] = self.synapse_delays(proj, value, len(pre), rng)
             conn[proj.name] = kernel.build(proj, pre, post, weight, self.dtype, **extra)
+        for k, node in enumerate([] if reused else self.model.find(ir.Coupling)):
+            pre, post, weight = draw_synapses(node, np.random.default_rng([seed, 3, k]))
+            conn[node.name] = COUPLING_KERNELS[node.kernel].build(node, pre, post, weight,
+                                                                  self.dtype)
         state = {"step": to_device(0, np.int32), "pops": pops, "buffers": self._empty_buffers(pops)}
         if synapses:  # plastic synapses change over time: they are state, not connectivity
             state["synapses"] = synapses

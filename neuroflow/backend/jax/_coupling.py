@@ -1,0 +1,155 @@
+"""Coupling kernels: the sums of summed variables, every step, over each post neuron's synapses.
+
+A factorized coupling (`terms`, from the `factorize` pass) stacks the pre factors of its terms
+into a matrix of shape [terms, pre] and sums them all in one product with the weights (or with
+the synapse counts, for terms without `w`): `tanh(x_pre)` is computed once per pre neuron.  A
+summand that does not factor is evaluated once per synapse: on the [pre, post] grid (`dense`),
+or on gathered values (`csr`).  As for projections, `build` runs in numpy at initialisation
+and the connectivity enters the step as arrays.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ...ir import POST, PRE, Coupling, Kernel, NeuroflowError, PopSlice
+from ._device import to_device
+from ._expr import evaluate
+
+
+class SummandNames:
+    """The names of a coupling's summand, for `evaluate`: `w`, the pre and post neurons' names
+    (`x_pre`, `v_post`) taken from their populations' environments, restricted to the coupling's
+    slices and then indexed per synapse (`pre_index`, `post_index`) or laid out on the [pre, post]
+    grid (`grid`); anything else (`t`, `dt`) from the post population."""
+
+    def __init__(self, node: Coupling, pre_env, post_env, w=None, pre_index=None, post_index=None,
+                 grid: bool = False):
+        self.node, self.w, self.grid = node, w, grid
+        self.sides = ((PRE, pre_env, node.pre, pre_index), (POST, post_env, node.post, post_index))
+        self.dtype = post_env.dtype
+
+    def lookup(self, name: str):
+        if name == "w":
+            return self.w
+        for suffix, env, view, index in self.sides:
+            if name.endswith(suffix):
+                value = _restricted(env.lookup(name[:-len(suffix)]), view)
+                if index is not None:
+                    return value[index]
+                if self.grid:
+                    return value[:, None] if suffix == PRE else value[None, :]
+                return value
+        return self.sides[1][1].lookup(name)
+
+    def random(self, kind: str):
+        raise NeuroflowError(f"coupling '{self.node.name}': {kind}() in a summed variable is not"
+                             " supported", hint="add the noise in the post neuron's equations")
+
+    def delayed(self, name: str, time):
+        raise NeuroflowError(f"coupling '{self.node.name}' reads '{name}' in the past, which"
+                             " summed variables do not support")
+
+
+def _restricted(value, view: PopSlice):
+    """A population's value (per neuron, or shared) on the neurons of `view`."""
+    if jnp.ndim(value) == 0:
+        return jnp.broadcast_to(value, (view.size,))
+    return value[view.start:view.stop]
+
+
+def _counts_needed(node: Coupling) -> bool:
+    return not node.terms or any(not t.weighted for t in node.terms)
+
+
+class DenseCoupling:
+    """The weights as a [pre, post] matrix: one matrix product for all terms."""
+
+    def build(self, node: Coupling, pre, post, weight, dtype) -> dict:
+        weights = np.zeros((node.pre.size, node.post.size))
+        np.add.at(weights, (pre, post), weight)
+        arrays = {"weights": to_device(weights, dtype)}
+        if _counts_needed(node):
+            counts = np.zeros((node.pre.size, node.post.size))
+            np.add.at(counts, (pre, post), 1.0)
+            arrays["counts"] = to_device(counts, dtype)
+        return arrays
+
+    def columns(self, arrays: dict, node: Coupling, vectors, weighted: bool):
+        return vectors @ arrays["weights" if weighted else "counts"]
+
+    def per_synapse(self, arrays: dict, node: Coupling, names) -> jax.Array:
+        # one synapse per (pre, post) pair at most, as the connectivity rules draw them
+        values = evaluate(node.summand, names(w=arrays["weights"], grid=True))
+        values = jnp.broadcast_to(values, arrays["counts"].shape)
+        return jnp.sum(jnp.where(arrays["counts"] > 0, values, 0), axis=0)
+
+
+class CsrCoupling:
+    """One gather per synapse (sorted by post neuron) and a sorted segment sum."""
+
+    def build(self, node: Coupling, pre, post, weight, dtype) -> dict:
+        order = np.argsort(post, kind="stable")
+        return {"pre": to_device(pre[order].astype(np.int32)),
+                "post": to_device(post[order].astype(np.int32)),
+                "weights": to_device(np.asarray(weight, float)[order], dtype)}
+
+    def columns(self, arrays: dict, node: Coupling, vectors, weighted: bool):
+        gathered = vectors[:, arrays["pre"]]
+        if weighted:
+            gathered = gathered * arrays["weights"]
+        return self._sum(gathered.T, arrays, node).T
+
+    def per_synapse(self, arrays: dict, node: Coupling, names) -> jax.Array:
+        values = evaluate(node.summand, names(w=arrays["weights"], pre_index=arrays["pre"],
+                                              post_index=arrays["post"]))
+        return self._sum(jnp.broadcast_to(values, arrays["pre"].shape), arrays, node)
+
+    @staticmethod
+    def _sum(values, arrays: dict, node: Coupling):
+        return jax.ops.segment_sum(values, arrays["post"], node.post.size, indices_are_sorted=True)
+
+
+class OneToOneCoupling:
+    """Pre neuron i onto post neuron i: elementwise, no indices."""
+
+    def build(self, node: Coupling, pre, post, weight, dtype) -> dict:
+        if not (node.pre.size == node.post.size and np.array_equal(pre, post)
+                and len(pre) == node.pre.size):
+            raise NeuroflowError(f"coupling '{node.name}': the one_to_one kernel needs one_to_one"
+                                 " connectivity")
+        return {"weights": to_device(weight, dtype)}
+
+    def columns(self, arrays: dict, node: Coupling, vectors, weighted: bool):
+        return vectors * arrays["weights"] if weighted else vectors
+
+    def per_synapse(self, arrays: dict, node: Coupling, names) -> jax.Array:
+        values = evaluate(node.summand, names(w=arrays["weights"]))
+        return jnp.broadcast_to(values, (node.post.size,))
+
+
+COUPLING_KERNELS = {Kernel.DENSE: DenseCoupling(), Kernel.CSR: CsrCoupling(),
+                    Kernel.ONE_TO_ONE: OneToOneCoupling()}
+
+
+def coupling_sum(node: Coupling, arrays: dict, pre_env, post_env) -> jax.Array:
+    """The sum of `node`'s summand for each neuron of its post slice."""
+    kernel = COUPLING_KERNELS[node.kernel]
+
+    def names(**layout) -> SummandNames:
+        return SummandNames(node, pre_env, post_env, **layout)
+
+    if not node.terms:
+        return kernel.per_synapse(arrays, node, names)
+    total = jnp.zeros(node.post.size, post_env.dtype)
+    for weighted in (True, False):
+        terms = [t for t in node.terms if t.weighted == weighted]
+        if not terms:
+            continue
+        factors = names()
+        vectors = jnp.stack([jnp.broadcast_to(evaluate(t.pre, factors), (node.pre.size,))
+                             for t in terms]).astype(post_env.dtype)
+        for term, column in zip(terms, kernel.columns(arrays, node, vectors, weighted)):
+            total = total + evaluate(term.post, factors) * column
+    return total
