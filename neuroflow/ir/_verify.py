@@ -430,6 +430,9 @@ def _check_coupling(node: Coupling, model: Model) -> None:
         _fail(node, f"sums into '{node.target}', which is not a variable of '{post}'",
               did_you_mean(node.target, variables)
               or f"declare it in '{post}': '{node.target} : 1'", node.target)
+    if target.type.shape == ():
+        _fail(node, f"sums into '{node.target}', which is shared by all neurons of '{post}'",
+              "a summed variable has one value per neuron: drop (shared)", node.target)
     integrated = {var for n in model.find(ODE, post) + model.find(StateUpdate, post)
                   for var in n.writes()}
     if f"{post}.{node.target}" in integrated:

@@ -66,6 +66,7 @@ of k*dt.
     rate_rnn_N, rate_rnn_g, rate_rnn_tau_ms, rate_rnn_duration_ms, rate_rnn_seed
     rate_rnn_W (N, N) float64, W[pre, post]       rate_rnn_x0 (N,)
     rate_rnn_t (500,)   rate_rnn_x, rate_rnn_I_rec (500, 20) float32: neurons 0..19, 'start' slot
+    rate_rnn_x64 (500, 4) float64: x of neurons 0..3, as Brian2 computed it, 'start' slot
     rate_rnn_x_end (N,) float64: x of all neurons after the run (after the last step)
     rate_rnn_schedule (str rows)
     gap_N, gap_tau_ms, gap_w, gap_duration_ms, gap_threshold, gap_reset (str)
@@ -151,7 +152,7 @@ def rate_rnn() -> dict:
         "rate_rnn_seed": np.array(RNN_SEED),
         "rate_rnn_W": W, "rate_rnn_x0": x0, "rate_rnn_t": np.asarray(t),
         "rate_rnn_x": trace32(x[:, :RNN_SAVED]), "rate_rnn_I_rec": trace32(I_rec[:, :RNN_SAVED]),
-        "rate_rnn_x_end": x_end, "rate_rnn_schedule": schedule(net),
+        "rate_rnn_x64": x[:, :4], "rate_rnn_x_end": x_end, "rate_rnn_schedule": schedule(net),
     }
 
 

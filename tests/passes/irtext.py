@@ -35,7 +35,7 @@ def lines(text: str, *starts: str) -> list[str]:
 _BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
            "**": operator.pow, "<": operator.lt, "<=": operator.le, ">": operator.gt,
            ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
-_FUNCTIONS = {"exp": math.exp, "sqrt": math.sqrt, "sin": math.sin, "int": int,
+_FUNCTIONS = {"exp": math.exp, "sqrt": math.sqrt, "sin": math.sin, "tanh": math.tanh, "int": int,
               "exprel": lambda z: math.expm1(z) / z if z else 1.0}
 
 

@@ -1,0 +1,94 @@
+"""Coupling kernels (summed variables): dense, csr and one_to_one against a numpy loop of the
+same Euler steps, and against each other on random sparse connectivity."""
+import numpy as np
+import pytest
+
+import neuroflow as nf
+from neuroflow import ir
+from neuroflow.units import ms
+
+DT, TAU, STEPS = 0.1, 5.0, 20
+SUMMANDS = {  # summand -> its value per synapse in numpy, from w, x_pre and x_post
+    "w*tanh(x_pre)": lambda w, xp, xq: w * np.tanh(xp),
+    "w*(x_pre - x_post)": lambda w, xp, xq: w * (xp - xq),
+    "w*tanh(x_pre - x_post)": lambda w, xp, xq: w * np.tanh(xp - xq),  # does not factor
+    "x_pre*x_post + 0.1": lambda w, xp, xq: xp * xq + 0.1,  # no weight: each synapse counts 1
+}
+
+
+def network(summand: str, weights, kernel: str, connect=None, n: int = 6):
+    net = nf.Network("coupled")
+    G = net.population("G", n, "dx/dt = (-x + I)/tau : 1\nI : 1", method="euler",
+                       params=dict(tau=TAU * ms), init=dict(x=np.linspace(-1.5, 1.2, n)))
+    net.projection(G, G, model=f"w : 1\nI_post = {summand} : 1 (summed)", weights=weights,
+                   kernel=kernel, connect=connect)
+    net.monitor(G, "x")
+    return net.build()
+
+
+def run(model, steps: int = STEPS):
+    sim = nf.compile(model, dt=DT * ms, dtype="float64")
+    return sim, sim.run(steps * DT * ms).trace("G", "x")[1]
+
+
+def euler(summand: str, W: np.ndarray, connected: np.ndarray, x: np.ndarray, steps: int = STEPS):
+    """The same network in numpy: W[pre, post], `connected` marks the synapses."""
+    rows = []
+    for _ in range(steps):
+        rows.append(x)
+        per_synapse = SUMMANDS[summand](W, x[:, None], x[None, :])
+        x = x + DT * (-x + np.where(connected, per_synapse, 0).sum(axis=0)) / TAU
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("summand", SUMMANDS)
+@pytest.mark.parametrize("kernel", ["dense", "csr"])
+def test_all_to_all_matrix_matches_numpy(summand, kernel):
+    W = np.random.default_rng(1).normal(size=(6, 6))
+    sim, x = run(network(summand, W, kernel))
+    assert f"kernel={kernel}" in sim.ir
+    expected = euler(summand, W, np.ones((6, 6), bool), np.linspace(-1.5, 1.2, 6))
+    assert np.abs(x - expected).max() < 1e-12
+
+
+@pytest.mark.parametrize("summand", SUMMANDS)
+def test_dense_and_csr_agree_on_random_sparse_connectivity(summand):
+    n = 60
+    traces = [run(network(summand, nf.normal(0, 0.3), kernel, nf.fixed_prob(0.2), n))[1]
+              for kernel in ("dense", "csr")]
+    assert np.abs(traces[0] - traces[1]).max() < 1e-12
+    assert np.abs(traces[0][-1] - traces[0][0]).max() > 1e-3  # the coupling moved something
+
+
+@pytest.mark.parametrize("summand", SUMMANDS)
+def test_one_to_one_matches_numpy(summand):
+    w = np.linspace(0.5, 2.0, 6)
+    sim, x = run(network(summand, w, "auto", ir.OneToOne()))
+    assert "kernel=one_to_one" in sim.ir
+    expected = euler(summand, np.diag(w), np.eye(6, dtype=bool), np.linspace(-1.5, 1.2, 6))
+    assert np.abs(x - expected).max() < 1e-12
+
+
+def test_couplings_onto_one_target_add_up_and_cover_only_their_neurons():
+    """I of B[0:2] sums from A only, I of B[2:3] from A and from B itself; I of B[3:4] belongs
+    to no coupling and keeps its initial value."""
+    net = nf.Network("two")
+    A = net.population("A", 3, "x : 1", init=dict(x=np.array([1.0, 2.0, 3.0])))
+    B = net.population("B", 4, "y : 1\nI : 1", init=dict(y=np.array([0.5, 0.25, 2.0, 4.0]),
+                                                          I=np.array([0.0, 0.0, 0.0, 7.0])))
+    net.projection(A, B[0:3], model="w : 1\nI_post = w*x_pre : 1 (summed)", weights=0.5)
+    net.projection(B[0:2], B[2:3], model="w : 1\nI_post = w*y_pre*y_post : 1 (summed)",
+                   weights=2.0, kernel="csr")
+    net.monitor(B, "I")
+    sim = nf.compile(net.build(), dt=DT * ms, dtype="float64")
+    _, summed = sim.run(2 * DT * ms).trace("B", "I")
+    np.testing.assert_allclose(summed[0], [0.0, 0.0, 0.0, 7.0])  # recorded before the first sums
+    np.testing.assert_allclose(summed[1], [3.0, 3.0, 3.0 + 2.0 * (0.5 + 0.25) * 2.0, 7.0])
+
+
+def test_kernels_are_printed_with_costs_and_a_spike_kernel_is_refused():
+    sim, _ = run(network("w*tanh(x_pre)", nf.normal(0, 0.3), "auto", nf.fixed_prob(0.1), 400), 1)
+    line = next(line for line in sim.ir.splitlines() if line.startswith("coupling"))
+    assert "kernel=" in line and "costs=[dense:" in line and "csr:" in line
+    with pytest.raises(nf.ModelError, match="sums continuously.*not 'event'"):
+        run(network("w*tanh(x_pre)", 0.5, "event"), 1)

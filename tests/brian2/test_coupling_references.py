@@ -1,0 +1,87 @@
+"""Summed variables against Brian2 2.11 (`coupling_reference.npz`, written by
+`brian2_reference.py`): a chaotic rate network with dense tanh coupling, and Brian2's
+gap-junction example.  Both sides run in float64 from the same weights and initial values."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import neuroflow as nf
+from neuroflow.units import ms
+
+REFERENCE = np.load(Path(__file__).with_name("coupling_reference.npz"))
+KERNELS = ["dense", "csr"]
+
+
+def rate_rnn(kernel: str, pipeline: str | None = None):
+    n = int(REFERENCE["rate_rnn_N"])
+    net = nf.Network("rate_rnn")
+    G = net.population("G", n, "dx/dt = (-x + I_rec)/tau : 1\nI_rec : 1", method="euler",
+                       params=dict(tau=float(REFERENCE["rate_rnn_tau_ms"]) * ms),
+                       init=dict(x=REFERENCE["rate_rnn_x0"]))
+    net.projection(G, G, model="w : 1\nI_rec_post = w*tanh(x_pre) : 1 (summed)",
+                   weights=REFERENCE["rate_rnn_W"], kernel=kernel)
+    net.monitor(G, "x", indices=range(20))
+    net.monitor(G, "I_rec", indices=range(20))
+    options = {} if pipeline is None else {"pipeline": pipeline}
+    sim = nf.compile(net.build(), dt=float(REFERENCE["dt_ms"]) * ms, dtype="float64", **options)
+    return sim, sim.run(float(REFERENCE["rate_rnn_duration_ms"]) * ms)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_rate_network_follows_brian2_for_50_ms(kernel):
+    sim, results = rate_rnn(kernel)
+    assert f"kernel={kernel}" in sim.ir and "terms=[{1.0} w {tanh(x_pre)}]" in sim.ir
+    t, x = results.trace("G", "x")
+    np.testing.assert_allclose(t, REFERENCE["rate_rnn_t"], atol=1e-9)
+    # float64 on both sides: the trajectories agree to rounding, although the network is chaotic
+    assert np.abs(x[:, :4] - REFERENCE["rate_rnn_x64"]).max() <= 1e-9
+    assert np.abs(x - REFERENCE["rate_rnn_x"]).max() <= 1e-6  # the float32 copy of 20 neurons
+    _, summed = results.trace("G", "I_rec")  # recorded before the step sums: one step behind
+    assert np.abs(summed - REFERENCE["rate_rnn_I_rec"]).max() <= 1e-6
+    assert np.abs(x).max() > 0.5  # the reference is not a decay to rest
+
+
+def test_rate_network_ends_where_brian2_ends():
+    _, results = rate_rnn("dense")
+    x = np.asarray(results.final.state["pops"]["G"]["x"])
+    assert np.abs(x - REFERENCE["rate_rnn_x_end"]).max() <= 1e-9
+
+
+def test_summand_evaluated_per_synapse_agrees_with_brian2():
+    """Without the factorize pass the summand runs once per synapse: same numbers."""
+    sim, results = rate_rnn("csr", "resolve,canonicalize,integrate,kernels,schedule")
+    assert "terms=" not in sim.ir
+    _, x = results.trace("G", "x")
+    assert np.abs(x[:, :4] - REFERENCE["rate_rnn_x64"]).max() <= 1e-9
+
+
+def gap_junctions(kernel: str):
+    n = int(REFERENCE["gap_N"])
+    net = nf.Network("gap_junctions")
+    neurons = net.population("neurons", n, "dv/dt = (v0 - v + Igap)/tau : 1\nv0 : 1 (constant)\n"
+                             "Igap : 1", threshold="v > 1", reset="v = 0", method="exact",
+                             params=dict(v0=REFERENCE["gap_v0"],
+                                         tau=float(REFERENCE["gap_tau_ms"]) * ms),
+                             init=dict(v=REFERENCE["gap_v_init"]))
+    net.projection(neurons, neurons, model="w : 1\nIgap_post = w*(v_pre - v_post) : 1 (summed)",
+                   weights=float(REFERENCE["gap_w"]), kernel=kernel)
+    net.monitor_spikes(neurons)
+    net.monitor(neurons, "v", indices=REFERENCE["gap_v_neurons"])
+    sim = nf.compile(net.build(), dt=float(REFERENCE["dt_ms"]) * ms, dtype="float64")
+    return sim, sim.run(float(REFERENCE["gap_duration_ms"]) * ms)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_gap_junctions_give_brian2s_spikes(kernel):
+    sim, results = gap_junctions(kernel)
+    # Σ w (v_pre - v_post) = Σ w v_pre - v_post Σ w: one product, no per-synapse work
+    assert "terms=[{1.0} w {v_pre}, {-v_post} w {1.0}]" in sim.ir
+    np.testing.assert_array_equal(results.spike_counts("neurons"), REFERENCE["gap_counts"])
+    t, i = results.spikes("neurons")
+    order = np.lexsort((i, t))
+    ref = np.lexsort((REFERENCE["gap_spike_i"], REFERENCE["gap_spike_t"]))
+    np.testing.assert_array_equal(i[order], REFERENCE["gap_spike_i"][ref])
+    np.testing.assert_allclose(t[order], REFERENCE["gap_spike_t"][ref], atol=1e-6)
+    _, v = results.trace("neurons", "v")
+    assert np.abs(v - REFERENCE["gap_v"]).max() <= 1e-6

@@ -1,0 +1,74 @@
+"""Summed variables in the Python builder: what becomes a coupling, and the mistakes it reports
+(with the line of the model string they are in)."""
+import numpy as np
+import pytest
+
+import neuroflow as nf
+from neuroflow import ir
+from neuroflow.units import ms
+
+NEURON = "dx/dt = (-x + I)/(10*ms) : 1\nI : 1\nv : volt"
+
+
+def build(model: str, neuron: str = NEURON, **kwargs):
+    net = nf.Network("net")
+    G = net.population("G", 4, neuron)
+    net.projection(G, G, model=model, **{"weights": 0.5, **kwargs})
+    return nf.compile(net.build(), dt=0.1 * ms)
+
+
+def test_bare_names_are_the_post_neurons_and_params_are_constants():
+    sim = build("w : 1\nI_post = w*(x_pre - x)*k : 1 (summed)", params=dict(k=2.0))
+    assert "summed I = {w*(x_pre - x_post)*2.0}" in sim.ir
+
+
+def test_an_undeclared_target_becomes_a_variable_of_the_post_population():
+    sim = build("w : 1\nJ_post = w*x_pre : 1 (summed)", "dx/dt = -x/(10*ms) : 1")
+    assert "state G.J : float[4]<1> = 0.0" in sim.ir
+
+
+def test_weights_can_come_from_init():
+    sim = build("w : 1\nI_post = w*x_pre : 1 (summed)", weights=None,
+                init=dict(w=np.full(16, 0.25)))
+    assert "w:float[16]<1>=[0.25," in sim.ir
+
+
+@pytest.mark.parametrize("model, kwargs, message, line", [
+    ("w : 1\nI_post = w*x_pre : 1 (summed)", dict(on_pre="x += w"),
+     "has summed variables and on_pre or on_post", None),
+    ("w : 1\nI_post = w*y_pre : 1 (summed)", {}, "unknown name 'y_pre'", 2),
+    ("w : 1\nI_post = w*v_pre : 1 (summed)", {}, "sums values in", 2),
+    ("w : 1\nx_post = w*x_pre : 1 (summed)", {}, "has a differential equation of its own", 2),
+    ("w : 1\nI_post = w*x_pre : 1 (summed)\nI_post = w : 1 (summed)", {},
+     "sums into 'I_post' twice", 3),
+    ("w : 1\nI = w*x_pre : 1 (summed)", {}, "must name a variable of the post neuron", 2),
+    ("w : 1\ng : 1\nI_post = w*x_pre : 1 (summed)", {}, "one variable, their weight", 2),
+    ("w : 1\nI_post = w*x_pre : 1 (summed)", dict(delay=1 * ms), "not delayed", None),
+    ("w : 1\nI_post = w*x_pre : 1 (summed)", dict(kernel="event"), "not 'event'", None),
+])
+def test_mistakes_are_model_errors_with_their_line(model, kwargs, message, line):
+    with pytest.raises(nf.ModelError, match=message) as caught:
+        build(model, **kwargs)
+    if line is not None:
+        assert caught.value.loc is not None and caught.value.loc.line == line
+
+
+def test_a_summed_line_belongs_to_a_synapse_model():
+    with pytest.raises(nf.ModelError, match="only a synapse model"):
+        build("w : 1\nI_post = w*x_pre : 1 (summed)", NEURON + "\nJ = x : 1 (summed)")
+
+
+def test_a_parameter_is_no_target():
+    net = nf.Network("net")
+    G = net.population("G", 4, "dx/dt = -x/(10*ms) : 1\nI : 1 (shared)", params=dict(I=0.0))
+    net.projection(G, G, model="w : 1\nI_post = w*x_pre : 1 (summed)", weights=0.5)
+    with pytest.raises(nf.ModelError, match="'I', which is not a variable of 'G'"):
+        nf.compile(net.build(), dt=0.1 * ms)
+
+
+def test_the_coupling_round_trips_through_the_ir_text():
+    sim = build("w : 1\nI_post = w*(x_pre - x_post) : 1 (summed)", connect=ir.FixedProb(0.5))
+    model = sim.model if hasattr(sim, "model") else None
+    text = sim.ir
+    assert ir.print(ir.parse_text(text)) == text
+    assert model is None or ir.print(model) == text
