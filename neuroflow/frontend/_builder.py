@@ -303,6 +303,31 @@ class Network:
         self._add(ir.TimedInput(pop_name, name, ir.Type(FLOAT, shape, q.dim), float(period_ms),
                                 tuple(float(x) for x in raw.ravel())))
 
+    def poisson_input(self, target, var: str, N: int, rate, weight, *,
+                      name: str | None = None) -> str:
+        """`N` independent Poisson sources of `rate` onto each neuron of `target`, each spike
+        adding `weight` to `var` (Brian2's `PoissonInput`: one binomial draw per neuron and
+        step, not N sources).  `rate` and `weight` are quantities or expressions of the
+        population's names, as "J" or "nu_ext*(1 + 0.1*i/N)"."""
+        pop = self._population_name(target)
+        if not isinstance(target, (str, PopulationHandle)):
+            raise ModelError(f"Poisson input targets a whole population, not the view {target!r}",
+                             hint=f"give '{pop}' and scale its weight per neuron in an expression")
+        count = sum(isinstance(n, ir.PoissonInput) for n in self._nodes)
+        name = name or f"{pop}_{var}_poisson_{count}"
+        _check_identifier(name, "Poisson input")
+        if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
+            raise ModelError(f"Poisson input '{name}' needs N >= 1 sources, got {N!r}")
+        values = [_expression(value, f"{what} of Poisson input '{name}'")
+                  for value, what in ((rate, "rate"), (weight, "weight"))]
+        self._add(ir.PoissonInput(name, pop, var, int(N), *values))
+        return name
+
+    def poisson_group(self, name: str, size: int, rate) -> PopulationHandle:
+        """A population of `size` neurons that each spike with probability `rate*dt` in every
+        step (Brian2's `PoissonGroup`); `rate` is one rate or one per neuron."""
+        return self.population(name, size, threshold="rand() < rate*dt", params=dict(rate=rate))
+
     # -- monitors -------------------------------------------------------------------
     def monitor_spikes(self, pop) -> None:
         """Record the spikes of a population (for a view, of its whole population)."""
@@ -419,6 +444,18 @@ def _source_statements(source: str | Parsed, origin: str) -> tuple[tuple[ir.Stat
         return ((value,) if isinstance(value, ir.Statement) else tuple(value)), source.loc
     where = Loc(origin, 1, 1, source)
     return ir.parse_statements(source, where, what=origin), where
+
+
+def _expression(value, what: str) -> ir.Expr:
+    """A quantity as a constant, or an expression given as text (or parsed)."""
+    if isinstance(value, (str, Parsed)):
+        return _source_expr(value, what)[0]
+    number, dim = to_internal(value, what)
+    if isinstance(number, tuple):
+        raise ModelError(f"the {what} must be one value or an expression, got an array",
+                         hint="give per-neuron values as a parameter of the population and"
+                              " name it here")
+    return ir.Const(number, dim)
 
 
 def _period(refractory, pop: str) -> tuple[ir.Expr, Loc | None]:

@@ -21,6 +21,7 @@ from ._nodes import (NODE_KINDS as _NODE_KINDS, ODE, Clock, Declaration, DelayBu
                      LinearSystem, Node, Parameter, Part, Population, PopSlice, Projection,
                      RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor,
                      StateUpdate, StateVar, Subexpression, Threshold, TimedInput, Value)
+from ._poisson import PoissonInput
 from ._random import (DISTRIBUTIONS, Distribution, LogNormal, Normal, Random, Uniform, exponential,
                       lognormal, normal, uniform)
 from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
@@ -32,7 +33,7 @@ from ._units import (DIMENSIONLESS, UNIT_NAMES, UNITS, Dimension, DimensionMisma
 from ._verify import scope_lookup, time_dimension, verify
 from ._walk import delayed_reads, expressions, map_expressions
 
-NODE_KINDS = _NODE_KINDS + (Coupling,)
+NODE_KINDS = _NODE_KINDS + (Coupling, PoissonInput)
 print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spelling
 
 __all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity", "Binary",
@@ -44,15 +45,16 @@ __all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity",
            "ExpressionBuilder", "expressions", "FixedFanIn", "FixedFanOut", "FixedProb", "fold",
            "Function", "FUNCTIONS", "FusedUpdate", "FusionBackend", "get_unit", "infer", "IRError",
            "is_dimensionless", "is_noise", "is_zero", "Kernel", "Kind", "LinearSystem", "Loc",
-           "LOGICAL", "lognormal", "LogNormal", "map_expressions", "Method", "minus", "Model",
+           "LOGICAL", "LogNormal", "lognormal", "map_expressions", "Method", "minus", "Model",
            "ModelError", "names", "negate", "NeuroflowError", "Node", "NODE_KINDS", "normal",
            "Normal", "NUMPY", "ODE", "ONE", "OneToOne", "Operator", "OPERATORS", "Parameter",
            "parse_dimension", "parse_expr", "parse_statements", "parse_text", "ParseError", "Part",
-           "plastic_projection", "Plasticity", "plus", "PopSlice", "Population", "POST", "PRE",
-           "print", "print_model", "Projection", "Quantity", "raise_located", "Random",
-           "RateMonitor", "Ref", "Refractory", "register_function", "Reset", "rule_from_call",
-           "Schedule", "scope_lookup", "side_names", "SpikeMonitor", "Statement", "StateMonitor",
-           "StateUpdate", "StateVar", "Subexpression", "substitute", "SynapseParam", "SynapseVar",
-           "Threshold", "TIME", "time_dimension", "TimedInput", "times", "to_text", "transform",
-           "Type", "TypeCheckError", "Unary", "uniform", "Uniform", "UNIT_NAMES", "UnitError",
-           "UNITS", "unregister_function", "uses_random", "Value", "verify", "Where", "ZERO"]
+           "plastic_projection", "Plasticity", "plus", "PoissonInput", "PopSlice", "Population",
+           "POST", "PRE", "print", "print_model", "Projection", "Quantity", "raise_located",
+           "Random", "RateMonitor", "Ref", "Refractory", "register_function", "Reset",
+           "rule_from_call", "Schedule", "scope_lookup", "side_names", "SpikeMonitor", "Statement",
+           "StateMonitor", "StateUpdate", "StateVar", "Subexpression", "substitute", "SynapseParam",
+           "SynapseVar", "Threshold", "TIME", "time_dimension", "TimedInput", "times", "to_text",
+           "transform", "Type", "TypeCheckError", "Unary", "Uniform", "uniform", "UNIT_NAMES",
+           "UnitError", "UNITS", "unregister_function", "uses_random", "Value", "verify", "Where",
+           "ZERO"]

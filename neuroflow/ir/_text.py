@@ -21,6 +21,7 @@ from ._nodes import (ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Paramet
                      Population, PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule,
                      SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold,
                      TimedInput)
+from ._poisson import PoissonInput
 from ._random import distribution_from_call
 from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
 from ._types import Type
@@ -31,8 +32,8 @@ _IR_GRAMMAR = r"""
 start: _NL? _HEADER _NL "model" NAME _NL (item _NL)* item?
 _HEADER: "neuroflow-ir 1"
 ?item: clock | population | param | state | input | sub | ode | update | threshold | reset
-     | refractory | projection | plastic_projection | coupling | buffer | spike_monitor
-     | rate_monitor | state_monitor | part | fused | schedule
+     | refractory | projection | plastic_projection | coupling | poisson | buffer
+     | spike_monitor | rate_monitor | state_monitor | part | fused | schedule
 clock: "clock" "dt" "=" NUMBER
 population: "population" NAME "size" "=" INT "method" "=" NAME
 param: "param" QNAME ":" TYPE "=" value
@@ -58,6 +59,7 @@ synapse_param: "param" NAME ":" TYPE "=" signed
 on_pre: "on_pre" statement
 on_post: "on_post" statement
 EVENT_DRIVEN: "event-driven"
+poisson: "poisson" NAME ":" QNAME "n" "=" INT "rate" "=" "{" expr "}" "weight" "=" "{" expr "}"
 coupling: "coupling" NAME ":" slice "->" slice connect weight summed [terms] kernel
 summed: "summed" NAME "=" "{" expr "}"
 terms: "terms" "=" "[" coupling_term ("," coupling_term)* "]"
@@ -219,6 +221,11 @@ class _IRBuilder(ExpressionBuilder):
                                 tuple(s for on, s in statements if on == "on_pre"),
                                 tuple(s for on, s in statements if on == "on_post"))
         return plastic_projection(str(name), pre, post, rule, plasticity, delay, kernel, costs)
+
+    def poisson(self, items):
+        name, target, n, rate, weight = items
+        pop, var = str(target).split(".")
+        return PoissonInput(str(name), pop, var, int(n), rate, weight)
 
     def coupling(self, items):
         name, pre, post, rule, (wtype, weight), (target, summand), terms, (kernel, costs) = items

@@ -16,6 +16,7 @@ from ._coupling import POST, PRE, Coupling
 from ._errors import IRError, Loc, did_you_mean
 from ._expr import Const, Expr, names, subtrees, to_text
 from ._model import Model
+from ._poisson import PoissonInput
 from ._random import Distribution
 from ._kinds import BufferKind, Kernel
 from ._nodes import (ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Node, Parameter, Part,
@@ -452,6 +453,15 @@ def _check_coupling(node: Coupling, model: Model) -> None:
             _coupling_expr(node, model, expr)
 
 
+def _check_poisson(node: PoissonInput, model: Model) -> None:
+    _check_assignment(node, model, node.var, node.weight)
+    kind = _check_expr(node, model, node.rate)
+    per_time = DIMENSIONLESS / time_dimension(model)
+    if kind.dim != per_time:
+        _fail(node, f"the rate of the Poisson input is in {kind.dim}, expected {per_time}",
+              "give it in Hz, as rate=6*Hz")
+
+
 def _coupling_names(node: Coupling, model: Model) -> set[str]:
     return {"w"} | {f"{n}{PRE}" for n in model.scope(node.pre.population)} | {
         f"{n}{POST}" for n in model.scope(node.post.population)}
@@ -499,7 +509,7 @@ _CHECKS: dict[type, Callable[[Node, Model], None]] = {
     Subexpression: _check_subexpression, ODE: _check_ode, StateUpdate: _check_update,
     Threshold: _check_threshold, Reset: _check_reset, Refractory: _check_refractory,
     Projection: _check_projection, Coupling: _check_coupling, DelayBuffer: _check_delay_buffer,
-    Part: _check_part,
+    PoissonInput: _check_poisson, Part: _check_part,
     SpikeMonitor: _check_spike_monitor, RateMonitor: _check_rate_monitor,
     StateMonitor: _check_state_monitor, FusedUpdate: _check_fused, Schedule: _check_schedule,
 }

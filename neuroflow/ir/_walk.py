@@ -7,6 +7,7 @@ from ._coupling import Coupling, CouplingTerm
 from ._expr import Call, Expr, Statement, subtrees
 from ._nodes import (ODE, LinearSystem, Node, Projection, Refractory, Reset, StateUpdate, StateVar,
                      Subexpression, Threshold)
+from ._poisson import PoissonInput
 
 
 def map_expressions(node: Node, fn: Callable[[Expr], Expr]) -> Node:
@@ -24,6 +25,8 @@ def map_expressions(node: Node, fn: Callable[[Expr], Expr]) -> Node:
     if isinstance(node, Projection):
         e = node.effect
         return node.replace(effect=Statement(e.target, e.op, fn(e.expr)))
+    if isinstance(node, PoissonInput):
+        return node.replace(rate=fn(node.rate), weight=fn(node.weight))
     if isinstance(node, Coupling):
         terms = tuple(CouplingTerm(fn(t.post), t.weighted, fn(t.pre)) for t in node.terms)
         return node.replace(summand=fn(node.summand), terms=terms)

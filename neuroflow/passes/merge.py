@@ -49,9 +49,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..ir import (ODE, Coupling, Distribution, FusedUpdate, LinearSystem, Model, ModelError, Node,
-                  Parameter, Part, Population, PopSlice, Projection, RateMonitor, Refractory, Reset,
-                  Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression,
-                  Threshold, TimedInput, Type, Value, delayed_reads, expressions, names)
+                  Parameter, Part, PoissonInput, Population, PopSlice, Projection, RateMonitor,
+                  Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
+                  Subexpression, Threshold, TimedInput, Type, Value, delayed_reads, expressions,
+                  names)
 from ._manager import excluded_populations, register_pass
 
 DYNAMICS = (Subexpression, StateUpdate, Threshold, Reset, Refractory)  # equal in every part
@@ -70,6 +71,8 @@ def _why_alone(model: Model, pop: str, delayed: set[str]) -> str | None:
     """Why `pop` merges with no other population, or None."""
     if model.find(TimedInput, pop):
         return "it has timed inputs"
+    if model.find(PoissonInput, pop):
+        return "it has Poisson input"
     if pop in delayed:
         return "it reads a variable in the past"
     for var in model.find(StateVar, pop):

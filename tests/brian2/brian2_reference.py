@@ -74,14 +74,17 @@ of k*dt.
     gap_t (5000,), gap_v (5000, 2) float32: v of neurons 0 and 5, 'start' slot;
     gap_v_neurons = [0, 5]
     gap_schedule (str rows)
+    poisson_rates_hz (5,): mean rate of 100 LIF neurons driven by PoissonInput alone, one per
+    seed; poisson_* the parameters (N, sources, rate_hz, weight_mV, tau_ms, theta_mV, reset_mV,
+    refractory_ms, duration_ms)
 """
 import sys
 from pathlib import Path
 
 import brian2
 import numpy as np
-from brian2 import (Network, NeuronGroup, SpikeMonitor, StateMonitor, Synapses, defaultclock,
-                    ms, prefs, seed, start_scope)
+from brian2 import (Hz, Network, NeuronGroup, PoissonInput, SpikeMonitor, StateMonitor, Synapses,
+                    defaultclock, ms, mV, prefs, seed, start_scope)
 
 prefs.codegen.target = "numpy"
 prefs.core.default_float_dtype = np.float64
@@ -194,11 +197,45 @@ def gap_junctions(v0_parameter: bool = True) -> dict:
     }
 
 
+POISSON_N, POISSON_SOURCES, POISSON_RATE, POISSON_WEIGHT = 100, 1000, 22.0, 0.1  # Hz, mV
+POISSON_TAU, POISSON_THETA, POISSON_RESET, POISSON_REFRACTORY = 10.0, 20.0, 10.0, 2.0  # ms, mV
+POISSON_DURATION, POISSON_SEEDS = 1000.0, 5
+
+
+def poisson_input() -> dict:
+    """LIF neurons driven by PoissonInput alone: their mean rate for several seeds (the spread
+    across seeds is the tolerance of the comparison)."""
+    rates = []
+    for k in range(POISSON_SEEDS):
+        start_scope()
+        seed(100 + k)
+        defaultclock.dt = DT * ms
+        G = NeuronGroup(POISSON_N, "dv/dt = -v/tau : volt (unless refractory)",
+                        threshold="v > theta", reset="v = v_reset",
+                        refractory=POISSON_REFRACTORY * ms, method="exact",
+                        namespace={"tau": POISSON_TAU * ms, "theta": POISSON_THETA * mV,
+                                   "v_reset": POISSON_RESET * mV})
+        drive = PoissonInput(G, "v", POISSON_SOURCES, POISSON_RATE * Hz, weight=POISSON_WEIGHT * mV)
+        spikes = SpikeMonitor(G)
+        net = Network(G, drive, spikes)
+        net.run(POISSON_DURATION * ms)
+        rates.append(spikes.num_spikes / POISSON_N / (POISSON_DURATION / 1000))
+    return {"poisson_rates_hz": np.array(rates), "poisson_N": np.array(POISSON_N),
+            "poisson_sources": np.array(POISSON_SOURCES),
+            "poisson_rate_hz": np.array(POISSON_RATE),
+            "poisson_weight_mV": np.array(POISSON_WEIGHT),
+            "poisson_tau_ms": np.array(POISSON_TAU), "poisson_theta_mV": np.array(POISSON_THETA),
+            "poisson_reset_mV": np.array(POISSON_RESET),
+            "poisson_refractory_ms": np.array(POISSON_REFRACTORY),
+            "poisson_duration_ms": np.array(POISSON_DURATION)}
+
+
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
     data = {"brian2_version": np.array(brian2.__version__), "dt_ms": np.array(DT)}
     data |= rate_rnn()
     data |= gap_junctions()
+    data |= poisson_input()
     example = gap_junctions(v0_parameter=False)
     for key in ("gap_counts", "gap_spike_t", "gap_spike_i"):
         assert np.array_equal(data[key], example[key]), f"{key}: v0 parameter != constant"
@@ -219,6 +256,7 @@ def main() -> None:
     print(f"  v0 as a parameter vs the example's constant: same spikes, v differs by at most "
           f"{v_diff:.1e}")
     print("gap schedule:", *data["gap_schedule"], sep="\n  ")
+    print(f"poisson_input: mean rates {data['poisson_rates_hz'].round(2).tolist()} Hz")
 
 
 if __name__ == "__main__":

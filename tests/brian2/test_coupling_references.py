@@ -85,3 +85,27 @@ def test_gap_junctions_give_brian2s_spikes(kernel):
     np.testing.assert_allclose(t[order], REFERENCE["gap_spike_t"][ref], atol=1e-6)
     _, v = results.trace("neurons", "v")
     assert np.abs(v - REFERENCE["gap_v"]).max() <= 1e-6
+
+
+def test_poisson_input_gives_brian2s_mean_rate():
+    """LIF neurons driven only by PoissonInput: the mean rate over seeds lies within Brian2's
+    spread across its seeds (plus the standard error of our own mean)."""
+    from neuroflow.units import Hz, mV, second  # noqa: F401 (units of the values below)
+    r = {k: float(REFERENCE[f"poisson_{k}"]) for k in ("N", "sources", "rate_hz", "weight_mV",
+                                                         "tau_ms", "theta_mV", "reset_mV",
+                                                         "refractory_ms", "duration_ms")}
+    net = nf.Network("poisson")
+    G = net.population("G", int(r["N"]), "dv/dt = -v/tau : volt (unless refractory)",
+                       threshold="v > theta", reset="v = v_reset", method="exact",
+                       refractory=r["refractory_ms"] * ms,
+                       params=dict(tau=r["tau_ms"] * ms, theta=r["theta_mV"] * mV,
+                                   v_reset=r["reset_mV"] * mV))
+    net.poisson_input(G, "v", N=int(r["sources"]), rate=r["rate_hz"] * Hz,
+                      weight=r["weight_mV"] * mV)
+    net.monitor_spikes(G)
+    sim = nf.compile(net.build(), dt=float(REFERENCE["dt_ms"]) * ms, dtype="float64")
+    ours = [sim.run(r["duration_ms"] * ms, seed=s).spike_counts("G").mean()
+            / (r["duration_ms"] / 1000) for s in range(5)]
+    theirs = REFERENCE["poisson_rates_hz"]
+    spread = np.ptp(theirs) + np.std(ours) + 3 * np.std(theirs) / np.sqrt(len(theirs))
+    assert abs(np.mean(ours) - theirs.mean()) <= spread

@@ -138,14 +138,31 @@ def _per_neuron(value, size: int, dtype):
     return jnp.broadcast_to(jnp.asarray(value, dtype), (size,))
 
 
-def _refractory_mask(ctx: StepContext, pop: str):
-    if pop in ctx.not_refractory or pop not in ctx.program.refractory:
-        return
-    env = PopulationEnv(ctx, pop)
-    period = evaluate(ctx.program.refractory[pop].period, env)
+def _outside_refractory_period(ctx: StepContext, pop: str):
+    """The neurons of `pop` not refractory, by their last spike as it is now."""
+    period = evaluate(ctx.program.refractory[pop].period, PopulationEnv(ctx, pop))
     # Brian2 compares whole steps: refractory for floor(period/dt) steps after the spike.
     steps = jnp.floor(period / ctx.program.dt + 1e-3).astype(jnp.int32)
-    ctx.not_refractory[pop] = (ctx.step - ctx.pops[pop][LASTSPIKE]) >= steps
+    return (ctx.step - ctx.pops[pop][LASTSPIKE]) >= steps
+
+
+def _refractory_mask(ctx: StepContext, pop: str):
+    if pop not in ctx.not_refractory and pop in ctx.program.refractory:
+        ctx.not_refractory[pop] = _outside_refractory_period(ctx, pop)
+
+
+def _add_to(ctx: StepContext, pop: str, var: str, change, start: int = 0, stop: int | None = None):
+    """`var[start:stop] += change` from synapses or Poisson input.  A variable held during the
+    refractory period (`unless refractory`) changes only in neurons outside it, as in Brian2,
+    where every write to such a variable but the reset's is conditional on `not_refractory`
+    (after this step's threshold: a neuron that just spiked receives nothing)."""
+    state = ctx.pops[pop]
+    stop = ctx.program.sizes[pop] if stop is None else stop
+    change = change.astype(state[var].dtype)
+    if var in ctx.program.held.get(pop, ()):
+        outside = _outside_refractory_period(ctx, pop)[start:stop]
+        change = jnp.where(outside, change, jnp.zeros((), change.dtype))
+    state[var] = state[var].at[start:stop].add(change)
 
 
 def _record_history(pop: str, ctx: StepContext) -> None:
@@ -231,10 +248,8 @@ def _lower_plastic(node: ir.Projection, ctx: StepContext):
     tables, summed = PLASTIC.step(node, ctx.conn[node.name], ctx.synapses[node.name],
                                   ctx.params[node.name], pre, post_spikes, t, ctx.program.dt)
     ctx.synapses[node.name] = tables
-    target = ctx.pops[node.post.population]
     for var, change in summed.items():
-        change = change.astype(target[var].dtype)
-        target[var] = target[var].at[node.post.start:node.post.stop].add(change)
+        _add_to(ctx, node.post.population, var, change, node.post.start, node.post.stop)
 
 
 def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
@@ -242,7 +257,8 @@ def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
     per projection and step, no slices of the spike vector, no separate addition."""
     program = ctx.program
     if not (program.native and node.kernel == ir.Kernel.EVENT and node.effect.op in ("+=", "-=")
-            and program.effect_scale[node.name] is None and _native.available()):
+            and program.effect_scale[node.name] is None and _native.available()
+            and node.effect.target not in program.held.get(node.post.population, ())):
         return False
     buffer = program.buffers.get(node.name)
     if buffer is not None and buffer.kind != ir.BufferKind.SPIKES:
@@ -273,10 +289,8 @@ def _lower_projection(node: ir.Projection, ctx: StepContext):
         if jnp.ndim(factor):
             factor = factor[node.post.start:node.post.stop]
         summed = summed * factor
-    target = ctx.pops[node.post.population]
-    var = node.effect.target
-    change = (summed if node.effect.op == "+=" else -summed).astype(target[var].dtype)
-    target[var] = target[var].at[node.post.start:node.post.stop].add(change)
+    _add_to(ctx, node.post.population, node.effect.target,
+            summed if node.effect.op == "+=" else -summed, node.post.start, node.post.stop)
 
 
 def _lower_coupling(node: ir.Coupling, ctx: StepContext):
@@ -290,6 +304,17 @@ def _lower_coupling(node: ir.Coupling, ctx: StepContext):
         state[var] = (jnp.zeros_like(state[var]) if covered is None
                       else jnp.where(covered, jnp.zeros((), state[var].dtype), state[var]))
     state[var] = state[var].at[node.post.start:node.post.stop].add(total.astype(state[var].dtype))
+
+
+def _lower_poisson(node: ir.PoissonInput, ctx: StepContext):
+    """How many of the `n` sources spiked this step, per neuron: one binomial draw each, from a
+    key of its own (the step's key folded with the input's place among the model's nodes)."""
+    env = PopulationEnv(ctx, node.pop)
+    size, dtype = ctx.program.sizes[node.pop], ctx.program.dtype
+    chance = jnp.broadcast_to(evaluate(node.rate, env) * ctx.program.dt, (size,)).astype(dtype)
+    key = jax.random.fold_in(ctx.key, ctx.program.poisson_salt[node.name])
+    count = jax.random.binomial(key, node.n, jnp.clip(chance, 0, 1), (size,), dtype)
+    _add_to(ctx, node.pop, node.var, count * evaluate(node.weight, env))
 
 
 def _lower_spike_monitor(node: ir.SpikeMonitor, ctx: StepContext):
@@ -347,7 +372,7 @@ LOWERINGS: dict[type, Callable] = {
     ir.StateUpdate: _lower_update, ir.Threshold: _lower_threshold, ir.Reset: _lower_reset,
     ir.FusedUpdate: _lower_fused,
     ir.Projection: _lower_projection, ir.Coupling: _lower_coupling,
-    ir.SpikeMonitor: _lower_spike_monitor,
+    ir.PoissonInput: _lower_poisson, ir.SpikeMonitor: _lower_spike_monitor,
     ir.RateMonitor: _lower_rate_monitor, ir.StateMonitor: _lower_state_monitor,
 }
 
@@ -383,6 +408,8 @@ class Program:
         self.subexpressions = {p: {s.name: s for s in model.find(ir.Subexpression, p)}
                                for p in self.sizes}
         self.refractory = {r.pop: r for r in model.find(ir.Refractory)}
+        self.held = {u.pop: set(u.hold) for u in model.find(ir.StateUpdate)
+                     if u.hold and u.pop in self.refractory}  # `unless refractory` variables
         self.inputs = {p: {i.name: i for i in model.find(ir.TimedInput, p)} for p in self.sizes}
         self.operations = [model.get(i) for i in schedule.order]
         for op in self.operations:
@@ -421,8 +448,11 @@ class Program:
         # Program alive): run op by op, the matrix exponentials would compile some twenty small
         # programs in every new process, tens of milliseconds each before the first result
         self._prepare = jax.jit(self._propagators)
-        self.uses_random = any(ir.uses_random(e) for node in model.nodes
-                               for e in ir.expressions(node))
+        # each Poisson input folds the step's key with a number no population uses
+        self.poisson_salt = {node.name: len(self.sizes) + k
+                             for k, node in enumerate(model.find(ir.PoissonInput))}
+        self.uses_random = bool(self.poisson_salt) or any(
+            ir.uses_random(e) for node in model.nodes for e in ir.expressions(node))
 
     def _summed_neurons(self, model: ir.Model) -> dict:
         """For each summed variable, the neurons its couplings cover (None: all of them)."""
