@@ -18,7 +18,7 @@ import numpy as np
 from ..ir import (Dimension, Loc, ModelError, Random, as_quantity, decompose, did_you_mean, fold,
                   get_unit)
 from .. import ir
-from ._coupling import coupling_nodes, is_summed
+from ._coupling import coupling_nodes, is_summed, pre_state
 from ._equations import EquationLine, parse_equations
 
 FLOAT = "float"
@@ -251,9 +251,9 @@ class Network:
     def _coupling(self, name, pre_s, post_s, lines, on_pre, on_post, params, init, connect,
                   weights, delay, kernel, loc) -> None:
         what = f"projection '{name}'"
-        if on_pre is not None or on_post is not None:
-            raise ModelError(f"{what} has summed variables and on_pre or on_post", loc,
-                             "sum continuously in one projection and send spikes in another")
+        if on_post is not None:
+            raise ModelError(f"{what} has summed variables and on_post", loc,
+                             "sum continuously in one projection and learn in another")
         if _delay(delay, name) != 0.0:
             raise ModelError(f"{what} has summed variables and a delay; summed variables are"
                              " not delayed", loc, "remove delay=...")
@@ -262,8 +262,6 @@ class Network:
                 raise ModelError(f"{what} gets its weights twice", loc,
                                  "give weights= or init=dict(w=...), not both")
             weights = init.pop("w")
-        if init:
-            raise ModelError(f"init gives '{min(init)}', but {what} has only the weight 'w'", loc)
         constants = {}
         for key, value in params.items():
             number, dim = to_internal(value, f"parameter '{key}' of {what}")
@@ -271,13 +269,32 @@ class Network:
                 raise ModelError(f"parameter '{key}' of {what} must be one value shared by all"
                                  " synapses", loc)
             constants[key] = ir.Const(number, dim)
+        statements, where = ((), loc) if on_pre is None else _source_statements(
+            on_pre, f"on_pre of {what}")
+        moved = pre_state(name, pre_s.population, self._sizes[pre_s.population], lines,
+                          _folded(statements, set(constants)), constants, init, where)
+        if init:
+            raise ModelError(f"init gives '{min(init)}', but {what} has no such variable", loc)
         weight = (None if weights is None else
                   weight_value(weights, loc, pre_s.size, post_s.size))
         post_names = {n.name for n in self._nodes if isinstance(n, ir.Declaration)
                       and n.pop == post_s.population}
-        self._add(*coupling_nodes(name, pre_s, post_s, lines, weight, constants,
+        self._add(*moved.nodes)
+        if moved.on_spike:
+            self._run_on_spike(pre_s.population, moved.on_spike, where)
+        self._add(*coupling_nodes(name, pre_s, post_s, lines, weight, constants | moved.renamed,
                                   connect or ir.AllToAll(), kernel, post_names,
                                   self._sizes[post_s.population], loc))
+
+    def _run_on_spike(self, pop: str, statements: tuple[ir.Statement, ...], where) -> None:
+        """Statements run by the spikes of `pop`, after those of its reset."""
+        if not any(isinstance(n, ir.Threshold) and n.pop == pop for n in self._nodes):
+            raise ModelError(f"on_pre runs when '{pop}' spikes, but it has no threshold", where)
+        reset = next((n for n in self._nodes if isinstance(n, ir.Reset) and n.pop == pop), None)
+        if reset is None:
+            self._add(ir.Reset(pop, statements, loc=where))
+            return
+        self._nodes[self._nodes.index(reset)] = reset.replace(body=reset.body + statements)
 
     def _variables(self, pop: str) -> set[str]:
         return {n.name for n in self._nodes if isinstance(n, ir.StateVar) and n.pop == pop}
@@ -475,10 +492,11 @@ def _declared_nodes(pop: str, size: int, lines: tuple[EquationLine, ...], params
     nodes: list[ir.Node] = []
     declared = {line.name for line in lines}
     for line in lines:
-        if "summed" in line.flags:
-            raise ModelError(f"'{line.name}' of '{pop}' is (summed), which only a synapse model"
-                             " can be", line.loc, "move the line into the model= of a projection"
-                             f" onto '{pop}', as '{line.name}_post = ...'")
+        synapse_only = line.flags & {"summed", "clock-driven"}
+        if synapse_only:
+            raise ModelError(f"'{line.name}' of '{pop}' is ({min(synapse_only)}), which only a"
+                             " synapse model can be", line.loc, "move the line into the model= of"
+                             " a projection")
         shape = () if "shared" in line.flags else (size,)
         type_ = ir.Type(FLOAT, shape, line.dim)
         if line.kind == "sub":

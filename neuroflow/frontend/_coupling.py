@@ -6,8 +6,21 @@
 become one `ir.Coupling` per summed line.  Names in a summand are the weight `w`, the neurons'
 names with `_pre` or `_post`, and, as in Brian2, bare names of the post neuron (written back
 with `_post` here, so the IR says which side each name is on); `params` are constants.
+
+Clock-driven synapse variables, as NMDA gating in Wang (2002),
+
+    ds/dt = -s/tau_s + alpha*x*(1 - s) : 1 (clock-driven)
+    dx/dt = -x/tau_x : 1 (clock-driven)        with on_pre: x += 1
+
+are the same on every synapse of a pre neuron when their equations and on_pre read nothing of
+the synapse or the post neuron (only themselves, constants and `_pre` names) and they start
+equal: they become variables of the pre population (`NAME_s`, `NAME_x` for projection NAME),
+integrated with its equations, and on_pre runs when it spikes — one copy per pre neuron instead
+of one per synapse, and the sum `w*s` one matrix product.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from .. import ir
 from ..ir import Loc, ModelError
@@ -20,6 +33,68 @@ def is_summed(line: EquationLine) -> bool:
     return line.kind == "sub" and "summed" in line.flags
 
 
+def is_clock_driven(line: EquationLine) -> bool:
+    return line.kind == "ode" and "clock-driven" in line.flags
+
+
+@dataclass(frozen=True)
+class PreState:
+    """Clock-driven synapse variables moved into the pre population: its new variables and
+    equations, the statements its spikes run, and the names the summands read them by."""
+
+    nodes: tuple[ir.Node, ...] = ()
+    on_spike: tuple[ir.Statement, ...] = ()
+    renamed: dict = field(default_factory=dict)
+
+
+def pre_state(name: str, pre: str, pre_size: int, lines: tuple[EquationLine, ...],
+              on_pre: tuple[ir.Statement, ...], params: dict[str, ir.Const], init: dict,
+              where: Loc | None) -> PreState:
+    """The clock-driven variables of a synapse model as variables of the pre population."""
+    what = f"projection '{name}'"
+    variables = {line.name: line for line in lines if is_clock_driven(line)}
+    if not variables:
+        if on_pre:
+            raise ModelError(f"{what} sums continuously and has on_pre, but no clock-driven"
+                             " variable for it to change", where, "send spikes to the post"
+                             " neurons in a projection of their own")
+        return PreState()
+    moved = {v: ir.Ref(f"{name}_{v}") for v in variables}
+
+    def in_pre(expr: ir.Expr, loc) -> ir.Expr:
+        """`expr` in the pre population's terms: `x_pre` is its `x`, `s` the moved `NAME_s`."""
+        for n in ir.names(expr):
+            if n == "w" or n.endswith(ir.POST) or (n not in variables and n not in params
+                                                   and not n.endswith(ir.PRE)
+                                                   and ir.get_unit(n) is None
+                                                   and n not in ("t", "dt")):
+                raise ModelError(f"the clock-driven variables of {what} read '{n}', which differs"
+                                 " between the synapses of one pre neuron", loc,
+                                 "synapse variables that differ per synapse are not supported"
+                                 " yet: read only these variables, constants and x_pre names")
+        own = {n: ir.Ref(n[:-len(ir.PRE)]) for n in ir.names(expr) if n.endswith(ir.PRE)}
+        return ir.substitute(expr, {**moved, **params, **own})
+
+    nodes: list[ir.Node] = []
+    for var, line in variables.items():
+        value = init.pop(var, 0.0)
+        if not isinstance(value, (int, float)):
+            raise ModelError(f"clock-driven variable '{var}' of {what} must start with one value"
+                             " for all synapses", line.loc)
+        nodes.append(ir.StateVar(pre, f"{name}_{var}", ir.Type(FLOAT, (pre_size,), line.dim),
+                                 float(value), loc=line.loc))
+        nodes.append(ir.ODE(pre, f"{name}_{var}", in_pre(line.expr, line.loc), loc=line.loc))
+    on_spike = []
+    for s in on_pre:
+        if s.target not in variables:
+            raise ModelError(f"on_pre of {what} writes '{s.target}', which is not one of its"
+                             " clock-driven variables", where, "a summed projection changes its"
+                             f" clock-driven variables only: {', '.join(variables)}")
+        on_spike.append(ir.Statement(f"{name}_{s.target}", s.op, in_pre(s.expr, where)))
+    renamed = {v: ir.Ref(f"{name}_{v}{ir.PRE}") for v in variables}
+    return PreState(tuple(nodes), tuple(on_spike), renamed)
+
+
 def coupling_nodes(name: str, pre: ir.PopSlice, post: ir.PopSlice, lines: tuple[EquationLine, ...],
                    weight: tuple[ir.Value, ir.Dimension, tuple[int, ...]] | None,
                    params: dict[str, ir.Const], connect: ir.ConnectivityRule, kernel: ir.Kernel,
@@ -29,7 +104,7 @@ def coupling_nodes(name: str, pre: ir.PopSlice, post: ir.PopSlice, lines: tuple[
     what = f"projection '{name}'"
     summed = [line for line in lines if is_summed(line)]
     for line in lines:
-        if is_summed(line):
+        if is_summed(line) or is_clock_driven(line):
             continue
         if line.kind != "param" or line.name != "w" or line.flags - {"constant"}:
             raise ModelError(f"the synapse model of {what} sums continuously; its synapses have"

@@ -42,7 +42,7 @@ _NL: /(\r?\n[\t ]*(#[^\n]*)?)+/
 """
 
 FLAGS = {
-    "ode": {"unless refractory", "event-driven"},
+    "ode": {"unless refractory", "event-driven", "clock-driven"},
     "sub": {"shared", "constant over dt", "summed"},
     "param": {"constant", "shared", "unless refractory"},
 }

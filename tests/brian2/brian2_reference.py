@@ -74,6 +74,8 @@ of k*dt.
     gap_t (5000,), gap_v (5000, 2) float32: v of neurons 0 and 5, 'start' slot;
     gap_v_neurons = [0, 5]
     gap_schedule (str rows)
+    nmda_g (2000, 3) float64: the summed g of post neurons 0..2, 'start' slot; nmda_W (20, 5),
+    nmda_periods_ms (20,), nmda_tau_decay_ms, nmda_tau_rise_ms, nmda_alpha_per_ms, nmda_model
     poisson_rates_hz (5,): mean rate of 100 LIF neurons driven by PoissonInput alone, one per
     seed; poisson_* the parameters (N, sources, rate_hz, weight_mV, tau_ms, theta_mV, reset_mV,
     refractory_ms, duration_ms)
@@ -230,12 +232,47 @@ def poisson_input() -> dict:
             "poisson_duration_ms": np.array(POISSON_DURATION)}
 
 
+NMDA_PRE, NMDA_POST, NMDA_DURATION, NMDA_RECORD = 20, 5, 200.0, 3
+NMDA_TAU_DECAY, NMDA_TAU_RISE, NMDA_ALPHA = 100.0, 2.0, 0.5  # ms, ms, 1/ms
+NMDA_MODEL = """w : 1
+ds/dt = -s/tau_decay + alpha*x*(1 - s) : 1 (clock-driven)
+dx/dt = -x/tau_rise : 1 (clock-driven)
+g_post = w*s : 1 (summed)"""
+
+
+def nmda() -> dict:
+    """Clock-driven NMDA-style gating (saturating s driven by a rising x, as in Wang 2002) summed
+    into the post neurons; the pre neurons fire regularly, neuron i every 5 + i ms."""
+    start_scope()
+    defaultclock.dt = DT * ms
+    periods = 5.0 + np.arange(NMDA_PRE)  # ms
+    pre = NeuronGroup(NMDA_PRE, "dv/dt = 1/period : 1\nperiod : second", threshold="v > 1",
+                      reset="v = 0", method="euler")
+    pre.period = periods * ms
+    post = NeuronGroup(NMDA_POST, "g : 1")
+    W = np.random.default_rng(2).uniform(0, 1, (NMDA_PRE, NMDA_POST))
+    S = Synapses(pre, post, NMDA_MODEL, on_pre="x += 1", method="euler",
+                 namespace={"tau_decay": NMDA_TAU_DECAY * ms, "tau_rise": NMDA_TAU_RISE * ms,
+                            "alpha": NMDA_ALPHA / ms})
+    S.connect()
+    S.w = W[S.i[:], S.j[:]]
+    trace = StateMonitor(post, "g", record=range(NMDA_RECORD))
+    net = Network(pre, post, S, trace)
+    net.run(NMDA_DURATION * ms)
+    return {"nmda_periods_ms": periods, "nmda_W": W, "nmda_g": np.asarray(trace.g[:].T),
+            "nmda_t": np.asarray(trace.t / ms), "nmda_tau_decay_ms": np.array(NMDA_TAU_DECAY),
+            "nmda_tau_rise_ms": np.array(NMDA_TAU_RISE), "nmda_alpha_per_ms": np.array(NMDA_ALPHA),
+            "nmda_duration_ms": np.array(NMDA_DURATION), "nmda_model": np.array(NMDA_MODEL),
+            "nmda_schedule": schedule(net)}
+
+
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
     data = {"brian2_version": np.array(brian2.__version__), "dt_ms": np.array(DT)}
     data |= rate_rnn()
     data |= gap_junctions()
     data |= poisson_input()
+    data |= nmda()
     example = gap_junctions(v0_parameter=False)
     for key in ("gap_counts", "gap_spike_t", "gap_spike_i"):
         assert np.array_equal(data[key], example[key]), f"{key}: v0 parameter != constant"

@@ -109,3 +109,28 @@ def test_poisson_input_gives_brian2s_mean_rate():
     theirs = REFERENCE["poisson_rates_hz"]
     spread = np.ptp(theirs) + np.std(ours) + 3 * np.std(theirs) / np.sqrt(len(theirs))
     assert abs(np.mean(ours) - theirs.mean()) <= spread
+
+
+def test_clock_driven_nmda_gating_follows_brian2():
+    """Saturating NMDA-style gating per synapse (clock-driven s and x, x += 1 on each pre spike)
+    summed into the post neurons: the same on every synapse of a pre neuron, so the compiler
+    keeps one copy per pre neuron (variables of the pre population, in the printed IR)."""
+    from neuroflow.units import second  # noqa: F401
+    periods = REFERENCE["nmda_periods_ms"]
+    net = nf.Network("nmda")
+    pre = net.population("pre", len(periods), "dv/dt = 1/period : 1\nperiod : second (constant)",
+                         threshold="v > 1", reset="v = 0", method="euler",
+                         params=dict(period=periods * ms))
+    post = net.population("post", REFERENCE["nmda_W"].shape[1], "g : 1")
+    net.projection(pre, post, model=str(REFERENCE["nmda_model"]), on_pre="x += 1",
+                   weights=REFERENCE["nmda_W"], name="nmda",
+                   params=dict(tau_decay=float(REFERENCE["nmda_tau_decay_ms"]) * ms,
+                               tau_rise=float(REFERENCE["nmda_tau_rise_ms"]) * ms,
+                               alpha=float(REFERENCE["nmda_alpha_per_ms"]) / ms))
+    net.monitor(post, "g", indices=range(REFERENCE["nmda_g"].shape[1]))
+    sim = nf.compile(net.build(), dt=float(REFERENCE["dt_ms"]) * ms, dtype="float64")
+    assert "state pre.nmda_s : float[20]<1>" in sim.ir and "nmda_x += 1.0" in sim.ir
+    assert "summed g = {w*nmda_s_pre}" in sim.ir
+    t, g = sim.run(float(REFERENCE["nmda_duration_ms"]) * ms).trace("post", "g")
+    assert g.max() > 1.0  # the gating is driven well beyond its first spikes
+    assert np.abs(g - REFERENCE["nmda_g"]).max() <= 1e-9

@@ -35,7 +35,11 @@ def test_weights_can_come_from_init():
 
 @pytest.mark.parametrize("model, kwargs, message, line", [
     ("w : 1\nI_post = w*x_pre : 1 (summed)", dict(on_pre="x += w"),
-     "has summed variables and on_pre or on_post", None),
+     "has on_pre, but no clock-driven variable", None),
+    ("w : 1\nI_post = w*x_pre : 1 (summed)", dict(on_post="x += w"), "has summed variables and"
+     " on_post", None),
+    ("w : 1\nds/dt = -s*w/(5*ms) : 1 (clock-driven)\nI_post = w*s : 1 (summed)", {},
+     "read 'w', which differs between the synapses", 2),
     ("w : 1\nI_post = w*y_pre : 1 (summed)", {}, "unknown name 'y_pre'", 2),
     ("w : 1\nI_post = w*v_pre : 1 (summed)", {}, "sums values in", 2),
     ("w : 1\nx_post = w*x_pre : 1 (summed)", {}, "has a differential equation of its own", 2),
