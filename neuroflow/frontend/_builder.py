@@ -33,6 +33,14 @@ class Parsed:
     loc: Loc
 
 
+@dataclass(frozen=True, slots=True)
+class PerSynapse:
+    """Weights computed for each synapse from an expression, with their dimension."""
+
+    expr: ir.Expr
+    dim: Dimension
+
+
 def to_internal(value, what: str) -> tuple[float | tuple, Dimension]:
     """A user value (number, quantity, array) as internal-unit numbers and its dimension."""
     q = as_quantity(value)
@@ -179,6 +187,7 @@ class Network:
         if effect.op not in ("+=", "-="):
             raise ModelError(f"on_pre uses '{effect.op}'; a synapse adds to or subtracts from its"
                              " target", where, f"write '{effect.target} += ...'")
+        weights = self._per_synapse(weights, pre_s, post_s, where)
         weight, weight_dim, weight_shape, effect = _weights(effect, weights, where, pre_s.size,
                                                             post_s.size)
         delay_value = _delay(delay, name)
@@ -275,6 +284,7 @@ class Network:
                           _folded(statements, set(constants)), constants, init, where)
         if init:
             raise ModelError(f"init gives '{min(init)}', but {what} has no such variable", loc)
+        weights = self._per_synapse(weights, pre_s, post_s, loc)
         weight = (None if weights is None else
                   weight_value(weights, loc, pre_s.size, post_s.size))
         post_names = {n.name for n in self._nodes if isinstance(n, ir.Declaration)
@@ -285,6 +295,20 @@ class Network:
         self._add(*coupling_nodes(name, pre_s, post_s, lines, weight, constants | moved.renamed,
                                   connect or ir.AllToAll(), kernel, post_names,
                                   self._sizes[post_s.population], loc))
+
+    def _per_synapse(self, weights, pre: ir.PopSlice, post: ir.PopSlice, where):
+        """Weights given as an expression (`"J*exp(-abs(i - j)/10)"`), parsed, with their units
+        found from the populations: a `PerSynapse`; other weights as they are."""
+        if not isinstance(weights, (str, Parsed)):
+            return weights
+        expr, loc = _source_expr(weights, "weights")
+        try:
+            kind = ir.synapse_value_kind(ir.Model(self.name, self._nodes), pre.population,
+                                         post.population, expr)
+        except ir.TypeCheckError as err:
+            raise ModelError(err.message, loc, err.hint) from None
+        return PerSynapse(ir.fold(expr, lambda n: n in ("i", "j", "N_pre", "N_post")
+                                  or n.endswith((ir.PRE, ir.POST))), kind.dim)
 
     def _run_on_spike(self, pop: str, statements: tuple[ir.Statement, ...], where) -> None:
         """Statements run by the spikes of `pop`, after those of its reset."""
@@ -581,6 +605,8 @@ def weight_value(weights, where: Loc | None, n_pre: int,
     if isinstance(weights, Random):
         dist, dim = weights.to_ir()
         return dist, dim, ()
+    if isinstance(weights, PerSynapse):
+        return weights.expr, weights.dim, ()
     q = as_quantity(weights)
     raw = np.asarray(q.internal(), dtype=float)
     if raw.ndim == 2 and raw.shape != (n_pre, n_post):

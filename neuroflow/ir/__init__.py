@@ -30,7 +30,7 @@ from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer, is_noise
 from ._types import Type
 from ._units import (DIMENSIONLESS, UNIT_NAMES, UNITS, Dimension, DimensionMismatch, Quantity,
                      as_quantity, get_unit, is_dimensionless, parse_dimension)
-from ._verify import scope_lookup, time_dimension, verify
+from ._verify import scope_lookup, synapse_value_kind, time_dimension, verify
 from ._walk import delayed_reads, expressions, map_expressions
 
 NODE_KINDS = _NODE_KINDS + (Coupling, PoissonInput)
@@ -46,15 +46,15 @@ __all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity",
            "Function", "FUNCTIONS", "FusedUpdate", "FusionBackend", "get_unit", "infer", "IRError",
            "is_dimensionless", "is_noise", "is_zero", "Kernel", "Kind", "LinearSystem", "Loc",
            "LOGICAL", "LogNormal", "lognormal", "map_expressions", "Method", "minus", "Model",
-           "ModelError", "names", "negate", "NeuroflowError", "Node", "NODE_KINDS", "normal",
-           "Normal", "NUMPY", "ODE", "ONE", "OneToOne", "Operator", "OPERATORS", "Parameter",
+           "ModelError", "names", "negate", "NeuroflowError", "Node", "NODE_KINDS", "Normal",
+           "normal", "NUMPY", "ODE", "ONE", "OneToOne", "Operator", "OPERATORS", "Parameter",
            "parse_dimension", "parse_expr", "parse_statements", "parse_text", "ParseError", "Part",
            "plastic_projection", "Plasticity", "plus", "PoissonInput", "PopSlice", "Population",
            "POST", "PRE", "print", "print_model", "Projection", "Quantity", "raise_located",
            "Random", "RateMonitor", "Ref", "Refractory", "register_function", "Reset",
            "rule_from_call", "Schedule", "scope_lookup", "side_names", "SpikeMonitor", "Statement",
-           "StateMonitor", "StateUpdate", "StateVar", "Subexpression", "substitute", "SynapseParam",
-           "SynapseVar", "Threshold", "TIME", "time_dimension", "TimedInput", "times", "to_text",
-           "transform", "Type", "TypeCheckError", "Unary", "Uniform", "uniform", "UNIT_NAMES",
-           "UnitError", "UNITS", "unregister_function", "uses_random", "Value", "verify", "Where",
-           "ZERO"]
+           "StateMonitor", "StateUpdate", "StateVar", "Subexpression", "substitute",
+           "synapse_value_kind", "SynapseParam", "SynapseVar", "Threshold", "TIME",
+           "time_dimension", "TimedInput", "times", "to_text", "transform", "Type",
+           "TypeCheckError", "Unary", "uniform", "Uniform", "UNIT_NAMES", "UnitError", "UNITS",
+           "unregister_function", "uses_random", "Value", "verify", "Where", "ZERO"]

@@ -3,7 +3,8 @@
 Nodes are model-level (populations, variables, equations, events, projections, monitors), never
 single neurons.  Each node has an `id` unique in its model, says which ids it reads and writes (the
 graph's edges), and prints itself as one line (or one block) of the IR text.  Per-neuron data lives
-in `Value`s: a number, a tuple of numbers, or a random distribution drawn at initialisation.
+in `Value`s: a number, a tuple of numbers, or a random distribution drawn at initialisation (for
+synapses also an expression of the indices `i`, `j` and the neurons' values).
 """
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ from ._types import Type
 if TYPE_CHECKING:  # _synapses builds on this module
     from ._synapses import Plasticity
 
-Value = Union[float, tuple, Distribution]
+# An expression is a value per synapse (weights of `i`, `j` and the neurons' values)
+Value = Union[float, tuple, Distribution, Expr]
 
 
 def value_text(value: Value) -> str:
     if isinstance(value, Distribution):
         return value.text()
+    if isinstance(value, Expr):
+        return f"{{{to_text(value)}}}"
     if isinstance(value, tuple):
         return "[" + ", ".join(repr(float(v)) for v in value) + "]"
     return repr(float(value))

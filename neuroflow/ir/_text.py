@@ -87,6 +87,7 @@ numbers: signed ("," signed)*
 ?value: signed
       | "[" numbers "]"
       | NAME "(" [numbers] ")" -> distribution_value
+      | "{" expr "}"
 signed: NUMBER | MINUS NUMBER
 UNLESS: "unless refractory"
 TYPE: /(float|int|bool)\[[0-9,]*\]<[A-Za-z0-9_^\/*\-]+>/

@@ -350,6 +350,34 @@ def _check_connections(node: Projection | Coupling, model: Model) -> None:
     expected = shape[0] * shape[1] if len(shape) == 2 else shape[0] if shape else -1
     if size is not None and size != expected:
         _fail(node, f"has {size} weights for weight shape {shape}")
+    if isinstance(node.weight, Expr):
+        try:
+            dim = synapse_value_kind(model, node.pre.population, node.post.population,
+                                     node.weight).dim
+        except TypeCheckError as err:
+            _fail(node, f"{err.message} in the weights", err.hint, err.culprit)
+        if dim != node.weight_type.dim:
+            _fail(node, f"the weights are in {dim}, but the projection's weights are in"
+                  f" {node.weight_type.dim}")
+
+
+def synapse_value_kind(model: Model, pre: str, post: str, expr: Expr) -> Kind:
+    """The kind of a value given per synapse: an expression of the synapse's pre and post
+    indices `i` and `j` (in their slices), the slices' sizes `N_pre` and `N_post`, and the
+    neurons' parameters and initial values as `x_pre` and `y_post`; TypeCheckError if none."""
+    known = {"i": Kind("int", DIMENSIONLESS), "j": Kind("int", DIMENSIONLESS),
+             "N_pre": Kind("int", DIMENSIONLESS), "N_post": Kind("int", DIMENSIONLESS)}
+    known |= {n.name + suffix: Kind(n.type.dtype, n.type.dim) for suffix, pop in ((PRE, pre),
+                                                                                   (POST, post))
+              for n in model.find(Parameter, pop) + model.find(StateVar, pop)}
+    try:
+        return infer(expr, known.get)
+    except TypeCheckError as err:
+        if err.message.startswith("unknown name"):
+            err.hint = did_you_mean(err.culprit, known) or ("a value per synapse reads i, j,"
+                                                            " N_pre, N_post and the neurons'"
+                                                            " values as x_pre, y_post")
+        raise
 
 
 def _check_projection(node: Projection, model: Model) -> None:

@@ -10,6 +10,7 @@ from neuroflow.units import ms
 DT, TAU, STEPS = 0.1, 5.0, 20
 SUMMANDS = {  # summand -> its value per synapse in numpy, from w, x_pre and x_post
     "w*tanh(x_pre)": lambda w, xp, xq: w * np.tanh(xp),
+    "w*x_pre": lambda w, xp, xq: w * xp,
     "w*(x_pre - x_post)": lambda w, xp, xq: w * (xp - xq),
     "w*tanh(x_pre - x_post)": lambda w, xp, xq: w * np.tanh(xp - xq),  # does not factor
     "x_pre*x_post + 0.1": lambda w, xp, xq: xp * xq + 0.1,  # no weight: each synapse counts 1
@@ -92,3 +93,42 @@ def test_kernels_are_printed_with_costs_and_a_spike_kernel_is_refused():
     assert "kernel=" in line and "costs=[dense:" in line and "csr:" in line
     with pytest.raises(nf.ModelError, match="sums continuously.*not 'event'"):
         run(network("w*tanh(x_pre)", 0.5, "event"), 1)
+
+
+@pytest.mark.parametrize("kernel", ["dense", "csr"])
+def test_weights_from_an_expression_of_indices_and_neuron_values(kernel):
+    """A ring: weights of the angle between the neurons and of their index distance."""
+    n = 16
+    theta = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    net = nf.Network("ring")
+    G = net.population("G", n, "dx/dt = (-x + I)/tau : 1\nI : 1\ntheta : 1 (constant)",
+                       params=dict(tau=TAU * ms, theta=theta), init=dict(x=np.cos(theta)),
+                       method="euler")
+    net.projection(G, G, model="w : 1\nI_post = w*x_pre : 1 (summed)", kernel=kernel,
+                   weights="0.1*exp((cos(theta_pre - theta_post) - 1)/0.5) - 0.02*abs(i - j)/N_pre")
+    net.monitor(G, "x")
+    sim = nf.compile(net.build(), dt=DT * ms, dtype="float64")
+    assert "w:float[]<1>={0.1*exp((cos(theta_pre - theta_post) - 1.0)/0.5)" in sim.ir
+    index = np.arange(n)
+    W = (0.1 * np.exp((np.cos(theta[:, None] - theta[None, :]) - 1) / 0.5)
+         - 0.02 * np.abs(index[:, None] - index[None, :]) / n)
+    expected = euler("w*x_pre", W, np.ones((n, n), bool), np.cos(theta))
+    assert np.abs(sim.run(STEPS * DT * ms).trace("G", "x")[1] - expected).max() < 1e-12
+
+
+def test_spike_weights_from_an_expression_of_indices():
+    net = nf.Network("indexed")
+    A = net.population("A", 3, threshold="True")
+    B = net.population("B", 2, "v : volt")
+    net.projection(A, B, "v += w", weights="(i + 10*j)*mV")
+    net.monitor(B, "v")
+    _, v = nf.compile(net.build(), dt=DT * ms, dtype="float64").run(2 * DT * ms).trace("B", "v")
+    np.testing.assert_allclose(v[1], [0 + 1 + 2, 30 + 1 + 2 + 0])  # Σ_i (i + 10 j), in mV
+
+
+def test_an_unknown_name_in_weights_is_located():
+    net = nf.Network("bad")
+    G = net.population("G", 3, "x : 1")
+    with pytest.raises(nf.ModelError, match="unknown name 'k'") as caught:
+        net.projection(G, G, model="w : 1\nx_post = w : 1 (summed)", weights="0.5*k")
+    assert caught.value.hint and "i, j" in caught.value.hint

@@ -10,7 +10,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...ir import FUNCTIONS, Const, Distribution, Expr, Kernel, Projection, Statement, decompose
+from ...ir import (FUNCTIONS, POST, PRE, Const, Distribution, Expr, Kernel, Projection, Statement,
+                   decompose)
 from . import _native
 from ._device import to_device
 from ._expr import array_library, evaluate
@@ -31,12 +32,49 @@ def per_synapse(value, count: int, rng: np.random.Generator, what: str) -> np.nd
     return np.broadcast_to(np.float64(value), (count,))
 
 
-def draw_synapses(node: Projection,
-                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`(pre, post, weight)` per synapse, indices relative to the projection's slices."""
+class SynapseNames:
+    """The names of a value given per synapse, for `evaluate`: the synapse's indices `i` and `j`
+    in the pre and post slices, the slices' sizes, the neurons' values (`x_pre`, `y_post`, from
+    `values(population, name)`) and fresh random numbers per synapse."""
+
+    dtype = jnp.float64
+
+    def __init__(self, node, pre: np.ndarray, post: np.ndarray, values, rng: np.random.Generator):
+        self.node, self.values, self.rng = node, values, rng
+        self.index = {"i": pre, "j": post}
+        self.sides = ((PRE, node.pre, pre), (POST, node.post, post))
+
+    def lookup(self, name: str):
+        if name in self.index:
+            return jnp.asarray(self.index[name])
+        if name in ("N_pre", "N_post"):
+            return jnp.asarray((self.node.pre if name == "N_pre" else self.node.post).size)
+        for suffix, view, index in self.sides:
+            if name.endswith(suffix):
+                value = np.broadcast_to(self.values(view.population, name[:-len(suffix)]),
+                                        (view.stop,))
+                return jnp.asarray(value[view.start:view.stop][index])
+        raise KeyError(f"no value per synapse for '{name}'")
+
+    def random(self, kind: str):
+        count = len(self.index["i"])
+        return jnp.asarray(self.rng.random(count) if kind == "rand" else
+                           self.rng.standard_normal(count))
+
+    def delayed(self, name: str, time):
+        raise KeyError(f"'{name}' in the past has no value per synapse")
+
+
+def draw_synapses(node: Projection, rng: np.random.Generator,
+                  values=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`(pre, post, weight)` per synapse, indices relative to the projection's slices; weights
+    given as an expression read the neurons' values through `values(population, name)`."""
     pre, post = node.rule.draw(node.pre.size, node.post.size, rng)
     if len(node.weight_type.shape) == 2:  # a (pre, post) matrix: each synapse takes its entry
         weight = np.reshape(node.weight, node.weight_type.shape)[pre, post]
+    elif isinstance(node.weight, Expr):
+        names = SynapseNames(node, pre, post, values, rng)
+        weight = np.broadcast_to(np.asarray(evaluate(node.weight, names), float), pre.shape)
     else:
         weight = per_synapse(node.weight, len(pre), rng, f"weights of projection '{node.name}'")
     return pre, post, weight

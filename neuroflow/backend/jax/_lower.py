@@ -493,6 +493,10 @@ class Program:
         for pop in self.refractory:
             pops[pop][LASTSPIKE] = to_device(np.full(self.sizes[pop], NEVER, np.int32))
         params = self.parameters(seed)
+
+        def values(pop: str, name: str) -> np.ndarray:  # for weights given per synapse
+            return np.asarray(params[pop][name] if name in params[pop] else pops[pop][name])
+
         reused, conn, synapses = conn is not None, dict(conn or {}), {}
         for k, proj in enumerate([] if reused else self.model.find(ir.Projection)):
             rng = np.random.default_rng([seed, 1, k])
@@ -501,7 +505,7 @@ class Program:
                 conn[proj.name] = kernel.build(proj, None, None, None, self.dtype, seed=seed,
                                                index=k)
                 continue
-            pre, post, weight = draw_synapses(proj, rng)
+            pre, post, weight = draw_synapses(proj, rng, values)
             if proj.plasticity is not None:
                 conn[proj.name], synapses[proj.name] = PLASTIC.build(proj, pre, post, rng,
                                                                      self.dtype)
@@ -512,7 +516,7 @@ class Program:
                 extra["delay_steps"] = self.synapse_delays(proj, value, len(pre), rng)
             conn[proj.name] = kernel.build(proj, pre, post, weight, self.dtype, **extra)
         for k, node in enumerate([] if reused else self.model.find(ir.Coupling)):
-            pre, post, weight = draw_synapses(node, np.random.default_rng([seed, 3, k]))
+            pre, post, weight = draw_synapses(node, np.random.default_rng([seed, 3, k]), values)
             conn[node.name] = COUPLING_KERNELS[node.kernel].build(node, pre, post, weight,
                                                                   self.dtype)
         state = {"step": to_device(0, np.int32), "pops": pops, "buffers": self._empty_buffers(pops)}
