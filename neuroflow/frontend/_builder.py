@@ -273,7 +273,7 @@ class Network:
             constants[key] = ir.Const(number, dim)
         weight = (None if weights is None else
                   weight_value(weights, loc, pre_s.size, post_s.size))
-        post_names = {n.name for n in self._nodes if isinstance(n, ir.Declaration)
+        post_names = {n.name: n.type.dim for n in self._nodes if isinstance(n, ir.Declaration)
                       and n.pop == post_s.population}
         self._add(*coupling_nodes(name, pre_s, post_s, lines, weight, constants,
                                   connect or ir.AllToAll(), kernel, post_names,
