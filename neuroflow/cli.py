@@ -163,11 +163,14 @@ def command_cache(args) -> int:
 
 
 def summary(model: ir.Model) -> str:
-    """What a model holds, one line per population and projection."""
+    """What a model holds, one line per population, projection and coupling."""
     monitors = (model.find(ir.SpikeMonitor) + model.find(ir.RateMonitor)
                 + model.find(ir.StateMonitor))
+    couplings = model.find(ir.Coupling)
     counts = [_count(model.populations, "population"),
-              _count(model.find(ir.Projection), "projection"), _count(monitors, "monitor")]
+              _count(model.find(ir.Projection), "projection")]
+    counts += [_count(couplings, "coupling")] if couplings else []
+    counts += [_count(monitors, "monitor")]
     lines = [f"model {model.name}: {', '.join(counts)}"]
     for pop in model.populations:
         states = [v.name for v in model.find(ir.StateVar, pop.name)]
@@ -177,6 +180,10 @@ def summary(model: ir.Model) -> str:
     for proj in model.find(ir.Projection):
         lines.append(f"  projection {proj.name}: {proj.pre.text()} -> {proj.post.text()}"
                      f" connect={proj.rule.text()} on_pre={{{proj.effect.text()}}}")
+    for node in couplings:
+        lines.append(f"  coupling {node.name}: {node.pre.text()} -> {node.post.text()}"
+                     f" connect={node.rule.text()} summed {node.target} ="
+                     f" {{{ir.to_text(node.summand)}}}")
     for node in model.find(ir.TimedInput):
         lines.append(f"  input {node.id}: {node.bins} values every {node.period:g} ms")
     return "\n".join(lines)

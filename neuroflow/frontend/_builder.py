@@ -287,7 +287,7 @@ class Network:
         weights = self._per_synapse(weights, pre_s, post_s, loc)
         weight = (None if weights is None else
                   weight_value(weights, loc, pre_s.size, post_s.size))
-        post_names = {n.name for n in self._nodes if isinstance(n, ir.Declaration)
+        post_names = {n.name: n.type.dim for n in self._nodes if isinstance(n, ir.Declaration)
                       and n.pop == post_s.population}
         self._add(*moved.nodes)
         if moved.on_spike:

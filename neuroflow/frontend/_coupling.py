@@ -98,9 +98,11 @@ def pre_state(name: str, pre: str, pre_size: int, lines: tuple[EquationLine, ...
 def coupling_nodes(name: str, pre: ir.PopSlice, post: ir.PopSlice, lines: tuple[EquationLine, ...],
                    weight: tuple[ir.Value, ir.Dimension, tuple[int, ...]] | None,
                    params: dict[str, ir.Const], connect: ir.ConnectivityRule, kernel: ir.Kernel,
-                   post_names: set[str], post_size: int, where: Loc | None) -> list[ir.Node]:
+                   post_names: dict[str, ir.Dimension], post_size: int,
+                   where: Loc | None) -> list[ir.Node]:
     """The couplings of one synapse model, preceded by a state variable (one per neuron of the
-    whole post population) for each target that the post population does not declare."""
+    whole post population) for each target that the post population does not declare;
+    `post_names` are the post population's names and their units."""
     what = f"projection '{name}'"
     summed = [line for line in lines if is_summed(line)]
     for line in lines:
@@ -122,6 +124,11 @@ def coupling_nodes(name: str, pre: ir.PopSlice, post: ir.PopSlice, lines: tuple[
     targets: set[str] = set()
     for line in summed:
         target = _target(line, what, targets)
+        if target in post_names and post_names[target] != line.dim:
+            raise ModelError(f"the summed variable '{line.name}' of {what} is declared in"
+                             f" {line.dim} but '{target}' of '{post.population}' is in"
+                             f" {post_names[target]}", line.loc,
+                             "a summed variable has the units of its target")
         if target not in post_names and target not in targets:
             nodes.append(ir.StateVar(post.population, target,
                                      ir.Type(FLOAT, (post_size,), line.dim), 0.0, loc=line.loc))

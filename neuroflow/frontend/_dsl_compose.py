@@ -268,6 +268,12 @@ class Composer:
         line = equation.line
         if scope.names.get(line.name) != scope.prefix + line.name:
             return None  # not declared: its error is reported
+        if "summed" in line.flags:  # its names (w, v_pre …) are a synapse's: not checked here
+            self.errors.report(f"'{line.name}' of {scope.describe()} is (summed), which only a"
+                               " synapse's equations can be", equation.loc, "move the line into"
+                               " a synapse used by a projection onto this neuron: synapse S {"
+                               f" equations {{ w : 1; {line.name} = ... (summed) }} }}")
+            return None
         expr = None if line.expr is None else self.rename(scope, equation, line.expr, inputs)
         return replace(line, name=scope.prefix + line.name, expr=expr)
 

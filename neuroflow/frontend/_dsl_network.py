@@ -293,7 +293,8 @@ class NetworkBuilder:
         if item.synapse is not None:
             component = synapse_of(self.composer, item.synapse)
             if component is not None:
-                model = SynapseModel(component, flat, self.errors, Values(None, self.directory))
+                model = SynapseModel(component, flat, self.errors, Values(None, self.directory),
+                                     pre=self.populations[pre.population].flat)
                 synapse = model.build(item.synapse, item.initial)
         elif item.on_pre:
             effect = self.composer.statement(flat, flat.scope, item.on_pre[0], frozenset({"w"}),
@@ -313,7 +314,8 @@ class NetworkBuilder:
         if synapse is not None:
             self.net.projection(pre, post, synapse.on_pre, model=synapse.model, connect=connect,
                                 on_post=synapse.on_post, params=synapse.params, init=synapse.init,
-                                weights=weights, delay=delay, kernel=kernel, name=name)
+                                weights=weights, delay=delay, kernel=kernel, name=name,
+                                loc=item.loc)
             return
         self.net.projection(pre, post, Parsed(effect, item.on_pre[0].loc), connect=connect,
                             weights=weights, delay=delay, kernel=kernel, name=name)

@@ -13,6 +13,10 @@ equation lines its `model`, its initial values (the synapse's, then the override
 projection's `initial`) its `init`.  A statement's target that the synapse does not declare is a
 variable of the post neuron (`ge`, or `exc.g` for a part's), which the synapse adds to; names are
 checked here, with their locations, before the builder sees them.
+
+A synapse whose equations have summed lines (`Igap_post = w*(v_pre - v_post) : 1 (summed)`)
+couples the neurons continuously instead: it has no `on_pre` or `on_post`, and its summed lines
+are checked by `SummedLines`.
 """
 from __future__ import annotations
 
@@ -23,16 +27,19 @@ from .. import ir
 from ..ir import Loc, ModelError, Random, did_you_mean
 from . import _ast as ast
 from ._builder import Parsed
+from ._coupling import is_summed
 from ._dsl_compose import Composer, Flat, known_to_ir
 from ._dsl_errors import Errors, Failed
+from ._dsl_summed import SummedLines
 from ._dsl_values import Lazy, Values
 
 
 @dataclass
 class SynapseArgs:
-    """What `Network.projection` takes for a plastic projection."""
+    """What `Network.projection` takes for a plastic projection, or for a continuous one (a
+    model with summed lines, no `on_pre`)."""
 
-    on_pre: Parsed
+    on_pre: Parsed | None
     model: tuple
     on_post: Parsed | None
     params: dict
@@ -40,9 +47,11 @@ class SynapseArgs:
 
 
 class SynapseModel:
-    """One use of a synapse component by a projection onto the neurons `post`."""
+    """One use of a synapse component by a projection from the neurons `pre` onto the neurons
+    `post` (both None for a library's synapse)."""
 
-    def __init__(self, component: ast.Component, post: Flat | None, errors: Errors, values: Values):
+    def __init__(self, component: ast.Component, post: Flat | None, errors: Errors, values: Values,
+                 pre: Flat | None = None):
         self.component = component
         self.post = post
         self.errors = errors
@@ -50,6 +59,8 @@ class SynapseModel:
         self.params = {p.name.text: p for p in component.parameters}
         self.variables = {e.line.name: e for e in component.equations}
         self.what = f"synapse '{component.name.text}'"
+        self.summed = SummedLines(set(self.params) | set(self.variables), pre, post, errors,
+                                  self.what)
 
     def build(self, use: ast.SynapseUse, initial: tuple[ast.Assignment, ...]) -> SynapseArgs | None:
         before = self.errors.count
@@ -70,18 +81,23 @@ class SynapseModel:
         for name, (value, loc) in starts.items():
             with self.errors.collect(loc), suppress(Failed):
                 init[name] = self.values.evaluate(value)
-        for equation in self.component.equations:
-            self._check_uses(equation.uses)
-        on_pre = self._statements(self.component.on_pre or (), "on_pre")
-        on_post = self._statements(self.component.on_post or (), "on_post")
-        if self.component.on_pre is None:
+        lines = self._lines()
+        continuous = self._continuous()
+        on_pre = on_post = ()
+        if not continuous:
+            on_pre = self._statements(self.component.on_pre or (), "on_pre")
+            on_post = self._statements(self.component.on_post or (), "on_post")
+        if self.component.on_pre is None and not continuous:
             self.errors.report(f"{self.what} has no 'on_pre'", self.component.name.loc,
-                               "say what a spike does: on_pre { ge += w }")
+                               "say what a spike does, on_pre { ge += w }, or couple the neurons"
+                               " continuously: I_post = w*(v_pre - v_post) : 1 (summed)")
         if self.errors.count != before:
             return None
+        if continuous:  # the builder makes a coupling of each summed line
+            return SynapseArgs(None, lines, None, params, init)
         first = self.component.on_pre[0].loc if self.component.on_pre else self.component.loc
         post_loc = self.component.on_post[0].loc if self.component.on_post else None
-        return SynapseArgs(Parsed(on_pre, first), tuple(e.line for e in self.component.equations),
+        return SynapseArgs(Parsed(on_pre, first), lines,
                            Parsed(on_post, post_loc) if on_post else None, params, init)
 
     def check(self) -> None:
@@ -90,19 +106,48 @@ class SynapseModel:
         self._declarations()
         self._parameters({name: (p.default, p.loc) for name, p in self.params.items()
                           if p.default is not None})
-        for equation in self.component.equations:
-            self._check_uses(equation.uses)
+        self._lines()
+        if self._continuous():
+            return
         for statement in (self.component.on_pre or ()) + (self.component.on_post or ()):
             self._check_uses(statement.value.uses)
+
+    def _lines(self) -> tuple:
+        """The equation lines, their names checked; a summed line's parts' names made final."""
+        lines = []
+        for equation in self.component.equations:
+            if is_summed(equation.line):
+                lines.append(self.summed.line(equation))
+            else:
+                self._check_uses(equation.uses)
+                lines.append(equation.line)
+        return tuple(lines)
+
+    def _continuous(self) -> bool:
+        """Whether the synapse has summed lines; with an on_pre or on_post too, reported."""
+        summed = [e for e in self.component.equations if is_summed(e.line)]
+        if not summed:
+            return False
+        events = (self.component.on_pre or ()) + (self.component.on_post or ())
+        if events:
+            kind = "an on_pre" if self.component.on_pre else "an on_post"
+            self.errors.report(f"{self.what} has summed variables ('{summed[0].line.name}',"
+                               f" line {summed[0].loc.line}) and {kind}", events[0].loc,
+                               "a summed variable couples the neurons at every step, without"
+                               " spikes: write two synapses, one with the summed lines and one"
+                               " with on_pre, and use them in two projections")
+        return True
 
     # -- names ------------------------------------------------------------------------------------
     def _declarations(self) -> None:
         seen: set[str] = set()
+        summed = {e.line.name for e in self.component.equations if is_summed(e.line)}
         for name in [p.name for p in self.component.parameters] + [
                 ast.Name(e.line.name, e.loc) for e in self.component.equations]:
             if name.text in seen:
                 self.errors.report(f"'{name.text}' is declared twice in {self.what}", name.loc,
-                                   "rename one of them")
+                                   "write one summed line per target, with the terms added up"
+                                   if name.text in summed else "rename one of them")
             seen.add(name.text)
 
     def _settable(self, assignments, what: str) -> list[ast.Assignment]:

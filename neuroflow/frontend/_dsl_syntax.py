@@ -48,6 +48,10 @@ MISTAKES = (
             "an equation line ends with ': unit', as in Brian2: 'dv/dt = -v/tau : volt'",
             (_neuron("equations {\ndv/dt = -v/tau volt\n"), _neuron("equations {\nI = g*v amp\n"),
              _neuron("equations {\nx volt\n"))),
+    Mistake("an equation line cannot declare a name of a part ('{previous}.…')",
+            "a part's names are declared in the part; the target of a summed variable is a"
+            " variable of the post neuron itself ('I_post = ... (summed)'), not of a part",
+            (_neuron("equations {\nexc.g_post = w : 1\n"),)),
     Mistake("the equation line has no unit",
             "end it with ': unit', e.g. ': volt', or ': 1' for a dimensionless variable",
             (_neuron("equations {\ndv/dt = -v/tau\n"), _neuron("equations { dv/dt = -v/tau }"),

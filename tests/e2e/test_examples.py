@@ -24,6 +24,13 @@ def test_cli_runs_an_example_and_writes_results(tmp_path, capsys):
     assert "G" in printed and "simulated 200 ms" in printed
 
 
+@pytest.mark.parametrize("model", ["gap_junctions.nfl", "rate_rnn.nfl"])
+def test_cli_runs_a_model_file(model, capsys):
+    """Model files with summed variables run from the command line with their run section."""
+    assert main(["run", str(EXAMPLES / model), "--duration", "100", "--quiet"]) == 0
+    assert "simulated 100 ms" in capsys.readouterr().out
+
+
 def test_cli_shows_and_empties_the_cache(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     (tmp_path / "neuroflow" / "generated").mkdir(parents=True)

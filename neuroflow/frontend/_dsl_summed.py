@@ -1,0 +1,104 @@
+"""The summed lines of a synapse (Brian2's summed variables), checked against the neurons a
+projection connects before the builder turns them into couplings:
+
+    synapse GapJunction {
+        equations {
+            w : 1
+            Igap_post = w*(v_pre - v_post) : 1 (summed)
+        }
+    }
+
+A summand reads the synapse's own names (`w`, parameters), the pre neuron's names with `_pre`
+and the post neuron's with `_post` or bare, as in Brian2.  A bare name must be the post
+neuron's and is written with `_post` here; a part's name is dotted (`exc.g_pre`) and gets its
+final name (`exc_g_pre`).  A plain `x_pre` is left to the verifier, which checks it against
+the population and reports it at the same place.
+The target (`Igap` above) is a variable of the post neuron without an equation of its own, or
+a name it does not declare, which the builder adds.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .. import ir
+from ..ir import did_you_mean
+from . import _ast as ast
+from ._dsl_compose import Flat, known_to_ir
+from ._dsl_errors import Errors
+from ._equations import EquationLine
+
+SIDES = (ir.PRE, ir.POST)
+
+
+def suffix_of(name: str) -> str | None:
+    """`_pre` or `_post` when `name` is a neuron's name written with it (`v_pre`), else None."""
+    return next((s for s in SIDES if name.endswith(s) and len(name) > len(s)), None)
+
+
+class SummedLines:
+    """The summed lines of one synapse used between the neurons `pre` and `post` (None for a
+    library's synapse, whose neurons are only known where it is used)."""
+
+    def __init__(self, own: set[str], pre: Flat | None, post: Flat | None, errors: Errors,
+                 what: str):
+        self.own = own
+        self.sides = {ir.PRE: pre, ir.POST: post}
+        self.errors = errors
+        self.what = what
+
+    def line(self, equation: ast.Equation) -> EquationLine:
+        """The line as the builder takes it: bare post names written with `_post`, parts' names
+        made final (`exc.g_pre` -> `exc_g_pre`); the errors found are reported."""
+        self._target(equation)
+        final = {}
+        for use in equation.uses:
+            name = self._final(use)
+            if name is not None and name != use.text:
+                final[use.text] = ir.Ref(name)
+        line = equation.line
+        return replace(line, expr=ir.substitute(line.expr, final)) if final else line
+
+    def _final(self, use: ast.Name) -> str | None:
+        """The name `use` stands for in the IR, or None when it is not a neuron's or not yet
+        known."""
+        if use.text in self.own:
+            return None
+        suffix = suffix_of(use.text)
+        stem = use.text[:-len(suffix)] if suffix else use.text
+        flat = self.sides[suffix or ir.POST]
+        if flat is None or (suffix is not None and "." not in stem):
+            return None
+        final = flat.scope.member(stem)
+        if final is not None:
+            return final + (suffix or ir.POST)
+        if suffix is None and "." not in stem and known_to_ir(stem):
+            return None  # t, dt, i, a unit, a function's name
+        side = "pre" if suffix == ir.PRE else "post"
+        names = sorted(flat.scope.members())
+        self.errors.report(f"unknown name '{use.text}' in the summed variable of {self.what}:"
+                           f" the {side} neuron ({flat.scope.describe()}) has no '{stem}'",
+                           use.loc, did_you_mean(stem, names) or "a summand reads w, the"
+                           " synapse's parameters, the pre neuron's names as x_pre and the post"
+                           f" neuron's as v_post or v; {side} names: {', '.join(names)}")
+        return None
+
+    def _target(self, equation: ast.Equation) -> None:
+        """A target that the post neuron computes itself is reported here, at the line."""
+        post, name = self.sides[ir.POST], equation.line.name
+        if post is None or suffix_of(name) != ir.POST:
+            return  # the builder says how a target is written
+        target = name[:-len(ir.POST)]
+        final = post.scope.member(target)
+        kind = post.kinds.get(final)
+        if kind is None:
+            return
+        where = post.scope.describe()
+        if kind != "state":
+            self.errors.report(f"{self.what} sums into '{target}', which is a {kind} of {where}",
+                               equation.loc, "a summed variable is set by the synapses: declare"
+                               f" it as '{target} : {equation.line.dim}' or not at all")
+        elif any(line.kind == "ode" and line.name == final for line in post.lines):
+            self.errors.report(f"{self.what} sums into '{target}', which has a differential"
+                               f" equation in {where}", equation.loc, "a summed variable is set"
+                               f" by the synapses every step: declare it as '{target} :"
+                               f" {equation.line.dim}' and read it in the equations")
