@@ -454,24 +454,25 @@ def _check_coupling(node: Coupling, model: Model) -> None:
     _check_connections(node, model)
     post = node.post.population
     target = model.scope(post).get(node.target)
+    culprit = node.target + POST  # as the summed line writes it
     if not isinstance(target, StateVar):
         variables = [n.name for n in model.find(StateVar, post)]
         _fail(node, f"sums into '{node.target}', which is not a variable of '{post}'",
               did_you_mean(node.target, variables)
-              or f"declare it in '{post}': '{node.target} : 1'", node.target)
+              or f"declare it in '{post}': '{node.target} : 1'", culprit)
     if target.type.shape == ():
         _fail(node, f"sums into '{node.target}', which is shared by all neurons of '{post}'",
-              "a summed variable has one value per neuron: drop (shared)", node.target)
+              "a summed variable has one value per neuron: drop (shared)", culprit)
     integrated = {var for n in model.find(ODE, post) + model.find(StateUpdate, post)
                   for var in n.writes()}
     if f"{post}.{node.target}" in integrated:
         _fail(node, f"sums into '{node.target}', which has a differential equation of its own",
               f"a summed variable is set by its synapses every step: declare it without an"
-              f" equation, as '{node.target} : 1', and read it in the equations", node.target)
+              f" equation, as '{node.target} : 1', and read it in the equations", culprit)
     kind = _coupling_expr(node, model, node.summand)
     if kind.dim != target.type.dim:
         _fail(node, f"sums values in {kind.dim} into '{node.target}', which is in"
-              f" {target.type.dim}", "the summand needs the units of its target", node.target)
+              f" {target.type.dim}", "the summand needs the units of its target", culprit)
     for term in node.terms:
         for side, expr, suffix in (("post", term.post, POST), ("pre", term.pre, PRE)):
             wrong = sorted(n for n in names(expr) & _coupling_names(node, model)
