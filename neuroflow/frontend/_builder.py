@@ -202,9 +202,11 @@ class Network:
         if model is None:
             raise ModelError(f"{what} has on_post, params or init but no synapse model", where,
                              "declare its synapse variables with model=\"w : 1 ...\"")
-        if _delay(delay, name) != 0.0:
-            raise ModelError(f"{what} is plastic and has a delay; plastic projections have no"
-                             " delays yet", hint="remove delay=...")
+        delay = _delay(delay, name)
+        if not isinstance(delay, float):
+            raise ModelError(f"{what} is plastic and has one delay per synapse; plastic"
+                             " projections have one delay for all synapses", where,
+                             "give one delay, as delay=2*ms")
         if kernel not in (ir.Kernel.AUTO, ir.Kernel.EVENT_PLASTIC):
             raise ModelError(f"{what} is plastic, which only the 'event_plastic' kernel runs, not"
                              f" '{kernel}'")
@@ -254,8 +256,8 @@ class Network:
         if not plasticity.post_effects():
             raise ModelError(f"on_pre of {what} adds to no variable of '{post_s.population}'",
                              where, "add the synaptic effect, as in 'ge += w'")
-        return ir.plastic_projection(name, pre_s, post_s, connect or ir.AllToAll(), plasticity, 0.0,
-                                     kernel, loc=where)
+        return ir.plastic_projection(name, pre_s, post_s, connect or ir.AllToAll(), plasticity,
+                                     delay, kernel, loc=where)
 
     def _coupling(self, name, pre_s, post_s, lines, on_pre, on_post, params, init, connect,
                   weights, delay, kernel, loc) -> None:

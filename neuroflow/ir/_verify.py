@@ -397,8 +397,9 @@ def _check_plasticity(node: Projection, plasticity: Plasticity, model: Model) ->
     """Synapse variables, parameters and statements of a plastic projection."""
     if node.kernel not in (Kernel.AUTO, Kernel.EVENT_PLASTIC):
         _fail(node, f"is plastic, which only the 'event_plastic' kernel runs, not '{node.kernel}'")
-    if node.heterogeneous_delay or node.delay != 0.0:
-        _fail(node, "plastic projections have no delays yet", "remove delay=...")
+    if node.heterogeneous_delay:
+        _fail(node, "plastic projections have one delay for all synapses",
+              "give one delay, as delay=2*ms")
     kinds: dict[str, Kind] = {}
     for item in plasticity.variables + plasticity.params:
         if item.name in kinds or item.name in ("t", "dt"):

@@ -76,6 +76,10 @@ of k*dt.
     gap_schedule (str rows)
     nmda_g (2000, 3) float64: the summed g of post neurons 0..2, 'start' slot; nmda_W (20, 5),
     nmda_periods_ms (20,), nmda_tau_decay_ms, nmda_tau_rise_ms, nmda_alpha_per_ms, nmda_model
+    stdp_histograms (4, 10): final weights in 10 bins over [0, wmax], one row per seed, of STDP
+    with a 2 ms delay on the pre pathway; stdp_mean_w (4,), stdp_wmax, stdp_delay_ms
+    stdp_regular_w (5, 3): final weights [pre, post] of the same rule and delay between regularly
+    firing neurons (deterministic), all starting at wmax/2
     poisson_rates_hz (5,): mean rate of 100 LIF neurons driven by PoissonInput alone, one per
     seed; poisson_* the parameters (N, sources, rate_hz, weight_mV, tau_ms, theta_mV, reset_mV,
     refractory_ms, duration_ms)
@@ -85,8 +89,8 @@ from pathlib import Path
 
 import brian2
 import numpy as np
-from brian2 import (Hz, Network, NeuronGroup, PoissonInput, SpikeMonitor, StateMonitor, Synapses,
-                    defaultclock, ms, mV, prefs, seed, start_scope)
+from brian2 import (Hz, Network, NeuronGroup, PoissonGroup, PoissonInput, SpikeMonitor,
+                    StateMonitor, Synapses, defaultclock, ms, mV, prefs, seed, start_scope)
 
 prefs.codegen.target = "numpy"
 prefs.core.default_float_dtype = np.float64
@@ -266,6 +270,71 @@ def nmda() -> dict:
             "nmda_schedule": schedule(net)}
 
 
+STDP_INPUTS, STDP_NEURONS, STDP_RATE, STDP_WMAX, STDP_DELAY = 1000, 10, 15.0, 0.01, 2.0
+STDP_DURATION, STDP_SEEDS, STDP_BINS = 1000.0, 4, 10
+STDP_NEURON = """dv/dt = (ge*(Ee - v) + El - v)/taum : volt
+dge/dt = -ge/taue : 1"""
+STDP_MODEL = """w : 1
+dapre/dt = -apre/taupre : 1 (event-driven)
+dapost/dt = -apost/taupost : 1 (event-driven)"""
+STDP_ON_PRE = "ge += w\napre += Apre\nw = clip(w + apost, 0, wmax)"
+STDP_ON_POST = "apost += Apost\nw = clip(w + apre, 0, wmax)"
+
+
+def stdp_delayed() -> dict:
+    """Brian2's STDP example (Song, Miller and Abbott 2000) as in examples/stdp.py (Apre five
+    times Brian2's, 10 neurons), with a 2 ms delay on the pre pathway: the histogram of the final
+    weights for several seeds (their spread is the tolerance)."""
+    histograms, means = [], []
+    for k in range(STDP_SEEDS):
+        start_scope()
+        seed(200 + k)
+        defaultclock.dt = DT * ms
+        namespace = {"taum": 10 * ms, "taue": 5 * ms, "Ee": 0 * mV, "El": -74 * mV,
+                     "vt": -54 * mV, "vr": -60 * mV, "taupre": 20 * ms, "taupost": 20 * ms,
+                     "wmax": STDP_WMAX, "Apre": 0.05 * STDP_WMAX,
+                     "Apost": -0.05 * STDP_WMAX * 1.05}
+        inputs = PoissonGroup(STDP_INPUTS, STDP_RATE * Hz)
+        neurons = NeuronGroup(STDP_NEURONS, STDP_NEURON, threshold="v > vt", reset="v = vr",
+                              method="euler", namespace=namespace)
+        neurons.v = -60 * mV
+        S = Synapses(inputs, neurons, STDP_MODEL, on_pre=STDP_ON_PRE, on_post=STDP_ON_POST,
+                     delay=STDP_DELAY * ms, namespace=namespace)
+        S.connect()
+        S.w = "rand()*wmax"
+        net = Network(inputs, neurons, S)
+        net.run(STDP_DURATION * ms)
+        w = np.asarray(S.w[:])
+        histograms.append(np.histogram(w, bins=STDP_BINS, range=(0, STDP_WMAX))[0])
+        means.append(w.mean())
+    return {"stdp_histograms": np.array(histograms), "stdp_mean_w": np.array(means),
+            "stdp_wmax": np.array(STDP_WMAX), "stdp_delay_ms": np.array(STDP_DELAY),
+            "stdp_duration_ms": np.array(STDP_DURATION), "stdp_rate_hz": np.array(STDP_RATE)}
+
+
+def stdp_regular() -> dict:
+    """The same STDP rule, 2 ms delay, between neurons that fire regularly (pre neuron i every
+    7 + 3i ms, post neuron j every 11 + 4j ms, whatever their input): no randomness, so the final
+    weights must agree to rounding."""
+    start_scope()
+    defaultclock.dt = DT * ms
+    clock_like = "dv/dt = 1/period : 1\nperiod : second\nge : 1"
+    pre = NeuronGroup(5, clock_like, threshold="v > 1", reset="v = 0", method="euler")
+    pre.period = (7.0 + 3.0 * np.arange(5)) * ms
+    post = NeuronGroup(3, clock_like, threshold="v > 1", reset="v = 0", method="euler")
+    post.period = (11.0 + 4.0 * np.arange(3)) * ms
+    namespace = {"taupre": 20 * ms, "taupost": 20 * ms, "wmax": STDP_WMAX,
+                 "Apre": 0.05 * STDP_WMAX, "Apost": -0.05 * STDP_WMAX * 1.05}
+    S = Synapses(pre, post, STDP_MODEL, on_pre=STDP_ON_PRE, on_post=STDP_ON_POST,
+                 delay=STDP_DELAY * ms, namespace=namespace)
+    S.connect()
+    S.w = 0.5 * STDP_WMAX
+    Network(pre, post, S).run(200 * ms)
+    w = np.zeros((5, 3))
+    w[np.asarray(S.i[:]), np.asarray(S.j[:])] = np.asarray(S.w[:])
+    return {"stdp_regular_w": w}
+
+
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
     data = {"brian2_version": np.array(brian2.__version__), "dt_ms": np.array(DT)}
@@ -273,6 +342,8 @@ def main() -> None:
     data |= gap_junctions()
     data |= poisson_input()
     data |= nmda()
+    data |= stdp_delayed()
+    data |= stdp_regular()
     example = gap_junctions(v0_parameter=False)
     for key in ("gap_counts", "gap_spike_t", "gap_spike_i"):
         assert np.array_equal(data[key], example[key]), f"{key}: v0 parameter != constant"

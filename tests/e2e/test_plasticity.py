@@ -248,8 +248,8 @@ def test_units_of_synapse_statements_are_checked():
 
 def test_plastic_projections_refuse_delays_and_other_kernels():
     net, A, B = _network()
-    with pytest.raises(nf.ModelError, match="no delays yet"):
-        net.projection(A, B, "ge += w", model="w : 1", delay=1 * ms)
+    with pytest.raises(nf.ModelError, match="one delay for all synapses"):
+        net.projection(A, B, "ge += w", model="w : 1", delay=nf.uniform(1 * ms, 2 * ms))
     with pytest.raises(nf.ModelError, match="event_plastic"):
         net.projection(A, B, "ge += w", model="w : 1", kernel="dense")
 
@@ -285,3 +285,23 @@ def test_initial_weights_one_per_synapse():
                                [0.1 + 0.3 + 0.5, 0.2 + 0.4 + 0.6], rtol=1e-12)
     with pytest.raises(nf.ModelError, match="in mV but it is declared in 1"):
         net.projection(pre, post, "ge += w", model="w : 1", weights=np.ones(6) * mV)
+
+
+def test_a_delayed_pre_spike_runs_on_pre_when_it_arrives():
+    """As in Brian2: the effect, the trace and the weight change when the spike arrives, 2 ms
+    (20 steps) after it was sent; the trace then decays from the arrival."""
+    net = nf.Network("delayed")
+    A = net.population("A", 1, threshold="abs(t - 1*ms) < 0.05*ms")  # one spike, at step 10
+    B = net.population("B", 1, "dge/dt = 0/ms : 1")
+    net.projection(A, B, "ge += w\napre += 1", model="w : 1\ndapre/dt = -apre/(10*ms) : 1"
+                   " (event-driven)", init=dict(w=0.5), delay=2 * ms, name="stdp")
+    net.monitor(B, "ge")
+    sim = nf.compile(net.build(), dt=DT * ms, dtype="float64")
+    assert "buffer stdp kind=spikes steps=20" in sim.ir
+    results = sim.run(4 * ms)
+    ge = results.trace("B", "ge")[1][:, 0]
+    assert ge[:31].max() == 0 and ge[31] == 0.5  # arrives in step 30, recorded from step 31
+    final = results.final.synapses("stdp")
+    assert final["apre"][0] == 1.0  # as of its last update, at the arrival
+    lastupdate = np.asarray(results.final.state["synapses"]["stdp"]["_lastupdate"])
+    assert lastupdate[0, 0] == pytest.approx(3.0)  # ms: the one synapse, updated on arrival

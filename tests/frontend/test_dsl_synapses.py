@@ -272,7 +272,7 @@ def test_on_post_writes_synapse_variables_only():
     ("synapse: Pair(); initial { ww = 1 }", "synapse 'Pair' has no parameter or variable 'ww'"),
     ("synapse: Pair(wmax = uniform(0, 1))", "one value shared by all synapses"),
     ("synapse: Pair(wmax = w)", "'w' is a variable of synapse 'Pair'"),
-    ("synapse: Pair(); delay: 1*ms", "no delays yet"),
+    ("synapse: Pair(); delay: uniform(1*ms, 2*ms)", "one delay for all synapses"),
     ("synapse: Pair(taupre = 20)", None),
 ])
 def test_projection_errors(projection, expected):

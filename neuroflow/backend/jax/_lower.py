@@ -239,8 +239,12 @@ def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
 
 
 def _lower_plastic(node: ir.Projection, ctx: StepContext):
-    """Both pathways of a plastic projection (pre, then post, as Brian2 runs them)."""
+    """Both pathways of a plastic projection (pre, then post, as Brian2 runs them).  A delayed
+    pre spike runs on_pre when it arrives, as in Brian2: traces and weights change then."""
     pre = ctx.spikes[node.pre.population][node.pre.start:node.pre.stop]
+    buffer = ctx.program.buffers.get(node.name)
+    if buffer is not None:
+        pre = _delayed_spikes(node, ctx, buffer, pre)
     post_spikes = ctx.spikes.get(node.post.population)
     if post_spikes is not None:
         post_spikes = post_spikes[node.post.start:node.post.stop]
@@ -418,10 +422,12 @@ class Program:
         self.buffers = {b.source: b for b in model.find(ir.DelayBuffer)}
         for proj in model.find(ir.Projection):
             if proj.plasticity is not None:
-                if proj.kernel != ir.Kernel.EVENT_PLASTIC or proj.name in self.buffers:
+                buffer = self.buffers.get(proj.name)
+                if proj.kernel != ir.Kernel.EVENT_PLASTIC or (
+                        buffer is not None and buffer.kind != ir.BufferKind.SPIKES):
                     raise LoweringError(f"projection '{proj.name}' is plastic: it needs the"
-                                        " 'event_plastic' kernel and no delay",
-                                        hint="run the 'kernels' pass before lowering")
+                                        " 'event_plastic' kernel and one delay for all synapses",
+                                        hint="run the 'kernels' and 'delays' passes")
                 continue
             if proj.kernel not in KERNELS:
                 raise LoweringError(f"projection '{proj.name}': JAX has no kernel '{proj.kernel}'",
