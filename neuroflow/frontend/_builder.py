@@ -237,6 +237,9 @@ class Network:
         local = declared | set(params) | self._variables(post_s.population)
         post_body, post_where = (_source_statements(on_post, f"on_post of {what}") if on_post
                                  else ((), None))
+        post_names = {n.name for n in self._nodes if isinstance(n, ir.Declaration)
+                      and n.pop == post_s.population} - declared - set(params)
+        on_pre, post_body = (_neuron_names(body, post_names) for body in (on_pre, post_body))
         for s in post_body:
             if s.target not in declared:
                 raise ModelError(f"on_post writes '{s.target}', which is not a synapse variable of"
@@ -458,10 +461,20 @@ def _synapse_var(line: EquationLine, value, what: str) -> ir.SynapseVar:
     return ir.SynapseVar(line.name, ir.Type(FLOAT, (), line.dim), init, decay)
 
 
+def _neuron_names(body: tuple[ir.Statement, ...], post: set[str]) -> tuple[ir.Statement, ...]:
+    """Synapse statements with the post neuron's names as Brian2 reads them: `v` that is no
+    synapse name is `v_post` in expressions; a target `v_post` is the post variable `v`."""
+    renamed = {n: ir.Ref(n + ir.POST) for n in post}
+    return tuple(ir.Statement(s.target[:-len(ir.POST)] if s.target.endswith(ir.POST)
+                              else s.target, s.op, ir.substitute(s.expr, renamed)) for s in body)
+
+
 def _folded(body: tuple[ir.Statement, ...], local: set[str]) -> tuple[ir.Statement, ...]:
     """Statements with unit names folded into constants
     (`apre += 0.01*mV` -> `apre += 0.01<mV>`)."""
-    return tuple(ir.Statement(s.target, s.op, fold(s.expr, local.__contains__)) for s in body)
+    return tuple(ir.Statement(s.target, s.op, fold(s.expr, lambda n: n in local
+                                                   or n.endswith((ir.PRE, ir.POST))))
+                 for s in body)
 
 
 def _equation_lines(equations: str | tuple[EquationLine, ...],

@@ -356,8 +356,12 @@ class Projection(Node):
 
     def reads(self) -> set[str]:
         pre = {f"{self.pre.population}.threshold"}
-        if self.plasticity is not None:  # synapse statements read synapse names only
-            return pre | {f"{self.post.population}.threshold"}
+        if self.plasticity is not None:  # synapse names, and the neurons' as `v_post`, `x_pre`
+            read = set().union(*(names(s.expr) for s in self.plasticity.on_pre
+                                 + self.plasticity.on_post))
+            return pre | {f"{self.post.population}.threshold"} | {
+                f"{view.population}.{n[:-len(suffix)]}" for suffix, view in
+                (("_pre", self.pre), ("_post", self.post)) for n in read if n.endswith(suffix)}
         return pre | _local(self.post.population, names(self.effect.expr) - {"w"})
 
     def writes(self) -> set[str]:

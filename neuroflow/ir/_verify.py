@@ -411,6 +411,9 @@ def _check_plasticity(node: Projection, plasticity: Plasticity, model: Model) ->
         kinds[item.name] = Kind(item.type.dtype, item.type.dim)
     time = time_dimension(model)
     kinds.update({"t": Kind("float", time), "dt": Kind("float", time)})
+    for suffix, view in ((PRE, node.pre), (POST, node.post)):  # the neurons' names: v_post
+        kinds.update({name + suffix: Kind(n.type.dtype, n.type.dim)
+                      for name, n in model.scope(view.population).items()})
     variables = {v.name: v for v in plasticity.variables}
     for var in plasticity.variables:
         if var.decay is None:

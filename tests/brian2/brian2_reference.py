@@ -80,6 +80,8 @@ of k*dt.
     with a 2 ms delay on the pre pathway; stdp_mean_w (4,), stdp_wmax, stdp_delay_ms
     stdp_regular_w (5, 3): final weights [pre, post] of the same rule and delay between regularly
     firing neurons (deterministic), all starting at wmax/2
+    voltage_w (5, 3), voltage_ge (1000, 3) float64: final weights and the post neurons' ge of
+    synapse statements that read v_post and v_pre (voltage_on_pre, voltage_on_post)
     poisson_rates_hz (5,): mean rate of 100 LIF neurons driven by PoissonInput alone, one per
     seed; poisson_* the parameters (N, sources, rate_hz, weight_mV, tau_ms, theta_mV, reset_mV,
     refractory_ms, duration_ms)
@@ -335,6 +337,33 @@ def stdp_regular() -> dict:
     return {"stdp_regular_w": w}
 
 
+VOLTAGE_ON_PRE = "ge_post += w\nw = clip(w + 0.1*(v_post - 0.5), 0, 1)"
+VOLTAGE_ON_POST = "w = clip(w - 0.05*v_pre, 0, 1)"
+
+
+def voltage_plasticity() -> dict:
+    """Statements that read the neurons' variables: on_pre moves w by the post neuron's v, on_post
+    by the pre neuron's, and adds w to the post neuron's ge (`ge_post += w`); pre neuron i fires
+    every 7 + 3i ms, post neuron j every 11 + 4j ms (deterministic)."""
+    start_scope()
+    defaultclock.dt = DT * ms
+    clock_like = "dv/dt = 1/period : 1\nperiod : second\nge : 1"
+    pre = NeuronGroup(5, clock_like, threshold="v > 1", reset="v = 0", method="euler")
+    pre.period = (7.0 + 3.0 * np.arange(5)) * ms
+    post = NeuronGroup(3, clock_like, threshold="v > 1", reset="v = 0", method="euler")
+    post.period = (11.0 + 4.0 * np.arange(3)) * ms
+    S = Synapses(pre, post, "w : 1", on_pre=VOLTAGE_ON_PRE, on_post=VOLTAGE_ON_POST)
+    S.connect()
+    S.w = 0.5
+    trace = StateMonitor(post, "ge", record=True)
+    Network(pre, post, S, trace).run(100 * ms)
+    w = np.zeros((5, 3))
+    w[np.asarray(S.i[:]), np.asarray(S.j[:])] = np.asarray(S.w[:])
+    return {"voltage_w": w, "voltage_ge": np.asarray(trace.ge[:].T),
+            "voltage_on_pre": np.array(VOLTAGE_ON_PRE),
+            "voltage_on_post": np.array(VOLTAGE_ON_POST)}
+
+
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
     data = {"brian2_version": np.array(brian2.__version__), "dt_ms": np.array(DT)}
@@ -344,6 +373,7 @@ def main() -> None:
     data |= nmda()
     data |= stdp_delayed()
     data |= stdp_regular()
+    data |= voltage_plasticity()
     example = gap_junctions(v0_parameter=False)
     for key in ("gap_counts", "gap_spike_t", "gap_spike_i"):
         assert np.array_equal(data[key], example[key]), f"{key}: v0 parameter != constant"

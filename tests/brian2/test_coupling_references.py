@@ -192,3 +192,23 @@ def test_delayed_stdp_between_regular_neurons_gives_brian2s_weights(delay):
     w = sim.run(200 * ms).final.synapses("stdp")["w"].reshape(5, 3)  # all-to-all: pre-major
     difference = np.abs(w - REFERENCE["stdp_regular_w"]).max()
     assert difference <= 1e-12 if delay else difference > 1e-3 * wmax
+
+
+def test_synapse_statements_that_read_the_neurons_give_brian2s_weights():
+    """on_pre reads v_post and adds to ge_post, on_post reads v_pre; neurons fire regularly."""
+    net = nf.Network("voltage")
+    clock_like = "dv/dt = 1/period : 1\nperiod : second (constant)\nge : 1"
+    pre = net.population("pre", 5, clock_like, threshold="v > 1", reset="v = 0",
+                         method="euler", params=dict(period=(7.0 + 3.0 * np.arange(5)) * ms))
+    post = net.population("post", 3, clock_like, threshold="v > 1", reset="v = 0",
+                          method="euler", params=dict(period=(11.0 + 4.0 * np.arange(3)) * ms))
+    net.projection(pre, post, str(REFERENCE["voltage_on_pre"]), model="w : 1",
+                   on_post=str(REFERENCE["voltage_on_post"]), init=dict(w=0.5), name="plastic")
+    net.monitor(post, "ge")
+    sim = nf.compile(net.build(), dt=float(REFERENCE["dt_ms"]) * ms, dtype="float64")
+    assert "on_pre w = clip(w + 0.1*(v_post - 0.5), 0.0, 1.0)" in sim.ir
+    results = sim.run(100 * ms)
+    w = results.final.synapses("plastic")["w"].reshape(5, 3)
+    assert np.abs(w - REFERENCE["voltage_w"]).max() <= 1e-12
+    assert np.abs(results.trace("post", "ge")[1] - REFERENCE["voltage_ge"]).max() <= 1e-12
+    assert np.ptp(w) > 0.1  # the rule moved the weights apart

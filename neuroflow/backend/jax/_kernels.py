@@ -313,16 +313,23 @@ def decay_coefficients(rhs: Expr, var: str) -> tuple[Expr, Expr]:
 
 
 class SynapseEnv:
-    """Name resolution inside the synapses of a plastic projection, for `evaluate`."""
+    """Name resolution inside the synapses of a plastic projection, for `evaluate`: synapse
+    variables and parameters, and the neurons' names (`v_post`, `x_pre`) from `neurons(suffix,
+    name)`, a value per neuron of the slice and one for the padding, taken at `index[suffix]`."""
 
-    def __init__(self, values: dict, params: dict, t, dt: float, dtype):
+    def __init__(self, values: dict, params: dict, t, dt: float, dtype, neurons=None,
+                 index: dict | None = None):
         self.values, self.params, self.t, self.dt, self.dtype = values, params, t, dt, dtype
+        self.neurons, self.index = neurons, index or {}
 
     def lookup(self, name: str):
         if name in self.values:
             return self.values[name]
         if name in self.params:
             return self.params[name]
+        for suffix, index in self.index.items():
+            if name.endswith(suffix) and self.neurons is not None:
+                return self.neurons(suffix, name[:-len(suffix)])[index]
         if name == "t":
             return self.t
         if name == "dt":
@@ -366,8 +373,10 @@ class EventPlastic:
         return conn, tables
 
     def step(self, node: Projection, arrays: dict, tables: dict, params: dict, pre_spikes,
-             post_spikes, t, dt: float) -> tuple[dict, dict]:
-        """Both pathways for one step: `(new tables, {post variable: summed input [n_post]})`."""
+             post_spikes, t, dt: float, neurons=None) -> tuple[dict, dict]:
+        """Both pathways for one step: `(new tables, {post variable: summed input [n_post]})`.
+        `neurons(suffix, name)` gives the neurons' values that statements read as `v_post`:
+        as they are when the pathway starts (effects on them are summed and added after)."""
         plasticity = node.plasticity
         n_pre, n_post = node.pre.size, node.post.size
         width = arrays["targets"].shape[1]
@@ -377,14 +386,15 @@ class EventPlastic:
             def run(tables):
                 rows = jnp.nonzero(pre_spikes, size=capacity, fill_value=n_pre)[0]
                 where = rows[:, None] * width + jnp.arange(width)
-                return self._touch(node, plasticity.on_pre, where, arrays, tables, params, t, dt)
+                return self._touch(node, plasticity.on_pre, where, arrays, tables, params, t, dt,
+                                   neurons)
             return run
 
         def post_branch(capacity: int):
             def run(tables):
                 rows = jnp.nonzero(post_spikes, size=capacity, fill_value=n_post)[0]
                 tables, _ = self._touch(node, plasticity.on_post, arrays["incoming"][rows], arrays,
-                                        tables, params, t, dt)
+                                        tables, params, t, dt, neurons)
                 return tables
             return run
 
@@ -397,7 +407,7 @@ class EventPlastic:
         return tables, {name: summed[name][:n_post] for name in targets}
 
     def _touch(self, node: Projection, body: tuple[Statement, ...], where, arrays: dict,
-               tables: dict, params: dict, t, dt: float) -> tuple[dict, dict]:
+               tables: dict, params: dict, t, dt: float, neurons=None) -> tuple[dict, dict]:
         """Bring the synapses at flat positions `where` up to time `t`, run `body` on them and
         write them back; returns the tables and the summed post effects."""
         plasticity, n_post = node.plasticity, node.post.size
@@ -405,7 +415,9 @@ class EventPlastic:
         dtype = flat[LASTUPDATE].dtype
         values = {var.name: flat[var.name][where] for var in plasticity.variables}
         elapsed = t - flat[LASTUPDATE][where]
-        env = SynapseEnv(values, params, t, dt, dtype)
+        post = arrays["targets"].reshape(-1)[where]
+        width = arrays["targets"].shape[1]
+        env = SynapseEnv(values, params, t, dt, dtype, neurons, {PRE: where // width, POST: post})
         exprel, library = FUNCTIONS["exprel"], array_library(dtype)
         for var in plasticity.variables:
             if var.decay is not None:  # exact solution of dx/dt = a*x + b over `elapsed`
@@ -415,7 +427,6 @@ class EventPlastic:
                 values[var.name] = (values[var.name] * jnp.exp(z)
                                     + b * elapsed * exprel.evaluate(library, z))
         summed: dict = {}
-        post = arrays["targets"].reshape(-1)[where]
         for s in body:
             if s.target in values:
                 value = evaluate(s.as_assignment(), env)

@@ -249,8 +249,17 @@ def _lower_plastic(node: ir.Projection, ctx: StepContext):
     if post_spikes is not None:
         post_spikes = post_spikes[node.post.start:node.post.stop]
     t = ctx.step.astype(ctx.program.dtype) * ctx.program.dt
+    sides = {ir.PRE: node.pre, ir.POST: node.post}
+    envs = {suffix: PopulationEnv(ctx, view.population) for suffix, view in sides.items()}
+
+    def neurons(suffix: str, name: str):  # on the slice, and 0 for the padding row
+        view = sides[suffix]
+        value = jnp.broadcast_to(envs[suffix].lookup(name), (ctx.program.sizes[view.population],))
+        return jnp.concatenate([value[view.start:view.stop], jnp.zeros(1, value.dtype)])
+
     tables, summed = PLASTIC.step(node, ctx.conn[node.name], ctx.synapses[node.name],
-                                  ctx.params[node.name], pre, post_spikes, t, ctx.program.dt)
+                                  ctx.params[node.name], pre, post_spikes, t, ctx.program.dt,
+                                  neurons)
     ctx.synapses[node.name] = tables
     for var, change in summed.items():
         _add_to(ctx, node.post.population, var, change, node.post.start, node.post.stop)
