@@ -76,3 +76,13 @@ def test_the_coupling_round_trips_through_the_ir_text():
     text = sim.ir
     assert ir.print(ir.parse_text(text)) == text
     assert model is None or ir.print(model) == text
+
+
+def test_a_clock_driven_equation_in_a_plastic_synapse_is_located():
+    """Plastic (spike-driven) synapses evolve only at events: (clock-driven) is refused there."""
+    net = nf.Network("net")
+    G = net.population("G", 4, NEURON, threshold="x > 1", reset="x = 0")
+    with pytest.raises(nf.ModelError, match="must be \\(event-driven\\)") as caught:
+        net.projection(G, G, "x += w", model="w : 1\nds/dt = -s/(5*ms) : 1 (clock-driven)",
+                       init=dict(w=0.5))
+    assert caught.value.loc is not None and caught.value.loc.line == 2
