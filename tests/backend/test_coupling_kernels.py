@@ -43,7 +43,7 @@ def euler(summand: str, W: np.ndarray, connected: np.ndarray, x: np.ndarray, ste
 
 
 @pytest.mark.parametrize("summand", SUMMANDS)
-@pytest.mark.parametrize("kernel", ["dense", "csr"])
+@pytest.mark.parametrize("kernel", ["dense", "csr", "ell"])
 def test_all_to_all_matrix_matches_numpy(summand, kernel):
     W = np.random.default_rng(1).normal(size=(6, 6))
     sim, x = run(network(summand, W, kernel))
@@ -56,8 +56,9 @@ def test_all_to_all_matrix_matches_numpy(summand, kernel):
 def test_dense_and_csr_agree_on_random_sparse_connectivity(summand):
     n = 60
     traces = [run(network(summand, nf.normal(0, 0.3), kernel, nf.fixed_prob(0.2), n))[1]
-              for kernel in ("dense", "csr")]
+              for kernel in ("dense", "csr", "ell")]
     assert np.abs(traces[0] - traces[1]).max() < 1e-12
+    assert np.abs(traces[0] - traces[2]).max() < 1e-12
     assert np.abs(traces[0][-1] - traces[0][0]).max() > 1e-3  # the coupling moved something
 
 

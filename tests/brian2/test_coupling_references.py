@@ -10,7 +10,7 @@ import neuroflow as nf
 from neuroflow.units import ms
 
 REFERENCE = np.load(Path(__file__).with_name("coupling_reference.npz"))
-KERNELS = ["dense", "csr"]
+KERNELS = ["dense", "csr", "ell"]
 
 
 def rate_rnn(kernel: str, pipeline: str | None = None):
