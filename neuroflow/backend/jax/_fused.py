@@ -22,6 +22,7 @@ import jax.numpy as jnp
 from ... import ir
 from . import _native
 from ._codegen import PRELUDE, CExpression, CodegenError
+from ._step import PopulationEnv
 
 
 class NativeBlock:
@@ -195,7 +196,6 @@ class NativeBlock:
 
     # -- calling ------------------------------------------------------------------
     def __call__(self, ctx) -> None:
-        from ._lower import PopulationEnv  # the step's name resolution, for timed inputs
         state = ctx.pops[self.pop]
         env = PopulationEnv(ctx, self.pop)
         args = [jnp.asarray(ctx.step, jnp.int32)]

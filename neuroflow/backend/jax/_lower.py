@@ -6,7 +6,6 @@ state — enters the step as arrays, so a new parameter value never triggers a r
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable
 
 import jax
@@ -14,167 +13,21 @@ import jax.numpy as jnp
 import numpy as np
 
 from ... import ir
-from ._expr import evaluate
-from ._coupling import COUPLING_KERNELS, coupling_sum
-from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from . import _native
+from ._coupling import COUPLING_KERNELS
 from ._device import to_device
+from ._expr import evaluate
 from ._fused import native_blocks
+from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from ._linear import LinearSolver
-
-LASTSPIKE = "_lastspike"
-NEVER = -(2**30)  # step index of "no spike yet": far enough back to be never refractory
-
-
-class LoweringError(ir.NeuroflowError):
-    pass
-
-
-@dataclass
-class StepContext:
-    """Mutable working state of one step while the schedule runs."""
-
-    program: "Program"
-    pops: dict  # population -> {variable: array}
-    params: dict
-    conn: dict
-    derived: dict
-    step: jax.Array  # index of this step
-    key: jax.Array | None
-    outputs: dict
-    spikes: dict
-    not_refractory: dict
-    buffers: dict  # projection -> ring buffer of delayed spikes or input
-    synapses: dict = field(default_factory=dict)  # plastic projection -> its synapse variables
-    summed: set = field(default_factory=set)  # summed variables ("pop.var") set in this step
-
-
-class PopulationEnv:
-    """Name resolution inside one population for `evaluate`."""
-
-    def __init__(self, ctx: StepContext, pop: str):
-        self.ctx, self.pop = ctx, pop
-        self.dtype = ctx.program.dtype
-        self.temps: dict = {}
-        self._subs: dict = {}
-
-    def lookup(self, name: str):
-        ctx, pop = self.ctx, self.pop
-        if name in self.temps:
-            return self.temps[name]
-        if name in ctx.pops[pop]:
-            return ctx.pops[pop][name]
-        if name in ctx.params[pop]:
-            value = ctx.params[pop][name]
-            timed = ctx.program.inputs[pop].get(name)
-            return value if timed is None else self._timed(value, timed.period)
-        sub = ctx.program.subexpressions[pop].get(name)
-        if sub is not None:
-            if name not in self._subs:
-                self._subs[name] = evaluate(sub.expr, self)
-            return self._subs[name]
-        return self._builtin(name)
-
-    def delayed(self, name: str, time):
-        """`name(time)` from the history buffer, linearly interpolated between steps."""
-        history = self.ctx.buffers[f"{self.pop}.{name}"]
-        rows = history.shape[0]
-        # at least 0: a stage of an integrator may ask for a time past the newest recorded value
-        dt = self.ctx.program.dt
-        lag = jnp.maximum((self.ctx.step.astype(self.dtype) * dt - time) / dt, 0)
-        whole = jnp.floor(lag)
-        frac = lag - whole
-        newer = (self.ctx.step - whole.astype(jnp.int32)) % rows
-        older = (newer - 1) % rows
-        columns = jnp.arange(history.shape[1])
-        return (1 - frac) * history[newer, columns] + frac * history[older, columns]
-
-    def _timed(self, values, period: float):
-        # the bin holding t, in whole steps as Brian2's TimedArray; the last one holds past the end
-        t = self.ctx.step.astype(self.dtype) * self.ctx.program.dt
-        index = jnp.clip(jnp.floor(t / period + 1e-3).astype(jnp.int32), 0, values.shape[0] - 1)
-        return values[index]
-
-    def _builtin(self, name: str):
-        program, size = self.ctx.program, self.ctx.program.sizes[self.pop]
-        if name == "t":
-            return self.ctx.step.astype(self.dtype) * program.dt
-        if name == "dt":
-            return jnp.asarray(program.dt, self.dtype)
-        if name == "i":
-            return jnp.arange(size)
-        if name == "N":
-            return jnp.asarray(size)
-        if name == "not_refractory":
-            return self.ctx.not_refractory.get(self.pop, jnp.ones(size, bool))
-        if name == "lastspike":
-            return self.ctx.pops[self.pop][LASTSPIKE].astype(self.dtype) * program.dt
-        if name in ("True", "False"):
-            return jnp.asarray(name == "True")
-        raise LoweringError(f"name '{name}' of population '{self.pop}' has no value in the step",
-                            hint="run the 'canonicalize' pass before lowering: it folds unit names")
-
-    def random(self, kind: str):
-        """Fresh numbers per neuron for each `rand()`/`randn()` call (SDE increments included).
-
-        The key folds the step's key with the population's position in the model and the number
-        of draws this population made so far in this step, counted over all its operations, so
-        that a threshold's `rand()` never repeats an update's `randn()`.  All of it follows from
-        the model and the seed, so a run is reproducible in any process (Python's `hash` of a
-        string is not)."""
-        if self.ctx.key is None:
-            raise LoweringError("rand() needs a random key in the step state")
-        # per step: the context lives for one step
-        draws = vars(self.ctx).setdefault("random_draws", {})
-        draws[self.pop] = draws.get(self.pop, 0) + 1
-        salt = list(self.ctx.program.sizes).index(self.pop)
-        key = jax.random.fold_in(jax.random.fold_in(self.ctx.key, salt), draws[self.pop])
-        shape = (self.ctx.program.sizes[self.pop],)
-        sample = jax.random.uniform if kind == "rand" else jax.random.normal
-        return sample(key, shape, self.dtype)
-
-
-def _per_neuron(value, size: int, dtype):
-    return jnp.broadcast_to(jnp.asarray(value, dtype), (size,))
-
-
-def _outside_refractory_period(ctx: StepContext, pop: str):
-    """The neurons of `pop` not refractory, by their last spike as it is now."""
-    period = evaluate(ctx.program.refractory[pop].period, PopulationEnv(ctx, pop))
-    # Brian2 compares whole steps: refractory for floor(period/dt) steps after the spike.
-    steps = jnp.floor(period / ctx.program.dt + 1e-3).astype(jnp.int32)
-    return (ctx.step - ctx.pops[pop][LASTSPIKE]) >= steps
-
-
-def _refractory_mask(ctx: StepContext, pop: str):
-    if pop not in ctx.not_refractory and pop in ctx.program.refractory:
-        ctx.not_refractory[pop] = _outside_refractory_period(ctx, pop)
-
-
-def _add_to(ctx: StepContext, pop: str, var: str, change, start: int = 0, stop: int | None = None):
-    """`var[start:stop] += change` from synapses or Poisson input.  A variable held during the
-    refractory period (`unless refractory`) changes only in neurons outside it, as in Brian2,
-    where every write to such a variable but the reset's is conditional on `not_refractory`
-    (after this step's threshold: a neuron that just spiked receives nothing)."""
-    state = ctx.pops[pop]
-    stop = ctx.program.sizes[pop] if stop is None else stop
-    change = change.astype(state[var].dtype)
-    if var in ctx.program.held.get(pop, ()):
-        outside = _outside_refractory_period(ctx, pop)[start:stop]
-        change = jnp.where(outside, change, jnp.zeros((), change.dtype))
-    state[var] = state[var].at[start:stop].add(change)
-
-
-def _record_history(pop: str, ctx: StepContext) -> None:
-    """Write this step's values of the variables read in the past into their history buffers."""
-    for var in ctx.program.histories.get(pop, ()):
-        ring = ctx.buffers[f"{pop}.{var}"]
-        ctx.buffers[f"{pop}.{var}"] = ring.at[ctx.step % ring.shape[0]].set(ctx.pops[pop][var])
+from ._step import (LASTSPIKE, NEVER, LoweringError, PopulationEnv, StepContext, per_neuron,
+                    record_history, refractory_mask)
+from ._synaptic import effect_scale, lower_coupling, lower_poisson, lower_projection
 
 
 def _lower_update(node: ir.StateUpdate, ctx: StepContext):
-    _record_history(node.pop, ctx)
-    _refractory_mask(ctx, node.pop)
+    record_history(node.pop, ctx)
+    refractory_mask(ctx, node.pop)
     env = PopulationEnv(ctx, node.pop)
     new: dict = {}
     for item in node.body:
@@ -193,9 +46,9 @@ def _lower_update(node: ir.StateUpdate, ctx: StepContext):
 
 
 def _lower_threshold(node: ir.Threshold, ctx: StepContext):
-    _refractory_mask(ctx, node.pop)
+    refractory_mask(ctx, node.pop)
     size = ctx.program.sizes[node.pop]
-    spikes = _per_neuron(evaluate(node.cond, PopulationEnv(ctx, node.pop)), size, bool)
+    spikes = per_neuron(evaluate(node.cond, PopulationEnv(ctx, node.pop)), size, bool)
     if node.pop in ctx.program.refractory:
         spikes = spikes & ctx.not_refractory[node.pop]
         state = ctx.pops[node.pop]
@@ -211,123 +64,6 @@ def _lower_reset(node: ir.Reset, ctx: StepContext):
         old = state[statement.target]
         state[statement.target] = jnp.where(spikes, jnp.asarray(value, old.dtype), old)
 
-
-def _delayed_spikes(node: ir.Projection, ctx: StepContext, buffer: ir.DelayBuffer, pre):
-    """The pre spikes of `steps` steps ago (ring row `step % steps`), replaced by this step's."""
-    row = ctx.step % buffer.steps
-    ring = ctx.buffers[node.name]
-    ctx.buffers[node.name] = ring.at[row].set(pre)
-    return ring[row]
-
-
-def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
-    """The summed weights arriving now, through the projection's delay buffer if it has one."""
-    buffer = ctx.program.buffers.get(node.name)
-    kernel, arrays = KERNELS[node.kernel], ctx.conn[node.name]
-    if buffer is None:
-        return kernel.propagate(arrays, pre, node,
-                                native=ctx.program.native and _native.available())
-    if buffer.kind == ir.BufferKind.SPIKES:
-        return kernel.propagate(arrays, _delayed_spikes(node, ctx, buffer, pre), node)
-    # input: row `s % (steps + 1)` collects what arrives at step s; read and clear this step's row
-    ring = kernel.propagate(arrays, pre, node, ring=ctx.buffers[node.name], step=ctx.step)
-    width = node.post.size + 1
-    start = (ctx.step % (buffer.steps + 1)) * width
-    arrived = jax.lax.dynamic_slice(ring, (start,), (width,))
-    ctx.buffers[node.name] = jax.lax.dynamic_update_slice(ring, jnp.zeros_like(arrived), (start,))
-    return arrived[:node.post.size]
-
-
-def _lower_plastic(node: ir.Projection, ctx: StepContext):
-    """Both pathways of a plastic projection (pre, then post, as Brian2 runs them).  A delayed
-    pre spike runs on_pre when it arrives, as in Brian2: traces and weights change then."""
-    pre = ctx.spikes[node.pre.population][node.pre.start:node.pre.stop]
-    buffer = ctx.program.buffers.get(node.name)
-    if buffer is not None:
-        pre = _delayed_spikes(node, ctx, buffer, pre)
-    post_spikes = ctx.spikes.get(node.post.population)
-    if post_spikes is not None:
-        post_spikes = post_spikes[node.post.start:node.post.stop]
-    t = ctx.step.astype(ctx.program.dtype) * ctx.program.dt
-    sides = {ir.PRE: node.pre, ir.POST: node.post}
-    envs = {suffix: PopulationEnv(ctx, view.population) for suffix, view in sides.items()}
-
-    def neurons(suffix: str, name: str):  # on the slice, and 0 for the padding row
-        view = sides[suffix]
-        value = jnp.broadcast_to(envs[suffix].lookup(name), (ctx.program.sizes[view.population],))
-        return jnp.concatenate([value[view.start:view.stop], jnp.zeros(1, value.dtype)])
-
-    tables, summed = PLASTIC.step(node, ctx.conn[node.name], ctx.synapses[node.name],
-                                  ctx.params[node.name], pre, post_spikes, t, ctx.program.dt,
-                                  neurons)
-    ctx.synapses[node.name] = tables
-    for var, change in summed.items():
-        _add_to(ctx, node.post.population, var, change, node.post.start, node.post.stop)
-
-
-def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
-    """`ge += w` by the native event kernel straight into the variable, where it applies: one call
-    per projection and step, no slices of the spike vector, no separate addition."""
-    program = ctx.program
-    if not (program.native and node.kernel == ir.Kernel.EVENT and node.effect.op in ("+=", "-=")
-            and program.effect_scale[node.name] is None and _native.available()
-            and node.effect.target not in program.held.get(node.post.population, ())):
-        return False
-    buffer = program.buffers.get(node.name)
-    if buffer is not None and buffer.kind != ir.BufferKind.SPIKES:
-        return False
-    spikes, start = ctx.spikes[node.pre.population], node.pre.start
-    if buffer is not None:
-        spikes, start = _delayed_spikes(node, ctx, buffer, spikes[node.pre.start:node.pre.stop]), 0
-    arrays, target = ctx.conn[node.name], ctx.pops[node.post.population]
-    var = node.effect.target
-    target[var] = _native.event_add(spikes, arrays["targets"],
-                                    arrays["weights"].astype(target[var].dtype), target[var],
-                                    start, node.post.start, node.post.size,
-                                    1.0 if node.effect.op == "+=" else -1.0)
-    return True
-
-
-def _lower_projection(node: ir.Projection, ctx: StepContext):
-    if node.plasticity is not None:
-        _lower_plastic(node, ctx)
-        return
-    if _native_add(node, ctx):
-        return
-    pre = ctx.spikes[node.pre.population][node.pre.start:node.pre.stop]
-    summed = _delayed_input(node, ctx, pre)
-    scale = ctx.program.effect_scale[node.name]
-    if scale is not None:
-        factor = evaluate(scale, PopulationEnv(ctx, node.post.population))
-        if jnp.ndim(factor):
-            factor = factor[node.post.start:node.post.stop]
-        summed = summed * factor
-    _add_to(ctx, node.post.population, node.effect.target,
-            summed if node.effect.op == "+=" else -summed, node.post.start, node.post.stop)
-
-
-def _lower_coupling(node: ir.Coupling, ctx: StepContext):
-    pop, var = node.post.population, node.target
-    total = coupling_sum(node, ctx.conn[node.name], PopulationEnv(ctx, node.pre.population),
-                         PopulationEnv(ctx, pop))
-    state = ctx.pops[pop]
-    if f"{pop}.{var}" not in ctx.summed:  # the first coupling onto it this step: start from 0
-        ctx.summed.add(f"{pop}.{var}")
-        covered = ctx.program.summed_neurons[f"{pop}.{var}"]
-        state[var] = (jnp.zeros_like(state[var]) if covered is None
-                      else jnp.where(covered, jnp.zeros((), state[var].dtype), state[var]))
-    state[var] = state[var].at[node.post.start:node.post.stop].add(total.astype(state[var].dtype))
-
-
-def _lower_poisson(node: ir.PoissonInput, ctx: StepContext):
-    """How many of the `n` sources spiked this step, per neuron: one binomial draw each, from a
-    key of its own (the step's key folded with the input's place among the model's nodes)."""
-    env = PopulationEnv(ctx, node.pop)
-    size, dtype = ctx.program.sizes[node.pop], ctx.program.dtype
-    chance = jnp.broadcast_to(evaluate(node.rate, env) * ctx.program.dt, (size,)).astype(dtype)
-    key = jax.random.fold_in(ctx.key, ctx.program.poisson_salt[node.name])
-    count = jax.random.binomial(key, node.n, jnp.clip(chance, 0, 1), (size,), dtype)
-    _add_to(ctx, node.pop, node.var, count * evaluate(node.weight, env))
 
 
 def _lower_spike_monitor(node: ir.SpikeMonitor, ctx: StepContext):
@@ -365,7 +101,7 @@ def _lower_rate_monitor(node: ir.RateMonitor, ctx: StepContext):
 
 def _lower_state_monitor(node: ir.StateMonitor, ctx: StepContext):
     value = PopulationEnv(ctx, node.pop).lookup(node.var)
-    value = _per_neuron(value, ctx.program.sizes[node.pop], ctx.program.dtype)
+    value = per_neuron(value, ctx.program.sizes[node.pop], ctx.program.dtype)
     ctx.outputs.setdefault("trace", {})[f"{node.pop}.{node.var}"] = value[jnp.asarray(node.indices)]
 
 
@@ -376,29 +112,19 @@ def _lower_fused(node: ir.FusedUpdate, ctx: StepContext):
             member = ctx.program.model.get(op)
             LOWERINGS[type(member)](member, ctx)
         return
-    _record_history(node.pop, ctx)
-    _refractory_mask(ctx, node.pop)  # for later operations of the step that read it
+    record_history(node.pop, ctx)
+    refractory_mask(ctx, node.pop)  # for later operations of the step that read it
     native(ctx)
 
 
 LOWERINGS: dict[type, Callable] = {
     ir.StateUpdate: _lower_update, ir.Threshold: _lower_threshold, ir.Reset: _lower_reset,
     ir.FusedUpdate: _lower_fused,
-    ir.Projection: _lower_projection, ir.Coupling: _lower_coupling,
-    ir.PoissonInput: _lower_poisson, ir.SpikeMonitor: _lower_spike_monitor,
+    ir.Projection: lower_projection, ir.Coupling: lower_coupling,
+    ir.PoissonInput: lower_poisson, ir.SpikeMonitor: _lower_spike_monitor,
     ir.RateMonitor: _lower_rate_monitor, ir.StateMonitor: _lower_state_monitor,
 }
 
-
-def _effect_scale(node: ir.Projection) -> ir.Expr | None:
-    """The factor `a` in `target += a*w` (None when a = 1): kernels only ever sum weights."""
-    linear = ir.decompose(node.effect.expr, {"w"})
-    if (linear is None or set(linear[0]) != {"w"}
-        or not (isinstance(linear[1], ir.Const) and linear[1].value == 0)):
-        raise LoweringError(f"projection '{node.name}': on_pre must be linear in w, as in"
-                            f" 'ge += w' or 'v += w*(E - v)', got '{node.effect.text()}'", node.loc)
-    a = linear[0]["w"]
-    return None if a == ir.Const(1.0) else a
 
 
 class Program:
@@ -446,7 +172,7 @@ class Program:
                 raise LoweringError(f"projection '{proj.name}' is delayed but has no delay buffer",
                                     hint="run the 'delays' pass before lowering")
         self.summed_neurons = self._summed_neurons(model)
-        self.effect_scale = {p.name: _effect_scale(p) for p in model.find(ir.Projection)
+        self.effect_scale = {p.name: effect_scale(p) for p in model.find(ir.Projection)
                              if p.plasticity is None}
         self.histories: dict[str, list[str]] = {}
         for source, buffer in self.buffers.items():

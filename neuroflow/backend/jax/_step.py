@@ -1,0 +1,164 @@
+"""What one step works on while its schedule runs: the context (state, parameters, spikes),
+name resolution inside a population, refractoriness, and how synapses add to a variable."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import jax
+import jax.numpy as jnp
+
+from ... import ir
+from ._expr import evaluate
+
+if TYPE_CHECKING:  # the program builds contexts; this module only reads it
+    from ._lower import Program
+
+LASTSPIKE = "_lastspike"
+NEVER = -(2**30)  # step index of "no spike yet": far enough back to be never refractory
+
+
+class LoweringError(ir.NeuroflowError):
+    pass
+
+
+@dataclass
+class StepContext:
+    """Mutable working state of one step while the schedule runs."""
+
+    program: "Program"
+    pops: dict  # population -> {variable: array}
+    params: dict
+    conn: dict
+    derived: dict
+    step: jax.Array  # index of this step
+    key: jax.Array | None
+    outputs: dict
+    spikes: dict
+    not_refractory: dict
+    buffers: dict  # projection -> ring buffer of delayed spikes or input
+    synapses: dict = field(default_factory=dict)  # plastic projection -> its synapse variables
+    summed: set = field(default_factory=set)  # summed variables ("pop.var") set in this step
+
+
+class PopulationEnv:
+    """Name resolution inside one population for `evaluate`."""
+
+    def __init__(self, ctx: StepContext, pop: str):
+        self.ctx, self.pop = ctx, pop
+        self.dtype = ctx.program.dtype
+        self.temps: dict = {}
+        self._subs: dict = {}
+
+    def lookup(self, name: str):
+        ctx, pop = self.ctx, self.pop
+        if name in self.temps:
+            return self.temps[name]
+        if name in ctx.pops[pop]:
+            return ctx.pops[pop][name]
+        if name in ctx.params[pop]:
+            value = ctx.params[pop][name]
+            timed = ctx.program.inputs[pop].get(name)
+            return value if timed is None else self._timed(value, timed.period)
+        sub = ctx.program.subexpressions[pop].get(name)
+        if sub is not None:
+            if name not in self._subs:
+                self._subs[name] = evaluate(sub.expr, self)
+            return self._subs[name]
+        return self._builtin(name)
+
+    def delayed(self, name: str, time):
+        """`name(time)` from the history buffer, linearly interpolated between steps."""
+        history = self.ctx.buffers[f"{self.pop}.{name}"]
+        rows = history.shape[0]
+        # at least 0: a stage of an integrator may ask for a time past the newest recorded value
+        dt = self.ctx.program.dt
+        lag = jnp.maximum((self.ctx.step.astype(self.dtype) * dt - time) / dt, 0)
+        whole = jnp.floor(lag)
+        frac = lag - whole
+        newer = (self.ctx.step - whole.astype(jnp.int32)) % rows
+        older = (newer - 1) % rows
+        columns = jnp.arange(history.shape[1])
+        return (1 - frac) * history[newer, columns] + frac * history[older, columns]
+
+    def _timed(self, values, period: float):
+        # the bin holding t, in whole steps as Brian2's TimedArray; the last one holds past the end
+        t = self.ctx.step.astype(self.dtype) * self.ctx.program.dt
+        index = jnp.clip(jnp.floor(t / period + 1e-3).astype(jnp.int32), 0, values.shape[0] - 1)
+        return values[index]
+
+    def _builtin(self, name: str):
+        program, size = self.ctx.program, self.ctx.program.sizes[self.pop]
+        if name == "t":
+            return self.ctx.step.astype(self.dtype) * program.dt
+        if name == "dt":
+            return jnp.asarray(program.dt, self.dtype)
+        if name == "i":
+            return jnp.arange(size)
+        if name == "N":
+            return jnp.asarray(size)
+        if name == "not_refractory":
+            return self.ctx.not_refractory.get(self.pop, jnp.ones(size, bool))
+        if name == "lastspike":
+            return self.ctx.pops[self.pop][LASTSPIKE].astype(self.dtype) * program.dt
+        if name in ("True", "False"):
+            return jnp.asarray(name == "True")
+        raise LoweringError(f"name '{name}' of population '{self.pop}' has no value in the step",
+                            hint="run the 'canonicalize' pass before lowering: it folds unit names")
+
+    def random(self, kind: str):
+        """Fresh numbers per neuron for each `rand()`/`randn()` call (SDE increments included).
+
+        The key folds the step's key with the population's position in the model and the number
+        of draws this population made so far in this step, counted over all its operations, so
+        that a threshold's `rand()` never repeats an update's `randn()`.  All of it follows from
+        the model and the seed, so a run is reproducible in any process (Python's `hash` of a
+        string is not)."""
+        if self.ctx.key is None:
+            raise LoweringError("rand() needs a random key in the step state")
+        # per step: the context lives for one step
+        draws = vars(self.ctx).setdefault("random_draws", {})
+        draws[self.pop] = draws.get(self.pop, 0) + 1
+        salt = list(self.ctx.program.sizes).index(self.pop)
+        key = jax.random.fold_in(jax.random.fold_in(self.ctx.key, salt), draws[self.pop])
+        shape = (self.ctx.program.sizes[self.pop],)
+        sample = jax.random.uniform if kind == "rand" else jax.random.normal
+        return sample(key, shape, self.dtype)
+
+
+def per_neuron(value, size: int, dtype):
+    return jnp.broadcast_to(jnp.asarray(value, dtype), (size,))
+
+
+def outside_refractory_period(ctx: StepContext, pop: str):
+    """The neurons of `pop` not refractory, by their last spike as it is now."""
+    period = evaluate(ctx.program.refractory[pop].period, PopulationEnv(ctx, pop))
+    # Brian2 compares whole steps: refractory for floor(period/dt) steps after the spike.
+    steps = jnp.floor(period / ctx.program.dt + 1e-3).astype(jnp.int32)
+    return (ctx.step - ctx.pops[pop][LASTSPIKE]) >= steps
+
+
+def refractory_mask(ctx: StepContext, pop: str):
+    if pop not in ctx.not_refractory and pop in ctx.program.refractory:
+        ctx.not_refractory[pop] = outside_refractory_period(ctx, pop)
+
+
+def add_to(ctx: StepContext, pop: str, var: str, change, start: int = 0, stop: int | None = None):
+    """`var[start:stop] += change` from synapses or Poisson input.  A variable held during the
+    refractory period (`unless refractory`) changes only in neurons outside it, as in Brian2,
+    where every write to such a variable but the reset's is conditional on `not_refractory`
+    (after this step's threshold: a neuron that just spiked receives nothing)."""
+    state = ctx.pops[pop]
+    stop = ctx.program.sizes[pop] if stop is None else stop
+    change = change.astype(state[var].dtype)
+    if var in ctx.program.held.get(pop, ()):
+        outside = outside_refractory_period(ctx, pop)[start:stop]
+        change = jnp.where(outside, change, jnp.zeros((), change.dtype))
+    state[var] = state[var].at[start:stop].add(change)
+
+
+def record_history(pop: str, ctx: StepContext) -> None:
+    """Write this step's values of the variables read in the past into their history buffers."""
+    for var in ctx.program.histories.get(pop, ()):
+        ring = ctx.buffers[f"{pop}.{var}"]
+        ctx.buffers[f"{pop}.{var}"] = ring.at[ctx.step % ring.shape[0]].set(ctx.pops[pop][var])

@@ -1,0 +1,141 @@
+"""Lowering rules of what connects populations: spike projections (static and plastic, with
+their delay buffers), couplings (summed variables) and Poisson input."""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from ... import ir
+from . import _native
+from ._coupling import coupling_sum
+from ._expr import evaluate
+from ._kernels import KERNELS, PLASTIC
+from ._step import LoweringError, PopulationEnv, StepContext, add_to
+
+def _delayed_spikes(node: ir.Projection, ctx: StepContext, buffer: ir.DelayBuffer, pre):
+    """The pre spikes of `steps` steps ago (ring row `step % steps`), replaced by this step's."""
+    row = ctx.step % buffer.steps
+    ring = ctx.buffers[node.name]
+    ctx.buffers[node.name] = ring.at[row].set(pre)
+    return ring[row]
+
+
+def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
+    """The summed weights arriving now, through the projection's delay buffer if it has one."""
+    buffer = ctx.program.buffers.get(node.name)
+    kernel, arrays = KERNELS[node.kernel], ctx.conn[node.name]
+    if buffer is None:
+        return kernel.propagate(arrays, pre, node,
+                                native=ctx.program.native and _native.available())
+    if buffer.kind == ir.BufferKind.SPIKES:
+        return kernel.propagate(arrays, _delayed_spikes(node, ctx, buffer, pre), node)
+    # input: row `s % (steps + 1)` collects what arrives at step s; read and clear this step's row
+    ring = kernel.propagate(arrays, pre, node, ring=ctx.buffers[node.name], step=ctx.step)
+    width = node.post.size + 1
+    start = (ctx.step % (buffer.steps + 1)) * width
+    arrived = jax.lax.dynamic_slice(ring, (start,), (width,))
+    ctx.buffers[node.name] = jax.lax.dynamic_update_slice(ring, jnp.zeros_like(arrived), (start,))
+    return arrived[:node.post.size]
+
+
+def _lower_plastic(node: ir.Projection, ctx: StepContext):
+    """Both pathways of a plastic projection (pre, then post, as Brian2 runs them).  A delayed
+    pre spike runs on_pre when it arrives, as in Brian2: traces and weights change then."""
+    pre = ctx.spikes[node.pre.population][node.pre.start:node.pre.stop]
+    buffer = ctx.program.buffers.get(node.name)
+    if buffer is not None:
+        pre = _delayed_spikes(node, ctx, buffer, pre)
+    post_spikes = ctx.spikes.get(node.post.population)
+    if post_spikes is not None:
+        post_spikes = post_spikes[node.post.start:node.post.stop]
+    t = ctx.step.astype(ctx.program.dtype) * ctx.program.dt
+    sides = {ir.PRE: node.pre, ir.POST: node.post}
+    envs = {suffix: PopulationEnv(ctx, view.population) for suffix, view in sides.items()}
+
+    def neurons(suffix: str, name: str):  # on the slice, and 0 for the padding row
+        view = sides[suffix]
+        value = jnp.broadcast_to(envs[suffix].lookup(name), (ctx.program.sizes[view.population],))
+        return jnp.concatenate([value[view.start:view.stop], jnp.zeros(1, value.dtype)])
+
+    tables, summed = PLASTIC.step(node, ctx.conn[node.name], ctx.synapses[node.name],
+                                  ctx.params[node.name], pre, post_spikes, t, ctx.program.dt,
+                                  neurons)
+    ctx.synapses[node.name] = tables
+    for var, change in summed.items():
+        add_to(ctx, node.post.population, var, change, node.post.start, node.post.stop)
+
+
+def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
+    """`ge += w` by the native event kernel straight into the variable, where it applies: one call
+    per projection and step, no slices of the spike vector, no separate addition."""
+    program = ctx.program
+    if not (program.native and node.kernel == ir.Kernel.EVENT and node.effect.op in ("+=", "-=")
+            and program.effect_scale[node.name] is None and _native.available()
+            and node.effect.target not in program.held.get(node.post.population, ())):
+        return False
+    buffer = program.buffers.get(node.name)
+    if buffer is not None and buffer.kind != ir.BufferKind.SPIKES:
+        return False
+    spikes, start = ctx.spikes[node.pre.population], node.pre.start
+    if buffer is not None:
+        spikes, start = _delayed_spikes(node, ctx, buffer, spikes[node.pre.start:node.pre.stop]), 0
+    arrays, target = ctx.conn[node.name], ctx.pops[node.post.population]
+    var = node.effect.target
+    target[var] = _native.event_add(spikes, arrays["targets"],
+                                    arrays["weights"].astype(target[var].dtype), target[var],
+                                    start, node.post.start, node.post.size,
+                                    1.0 if node.effect.op == "+=" else -1.0)
+    return True
+
+
+def lower_projection(node: ir.Projection, ctx: StepContext):
+    if node.plasticity is not None:
+        _lower_plastic(node, ctx)
+        return
+    if _native_add(node, ctx):
+        return
+    pre = ctx.spikes[node.pre.population][node.pre.start:node.pre.stop]
+    summed = _delayed_input(node, ctx, pre)
+    scale = ctx.program.effect_scale[node.name]
+    if scale is not None:
+        factor = evaluate(scale, PopulationEnv(ctx, node.post.population))
+        if jnp.ndim(factor):
+            factor = factor[node.post.start:node.post.stop]
+        summed = summed * factor
+    add_to(ctx, node.post.population, node.effect.target,
+            summed if node.effect.op == "+=" else -summed, node.post.start, node.post.stop)
+
+
+def lower_coupling(node: ir.Coupling, ctx: StepContext):
+    pop, var = node.post.population, node.target
+    total = coupling_sum(node, ctx.conn[node.name], PopulationEnv(ctx, node.pre.population),
+                         PopulationEnv(ctx, pop))
+    state = ctx.pops[pop]
+    if f"{pop}.{var}" not in ctx.summed:  # the first coupling onto it this step: start from 0
+        ctx.summed.add(f"{pop}.{var}")
+        covered = ctx.program.summed_neurons[f"{pop}.{var}"]
+        state[var] = (jnp.zeros_like(state[var]) if covered is None
+                      else jnp.where(covered, jnp.zeros((), state[var].dtype), state[var]))
+    state[var] = state[var].at[node.post.start:node.post.stop].add(total.astype(state[var].dtype))
+
+
+def lower_poisson(node: ir.PoissonInput, ctx: StepContext):
+    """How many of the `n` sources spiked this step, per neuron: one binomial draw each, from a
+    key of its own (the step's key folded with the input's place among the model's nodes)."""
+    env = PopulationEnv(ctx, node.pop)
+    size, dtype = ctx.program.sizes[node.pop], ctx.program.dtype
+    chance = jnp.broadcast_to(evaluate(node.rate, env) * ctx.program.dt, (size,)).astype(dtype)
+    key = jax.random.fold_in(ctx.key, ctx.program.poisson_salt[node.name])
+    count = jax.random.binomial(key, node.n, jnp.clip(chance, 0, 1), (size,), dtype)
+    add_to(ctx, node.pop, node.var, count * evaluate(node.weight, env))
+
+
+def effect_scale(node: ir.Projection) -> ir.Expr | None:
+    """The factor `a` in `target += a*w` (None when a = 1): kernels only ever sum weights."""
+    linear = ir.decompose(node.effect.expr, {"w"})
+    if (linear is None or set(linear[0]) != {"w"}
+        or not (isinstance(linear[1], ir.Const) and linear[1].value == 0)):
+        raise LoweringError(f"projection '{node.name}': on_pre must be linear in w, as in"
+                            f" 'ge += w' or 'v += w*(E - v)', got '{node.effect.text()}'", node.loc)
+    a = linear[0]["w"]
+    return None if a == ir.Const(1.0) else a
