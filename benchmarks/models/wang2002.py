@@ -60,7 +60,7 @@ def build(coherence: float = 25.6, duration=3 * second, seed: int = 0) -> nf.ir.
                                    alpha=0.5 * kHz,
                                    label=np.repeat([0.0, 1.0, 2.0],
                                                    [POOL, POOL, N_E - 2 * POOL])))
-    I = net.population("I", N_I, NEURON, threshold="V > Vt", reset="V = Vr", refractory=1 * ms,
+    inh = net.population("I", N_I, NEURON, threshold="V > Vt", reset="V = Vr", refractory=1 * ms,
                        method="euler", init=dict(V=-52 * mV, s_NMDA_tot=0.2),
                        params=dict(SHARED, Cm=0.2 * nF, gL=20 * nS, gN=0.13 * nS))
     delay = 0.5 * ms
@@ -68,9 +68,9 @@ def build(coherence: float = 25.6, duration=3 * second, seed: int = 0) -> nf.ir.
                  .replace("Jp", repr(Jp)).replace("Jm", repr(Jm)))
     net.projection(E, E, "s_AMPA += w", weights=f"0.05*nS*{selective}", delay=delay,
                    name="EE_AMPA")
-    net.projection(E, I, "s_AMPA += 0.04*nS", delay=delay, name="EI_AMPA")
-    net.projection(I, E, "s_GABA += 1.3*nS", delay=delay, name="IE_GABA")
-    net.projection(I, I, "s_GABA += 1.0*nS", delay=delay, name="II_GABA")
+    net.projection(E, inh, "s_AMPA += 0.04*nS", delay=delay, name="EI_AMPA")
+    net.projection(inh, E, "s_GABA += 1.3*nS", delay=delay, name="IE_GABA")
+    net.projection(inh, inh, "s_GABA += 1.0*nS", delay=delay, name="II_GABA")
     net.projection(E, E, "x += w", weights=1.0, connect=nf.one_to_one(), delay=delay,
                    name="EE_NMDA")
     pools = net.population("Pools", 3, "s : 1")
@@ -79,10 +79,10 @@ def build(coherence: float = 25.6, duration=3 * second, seed: int = 0) -> nf.ir.
     net.projection(pools, E, model="w : 1\ns_NMDA_tot_post = w*s_pre : 1 (summed)",
                    weights=f"where(label_post < 2, where(i == label_post, {Jp!r}, {Jm!r}), 1.0)",
                    name="NMDA_total_E")
-    net.projection(pools, I, model="w : 1\ns_NMDA_tot_post = w*s_pre : 1 (summed)",
+    net.projection(pools, inh, model="w : 1\ns_NMDA_tot_post = w*s_pre : 1 (summed)",
                    weights=1.0, name="NMDA_total_I")
     net.poisson_input(E, "s_AMPA_ext", N=1000, rate=2.4 * Hz, weight=2.1 * nS)
-    net.poisson_input(I, "s_AMPA_ext", N=1000, rate=2.4 * Hz, weight=1.62 * nS)
+    net.poisson_input(inh, "s_AMPA_ext", N=1000, rate=2.4 * Hz, weight=1.62 * nS)
     rates = stimulus(coherence, duration, seed)
     for k, name in enumerate(("Stim1", "Stim2")):
         stim = net.population(name, POOL, threshold="rand() < rate*dt")
