@@ -68,3 +68,19 @@ def test_poisson_group_fires_at_its_rate():
     counts = nf.compile(net.build(), dt=DT * ms).run(1 * second).spike_counts("In")
     assert counts[:1000].mean() == pytest.approx(5.0, rel=0.05)
     assert counts[1000:].mean() == pytest.approx(20.0, rel=0.05)
+
+
+def test_a_rate_per_neuron_uses_the_general_sampler_with_the_same_statistics():
+    """A rate that is a parameter per neuron (not one constant) draws with JAX's binomial."""
+    net = nf.Network("shot")
+    P = net.population("P", 200, "dv/dt = -v/tau : volt\nnu : Hz (constant)",
+                       params=dict(tau=TAU * ms, nu=np.full(200, RATE) * Hz),
+                       init=dict(v=0 * mV), method="exact")
+    net.poisson_input(P, "v", N=N, rate="nu", weight=WEIGHT * mV)
+    net.monitor(P, "v", indices=range(200), every=10)
+    sim = nf.compile(net.build(), dt=DT * ms, dtype="float64")
+    assert "rate={nu}" in sim.ir
+    v = sim.run(300 * ms).trace("P", "v")[1][100:]
+    p, a = RATE * 1e-3 * DT, np.exp(-DT / TAU)
+    assert v.mean() == pytest.approx(N * p * WEIGHT / (1 - a), rel=0.01)
+    assert v.var() == pytest.approx(N * p * (1 - p) * WEIGHT**2 / (1 - a**2), rel=0.05)

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...ir import POST, PRE, Coupling, Kernel, NeuroflowError, PopSlice
+from ...ir import ONE, POST, PRE, Coupling, Kernel, NeuroflowError, PopSlice
 from ._device import to_device
 from ._expr import evaluate
 from ._kernels import EllLayout
@@ -171,14 +171,15 @@ def coupling_sum(node: Coupling, arrays: dict, pre_env, post_env) -> jax.Array:
 
     if not node.terms:
         return kernel.per_synapse(arrays, node, names)
-    total = jnp.zeros(node.post.size, post_env.dtype)
+    total, factors = None, names()
     for weighted in (True, False):
         terms = [t for t in node.terms if t.weighted == weighted]
         if not terms:
             continue
-        factors = names()
         vectors = jnp.stack([jnp.broadcast_to(evaluate(t.pre, factors), (node.pre.size,))
                              for t in terms]).astype(post_env.dtype)
         for term, column in zip(terms, kernel.columns(arrays, node, vectors, weighted)):
-            total = total + evaluate(term.post, factors) * column
+            if term.post != ONE:  # `{1} w {tanh(x_pre)}`: the column is the sum
+                column = evaluate(term.post, factors) * column
+            total = column if total is None else total + column
     return total

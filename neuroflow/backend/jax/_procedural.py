@@ -50,11 +50,8 @@ import numpy as np
 from ...ir import FixedFanOut, FixedProb, Projection
 from . import _native
 from ._device import to_device
+from ._hash import GAMMA, GOLDEN, MASK, draws, draws_np, mix_np
 
-MASK = (1 << 64) - 1
-GOLDEN = 0x9E3779B97F4A7C15  # Weyl increments of SplitMix64 and a second odd constant
-GAMMA = 0xD1B54A32D192ED03
-MIX1, MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 BLOCK = 1024  # rows per block of the pure-JAX path, and its largest bucket
 
 HANDLERS = {("prob", "float32"): "NeuroflowProceduralProbF32",
@@ -63,39 +60,12 @@ HANDLERS = {("prob", "float32"): "NeuroflowProceduralProbF32",
             ("fan_out", "float64"): "NeuroflowProceduralFanOutF64"}
 
 
-# -- the hash, in numpy (build time and the reference) and in JAX (the step) -------------------
-def _mix_np(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, np.uint64)
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(MIX1)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(MIX2)
-    return x ^ (x >> np.uint64(31))
-
-
-def _mix(x):
-    x = (x ^ (x >> 30)) * jnp.uint64(MIX1)
-    x = (x ^ (x >> 27)) * jnp.uint64(MIX2)
-    return x ^ (x >> 31)
-
-
 def run_key(seed: int, index: int) -> np.ndarray:
     """The key of projection number `index` in a run with `seed` (a uint64 scalar)."""
     with np.errstate(over="ignore"):
-        first = _mix_np(np.array([(int(seed) + GOLDEN) & MASK], np.uint64))
-        key = _mix_np(first + np.uint64(((int(index) + 1) * GAMMA) & MASK))
+        first = mix_np(np.array([(int(seed) + GOLDEN) & MASK], np.uint64))
+        key = mix_np(first + np.uint64(((int(index) + 1) * GAMMA) & MASK))
     return key.reshape(())
-
-
-def _draws_np(key, rows: np.ndarray, counters: np.ndarray) -> np.ndarray:
-    """`draw(row, j)` for broadcastable integer arrays of rows and counters j."""
-    with np.errstate(over="ignore"):
-        row_key = _mix_np(np.uint64(key) ^ (np.asarray(rows, np.uint64) * np.uint64(GOLDEN)))
-        counters = np.asarray(counters, np.uint64)
-        return _mix_np(row_key + (counters + np.uint64(1)) * np.uint64(GAMMA))
-
-
-def _draws(key, rows, counters):
-    row_key = _mix(key ^ (rows.astype(jnp.uint64) * jnp.uint64(GOLDEN)))
-    return _mix(row_key + (counters.astype(jnp.uint64) + jnp.uint64(1)) * jnp.uint64(GAMMA))
 
 
 def _below(draw, n: int):
@@ -148,12 +118,12 @@ def synapses(node: Projection, seed: int, index: int) -> tuple[np.ndarray, np.nd
     pre_list, post_list = [], []
     for i in range(n_pre):
         if isinstance(rule, FixedProb):  # n_post + 1 gaps always leave the row
-            u = _draws_np(key, i, np.arange(n_post + 1)) >> np.uint64(1)
+            u = draws_np(key, i, np.arange(n_post + 1)) >> np.uint64(1)
             positions = np.cumsum(1 + np.searchsorted(table, u, side="right")) - 1
             row = list(positions[positions < n_post])
         else:
             k = rule.k
-            row = np.sort(_below_np(_draws_np(key, np.full(k, i), np.arange(k)), n_post))
+            row = np.sort(_below_np(draws_np(key, np.full(k, i), np.arange(k)), n_post))
             counter = k
             while k > 1:
                 surplus = np.zeros(k, bool)
@@ -161,7 +131,7 @@ def synapses(node: Projection, seed: int, index: int) -> tuple[np.ndarray, np.nd
                 count = int(surplus.sum())
                 if count == 0:
                     break
-                fresh = _draws_np(key, np.full(count, i), counter + np.arange(count))
+                fresh = draws_np(key, np.full(count, i), counter + np.arange(count))
                 row[surplus] = _below_np(fresh, n_post)
                 counter += count
                 row = np.sort(row)
@@ -258,7 +228,7 @@ class Procedural:
 
         def chunk(carry):
             first, position, total = carry
-            u = _draws(key, rows[:, None], first + steps[None, :]) >> 1
+            u = draws(key, rows[:, None], first + steps[None, :]) >> 1
             gaps = 1 + jnp.searchsorted(table, u, side="right").astype(jnp.int64)
             positions = position[:, None] + jnp.cumsum(gaps, axis=1)
             targets = jnp.where(positions < n_post, positions, n_post)
@@ -277,8 +247,8 @@ class Procedural:
         key, weight = arrays["key"], arrays["weight"]
         if k == 0:
             return total
-        draws = _draws(key, rows[:, None], jnp.arange(k, dtype=jnp.int64)[None, :])
-        first = jnp.sort(_below(draws, n_post), axis=1)
+        numbers = draws(key, rows[:, None], jnp.arange(k, dtype=jnp.int64)[None, :])
+        first = jnp.sort(_below(numbers, n_post), axis=1)
         # padding rows get distinct dummy values, so they never keep the loop going
         first = jnp.where((rows < n_pre)[:, None], first, jnp.arange(k, dtype=jnp.int64)[None, :])
 
@@ -290,7 +260,7 @@ class Procedural:
             targets, counter = carry
             surplus = surplus_of(targets)
             rank = jnp.cumsum(surplus, axis=1) - 1
-            fresh = _below(_draws(key, rows[:, None], counter[:, None] + rank), n_post)
+            fresh = _below(draws(key, rows[:, None], counter[:, None] + rank), n_post)
             targets = jnp.sort(jnp.where(surplus, fresh, targets), axis=1)
             return targets, counter + jnp.sum(surplus, axis=1)
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+import scipy.stats
 
 from ... import ir
 from . import _native
 from ._coupling import coupling_sum
 from ._expr import evaluate
+from ._hash import mix, uniform
 from ._kernels import KERNELS, PLASTIC
 from ._step import LoweringError, PopulationEnv, StepContext, add_to
 
@@ -111,12 +114,33 @@ def lower_coupling(node: ir.Coupling, ctx: StepContext):
     total = coupling_sum(node, ctx.conn[node.name], PopulationEnv(ctx, node.pre.population),
                          PopulationEnv(ctx, pop))
     state = ctx.pops[pop]
-    if f"{pop}.{var}" not in ctx.summed:  # the first coupling onto it this step: start from 0
-        ctx.summed.add(f"{pop}.{var}")
-        covered = ctx.program.summed_neurons[f"{pop}.{var}"]
-        state[var] = (jnp.zeros_like(state[var]) if covered is None
-                      else jnp.where(covered, jnp.zeros((), state[var].dtype), state[var]))
-    state[var] = state[var].at[node.post.start:node.post.stop].add(total.astype(state[var].dtype))
+    total = total.astype(state[var].dtype)
+    if f"{pop}.{var}" in ctx.summed:  # another coupling onto it ran this step: add up
+        state[var] = state[var].at[node.post.start:node.post.stop].add(total)
+        return
+    ctx.summed.add(f"{pop}.{var}")
+    covered = ctx.program.summed_neurons[f"{pop}.{var}"]
+    if covered is None and node.post.size == state[var].shape[0]:
+        state[var] = total  # the first sum of the step onto the whole population: it is the value
+        return
+    start = (jnp.zeros_like(state[var]) if covered is None
+             else jnp.where(covered, jnp.zeros((), state[var].dtype), state[var]))
+    state[var] = start.at[node.post.start:node.post.stop].add(total)
+
+
+# Counts of a binomial with a constant chance are drawn by inverting its distribution: one
+# uniform number per neuron (from the counter-based hash, keyed by the step's key: ~30 times
+# cheaper than threefry on CPUs) against the table of P(count <= k), cut where the rest of the
+# tail weighs less than TAIL.  The general sampler of JAX is some 50 times slower per draw.
+TAIL = 1e-15
+
+
+def binomial_table(n: int, chance: float) -> np.ndarray:
+    """P(count <= k) for k = 0, 1, ... until 1 - P < TAIL (or k = n - 1)."""
+    k = np.arange(n + 1)
+    cdf = scipy.stats.binom.cdf(k, n, chance)
+    stop = min(int(np.searchsorted(cdf, 1.0 - TAIL)) + 1, n)
+    return cdf[:stop]
 
 
 def lower_poisson(node: ir.PoissonInput, ctx: StepContext):
@@ -124,9 +148,16 @@ def lower_poisson(node: ir.PoissonInput, ctx: StepContext):
     key of its own (the step's key folded with the input's place among the model's nodes)."""
     env = PopulationEnv(ctx, node.pop)
     size, dtype = ctx.program.sizes[node.pop], ctx.program.dtype
-    chance = jnp.broadcast_to(evaluate(node.rate, env) * ctx.program.dt, (size,)).astype(dtype)
     key = jax.random.fold_in(ctx.key, ctx.program.poisson_salt[node.name])
-    count = jax.random.binomial(key, node.n, jnp.clip(chance, 0, 1), (size,), dtype)
+    if isinstance(node.rate, ir.Const):
+        table = binomial_table(node.n, min(max(node.rate.value * ctx.program.dt, 0.0), 1.0))
+        words = jax.random.key_data(key).astype(jnp.uint64)
+        numbers = uniform(mix(words[0] << 32 | words[1]), jnp.arange(size))
+        count = jnp.sum(numbers[:, None] >= jnp.asarray(table), axis=1, dtype=dtype)
+    else:
+        chance = jnp.broadcast_to(evaluate(node.rate, env) * ctx.program.dt, (size,))
+        count = jax.random.binomial(key, node.n, jnp.clip(chance.astype(dtype), 0, 1), (size,),
+                                    dtype)
     add_to(ctx, node.pop, node.var, count * evaluate(node.weight, env))
 
 
