@@ -64,10 +64,9 @@ def pre_state(name: str, pre: str, pre_size: int, lines: tuple[EquationLine, ...
     def in_pre(expr: ir.Expr, loc) -> ir.Expr:
         """`expr` in the pre population's terms: `x_pre` is its `x`, `s` the moved `NAME_s`."""
         for n in ir.names(expr):
-            if n == "w" or n.endswith(ir.POST) or (n not in variables and n not in params
-                                                   and not n.endswith(ir.PRE)
-                                                   and ir.get_unit(n) is None
-                                                   and n not in ("t", "dt")):
+            same_for_all = (n in variables or n in params or n.endswith(ir.PRE)
+                            or n in ("t", "dt") or ir.get_unit(n) is not None)
+            if not same_for_all:  # `w`, `v_post`, a bare (post) name
                 raise ModelError(f"the clock-driven variables of {what} read '{n}', which differs"
                                  " between the synapses of one pre neuron", loc,
                                  "synapse variables that differ per synapse are not supported"

@@ -15,6 +15,7 @@ from ._algebra import decompose, is_zero
 from ._coupling import POST, PRE, Coupling
 from ._errors import IRError, Loc, did_you_mean
 from ._expr import Const, Expr, names, subtrees, to_text
+from ._functions import uses_random
 from ._model import Model
 from ._poisson import PoissonInput
 from ._random import Distribution
@@ -473,6 +474,9 @@ def _check_coupling(node: Coupling, model: Model) -> None:
         _fail(node, f"sums into '{node.target}', which has a differential equation of its own",
               f"a summed variable is set by its synapses every step: declare it without an"
               f" equation, as '{node.target} : 1', and read it in the equations", culprit)
+    if uses_random(node.summand):
+        _fail(node, "a summed variable draws no random numbers", "add the noise in the post"
+              " neuron's equations", culprit)
     kind = _coupling_expr(node, model, node.summand)
     if kind.dim != target.type.dim:
         _fail(node, f"sums values in {kind.dim} into '{node.target}', which is in"

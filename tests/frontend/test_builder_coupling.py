@@ -86,3 +86,8 @@ def test_a_clock_driven_equation_in_a_plastic_synapse_is_located():
         net.projection(G, G, "x += w", model="w : 1\nds/dt = -s/(5*ms) : 1 (clock-driven)",
                        init=dict(w=0.5))
     assert caught.value.loc is not None and caught.value.loc.line == 2
+
+
+def test_random_numbers_in_a_summand_are_refused():
+    with pytest.raises(nf.ModelError, match="draws no random numbers"):
+        build("w : 1\nI_post = w*x_pre*rand() : 1 (summed)")
