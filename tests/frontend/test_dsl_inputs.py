@@ -186,6 +186,21 @@ def test_clock_driven_gating_drives_the_post_neurons():
     assert g[-1, 0] > g[1, 0]
 
 
+def test_the_nmda_synapse_of_the_docs_runs():
+    from tests.frontend.test_dsl import _doc_block
+    text = NMDA.split("synapse NMDA")[0] + _doc_block("synapse NMDA") + """
+    network n {
+        population In[20] = Source()
+        population P[5] = Cell()
+        projection nmda: In -> P { synapse: NMDA(); weights: 0.1 }
+    }
+    """
+    text = text.replace("(-v + g)", "(-v + g_NMDA)").replace("g : 1", "g_NMDA : 1")
+    model = build(text)
+    assert {v.name for v in model.find(nf.ir.StateVar, "In")} == {"nmda_s", "nmda_x"}
+    nf.compile(model, dt=0.1 * ms).run(10 * ms)
+
+
 # ---- weights per synapse -------------------------------------------------------------------------
 
 RING = """
