@@ -25,7 +25,7 @@ def test_cli_runs_an_example_and_writes_results(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("model", ["gap_junctions.nfl", "rate_rnn.nfl", "cann.nfl",
-                                   "brunel2000.nfl"])
+                                   "brunel2000.nfl", "wang2002.nfl"])
 def test_cli_runs_a_model_file(model, capsys):
     """Model files with summed variables and Poisson inputs run from the command line with
     their run section."""

@@ -328,8 +328,69 @@ def cann_by_builder() -> nf.ir.Model:
     return net.build()
 
 
+WANG_NEURON = """
+    dV/dt = (-gL*(V - El) - I_AMPA - I_NMDA - I_GABA - I_ext)/Cm : volt (unless refractory)
+    I_AMPA = s_AMPA*(V - V_E) : amp
+    ds_AMPA/dt = -s_AMPA/tau_AMPA : siemens
+    I_NMDA = g_NMDA*s_NMDA_tot*(V - V_E)/(1 + exp(-0.062*V/mV)*(Mg/3.57)) : amp
+    s_NMDA_tot : 1
+    I_GABA = s_GABA*(V - V_I) : amp
+    ds_GABA/dt = -s_GABA/tau_GABA : siemens
+    I_ext = s_ext*(V - V_E) : amp
+    ds_ext/dt = -s_ext/tau_AMPA : siemens"""
+NMDA_LINES = """w : 1
+    ds/dt = -s/tau_decay + alpha*x*(1 - s) : 1 (clock-driven)
+    dx/dt = -x/tau_rise : 1 (clock-driven)
+    s_NMDA_tot_post = w*s : 1 (summed)"""
+
+
+def wang_by_builder() -> nf.ir.Model:
+    """examples/wang2002.nfl, written with the Python builder."""
+    from neuroflow.units import nF, nS
+    net = nf.Network("wang2002")
+
+    def wang_lif(name, size, Cm, gL, t_ref, g_NMDA, label):
+        Jp = 1.7
+        Jm = 1 - 0.15 * (Jp - 1) / (1 - 0.15)
+        return net.population(
+            name, size, WANG_NEURON, threshold="V > Vt", reset="V = Vr", refractory="t_ref",
+            params=dict(Cm=Cm, gL=gL, El=-70 * mV, Vt=-50 * mV, Vr=-55 * mV, t_ref=t_ref,
+                        V_E=0 * mV, V_I=-70 * mV, tau_AMPA=2 * ms, tau_GABA=5 * ms,
+                        g_NMDA=g_NMDA, Mg=1, label=label, Jp=Jp, Jm=Jm,
+                        w_same=1 + (Jp - 1) * np.minimum(2 - label, 1),
+                        w_other=1 + (Jm - 1) * np.minimum(2 - label, 1)),
+            init=dict(V=-50 * mV - 2 * mV), method="euler")
+
+    exc = wang_lif("E", 1600, 0.5 * nF, 25 * nS, 2 * ms, 0.165 * nS,
+                 np.minimum(np.floor(np.arange(1600) / 240), 2))
+    inh = wang_lif("I", 400, 0.2 * nF, 20 * nS, 1 * ms, 0.13 * nS, 2)
+    stimuli = [net.population(name, 240, threshold="rand() < rate*dt*int(t > t_on and t < t_off)",
+                              params=dict(rate=40 * Hz * rate, t_on=500 * ms, t_off=2000 * ms))
+               for name, rate in (("S1", 1 + 0.128), ("S2", 1 - 0.128))]
+    structure = "w_other_post + (w_same_post - w_other_post)*int(label_pre == label_post)"
+    nmda = dict(tau_decay=100 * ms, tau_rise=2 * ms, alpha=0.5 / ms)
+    net.projection(exc, exc, "s_AMPA += w", weights=f"0.05*nS*({structure})", delay=0.5 * ms,
+                   name="ampa_EE")
+    net.projection(exc, exc, on_pre="x += 1", model=NMDA_LINES, params=nmda, weights=structure,
+                   name="nmda_EE")
+    net.projection(exc, inh, "s_AMPA += 0.04*nS", delay=0.5 * ms, name="ampa_EI")
+    net.projection(exc, inh, on_pre="x += 1", model=NMDA_LINES, params=nmda, weights=1,
+                   name="nmda_EI")
+    net.projection(inh, exc, "s_GABA += 1.3*nS", delay=0.5 * ms, name="gaba_IE")
+    net.projection(inh, inh, "s_GABA += 1.0*nS", delay=0.5 * ms, name="gaba_II")
+    net.poisson_input(exc, "s_ext", N=1000, rate=2.4 * Hz, weight=2.1 * nS)
+    net.poisson_input(inh, "s_ext", N=1000, rate=2.4 * Hz, weight=1.62 * nS)
+    net.projection(stimuli[0], exc[:240], "s_ext += 2.1*nS", connect=nf.ir.OneToOne())
+    net.projection(stimuli[1], exc[240:480], "s_ext += 2.1*nS", connect=nf.ir.OneToOne())
+    net.monitor_spikes(exc)
+    net.monitor_spikes(inh)
+    net.monitor_rate(exc)
+    return net.build()
+
+
 @pytest.mark.parametrize("name, twin", [("brunel2000", brunel_by_builder),
-                                        ("cann", cann_by_builder)])
+                                        ("cann", cann_by_builder),
+                                        ("wang2002", wang_by_builder)])
 def test_example_and_builder_give_identical_ir(name, twin):
     from_file = load(EXAMPLES / f"{name}.nfl").model
     assert nf.ir.print(from_file) == nf.ir.print(twin())
@@ -415,6 +476,26 @@ def test_the_bump_stays_where_the_input_left_it():
     _, u = then.trace("R", "u")
     assert abs(int(np.argmax(u[-1])) - int(np.argmax(u_before[-1]))) <= 1
     assert u[-1].max() == pytest.approx(0.274, abs=0.005)
+
+
+@pytest.mark.slow
+def test_the_decision_network_decides_and_remembers():
+    """Wang (2002): about 2 Hz before the stimulus; then one pool wins (20-30 Hz at the end of
+    the stimulus, the other below 3 Hz) and keeps firing after it (about 20 Hz).  Which pool
+    wins is a matter of chance, biased to E1 (here, in float64, E2 wins)."""
+    results = run_example("wang2002")
+    t, i = results.spikes("E")
+
+    def rate(pool: slice, start: float, stop: float) -> float:
+        chosen = (t >= start) & (t < stop) & (i >= pool.start) & (i < pool.stop)
+        return np.sum(chosen) / (pool.stop - pool.start) / ((stop - start) / 1000)
+
+    e1, e2, rest = slice(0, 240), slice(240, 480), slice(480, 1600)
+    assert all(0.5 < rate(pool, 0, 500) < 4 for pool in (e1, e2, rest))
+    winner, loser = sorted((e1, e2), key=lambda pool: -rate(pool, 1500, 2000))
+    assert rate(winner, 1500, 2000) > 15 and rate(loser, 1500, 2000) < 4
+    assert rate(winner, 2500, 3000) > 10 and rate(loser, 2500, 3000) < 3
+    assert rate(rest, 1500, 3000) < 6
 
 
 # ---- mistakes, at their place --------------------------------------------------------------------
