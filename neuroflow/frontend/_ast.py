@@ -118,7 +118,7 @@ class Part:
 
 @dataclass(frozen=True, slots=True)
 class Component:
-    kind: str  # "neuron", "channel" or "synapse"
+    kind: str  # "neuron", "channel" or "synapse" ("Poisson group" names a group's stand-in)
     name: Name
     parameters: tuple[Parameter, ...]
     equations: tuple[Equation, ...]

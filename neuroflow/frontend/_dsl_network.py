@@ -80,6 +80,7 @@ class NetworkBuilder:
         self.declared: dict[str, ast.Population | ast.PoissonGroup] = {}
         self.inputs: dict[str, set[str]] = {}
         self.net: Network | None = None
+        self.poisson: PoissonInputs | None = None
 
     def build(self, network: ast.Network) -> tuple[ir.Model, NetScope]:
         self.net = Network(network.name.text)

@@ -92,7 +92,7 @@ class PoissonInputs:
         if not isinstance(view, PopulationHandle):
             raise ModelError("a Poisson input drives every neuron of a population, not a view",
                              item.target.loc, "write the population's name and scale the weight"
-                             " per neuron in an expression, as weight = J*(i < 100)")
+                             " per neuron in an expression, as weight = J*int(i < 100)")
         if flat.kinds.get(var) != "state":
             kind = flat.kinds.get(var, "name")
             raise ModelError(f"a Poisson input adds to a variable, and '{item.target.text}' is a"

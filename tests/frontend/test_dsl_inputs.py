@@ -542,7 +542,7 @@ MISTAKES = {
     "a Poisson input onto a view": (
         network("view left = P[:5]\n    input left.v = poisson(N = 10, rate = 6*Hz, weight = J)"),
         ("input left.v", "left.v"), ["drives every neuron of a population, not a view"],
-        "J*(i < 100)"),
+        "J*int(i < 100)"),
     "a Poisson group's rate in the wrong unit": (
         network("population In[5] = poisson(rate = 5*mV)"), ("5*mV", "5*mV"),
         ["the rate of a Poisson group is in mV, not in Hz"], "rate = 15*Hz"),
