@@ -100,7 +100,13 @@ def _plot(results, path: str) -> None:
 
 
 def command_ir(args) -> int:
-    model = load_model(args.script)["model"]
+    namespace = load_model(args.script)
+    model = namespace["model"]
+    delayed = ir.delayed_reads(model) or any(p.heterogeneous_delay or p.delay > 0
+                                             for p in model.find(ir.Projection))
+    if delayed and "clock" not in model:  # delays are counted in steps of the run's dt
+        dt = namespace.get("dt")
+        model = model.add(ir.Clock(to_ms(dt, "dt") if dt is not None else 0.1))
     if args.before_passes:
         print(ir.print_model(model), end="")
         return 0

@@ -118,7 +118,7 @@ class Part:
 
 @dataclass(frozen=True, slots=True)
 class Component:
-    kind: str  # "neuron", "channel" or "synapse"
+    kind: str  # "neuron", "channel" or "synapse" ("Poisson group" names a group's stand-in)
     name: Name
     parameters: tuple[Parameter, ...]
     equations: tuple[Equation, ...]
@@ -157,6 +157,17 @@ class Population:
     size: int
     component: Name
     overrides: tuple[Assignment, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class PoissonGroup:
+    """`population In[1000] = poisson(rate = 15*Hz)`: neurons that each spike with probability
+    rate*dt in every step (Brian2's PoissonGroup)."""
+
+    name: Name
+    size: int
+    args: tuple[Assignment, ...]
     loc: Loc
 
 
@@ -211,6 +222,16 @@ class Input:
 
 
 @dataclass(frozen=True, slots=True)
+class PoissonInput:
+    """`input P.v = poisson(N = 1000, rate = 6*Hz, weight = 0.1*mV)`: N Poisson sources onto
+    each neuron of P, each spike adding `weight` to `v` (Brian2's PoissonInput)."""
+
+    target: Name
+    args: tuple[Assignment, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
 class Monitor:
     kind: str  # "spikes", "rate" or "state"
     target: PopRef | Name  # a population for spikes and rates, `P.v` for a state
@@ -219,7 +240,8 @@ class Monitor:
     loc: Loc
 
 
-NetworkItem = Population | View | Subnetwork | Projection | Input | Monitor
+NetworkItem = (Population | PoissonGroup | View | Subnetwork | Projection | Input | PoissonInput
+               | Monitor)
 
 
 @dataclass(frozen=True, slots=True)

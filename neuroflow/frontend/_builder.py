@@ -350,11 +350,12 @@ class Network:
                                 tuple(float(x) for x in raw.ravel())))
 
     def poisson_input(self, target, var: str, N: int, rate, weight, *,
-                      name: str | None = None) -> str:
+                      name: str | None = None, loc: Loc | None = None) -> str:
         """`N` independent Poisson sources of `rate` onto each neuron of `target`, each spike
         adding `weight` to `var` (Brian2's `PoissonInput`: one binomial draw per neuron and
         step, not N sources).  `rate` and `weight` are quantities or expressions of the
-        population's names, as "J" or "nu_ext*(1 + 0.1*i/N)"."""
+        population's names, as "J" or "nu_ext*(1 + 0.1*i/N)"; `loc` is where a model file
+        declares the input."""
         pop = self._population_name(target)
         if not isinstance(target, (str, PopulationHandle)):
             raise ModelError(f"Poisson input targets a whole population, not the view {target!r}",
@@ -366,7 +367,7 @@ class Network:
             raise ModelError(f"Poisson input '{name}' needs N >= 1 sources, got {N!r}")
         values = [_expression(value, f"{what} of Poisson input '{name}'")
                   for value, what in ((rate, "rate"), (weight, "weight"))]
-        self._add(ir.PoissonInput(name, pop, var, int(N), *values))
+        self._add(ir.PoissonInput(name, pop, var, int(N), *values, loc=loc))
         return name
 
     def poisson_group(self, name: str, size: int, rate) -> PopulationHandle:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .. import ir
 from ..ir import Loc, ModelError
 from ._equations import EquationLine
@@ -77,11 +79,16 @@ def pre_state(name: str, pre: str, pre_size: int, lines: tuple[EquationLine, ...
     nodes: list[ir.Node] = []
     for var, line in variables.items():
         value = init.pop(var, 0.0)
-        if not isinstance(value, (int, float)):
+        start = None if isinstance(value, ir.Random) else ir.as_quantity(value)
+        if start is None or np.ndim(start.internal()):
             raise ModelError(f"clock-driven variable '{var}' of {what} must start with one value"
                              " for all synapses", line.loc)
+        number = float(start.internal())
+        if start.dim != line.dim and not (start.dim.is_dimensionless and number == 0.0):
+            raise ModelError(f"the initial value of '{var}' of {what} is in {start.dim} but it is"
+                             f" declared in {line.dim}", line.loc)
         nodes.append(ir.StateVar(pre, f"{name}_{var}", ir.Type(FLOAT, (pre_size,), line.dim),
-                                 float(value), loc=line.loc))
+                                 number, loc=line.loc))
         nodes.append(ir.ODE(pre, f"{name}_{var}", in_pre(line.expr, line.loc), loc=line.loc))
     on_spike = []
     for s in on_pre:

@@ -17,9 +17,12 @@ from .. import ir
 from ..ir import CONNECTIVITY_RULES, Loc, ModelError, Random, did_you_mean, rule_from_call
 from . import _ast as ast
 from ._builder import Network, Parsed, PopulationHandle
+from ._coupling import is_summed
 from ._dsl_compose import Composer, Flat, units_only
 from ._dsl_errors import Errors, Failed
-from ._dsl_synapse import SynapseModel, synapse_of
+from ._dsl_poisson import PoissonInputs, build_group
+from ._dsl_synapse import SynapseArgs, SynapseModel, synapse_of
+from ._dsl_weights import Weights, per_synapse
 from ._dsl_values import Lazy, Values
 
 
@@ -74,12 +77,14 @@ class NetworkBuilder:
         self.method = method
         self.composer = Composer(components, errors)
         self.populations: dict[str, _Population] = {}
-        self.declared: dict[str, ast.Population] = {}
+        self.declared: dict[str, ast.Population | ast.PoissonGroup] = {}
         self.inputs: dict[str, set[str]] = {}
         self.net: Network | None = None
+        self.poisson: PoissonInputs | None = None
 
     def build(self, network: ast.Network) -> tuple[ir.Model, NetScope]:
         self.net = Network(network.name.text)
+        self.poisson = PoissonInputs(self.net, self.composer, self.errors)
         scope = NetScope("")
         items: list[tuple[NetScope, ast.NetworkItem]] = []
         self._declare(network, scope, items, (network.name.text,))
@@ -87,7 +92,7 @@ class NetworkBuilder:
             if isinstance(item, ast.Input):
                 self._note_input(net_scope, item)
         for net_scope, item in items:
-            if isinstance(item, ast.Population):
+            if isinstance(item, (ast.Population, ast.PoissonGroup)):
                 with self.errors.collect(item.loc):
                     self._population(net_scope, item)
         for net_scope, item in items:
@@ -100,7 +105,7 @@ class NetworkBuilder:
                  stack: tuple[str, ...]) -> None:
         """Give populations, views and subnetworks their final names, depth first."""
         for item in network.items:
-            if isinstance(item, ast.Population):
+            if isinstance(item, (ast.Population, ast.PoissonGroup)):
                 with self.errors.collect(item.loc):
                     self._claim(scope, item.name)
                     final = scope.prefix + item.name.text
@@ -190,9 +195,14 @@ class NetworkBuilder:
         if isinstance(final, str):
             self.inputs.setdefault(final, set()).add(name)
 
-    def _population(self, scope: NetScope, item: ast.Population) -> None:
+    def _population(self, scope: NetScope, item: ast.Population | ast.PoissonGroup) -> None:
         final = scope.populations[item.name.text]
         self.populations[final] = _Population(None, None)
+        if isinstance(item, ast.PoissonGroup):
+            values = Values(item.size, self.directory)
+            self.populations[final] = _Population(*build_group(self.net, final, item, values,
+                                                               self.errors))
+            return
         before = self.errors.count
         inputs = frozenset(self.inputs.get(final, ()))
         flat = self.composer.neuron(item.component, inputs)
@@ -282,6 +292,11 @@ class NetworkBuilder:
                 self._projection(scope, item)
             elif isinstance(item, ast.Input):
                 self._input(scope, item)
+            elif isinstance(item, ast.PoissonInput):
+                view, var = self._variable(scope, item.target)
+                population = self.populations[view.population]
+                self.poisson.add(item, view, var, population.flat,
+                                 Values(population.handle.size, self.directory))
             elif isinstance(item, ast.Monitor):
                 self._monitor(scope, item)
 
@@ -301,7 +316,7 @@ class NetworkBuilder:
                                              "on_pre")
         values = Values(None, self.directory)
         connect = self._rule(item.connect, values) if item.connect is not None else None
-        weights = self._value(item.weights, values)
+        weights = self._weights(item, synapse, pre, post, values)
         delay = self._value(item.delay, values)
         kernel = ir.Kernel.AUTO
         if item.kernel is not None:
@@ -319,6 +334,23 @@ class NetworkBuilder:
             return
         self.net.projection(pre, post, Parsed(effect, item.on_pre[0].loc), connect=connect,
                             weights=weights, delay=delay, kernel=kernel, name=name)
+
+    def _weights(self, item: ast.Projection, synapse: SynapseArgs | None, pre, post,
+                 values: Values):
+        """The projection's weights: a value, or an expression per synapse (`Parsed`)."""
+        if item.weights is None or (item.synapse is not None and synapse is None):
+            return None  # none given, or the synapse has errors (reported)
+        plastic = synapse is not None and not any(is_summed(line) for line in synapse.model)
+        if plastic and per_synapse(item.weights):
+            self.errors.report("the weights of a plastic synapse are initial values of 'w', not"
+                               " an expression per synapse", item.weights.loc,
+                               "give a value or a random draw; expressions of i, j, x_pre and"
+                               " y_post are for on_pre projections and summed synapses")
+            return None
+        weights = Weights(self.populations[pre.population].flat,
+                          self.populations[post.population].flat,
+                          {} if synapse is None else synapse.params, self.errors)
+        return weights.value(item.weights, values)
 
     def _value(self, value: ast.Value | None, values: Values):
         if value is None:
@@ -359,6 +391,10 @@ class NetworkBuilder:
         population = self.populations.get(final)
         if population is None or population.handle is None:
             return
+        if isinstance(self.declared[final], ast.PoissonGroup):
+            raise ModelError(f"'{final}' is a Poisson group, whose rate is set where it is"
+                             " declared", item.target.loc, "write a neuron with 'threshold: rand()"
+                             " < rate*dt' for a rate that follows an input")
         values = Values(population.handle.size, self.directory)
         signal = values.evaluate(item.values)
         period = values.evaluate(item.period)

@@ -263,6 +263,11 @@ class _DSLTransformer(_EquationBuilder):
                               overrides or (), self._at(meta))
 
     @lark.v_args(meta=True)
+    def poisson_group(self, meta, items):
+        name, size, args = items
+        return ast.PoissonGroup(self._name(name), self._size(size), args or (), self._at(meta))
+
+    @lark.v_args(meta=True)
     def view(self, meta, items):
         name, ref = items
         return ast.View(self._name(name), ref, self._at(meta))
@@ -334,6 +339,11 @@ class _DSLTransformer(_EquationBuilder):
     def input_decl(self, meta, items):
         target, values, period = items
         return ast.Input(target, values, period, self._at(meta))
+
+    @lark.v_args(meta=True)
+    def poisson_input(self, meta, items):
+        target, args = items
+        return ast.PoissonInput(target, args or (), self._at(meta))
 
     @lark.v_args(meta=True)
     def spike_monitor(self, meta, items):

@@ -15,6 +15,11 @@ final name (`exc_g_pre`).  A plain `x_pre` is left to the verifier, which checks
 the population and reports it at the same place.
 The target (`Igap` above) is a variable of the post neuron without an equation of its own, or
 a name it does not declare, which the builder adds.
+
+The synapse's clock-driven variables (`ds/dt = -s/tau + alpha*x*(1 - s) : 1 (clock-driven)`)
+are one copy per pre neuron: their equations and the on_pre that changes them read only
+themselves, the synapse's parameters, units, `t`, `dt` and the pre neuron's names (`x_pre`);
+anything that differs between the synapses of one pre neuron is reported at its place.
 """
 from __future__ import annotations
 
@@ -81,6 +86,46 @@ class SummedLines:
                            " synapse's parameters, the pre neuron's names as x_pre and the post"
                            f" neuron's as v_post or v; {side} names: {', '.join(names)}")
         return None
+
+    def pre_side(self, uses, expr: ir.Expr, clock: set[str], params: set[str]) -> ir.Expr:
+        """`expr` of the clock-driven variables `clock` (their equations, on_pre), pre names
+        made final (`exc.g_pre` -> `exc_g_pre`); names that differ per synapse reported."""
+        final = {}
+        for use in uses:
+            name = use.text
+            if name in clock or name in params or name in ("t", "dt") or ir.get_unit(name):
+                continue
+            suffix = suffix_of(name)
+            post = self.sides[ir.POST]
+            if suffix == ir.PRE:
+                found = self._pre_name(use)
+                if found is not None and found != name:
+                    final[name] = ir.Ref(found)
+            elif (name in self.own or suffix == ir.POST or known_to_ir(name)
+                  or (post is not None and post.scope.member(name) is not None)):
+                self.errors.report(f"the clock-driven variables of {self.what} read '{name}',"
+                                   " which differs between the synapses of one pre neuron",
+                                   use.loc, "they are one copy per pre neuron: read only them,"
+                                   " the synapse's parameters and the pre neuron's names (x_pre)")
+            else:
+                self.errors.report(f"unknown name '{name}' in {self.what}", use.loc,
+                                   did_you_mean(name, clock | params) or "declare it in the"
+                                   " synapse's 'parameters', or read the pre neuron's as x_pre")
+        return ir.substitute(expr, final)
+
+    def _pre_name(self, use: ast.Name) -> str | None:
+        """The final name of the pre neuron's `x_pre`; None for a library's synapse."""
+        pre, stem = self.sides[ir.PRE], use.text[:-len(ir.PRE)]
+        if pre is None:
+            return None
+        final = pre.scope.member(stem)
+        if final is None:
+            names = sorted(pre.scope.members())
+            self.errors.report(f"unknown name '{use.text}' in {self.what}: the pre neuron"
+                               f" ({pre.scope.describe()}) has no '{stem}'", use.loc,
+                               did_you_mean(stem, names) or f"pre names: {', '.join(names)}")
+            return None
+        return final + ir.PRE
 
     def _target(self, equation: ast.Equation) -> None:
         """A target that the post neuron computes itself is reported here, at the line."""

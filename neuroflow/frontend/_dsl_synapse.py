@@ -15,19 +15,30 @@ variable of the post neuron (`ge`, or `exc.g` for a part's), which the synapse a
 checked here, with their locations, before the builder sees them.
 
 A synapse whose equations have summed lines (`Igap_post = w*(v_pre - v_post) : 1 (summed)`)
-couples the neurons continuously instead: it has no `on_pre` or `on_post`, and its summed lines
-are checked by `SummedLines`.
+couples the neurons continuously instead, its summed lines checked by `SummedLines`.  It has no
+`on_post`, and an `on_pre` only to change its clock-driven variables (NMDA gating, one copy per
+pre neuron):
+
+    synapse NMDA {
+        equations {
+            w : 1
+            ds/dt = -s/tau_decay + alpha*x*(1 - s) : 1 (clock-driven)
+            dx/dt = -x/tau_rise : 1 (clock-driven)
+            g_post = w*s : 1 (summed)
+        }
+        on_pre { x += 1 }
+    }
 """
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import ir
 from ..ir import Loc, ModelError, Random, did_you_mean
 from . import _ast as ast
 from ._builder import Parsed
-from ._coupling import is_summed
+from ._coupling import is_clock_driven, is_summed
 from ._dsl_compose import Composer, Flat, known_to_ir
 from ._dsl_errors import Errors, Failed
 from ._dsl_summed import SummedLines
@@ -37,7 +48,7 @@ from ._dsl_values import Lazy, Values
 @dataclass
 class SynapseArgs:
     """What `Network.projection` takes for a plastic projection, or for a continuous one (a
-    model with summed lines, no `on_pre`)."""
+    model with summed lines, and an `on_pre` only for clock-driven variables)."""
 
     on_pre: Parsed | None
     model: tuple
@@ -58,6 +69,7 @@ class SynapseModel:
         self.values = values
         self.params = {p.name.text: p for p in component.parameters}
         self.variables = {e.line.name: e for e in component.equations}
+        self.clock = {e.line.name for e in component.equations if is_clock_driven(e.line)}
         self.what = f"synapse '{component.name.text}'"
         self.summed = SummedLines(set(self.params) | set(self.variables), pre, post, errors,
                                   self.what)
@@ -87,15 +99,18 @@ class SynapseModel:
         if not continuous:
             on_pre = self._statements(self.component.on_pre or (), "on_pre")
             on_post = self._statements(self.component.on_post or (), "on_post")
+        elif self.clock:
+            on_pre = self._clock_statements(self.component.on_pre or ())
         if self.component.on_pre is None and not continuous:
             self.errors.report(f"{self.what} has no 'on_pre'", self.component.name.loc,
                                "say what a spike does, on_pre { ge += w }, or couple the neurons"
                                " continuously: I_post = w*(v_pre - v_post) : 1 (summed)")
         if self.errors.count != before:
             return None
-        if continuous:  # the builder makes a coupling of each summed line
-            return SynapseArgs(None, lines, None, params, init)
         first = self.component.on_pre[0].loc if self.component.on_pre else self.component.loc
+        if continuous:  # the builder makes a coupling of each summed line
+            return SynapseArgs(Parsed(on_pre, first) if on_pre else None, lines, None, params,
+                               init)
         post_loc = self.component.on_post[0].loc if self.component.on_post else None
         return SynapseArgs(Parsed(on_pre, first), lines,
                            Parsed(on_post, post_loc) if on_post else None, params, init)
@@ -108,6 +123,8 @@ class SynapseModel:
                           if p.default is not None})
         self._lines()
         if self._continuous():
+            if self.clock:
+                self._clock_statements(self.component.on_pre or ())
             return
         for statement in (self.component.on_pre or ()) + (self.component.on_post or ()):
             self._check_uses(statement.value.uses)
@@ -115,27 +132,41 @@ class SynapseModel:
     def _lines(self) -> tuple:
         """The equation lines, their names checked; a summed line's parts' names made final."""
         lines = []
+        summed = any(is_summed(e.line) for e in self.component.equations)
         for equation in self.component.equations:
             if is_summed(equation.line):
                 lines.append(self.summed.line(equation))
+            elif is_clock_driven(equation.line):
+                if not summed:
+                    self.errors.report(f"'{equation.line.name}' of {self.what} is (clock-driven),"
+                                       " which only a synapse with summed variables can have",
+                                       equation.loc, "a synapse variable that changes between"
+                                       " spikes is one copy per pre neuron, read by a summed line"
+                                       " (g_post = w*s : 1 (summed)); here write (event-driven)")
+                expr = self.summed.pre_side(equation.uses, equation.line.expr, self.clock,
+                                            set(self.params))
+                lines.append(replace(equation.line, expr=expr))
             else:
                 self._check_uses(equation.uses)
                 lines.append(equation.line)
         return tuple(lines)
 
     def _continuous(self) -> bool:
-        """Whether the synapse has summed lines; with an on_pre or on_post too, reported."""
+        """Whether the synapse has summed lines; with an on_post, or an on_pre and no
+        clock-driven variable for it to change, reported."""
         summed = [e for e in self.component.equations if is_summed(e.line)]
         if not summed:
             return False
-        events = (self.component.on_pre or ()) + (self.component.on_post or ())
+        events = (() if self.clock else self.component.on_pre or ()) + (self.component.on_post
+                                                                         or ())
         if events:
-            kind = "an on_pre" if self.component.on_pre else "an on_post"
+            kind = "an on_post" if self.component.on_post else "an on_pre"
             self.errors.report(f"{self.what} has summed variables ('{summed[0].line.name}',"
                                f" line {summed[0].loc.line}) and {kind}", events[0].loc,
                                "a summed variable couples the neurons at every step, without"
                                " spikes: write two synapses, one with the summed lines and one"
-                               " with on_pre, and use them in two projections")
+                               " with on_pre, and use them in two projections (an on_pre may"
+                               " only change (clock-driven) variables of the synapse)")
         return True
 
     # -- names ------------------------------------------------------------------------------------
@@ -190,6 +221,23 @@ class SynapseModel:
                 self.errors.report(f"unknown name '{use.text}' in {self.what}", use.loc,
                                    hint or f"declare '{use.text}' in the synapse's 'parameters' or"
                                    " 'equations'")
+
+    def _clock_statements(self, statements) -> tuple[ir.Statement, ...]:
+        """The on_pre of a synapse with summed variables: it changes clock-driven variables."""
+        body = []
+        for statement in statements:
+            target = statement.target.text
+            expr = self.summed.pre_side(statement.value.uses, statement.value.expr, self.clock,
+                                        set(self.params))
+            if target not in self.clock:
+                self.errors.report(f"the on_pre of {self.what} writes '{target}', which is not one"
+                                   " of its clock-driven variables", statement.target.loc,
+                                   f"with summed variables, on_pre changes {', '.join(self.clock)}"
+                                   " at a spike; send spikes to the post neurons in a projection"
+                                   " of their own")
+                continue
+            body.append(ir.Statement(target, statement.op, expr))
+        return tuple(body)
 
     def _statements(self, statements, what: str) -> tuple[ir.Statement, ...]:
         body = []

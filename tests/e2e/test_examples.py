@@ -24,9 +24,11 @@ def test_cli_runs_an_example_and_writes_results(tmp_path, capsys):
     assert "G" in printed and "simulated 200 ms" in printed
 
 
-@pytest.mark.parametrize("model", ["gap_junctions.nfl", "rate_rnn.nfl"])
+@pytest.mark.parametrize("model", ["gap_junctions.nfl", "rate_rnn.nfl", "cann.nfl",
+                                   "brunel2000.nfl", "wang2002.nfl"])
 def test_cli_runs_a_model_file(model, capsys):
-    """Model files with summed variables run from the command line with their run section."""
+    """Model files with summed variables and Poisson inputs run from the command line with
+    their run section."""
     assert main(["run", str(EXAMPLES / model), "--duration", "100", "--quiet"]) == 0
     assert "simulated 100 ms" in capsys.readouterr().out
 

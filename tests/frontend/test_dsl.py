@@ -72,7 +72,7 @@ def test_file_locations_point_into_the_file():
 
 @pytest.mark.parametrize("name", ["coba", "cuba", "lif_fi", "hh", "hh_channels", "two_areas",
                                   "stdp", "izhikevich", "wilson_cowan", "gap_junctions",
-                                  "rate_rnn"])
+                                  "rate_rnn", "brunel2000", "cann", "wang2002"])
 def test_examples_resolve(name):
     run_pipeline(load(EXAMPLES / f"{name}.nfl").model, "resolve")
 
