@@ -5,6 +5,7 @@ same bits; `uniform(key, rows)` turns them into numbers in [0, 1) with 53 random
 it costs ~1 ns a number, some 30 times less than JAX's threefry."""
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -41,5 +42,13 @@ def draws(key, rows, counters):
 
 
 def uniform(key, rows):
-    """One number in [0, 1) per entry of `rows` (integers), from a uint64 `key`."""
-    return (draws(key, rows, jnp.zeros_like(rows)) >> 11).astype(jnp.float64) * 2.0**-53
+    """One number in (0, 1) per entry of `rows` (integers), from a uint64 `key`: 53 random bits,
+    centred in their interval (so never 0 or 1, and the inverse normal stays finite)."""
+    bits = draws(key, rows, jnp.zeros_like(rows)) >> 11
+    return (bits.astype(jnp.float64) + 0.5) * 2.0**-53
+
+
+def step_key(key, salt: int):
+    """A uint64 key from the step's JAX key and a number naming the draw."""
+    words = jax.random.key_data(key).astype(jnp.uint64)
+    return mix((words[0] << 32 | words[1]) + jnp.uint64((salt + 1) * GAMMA & MASK))

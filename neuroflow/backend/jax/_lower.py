@@ -189,8 +189,9 @@ class Program:
         # Program alive): run op by op, the matrix exponentials would compile some twenty small
         # programs in every new process, tens of milliseconds each before the first result
         self._prepare = jax.jit(self._propagators)
-        # each Poisson input folds the step's key with a number no population uses
-        self.poisson_salt = {node.name: len(self.sizes) + k
+        # random numbers are named by (source << 20) + the source's draw in the step: population
+        # k is source k, Poisson input k source len(populations) + k
+        self.poisson_salt = {node.name: (len(self.sizes) + k) << 20
                              for k, node in enumerate(model.find(ir.PoissonInput))}
         self.uses_random = bool(self.poisson_salt) or any(
             ir.uses_random(e) for node in model.nodes for e in ir.expressions(node))

@@ -11,7 +11,7 @@ from ... import ir
 from . import _native
 from ._coupling import coupling_sum
 from ._expr import evaluate
-from ._hash import mix, uniform
+from ._hash import step_key, uniform
 from ._kernels import KERNELS, PLASTIC
 from ._step import LoweringError, PopulationEnv, StepContext, add_to
 
@@ -151,8 +151,8 @@ def lower_poisson(node: ir.PoissonInput, ctx: StepContext):
     key = jax.random.fold_in(ctx.key, ctx.program.poisson_salt[node.name])
     if isinstance(node.rate, ir.Const):
         table = binomial_table(node.n, min(max(node.rate.value * ctx.program.dt, 0.0), 1.0))
-        words = jax.random.key_data(key).astype(jnp.uint64)
-        numbers = uniform(mix(words[0] << 32 | words[1]), jnp.arange(size))
+        numbers = uniform(step_key(ctx.key, ctx.program.poisson_salt[node.name]),
+                          jnp.arange(size))
         count = jnp.sum(numbers[:, None] >= jnp.asarray(table), axis=1, dtype=dtype)
     else:
         chance = jnp.broadcast_to(evaluate(node.rate, env) * ctx.program.dt, (size,))
