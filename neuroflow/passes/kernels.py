@@ -117,7 +117,7 @@ COUPLING_DENSE = (2.0, 1.4e-4)
 COUPLING_CSR = (2.0, 5.0e-3)
 COUPLING_ELL = (2.0, 5.5e-3)
 PER_SYNAPSE_COLUMNS = 4
-COUPLING_KERNELS = (Kernel.DENSE, Kernel.CSR, Kernel.ELL, Kernel.ONE_TO_ONE)
+COUPLING_KERNELS = (Kernel.DENSE, Kernel.CSR, Kernel.ELL, Kernel.ONE_TO_ONE, Kernel.PROCEDURAL)
 
 
 def coupling_costs(node: Coupling) -> dict[Kernel, float]:
@@ -142,8 +142,8 @@ def choose_coupling_kernel(node: Coupling, options: KernelOptions) -> Kernel:
     if forced not in COUPLING_KERNELS or (forced == Kernel.ONE_TO_ONE
                                           and not isinstance(node.rule, OneToOne)):
         raise ModelError(f"projection '{node.name}' sums continuously, which the kernels"
-                         f" {', '.join(COUPLING_KERNELS[:3])} (and one_to_one for one_to_one"
-                         f" connections) run, not '{forced}'", node.loc)
+                         f" {', '.join(COUPLING_KERNELS[:3])}, procedural (and one_to_one for"
+                         f" one_to_one connections) run, not '{forced}'", node.loc)
     return forced
 
 

@@ -133,3 +133,22 @@ def test_an_unknown_name_in_weights_is_located():
     with pytest.raises(nf.ModelError, match="unknown name 'k'") as caught:
         net.projection(G, G, model="w : 1\nx_post = w : 1 (summed)", weights="0.5*k")
     assert caught.value.hint and "i, j" in caught.value.hint
+
+
+@pytest.mark.parametrize("rule", [nf.fixed_prob(0.2), nf.fixed_fan_out(5)])
+def test_procedural_coupling_matches_numpy_on_the_synapses_it_generates(rule):
+    """The procedural kernel regenerates its synapses from the seed every step: the same ones
+    as the numpy reference of the procedural projections draws for its index."""
+    from neuroflow.backend.jax._lower import COUPLING_INDEX
+    from neuroflow.backend.jax._procedural import synapses
+    n, seed = 40, 3
+    model = network("w*(x_pre - x_post)", 0.3, "procedural", rule, n)
+    sim = nf.compile(model, dt=DT * ms, dtype="float64")
+    assert "kernel=procedural" in sim.ir
+    x = sim.run(STEPS * DT * ms, seed=seed).trace("G", "x")[1]
+    pre, post = synapses(model.get("G_to_G_0"), seed, COUPLING_INDEX)
+    connected = np.zeros((n, n), bool)
+    connected[pre, post] = True
+    expected = euler("w*(x_pre - x_post)", np.full((n, n), 0.3), connected,
+                     np.linspace(-1.5, 1.2, n))
+    assert connected.sum() > n and np.abs(x - expected).max() < 1e-12

@@ -17,6 +17,7 @@ from ...ir import ONE, POST, PRE, Coupling, Kernel, NeuroflowError, PopSlice
 from ._device import to_device
 from ._expr import evaluate
 from ._kernels import EllLayout
+from ._procedural import Procedural
 
 
 class SummandNames:
@@ -140,6 +141,29 @@ class EllCoupling:
         return jnp.sum(jnp.where(used, jnp.broadcast_to(values, used.shape), 0), axis=1)
 
 
+class ProceduralCoupling:
+    """Connectivity regenerated every step from the seed (the `procedural` kernel of
+    projections, every pre row each step): O(N) memory, for networks whose synapses do not fit;
+    one shared weight, fixed_prob or fixed_fan_out, and a summand that factorizes."""
+
+    generates_synapses = True
+
+    def build(self, node: Coupling, pre, post, weight, dtype, seed: int = 0,
+              index: int = 0) -> dict:
+        if not node.terms:
+            raise NeuroflowError(f"coupling '{node.name}': the procedural kernel needs a summand"
+                                 " that factorizes", hint="run the 'factorize' pass, or use"
+                                 " kernel='csr' or 'dense'")
+        try:
+            return PROCEDURAL.build(node, None, None, None, dtype, seed=seed, index=index)
+        except ValueError as err:
+            raise NeuroflowError(str(err).replace("projection", "coupling", 1)) from None
+
+    def columns(self, arrays: dict, node: Coupling, vectors, weighted: bool):
+        weight = arrays["weight"] if weighted else jnp.ones((), vectors.dtype)
+        return jnp.stack([PROCEDURAL.sum_rows(arrays, node, v, weight) for v in vectors])
+
+
 class OneToOneCoupling:
     """Pre neuron i onto post neuron i: elementwise, no indices."""
 
@@ -158,8 +182,10 @@ class OneToOneCoupling:
         return jnp.broadcast_to(values, (node.post.size,))
 
 
+PROCEDURAL = Procedural()
 COUPLING_KERNELS = {Kernel.DENSE: DenseCoupling(), Kernel.CSR: CsrCoupling(),
-                    Kernel.ELL: EllCoupling(), Kernel.ONE_TO_ONE: OneToOneCoupling()}
+                    Kernel.ELL: EllCoupling(), Kernel.ONE_TO_ONE: OneToOneCoupling(),
+                    Kernel.PROCEDURAL: ProceduralCoupling()}
 
 
 def coupling_sum(node: Coupling, arrays: dict, pre_env, post_env) -> jax.Array:

@@ -117,6 +117,8 @@ def _lower_fused(node: ir.FusedUpdate, ctx: StepContext):
     native(ctx)
 
 
+COUPLING_INDEX = 1 << 20  # procedural couplings draw after any number of projections
+
 LOWERINGS: dict[type, Callable] = {
     ir.StateUpdate: _lower_update, ir.Threshold: _lower_threshold, ir.Reset: _lower_reset,
     ir.FusedUpdate: _lower_fused,
@@ -258,9 +260,13 @@ class Program:
                 extra["delay_steps"] = self.synapse_delays(proj, value, len(pre), rng)
             conn[proj.name] = kernel.build(proj, pre, post, weight, self.dtype, **extra)
         for k, node in enumerate([] if reused else self.model.find(ir.Coupling)):
+            kernel = COUPLING_KERNELS[node.kernel]
+            if getattr(kernel, "generates_synapses", False):  # from (seed, its own index)
+                conn[node.name] = kernel.build(node, None, None, None, self.dtype, seed=seed,
+                                               index=COUPLING_INDEX + k)
+                continue
             pre, post, weight = draw_synapses(node, np.random.default_rng([seed, 3, k]), values)
-            conn[node.name] = COUPLING_KERNELS[node.kernel].build(node, pre, post, weight,
-                                                                  self.dtype)
+            conn[node.name] = kernel.build(node, pre, post, weight, self.dtype)
         state = {"step": to_device(0, np.int32), "pops": pops, "buffers": self._empty_buffers(pops)}
         if synapses:  # plastic synapses change over time: they are state, not connectivity
             state["synapses"] = synapses

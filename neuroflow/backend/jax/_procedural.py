@@ -151,7 +151,7 @@ class Procedural:
     def check(node: Projection) -> None:
         """Reject what the kernel cannot run, with the projection's name and a way out."""
         where = f"projection '{node.name}' with the procedural kernel"
-        if node.heterogeneous_delay:
+        if getattr(node, "heterogeneous_delay", False):
             raise ValueError(f"{where}: per-synapse delays need stored synapses;"
                              " use kernel='event'")
         if isinstance(node.weight, bool) or not isinstance(node.weight, numbers.Real):
@@ -216,9 +216,24 @@ class Procedural:
         branches.append(blocks if n_pre > BLOCK else gather(max(n_pre, 1)))
         return _bucketed(spikes, branches, buckets, jnp.zeros(n_post + 1, weight.dtype))[:n_post]
 
+    def sum_rows(self, arrays: dict, node, values, weight):
+        """`Σ_pre weight * values[pre]` at each post neuron, over every row (for couplings): the
+        rows BLOCK at a time, each generated as for spikes."""
+        n_pre, n_post = node.pre.size, node.post.size
+        add_rows = self._prob_rows if isinstance(node.rule, FixedProb) else self._fan_out_rows
+        padded = jnp.append(values * weight, jnp.zeros(1, values.dtype))  # row n_pre: padding
+
+        def body(b, total):
+            rows = jnp.minimum(b * BLOCK + jnp.arange(BLOCK), n_pre)
+            return add_rows(arrays, node, rows, total, padded[rows])
+
+        total = jnp.zeros(n_post + 1, values.dtype)
+        return jax.lax.fori_loop(0, -(-n_pre // BLOCK), body, total)[:n_post]
+
     @staticmethod
-    def _prob_rows(arrays: dict, node: Projection, rows, total):
-        """Add the weight at the targets of `rows` (n_pre: padding) into `total` [n_post + 1]."""
+    def _prob_rows(arrays: dict, node: Projection, rows, total, amount=None):
+        """Add the weight (or `amount`, one per row) at the targets of `rows` (n_pre: padding)
+        into `total` [n_post + 1]."""
         n_pre, n_post = node.pre.size, node.post.size
         bound = _row_bound(node.rule.p, n_post)
         table, key, weight = arrays["thresholds"], arrays["key"], arrays["weight"]
@@ -232,7 +247,8 @@ class Procedural:
             gaps = 1 + jnp.searchsorted(table, u, side="right").astype(jnp.int64)
             positions = position[:, None] + jnp.cumsum(gaps, axis=1)
             targets = jnp.where(positions < n_post, positions, n_post)
-            total = total.at[targets.ravel()].add(jnp.broadcast_to(weight, targets.shape).ravel())
+            added = weight if amount is None else amount[:, None]
+            total = total.at[targets.ravel()].add(jnp.broadcast_to(added, targets.shape).ravel())
             # a row that left stays out: cap it so that long loops cannot overflow
             return first + bound, jnp.minimum(positions[:, -1], n_post), total
 
@@ -242,7 +258,7 @@ class Procedural:
         return jax.lax.while_loop(unfinished, chunk, chunk((jnp.int64(0), start, total)))[2]
 
     @staticmethod
-    def _fan_out_rows(arrays: dict, node: Projection, rows, total):
+    def _fan_out_rows(arrays: dict, node: Projection, rows, total, amount=None):
         n_pre, n_post, k = node.pre.size, node.post.size, node.rule.k
         key, weight = arrays["key"], arrays["weight"]
         if k == 0:
@@ -270,4 +286,5 @@ class Procedural:
         counter = jnp.full(rows.shape, k, jnp.int64)
         targets, _ = jax.lax.while_loop(repeated, redraw, (first, counter))
         targets = jnp.where((rows < n_pre)[:, None], targets, n_post)
-        return total.at[targets.ravel()].add(jnp.broadcast_to(weight, targets.shape).ravel())
+        added = weight if amount is None else amount[:, None]
+        return total.at[targets.ravel()].add(jnp.broadcast_to(added, targets.shape).ravel())
