@@ -4,8 +4,9 @@ A factorized coupling (`terms`, from the `factorize` pass) stacks the pre factor
 into a matrix of shape [terms, pre] and sums them all in one product with the weights (or with
 the synapse counts, for terms without `w`): `tanh(x_pre)` is computed once per pre neuron.  A
 summand that does not factor is evaluated once per synapse: on the [pre, post] grid (`dense`),
-or on gathered values (`csr`).  As for projections, `build` runs in numpy at initialisation
-and the connectivity enters the step as arrays.
+or on gathered values (`csr`, `ell`).  As for projections, `build` runs in numpy at
+initialisation and the connectivity enters the step as arrays; `procedural` stores none and
+regenerates it every step.
 """
 from __future__ import annotations
 
