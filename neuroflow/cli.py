@@ -192,6 +192,9 @@ def summary(model: ir.Model) -> str:
                      f" {{{ir.to_text(node.summand)}}}")
     for node in model.find(ir.TimedInput):
         lines.append(f"  input {node.id}: {node.bins} values every {node.period:g} ms")
+    for node in model.find(ir.PoissonInput):
+        lines.append(f"  input {node.pop}.{node.var}: Poisson, {node.n} sources of rate"
+                     f" {ir.to_text(node.rate)}, weight {ir.to_text(node.weight)}")
     return "\n".join(lines)
 
 
