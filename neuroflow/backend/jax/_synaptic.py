@@ -5,7 +5,6 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
-import scipy.stats
 
 from ... import ir
 from . import _native
@@ -137,6 +136,8 @@ TAIL = 1e-15
 
 def binomial_table(n: int, chance: float) -> np.ndarray:
     """P(count <= k) for k = 0, 1, ... until 1 - P < TAIL (or k = n - 1)."""
+    import scipy.stats  # here: it weighs ~50 MB, and only models with Poisson input need it
+
     k = np.arange(n + 1)
     cdf = scipy.stats.binom.cdf(k, n, chance)
     stop = min(int(np.searchsorted(cdf, 1.0 - TAIL)) + 1, n)
