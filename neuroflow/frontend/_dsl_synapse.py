@@ -208,10 +208,15 @@ class SynapseModel:
         return final if self.post.kinds.get(final) == "state" else None
 
     def _check_uses(self, uses) -> None:
-        """Report the names of `uses` that are neither the synapse's nor built in (units,
-        functions, t, dt …); a synapse cannot read the variables of the neurons it connects."""
+        """Report the names of `uses` that are neither the synapse's, nor the neurons' (`v_pre`,
+        `v_post`, or a bare variable of the post neuron, as in Brian2), nor built in (units,
+        functions, t, dt …); the builder checks the neurons' names against the populations."""
         for use in uses:
             if use.text in self.params or use.text in self.variables:
+                continue
+            if use.text.endswith((ir.PRE, ir.POST)) and "." not in use.text:
+                continue
+            if self._post_variable(use.text) is not None:
                 continue
             if "." in use.text or not known_to_ir(use.text):
                 hint = did_you_mean(use.text, set(self.params) | set(self.variables))
@@ -244,6 +249,8 @@ class SynapseModel:
         for statement in statements:
             target = statement.target.text
             self._check_uses(statement.value.uses)
+            if target.endswith(ir.POST) and target not in self.variables:
+                target = target[:-len(ir.POST)]  # `ge_post += w` is `ge += w`
             if target in self.variables:
                 final = target
             else:
@@ -251,7 +258,11 @@ class SynapseModel:
                 if final is None:
                     self._bad_target(statement, what)
                     continue
-            body.append(ir.Statement(final, statement.op, statement.value.expr))
+            post = {use.text: ir.Ref(self._post_variable(use.text) + ir.POST)
+                    for use in statement.value.uses if use.text not in self.variables
+                    and use.text not in self.params and self._post_variable(use.text)}
+            body.append(ir.Statement(final, statement.op,
+                                     ir.substitute(statement.value.expr, post)))
         return tuple(body)
 
     def _bad_target(self, statement: ast.EventStatement, what: str) -> None:

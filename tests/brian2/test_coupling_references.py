@@ -212,3 +212,41 @@ def test_synapse_statements_that_read_the_neurons_give_brian2s_weights():
     assert np.abs(w - REFERENCE["voltage_w"]).max() <= 1e-12
     assert np.abs(results.trace("post", "ge")[1] - REFERENCE["voltage_ge"]).max() <= 1e-12
     assert np.ptp(w) > 0.1  # the rule moved the weights apart
+
+
+VOLTAGE_FILE = """
+neuron Clock {
+    parameters { period = 10*ms }
+    equations {
+        dv/dt = 1/period : 1
+        ge : 1
+    }
+    threshold: v > 1
+    reset: v = 0
+    method: euler
+}
+synapse Voltage {
+    equations { w : 1 }
+    on_pre {
+        ge_post += w
+        w = clip(w + 0.1*(v_post - 0.5), 0, 1)
+    }
+    on_post { w = clip(w - 0.05*v_pre, 0, 1) }
+}
+network voltage {
+    population pre[5] = Clock(period = [7, 10, 13, 16, 19]*ms)
+    population post[3] = Clock(period = [11, 15, 19]*ms)
+    projection plastic: pre -> post {
+        synapse: Voltage()
+        initial { w = 0.5 }
+    }
+}
+"""
+
+
+def test_synapse_statements_that_read_the_neurons_in_a_model_file():
+    """The same rule written in the .nfl language (`v_post`, `v_pre`, `ge_post += w`)."""
+    model = nf.load_text(VOLTAGE_FILE).model
+    sim = nf.compile(model, dt=float(REFERENCE["dt_ms"]) * ms, dtype="float64")
+    w = sim.run(100 * ms).final.synapses("plastic")["w"].reshape(5, 3)
+    assert np.abs(w - REFERENCE["voltage_w"]).max() <= 1e-12

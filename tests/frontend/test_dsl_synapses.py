@@ -245,10 +245,10 @@ def test_unknown_names_in_a_synapse_are_reported_with_their_place():
             and "did you mean 'Apre'" in message)
 
 
-def test_a_synapse_cannot_read_the_post_neurons_variables():
-    message = errors_of(net_with("synapse: Pair()", STDP.replace("apre += Apre", "apre += v")))
-    assert ("unknown name 'v' in synapse 'Pair'" in message
-            and "variable of the post neuron" in message)
+def test_a_synapse_reads_the_post_neurons_variables_as_brian2_does():
+    """A bare name of the post neuron is its variable (`v` is `v_post`), as in Brian2."""
+    model = build(net_with("synapse: Pair()", STDP.replace("apre += Apre", "apre += v/mV")))
+    assert "on_pre apre += v_post/1.0<mV>" in nf.ir.print(model.model)
 
 
 def test_on_pre_writes_a_synapse_or_a_post_variable():
