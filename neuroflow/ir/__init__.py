@@ -17,10 +17,11 @@ from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, F
                          UnitError, register_function, unregister_function, uses_random)
 from ._model import Model
 from ._kinds import BufferKind, FusionBackend, Kernel, Method
-from ._nodes import (NODE_KINDS as _NODE_KINDS, ODE, Clock, Declaration, DelayBuffer, FusedUpdate,
-                     LinearSystem, Node, Parameter, Part, Population, PopSlice, Projection,
-                     RateMonitor, Refractory, Reset, Schedule, SpikeMonitor, StateMonitor,
-                     StateUpdate, StateVar, Subexpression, Threshold, TimedInput, Value)
+from ._nodes import (NODE_KINDS as _NODE_KINDS, ODE, Clock, Connection, Declaration, DelayBuffer,
+                     FusedUpdate, LinearSystem, Node, Parameter, Part, Population, PopSlice,
+                     Projection, RateMonitor, Refractory, Reset, Schedule, SpikeMonitor,
+                     StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput,
+                     Value)
 from ._poisson import PoissonInput
 from ._random import (DISTRIBUTIONS, Distribution, LogNormal, Normal, Random, Uniform, exponential,
                       lognormal, normal, uniform)
@@ -38,16 +39,16 @@ print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spell
 
 __all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity", "Binary",
            "BufferKind", "BUILTINS", "cache_dir", "cached_parser", "Call", "calls", "Clock",
-           "COMPARISONS", "CONNECTIVITY_RULES", "ConnectivityRule", "Const", "Coupling",
-           "CouplingTerm", "Declaration", "decompose", "DelayBuffer", "delayed_reads",
+           "COMPARISONS", "Connection", "CONNECTIVITY_RULES", "ConnectivityRule", "Const",
+           "Coupling", "CouplingTerm", "Declaration", "decompose", "DelayBuffer", "delayed_reads",
            "did_you_mean", "differentiate", "Dimension", "DIMENSIONLESS", "DimensionMismatch",
            "Distribution", "DISTRIBUTIONS", "divided", "exponential", "Expr", "EXPRESSION_GRAMMAR",
            "ExpressionBuilder", "expressions", "FixedFanIn", "FixedFanOut", "FixedProb", "fold",
            "Function", "FUNCTIONS", "FusedUpdate", "FusionBackend", "get_unit", "infer", "IRError",
            "is_dimensionless", "is_noise", "is_zero", "Kernel", "Kind", "LinearSystem", "Loc",
            "LOGICAL", "LogNormal", "lognormal", "map_expressions", "Method", "minus", "Model",
-           "ModelError", "names", "negate", "NeuroflowError", "Node", "NODE_KINDS", "Normal",
-           "normal", "NUMPY", "ODE", "ONE", "OneToOne", "Operator", "OPERATORS", "Parameter",
+           "ModelError", "names", "negate", "NeuroflowError", "Node", "NODE_KINDS", "normal",
+           "Normal", "NUMPY", "ODE", "ONE", "OneToOne", "Operator", "OPERATORS", "Parameter",
            "parse_dimension", "parse_expr", "parse_statements", "parse_text", "ParseError", "Part",
            "plastic_projection", "Plasticity", "plus", "PoissonInput", "PopSlice", "Population",
            "POST", "PRE", "print", "print_model", "Projection", "Quantity", "raise_located",

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._connectivity import ConnectivityRule
 from ._expr import Expr, names, to_text
 from ._kinds import Kernel
-from ._nodes import Node, PopSlice, Value, value_text
-from ._types import Type
+from ._nodes import Connection, costs_text, value_text
 
 PRE, POST = "_pre", "_post"
 
@@ -37,32 +35,18 @@ class CouplingTerm:
 
 
 @dataclass(frozen=True, slots=True)
-class Coupling(Node):
-    """Continuous synapses from `pre` to `post`: each step, before the state updates, the post
-    neurons' `target` becomes the sum of `summand` over their synapses (several couplings onto
-    one target add up).  `terms`, set by the `factorize` pass when the summand allows it, say how
-    to compute the sum as products of per-neuron vectors and the weight matrix; without them the
-    summand is evaluated once per synapse."""
+class Coupling(Connection):
+    """Continuous synapses: each step, before the state updates, the post neurons' `target`
+    becomes the sum of `summand` over their synapses (several couplings onto one target add
+    up).  `terms`, set by the `factorize` pass when the summand allows it, say how to compute
+    the sum as products of per-neuron vectors and the weight matrix; without them the summand
+    is evaluated once per synapse."""
 
-    name: str
-    pre: PopSlice
-    post: PopSlice
-    rule: ConnectivityRule
-    weight: Value
-    weight_type: Type
     target: str
     summand: Expr
     kernel: Kernel = Kernel.AUTO
     costs: tuple[tuple[str, float], ...] = ()
     terms: tuple[CouplingTerm, ...] = ()
-
-    @property
-    def id(self) -> str:
-        return self.name
-
-    @property
-    def scope(self) -> str:
-        return self.post.population
 
     def reads(self) -> set[str]:
         pre, post = self.pre.population, self.post.population
@@ -74,9 +58,8 @@ class Coupling(Node):
 
     def text(self) -> str:
         terms = f" terms=[{', '.join(t.text() for t in self.terms)}]" if self.terms else ""
-        costs = ", ".join(f"{k}:{v!r}" for k, v in self.costs)
         return (f"coupling {self.name} : {self.pre.text()} -> {self.post.text()}"
                 f" connect={self.rule.text()} w:{self.weight_type.text()}="
                 f"{value_text(self.weight)} summed {self.target} ="
                 f" {{{to_text(self.summand)}}}{terms} kernel={self.kernel}"
-                + (f" costs=[{costs}]" if self.costs else ""))
+                f"{costs_text(self.costs)}")

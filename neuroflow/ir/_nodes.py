@@ -326,12 +326,10 @@ class PopSlice:
 
 
 @dataclass(frozen=True, slots=True)
-class Projection(Node):
-    """Synapses from `pre` to `post`: each spike of a pre neuron runs `effect`
-    on its targets, with `w` the synapse's weight (of dimension `weight_type.dim`).
-
-    A plastic projection (`plasticity` set) keeps state per synapse; its `effect` is
-    the first post effect of its `on_pre`, and `weight` is unused (0.0)."""
+class Connection(Node):
+    """What synapses from `pre` to `post` have, whatever they carry: a name, a rule that draws
+    them, and the weight `w` of each (of dimension `weight_type.dim`).  Their expressions are
+    the post population's."""
 
     name: str
     pre: PopSlice
@@ -339,12 +337,6 @@ class Projection(Node):
     rule: ConnectivityRule
     weight: Value
     weight_type: Type
-    effect: Statement
-    delay: Value = 0.0  # ms: one for all synapses, one per synapse, or a distribution
-    kernel: Kernel = Kernel.AUTO
-    # predicted µs per step of each kernel, by the `kernels` pass
-    costs: tuple[tuple[str, float], ...] = ()
-    plasticity: Plasticity | None = None
 
     @property
     def id(self) -> str:
@@ -353,6 +345,26 @@ class Projection(Node):
     @property
     def scope(self) -> str:
         return self.post.population
+
+
+def costs_text(costs: tuple[tuple[str, float], ...]) -> str:
+    """` costs=[dense:4.2, ...]`, the kernels' predicted µs per step; empty without them."""
+    return f" costs=[{', '.join(f'{k}:{v!r}' for k, v in costs)}]" if costs else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Projection(Connection):
+    """Synapses that carry spikes: each spike of a pre neuron runs `effect` on its targets.
+
+    A plastic projection (`plasticity` set) keeps state per synapse; its `effect` is
+    the first post effect of its `on_pre`, and `weight` is unused (0.0)."""
+
+    effect: Statement
+    delay: Value = 0.0  # ms: one for all synapses, one per synapse, or a distribution
+    kernel: Kernel = Kernel.AUTO
+    # predicted µs per step of each kernel, by the `kernels` pass
+    costs: tuple[tuple[str, float], ...] = ()
+    plasticity: Plasticity | None = None
 
     def reads(self) -> set[str]:
         pre = {f"{self.pre.population}.threshold"}
@@ -370,9 +382,7 @@ class Projection(Node):
         return {f"{self.post.population}.{self.effect.target}"}
 
     def text(self) -> str:
-        costs = ", ".join(f"{k}:{v!r}" for k, v in self.costs)
-        tail = f"delay={value_text(self.delay)} kernel={self.kernel}"
-        tail += f" costs=[{costs}]" if self.costs else ""
+        tail = f"delay={value_text(self.delay)} kernel={self.kernel}{costs_text(self.costs)}"
         head = (f"projection {self.name} : {self.pre.text()} -> {self.post.text()}"
                 f" connect={self.rule.text()}")
         if self.plasticity is not None:

@@ -20,10 +20,10 @@ from ._model import Model
 from ._poisson import PoissonInput
 from ._random import Distribution
 from ._kinds import BufferKind, Kernel
-from ._nodes import (ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Node, Parameter, Part,
-                     Population, Projection, RateMonitor, Refractory, Reset, Schedule, SpikeMonitor,
-                     StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput,
-                     value_size, value_text)
+from ._nodes import (ODE, Clock, Connection, DelayBuffer, FusedUpdate, LinearSystem, Node,
+                     Parameter, Part, Population, Projection, RateMonitor, Refractory, Reset,
+                     Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression,
+                     Threshold, TimedInput, value_size, value_text)
 from ._synapses import Plasticity
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
 from ._units import DIMENSIONLESS, UNIT_NAMES, Dimension
@@ -330,7 +330,7 @@ def _check_linear_system(node: StateUpdate, model: Model, item: LinearSystem,
                 _fail(node, f"{what} of the exact system is in {dim}, expected {expected}")
 
 
-def _check_connections(node: Projection | Coupling, model: Model) -> None:
+def _check_connections(node: Connection, model: Model) -> None:
     """What projections and couplings share: the slices, the rule, the kernel, the weights."""
     for side in (node.pre, node.post):
         pop = model.population(side.population)

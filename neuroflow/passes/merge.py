@@ -48,8 +48,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import (ODE, Coupling, Distribution, FusedUpdate, LinearSystem, Model, ModelError, Node,
-                  Parameter, Part, PoissonInput, Population, PopSlice, Projection, RateMonitor,
+from ..ir import (ODE, Connection, Distribution, FusedUpdate, LinearSystem, Model, ModelError, Node,
+                  Parameter, Part, PoissonInput, Population, PopSlice, RateMonitor,
                   Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
                   Subexpression, Threshold, TimedInput, Type, Value, delayed_reads, expressions,
                   names)
@@ -223,7 +223,7 @@ class _Merger:
         return self.model.with_nodes(nodes)
 
     def rewrite(self, node: Node) -> list[Node]:
-        if isinstance(node, (Projection, Coupling)):
+        if isinstance(node, Connection):
             return [node.replace(pre=self.shifted(node.pre), post=self.shifted(node.post))]
         pop = node.name if isinstance(node, Population) else getattr(node, "pop", None)
         if pop not in self.name:

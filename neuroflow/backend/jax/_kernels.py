@@ -10,8 +10,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...ir import (FUNCTIONS, POST, PRE, Const, Distribution, Expr, Kernel, Projection, Statement,
-                   decompose)
+from ...ir import (FUNCTIONS, POST, PRE, Connection, Const, Distribution, Expr, Kernel, Projection,
+                   Statement, decompose)
 from . import _native
 from ._device import to_device
 from ._expr import array_library, evaluate
@@ -65,7 +65,7 @@ class SynapseNames:
         raise KeyError(f"'{name}' in the past has no value per synapse")
 
 
-def draw_synapses(node: Projection, rng: np.random.Generator,
+def draw_synapses(node: Connection, rng: np.random.Generator,
                   values=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`(pre, post, weight)` per synapse, indices relative to the projection's slices; weights
     given as an expression read the neurons' values through `values(population, name)`."""
