@@ -16,27 +16,9 @@ import numpy as np
 
 import neuroflow as nf
 from neuroflow.units import Hz, kHz, ms, mV, nF, nS, second
+from peers._wang2002 import GATING, N_E, N_I, NEURON, POOL, Jm, Jp
 
-N_E, N_I, POOL = 1600, 400, 240
-Jp = 1.7
-Jm = 1.0 - 0.15 * (Jp - 1.0) / (1.0 - 0.15)
-
-NEURON = """
-dV/dt = (-gL*(V - El) - I_AMPA - I_NMDA - I_GABA - I_AMPA_ext)/Cm : volt (unless refractory)
-I_AMPA = s_AMPA*(V - V_E) : amp
-ds_AMPA/dt = -s_AMPA/tau_AMPA : siemens
-I_NMDA = gN*s_NMDA_tot*(V - V_E)/(1 + exp(-0.062*V/mV)/3.57) : amp
-s_NMDA_tot : 1
-I_GABA = s_GABA*(V - V_I) : amp
-ds_GABA/dt = -s_GABA/tau_GABA : siemens
-I_AMPA_ext = s_AMPA_ext*(V - V_E) : amp
-ds_AMPA_ext/dt = -s_AMPA_ext/tau_AMPA : siemens
-"""
-GATING = """
-ds_NMDA/dt = -s_NMDA/tau_NMDA_decay + alpha*x*(1 - s_NMDA) : 1
-dx/dt = -x/tau_NMDA_rise : 1
-label : 1 (constant)
-"""
+GATING_E = GATING + "label : 1 (constant)\n"  # the pool of each excitatory neuron
 SHARED = dict(El=-70 * mV, V_E=0 * mV, V_I=-70 * mV, tau_AMPA=2 * ms, tau_GABA=5 * ms,
               Vt=-50 * mV, Vr=-55 * mV)
 
@@ -53,7 +35,7 @@ def stimulus(coherence: float, duration, seed: int, on=1 * second, off=3 * secon
 
 def build(coherence: float = 25.6, duration=3 * second, seed: int = 0) -> nf.ir.Model:
     net = nf.Network("wang2002")
-    E = net.population("E", N_E, NEURON + GATING, threshold="V > Vt", reset="V = Vr",
+    E = net.population("E", N_E, NEURON + GATING_E, threshold="V > Vt", reset="V = Vr",
                        refractory=2 * ms, method="euler", init=dict(V=-52 * mV, s_NMDA_tot=0.2),
                        params=dict(SHARED, Cm=0.5 * nF, gL=25 * nS, gN=0.165 * nS,
                                    tau_NMDA_rise=2 * ms, tau_NMDA_decay=100 * ms,

@@ -11,6 +11,8 @@ import os
 import tempfile
 import time
 
+import _wang2002
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -27,28 +29,12 @@ def main() -> None:
     b2.set_device("cpp_standalone", directory=os.path.join(tempfile.mkdtemp(), "wang"))
     b2.defaultclock.dt = 0.1 * ms
     b2.seed(args.seed)
-    n_e, n_i, pool = 1600, 400, 240
-    jp = 1.7
-    jm = 1.0 - 0.15 * (jp - 1.0) / (1.0 - 0.15)
+    n_e, n_i, pool = _wang2002.N_E, _wang2002.N_I, _wang2002.POOL
+    jp, jm = _wang2002.Jp, _wang2002.Jm
     shared = dict(El=-70 * mV, V_E=0 * mV, V_I=-70 * mV, tau_AMPA=2 * ms, tau_GABA=5 * ms,
                   Vt=-50 * mV, Vr=-55 * mV, tau_NMDA_rise=2 * ms, tau_NMDA_decay=100 * ms,
                   alpha=0.5 * kHz)
-    neuron = """
-    dV/dt = (-gL*(V - El) - I_AMPA - I_NMDA - I_GABA - I_AMPA_ext)/Cm : volt (unless refractory)
-    I_AMPA = s_AMPA*(V - V_E) : amp
-    ds_AMPA/dt = -s_AMPA/tau_AMPA : siemens
-    I_NMDA = gN*s_NMDA_tot*(V - V_E)/(1 + exp(-0.062*V/mV)/3.57) : amp
-    s_NMDA_tot : 1
-    I_GABA = s_GABA*(V - V_I) : amp
-    ds_GABA/dt = -s_GABA/tau_GABA : siemens
-    I_AMPA_ext = s_AMPA_ext*(V - V_E) : amp
-    ds_AMPA_ext/dt = -s_AMPA_ext/tau_AMPA : siemens
-    """
-    gating = """
-    ds_NMDA/dt = -s_NMDA/tau_NMDA_decay + alpha*x*(1 - s_NMDA) : 1
-    dx/dt = -x/tau_NMDA_rise : 1
-    label : integer (constant)
-    """
+    neuron, gating = _wang2002.NEURON, _wang2002.GATING + "label : integer (constant)\n"
     E = NeuronGroup(n_e, neuron + gating, threshold="V > Vt", reset="V = Vr", refractory=2 * ms,
                     method="euler", namespace=dict(shared, Cm=0.5 * nF, gL=25 * nS,
                                                    gN=0.165 * nS))
