@@ -30,15 +30,29 @@ from ._units import DIMENSIONLESS, UNIT_NAMES, Dimension
 from ._walk import expressions
 
 
+def _block_end(lines: list[str], first: int) -> int:
+    """The last line of the block that starts at line `first` (1-based): it and the lines
+    after it that are indented deeper (or blank), as the body of `reset { ... }` is."""
+    indent = len(lines[first - 1]) - len(lines[first - 1].lstrip())
+    last = first
+    for number in range(first + 1, len(lines) + 1):
+        line = lines[number - 1]
+        if line.strip() and len(line) - len(line.lstrip()) <= indent:
+            break
+        last = number
+    return last
+
+
 def _locate(loc: Loc | None, culprit: str | None) -> Loc | None:
-    """Point at `culprit` inside the source the node came from, if it can be found."""
+    """Point at `culprit` inside the source lines the node came from, if it is there."""
     if loc is None or not culprit:
         return loc
     lines = loc.text.splitlines() or [""]
+    last = _block_end(lines, loc.line) if loc.line <= len(lines) else loc.line - 1
     for candidate in [culprit] + re.findall(r"[A-Za-z_]\w*", culprit):
         pattern = (rf"\b{re.escape(candidate)}\b" if candidate.isidentifier()
                    else re.escape(candidate))
-        for number in range(loc.line, len(lines) + 1):
+        for number in range(loc.line, last + 1):
             start = loc.column - 1 if number == loc.line else 0
             found = re.compile(pattern).search(lines[number - 1], start)
             if found:
