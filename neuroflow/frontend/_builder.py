@@ -117,6 +117,7 @@ class Network:
         self._ids: set[str] = set()
         self._sizes: dict[str, int] = {}
         self._projection_count = 0
+        self._on_spike: dict[str, int] = {}  # statements at the start of a reset that on_pre runs
 
     # -- populations ----------------------------------------------------------------
     def population(self, name: str, size: int, equations: str | tuple[EquationLine, ...] = "", *,
@@ -316,14 +317,18 @@ class Network:
                                   or n.endswith((ir.PRE, ir.POST))), kind.dim)
 
     def _run_on_spike(self, pop: str, statements: tuple[ir.Statement, ...], where) -> None:
-        """Statements run by the spikes of `pop`, after those of its reset."""
+        """Statements run by the spikes of `pop`, in the order of their projections and before
+        those of its own reset (Brian2 runs on_pre in its `synapses` slot, before the resets)."""
         if not any(isinstance(n, ir.Threshold) and n.pop == pop for n in self._nodes):
             raise ModelError(f"on_pre runs when '{pop}' spikes, but it has no threshold", where)
         reset = next((n for n in self._nodes if isinstance(n, ir.Reset) and n.pop == pop), None)
         if reset is None:
-            self._add(ir.Reset(pop, statements, loc=where))
-            return
-        self._nodes[self._nodes.index(reset)] = reset.replace(body=reset.body + statements)
+            reset = ir.Reset(pop, (), loc=where)
+            self._add(reset)
+        before = self._on_spike.get(pop, 0)  # statements of earlier projections come first
+        body = reset.body[:before] + statements + reset.body[before:]
+        self._nodes[self._nodes.index(reset)] = reset.replace(body=body)
+        self._on_spike[pop] = before + len(statements)
 
     def _variables(self, pop: str) -> set[str]:
         return {n.name for n in self._nodes if isinstance(n, ir.StateVar) and n.pop == pop}

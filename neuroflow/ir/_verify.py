@@ -511,6 +511,12 @@ def _check_poisson(node: PoissonInput, model: Model) -> None:
     if kind.dim != per_time:
         _fail(node, f"the rate of the Poisson input is in {kind.dim}, expected {per_time}",
               "give it in Hz, as rate=6*Hz")
+    clock = model.get("clock")
+    if isinstance(node.rate, Const) and not (
+            0 <= node.rate.value * (clock.dt if isinstance(clock, Clock) else 0) <= 1
+            and node.rate.value >= 0):
+        _fail(node, f"the rate of the Poisson input must lie in [0, 1/dt], got"
+              f" {node.rate.value * 1000:g} Hz", "each source spikes at most once per step")
 
 
 def _coupling_names(node: Coupling, model: Model) -> set[str]:
@@ -520,7 +526,8 @@ def _coupling_names(node: Coupling, model: Model) -> set[str]:
 
 def _coupling_expr(node: Coupling, model: Model, expr: Expr) -> Kind:
     """The kind of a summand (or a factor of one): `w`, names of the pre and post neurons with
-    their suffixes, and the built-in names of the post population."""
+    their suffixes (`i_pre` too), and `t` and `dt`.  A bare `i` or `N` would be ambiguous (in
+    Brian2 they are the pre index and the number of synapses): it is refused."""
     pre = scope_lookup(model, node.pre.population)
     post = scope_lookup(model, node.post.population)
 
@@ -528,8 +535,13 @@ def _coupling_expr(node: Coupling, model: Model, expr: Expr) -> Kind:
         if name == "w":
             return Kind("float", node.weight_type.dim)
         if name.endswith(PRE):
-            return pre(name[:-len(PRE)])
-        return post(name[:-len(POST)] if name.endswith(POST) else name)
+            return pre(name[:-len(PRE)]) or BUILTINS.get(name[:-len(PRE)])
+        if name.endswith(POST):
+            return post(name[:-len(POST)]) or BUILTINS.get(name[:-len(POST)])
+        if name in BUILTINS and name not in ("t", "dt", "True", "False"):
+            raise TypeCheckError(f"'{name}' in a summed variable is ambiguous", name,
+                                 f"write {name}_pre or {name}_post")
+        return post(name)
 
     try:
         return infer(expr, lookup)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import (POST, PRE, Const, Coupling, Expr, Model, Parameter, fold, map_expressions,
-                  substitute)
+from ..ir import (POST, PRE, Connection, Const, Coupling, Expr, Model, Parameter, fold,
+                  map_expressions, names, substitute)
 from ._manager import register_pass
 
 
@@ -49,6 +49,21 @@ def canonicalize(model: Model, options: CanonicalizeOptions) -> Model:
             node = map_expressions(node, simplifiers[node.scope])
         nodes.append(node)
     if options.specialize:
+        kept = _read_when_drawn_or_by_synapses(model)
         nodes = [n for n in nodes if not (isinstance(n, Parameter) and n.type.is_scalar
-                                          and isinstance(n.value, float))]
+                                          and isinstance(n.value, float) and n.id not in kept)]
     return model.with_nodes(nodes)
+
+
+def _read_when_drawn_or_by_synapses(model: Model) -> set[str]:
+    """Parameters (`pop.name`) that weights given per synapse or the statements of plastic
+    synapses read as `k_pre` or `E_post`: they keep their node, which those read."""
+    kept = set()
+    for node in model.find(Connection):
+        found = set(names(node.weight)) if isinstance(node.weight, Expr) else set()
+        plasticity = getattr(node, "plasticity", None)
+        if plasticity is not None:
+            found = found.union(*(names(s.expr) for s in plasticity.on_pre + plasticity.on_post))
+        for suffix, view in ((PRE, node.pre), (POST, node.post)):
+            kept |= {f"{view.population}.{n[:-len(suffix)]}" for n in found if n.endswith(suffix)}
+    return kept

@@ -181,8 +181,24 @@ class Simulator:
                      f"population apart: nf.compile(model, pipeline=\"{pipeline}\")")
         return values[0]
 
+    def _check_weight_inputs(self, names) -> None:
+        """Weights computed from the neurons' parameters (`weights="k_pre*0.1"`) are drawn
+        once, with the connectivity: a run cannot change those parameters."""
+        for node in self.model.nodes:
+            weight = getattr(node, "weight", None)
+            if not isinstance(node, ir.Connection) or not isinstance(weight, ir.Expr):
+                continue
+            sides = ((ir.PRE, node.pre.population), (ir.POST, node.post.population))
+            read = {f"{pop}.{n[:-len(s)]}" for n in ir.names(weight) for s, pop in sides
+                    if n.endswith(s)}
+            for key in set(names) & read:
+                raise ir.ModelError(f"'{key}' gives the weights of '{node.name}', which are drawn"
+                                    " once with the connectivity: a run cannot change it",
+                                    hint="give the value in the model and compile it again")
+
     def _split_delays(self, overrides: dict) -> tuple[dict, dict]:
         """Separate `{"proj.delay": value}` entries (new per-synapse delays) from parameters."""
+        self._check_weight_inputs(overrides)
         params, delays = {}, {}
         for key, value in overrides.items():
             name, _, attr = key.rpartition(".")
@@ -239,6 +255,7 @@ class Simulator:
         `params` maps parameter names to sequences of equal length B (`{"P.I": [20*mV, 25*mV]}`;
         the k-th values of every entry make run k); every run starts from the state drawn
         from `seed`.  Returns B `Results`, each equal to a `run` with those values."""
+        self._check_weight_inputs(params)
         lengths = {len(values) for values in params.values()}
         if len(lengths) != 1 or 0 in lengths:
             raise ir.ModelError("sweep() needs parameter lists of one common, non-zero length",

@@ -152,3 +152,30 @@ def test_procedural_coupling_matches_numpy_on_the_synapses_it_generates(rule):
     expected = euler("w*(x_pre - x_post)", np.full((n, n), 0.3), connected,
                      np.linspace(-1.5, 1.2, n))
     assert connected.sum() > n and np.abs(x - expected).max() < 1e-12
+
+
+def test_a_parameter_that_gives_weights_cannot_change_in_a_run():
+    net = nf.Network("k")
+    A = net.population("A", 3, "x : 1\nk : 1 (constant)", params=dict(k=np.array([1.0, 2, 3])),
+                       init=dict(x=1.0))
+    net.projection(A, A, model="w : 1\nx_post = w : 1 (summed)", weights="k_pre")
+    sim = nf.compile(net.build(), dt=DT * ms)
+    with pytest.raises(nf.ModelError, match="'A.k' gives the weights"):
+        sim.run(1 * ms, params={"A.k": np.array([5.0, 5, 5])})
+    with pytest.raises(nf.ModelError, match="'A.k' gives the weights"):
+        sim.sweep(1 * ms, {"A.k": [np.array([5.0, 5, 5]), np.array([7.0, 7, 7])]})
+
+
+def test_specialized_parameters_stay_where_weights_and_plastic_synapses_read_them():
+    net = nf.Network("k")
+    A = net.population("A", 3, "x : 1\nk : 1 (constant, shared)\nh : 1 (constant, shared)",
+                       params=dict(k=2.0, h=3.0), threshold="True")
+    net.projection(A, A, model="w : 1\nx_post = w : 1 (summed)", weights="k_pre")
+    B = net.population("B", 2, "g : 1\nE : 1 (constant, shared)", params=dict(E=4.0))
+    net.projection(A, B, "g += w*E_post", model="w : 1", init=dict(w=1.0))
+    pipeline = "resolve,canonicalize{specialize=true},factorize,integrate,kernels,schedule"
+    sim = nf.compile(net.build(), dt=DT * ms, pipeline=pipeline)
+    assert "param A.k" in sim.ir and "param B.E" in sim.ir and "param A.h" not in sim.ir
+    final = sim.run(2 * DT * ms).final.state["pops"]
+    np.testing.assert_allclose(final["A"]["x"], [6.0] * 3)  # Σ of k over 3 pre neurons
+    np.testing.assert_allclose(final["B"]["g"], [2 * 3 * 4.0] * 2)  # 2 steps, 3 spikes, w*E

@@ -91,3 +91,33 @@ def test_a_clock_driven_equation_in_a_plastic_synapse_is_located():
 def test_random_numbers_in_a_summand_are_refused():
     with pytest.raises(nf.ModelError, match="draws no random numbers"):
         build("w : 1\nI_post = w*x_pre*rand() : 1 (summed)")
+
+
+def test_a_bare_index_in_a_summand_is_ambiguous():
+    with pytest.raises(nf.ModelError, match="'i' in a summed variable is ambiguous") as caught:
+        build("w : 1\nI_post = w*i : 1 (summed)")
+    assert "i_pre or i_post" in caught.value.hint
+
+
+def test_the_indices_of_both_sides_are_names_of_the_summand():
+    """`I_post = Σ_pre i_pre*w`: with w = 1 all to all, each post neuron gets 0 + 1 + 2 + 3."""
+    net = nf.Network("net")
+    G = net.population("G", 4, "I : 1")
+    net.projection(G, G, model="w : 1\nI_post = w*i_pre + 0*i_post : 1 (summed)", weights=1.0)
+    net.monitor(G, "I")
+    _, summed = nf.compile(net.build(), dt=0.1 * ms).run(0.2 * ms).trace("G", "I")
+    np.testing.assert_allclose(summed[1], [6.0] * 4)
+
+
+def test_on_pre_of_clock_driven_variables_runs_before_the_pre_neurons_reset():
+    """As in Brian2, on_pre (synapses slot) sees v before the reset sets it to 0."""
+    net = nf.Network("order")
+    A = net.population("A", 1, "dv/dt = 1/(1*ms) : 1", threshold="v > 0.55", reset="v = 0",
+                       method="euler")
+    B = net.population("B", 1, "g : 1")
+    net.projection(A, B, model="w : 1\nds/dt = 0/ms : 1 (clock-driven)\ng_post = w*s : 1"
+                   " (summed)", on_pre="s += v_pre", weights=1.0, name="c")
+    sim = nf.compile(net.build(), dt=0.1 * ms, dtype="float64")
+    assert "reset A : c_s += v; v = 0.0" in sim.ir
+    s = sim.run(1 * ms).final.state["pops"]["A"]["c_s"]
+    np.testing.assert_allclose(s, [0.6])  # v = 0.6 when it first exceeds 0.55, in step 5

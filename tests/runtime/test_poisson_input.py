@@ -55,6 +55,8 @@ def test_poisson_input_prints_and_reads_back():
     (dict(rate=10 * mV), "rate of the Poisson input is in"),
     (dict(weight=0.1 * ms), "assigns a value in"),
     (dict(N=0), "N >= 1"),
+    (dict(rate=-5 * Hz), "must lie in \\[0, 1/dt\\]"),
+    (dict(rate=50000 * Hz), "must lie in \\[0, 1/dt\\]"),
 ])
 def test_mistakes_are_model_errors(kwargs, message):
     with pytest.raises(nf.ModelError, match=message):

@@ -42,10 +42,11 @@ def draws(key, rows, counters):
 
 
 def uniform(key, rows):
-    """One number in (0, 1) per entry of `rows` (integers), from a uint64 `key`: 53 random bits,
-    centred in their interval (so never 0 or 1, and the inverse normal stays finite)."""
-    bits = draws(key, rows, jnp.zeros_like(rows)) >> 11
-    return (bits.astype(jnp.float64) + 0.5) * 2.0**-53
+    """One number in (0, 1) per entry of `rows` (integers), from a uint64 `key`: 52 random bits,
+    centred in their interval (exact in float64, so never 0 or 1 and the inverse normal stays
+    finite)."""
+    bits = draws(key, rows, jnp.zeros_like(rows)) >> 12
+    return (bits.astype(jnp.float64) + 0.5) * 2.0**-52
 
 
 def step_key(key, salt: int):

@@ -51,9 +51,9 @@ class SynapseNames:
             return jnp.asarray((self.node.pre if name == "N_pre" else self.node.post).size)
         for suffix, view, index in self.sides:
             if name.endswith(suffix):
-                value = np.broadcast_to(self.values(view.population, name[:-len(suffix)]),
-                                        (view.stop,))
-                return jnp.asarray(value[view.start:view.stop][index])
+                value = np.asarray(self.values(view.population, name[:-len(suffix)]))
+                value = value[view.start:view.stop] if value.ndim else np.full(view.size, value)
+                return jnp.asarray(value[index])
         raise KeyError(f"no value per synapse for '{name}'")
 
     def random(self, kind: str):

@@ -51,13 +51,20 @@ def _lower_plastic(node: ir.Projection, ctx: StepContext):
     if post_spikes is not None:
         post_spikes = post_spikes[node.post.start:node.post.stop]
     t = ctx.step.astype(ctx.program.dtype) * ctx.program.dt
-    sides = {ir.PRE: node.pre, ir.POST: node.post}
-    envs = {suffix: PopulationEnv(ctx, view.population) for suffix, view in sides.items()}
+    # the neurons' values the statements read, taken here, once: inside the kernel's branches
+    # an environment would cache a subexpression traced in one branch and reuse it in another
+    plasticity = node.plasticity
+    read = set().union(*(ir.names(s.expr) for s in plasticity.on_pre + plasticity.on_post))
+    values = {}
+    for suffix, view in ((ir.PRE, node.pre), (ir.POST, node.post)):
+        env = PopulationEnv(ctx, view.population)
+        for name in (n[:-len(suffix)] for n in read if n.endswith(suffix)):
+            value = jnp.broadcast_to(env.lookup(name), (ctx.program.sizes[view.population],))
+            values[suffix, name] = jnp.concatenate([value[view.start:view.stop],
+                                                    jnp.zeros(1, value.dtype)])  # the padding
 
-    def neurons(suffix: str, name: str):  # on the slice, and 0 for the padding row
-        view = sides[suffix]
-        value = jnp.broadcast_to(envs[suffix].lookup(name), (ctx.program.sizes[view.population],))
-        return jnp.concatenate([value[view.start:view.stop], jnp.zeros(1, value.dtype)])
+    def neurons(suffix: str, name: str):
+        return values[suffix, name]
 
     tables, summed = PLASTIC.step(node, ctx.conn[node.name], ctx.synapses[node.name],
                                   ctx.params[node.name], pre, post_spikes, t, ctx.program.dt,
@@ -149,13 +156,13 @@ def lower_poisson(node: ir.PoissonInput, ctx: StepContext):
     key of its own (the step's key folded with the input's place among the model's nodes)."""
     env = PopulationEnv(ctx, node.pop)
     size, dtype = ctx.program.sizes[node.pop], ctx.program.dtype
-    key = jax.random.fold_in(ctx.key, ctx.program.poisson_salt[node.name])
     if isinstance(node.rate, ir.Const):
         table = binomial_table(node.n, min(max(node.rate.value * ctx.program.dt, 0.0), 1.0))
         numbers = uniform(step_key(ctx.key, ctx.program.poisson_salt[node.name]),
                           jnp.arange(size))
-        count = jnp.sum(numbers[:, None] >= jnp.asarray(table), axis=1, dtype=dtype)
+        count = jnp.searchsorted(jnp.asarray(table), numbers, side="right").astype(dtype)
     else:
+        key = jax.random.fold_in(ctx.key, ctx.program.poisson_salt[node.name])
         chance = jnp.broadcast_to(evaluate(node.rate, env) * ctx.program.dt, (size,))
         count = jax.random.binomial(key, node.n, jnp.clip(chance.astype(dtype), 0, 1), (size,),
                                     dtype)
