@@ -86,3 +86,19 @@ def test_a_rate_per_neuron_uses_the_general_sampler_with_the_same_statistics():
     p, a = RATE * 1e-3 * DT, np.exp(-DT / TAU)
     assert v.mean() == pytest.approx(N * p * WEIGHT / (1 - a), rel=0.01)
     assert v.var() == pytest.approx(N * p * (1 - p) * WEIGHT**2 / (1 - a**2), rel=0.05)
+
+
+def test_a_shared_rate_of_parameters_draws_from_its_table():
+    """A rate that is one value of parameters (not a constant) builds its table in the step."""
+    net = nf.Network("shot")
+    P = net.population("P", 200, "dv/dt = -v/tau : volt\nnu : Hz (constant, shared)",
+                       params=dict(tau=TAU * ms, nu=RATE / 2 * Hz), init=dict(v=0 * mV),
+                       method="exact")
+    net.poisson_input(P, "v", N=N, rate="2*nu", weight=WEIGHT * mV)
+    net.monitor(P, "v", indices=range(200), every=10)
+    sim = nf.compile(net.build(), dt=DT * ms, dtype="float64")
+    assert "rate={2.0*nu}" in sim.ir
+    v = sim.run(300 * ms).trace("P", "v")[1][100:]
+    p, a = RATE * 1e-3 * DT, np.exp(-DT / TAU)
+    assert v.mean() == pytest.approx(N * p * WEIGHT / (1 - a), rel=0.01)
+    assert v.var() == pytest.approx(N * p * (1 - p) * WEIGHT**2 / (1 - a**2), rel=0.05)

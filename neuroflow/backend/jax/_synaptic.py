@@ -139,6 +139,7 @@ def lower_coupling(node: ir.Coupling, ctx: StepContext):
 # cheaper than threefry on CPUs) against the table of P(count <= k), cut where the rest of the
 # tail weighs less than TAIL.  The general sampler of JAX is some 50 times slower per draw.
 TAIL = 1e-15
+TABLE_SOURCES = 100_000  # up to this many sources a rate of parameters gets a full table per step
 
 
 def binomial_table(n: int, chance: float) -> np.ndarray:
@@ -156,16 +157,21 @@ def lower_poisson(node: ir.PoissonInput, ctx: StepContext):
     key of its own (the step's key folded with the input's place among the model's nodes)."""
     env = PopulationEnv(ctx, node.pop)
     size, dtype = ctx.program.sizes[node.pop], ctx.program.dtype
-    if isinstance(node.rate, ir.Const):
-        table = binomial_table(node.n, min(max(node.rate.value * ctx.program.dt, 0.0), 1.0))
-        numbers = uniform(step_key(ctx.key, ctx.program.poisson_salt[node.name]),
-                          jnp.arange(size))
-        count = jnp.searchsorted(jnp.asarray(table), numbers, side="right").astype(dtype)
-    else:
+    chance = None if isinstance(node.rate, ir.Const) else evaluate(node.rate, env) * ctx.program.dt
+    if chance is None:  # one constant rate: the table, cut at the tail, built here once
+        table = jnp.asarray(binomial_table(node.n, node.rate.value * ctx.program.dt))
+    elif jnp.ndim(chance) == 0 and node.n <= TABLE_SOURCES:  # one rate of parameters
+        chance = jnp.clip(chance.astype(jnp.float64), 0, 1)
+        table = jnp.cumsum(jax.scipy.stats.binom.pmf(jnp.arange(node.n + 1), node.n, chance))
+    else:  # a rate per neuron: JAX's general sampler
         key = jax.random.fold_in(ctx.key, ctx.program.poisson_salt[node.name])
-        chance = jnp.broadcast_to(evaluate(node.rate, env) * ctx.program.dt, (size,))
+        chance = jnp.broadcast_to(chance, (size,))
         count = jax.random.binomial(key, node.n, jnp.clip(chance.astype(dtype), 0, 1), (size,),
                                     dtype)
+        add_to(ctx, node.pop, node.var, count * evaluate(node.weight, env))
+        return
+    numbers = uniform(step_key(ctx.key, ctx.program.poisson_salt[node.name]), jnp.arange(size))
+    count = jnp.minimum(jnp.searchsorted(table, numbers, side="right"), node.n).astype(dtype)
     add_to(ctx, node.pop, node.var, count * evaluate(node.weight, env))
 
 
