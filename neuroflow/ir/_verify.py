@@ -445,6 +445,10 @@ def _check_plasticity(node: Projection, plasticity: Plasticity, model: Model) ->
                   var.name)
     for pathway, body in (("on_pre", plasticity.on_pre), ("on_post", plasticity.on_post)):
         for s in body:
+            if uses_random(s.expr):
+                _fail(node, f"{pathway} '{s.text()}' draws random numbers, which synapse"
+                      " statements cannot", "draw them in the neurons' equations or thresholds",
+                      s.target)
             kind = _synapse_expr(node, s.expr, kinds)
             target = variables.get(s.target)
             if target is not None:

@@ -305,3 +305,10 @@ def test_a_delayed_pre_spike_runs_on_pre_when_it_arrives():
     assert final["apre"][0] == 1.0  # as of its last update, at the arrival
     lastupdate = np.asarray(results.final.state["synapses"]["stdp"]["_lastupdate"])
     assert lastupdate[0, 0] == pytest.approx(3.0)  # ms: the one synapse, updated on arrival
+
+
+def test_random_numbers_in_synapse_statements_are_a_located_error():
+    net, A, B = _network()
+    net.projection(A, B, "ge += w*rand()", model="w : 1", init=dict(w=0.5))
+    with pytest.raises(nf.ModelError, match="draws random numbers"):
+        nf.compile(net.build(), dt=DT * ms)
