@@ -22,8 +22,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..ir import (AllToAll, Clock, Coupling, FixedFanIn, Kernel, Model, ModelError, OneToOne,
-                  Projection)
+from ..ir import (AllToAll, Clock, Coupling, FixedFanIn, FixedFanOut, FixedProb, Kernel, Model,
+                  ModelError, OneToOne, Projection)
 from ._manager import register_pass
 
 # µs per step, one constant per feature of `features` below (fixed cost first).  Fitted
@@ -144,6 +144,12 @@ def choose_coupling_kernel(node: Coupling, options: KernelOptions) -> Kernel:
         raise ModelError(f"projection '{node.name}' sums continuously, which the kernels"
                          f" {', '.join(COUPLING_KERNELS[:3])}, procedural (and one_to_one for"
                          f" one_to_one connections) run, not '{forced}'", node.loc)
+    if forced == Kernel.PROCEDURAL and not (
+            node.terms and isinstance(node.weight, float)
+            and isinstance(node.rule, (FixedProb, FixedFanOut))):
+        raise ModelError(f"projection '{node.name}' cannot sum with the procedural kernel",
+                         node.loc, "it needs fixed_prob or fixed_fan_out connections, one weight"
+                         " for all synapses and a summand that factors (the factorize pass)")
     return forced
 
 

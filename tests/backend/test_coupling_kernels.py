@@ -179,3 +179,10 @@ def test_specialized_parameters_stay_where_weights_and_plastic_synapses_read_the
     final = sim.run(2 * DT * ms).final.state["pops"]
     np.testing.assert_allclose(final["A"]["x"], [6.0] * 3)  # Σ of k over 3 pre neurons
     np.testing.assert_allclose(final["B"]["g"], [2 * 3 * 4.0] * 2)  # 2 steps, 3 spikes, w*E
+
+
+@pytest.mark.parametrize("weights, rule", [(nf.normal(0, 0.3), nf.fixed_prob(0.2)),
+                                           (0.3, nf.all_to_all())])
+def test_what_the_procedural_kernel_cannot_sum_is_a_model_error(weights, rule):
+    with pytest.raises(nf.ModelError, match="cannot sum with the procedural kernel"):
+        nf.compile(network("w*x_pre", weights, "procedural", rule, 20), dt=DT * ms)
