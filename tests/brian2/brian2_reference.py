@@ -314,10 +314,9 @@ def stdp_delayed() -> dict:
             "stdp_duration_ms": np.array(STDP_DURATION), "stdp_rate_hz": np.array(STDP_RATE)}
 
 
-def stdp_regular() -> dict:
-    """The same STDP rule, 2 ms delay, between neurons that fire regularly (pre neuron i every
-    7 + 3i ms, post neuron j every 11 + 4j ms, whatever their input): no randomness, so the final
-    weights must agree to rounding."""
+def regular_neurons():
+    """5 pre neurons firing every 7 + 3i ms and 3 post neurons every 11 + 4j ms, whatever
+    their input (a `ge` to add to, never read)."""
     start_scope()
     defaultclock.dt = DT * ms
     clock_like = "dv/dt = 1/period : 1\nperiod : second\nge : 1"
@@ -325,6 +324,14 @@ def stdp_regular() -> dict:
     pre.period = (7.0 + 3.0 * np.arange(5)) * ms
     post = NeuronGroup(3, clock_like, threshold="v > 1", reset="v = 0", method="euler")
     post.period = (11.0 + 4.0 * np.arange(3)) * ms
+    return pre, post
+
+
+def stdp_regular() -> dict:
+    """The same STDP rule, 2 ms delay, between neurons that fire regularly (pre neuron i every
+    7 + 3i ms, post neuron j every 11 + 4j ms, whatever their input): no randomness, so the final
+    weights must agree to rounding."""
+    pre, post = regular_neurons()
     namespace = {"taupre": 20 * ms, "taupost": 20 * ms, "wmax": STDP_WMAX,
                  "Apre": 0.05 * STDP_WMAX, "Apost": -0.05 * STDP_WMAX * 1.05}
     S = Synapses(pre, post, STDP_MODEL, on_pre=STDP_ON_PRE, on_post=STDP_ON_POST,
@@ -345,13 +352,7 @@ def voltage_plasticity() -> dict:
     """Statements that read the neurons' variables: on_pre moves w by the post neuron's v, on_post
     by the pre neuron's, and adds w to the post neuron's ge (`ge_post += w`); pre neuron i fires
     every 7 + 3i ms, post neuron j every 11 + 4j ms (deterministic)."""
-    start_scope()
-    defaultclock.dt = DT * ms
-    clock_like = "dv/dt = 1/period : 1\nperiod : second\nge : 1"
-    pre = NeuronGroup(5, clock_like, threshold="v > 1", reset="v = 0", method="euler")
-    pre.period = (7.0 + 3.0 * np.arange(5)) * ms
-    post = NeuronGroup(3, clock_like, threshold="v > 1", reset="v = 0", method="euler")
-    post.period = (11.0 + 4.0 * np.arange(3)) * ms
+    pre, post = regular_neurons()
     S = Synapses(pre, post, "w : 1", on_pre=VOLTAGE_ON_PRE, on_post=VOLTAGE_ON_POST)
     S.connect()
     S.w = 0.5

@@ -170,17 +170,22 @@ def test_stdp_with_a_delay_gives_brian2s_weight_distribution():
     assert ours[:, -1].mean() > 1.1 * ours[:, 1:-1].mean()
 
 
+def regular_neurons(net):
+    """As in the reference: 5 pre neurons firing every 7 + 3i ms, 3 post neurons every
+    11 + 4j ms, whatever their input."""
+    clock_like = "dv/dt = 1/period : 1\nperiod : second (constant)\nge : 1"
+    return [net.population(name, n, clock_like, threshold="v > 1", reset="v = 0",
+                           method="euler", params=dict(period=(first + step * np.arange(n)) * ms))
+            for name, n, first, step in (("pre", 5, 7.0, 3.0), ("post", 3, 11.0, 4.0))]
+
+
 @pytest.mark.parametrize("delay", [2.0, 0.0])
 def test_delayed_stdp_between_regular_neurons_gives_brian2s_weights(delay):
     """Deterministic: pre and post neurons fire regularly whatever their input, so the final
     weights of the delayed rule agree with Brian2's to rounding; without the delay they do not."""
     wmax = float(REFERENCE["stdp_wmax"])
     net = nf.Network("regular")
-    clock_like = "dv/dt = 1/period : 1\nperiod : second (constant)\nge : 1"
-    pre = net.population("pre", 5, clock_like, threshold="v > 1", reset="v = 0",
-                         method="euler", params=dict(period=(7.0 + 3.0 * np.arange(5)) * ms))
-    post = net.population("post", 3, clock_like, threshold="v > 1", reset="v = 0",
-                          method="euler", params=dict(period=(11.0 + 4.0 * np.arange(3)) * ms))
+    pre, post = regular_neurons(net)
     net.projection(pre, post, "ge += w\napre += Apre\nw = clip(w + apost, 0, wmax)",
                    model="w : 1\ndapre/dt = -apre/taupre : 1 (event-driven)\n"
                    "dapost/dt = -apost/taupost : 1 (event-driven)",
@@ -197,11 +202,7 @@ def test_delayed_stdp_between_regular_neurons_gives_brian2s_weights(delay):
 def test_synapse_statements_that_read_the_neurons_give_brian2s_weights():
     """on_pre reads v_post and adds to ge_post, on_post reads v_pre; neurons fire regularly."""
     net = nf.Network("voltage")
-    clock_like = "dv/dt = 1/period : 1\nperiod : second (constant)\nge : 1"
-    pre = net.population("pre", 5, clock_like, threshold="v > 1", reset="v = 0",
-                         method="euler", params=dict(period=(7.0 + 3.0 * np.arange(5)) * ms))
-    post = net.population("post", 3, clock_like, threshold="v > 1", reset="v = 0",
-                          method="euler", params=dict(period=(11.0 + 4.0 * np.arange(3)) * ms))
+    pre, post = regular_neurons(net)
     net.projection(pre, post, str(REFERENCE["voltage_on_pre"]), model="w : 1",
                    on_post=str(REFERENCE["voltage_on_post"]), init=dict(w=0.5), name="plastic")
     net.monitor(post, "ge")

@@ -12,8 +12,11 @@ DT, TAU, N, RATE, WEIGHT = 0.1, 10.0, 1000, 10.0, 0.1  # ms, ms, sources, Hz, mV
 
 def shot_noise(seed: int = 0, **overrides):
     net = nf.Network("shot")
-    P = net.population("P", 200, "dv/dt = -v/tau : volt", params=dict(tau=TAU * ms, J=WEIGHT * mV),
-                       init=dict(v=0 * mV), method="exact")
+    # nu (per neuron) and half (shared): rates that are parameters, for `rate="nu"`
+    P = net.population("P", 200, "dv/dt = -v/tau : volt\nnu : Hz (constant)\n"
+                       "half : Hz (constant, shared)", init=dict(v=0 * mV), method="exact",
+                       params=dict(tau=TAU * ms, J=WEIGHT * mV, nu=np.full(200, RATE) * Hz,
+                                   half=RATE / 2 * Hz))
     kwargs = dict(N=N, rate=RATE * Hz, weight=WEIGHT * mV) | overrides
     net.poisson_input(P, "v", **kwargs)
     net.monitor(P, "v", indices=range(200), every=10)
@@ -72,33 +75,12 @@ def test_poisson_group_fires_at_its_rate():
     assert counts[1000:].mean() == pytest.approx(20.0, rel=0.05)
 
 
-def test_a_rate_per_neuron_uses_the_general_sampler_with_the_same_statistics():
-    """A rate that is a parameter per neuron (not one constant) draws with JAX's binomial."""
-    net = nf.Network("shot")
-    P = net.population("P", 200, "dv/dt = -v/tau : volt\nnu : Hz (constant)",
-                       params=dict(tau=TAU * ms, nu=np.full(200, RATE) * Hz),
-                       init=dict(v=0 * mV), method="exact")
-    net.poisson_input(P, "v", N=N, rate="nu", weight=WEIGHT * mV)
-    net.monitor(P, "v", indices=range(200), every=10)
-    sim = nf.compile(net.build(), dt=DT * ms, dtype="float64")
-    assert "rate={nu}" in sim.ir
-    v = sim.run(300 * ms).trace("P", "v")[1][100:]
-    p, a = RATE * 1e-3 * DT, np.exp(-DT / TAU)
-    assert v.mean() == pytest.approx(N * p * WEIGHT / (1 - a), rel=0.01)
-    assert v.var() == pytest.approx(N * p * (1 - p) * WEIGHT**2 / (1 - a**2), rel=0.05)
-
-
-def test_a_shared_rate_of_parameters_draws_from_its_table():
-    """A rate that is one value of parameters (not a constant) builds its table in the step."""
-    net = nf.Network("shot")
-    P = net.population("P", 200, "dv/dt = -v/tau : volt\nnu : Hz (constant, shared)",
-                       params=dict(tau=TAU * ms, nu=RATE / 2 * Hz), init=dict(v=0 * mV),
-                       method="exact")
-    net.poisson_input(P, "v", N=N, rate="2*nu", weight=WEIGHT * mV)
-    net.monitor(P, "v", indices=range(200), every=10)
-    sim = nf.compile(net.build(), dt=DT * ms, dtype="float64")
-    assert "rate={2.0*nu}" in sim.ir
-    v = sim.run(300 * ms).trace("P", "v")[1][100:]
+@pytest.mark.parametrize("rate, printed", [("nu", "rate={nu}"), ("2*half", "rate={2.0*half}")])
+def test_rates_of_parameters_have_the_same_statistics(rate, printed):
+    """A rate per neuron draws with JAX's binomial sampler; one shared rate of parameters builds
+    its table in the step: both give the closed forms of the constant rate."""
+    sim, v = shot_noise(rate=rate)
+    assert printed in sim.ir
     p, a = RATE * 1e-3 * DT, np.exp(-DT / TAU)
     assert v.mean() == pytest.approx(N * p * WEIGHT / (1 - a), rel=0.01)
     assert v.var() == pytest.approx(N * p * (1 - p) * WEIGHT**2 / (1 - a**2), rel=0.05)

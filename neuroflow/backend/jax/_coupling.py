@@ -17,7 +17,7 @@ import numpy as np
 from ...ir import ONE, POST, PRE, Coupling, Kernel, NeuroflowError, PopSlice
 from ._device import to_device
 from ._expr import evaluate
-from ._kernels import EllLayout
+from ._kernels import EllLayout, OneToOne
 from ._procedural import Procedural
 
 
@@ -155,10 +155,7 @@ class ProceduralCoupling:
             raise NeuroflowError(f"coupling '{node.name}': the procedural kernel needs a summand"
                                  " that factorizes", hint="run the 'factorize' pass, or use"
                                  " kernel='csr' or 'dense'")
-        try:
-            return PROCEDURAL.build(node, None, None, None, dtype, seed=seed, index=index)
-        except ValueError as err:
-            raise NeuroflowError(str(err).replace("projection", "coupling", 1)) from None
+        return PROCEDURAL.build(node, None, None, None, dtype, seed=seed, index=index)
 
     def columns(self, arrays: dict, node: Coupling, vectors, weighted: bool):
         weight = arrays["weight"] if weighted else jnp.ones((), vectors.dtype)
@@ -168,12 +165,7 @@ class ProceduralCoupling:
 class OneToOneCoupling:
     """Pre neuron i onto post neuron i: elementwise, no indices."""
 
-    def build(self, node: Coupling, pre, post, weight, dtype) -> dict:
-        if not (node.pre.size == node.post.size and np.array_equal(pre, post)
-                and len(pre) == node.pre.size):
-            raise NeuroflowError(f"coupling '{node.name}': the one_to_one kernel needs one_to_one"
-                                 " connectivity")
-        return {"weights": to_device(weight, dtype)}
+    build = OneToOne.build  # the weights in the neurons' order, as for spikes
 
     def columns(self, arrays: dict, node: Coupling, vectors, weighted: bool):
         return vectors * arrays["weights"] if weighted else vectors
