@@ -1,0 +1,174 @@
+"""The venvs of the training benchmarks' peers (`train_digits.py`, `esn_lorenz.py`).
+
+Each peer gets its own venv under --cache-dir (default ~/.cache/neuroflow-bench), named
+`NAME-pyX.Y` as `compare.py` names Brian2's and BrainPy's (BrainPy's is the one `compare.py`
+makes), made from pyenv's interpreters and PyPI on first use and reused afterwards:
+
+  spyx          spyx==1.0.0 (it brings Flax NNX and its own JAX)
+  snntorch      snntorch==1.0.0 with torch (PyPI's wheel; `--torch-index URL` adds an index
+                such as https://download.pytorch.org/whl/cpu for a CPU-only build)
+  reservoirpy   reservoirpy==0.4.2
+  brainpy       brainpy[cpu]==2.9.0
+
+A peer that cannot be installed is reported with the reason; the drivers go on without it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compare import _python_version, find_interpreter, log
+
+
+@dataclass
+class TrainPeer:
+    name: str                      # venv name prefix
+    packages: tuple[str, ...]      # what pip installs (pinned: name==version)
+    module: str                    # imported to check the venv
+    report: tuple[str, ...]        # distributions whose versions are recorded
+    min_python: tuple[int, int]
+    prefer: tuple[str, ...]
+    pip_options: tuple[str, ...] = ()
+    python: str | None = None
+    problem: str | None = None
+    versions: dict = field(default_factory=dict)
+
+    @property
+    def pinned(self) -> dict[str, str]:
+        return dict(p.split("==") for p in self.packages if "==" in p and "[" not in p)
+
+
+def peers(torch_index: str | None = None) -> dict[str, TrainPeer]:
+    torch_options = ("--extra-index-url", torch_index) if torch_index else ()
+    return {
+        "spyx": TrainPeer("spyx", ("spyx==1.0.0",), "spyx",
+                          ("spyx", "flax", "jax", "jaxlib", "optax"), (3, 11), ("3.12",)),
+        "snntorch": TrainPeer("snntorch", ("torch", "snntorch==1.0.0", "numpy"), "snntorch",
+                              ("snntorch", "torch", "numpy"), (3, 10), ("3.12",),
+                              pip_options=torch_options),
+        "reservoirpy": TrainPeer("reservoirpy", ("reservoirpy==0.4.2",), "reservoirpy",
+                                 ("reservoirpy", "numpy", "scipy"), (3, 10), ("3.12",)),
+        "brainpy": TrainPeer("brainpy", ("brainpy[cpu]==2.9.0",), "brainpy",
+                             ("brainpy", "brainstate", "jax", "jaxlib"), (3, 12),
+                             ("3.13", "3.12")),
+    }
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cache-dir",
+                        default=os.path.join(os.path.expanduser("~"), ".cache", "neuroflow-bench"),
+                        help="where the peers' venvs live (default ~/.cache/neuroflow-bench)")
+    parser.add_argument("--no-install", action="store_true", help="use existing venvs only")
+    parser.add_argument("--only-setup", action="store_true",
+                        help="prepare the venvs, print versions, stop")
+    parser.add_argument("--torch-index", default=None,
+                        help="an extra pip index for torch (e.g. PyTorch's CPU wheels)")
+
+
+def _check(exe: Path, peer: TrainPeer) -> dict | None:
+    code = ("import importlib, importlib.metadata as m, json, sys;"
+            " importlib.import_module(sys.argv[1]);"
+            " print(json.dumps({k: m.version(k) for k in sys.argv[2:]}))")
+    try:
+        out = subprocess.run([str(exe), "-c", code, peer.module, *peer.report],
+                             capture_output=True, text=True, timeout=600, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    versions = json.loads(out.stdout.strip().splitlines()[-1])
+    if any(versions.get(name) != version for name, version in peer.pinned.items()):
+        return None
+    return versions
+
+
+def prepare(peer: TrainPeer, cache: Path, install: bool) -> None:
+    """Find or make the peer's venv; sets peer.python and peer.versions, or peer.problem."""
+    interpreter = find_interpreter(peer, None)
+    if interpreter is None:
+        peer.problem = (f"no Python >= {peer.min_python[0]}.{peer.min_python[1]} found "
+                        f"(pyenv install {peer.prefer[0]})")
+        return
+    major, minor = _python_version(interpreter)
+    venv = cache / f"{peer.name}-py{major}.{minor}"
+    exe = venv / "bin" / "python"
+    if exe.exists():
+        versions = _check(exe, peer)
+        if versions:
+            peer.python, peer.versions = str(exe), versions
+            return
+    if not install:
+        peer.problem = f"no working venv at {venv} (run without --no-install to make it)"
+        return
+    log(f"installing {' '.join(peer.packages)} into {venv} (Python {major}.{minor})")
+    cache.mkdir(parents=True, exist_ok=True)
+    logfile = cache / f"{peer.name}-py{major}.{minor}-install.log"
+    steps = [[interpreter, "-m", "venv", "--clear", str(venv)],
+             [str(exe), "-m", "pip", "install", "--upgrade", "pip"],
+             [str(exe), "-m", "pip", "install", *peer.pip_options, *peer.packages]]
+    with open(logfile, "w") as out:
+        for step in steps:
+            try:
+                code = subprocess.run(step, stdout=out, stderr=subprocess.STDOUT, timeout=3600,
+                                      check=False).returncode
+            except (OSError, subprocess.SubprocessError) as err:
+                code = type(err).__name__
+            if code != 0:
+                lines = [line.strip() for line in logfile.read_text().splitlines() if line.strip()]
+                errors = [line for line in lines if line.startswith("ERROR")] or lines[-1:]
+                peer.problem = f"`pip install` failed ({code}): {errors[-1][:300]}"
+                return
+    versions = _check(exe, peer)
+    if versions is None:
+        peer.problem = f"installed, but importing {peer.module} fails (see {logfile})"
+        return
+    peer.python, peer.versions = str(exe), versions
+
+
+def prepare_all(names: list[str], args: argparse.Namespace) -> dict[str, TrainPeer]:
+    chosen = {name: peer for name, peer in peers(args.torch_index).items() if name in names}
+    for peer in chosen.values():
+        prepare(peer, Path(args.cache_dir), not args.no_install)
+        shown = peer.problem or ", ".join(f"{k} {v}" for k, v in peer.versions.items())
+        log(f"{peer.name}: {shown}")
+    return chosen
+
+
+def version_text(versions: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in versions.items())
+
+
+def run_worker(python: str, argv: list[str], timeout: float) -> tuple[dict | None, str]:
+    """Run `python peers/ARGV...` and return its `RESULT {json}` (with the CPU that other
+    processes used meanwhile, in cores), or None and why not."""
+    import sys
+    import time
+
+    from compare import _children_cpu, _cpu_times
+    here = Path(__file__).resolve().parent
+    cmd = [python, str(here / "peers" / argv[0]), *argv[1:]]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(here.parent), env.get("PYTHONPATH", "")])
+    busy0, cpu0, start = _cpu_times()[0], _children_cpu(), time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        return None, f"over the time limit ({timeout:.0f} s)"
+    wall = time.perf_counter() - start
+    other = max(0.0, (_cpu_times()[0] - busy0) - (_children_cpu() - cpu0)) / wall
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        lines = [line.strip() for line in (proc.stderr + proc.stdout).splitlines()
+                 if line.strip() and "Warning" not in line]
+        errors = [line for line in lines if "Error" in line or line.startswith("hint")]
+        print(proc.stderr[-1500:], file=sys.stderr)
+        return None, f"exit {proc.returncode}: " + " | ".join((errors or lines)[-2:])[-300:]
+    result = json.loads(lines[-1].partition(" ")[2])
+    result["other_cores"] = other
+    result["process_s"] = wall
+    return result, ""
