@@ -25,6 +25,8 @@ from ._nodes import (NODE_KINDS as _NODE_KINDS, ODE, Clock, Connection, Declarat
 from ._poisson import PoissonInput
 from ._random import (DISTRIBUTIONS, Distribution, LogNormal, Normal, Random, Uniform, exponential,
                       lognormal, normal, uniform)
+from ._surrogates import (MARGIN, SURROGATES, Surrogate, SurrogateKind, parse_surrogate,
+                          surrogate, surrogate_from_expr, threshold_margin)
 from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
 from ._text import parse_text, print_model
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer, is_noise
@@ -37,7 +39,8 @@ from ._walk import delayed_reads, expressions, map_expressions
 NODE_KINDS = _NODE_KINDS + (Coupling, PoissonInput)
 print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spelling
 
-__all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity", "Binary",
+__all__ = ["MARGIN", "SURROGATES", "Surrogate", "SurrogateKind", "parse_surrogate", "surrogate",
+           "threshold_margin", "surrogate_from_expr", "AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity", "Binary",
            "BufferKind", "BUILTINS", "cache_dir", "cached_parser", "Call", "calls", "Clock",
            "COMPARISONS", "Connection", "CONNECTIVITY_RULES", "ConnectivityRule", "Const",
            "Coupling", "CouplingTerm", "Declaration", "decompose", "DelayBuffer", "delayed_reads",
