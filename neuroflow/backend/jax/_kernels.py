@@ -208,8 +208,8 @@ class Event:
         numbers (0 or 1) take the same path, with the gradient of `masked`."""
         if spikes.dtype != jnp.bool_:
             return with_gradient_of(
-                lambda a: self.propagate(a[0], a[1] > 0.5, node, a[2], step, native),
-                lambda a: self.masked(a[0], a[1], node, a[2], step))((arrays, spikes, ring))
+                lambda a: self.propagate(a[0], a[1] > 0.5, node, a[2], a[3], native),
+                lambda a: self.masked(a[0], a[1], node, a[2], a[3]))((arrays, spikes, ring, step))
         n_pre, n_post = node.pre.size, node.post.size
         targets, weights = arrays["targets"], arrays["weights"]
         if native and ring is None:

@@ -264,12 +264,12 @@ class Program:
 
         reused, conn, synapses = conn is not None, dict(conn or {}), {}
         for k, proj in enumerate([] if reused else self.model.find(ir.Projection)):
-            rng = np.random.default_rng([seed, 1, k])
             kernel = KERNELS.get(proj.kernel)
             if getattr(kernel, "generates_synapses", False):  # regenerated each step from (seed, k)
                 conn[proj.name] = kernel.build(proj, None, None, None, self.dtype, seed=seed,
                                                index=k)
                 continue
+            rng = self._synapse_rng(proj, seed)
             pre, post, weight = draw_synapses(proj, rng, values)
             if proj.plasticity is not None:
                 conn[proj.name], synapses[proj.name] = PLASTIC.build(proj, pre, post, rng,
@@ -286,7 +286,7 @@ class Program:
                 conn[node.name] = kernel.build(node, None, None, None, self.dtype, seed=seed,
                                                index=COUPLING_INDEX + k)
                 continue
-            pre, post, weight = draw_synapses(node, np.random.default_rng([seed, 3, k]), values)
+            pre, post, weight = draw_synapses(node, self._synapse_rng(node, seed), values)
             conn[node.name] = kernel.build(node, pre, post, weight, self.dtype)
         state = {"step": to_device(0, np.int32), "pops": pops, "buffers": self._empty_buffers(pops)}
         if synapses:  # plastic synapses change over time: they are state, not connectivity
@@ -294,6 +294,21 @@ class Program:
         if self.uses_random:
             state["key"] = jax.random.key_data(jax.random.key(seed))
         return state, params, conn
+
+    def _synapse_rng(self, node: ir.Connection, seed: int) -> np.random.Generator:
+        """The generator that draws the synapses of a projection or coupling from `seed`."""
+        kind = ir.Projection if isinstance(node, ir.Projection) else ir.Coupling
+        k = [n.name for n in self.model.find(kind)].index(node.name)
+        return np.random.default_rng([seed, 1 if kind is ir.Projection else 3, k])
+
+    def synapses(self, node: ir.Connection, seed: int, state: dict, params: dict):
+        """`(pre, post, weight)` of a projection or coupling, as `initial(seed)` draws them
+        (`state` and `params`: what it returned, for weights computed from the neurons)."""
+        def values(pop: str, name: str) -> np.ndarray:
+            source = params[pop] if name in params[pop] else state["pops"][pop]
+            return np.asarray(source[name])
+
+        return draw_synapses(node, self._synapse_rng(node, seed), values)
 
     def _empty_buffers(self, pops: dict) -> dict:
         buffers = {}
@@ -356,6 +371,8 @@ class Program:
                           dict(state["buffers"]), dict(state.get("synapses", {})))
         for op in self.operations:
             LOWERINGS[type(op)](op, ctx)
+        if self.gradients is not None:
+            ctx.outputs["spike_values"] = ctx.spike_values
         new_state = dict(state, step=state["step"] + 1, pops=pops, buffers=ctx.buffers)
         if ctx.synapses:
             new_state["synapses"] = ctx.synapses
