@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import Dimension, Expr, Loc
+from ..ir import Dimension, Expr, Loc, Surrogate
 from ._equations import EquationLine
 
 
@@ -131,6 +131,7 @@ class Component:
     loc: Loc
     on_pre: tuple[EventStatement, ...] | None = None  # a synapse's, run in order at a pre spike
     on_post: tuple[EventStatement, ...] | None = None  # a synapse's, run in order at a post spike
+    surrogate: Surrogate | None = None  # a neuron's threshold's, for gradients
 
 
 # ---- networks ---------------------------------------------------------------------------------

@@ -123,9 +123,12 @@ class Network:
     def population(self, name: str, size: int, equations: str | tuple[EquationLine, ...] = "", *,
                    threshold: str | Parsed | None = None, reset: str | Parsed | None = None,
                    refractory=None, params: dict | None = None, init: dict | None = None,
-                   method: str = "auto", loc: Loc | None = None) -> PopulationHandle:
+                   method: str = "auto", surrogate: str | ir.Surrogate | None = None,
+                   loc: Loc | None = None) -> PopulationHandle:
         """A population of `size` neurons.  `equations` is a string of Brian2's equation lines
-        (or lines parsed already); `loc` is where a model file declares the population."""
+        (or lines parsed already); `surrogate` (`"fast_sigmoid(25)"`, or a smooth step in `x`)
+        stands for the threshold's slope in gradients; `loc` is where a model file declares the
+        population."""
         _check_identifier(name, "population")
         if name in self._sizes:
             raise ModelError(f"a population named '{name}' already exists")
@@ -138,7 +141,11 @@ class Network:
         nodes += _declared_nodes(name, size, lines, dict(params or {}), dict(init or {}))
         if threshold is not None:
             cond, where = _source_expr(threshold, f"threshold of '{name}'")
-            nodes.append(ir.Threshold(name, cond, loc=where))
+            if isinstance(surrogate, str):
+                surrogate = ir.parse_surrogate(surrogate, what=f"surrogate of '{name}'")
+            nodes.append(ir.Threshold(name, cond, surrogate, loc=where))
+        elif surrogate is not None:
+            raise ModelError(f"population '{name}' has a surrogate but no threshold")
         if reset is not None:
             body, where = _source_statements(reset, f"reset of '{name}'")
             nodes.append(ir.Reset(name, body, loc=where))

@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from .. import ir
-from ..ir import UNIT_NAMES, Dimension, Loc, ModelError, did_you_mean, get_unit, transform
+from ..ir import (UNIT_NAMES, Dimension, Loc, ModelError, Surrogate, did_you_mean, get_unit,
+                  transform)
 from . import _ast as ast
 from ._builder import Parsed
 from ._dsl_errors import Errors
@@ -101,6 +102,7 @@ class Flat:
     params: dict[str, Entry] = field(default_factory=dict)
     initial: dict[str, Entry] = field(default_factory=dict)
     threshold: Parsed | None = None
+    surrogate: Surrogate | None = None
     reset: Parsed | None = None
     refractory: tuple[ast.Code, Scope] | None = None
     method: str | None = None
@@ -320,6 +322,7 @@ class Composer:
         if component.threshold is not None:
             code = component.threshold
             flat.threshold = Parsed(self.rename(scope, code, code.expr, inputs), code.loc)
+            flat.surrogate = component.surrogate
         if component.reset is not None:
             body = tuple(self.statement(flat, scope, s, inputs, "reset") for s in component.reset)
             if all(s is not None for s in body) and body:

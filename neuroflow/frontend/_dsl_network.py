@@ -216,7 +216,8 @@ class NetworkBuilder:
         if self.errors.count != before:
             return
         handle = self.net.population(final, item.size, tuple(flat.lines), threshold=flat.threshold,
-                                     reset=flat.reset, refractory=refractory, params=params,
+                                     surrogate=flat.surrogate, reset=flat.reset,
+                                     refractory=refractory, params=params,
                                      init=init, method=flat.method or self.method or "auto",
                                      loc=item.loc)
         self.populations[final] = _Population(handle, flat)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import lark
 
-from ..ir import DIMENSIONLESS, EXPRESSION_GRAMMAR, Loc, ModelError, ParseError, cached_parser
+from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, Loc, ModelError, ParseError, cached_parser,
+                  surrogate_from_expr)
 from . import _ast as ast
 from ._dsl_errors import Errors
 from ._dsl_syntax import COMPONENT_ITEMS, PROJECTION_ITEMS, syntax_error
@@ -150,12 +151,13 @@ class _DSLTransformer(_EquationBuilder):
         kind, name, *members = items
         fields = self._fields(members, COMPONENT_ITEMS, f"{kind} '{name}'")
         parts = tuple(m.value for m in members if m is not None and m.key == "part")
+        threshold, surrogate = fields["threshold"] or (None, None)
         self._check_members(kind, str(name), members)
         return ast.Component(kind, self._name(name), fields["parameters"] or (),
                              fields["equations"] or (), fields["initial"] or (),
-                             fields["threshold"], fields["reset"], fields["refractory"],
+                             threshold, fields["reset"], fields["refractory"],
                              fields["method"], parts, self._at(meta), fields["on_pre"],
-                             fields["on_post"])
+                             fields["on_post"], surrogate)
 
     def _check_members(self, kind: str, name: str, members) -> None:
         """A synapse has no threshold, reset, refractory period, method or parts; only a
@@ -208,7 +210,15 @@ class _DSLTransformer(_EquationBuilder):
 
     @lark.v_args(meta=True)
     def threshold(self, meta, items):
-        return _Member("threshold", items[0], self._at(meta))
+        code, flag, smooth = items
+        self._uses = []  # the names of the surrogate are no names of the neuron
+        found = None
+        if smooth is not None:
+            try:
+                found = surrogate_from_expr(smooth)
+            except ModelError as err:
+                self._error(err.message, flag, err.hint)
+        return _Member("threshold", (code, found), self._at(meta))
 
     @lark.v_args(meta=True)
     def reset(self, meta, items):

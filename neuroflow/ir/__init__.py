@@ -25,6 +25,8 @@ from ._nodes import (NODE_KINDS as _NODE_KINDS, ODE, Clock, Connection, Declarat
 from ._poisson import PoissonInput
 from ._random import (DISTRIBUTIONS, Distribution, LogNormal, Normal, Random, Uniform, exponential,
                       lognormal, normal, uniform)
+from ._surrogates import (MARGIN, SURROGATES, Surrogate, SurrogateKind, parse_surrogate,
+                          surrogate, surrogate_from_expr, threshold_margin)
 from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
 from ._text import parse_text, print_model
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer, is_noise
@@ -46,16 +48,18 @@ __all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity",
            "ExpressionBuilder", "expressions", "FixedFanIn", "FixedFanOut", "FixedProb", "fold",
            "Function", "FUNCTIONS", "FusedUpdate", "FusionBackend", "get_unit", "infer", "IRError",
            "is_dimensionless", "is_noise", "is_zero", "Kernel", "Kind", "LinearSystem", "Loc",
-           "LOGICAL", "LogNormal", "lognormal", "map_expressions", "Method", "minus", "Model",
-           "ModelError", "names", "negate", "NeuroflowError", "Node", "NODE_KINDS", "normal",
-           "Normal", "NUMPY", "ODE", "ONE", "OneToOne", "Operator", "OPERATORS", "Parameter",
-           "parse_dimension", "parse_expr", "parse_statements", "parse_text", "ParseError", "Part",
-           "plastic_projection", "Plasticity", "plus", "PoissonInput", "PopSlice", "Population",
-           "POST", "PRE", "print", "print_model", "Projection", "Quantity", "raise_located",
-           "Random", "RateMonitor", "Ref", "Refractory", "register_function", "Reset",
-           "rule_from_call", "Schedule", "scope_lookup", "side_names", "SpikeMonitor", "Statement",
-           "StateMonitor", "StateUpdate", "StateVar", "Subexpression", "substitute",
-           "synapse_value_kind", "SynapseParam", "SynapseVar", "Threshold", "TIME",
-           "time_dimension", "TimedInput", "times", "to_text", "transform", "Type",
-           "TypeCheckError", "Unary", "uniform", "Uniform", "UNIT_NAMES", "UnitError", "UNITS",
-           "unregister_function", "uses_random", "Value", "verify", "Where", "ZERO"]
+           "LOGICAL", "LogNormal", "lognormal", "map_expressions", "MARGIN", "Method", "minus",
+           "Model", "ModelError", "names", "negate", "NeuroflowError", "Node", "NODE_KINDS",
+           "normal", "Normal", "NUMPY", "ODE", "ONE", "OneToOne", "Operator", "OPERATORS",
+           "Parameter", "parse_dimension", "parse_expr", "parse_statements", "parse_surrogate",
+           "parse_text", "ParseError", "Part", "plastic_projection", "Plasticity", "plus",
+           "PoissonInput", "PopSlice", "Population", "POST", "PRE", "print", "print_model",
+           "Projection", "Quantity", "raise_located", "Random", "RateMonitor", "Ref", "Refractory",
+           "register_function", "Reset", "rule_from_call", "Schedule", "scope_lookup",
+           "side_names", "SpikeMonitor", "Statement", "StateMonitor", "StateUpdate", "StateVar",
+           "Subexpression", "substitute", "Surrogate", "surrogate", "surrogate_from_expr",
+           "SurrogateKind", "SURROGATES", "synapse_value_kind", "SynapseParam", "SynapseVar",
+           "Threshold", "threshold_margin", "TIME", "time_dimension", "TimedInput", "times",
+           "to_text", "transform", "Type", "TypeCheckError", "Unary", "Uniform", "uniform",
+           "UNIT_NAMES", "UnitError", "UNITS", "unregister_function", "uses_random", "Value",
+           "verify", "Where", "ZERO"]

@@ -194,6 +194,10 @@ def _sigmoid(library: ArrayLibrary, x):
     return library.special.expit(x)
 
 
+def _erf(library: ArrayLibrary, x):
+    return library.special.erf(x)
+
+
 def _truncate(library: ArrayLibrary, x):
     # kept in the float type because it feeds arithmetic; a condition becomes 0 or 1
     x = library.numpy.asarray(x)
@@ -219,6 +223,9 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in [
     _unary("cos", "cosine", _dimensionless("cos"), "nf_cos", "-sin(x)"),
     _unary("tan", "tangent", _dimensionless("tan"), "nf_tan", "1 + tan(x)**2"),
     _unary("tanh", "hyperbolic tangent", _dimensionless("tanh"), "nf_tanh", "1 - tanh(x)**2"),
+    _unary("arctan", "inverse tangent", _dimensionless("arctan"), "nf_atan", "1/(1 + x**2)"),
+    Function("erf", 1, _dimensionless("erf"), "the error function", _erf, "nf_erf({0})",
+             ("1.1283791670955126*exp(-x**2)",)),
     _unary("sinh", "hyperbolic sine", _dimensionless("sinh"), "nf_sinh", "cosh(x)"),
     _unary("cosh", "hyperbolic cosine", _dimensionless("cosh"), "nf_cosh", "sinh(x)"),
     Function("sigmoid", 1, _dimensionless("sigmoid"), "1/(1 + exp(-x))", _sigmoid,

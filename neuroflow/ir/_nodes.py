@@ -19,6 +19,7 @@ from ._random import Distribution
 from ._types import Type
 
 if TYPE_CHECKING:  # _synapses builds on this module
+    from ._surrogates import Surrogate
     from ._synapses import Plasticity
 
 # An expression is a value per synapse (weights of `i`, `j` and the neurons' values)
@@ -251,8 +252,12 @@ class StateUpdate(Node):
 
 @dataclass(frozen=True, slots=True)
 class Threshold(Node):
+    """A population's spike condition; `surrogate` is the smooth step whose slope gradients use
+    (None: the default of the training runtime)."""
+
     pop: str
     cond: Expr
+    surrogate: "Surrogate | None" = None
 
     @property
     def id(self) -> str:
@@ -262,7 +267,8 @@ class Threshold(Node):
         return _local(self.pop, names(self.cond))
 
     def text(self) -> str:
-        return f"threshold {self.pop} : {to_text(self.cond)}"
+        text = f"threshold {self.pop} : {to_text(self.cond)}"
+        return text if self.surrogate is None else f"{text} surrogate={self.surrogate.text()}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from ._cache import cached_parser
 from ._connectivity import rule_from_call
 from ._coupling import Coupling, CouplingTerm
 from ._errors import Loc, ParseError
+from ._expr import Expr
 from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
 from ._kinds import BufferKind, FusionBackend, Kernel, Method
 from ._model import Model
@@ -22,6 +23,7 @@ from ._nodes import (ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Paramet
                      SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold,
                      TimedInput)
 from ._poisson import PoissonInput
+from ._surrogates import Surrogate, surrogate
 from ._random import distribution_from_call
 from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
 from ._types import Type
@@ -47,7 +49,9 @@ hold: "hold" "=" "[" NAME ("," NAME)* "]"
 linear: "exact" "[" NAME ("," NAME)* "]" "A" "=" "[" matrix "]" "b" "=" "[" exprs "]"
 matrix: exprs (";" exprs)*
 exprs: expr ("," expr)*
-threshold: "threshold" NAME ":" expr
+threshold: "threshold" NAME ":" expr [_SURROGATE (surrogate_call | "{" expr "}")]
+surrogate_call: NAME "(" [numbers] ")"
+_SURROGATE: "surrogate="
 reset: "reset" NAME ":" statement (";" statement)*
 refractory: "refractory" NAME ":" expr
 _projection_head: "projection" NAME ":" slice "->" slice connect
@@ -171,7 +175,13 @@ class _IRBuilder(ExpressionBuilder):
         return StateUpdate(str(pop), Method(str(method)), tuple(body), hold or ())
 
     def threshold(self, items):
-        return Threshold(str(items[0]), items[1])
+        pop, cond, smooth = items
+        if isinstance(smooth, Expr):  # a smooth step of the model's own
+            smooth = Surrogate(None, (), smooth)
+        return Threshold(str(pop), cond, smooth)
+
+    def surrogate_call(self, items):
+        return surrogate(str(items[0]), *(items[1] or ()))
 
     def reset(self, items):
         return Reset(str(items[0]), tuple(items[1:]))

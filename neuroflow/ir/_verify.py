@@ -20,6 +20,7 @@ from ._model import Model
 from ._poisson import PoissonInput
 from ._random import Distribution
 from ._kinds import BufferKind, Kernel
+from ._surrogates import MARGIN, threshold_margin
 from ._nodes import (ODE, Clock, Connection, DelayBuffer, FusedUpdate, LinearSystem, Node,
                      Parameter, Part, Population, Projection, RateMonitor, Refractory, Reset,
                      Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression,
@@ -184,6 +185,13 @@ def _check_ode(node: ODE, model: Model) -> None:
 def _check_threshold(node: Threshold, model: Model) -> None:
     if _check_expr(node, model, node.cond).dtype != "bool":
         _fail(node, "threshold must be a condition")
+    if node.surrogate is None:
+        return
+    if threshold_margin(node.cond) is None:
+        _fail(node, "has a surrogate, but its condition is not one comparison (a > b)",
+              "write the threshold as one comparison, e.g. v > Vt")
+    if names(node.surrogate.smooth) != {MARGIN}:
+        _fail(node, f"surrogate {node.surrogate.text()} must be an expression of {MARGIN} alone")
 
 
 def _check_reset(node: Reset, model: Model) -> None:

@@ -214,6 +214,17 @@ class Simulator:
             delays[name] = _delay_value(value, key)
         return params, delays
 
+    # -- training and analysis ---------------------------------------------------------
+    def function(self, params=(), inputs=(), outputs=(), **options):
+        """The model as one pure JAX function `f(theta, inputs, key) -> outputs` of its
+        trainable values `params` and per-step `inputs` (names like `"H.tau"`, `"in_to_H.w"`,
+        `"In.I"`), giving `outputs` (`"Out.v"`, `"H.spikes"`) as `[T, n]` arrays.  Options:
+        `seed` (connectivity and initial state), `checkpoint` (steps per rematerialized
+        chunk), `surrogate` (for thresholds that name none; `"fast_sigmoid(25)"` by default),
+        `detach_reset`, `smooth`.  See `neuroflow.runtime.function`."""
+        from .function import ModelFunction
+        return ModelFunction(self, params, inputs, outputs, **options)
+
     # -- running ---------------------------------------------------------------------
     def run(self, duration, *, seed: int = 0, params: dict | None = None,
             progress: bool | None = None, chunk_steps: int | None = None,

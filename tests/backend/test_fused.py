@@ -3,6 +3,7 @@ import ctypes
 
 import numpy as np
 import pytest
+import scipy.special
 
 import neuroflow as nf
 from neuroflow import ir
@@ -154,11 +155,13 @@ def test_every_generated_library_function_against_numpy(real):
     x = np.linspace(0.05, 3.0, 101).astype(dtype)
     numpy_of = {"log": np.log, "log10": np.log10, "sin": np.sin, "cos": np.cos, "tan": np.tan,
                 "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh, "sqrt": np.sqrt, "abs": np.abs,
-                "floor": np.floor, "ceil": np.ceil, "sign": np.sign}
+                "floor": np.floor, "ceil": np.ceil, "sign": np.sign, "arctan": np.arctan,
+                "erf": scipy.special.erf}
     for name, fn in nf.ir.FUNCTIONS.items():
         if fn.arity != 1 or name not in numpy_of:
             continue
-        for sign in (1, -1) if name in ("abs", "floor", "ceil", "sign", "sin", "tanh") else (1,):
+        odd = ("abs", "floor", "ceil", "sign", "sin", "tanh", "arctan", "erf")
+        for sign in (1, -1) if name in odd else (1,):
             got = _math("[](auto v) { return " + fn.cpp.format("v") + "; }", real)(sign * x)
             np.testing.assert_allclose(got, numpy_of[name](sign * x), rtol=4 * np.finfo(dtype).eps,
                                        atol=0, err_msg=f"{name} ({real})")

@@ -18,8 +18,11 @@ if not jax.config.jax_compilation_cache_dir:
     if importlib.util.find_spec("filelock") is not None:
         jax.config.update("jax_compilation_cache_max_size", 2**30)
 
+from ._coupling import COUPLING_KERNELS  # noqa: E402
 from ._expr import evaluate  # noqa: E402
+from ._gradients import SpikeGradients  # noqa: E402
 from ._kernels import KERNELS  # noqa: E402
 from ._lower import LoweringError, Program, lower  # noqa: E402
 
-__all__ = ["KERNELS", "LoweringError", "Program", "evaluate", "lower"]
+__all__ = ["COUPLING_KERNELS", "KERNELS", "LoweringError", "Program", "SpikeGradients", "evaluate",
+           "lower"]

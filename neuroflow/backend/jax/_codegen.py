@@ -33,6 +33,7 @@ NF_LIBM(nf_cos, __builtin_cos) NF_LIBM(nf_tan, __builtin_tan) NF_LIBM(nf_tanh, _
 NF_LIBM(nf_sinh, __builtin_sinh) NF_LIBM(nf_cosh, __builtin_cosh) NF_LIBM(nf_sqrt, __builtin_sqrt)
 NF_LIBM(nf_fabs, __builtin_fabs) NF_LIBM(nf_floor, __builtin_floor) NF_LIBM(nf_ceil, __builtin_ceil)
 NF_LIBM(nf_trunc, __builtin_trunc) NF_LIBM(nf_nearbyint, __builtin_nearbyint)
+NF_LIBM(nf_atan, __builtin_atan) NF_LIBM(nf_erf, __builtin_erf)
 #undef NF_LIBM
 inline float nf_pow(float x, float y) { return __builtin_powf(x, y); }
 inline double nf_pow(double x, double y) { return __builtin_pow(x, y); }

@@ -15,6 +15,7 @@ from ...ir import (FUNCTIONS, POST, PRE, Connection, Const, Distribution, Expr, 
 from . import _native
 from ._device import to_device
 from ._expr import array_library, evaluate
+from ._gradients import with_gradient_of
 from ._procedural import Procedural
 
 
@@ -78,6 +79,14 @@ def draw_synapses(node: Connection, rng: np.random.Generator,
     else:
         weight = per_synapse(node.weight, len(pre), rng, f"weights of projection '{node.name}'")
     return pre, post, weight
+
+
+def gated(spikes, weights):
+    """The weights of the synapses whose pre neuron spiked: `spikes` as booleans, or as numbers
+    (0 or 1, or smooth) that carry gradients."""
+    if spikes.dtype == jnp.bool_:
+        return jnp.where(spikes, weights, jnp.zeros((), weights.dtype))
+    return spikes.astype(weights.dtype) * weights
 
 
 class EllLayout:
@@ -195,33 +204,52 @@ class Event:
                   native: bool = False):
         """The summed weight per post neuron; with `ring` (a flat buffer of rows of n_post + 1
         slots, one row per future step) the weights go into the rows of their arrival steps
-        and the updated ring is returned instead.  `native` uses the C++ kernel."""
+        and the updated ring is returned instead.  `native` uses the C++ kernel.  Spikes as
+        numbers (0 or 1) take the same path, with the gradient of `masked`."""
+        if spikes.dtype != jnp.bool_:
+            return with_gradient_of(
+                lambda a: self.propagate(a[0], a[1] > 0.5, node, a[2], a[3], native),
+                lambda a: self.masked(a[0], a[1], node, a[2], a[3]))((arrays, spikes, ring, step))
         n_pre, n_post = node.pre.size, node.post.size
         targets, weights = arrays["targets"], arrays["weights"]
         if native and ring is None:
             return _native.event_propagate(spikes, targets, weights, n_post)
         total = jnp.zeros(n_post + 1, weights.dtype) if ring is None else ring
 
-        def index(rows):
-            if ring is None:
-                return targets[rows]
-            rows_in_ring = ring.shape[0] // (n_post + 1)
-            arrival = (step + arrays["delays"][rows]) % rows_in_ring
-            return arrival * (n_post + 1) + targets[rows]
-
         def add_row(row, acc):
             amount = weights if weights.ndim == 0 else weights[row]
-            return acc.at[index(row)].add(amount)
-
-        def every_synapse(_):
-            active = jnp.where(spikes[:, None], jnp.broadcast_to(weights, targets.shape)[:n_pre], 0)
-            return total.at[index(jnp.arange(n_pre)).ravel()].add(active.ravel())
+            return acc.at[self._slots(arrays, node, row, ring, step)].add(amount)
 
         count = jnp.sum(spikes, dtype=jnp.int32)
         few = count <= self.dense_after(n_pre, targets.shape[1])
         summed = jax.lax.cond(few, lambda _: _each_spike(spikes, count, add_row, total),
-                              every_synapse, None)
+                              lambda _: self.masked(arrays, spikes, node, ring, step, cut=False),
+                              None)
         return summed if ring is not None else summed[:n_post]
+
+    def masked(self, arrays: dict, spikes, node: Projection, ring=None, step=None,
+               native: bool = False, cut: bool = True):
+        """One pass over every synapse, each weight gated by its pre neuron's spike (a boolean or
+        a number): no data-dependent loop, so it can be differentiated (pure JAX: `native` is
+        there to take `propagate`'s arguments)."""
+        n_pre, n_post = node.pre.size, node.post.size
+        targets, weights = arrays["targets"], arrays["weights"]
+        total = jnp.zeros(n_post + 1, weights.dtype) if ring is None else ring
+        active = gated(spikes[:, None], jnp.broadcast_to(weights, targets.shape)[:n_pre])
+        slots = self._slots(arrays, node, jnp.arange(n_pre), ring, step)
+        summed = total.at[slots.ravel()].add(active.ravel())
+        return summed[:n_post] if ring is None and cut else summed
+
+    @staticmethod
+    def _slots(arrays: dict, node: Projection, rows, ring, step):
+        """Where the synapses of `rows` add their weights: their targets, or with a ring, the
+        targets in the rows of their arrival steps."""
+        targets = arrays["targets"][rows]
+        if ring is None:
+            return targets
+        n_post = node.post.size
+        arrival = (step + arrays["delays"][rows]) % (ring.shape[0] // (n_post + 1))
+        return arrival * (n_post + 1) + targets
 
 
 class Csr:
@@ -241,7 +269,7 @@ class Csr:
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
         weights = arrays["weights"]
-        active = jnp.where(spikes[arrays["pre"]], weights, jnp.zeros((), weights.dtype))
+        active = gated(spikes[arrays["pre"]], weights)
         return jnp.zeros(node.post.size, weights.dtype).at[arrays["post"]].add(active)
 
 
@@ -262,10 +290,11 @@ class Ell:
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
         weights = arrays["weights"]
-        fired = jnp.append(spikes, False)[arrays["sources"]]  # n_pre: the silent padding neuron
+        # n_pre: the silent padding neuron
+        fired = jnp.append(spikes, jnp.zeros(1, spikes.dtype))[arrays["sources"]]
         if weights.ndim == 0:
             return jnp.sum(fired, axis=1, dtype=weights.dtype) * weights
-        return jnp.sum(jnp.where(fired, weights, jnp.zeros((), weights.dtype)), axis=1)
+        return jnp.sum(gated(fired, weights), axis=1)
 
 
 class OneToOne:
@@ -279,7 +308,7 @@ class OneToOne:
         return {"weights": to_device(weight, dtype)}
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
-        return jnp.where(spikes, arrays["weights"], 0)
+        return gated(spikes, arrays["weights"])
 
 
 class AllToAll:

@@ -18,6 +18,7 @@ from ._coupling import COUPLING_KERNELS
 from ._device import to_device
 from ._expr import evaluate
 from ._fused import native_blocks
+from ._gradients import SpikeGradients, blend, spike_function
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from ._linear import LinearSolver
 from ._step import (LASTSPIKE, NEVER, LoweringError, PopulationEnv, StepContext, per_neuron,
@@ -48,21 +49,36 @@ def _lower_update(node: ir.StateUpdate, ctx: StepContext):
 def _lower_threshold(node: ir.Threshold, ctx: StepContext):
     refractory_mask(ctx, node.pop)
     size = ctx.program.sizes[node.pop]
-    spikes = per_neuron(evaluate(node.cond, PopulationEnv(ctx, node.pop)), size, bool)
+    env = PopulationEnv(ctx, node.pop)
+    gradients = ctx.program.gradients
+    if gradients is None:
+        spikes = per_neuron(evaluate(node.cond, env), size, bool)
+    else:  # spikes as numbers too, whose slope is the surrogate's
+        margin, strict = ir.threshold_margin(node.cond)
+        spike = spike_function(node.surrogate or gradients.default, strict, gradients.smooth)
+        values = spike(per_neuron(evaluate(margin, env), size, ctx.program.dtype))
+        spikes = values > 0 if gradients.smooth else values > 0.5
     if node.pop in ctx.program.refractory:
         spikes = spikes & ctx.not_refractory[node.pop]
         state = ctx.pops[node.pop]
         state[LASTSPIKE] = jnp.where(spikes, ctx.step, state[LASTSPIKE])
+        if gradients is not None:
+            values = values * ctx.not_refractory[node.pop]
     ctx.spikes[node.pop] = spikes
+    if gradients is not None:
+        ctx.spike_values[node.pop] = values
 
 
 def _lower_reset(node: ir.Reset, ctx: StepContext):
     spikes = ctx.spikes[node.pop]
+    values = ctx.spike_values.get(node.pop)
     state = ctx.pops[node.pop]
     for statement in node.body:
         value = evaluate(statement.as_assignment(), PopulationEnv(ctx, node.pop))
         old = state[statement.target]
-        state[statement.target] = jnp.where(spikes, jnp.asarray(value, old.dtype), old)
+        value = jnp.asarray(value, old.dtype)
+        state[statement.target] = (jnp.where(spikes, value, old) if values is None
+                                   else blend(values, value, old, ctx.program.gradients))
 
 
 
@@ -132,7 +148,8 @@ LOWERINGS: dict[type, Callable] = {
 class Program:
     """The lowered model: initial values, parameters, connectivity, and one pure `step`."""
 
-    def __init__(self, model: ir.Model, dt: float, dtype: str, native: bool = True):
+    def __init__(self, model: ir.Model, dt: float, dtype: str, native: bool = True,
+                 gradients: SpikeGradients | None = None):
         schedule = model.get("schedule")
         if schedule is None:
             raise LoweringError("the model has no schedule; run the 'schedule' pass before"
@@ -145,6 +162,9 @@ class Program:
             raise LoweringError(f"the model was compiled for dt = {clock.dt} ms, not {dt} ms")
         self.model, self.dt, self.dtype = model, float(dt), jnp.dtype(dtype)
         self.native = native and _native.expected()  # decided; built by the first trace
+        self.gradients = gradients
+        if gradients is not None:
+            _check_differentiable(model)
         self.sizes = {p.name: p.size for p in model.populations}
         self.subexpressions = {p: {s.name: s for s in model.find(ir.Subexpression, p)}
                                for p in self.sizes}
@@ -186,7 +206,8 @@ class Program:
                                         " update to record it")
         self.linear = {u.pop: LinearSolver(self, u) for u in model.find(ir.StateUpdate)
                        if any(isinstance(i, ir.LinearSystem) for i in u.body)}
-        self.native_blocks = native_blocks(self)
+        # generated blocks have no gradient: a differentiable step lets XLA fuse the operations
+        self.native_blocks = native_blocks(self) if gradients is None else {}
         # one compiled program per Program (not a jit over `self`, whose cache would keep every
         # Program alive): run op by op, the matrix exponentials would compile some twenty small
         # programs in every new process, tens of milliseconds each before the first result
@@ -243,12 +264,12 @@ class Program:
 
         reused, conn, synapses = conn is not None, dict(conn or {}), {}
         for k, proj in enumerate([] if reused else self.model.find(ir.Projection)):
-            rng = np.random.default_rng([seed, 1, k])
             kernel = KERNELS.get(proj.kernel)
             if getattr(kernel, "generates_synapses", False):  # regenerated each step from (seed, k)
                 conn[proj.name] = kernel.build(proj, None, None, None, self.dtype, seed=seed,
                                                index=k)
                 continue
+            rng = self._synapse_rng(proj, seed)
             pre, post, weight = draw_synapses(proj, rng, values)
             if proj.plasticity is not None:
                 conn[proj.name], synapses[proj.name] = PLASTIC.build(proj, pre, post, rng,
@@ -265,7 +286,7 @@ class Program:
                 conn[node.name] = kernel.build(node, None, None, None, self.dtype, seed=seed,
                                                index=COUPLING_INDEX + k)
                 continue
-            pre, post, weight = draw_synapses(node, np.random.default_rng([seed, 3, k]), values)
+            pre, post, weight = draw_synapses(node, self._synapse_rng(node, seed), values)
             conn[node.name] = kernel.build(node, pre, post, weight, self.dtype)
         state = {"step": to_device(0, np.int32), "pops": pops, "buffers": self._empty_buffers(pops)}
         if synapses:  # plastic synapses change over time: they are state, not connectivity
@@ -273,6 +294,21 @@ class Program:
         if self.uses_random:
             state["key"] = jax.random.key_data(jax.random.key(seed))
         return state, params, conn
+
+    def _synapse_rng(self, node: ir.Connection, seed: int) -> np.random.Generator:
+        """The generator that draws the synapses of a projection or coupling from `seed`."""
+        kind = ir.Projection if isinstance(node, ir.Projection) else ir.Coupling
+        k = [n.name for n in self.model.find(kind)].index(node.name)
+        return np.random.default_rng([seed, 1 if kind is ir.Projection else 3, k])
+
+    def synapses(self, node: ir.Connection, seed: int, state: dict, params: dict):
+        """`(pre, post, weight)` of a projection or coupling, as `initial(seed)` draws them
+        (`state` and `params`: what it returned, for weights computed from the neurons)."""
+        def values(pop: str, name: str) -> np.ndarray:
+            source = params[pop] if name in params[pop] else state["pops"][pop]
+            return np.asarray(source[name])
+
+        return draw_synapses(node, self._synapse_rng(node, seed), values)
 
     def _empty_buffers(self, pops: dict) -> dict:
         buffers = {}
@@ -283,8 +319,9 @@ class Program:
                 rows = np.broadcast_to(np.asarray(pops[pop][var]),
                                        (buffer.steps + 1, self.sizes[pop]))
                 buffers[name] = to_device(np.array(rows))
-            elif buffer.kind == ir.BufferKind.SPIKES:
-                buffers[name] = to_device(np.zeros((buffer.steps, proj.pre.size), bool))
+            elif buffer.kind == ir.BufferKind.SPIKES:  # as numbers where they carry gradients
+                kind = bool if self.gradients is None else self.dtype
+                buffers[name] = to_device(np.zeros((buffer.steps, proj.pre.size), kind))
             else:
                 size = (buffer.steps + 1) * (proj.post.size + 1)
                 buffers[name] = to_device(np.zeros(size, self.dtype))
@@ -334,14 +371,41 @@ class Program:
                           dict(state["buffers"]), dict(state.get("synapses", {})))
         for op in self.operations:
             LOWERINGS[type(op)](op, ctx)
+        if self.gradients is not None:
+            ctx.outputs["spike_values"] = ctx.spike_values
         new_state = dict(state, step=state["step"] + 1, pops=pops, buffers=ctx.buffers)
         if ctx.synapses:
             new_state["synapses"] = ctx.synapses
         return new_state, ctx.outputs
 
 
-def lower(model: ir.Model, dt: float, dtype: str = "float32", native: bool = True) -> Program:
-    """Lower a scheduled model; `dt` in ms.  `native` uses the C++ kernels where they build."""
+def _check_differentiable(model: ir.Model) -> None:
+    """What a differentiable step cannot lower: a located error with a way out."""
+    for node in model.find(ir.Threshold):
+        if ir.threshold_margin(node.cond) is None:
+            raise LoweringError(f"the threshold of '{node.pop}' ({ir.to_text(node.cond)}) is not"
+                                " one comparison, so its spikes have no surrogate gradient",
+                                node.loc, "write it as one comparison, e.g. v > Vt")
+    for node in model.find(ir.Projection):
+        if node.plasticity is not None:
+            raise LoweringError(f"projection '{node.name}' is plastic: gradients through plastic"
+                                " synapses are not supported yet", node.loc,
+                                "train a copy of the model without plasticity")
+        if node.kernel == ir.Kernel.PROCEDURAL:
+            raise LoweringError(f"projection '{node.name}' uses the procedural kernel, which has"
+                                " no gradient", node.loc, "force a stored kernel: kernel='event'"
+                                " or 'csr' in the projection, or the pipeline's"
+                                " 'kernels{default=csr}'")
+    for node in model.find(ir.Coupling):
+        if node.kernel == ir.Kernel.PROCEDURAL:
+            raise LoweringError(f"coupling '{node.name}' uses the procedural kernel, which has no"
+                                " gradient", node.loc, "force kernel='csr' or 'dense'")
+
+
+def lower(model: ir.Model, dt: float, dtype: str = "float32", native: bool = True,
+          gradients: SpikeGradients | None = None) -> Program:
+    """Lower a scheduled model; `dt` in ms.  `native` uses the C++ kernels where they build;
+    `gradients` makes the step differentiable through spikes (see `SpikeGradients`)."""
     if dtype not in ("float32", "float64"):
         raise LoweringError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
-    return Program(model, dt, dtype, native)
+    return Program(model, dt, dtype, native, gradients)

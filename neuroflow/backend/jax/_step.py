@@ -40,6 +40,7 @@ class StepContext:
     buffers: dict  # projection -> ring buffer of delayed spikes or input
     synapses: dict = field(default_factory=dict)  # plastic projection -> its synapse variables
     summed: set = field(default_factory=set)  # summed variables ("pop.var") set in this step
+    spike_values: dict = field(default_factory=dict)  # spikes as numbers, for gradients
 
 
 class PopulationEnv:

@@ -26,13 +26,16 @@ def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
     """The summed weights arriving now, through the projection's delay buffer if it has one."""
     buffer = ctx.program.buffers.get(node.name)
     kernel, arrays = KERNELS[node.kernel], ctx.conn[node.name]
+    propagate = kernel.propagate
+    gradients = ctx.program.gradients
+    if gradients is not None and gradients.smooth and hasattr(kernel, "masked"):
+        propagate = kernel.masked  # smooth spikes are no events: every synapse, gated
     if buffer is None:
-        return kernel.propagate(arrays, pre, node,
-                                native=ctx.program.native and _native.available())
+        return propagate(arrays, pre, node, native=ctx.program.native and _native.available())
     if buffer.kind == ir.BufferKind.SPIKES:
-        return kernel.propagate(arrays, _delayed_spikes(node, ctx, buffer, pre), node)
+        return propagate(arrays, _delayed_spikes(node, ctx, buffer, pre), node)
     # input: row `s % (steps + 1)` collects what arrives at step s; read and clear this step's row
-    ring = kernel.propagate(arrays, pre, node, ring=ctx.buffers[node.name], step=ctx.step)
+    ring = propagate(arrays, pre, node, ring=ctx.buffers[node.name], step=ctx.step)
     width = node.post.size + 1
     start = (ctx.step % (buffer.steps + 1)) * width
     arrived = jax.lax.dynamic_slice(ring, (start,), (width,))
@@ -101,9 +104,10 @@ def lower_projection(node: ir.Projection, ctx: StepContext):
     if node.plasticity is not None:
         _lower_plastic(node, ctx)
         return
-    if _native_add(node, ctx):
+    if ctx.program.gradients is None and _native_add(node, ctx):
         return
-    pre = ctx.spikes[node.pre.population][node.pre.start:node.pre.stop]
+    spikes = ctx.spikes if ctx.program.gradients is None else ctx.spike_values
+    pre = spikes[node.pre.population][node.pre.start:node.pre.stop]
     summed = _delayed_input(node, ctx, pre)
     scale = ctx.program.effect_scale[node.name]
     if scale is not None:

@@ -1,0 +1,117 @@
+"""Gradients through spikes: surrogate slopes for thresholds, and kernels whose fast forward
+pass has the gradient of a differentiable twin.
+
+A program lowered with `SpikeGradients` carries spikes as numbers (0 or 1) next to the usual
+booleans: a threshold's spike is a step of its margin `x` whose derivative is the slope of the
+population's surrogate `G(x)` (or, with `smooth`, the spike is `G(x)` itself, so that gradients
+can be checked against finite differences).  Projections and resets read those numbers, so that
+gradients flow from a neuron's spikes into everything they drive.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+
+from ... import ir
+from ._expr import evaluate
+
+
+@dataclass(frozen=True)
+class SpikeGradients:
+    """How a differentiable program treats spikes.
+
+    `smooth`: a spike is `G(x)` itself instead of a step with G's slope; `detach_reset`: a reset
+    takes no gradient through the spike that triggers it (as snnTorch and Spyx do by default);
+    `default`: the surrogate of thresholds that name none."""
+
+    smooth: bool = False
+    detach_reset: bool = True
+    default: ir.Surrogate = field(default_factory=lambda: ir.surrogate("fast_sigmoid"))
+
+
+class _Margin:
+    """The one name of a surrogate's smooth step: the threshold's margin."""
+
+    def __init__(self, x):
+        self.x, self.dtype = x, x.dtype
+
+    def lookup(self, name: str):
+        return self.x  # the verifier lets no other name into a surrogate
+
+    def random(self, kind: str):
+        raise ir.ModelError("a surrogate draws no random numbers")
+
+    def delayed(self, name: str, time):
+        raise ir.ModelError("a surrogate reads no past values")
+
+
+def spike_function(surrogate: ir.Surrogate, strict: bool, smooth: bool) -> Callable:
+    """`x -> spike` as a number: `x > 0` (`x >= 0` unless `strict`) with the slope of
+    `surrogate`, or the smooth step itself."""
+
+    def step(x):
+        return evaluate(surrogate.smooth, _Margin(x))
+
+    if smooth:
+        return step
+
+    @jax.custom_jvp
+    def spike(x):
+        return ((x > 0) if strict else (x >= 0)).astype(x.dtype)
+
+    @spike.defjvp
+    def _slope(primals, tangents):
+        (x,), (dx,) = primals, tangents
+        return spike(x), jax.jvp(step, (x,), (dx,))[1]
+
+    return spike
+
+
+def with_gradient_of(fast: Callable, differentiable: Callable) -> Callable:
+    """`args -> fast(args)`, with the gradient of `differentiable(args)`, which computes the
+    same values in a way JAX can reverse (an event kernel's loop, whose trip count is the spike
+    count, cannot be; a masked pass over every synapse can).  `args` is a tuple; integer
+    arrays in it get no gradient."""
+
+    @jax.custom_vjp
+    def apply(args):
+        return fast(args)
+
+    def forward(args):
+        return fast(args), args
+
+    def backward(args, cotangent):
+        return jax.vjp(differentiable, args)[1](cotangent)
+
+    apply.defvjp(forward, backward)
+    return apply
+
+
+def no_gradient(what: str, hint: str) -> Callable:
+    """The identity, whose gradient is an error naming `what`: for the parts of a step that
+    gradients cannot pass, so that they are never silently zero."""
+
+    @jax.custom_vjp
+    def identity(x):
+        return x
+
+    def backward(_, cotangent):
+        raise ir.ModelError(f"{what} has no gradient", hint=hint)
+
+    identity.defvjp(lambda x: (x, None), backward)
+    return identity
+
+
+def blend(spikes, value, old, gradients: SpikeGradients):
+    """`where(spike, value, old)` for spikes as numbers (a reset): the same value where a spike
+    is 0 or 1, with the gradient of `old + spike*(value - old)`, through the spike unless the
+    reset is detached; with smooth spikes, that expression itself."""
+    through = jax.lax.stop_gradient(spikes) if gradients.detach_reset else spikes
+    soft = old + through * (value - old)
+    if gradients.smooth:
+        return soft
+    hard = jnp.where(spikes > 0.5, value, old)
+    return hard if gradients.detach_reset else soft + jax.lax.stop_gradient(hard - soft)
