@@ -12,7 +12,8 @@ segment sum), `one_to_one` where it connects neuron i to neuron i; its costs are
 the rest, the model below predicts the time per step of `dense`, `event`, `csr` and `ell` from the
 sizes, the expected number of synapses, the expected firing rate (option `rate`, Hz) and whether the
 native kernels are available (option `native`), and the cheapest wins; all four predictions are
-printed in the IR. Kernels without cost terms (such as `procedural`) are never picked automatically:
+printed in the IR; with the option `training` (a differentiable step on batches) `event` is left
+out of the choice. Kernels without cost terms (such as `procedural`) are never picked automatically:
 the pass option `default` or a projection's `kernel=` forces any registered kernel. The constants
 come from `benchmarks/calibrate_kernels.py --fit` on the development machine (2-core x86_64,
 XLA:CPU).
@@ -42,6 +43,11 @@ class KernelOptions:
     default: Kernel = Kernel.AUTO  # force one kernel for every projection left on auto
     rate: float = 10.0  # expected firing rate of pre neurons, Hz
     native: bool = True  # whether the native event kernel will run
+    # for a differentiable step run on batches (`sim.function`): the event kernel's loop over
+    # spikes cannot be reversed (its gradient is a pass over every synapse anyway), and under
+    # `vmap` the loop runs as long as the busiest member of the batch, after both branches of
+    # its choice between loop and full pass: it is never chosen automatically then
+    training: bool = False
 
     def __post_init__(self):  # `kernels{default=csr}`: a ModelError for a name that is no kernel
         object.__setattr__(self, "default", Kernel(self.default))
@@ -105,6 +111,8 @@ def choose_kernel(node: Projection, options: KernelOptions, dt: float) -> Kernel
     if isinstance(node.rule, AllToAll) and isinstance(node.weight, float):
         return Kernel.ALL_TO_ALL
     costs = predicted_costs(node, options, dt)
+    if options.training:
+        del costs[Kernel.EVENT]
     return min(costs, key=costs.get)
 
 

@@ -1,7 +1,9 @@
-"""Runtimes on top of the compiled step: simulation (and later training and analysis)."""
+"""Runtimes on top of the compiled step: simulation and training (and later analysis)."""
 from ._compile import compile
 from ._results import RateRecord, Results, ResultsError, SpikeRecord, TraceRecord
+from . import train
+from .function import ModelFunction
 from .simulate import SimulationError, Simulator
 
 __all__ = ["compile", "Results", "ResultsError", "SpikeRecord", "TraceRecord", "RateRecord",
-           "Simulator", "SimulationError"]
+           "Simulator", "SimulationError", "ModelFunction", "train"]

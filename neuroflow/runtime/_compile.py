@@ -17,10 +17,13 @@ def compile(model: ir.Model, dt=0.1, dtype: str = "float32", *, pipeline: str = 
     the IR after every pass (a few milliseconds); `native=False` keeps to the
     pure-JAX kernels.  The IR after the pipeline is `simulator.ir`.
     """
+    if isinstance(getattr(model, "model", None), ir.Model):  # a loaded model file
+        model = model.model
     if not isinstance(model, ir.Model):
         build = getattr(model, "build", None)
         if build is None:
-            raise TypeError(f"compile() needs an ir.Model or a Network, got {type(model).__name__}")
+            raise TypeError(f"compile() needs an ir.Model, a Network or a loaded model file, got"
+                        f" {type(model).__name__}")
         model = build()
     dt_ms = to_ms(dt, "dt")
     if not dt_ms > 0:
@@ -30,4 +33,6 @@ def compile(model: ir.Model, dt=0.1, dtype: str = "float32", *, pipeline: str = 
     native = native and native_kernels_expected()  # their build goes on while the passes run
     lowered = run_pipeline(model, pipeline, verify_each=verify_each, report=report,
                            defaults={"kernels": {"native": native}, "fuse": {"native": native}})
-    return Simulator(lower(lowered, dt_ms, dtype, native), lowered, chunk_steps)
+    sim = Simulator(lower(lowered, dt_ms, dtype, native), lowered, chunk_steps)
+    sim.source, sim.pipeline = model, pipeline  # for `sim.function`, which compiles it again
+    return sim

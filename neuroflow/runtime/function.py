@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import ir
 from ..backend.jax import COUPLING_KERNELS, KERNELS, SpikeGradients, lower
+from ..passes import run_pipeline
 from . import _merged
 
 
@@ -84,7 +85,7 @@ class ModelFunction:
     def __init__(self, sim, params=(), inputs=(), outputs=(), *, seed: int = 0,
                  checkpoint: int | None = None, smooth: bool = False, detach_reset: bool = True,
                  surrogate: str | None = None):
-        model = sim.model
+        model = _training_model(sim)
         default = ir.parse_surrogate(surrogate) if surrogate else SpikeGradients().default
         gradients = SpikeGradients(smooth, detach_reset, default)
         self.program = lower(model, sim.dt, str(sim.program.dtype), sim.program.native, gradients)
@@ -100,6 +101,11 @@ class ModelFunction:
         if not self.outputs:
             raise ir.ModelError("a function needs at least one output",
                                 hint="for example outputs=['P.v', 'P.spikes']")
+
+    @property
+    def ir(self) -> str:
+        """The IR this function runs: the simulator's, with kernels chosen for training."""
+        return ir.print_model(self.model)
 
     # -- names ---------------------------------------------------------------------------
     def _neurons(self, pop: str, what: str) -> Neurons:
@@ -360,6 +366,17 @@ class ModelFunction:
             return state, ys
         state, rest = jax.lax.scan(body, state, jax.tree_util.tree_map(lambda a: a[whole:], xs))
         return state, jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a, b]), ys, rest)
+
+
+def _training_model(sim) -> ir.Model:
+    """The simulator's model compiled again for a differentiable step on batches: the kernels
+    pass leaves the event kernel out of its choice (kernels a model forces stay), and updates
+    are fused by XLA (generated blocks have no gradient)."""
+    if sim.source is None:
+        return sim.model
+    options = {"kernels": {"native": sim.program.native, "training": True},
+               "fuse": {"native": False}}
+    return run_pipeline(sim.source, sim.pipeline, verify_each=False, defaults=options)
 
 
 def _names(given, what: str) -> tuple[str, ...]:

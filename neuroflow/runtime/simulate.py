@@ -85,6 +85,7 @@ class Simulator:
 
     def __init__(self, program: Program, model: ir.Model, chunk_steps: int = 1000):
         self.program, self.model = program, model
+        self.source, self.pipeline = None, None  # the model before the passes, and the passes
         self.dt = program.dt
         self.chunk_steps = chunk_steps
         self.trace_count = 0  # times the chunk function was traced (compiled); for tests and users

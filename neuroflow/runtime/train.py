@@ -1,0 +1,284 @@
+"""Training: gradient descent through time (BPTT), and closed-form and online readouts.
+
+`bptt` trains the values of a `sim.function` with an optax optimizer on batches of input
+sequences (`jax.vmap` over the batch, one jitted update per batch).  `ridge` fits a linear
+readout of recorded states in closed form; `force` fits it online by recursive least squares
+(FORCE, Sussillo & Abbott 2009) in one `lax.scan`.  All three take and give plain arrays.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from dataclasses import dataclass, field
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import ir
+from .function import ModelFunction
+
+
+class TrainingError(ir.NeuroflowError):
+    """Training that had to stop; `theta` is the last good one, `history` what was recorded."""
+
+    def __init__(self, message: str, hint: str | None = None, theta=None, history=None):
+        self.theta, self.history = theta, history
+        super().__init__(message, None, hint)
+
+
+@dataclass
+class Trained:
+    """What `bptt` gives: the trained values, the optimizer's state and per-epoch history
+    (`loss`: mean over the epoch's batches, `epoch_seconds`, and each metric)."""
+
+    theta: dict
+    opt_state: object
+    history: dict = field(default_factory=dict)
+
+
+def bptt(f: ModelFunction, loss, data, *, optimizer=None, epochs: int = 1, batch_size: int = 32,
+         theta: dict | None = None, seed: int = 0, metrics: dict | None = None,
+         progress: bool | None = None) -> Trained:
+    """Train `theta` (default `f.init()`) by backpropagation through time.
+
+    `data` is `(inputs, targets)`: `inputs` maps each of `f`'s inputs to an array `[S, T, n]`
+    (S sequences), `targets` is any array (or pytree of arrays) with S rows.  `loss(outputs,
+    targets) -> scalar` gets `f`'s outputs for a batch (`[B, T, n]` each) and that batch's
+    targets.  `optimizer` is an optax optimizer (`optax.adam(1e-3)` by default); `metrics`
+    maps names to functions like `loss`, averaged over each epoch.  Batches are drawn without
+    replacement, shuffled each epoch by `seed`.  A loss or gradient that is not finite stops
+    training with a `TrainingError` that names the epoch, batch and values, and keeps the last
+    good `theta`."""
+    import optax  # here: only training needs it
+
+    if not isinstance(f, ModelFunction):
+        raise ir.ModelError(f"bptt() trains a function made by sim.function(...), got"
+                            f" {type(f).__name__}")
+    inputs, targets = _split_data(data, f)
+    count = next(iter(jax.tree_util.tree_leaves(inputs) or [np.zeros(0)])).shape[0]
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ir.ModelError(f"batch_size must be a positive whole number, got {batch_size!r}")
+    optimizer = optimizer or optax.adam(1e-3)
+    theta = f.init() if theta is None else theta
+    opt_state = optimizer.init(theta)
+    batched = jax.vmap(f, in_axes=(None, 0, 0))
+    metrics = dict(metrics or {})
+
+    def objective(theta, x, y, keys):
+        outputs = batched(theta, x, keys)
+        value = loss(outputs, y)
+        return value, {name: fn(outputs, y) for name, fn in metrics.items()}
+
+    first = min(batch_size, count)
+    _check_loss(objective, theta, _take(inputs, np.arange(first)),
+                _take(targets, np.arange(first)), jax.random.split(jax.random.key(seed), first))
+
+    @jax.jit
+    def update(theta, opt_state, x, y, keys):
+        (value, measured), grads = jax.value_and_grad(objective, has_aux=True)(theta, x, y, keys)
+        updates, opt_state = optimizer.update(grads, opt_state, theta)
+        finite = {name: jnp.all(jnp.isfinite(g)) for name, g in grads.items()}
+        return optax.apply_updates(theta, updates), opt_state, value, measured, finite
+
+    history = {"loss": [], "epoch_seconds": [], **{name: [] for name in metrics}}
+    rng, key = np.random.default_rng(seed), jax.random.key(seed)
+    bar = _progress(epochs, progress)
+    for epoch in range(epochs):
+        start, sums, batches = time.perf_counter(), {}, 0
+        order = rng.permutation(count)
+        for batch, first in enumerate(range(0, count, batch_size)):
+            rows = order[first:first + batch_size]
+            keys = jax.random.split(jax.random.fold_in(key, epoch * count + first), len(rows))
+            new_theta, new_state, value, measured, finite = update(
+                theta, opt_state, _take(inputs, rows), _take(targets, rows), keys)
+            bad = [name for name, ok in finite.items() if not bool(ok)]
+            if not bool(jnp.isfinite(value)) or bad:
+                what = f"the gradient of {', '.join(bad)}" if bad else "the loss"
+                raise TrainingError(
+                    f"{what} became {float(value) if not bad else 'non-finite'} in epoch"
+                    f" {epoch + 1}, batch {batch + 1}",
+                    "lower the learning rate, clip gradients (optax.clip_by_global_norm) or check"
+                    " the loss; .theta holds the values before this batch", theta, history)
+            theta, opt_state = new_theta, new_state
+            for name, v in {"loss": value, **measured}.items():
+                sums[name] = sums.get(name, 0.0) + float(v)
+            batches += 1
+        history["epoch_seconds"].append(time.perf_counter() - start)
+        for name, total in sums.items():
+            history[name].append(total / batches)
+        if bar is not None:
+            bar.set_postfix(loss=f"{history['loss'][-1]:.4g}")
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return Trained(theta, opt_state, history)
+
+
+def _split_data(data, f: ModelFunction):
+    if not (isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], dict)):
+        raise ir.ModelError("data must be (inputs, targets), inputs a dict of arrays [S, T, n]",
+                            hint=f"inputs: {', '.join(i.name for i in f.inputs) or 'none'}")
+    inputs, targets = data
+    names = {i.name for i in f.inputs}
+    if set(inputs) != names:
+        raise ir.ModelError(f"data's inputs are {sorted(inputs)}, the function's {sorted(names)}")
+    counts = {}
+    for item in f.inputs:
+        array = np.asarray(inputs[item.name])
+        if array.ndim != 3 or array.shape[2] != item.neurons.size:
+            raise ir.ModelError(f"data for input '{item.name}' has shape {array.shape}, expected"
+                                f" [S, T, {item.neurons.size}] (S sequences of T steps)")
+        counts[item.name] = array.shape[0]
+    rows = {np.shape(leaf)[0] if np.ndim(leaf) else None
+            for leaf in jax.tree_util.tree_leaves(targets)}
+    if len(set(counts.values()) | rows) != 1 or None in rows:
+        raise ir.ModelError(f"inputs and targets must have one number of sequences (rows), got"
+                            f" {sorted(set(counts.values()))} and {sorted(rows, key=str)}")
+    return inputs, targets
+
+
+def _check_loss(objective, theta, x, y, keys) -> None:
+    try:
+        shape = jax.eval_shape(objective, theta, x, y, keys)[0].shape
+    except ir.NeuroflowError:
+        raise
+    except Exception as err:  # the user's loss, traced on a batch
+        raise ir.ModelError(f"the loss could not be computed on a batch: {err}",
+                            hint="loss(outputs, targets) gets a dict of arrays [B, T, n]") from None
+    if shape != ():
+        raise ir.ModelError(f"the loss must be one number, got an array of shape {shape}",
+                            hint="reduce it, e.g. with jnp.mean")
+
+
+def _take(tree, rows):
+    return jax.tree_util.tree_map(lambda leaf: jnp.asarray(np.asarray(leaf)[rows]), tree)
+
+
+def _progress(total: int, progress: bool | None):
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=total, unit="epoch", desc="training", leave=False)
+
+
+# -- readouts -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Readout:
+    """A linear readout `y = states @ weights + bias` (`bias` zero when fitted without)."""
+
+    weights: np.ndarray
+    bias: np.ndarray
+    alpha: float | None = None
+    scores: dict | None = None  # validation error per alpha, when several were tried
+
+    def predict(self, states) -> np.ndarray:
+        return np.asarray(states) @ self.weights + self.bias
+
+
+def _design(states, warmup: int, what: str) -> np.ndarray:
+    array = np.asarray(states, dtype=np.float64)
+    if array.ndim == 3:  # several sequences: each loses its warm-up
+        return np.concatenate([_design(s, warmup, what) for s in array])
+    if array.ndim != 2:
+        raise ir.ModelError(f"{what} must be [T, n] or [S, T, n], got shape {array.shape}")
+    if not 0 <= warmup < array.shape[0]:
+        raise ir.ModelError(f"warmup={warmup} leaves none of the {array.shape[0]} steps")
+    return array[warmup:]
+
+
+def ridge(states, targets, *, alpha=1e-6, warmup: int = 0, bias: bool = True,
+          validation: float = 0.2) -> Readout:
+    """The readout minimizing |states @ W + b - targets|² + alpha |W|², in closed form.
+
+    `states` `[T, n]` (or `[S, T, n]`) are recorded values, e.g. `f(theta, inputs)["R.x"]`;
+    `targets` the same shape with m columns; the first `warmup` steps of each sequence are left
+    out.  Several `alpha` values are a sweep: each is fitted on the first 1 - `validation` of
+    the steps and scored (mean squared error) on the rest, and the best is refitted on all."""
+    x = _design(states, warmup, "states")
+    y = _design(np.asarray(targets)[..., None] if np.ndim(targets) == np.ndim(states) - 1
+                else targets, warmup, "targets")
+    if x.shape[0] != y.shape[0]:
+        raise ir.ModelError(f"states have {x.shape[0]} steps after the warm-up, targets"
+                            f" {y.shape[0]}")
+    alphas = [float(a) for a in np.atleast_1d(alpha)]
+    if any(not a >= 0 for a in alphas):
+        raise ir.ModelError(f"alpha must be >= 0, got {alpha!r}")
+    scores = None
+    if len(alphas) > 1:
+        cut = int(round(x.shape[0] * (1 - validation)))
+        if not 0 < cut < x.shape[0]:
+            raise ir.ModelError(f"validation={validation} leaves no steps to fit or to score")
+        scores = {}
+        for a in alphas:
+            w, b = _solve(x[:cut], y[:cut], a, bias)
+            scores[a] = float(np.mean((x[cut:] @ w + b - y[cut:]) ** 2))
+        alphas = [min(scores, key=scores.get)]
+    w, b = _solve(x, y, alphas[0], bias)
+    return Readout(w, b, alphas[0], scores)
+
+
+def _solve(x: np.ndarray, y: np.ndarray, alpha: float, bias: bool):
+    import scipy.linalg  # here: a readout is the only user
+
+    if bias:  # centred: the bias is not regularized
+        mx, my = x.mean(axis=0), y.mean(axis=0)
+        w, _ = _solve(x - mx, y - my, alpha, False)
+        return w, my - mx @ w
+    gram = x.T @ x + alpha * np.eye(x.shape[1])
+    try:
+        w = scipy.linalg.solve(gram, x.T @ y, assume_a="pos")
+    except np.linalg.LinAlgError:
+        raise ir.ModelError("the states are linearly dependent and alpha is 0: the readout is"
+                            " not unique", hint="give alpha > 0") from None
+    return w, np.zeros(y.shape[1])
+
+
+def force(states, targets, *, p0: float = 1.0, forgetting: float = 1.0, warmup: int = 0,
+          bias: bool = True, dtype: str = "float64") -> Readout:
+    """A readout fitted online by recursive least squares (FORCE's rule), one pass in order.
+
+    At each step the readout's error before the update `e = W r - y` corrects `W` along the
+    gain `P r / (forgetting + rᵀ P r)`, and `P` (at first `p0`·I) tracks the inverse of the
+    states' correlation; `forgetting` < 1 weighs recent steps more.  Runs in one jitted
+    `lax.scan`."""
+    x = _design(states, warmup, "states")
+    y = _design(np.asarray(targets)[..., None] if np.ndim(targets) == np.ndim(states) - 1
+                else targets, warmup, "targets")
+    if x.shape[0] != y.shape[0]:
+        raise ir.ModelError(f"states have {x.shape[0]} steps after the warm-up, targets"
+                            f" {y.shape[0]}")
+    if not p0 > 0 or not 0 < forgetting <= 1:
+        raise ir.ModelError(f"force() needs p0 > 0 and 0 < forgetting <= 1, got p0={p0},"
+                            f" forgetting={forgetting}")
+    if bias:
+        x = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1)
+    w = _recursive_least_squares(jnp.asarray(x, dtype), jnp.asarray(y, dtype), p0, forgetting)
+    w = np.asarray(w, np.float64)
+    if not np.all(np.isfinite(w)):
+        raise ir.ModelError("recursive least squares diverged (non-finite weights)",
+                            hint="use a forgetting factor closer to 1 or a smaller p0")
+    return Readout(w[:-1], w[-1], None) if bias else Readout(w, np.zeros(y.shape[1]), None)
+
+
+@functools.partial(jax.jit, static_argnums=(2, 3))
+def _recursive_least_squares(x, y, p0: float, forgetting: float):
+    n, m = x.shape[1], y.shape[1]
+
+    def step(carry, row):
+        w, p = carry
+        r, target = row
+        pr = p @ r
+        gain = pr / (forgetting + r @ pr)
+        error = r @ w - target
+        w = w - jnp.outer(gain, error)
+        p = (p - jnp.outer(gain, pr)) / forgetting
+        return (w, p), None
+
+    start = (jnp.zeros((n, m), x.dtype), p0 * jnp.eye(n, dtype=x.dtype))
+    (w, _), _ = jax.lax.scan(step, start, (x, y))
+    return w
