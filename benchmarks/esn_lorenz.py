@@ -95,7 +95,7 @@ def main() -> int:
         if python is None:
             results[label], notes[label] = None, venvs[venv].problem
             continue
-        sweep = [] if args.no_sweep or label.startswith(("brainpy", "neuroflow")) else ["--sweep"]
+        sweep = [] if args.no_sweep or label.startswith("brainpy") else ["--sweep"]
         wait_until_quiet(args.wait_idle, 0.3)
         log(label)
         start = time.perf_counter()

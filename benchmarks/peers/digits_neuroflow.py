@@ -97,7 +97,7 @@ def main() -> None:
             epoch_s.append(time.perf_counter() - t0)
     predict = jax.jit(lambda t, x: logits_of(t, x).argmax(axis=1))
     accuracy = float(np.mean(np.asarray(predict(theta, jnp.asarray(x_test))) == y_test))
-    kernels = {p.name: str(p.kernel) for p in sim.model.find(nf.ir.Projection)}
+    kernels = {p.name: str(p.kernel) for p in f.model.find(nf.ir.Projection)}
     versions = {name: metadata.version(name) for name in ("jax", "jaxlib", "optax")}
     P.emit(args, "neuroflow", epoch_s=epoch_s, losses=losses, test_accuracy=accuracy,
            versions=versions, loop=args.loop, native=not args.no_native,
