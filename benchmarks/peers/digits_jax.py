@@ -28,7 +28,7 @@ def build(jax, jnp, optax):
         return spike(v), dv / (1.0 + P.SLOPE * jnp.abs(v - P.THRESHOLD)) ** 2
 
     def readout(params, x):
-        """x [batch, steps, 64] -> max over time of the readout [batch, 10]."""
+        """x [batch, steps, 64] -> mean over time of the readout [batch, 10]."""
         batch = x.shape[0]
         drive = jnp.einsum("bti,ih->tbh", x, params["w_in"])   # one matmul for all steps
 
@@ -43,7 +43,7 @@ def build(jax, jnp, optax):
         hidden = jnp.zeros((batch, P.N_HIDDEN), x.dtype)
         init = (hidden, hidden, hidden, jnp.zeros((batch, P.N_OUT), x.dtype))
         _, u = jax.lax.scan(step, init, drive)
-        return u.max(axis=0)
+        return u.mean(axis=0)
 
     def loss(params, x, y):
         logits = readout(params, x)

@@ -46,7 +46,7 @@ def main() -> None:
     def readout(trainable, x):
         net = nnx.merge(graphdef, trainable, fixed)
         traces, _ = spyx.nn.run(net, x, batch_major=True)      # [batch, steps, 10]
-        return traces.max(axis=1)
+        return traces.mean(axis=1)
 
     def loss(trainable, x, y):
         logits = readout(trainable, x)
