@@ -12,8 +12,11 @@ per seed by this script to an .npz that every worker reads).  Each (tool, seed) 
 process, one at a time:
 
   neuroflow     examples/train/digits_snn.nfl through `sim.function` and `nf.train.bptt`
+                (its batches: the last one partial, 12 per epoch; the shared initial weights)
+  neuroflow-scan  the same model function `f` in jax-scan's loop (same batches, fused epoch):
+                the model function alone against the hand-written one
   jax-scan      hand-written `lax.scan` + `jax.grad` + optax, a whole epoch in one jitted scan
-                (the limit the issue sets: neuroflow within 1.2x of it)
+                (the bar the issue sets: neuroflow within 1.2x of it)
   spyx          Spyx 1.0's CuBaLIF/LI layers, the same fused epoch (own venv)
   snntorch      snnTorch 1.0, eager PyTorch on one CPU thread (own venv; --torch-threads)
   brainpy       BrainPy 2.9's Linear/Expon/LifLTC/Leaky, `bm.for_loop` + `bm.grad` (own venv)
@@ -41,12 +44,13 @@ import _digits  # noqa: E402  (benchmarks is not a package)
 import train_peers  # noqa: E402
 from compare import log, machine_description, wait_until_quiet  # noqa: E402
 
-TOOLS = {   # label: (venv, worker)
-    "neuroflow": (None, "digits_neuroflow.py"),
-    "jax-scan": (None, "digits_jax.py"),
-    "spyx": ("spyx", "digits_spyx.py"),
-    "snntorch": ("snntorch", "digits_snntorch.py"),
-    "brainpy": ("brainpy", "digits_brainpy.py"),
+TOOLS = {   # label: (venv, worker and its arguments)
+    "neuroflow": (None, ["digits_neuroflow.py", "--loop", "bptt"]),
+    "neuroflow-scan": (None, ["digits_neuroflow.py", "--loop", "scan"]),
+    "jax-scan": (None, ["digits_jax.py"]),
+    "spyx": ("spyx", ["digits_spyx.py"]),
+    "snntorch": ("snntorch", ["digits_snntorch.py"]),
+    "brainpy": ("brainpy", ["digits_brainpy.py"]),
 }
 
 
@@ -120,7 +124,7 @@ def main() -> int:
                     continue
                 wait_until_quiet(args.wait_idle, args.disturbed)
                 log(f"seed {seed}: {tool}")
-                argv = [TOOLS[tool][1], "--seed", str(seed), "--epochs", str(args.epochs),
+                argv = [*TOOLS[tool][1], "--seed", str(seed), "--epochs", str(args.epochs),
                         "--data", data]
                 if tool == "snntorch":
                     argv += ["--threads", str(args.torch_threads)]
