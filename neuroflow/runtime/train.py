@@ -76,38 +76,58 @@ def bptt(f: ModelFunction, loss, data, *, optimizer=None, epochs: int = 1, batch
                 _take(targets, np.arange(first)), jax.random.split(jax.random.key(seed), first))
 
     @jax.jit
-    def update(theta, opt_state, x, y, keys):
+    def update(carry, data, rows, key, offset):
+        """One optimizer step on the sequences `rows` of `data` (on the device already),
+        unless a loss or gradient before it was not finite: then the values stay where they
+        were (the last good ones) and the failure is remembered, so that nothing needs to be
+        read back until the end of the epoch."""
+        theta, opt_state, failure, batch = carry
+        x, y = jax.tree_util.tree_map(lambda leaf: jnp.take(leaf, rows, axis=0), data)
+        keys = jax.random.split(jax.random.fold_in(key, offset), rows.shape[0])
         (value, measured), grads = jax.value_and_grad(objective, has_aux=True)(theta, x, y, keys)
-        updates, opt_state = optimizer.update(grads, opt_state, theta)
-        finite = {name: jnp.all(jnp.isfinite(g)) for name, g in grads.items()}
-        return optax.apply_updates(theta, updates), opt_state, value, measured, finite
+        updates, new_state = optimizer.update(grads, opt_state, theta)
+        finite = jnp.stack([jnp.isfinite(value)] + [jnp.all(jnp.isfinite(g))
+                                                    for g in jax.tree_util.tree_leaves(grads)])
+        failed = jnp.logical_not(jnp.all(finite))
+        first = (failure[0] < 0) & failed  # the first batch that failed, and what failed in it
+        failure = jnp.where(first, jnp.concatenate([batch[None], finite.astype(batch.dtype)]),
+                            failure)
+        keep = failure[0] >= 0
+        theta, opt_state = jax.tree_util.tree_map(
+            lambda old, new: jnp.where(keep, old, new), (theta, opt_state),
+            (optax.apply_updates(theta, updates), new_state))
+        totals = {"loss": value, **measured}
+        return (theta, opt_state, failure, batch + 1), totals
 
+    # in the order of the flags: the loss, then the gradients as JAX flattens a dict (sorted)
+    names = ["the loss"] + [f"the gradient of {name}" for name in sorted(theta)]
     history = {"loss": [], "epoch_seconds": [], **{name: [] for name in metrics}}
     rng, key = np.random.default_rng(seed), jax.random.key(seed)
+    data = jax.device_put(jax.tree_util.tree_map(np.asarray, (inputs, targets)))
     bar = _progress(epochs, progress)
+    batches = list(range(0, count, batch_size))
     for epoch in range(epochs):
-        start, sums, batches = time.perf_counter(), {}, 0
+        start = time.perf_counter()
         order = rng.permutation(count)
-        for batch, first in enumerate(range(0, count, batch_size)):
+        failure = jnp.full(1 + len(names), -1, jnp.int32)
+        carry, sums = (theta, opt_state, failure, jnp.int32(0)), []
+        for first in batches:
             rows = order[first:first + batch_size]
-            keys = jax.random.split(jax.random.fold_in(key, epoch * count + first), len(rows))
-            new_theta, new_state, value, measured, finite = update(
-                theta, opt_state, _take(inputs, rows), _take(targets, rows), keys)
-            bad = [name for name, ok in finite.items() if not bool(ok)]
-            if not bool(jnp.isfinite(value)) or bad:
-                what = f"the gradient of {', '.join(bad)}" if bad else "the loss"
-                raise TrainingError(
-                    f"{what} became {float(value) if not bad else 'non-finite'} in epoch"
-                    f" {epoch + 1}, batch {batch + 1}",
-                    "lower the learning rate, clip gradients (optax.clip_by_global_norm) or check"
-                    " the loss; .theta holds the values before this batch", theta, history)
-            theta, opt_state = new_theta, new_state
-            for name, v in {"loss": value, **measured}.items():
-                sums[name] = sums.get(name, 0.0) + float(v)
-            batches += 1
+            carry, totals = update(carry, data, rows, key, epoch * count + first)
+            sums.append(totals)
+        theta, opt_state, failure, _ = carry
+        failure = np.asarray(failure)
+        if failure[0] >= 0:
+            broken = [name for name, ok in zip(names, failure[1:]) if not ok]
+            raise TrainingError(
+                f"{' and '.join(broken)} became non-finite in epoch {epoch + 1}, batch"
+                f" {failure[0] + 1}",
+                "lower the learning rate, clip gradients (optax.clip_by_global_norm) or check"
+                " the loss; .theta holds the values before that batch", theta, history)
+        means = jax.device_get(jax.tree_util.tree_map(lambda *v: sum(v) / len(v), *sums))
         history["epoch_seconds"].append(time.perf_counter() - start)
-        for name, total in sums.items():
-            history[name].append(total / batches)
+        for name, value in means.items():
+            history[name].append(float(value))
         if bar is not None:
             bar.set_postfix(loss=f"{history['loss'][-1]:.4g}")
             bar.update(1)
