@@ -31,7 +31,8 @@ class TrainingError(ir.NeuroflowError):
 @dataclass
 class Trained:
     """What `bptt` gives: the trained values, the optimizer's state and per-epoch history
-    (`loss`: mean over the epoch's batches, `epoch_seconds`, and each metric)."""
+    (`loss`: mean over the epoch's batches, `epoch_seconds`, and each metric; `memory_bytes`:
+    what one update of a full batch needs, by XLA's account)."""
 
     theta: dict
     opt_state: object
@@ -104,6 +105,7 @@ def bptt(f: ModelFunction, loss, data, *, optimizer=None, epochs: int = 1, batch
     history = {"loss": [], "epoch_seconds": [], **{name: [] for name in metrics}}
     rng, key = np.random.default_rng(seed), jax.random.key(seed)
     data = jax.device_put(jax.tree_util.tree_map(np.asarray, (inputs, targets)))
+    compiled: dict = {}  # batch size -> the update compiled for it
     bar = _progress(epochs, progress)
     batches = list(range(0, count, batch_size))
     for epoch in range(epochs):
@@ -113,7 +115,9 @@ def bptt(f: ModelFunction, loss, data, *, optimizer=None, epochs: int = 1, batch
         carry, sums = (theta, opt_state, failure, jnp.int32(0)), []
         for first in batches:
             rows = order[first:first + batch_size]
-            carry, totals = update(carry, data, rows, key, epoch * count + first)
+            if len(rows) not in compiled:  # compiled ahead, to read its memory
+                compiled[len(rows)] = update.lower(carry, data, rows, key, 0).compile()
+            carry, totals = compiled[len(rows)](carry, data, rows, key, epoch * count + first)
             sums.append(totals)
         theta, opt_state, failure, _ = carry
         failure = np.asarray(failure)
@@ -133,7 +137,19 @@ def bptt(f: ModelFunction, loss, data, *, optimizer=None, epochs: int = 1, batch
             bar.update(1)
     if bar is not None:
         bar.close()
+    if compiled:
+        history["memory_bytes"] = _memory(compiled[min(batch_size, count)])
     return Trained(theta, opt_state, history)
+
+
+def _memory(compiled) -> int | None:
+    """XLA's account of the memory one update needs: its arguments, outputs and temporaries
+    (the values the backward pass keeps are temporaries); None where it gives none."""
+    analysis = compiled.memory_analysis()
+    if analysis is None:
+        return None
+    return int(analysis.argument_size_in_bytes + analysis.output_size_in_bytes
+               + analysis.temp_size_in_bytes - analysis.alias_size_in_bytes)
 
 
 def _split_data(data, f: ModelFunction):

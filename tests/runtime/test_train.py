@@ -51,6 +51,7 @@ def test_bptt_takes_the_steps_of_a_hand_written_optax_loop():
             theta = optax.apply_updates(theta, updates)
     np.testing.assert_allclose(trained.theta["rec.w"], theta["rec.w"], rtol=1e-10)
     assert len(trained.history["loss"]) == 3
+    assert trained.history["memory_bytes"] > inputs["R.u"][:4].nbytes
     assert trained.history["loss"][-1] < trained.history["loss"][0]
 
 
