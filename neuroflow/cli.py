@@ -158,7 +158,11 @@ def command_cache(args) -> int:
     if not root.is_dir():
         print(f"{root}: empty")
         return 0
-    print(root)
+    private = ir.private_folder(root)
+    print(f"{root} ({'private' if private else 'NOT private: nothing is loaded from it'})")
+    print("  trust: only what this user built is loaded (folders mode 0700 and owned by you; each"
+          " library's SHA-256 recorded at build time and checked before loading; anything else"
+          " is built again)")
     groups = {f"{entry.name}/": [p for p in entry.rglob("*") if p.is_file()]
               for entry in sorted(root.iterdir()) if entry.is_dir()}
     groups["native kernels (*.so)"] = sorted(root.glob("*.so"))
