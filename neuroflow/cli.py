@@ -18,7 +18,7 @@ from . import ir
 from .frontend import Network, load
 from .passes import DEFAULT_PIPELINE, PassReport, run_pipeline
 from .runtime import compile
-from .runtime.simulate import to_ms
+from .runtime.simulate import SimulationError, SimulationInterrupted, to_ms
 
 
 class CLIError(ir.NeuroflowError):
@@ -75,7 +75,16 @@ def command_run(args) -> int:
     seed = args.seed if args.seed is not None else namespace.get("seed", 0)
     start = time.perf_counter()
     simulator = compile(namespace["model"], dt=dt, dtype=dtype, pipeline=args.pipeline)
-    results = simulator.run(duration, seed=seed, progress=not args.quiet and None)
+    try:
+        results = simulator.run(duration, seed=seed, progress=not args.quiet and None)
+    except SimulationError as stopped:  # NaN, or Ctrl-C: keep what was simulated
+        if stopped.results is not None and args.out:
+            print(f"partial results written to {stopped.results.save(args.out)}",
+                  file=sys.stderr)
+        if isinstance(stopped, SimulationInterrupted):
+            print(f"stopped: {stopped}", file=sys.stderr)
+            return 130
+        raise
     elapsed = time.perf_counter() - start
     print(results.summary())
     print(f"simulated {duration:g} ms with dt = {dt:g} ms ({dtype}) in {elapsed:.2f} s "
@@ -158,7 +167,11 @@ def command_cache(args) -> int:
     if not root.is_dir():
         print(f"{root}: empty")
         return 0
-    print(root)
+    private = ir.private_folder(root)
+    print(f"{root} ({'private' if private else 'NOT private: nothing is loaded from it'})")
+    print("  trust: only what this user built is loaded (folders mode 0700 and owned by you; each"
+          " library's SHA-256 recorded at build time and checked before loading; anything else"
+          " is built again)")
     groups = {f"{entry.name}/": [p for p in entry.rglob("*") if p.is_file()]
               for entry in sorted(root.iterdir()) if entry.is_dir()}
     groups["native kernels (*.so)"] = sorted(root.glob("*.so"))
@@ -249,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the output went to `head` or similar, which stopped reading
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:  # before or after a run (a run itself stops at a chunk's end)
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ nodes, the model graph, the verifier and the textual form.  Imports neither JAX 
 parts of neuroflow; the frontend, passes, backend and runtimes use the names exported here."""
 from ._algebra import (ONE, ZERO, decompose, differentiate, divided, is_zero, minus, negate, plus,
                        times)
-from ._cache import cache_dir, cached_parser
+from ._cache import cache_dir, cached_parser, private_folder
 from ._coupling import POST, PRE, Coupling, CouplingTerm, side_names
 from ._connectivity import (CONNECTIVITY_RULES, AllToAll, ConnectivityRule, FixedFanIn, FixedFanOut,
                             FixedProb, OneToOne, rule_from_call)
@@ -54,12 +54,12 @@ __all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity",
            "Parameter", "parse_dimension", "parse_expr", "parse_statements", "parse_surrogate",
            "parse_text", "ParseError", "Part", "plastic_projection", "Plasticity", "plus",
            "PoissonInput", "PopSlice", "Population", "POST", "PRE", "print", "print_model",
-           "Projection", "Quantity", "raise_located", "Random", "RateMonitor", "Ref", "Refractory",
-           "register_function", "Reset", "rule_from_call", "Schedule", "scope_lookup",
-           "side_names", "SpikeMonitor", "Statement", "StateMonitor", "StateUpdate", "StateVar",
-           "Subexpression", "substitute", "Surrogate", "surrogate", "surrogate_from_expr",
-           "SurrogateKind", "SURROGATES", "synapse_value_kind", "SynapseParam", "SynapseVar",
-           "Threshold", "threshold_margin", "TIME", "time_dimension", "TimedInput", "times",
-           "to_text", "transform", "Type", "TypeCheckError", "Unary", "Uniform", "uniform",
-           "UNIT_NAMES", "UnitError", "UNITS", "unregister_function", "uses_random", "Value",
-           "verify", "Where", "ZERO"]
+           "private_folder", "Projection", "Quantity", "raise_located", "Random", "RateMonitor",
+           "Ref", "Refractory", "register_function", "Reset", "rule_from_call", "Schedule",
+           "scope_lookup", "side_names", "SpikeMonitor", "Statement", "StateMonitor",
+           "StateUpdate", "StateVar", "Subexpression", "substitute", "Surrogate", "surrogate",
+           "surrogate_from_expr", "SurrogateKind", "SURROGATES", "synapse_value_kind",
+           "SynapseParam", "SynapseVar", "Threshold", "threshold_margin", "TIME", "time_dimension",
+           "TimedInput", "times", "to_text", "transform", "Type", "TypeCheckError", "Unary",
+           "Uniform", "uniform", "UNIT_NAMES", "UnitError", "UNITS", "unregister_function",
+           "uses_random", "Value", "verify", "Where", "ZERO"]

@@ -19,16 +19,26 @@ def cache_dir() -> Path:
     return Path(root) / "neuroflow"
 
 
+def private_folder(folder: Path) -> bool:
+    """Make `folder` (mode 0700) if needed; whether it is private: owned by this user and
+    writable by no one else.  neuroflow loads code from its cache (native libraries, compiled
+    XLA programs, pickled parser tables), so it uses only folders no one else can write to."""
+    try:
+        for level in (folder.parent, folder):  # the cache root too: a folder in it is renamable
+            level.mkdir(mode=0o700, parents=True, exist_ok=True)
+            info = level.stat()
+            if info.st_uid != os.getuid() or info.st_mode & 0o022:
+                return False
+    except OSError:
+        return False
+    return True
+
+
 def cached_parser(grammar: str, start: str, **options) -> lark.Lark:
     """`lark.Lark(grammar, parser="lalr", start=start, **options)`, its tables cached on disk
     when possible."""
     text = f"{lark.__version__}|{start}|{sorted(options.items())}|{grammar}"
     key = hashlib.sha256(text.encode()).hexdigest()
     folder = cache_dir() / "lark"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        private = folder.stat().st_uid == os.getuid() and not folder.stat().st_mode & 0o022
-    except OSError:
-        private = False
-    cache = str(folder / f"{key[:24]}.cache") if private else False
+    cache = str(folder / f"{key[:24]}.cache") if private_folder(folder) else False
     return lark.Lark(grammar, parser="lalr", start=start, cache=cache, **options)

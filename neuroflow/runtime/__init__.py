@@ -3,7 +3,7 @@ from ._compile import compile
 from ._results import RateRecord, Results, ResultsError, SpikeRecord, TraceRecord
 from . import train
 from .function import ModelFunction
-from .simulate import SimulationError, Simulator
+from .simulate import SimulationError, SimulationInterrupted, Simulator
 
 __all__ = ["compile", "Results", "ResultsError", "SpikeRecord", "TraceRecord", "RateRecord",
-           "Simulator", "SimulationError", "ModelFunction", "train"]
+           "Simulator", "SimulationError", "SimulationInterrupted", "ModelFunction", "train"]

@@ -181,6 +181,12 @@ class ModelFunction:
                    if isinstance(s, ir.Statement)}
         written |= {t for u in self.model.find(ir.StateUpdate, neurons.pop) for s in u.body
                     if isinstance(s, ir.LinearSystem) for t in s.targets}
+        summed = [c.name for c in self.model.find(ir.Coupling)
+                  if c.post.population == neurons.pop and c.target == var]
+        if summed:
+            raise ir.ModelError(f"input '{name}': '{var}' is the sum of coupling"
+                                f" '{summed[0]}', set at every step",
+                                hint="add a variable of its own for the input and read both")
         if isinstance(node, ir.StateVar) and var not in written:
             return StepInput(name, var, neurons, True)
         if isinstance(node, ir.Parameter):

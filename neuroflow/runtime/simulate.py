@@ -7,7 +7,9 @@ NaN/inf, monitor data moves to the host, and a progress bar advances.
 from __future__ import annotations
 
 import ctypes
+import signal
 import sys
+import threading
 from dataclasses import dataclass
 
 import jax
@@ -27,6 +29,35 @@ class SimulationError(ir.NeuroflowError):
     def __init__(self, message: str, hint: str | None = None, results: Results | None = None):
         self.results = results
         super().__init__(message, None, hint)
+
+
+class SimulationInterrupted(SimulationError, KeyboardInterrupt):
+    """Ctrl-C during a run: the run stopped at the end of the chunk it was in; `results` holds
+    everything up to there.  A `KeyboardInterrupt` too, so that code catching those sees it."""
+
+
+class _Interrupts:
+    """While a run goes on in the main thread, Ctrl-C asks it to stop at the end of the current
+    chunk (the chunk's results are kept) instead of raising wherever the run happens to be; a
+    second Ctrl-C raises at once."""
+
+    def __init__(self):
+        self.asked = False
+        self._previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._ask)
+        return self
+
+    def _ask(self, signum, frame):
+        if self.asked:
+            raise KeyboardInterrupt
+        self.asked = True
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 def to_ms(value, what: str) -> float:
@@ -253,11 +284,14 @@ class Simulator:
         params = self.parameters(params, seed) if params else defaults
         state = _own(state)  # the chunks donate it: a checkpoint resumed from stays as it is
         derived = self.program.prepare(params)
-        recorded, final = self._loop(self._chunk, (state, params, conn, derived), steps_total,
-                                     chunk_steps, progress, restart=lambda: _own(restart()))
+        recorded, final, done = self._loop(self._chunk, (state, params, conn, derived),
+                                           steps_total, chunk_steps, progress,
+                                           restart=lambda: _own(restart()))
         checkpoint = Checkpoint(final, conn, params, seed, self.model, self.dt)
-        results = self._results(recorded[0], steps_total, checkpoint)
+        results = self._results(recorded[0], done, checkpoint)
         _return_freed_memory()
+        if done < steps_total:
+            raise _interrupted(results, done * self.dt, steps_total * self.dt)
         return results
 
     def sweep(self, duration, params: dict, *, seed: int = 0, progress: bool | None = None,
@@ -287,11 +321,14 @@ class Simulator:
                 lambda leaf: jnp.broadcast_to(leaf, (count,) + leaf.shape), state)
 
         _return_freed_memory()
-        recorded, _ = self._loop(self._batched_chunk, (batched(state), stacked, conn, derived),
-                                 steps_total, chunk_steps, progress, count,
-                                 restart=lambda: batched(self.program.initial(seed)[0]))
-        results = [self._results(r, steps_total) for r in recorded]
+        recorded, _, done = self._loop(self._batched_chunk,
+                                       (batched(state), stacked, conn, derived), steps_total,
+                                       chunk_steps, progress, count,
+                                       restart=lambda: batched(self.program.initial(seed)[0]))
+        results = [self._results(r, done) for r in recorded]
         _return_freed_memory()
+        if done < steps_total:
+            raise _interrupted(results, done * self.dt, steps_total * self.dt)
         return results
 
     def _steps(self, duration) -> int:
@@ -303,6 +340,8 @@ class Simulator:
     def _loop(self, chunk_fn, inputs, steps_total: int, chunk_steps, progress,
               batch: int | None = None, *, restart):
         """Run `steps_total` steps in chunks; one recording per run (`batch` runs, or one).
+        Returns the recordings, the final state and the steps run: fewer than `steps_total`
+        when Ctrl-C stopped the run at the end of a chunk.
 
         `chunk_fn` donates the state it is given, so a chunk's start state is gone once it
         runs; `restart()` gives the run's first state again (buffers of its own), from which
@@ -313,34 +352,38 @@ class Simulator:
         first = int(np.ravel(np.asarray(state["step"]))[0])
         recorded = [_Recorded({}, {}, {}, first) for _ in range(batch or 1)]
         bar = _progress_bar(steps_total, progress)
+
+        def collect(pending):
+            outputs, finite, offset, steps = pending
+            for k, run_recording in enumerate(recorded):
+                take = (lambda tree, k=k: _take(tree, k)) if batch else (lambda tree: tree)
+                if not all(np.asarray(flag) for flag in jax.device_get(take(finite)).values()):
+                    start = self._simulate_again(chunk_fn, restart(), params, conn, derived,
+                                                 offset, chunk)
+                    self._report_nonfinite(take(start), take(params), conn, take(derived),
+                                           steps, run_recording, offset)
+                self._collect(take(outputs), offset, run_recording)
+            if bar is not None:
+                bar.update(steps)
+
         done, pending = 0, None
-        # Pipelined: chunk k+1 is dispatched (asynchronously) before chunk k's monitors are
-        # moved to the host, so the host work overlaps the device work.
-        while done < steps_total or pending is not None:
-            launched = None
-            if done < steps_total:
+        with _Interrupts() as interrupts:
+            # Pipelined: chunk k+1 is dispatched (asynchronously) before chunk k's monitors are
+            # moved to the host, so the host work overlaps the device work.
+            while done < steps_total and not interrupts.asked:
                 steps = min(chunk, steps_total - done)
-                new_state, outputs, finite = chunk_fn(state, params, conn, derived, steps)
-                launched = (outputs, finite, done, steps)
-                state, done = new_state, done + steps
-            if pending is not None:
-                outputs, finite, offset, steps = pending
-                for k, run_recording in enumerate(recorded):
-                    take = (lambda tree, k=k: _take(tree, k)) if batch else (lambda tree: tree)
-                    if not all(np.asarray(flag) for flag in jax.device_get(take(finite)).values()):
-                        start = self._simulate_again(chunk_fn, restart(), params, conn, derived,
-                                                     offset, chunk)
-                        self._report_nonfinite(take(start), take(params), conn, take(derived),
-                                               steps, run_recording, offset)
-                    self._collect(take(outputs), offset, run_recording)
+                state, outputs, finite = chunk_fn(state, params, conn, derived, steps)
+                launched, done = (outputs, finite, done, steps), done + steps
                 del outputs, finite
-                if bar is not None:
-                    bar.update(steps)
-            pending = launched
-            _return_freed_memory()  # the collected chunk's monitor buffers
+                if pending is not None:
+                    collect(pending)
+                pending = launched
+                _return_freed_memory()  # the collected chunk's monitor buffers
+            if pending is not None:
+                collect(pending)
         if bar is not None:
             bar.close()
-        return recorded, state
+        return recorded, state, done
 
     def _collect(self, outputs: dict, offset: int, recorded: _Recorded) -> None:
         first = recorded.start_step + offset
@@ -385,12 +428,17 @@ class Simulator:
         return state
 
     def _report_nonfinite(self, state, params, conn, derived, steps, recorded, offset) -> None:
-        """Replay the failing chunk step by step to name the first variable that went bad."""
-        partial = self._results(recorded, offset) if offset else None
+        """Replay the failing chunk step by step to name the first variable that went bad; the
+        error's results hold every step before that one."""
+        replayed = []
         for k in range(steps):
-            new_state, _ = self._step(state, params, conn, derived)
+            new_state, outputs = self._step(state, params, conn, derived)
             bad = _first_nonfinite(new_state)
             if bad is not None:
+                if replayed:  # the steps of this chunk before the bad one, as a chunk's outputs
+                    self._collect(jax.tree_util.tree_map(lambda *v: np.stack(v), *replayed),
+                                  offset, recorded)
+                partial = self._results(recorded, offset + k) if offset + k else None
                 pop, var, neuron, value = bad
                 pop, neuron = _merged.neuron(self.model, pop, neuron)  # in the user's names
                 t = (recorded.start_step + offset + k) * self.dt
@@ -399,8 +447,17 @@ class Simulator:
                     f" in the step starting at t = {t:g} ms",
                     "check the equations and parameters of this population, or use a smaller dt"
                     " or a more stable method (exact, exponential_euler, rk4)", partial)
+            replayed.append(jax.device_get(outputs))
             state = new_state
+        partial = self._results(recorded, offset) if offset else None
         raise SimulationError("the state became non-finite", results=partial)
+
+
+def _interrupted(results, done_ms: float, total_ms: float) -> SimulationInterrupted:
+    return SimulationInterrupted(
+        f"interrupted after {done_ms:g} of {total_ms:g} ms; .results holds what was simulated",
+        "a run resumes from where it stopped: sim.run(rest, resume=error.results.final)",
+        results)
 
 
 def _own(state: dict) -> dict:

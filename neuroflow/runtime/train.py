@@ -7,7 +7,6 @@ readout of recorded states in closed form; `force` fits it online by recursive l
 """
 from __future__ import annotations
 
-import functools
 import sys
 import time
 from dataclasses import dataclass, field
@@ -17,7 +16,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
+from ._readout import Readout, force, ridge
 from .function import ModelFunction
+
+__all__ = ["bptt", "force", "ridge", "Readout", "Trained", "TrainingError"]
 
 
 class TrainingError(ir.NeuroflowError):
@@ -31,7 +33,8 @@ class TrainingError(ir.NeuroflowError):
 @dataclass
 class Trained:
     """What `bptt` gives: the trained values, the optimizer's state and per-epoch history
-    (`loss`: mean over the epoch's batches, `epoch_seconds`, and each metric)."""
+    (`loss`: mean over the epoch's batches, `epoch_seconds`, and each metric; `memory_bytes`:
+    what one update of a full batch needs, by XLA's account)."""
 
     theta: dict
     opt_state: object
@@ -71,49 +74,84 @@ def bptt(f: ModelFunction, loss, data, *, optimizer=None, epochs: int = 1, batch
         value = loss(outputs, y)
         return value, {name: fn(outputs, y) for name, fn in metrics.items()}
 
-    first = min(batch_size, count)
-    _check_loss(objective, theta, _take(inputs, np.arange(first)),
-                _take(targets, np.arange(first)), jax.random.split(jax.random.key(seed), first))
+    probe = np.arange(min(batch_size, count))  # the loss's shape, on a first batch
+    _check_loss(objective, theta, _take(inputs, probe), _take(targets, probe),
+                jax.random.split(jax.random.key(seed), len(probe)))
 
     @jax.jit
-    def update(theta, opt_state, x, y, keys):
+    def update(carry, data, rows, key, offset):
+        """One optimizer step on the sequences `rows` of `data` (on the device already),
+        unless a loss or gradient before it was not finite: then the values stay where they
+        were (the last good ones) and the failure is remembered, so that nothing needs to be
+        read back until the end of the epoch."""
+        theta, opt_state, failure, batch = carry
+        x, y = jax.tree_util.tree_map(lambda leaf: jnp.take(leaf, rows, axis=0), data)
+        keys = jax.random.split(jax.random.fold_in(key, offset), rows.shape[0])
         (value, measured), grads = jax.value_and_grad(objective, has_aux=True)(theta, x, y, keys)
-        updates, opt_state = optimizer.update(grads, opt_state, theta)
-        finite = {name: jnp.all(jnp.isfinite(g)) for name, g in grads.items()}
-        return optax.apply_updates(theta, updates), opt_state, value, measured, finite
+        updates, new_state = optimizer.update(grads, opt_state, theta)
+        finite = jnp.stack([jnp.isfinite(value)] + [jnp.all(jnp.isfinite(g))
+                                                    for g in jax.tree_util.tree_leaves(grads)])
+        failed = jnp.logical_not(jnp.all(finite))
+        first = (failure[0] < 0) & failed  # the first batch that failed, and what failed in it
+        failure = jnp.where(first, jnp.concatenate([batch[None], finite.astype(batch.dtype)]),
+                            failure)
+        keep = failure[0] >= 0
+        theta, opt_state = jax.tree_util.tree_map(
+            lambda old, new: jnp.where(keep, old, new), (theta, opt_state),
+            (optax.apply_updates(theta, updates), new_state))
+        totals = {"loss": value, **measured}
+        return (theta, opt_state, failure, batch + 1), totals
 
+    # in the order of the flags: the loss, then the gradients as JAX flattens a dict (sorted)
+    names = ["the loss"] + [f"the gradient of {name}" for name in sorted(theta)]
     history = {"loss": [], "epoch_seconds": [], **{name: [] for name in metrics}}
     rng, key = np.random.default_rng(seed), jax.random.key(seed)
+    data = jax.device_put(jax.tree_util.tree_map(np.asarray, (inputs, targets)))
+    compiled: dict = {}  # batch size -> the update compiled for it
     bar = _progress(epochs, progress)
+    batches = list(range(0, count, batch_size))
     for epoch in range(epochs):
-        start, sums, batches = time.perf_counter(), {}, 0
+        start = time.perf_counter()
         order = rng.permutation(count)
-        for batch, first in enumerate(range(0, count, batch_size)):
+        failure = jnp.full(1 + len(names), -1, jnp.int32)
+        carry, sums = (theta, opt_state, failure, jnp.int32(0)), []
+        for first in batches:
             rows = order[first:first + batch_size]
-            keys = jax.random.split(jax.random.fold_in(key, epoch * count + first), len(rows))
-            new_theta, new_state, value, measured, finite = update(
-                theta, opt_state, _take(inputs, rows), _take(targets, rows), keys)
-            bad = [name for name, ok in finite.items() if not bool(ok)]
-            if not bool(jnp.isfinite(value)) or bad:
-                what = f"the gradient of {', '.join(bad)}" if bad else "the loss"
-                raise TrainingError(
-                    f"{what} became {float(value) if not bad else 'non-finite'} in epoch"
-                    f" {epoch + 1}, batch {batch + 1}",
-                    "lower the learning rate, clip gradients (optax.clip_by_global_norm) or check"
-                    " the loss; .theta holds the values before this batch", theta, history)
-            theta, opt_state = new_theta, new_state
-            for name, v in {"loss": value, **measured}.items():
-                sums[name] = sums.get(name, 0.0) + float(v)
-            batches += 1
+            if len(rows) not in compiled:  # compiled ahead, to read its memory
+                compiled[len(rows)] = update.lower(carry, data, rows, key, 0).compile()
+            carry, totals = compiled[len(rows)](carry, data, rows, key, epoch * count + first)
+            sums.append(totals)
+        theta, opt_state, failure, _ = carry
+        failure = np.asarray(failure)
+        if failure[0] >= 0:
+            broken = [name for name, ok in zip(names, failure[1:]) if not ok]
+            raise TrainingError(
+                f"{' and '.join(broken)} became non-finite in epoch {epoch + 1}, batch"
+                f" {failure[0] + 1}",
+                "lower the learning rate, clip gradients (optax.clip_by_global_norm) or check"
+                " the loss; .theta holds the values before that batch", theta, history)
+        means = jax.device_get(jax.tree_util.tree_map(lambda *v: sum(v) / len(v), *sums))
         history["epoch_seconds"].append(time.perf_counter() - start)
-        for name, total in sums.items():
-            history[name].append(total / batches)
+        for name, value in means.items():
+            history[name].append(float(value))
         if bar is not None:
             bar.set_postfix(loss=f"{history['loss'][-1]:.4g}")
             bar.update(1)
     if bar is not None:
         bar.close()
+    if compiled:
+        history["memory_bytes"] = _memory(compiled[min(batch_size, count)])
     return Trained(theta, opt_state, history)
+
+
+def _memory(compiled) -> int | None:
+    """XLA's account of the memory one update needs: its arguments, outputs and temporaries
+    (the values the backward pass keeps are temporaries); None where it gives none."""
+    analysis = compiled.memory_analysis()
+    if analysis is None:
+        return None
+    return int(analysis.argument_size_in_bytes + analysis.output_size_in_bytes
+               + analysis.temp_size_in_bytes - analysis.alias_size_in_bytes)
 
 
 def _split_data(data, f: ModelFunction):
@@ -163,122 +201,3 @@ def _progress(total: int, progress: bool | None):
         return None
     from tqdm.auto import tqdm
     return tqdm(total=total, unit="epoch", desc="training", leave=False)
-
-
-# -- readouts -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Readout:
-    """A linear readout `y = states @ weights + bias` (`bias` zero when fitted without)."""
-
-    weights: np.ndarray
-    bias: np.ndarray
-    alpha: float | None = None
-    scores: dict | None = None  # validation error per alpha, when several were tried
-
-    def predict(self, states) -> np.ndarray:
-        return np.asarray(states) @ self.weights + self.bias
-
-
-def _design(states, warmup: int, what: str) -> np.ndarray:
-    array = np.asarray(states, dtype=np.float64)
-    if array.ndim == 3:  # several sequences: each loses its warm-up
-        return np.concatenate([_design(s, warmup, what) for s in array])
-    if array.ndim != 2:
-        raise ir.ModelError(f"{what} must be [T, n] or [S, T, n], got shape {array.shape}")
-    if not 0 <= warmup < array.shape[0]:
-        raise ir.ModelError(f"warmup={warmup} leaves none of the {array.shape[0]} steps")
-    return array[warmup:]
-
-
-def ridge(states, targets, *, alpha=1e-6, warmup: int = 0, bias: bool = True,
-          validation: float = 0.2) -> Readout:
-    """The readout minimizing |states @ W + b - targets|² + alpha |W|², in closed form.
-
-    `states` `[T, n]` (or `[S, T, n]`) are recorded values, e.g. `f(theta, inputs)["R.x"]`;
-    `targets` the same shape with m columns; the first `warmup` steps of each sequence are left
-    out.  Several `alpha` values are a sweep: each is fitted on the first 1 - `validation` of
-    the steps and scored (mean squared error) on the rest, and the best is refitted on all."""
-    x = _design(states, warmup, "states")
-    y = _design(np.asarray(targets)[..., None] if np.ndim(targets) == np.ndim(states) - 1
-                else targets, warmup, "targets")
-    if x.shape[0] != y.shape[0]:
-        raise ir.ModelError(f"states have {x.shape[0]} steps after the warm-up, targets"
-                            f" {y.shape[0]}")
-    alphas = [float(a) for a in np.atleast_1d(alpha)]
-    if any(not a >= 0 for a in alphas):
-        raise ir.ModelError(f"alpha must be >= 0, got {alpha!r}")
-    scores = None
-    if len(alphas) > 1:
-        cut = int(round(x.shape[0] * (1 - validation)))
-        if not 0 < cut < x.shape[0]:
-            raise ir.ModelError(f"validation={validation} leaves no steps to fit or to score")
-        scores = {}
-        for a in alphas:
-            w, b = _solve(x[:cut], y[:cut], a, bias)
-            scores[a] = float(np.mean((x[cut:] @ w + b - y[cut:]) ** 2))
-        alphas = [min(scores, key=scores.get)]
-    w, b = _solve(x, y, alphas[0], bias)
-    return Readout(w, b, alphas[0], scores)
-
-
-def _solve(x: np.ndarray, y: np.ndarray, alpha: float, bias: bool):
-    import scipy.linalg  # here: a readout is the only user
-
-    if bias:  # centred: the bias is not regularized
-        mx, my = x.mean(axis=0), y.mean(axis=0)
-        w, _ = _solve(x - mx, y - my, alpha, False)
-        return w, my - mx @ w
-    gram = x.T @ x + alpha * np.eye(x.shape[1])
-    try:
-        w = scipy.linalg.solve(gram, x.T @ y, assume_a="pos")
-    except np.linalg.LinAlgError:
-        raise ir.ModelError("the states are linearly dependent and alpha is 0: the readout is"
-                            " not unique", hint="give alpha > 0") from None
-    return w, np.zeros(y.shape[1])
-
-
-def force(states, targets, *, p0: float = 1.0, forgetting: float = 1.0, warmup: int = 0,
-          bias: bool = True, dtype: str = "float64") -> Readout:
-    """A readout fitted online by recursive least squares (FORCE's rule), one pass in order.
-
-    At each step the readout's error before the update `e = W r - y` corrects `W` along the
-    gain `P r / (forgetting + rᵀ P r)`, and `P` (at first `p0`·I) tracks the inverse of the
-    states' correlation; `forgetting` < 1 weighs recent steps more.  Runs in one jitted
-    `lax.scan`."""
-    x = _design(states, warmup, "states")
-    y = _design(np.asarray(targets)[..., None] if np.ndim(targets) == np.ndim(states) - 1
-                else targets, warmup, "targets")
-    if x.shape[0] != y.shape[0]:
-        raise ir.ModelError(f"states have {x.shape[0]} steps after the warm-up, targets"
-                            f" {y.shape[0]}")
-    if not p0 > 0 or not 0 < forgetting <= 1:
-        raise ir.ModelError(f"force() needs p0 > 0 and 0 < forgetting <= 1, got p0={p0},"
-                            f" forgetting={forgetting}")
-    if bias:
-        x = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1)
-    w = _recursive_least_squares(jnp.asarray(x, dtype), jnp.asarray(y, dtype), p0, forgetting)
-    w = np.asarray(w, np.float64)
-    if not np.all(np.isfinite(w)):
-        raise ir.ModelError("recursive least squares diverged (non-finite weights)",
-                            hint="use a forgetting factor closer to 1 or a smaller p0")
-    return Readout(w[:-1], w[-1], None) if bias else Readout(w, np.zeros(y.shape[1]), None)
-
-
-@functools.partial(jax.jit, static_argnums=(2, 3))
-def _recursive_least_squares(x, y, p0: float, forgetting: float):
-    n, m = x.shape[1], y.shape[1]
-
-    def step(carry, row):
-        w, p = carry
-        r, target = row
-        pr = p @ r
-        gain = pr / (forgetting + r @ pr)
-        error = r @ w - target
-        w = w - jnp.outer(gain, error)
-        p = (p - jnp.outer(gain, pr)) / forgetting
-        return (w, p), None
-
-    start = (jnp.zeros((n, m), x.dtype), p0 * jnp.eye(n, dtype=x.dtype))
-    (w, _), _ = jax.lax.scan(step, start, (x, y))
-    return w

@@ -43,3 +43,33 @@ def test_cli_shows_and_empties_the_cache(tmp_path, monkeypatch, capsys):
     assert main(["cache", "--clear"]) == 0
     assert not (tmp_path / "neuroflow").exists()
     assert main(["cache"]) == 0 and "empty" in capsys.readouterr().out
+
+
+@pytest.mark.slow  # a process of its own, interrupted once it runs: some 15 s
+def test_ctrl_c_in_the_cli_saves_what_was_simulated_and_exits_130(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import numpy as np
+
+    model = tmp_path / "long.nfl"
+    model.write_text("neuron N {\n equations { dv/dt = -v/(10*ms) : 1 }\n initial { v = 1 }\n"
+                     " method: exact\n}\nnetwork long {\n population P[10] = N()\n"
+                     " monitor P.v[0]\n}\nrun long { dt = 0.1*ms; duration = 1e7*ms }\n")
+    out = tmp_path / "partial.npz"
+    for wait in (6, 20):  # imports and compilation first; on a busy machine, longer
+        process = subprocess.Popen([sys.executable, "-m", "neuroflow.cli", "run", str(model),
+                                    "--out", str(out), "--quiet"], stderr=subprocess.PIPE,
+                                   text=True)
+        time.sleep(wait)
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=60)
+        assert process.returncode == 130, errors
+        assert "Traceback" not in errors
+        if out.exists():
+            break
+    assert "interrupted after" in errors
+    with np.load(out) as data:
+        assert data["trace.P.v.values"].shape[0] > 0

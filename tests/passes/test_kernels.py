@@ -42,6 +42,13 @@ def test_a_sparse_quiet_network_gets_event_and_a_small_busy_one_dense():
     assert choose_kernel(busy, KernelOptions(rate=2000.0, native=False), 0.1) == "dense"
 
 
+def test_training_leaves_the_event_kernel_out_unless_it_is_forced():
+    sparse = projection(4000, 4000, nf.fixed_prob(0.02))
+    options = KernelOptions(rate=10.0, native=False, training=True)
+    assert choose_kernel(sparse, options, 0.1) in COSTED - {"event"}
+    assert choose_kernel(sparse.replace(kernel="event"), options, 0.1) == "event"
+
+
 @pytest.mark.parametrize("kernel", sorted(KERNELS))
 def test_any_registered_kernel_can_be_forced(kernel):
     node = projection(100, 100, nf.fixed_prob(0.1))

@@ -211,6 +211,12 @@ def test_bad_names_are_clear_errors(call, message):
         call(sim)
 
 
+def test_a_summed_variable_is_no_input():
+    sim = nf.compile(rate_network(), dt=0.5)
+    with pytest.raises(nf.ModelError, match="sum of coupling 'rec'"):
+        sim.function(inputs=["R.I_rec"], outputs=["R.x"])
+
+
 def test_bad_values_are_clear_errors():
     f = nf.compile(spiking(), dt=1.0).function(params=["H.tau"], inputs=["In.s"],
                                                 outputs=["Out.v"])

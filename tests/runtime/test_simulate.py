@@ -77,6 +77,50 @@ def test_nan_guard_names_variable_population_and_time():
     assert partial is not None and partial.duration_ms > 0  # what was recorded before is kept
 
 
+@pytest.mark.parametrize("chunk", [7, 1000])
+def test_results_of_a_nan_run_go_up_to_the_failing_step(chunk):
+    # v' = v**2 from v(0) = 1 blows up at t = 1 ms; with Euler at dt = 0.01 ms a little later.
+    net = nf.Network("blowup")
+    net.population("P", 2, "dv/dt = v**2/(tau*mV) : volt", params=dict(tau=1 * ms),
+                   init=dict(v=np.array([0.0, 1.0]) * mV), method="euler")
+    net.monitor("P", "v")
+    sim = nf.compile(net.build(), dt=0.01 * ms, dtype="float32", chunk_steps=chunk)
+    with pytest.raises(nf.SimulationError) as info:
+        sim.run(10 * ms)
+    t_bad = float(str(info.value).split("t = ")[1].split(" ms")[0])
+    t, v = info.value.results.trace("P", "v")
+    assert len(t) == round(t_bad / 0.01)  # every step before the failing one, even in its chunk
+    assert np.all(np.isfinite(v)) and v[-1, 1] > 1e3  # the blow-up, recorded up to there
+
+
+def test_ctrl_c_stops_at_the_end_of_a_chunk_and_keeps_the_results():
+    import os
+    import signal
+    import threading
+
+    net = nf.Network("long")
+    net.population("P", 10, "dv/dt = -v/(10*ms) : 1", init=dict(v=1.0), method="exact")
+    net.monitor("P", "v")
+    sim = nf.compile(net.build(), dt=0.1 * ms, dtype="float64", chunk_steps=100)
+    sim.run(1 * ms)  # compiled before the clock starts
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt) as info:
+            sim.run(1e6 * ms)
+    finally:
+        timer.cancel()
+    assert isinstance(info.value, nf.SimulationError)
+    results = info.value.results
+    steps = round(results.duration_ms / 0.1)
+    assert steps % 100 == 0 and 0 < steps < 10**7  # whole chunks, up to where it stopped
+    t, v = results.trace("P", "v")
+    assert len(t) == steps
+    np.testing.assert_allclose(v[:, 0], np.exp(-t / 10), rtol=1e-9, atol=1e-300)
+    rest = sim.run(1 * ms, resume=results.final)  # and it goes on from there
+    assert rest.t_start_ms == results.duration_ms
+
+
 def test_results_save_round_trip(coba, tmp_path):
     _, sim = coba
     results = sim.run(20 * ms, seed=0)

@@ -6,13 +6,14 @@ import jax
 # float64 programs need x64; float32 programs cast every array explicitly, so it is harmless.
 jax.config.update("jax_enable_x64", True)
 
-from ._native import cache_dir  # noqa: E402
+from ._native import cache_dir, private_folder  # noqa: E402
 
 # Compiled steps are kept on disk, so a fresh process that runs the same model skips XLA's
 # compilation; where `filelock` is installed (JAX needs it for this) JAX deletes the least
 # recently used beyond 1 GiB, elsewhere `neuroflow cache --clear` empties it.  A cache the
-# user configured is left alone.
-if not jax.config.jax_compilation_cache_dir:
+# user configured is left alone; one in a folder others can write to is not used (it holds
+# programs that run).
+if not jax.config.jax_compilation_cache_dir and private_folder(cache_dir() / "xla"):
     jax.config.update("jax_compilation_cache_dir", str(cache_dir() / "xla"))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
     if importlib.util.find_spec("filelock") is not None:

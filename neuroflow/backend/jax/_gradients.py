@@ -52,11 +52,11 @@ def spike_function(surrogate: ir.Surrogate, strict: bool, smooth: bool) -> Calla
     """`x -> spike` as a number: `x > 0` (`x >= 0` unless `strict`) with the slope of
     `surrogate`, or the smooth step itself."""
 
-    def step(x):
-        return evaluate(surrogate.smooth, _Margin(x))
-
     if smooth:
-        return step
+        return lambda x: evaluate(surrogate.smooth, _Margin(x))
+    # the slope as one expression: the backward pass keeps one array for it, where JAX's
+    # derivative of the smooth step would keep each of its intermediate values
+    slope = ir.fold(ir.differentiate(surrogate.smooth, ir.MARGIN))
 
     @jax.custom_jvp
     def spike(x):
@@ -65,7 +65,7 @@ def spike_function(surrogate: ir.Surrogate, strict: bool, smooth: bool) -> Calla
     @spike.defjvp
     def _slope(primals, tangents):
         (x,), (dx,) = primals, tangents
-        return spike(x), jax.jvp(step, (x,), (dx,))[1]
+        return spike(x), evaluate(slope, _Margin(x)) * dx
 
     return spike
 
@@ -105,13 +105,15 @@ def no_gradient(what: str, hint: str) -> Callable:
     return identity
 
 
-def blend(spikes, value, old, gradients: SpikeGradients):
-    """`where(spike, value, old)` for spikes as numbers (a reset): the same value where a spike
-    is 0 or 1, with the gradient of `old + spike*(value - old)`, through the spike unless the
-    reset is detached; with smooth spikes, that expression itself."""
-    through = jax.lax.stop_gradient(spikes) if gradients.detach_reset else spikes
-    soft = old + through * (value - old)
+def blend(spikes, values, value, old, gradients: SpikeGradients):
+    """`where(spikes, value, old)` (a reset) with the gradient of `old + values*(value - old)`
+    for the spikes as numbers `values`, through them unless the reset is detached; with
+    smooth spikes, that expression itself."""
     if gradients.smooth:
-        return soft
-    hard = jnp.where(spikes > 0.5, value, old)
-    return hard if gradients.detach_reset else soft + jax.lax.stop_gradient(hard - soft)
+        through = jax.lax.stop_gradient(values) if gradients.detach_reset else values
+        return old + through * (value - old)
+    hard = jnp.where(spikes, value, old)
+    if gradients.detach_reset:
+        return hard
+    soft = old + values * (value - old)
+    return soft + jax.lax.stop_gradient(hard - soft)

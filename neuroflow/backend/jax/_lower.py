@@ -56,8 +56,8 @@ def _lower_threshold(node: ir.Threshold, ctx: StepContext):
     else:  # spikes as numbers too, whose slope is the surrogate's
         margin, strict = ir.threshold_margin(node.cond)
         spike = spike_function(node.surrogate or gradients.default, strict, gradients.smooth)
-        values = spike(per_neuron(evaluate(margin, env), size, ctx.program.dtype))
-        spikes = values > 0 if gradients.smooth else values > 0.5
+        x = per_neuron(evaluate(margin, env), size, ctx.program.dtype)
+        values, spikes = spike(x), (x > 0) if strict else (x >= 0)
     if node.pop in ctx.program.refractory:
         spikes = spikes & ctx.not_refractory[node.pop]
         state = ctx.pops[node.pop]
@@ -78,7 +78,7 @@ def _lower_reset(node: ir.Reset, ctx: StepContext):
         old = state[statement.target]
         value = jnp.asarray(value, old.dtype)
         state[statement.target] = (jnp.where(spikes, value, old) if values is None
-                                   else blend(values, value, old, ctx.program.gradients))
+                                   else blend(spikes, values, value, old, ctx.program.gradients))
 
 
 

@@ -6,6 +6,12 @@ into a cache folder (`$XDG_CACHE_HOME/neuroflow` or `~/.cache/neuroflow`), keyed
 source, the jaxlib version and the compiler, so it is built once per machine.  Without a
 compiler (or if the build fails) neuroflow says so once and uses its pure-JAX kernels,
 which give the same results up to the order of floating-point summation.
+
+Loading a library runs its code, so only libraries this user built are loaded: the cache
+folders are private (mode 0700, owned by the user), each library's SHA-256 is recorded next to
+it (`.sha256`) when it is built and checked before it is loaded, and a library that is not
+the user's, that others can write to, or whose content does not match is rebuilt (with one
+notice) instead of loaded.
 """
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ from pathlib import Path
 import jax
 import jaxlib
 import numpy as np
-from ...ir import cache_dir
+from ...ir import cache_dir, private_folder
 
 
 NATIVE = Path(__file__).parent / "native"
@@ -54,13 +60,23 @@ def _compiler() -> str | None:
 
 def _compile(compiler: str, sources: list[Path], flags: list[str], key: bytes, stem: str,
              folder: Path | None = None) -> Path:
-    """The shared library built from `sources`, cached under a hash of `key` and the command."""
+    """The shared library built from `sources`, cached under a hash of `key` and the command;
+    a cached one is used only if `trusted`, else built again."""
     command = [compiler, "-std=c++17", "-shared", "-fPIC", *flags]
     digest = hashlib.sha256(key + " ".join(command).encode()).hexdigest()[:16]
     library = (folder or cache_dir()) / f"{stem}_{digest}.so"
+    if not private_folder(library.parent):
+        raise OSError(f"the cache folder {library.parent} is not private to this user (it must"
+                      " be owned by you and writable by no one else): native code is neither"
+                      " built nor loaded there; fix its permissions (chmod 700) or set"
+                      " XDG_CACHE_HOME")
     if library.exists():
-        return library
-    library.parent.mkdir(parents=True, exist_ok=True)
+        if trusted(library):
+            return library
+        if library.with_suffix(".sha256").exists():  # without: left by an older neuroflow
+            _notice(f"neuroflow: {library.name} in the cache is not one this user built, or is"
+                    " damaged; it is built again")
+        library.unlink(missing_ok=True)
     partial = library.with_suffix(f".{os.getpid()}.tmp")
     with tempfile.TemporaryDirectory(dir=library.parent) as scratch:
         # one compiler per source file, all at once
@@ -74,8 +90,45 @@ def _compile(compiler: str, sources: list[Path], flags: list[str], key: bytes, s
                 raise subprocess.CalledProcessError(job.returncode, job.args, stderr=errors)
         subprocess.run(command + [*map(str, objects), "-o", str(partial)], check=True,
                        capture_output=True, text=True, timeout=300)
+    partial.chmod(0o700)
+    _record_digest(partial, library)
     partial.replace(library)  # atomic: concurrent first uses never load a half-written file
     return library
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _record_digest(built: Path, library: Path) -> None:
+    """Write the digest of `built` (about to become `library`) next to where it goes."""
+    record = library.with_suffix(".sha256")
+    partial = record.with_name(f"{record.name}.{os.getpid()}.tmp")
+    partial.write_text(_sha256(built))
+    partial.replace(record)
+
+
+def trusted(library: Path) -> bool:
+    """Whether `library` is one this user built: owned by the user, writable by no one else,
+    and with the SHA-256 recorded when it was built."""
+    try:
+        info = library.stat()
+        recorded = library.with_suffix(".sha256").read_text().strip()
+    except OSError:
+        return False
+    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+        return False
+    return recorded == _sha256(library)
+
+
+_NOTICES: set[str] = set()
+
+
+def _notice(message: str) -> None:
+    """A notice, once per process for each message."""
+    if message not in _NOTICES:
+        _NOTICES.add(message)
+        warnings.warn(message, NativeKernelNotice, stacklevel=3)
 
 
 def _build(compiler: str, sources: list[Path], stem: str) -> Path:
@@ -117,6 +170,7 @@ def _evict(folder: Path, keep: int) -> None:
                 continue
         for _, path in sorted(dated, reverse=True)[keep:]:
             path.unlink(missing_ok=True)
+            path.with_suffix(".sha256").unlink(missing_ok=True)  # a library's recorded digest
 
 
 _LOADED: dict[int, ctypes.CDLL] = {}  # generated libraries stay loaded while the process runs
@@ -133,11 +187,16 @@ def load_generated(source: str) -> int:
     if ident in _LOADED:
         return ident
     folder = cache_dir() / "generated"
-    folder.mkdir(parents=True, exist_ok=True)
+    if not private_folder(folder):
+        raise OSError(f"the cache folder {folder} is not private to this user")
     path = folder / f"{ident:x}.cc"
-    if path.exists():
+    try:
+        current = path.read_text() == source
+    except OSError:
+        current = False
+    if current:
         os.utime(path)
-    else:
+    else:  # new, or not what it should be: only this source is ever compiled under its name
         path.write_text(source)
     # -march=native: the loops over neurons vectorise with this CPU's widest units; the key
     # holds the CPU, so a cache shared between machines never runs code built for another.

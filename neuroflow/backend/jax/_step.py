@@ -158,7 +158,10 @@ def add_to(ctx: StepContext, pop: str, var: str, change, start: int = 0, stop: i
     if var in ctx.program.held.get(pop, ()):
         outside = outside_refractory_period(ctx, pop)[start:stop]
         change = jnp.where(outside, change, jnp.zeros((), change.dtype))
-    state[var] = state[var].at[start:stop].add(change)
+    if start == 0 and stop == state[var].shape[0]:  # the whole population: no scatter
+        state[var] = state[var] + change
+    else:
+        state[var] = state[var].at[start:stop].add(change)
 
 
 def record_history(pop: str, ctx: StepContext) -> None:
