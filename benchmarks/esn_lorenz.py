@@ -17,7 +17,8 @@ reservoir.  One process per tool (all seeds in it), one at a time:
   brainpy       bp.dyn.Reservoir + bp.algorithms.RidgeRegression (ridge only), float32 (its
                 default) and float64
   neuroflow     examples/train/esn_lorenz.py's reservoir (a summed variable) with
-                nf.train.ridge and nf.train.force
+                nf.train.ridge and nf.train.force, float64 (neuroflow-float32: the reservoir in
+                float32; the readouts are solved in float64 either way)
 
 `--sweep` (the default; --no-sweep) adds RLS with P0 = 1, 10, 100, 1000 (times I) and with
 forgetting factors 0.99999 and 0.9999, for the numpy reference and ReservoirPy: what a
@@ -40,6 +41,7 @@ from compare import log, machine_description, wait_until_quiet  # noqa: E402
 
 RUNS = {   # label: (venv, worker arguments)
     "neuroflow": (None, ["esn_neuroflow.py"]),
+    "neuroflow-float32": (None, ["esn_neuroflow.py", "--dtype", "float32"]),
     "numpy": (None, ["esn_numpy.py"]),
     "reservoirpy": ("reservoirpy", ["esn_reservoirpy.py"]),
     "brainpy-float32": ("brainpy", ["esn_brainpy.py"]),
