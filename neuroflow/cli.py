@@ -69,7 +69,30 @@ def _settings(args, namespace: dict) -> tuple[float, float, str]:
     return to_ms(dt, "dt"), to_ms(duration, "duration"), dtype
 
 
+def _check_output(path: str | None, what: str, formats: set[str] | None = None) -> None:
+    """Refuse, before anything runs, a file that cannot be written."""
+    if path is None:
+        return
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise CLIError(f"{what} {path}: the folder {folder} does not exist")
+    suffix = Path(path).suffix.lstrip(".").lower()
+    if formats is not None and suffix not in formats:
+        raise CLIError(f"{what} {path}: '{suffix or 'no extension'}' is not an image format",
+                       hint=f"use one of {', '.join(sorted(formats))}")
+
+
+def _image_formats() -> set[str]:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise CLIError("--plot needs matplotlib", hint='pip install "neuroflow[plot]"') from None
+    return set(Figure().canvas.get_supported_filetypes())
+
+
 def command_run(args) -> int:
+    _check_output(args.out, "--out")
+    _check_output(args.plot, "--plot", _image_formats() if args.plot else None)
     namespace = load_model(args.script)
     dt, duration, dtype = _settings(args, namespace)
     seed = args.seed if args.seed is not None else namespace.get("seed", 0)
@@ -87,8 +110,8 @@ def command_run(args) -> int:
         raise
     elapsed = time.perf_counter() - start
     print(results.summary())
-    print(f"simulated {duration:g} ms with dt = {dt:g} ms ({dtype}) in {elapsed:.2f} s "
-          "(compilation included)")
+    print(f"simulated {results.duration_ms:g} ms with dt = {dt:g} ms ({dtype}) in {elapsed:.2f}"
+          " s (compilation included)")
     if args.out:
         print(f"results written to {results.save(args.out)}")
     if args.plot:

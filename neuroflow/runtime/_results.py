@@ -27,13 +27,21 @@ key                            dtype      contents
 ``trace.P.v.values``           [T, n]     samples, one column per monitored neuron
 ``trace.P.v.indices``          int32 [n]  monitored neuron indices
 ``trace.P.v.unit``             str        unit name, e.g. ``"mV"`` or ``"1"``
+``final.model``                str        the compiled model's IR text (to resume from)
+``final.seed``, ``final.dt``   scalar     the run's seed and time step (ms)
+``final.state/...``            arrays     the state at the end, connectivity (``final.conn/``)
+                                          and parameters (``final.params/``), one array each
 =============================  =========  ==========================================
+
+`Results.load` checks what it reads and raises `ResultsError` for a file that is damaged or not
+one `save` wrote.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -263,8 +271,9 @@ class Results:
         """Name of the unit of a recorded variable, e.g. "mV" or "1"."""
         return self._trace_columns(pop, var)[0].unit
 
-    def save(self, path: str | Path) -> Path:
-        """Write one compressed .npz (keys in the module docstring); returns the file written."""
+    def save(self, path: str | Path, checkpoint: bool = True) -> Path:
+        """Write one compressed .npz (keys in the module docstring); returns the file written.
+        With `checkpoint` (and a `final` state) the file holds what a run resumes from."""
         dotted = [p for p in self.sizes if "." in p]
         if dotted:
             # Keys are dot-separated; a dotted population name could not be read back unambiguously.
@@ -287,20 +296,48 @@ class Results:
             arrays[f"trace.{p}.{v}.values"] = rec.values
             arrays[f"trace.{p}.{v}.indices"] = rec.indices
             arrays[f"trace.{p}.{v}.unit"] = np.array(rec.unit, dtype=np.str_)
+        if checkpoint and self.final is not None:  # so that a run can resume from the file
+            arrays.update(self.final.to_arrays())
         np.savez_compressed(path, **arrays)
         path = Path(path)  # numpy appends .npz to a name that lacks it
         return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
     @classmethod
     def load(cls, path: str | Path) -> Results:
-        """Read a file written by `save`."""
-        with np.load(path, allow_pickle=False) as npz:
-            data = {key: npz[key] for key in npz.files}
+        """Read a file written by `save` (with `final`, to resume from, where it was saved)."""
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                data = {key: npz[key] for key in npz.files}
+            results = cls._from_arrays(data)
+        except ResultsError as err:
+            raise ResultsError(f"{path}: {err.message}", err.hint) from None
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as err:
+            raise ResultsError(f"{path} is not a results file neuroflow can read ({err})",
+                               "read a file written by Results.save or `neuroflow run --out`"
+                               ) from None
+        return results
+
+    @classmethod
+    def _from_arrays(cls, data: dict) -> Results:
+        from ._checkpoint import Checkpoint  # here: the checkpoint's module reads records
+
+        missing = [f"meta.{key}" for key in _RESERVED_META if f"meta.{key}" not in data]
+        if missing:
+            raise ResultsError(f"it lacks {', '.join(missing)}: it was not written by"
+                               " Results.save", "read a file written by Results.save")
         names = [str(p) for p in data["meta.populations"]]
+        sizes = [int(n) for n in np.ravel(data["meta.sizes"])]
+        if len(sizes) != len(names) or any(n < 1 for n in sizes):
+            raise ResultsError(f"its population sizes {sizes} do not fit its populations"
+                               f" {names}")
         meta = {key[5:]: data[key].item() for key in data
                 if key.startswith("meta.") and key[5:] not in _RESERVED_META}
         spikes = {p: SpikeRecord(data[f"spikes.{p}.t_ms"], data[f"spikes.{p}.i"])
                   for p in names if f"spikes.{p}.t_ms" in data}
+        for p, record in spikes.items():
+            size = sizes[names.index(p)]
+            if record.i.size and not (0 <= record.i.min() and record.i.max() < size):
+                raise ResultsError(f"spikes of '{p}' name neurons outside its {size}")
         rates = {p: RateRecord(data[f"rate.{p}.t_ms"], data[f"rate.{p}.counts"])
                  for p in names if f"rate.{p}.t_ms" in data}
         traces = {}
@@ -313,9 +350,9 @@ class Results:
                     data[key], data[f"{base}.values"], data[f"{base}.indices"],
                     str(data[f"{base}.unit"]))
         return cls(dt_ms=float(data["meta.dt_ms"]), t_start_ms=float(data["meta.t_start_ms"]),
-                   duration_ms=float(data["meta.duration_ms"]),
-                   sizes=dict(zip(names, (int(n) for n in data["meta.sizes"]))),
-                   spikes=spikes, traces=traces, rates=rates, meta=meta)
+                   duration_ms=float(data["meta.duration_ms"]), sizes=dict(zip(names, sizes)),
+                   spikes=spikes, traces=traces, rates=rates, meta=meta,
+                   final=Checkpoint.from_arrays(data))
 
     @classmethod
     def concatenate(cls, parts: list[Results]) -> Results:

@@ -19,6 +19,7 @@ from .. import ir
 from ..backend.jax import COUPLING_KERNELS, KERNELS, SpikeGradients, lower
 from ..passes import run_pipeline
 from . import _merged
+from .simulate import check_seed
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class ModelFunction:
         default = ir.parse_surrogate(surrogate) if surrogate else SpikeGradients().default
         gradients = SpikeGradients(smooth, detach_reset, default)
         self.program = lower(model, sim.dt, str(sim.program.dtype), sim.program.native, gradients)
-        self.model, self.seed, self.dtype = model, seed, self.program.dtype
+        self.model, self.seed, self.dtype = model, check_seed(seed), self.program.dtype
         if checkpoint is not None and (isinstance(checkpoint, bool) or int(checkpoint) < 1):
             raise ir.ModelError(f"checkpoint must be a number of steps, got {checkpoint!r}")
         self.checkpoint = None if checkpoint is None else int(checkpoint)
@@ -232,7 +233,7 @@ class ModelFunction:
 
     def init(self, seed: int | None = None) -> dict:
         """`theta` as compiled from `seed` (the function's own seed by default)."""
-        seed = self.seed if seed is None else seed
+        seed = self.seed if seed is None else check_seed(seed)
         state, params, _ = (self._state, self._params, None) if seed == self.seed \
             else self.program.initial(seed)
         theta = {}
