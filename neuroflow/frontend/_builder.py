@@ -92,11 +92,24 @@ class PopulationHandle:
 
     def __getitem__(self, index: slice) -> ir.PopSlice:
         if not isinstance(index, slice) or index.step not in (None, 1):
-            raise TypeError(f"population '{self.name}' can only be sliced with [start:stop]")
+            raise ModelError(f"population '{self.name}' can only be sliced with [start:stop],"
+                             f" got [{_slice_text(index)}]",
+                             hint="a view is a contiguous range of neurons, e.g. P[0:100]")
+        for bound in (index.start, index.stop):
+            if bound is not None and not -self.size <= bound <= self.size:
+                raise ModelError(f"the view {self.name}[{_slice_text(index)}] reaches past the"
+                                 f" {self.size} neurons of '{self.name}'")
         start, stop, _ = index.indices(self.size)
         if start >= stop:
             raise ModelError(f"the view {self.name}[{index.start}:{index.stop}] is empty")
         return ir.PopSlice(self.name, start, stop)
+
+
+def _slice_text(index) -> str:
+    if not isinstance(index, slice):
+        return repr(index)
+    parts = ["" if b is None else str(b) for b in (index.start, index.stop, index.step)]
+    return ":".join(parts if index.step is not None else parts[:2])
 
 
 def as_slice(target) -> ir.PopSlice:
@@ -104,7 +117,11 @@ def as_slice(target) -> ir.PopSlice:
         return target
     if isinstance(target, PopulationHandle):
         return ir.PopSlice(target.name, 0, target.size)
-    raise TypeError(f"expected a population or a view such as P[:100], got {target!r}")
+    if isinstance(target, str):
+        raise ModelError(f"'{target}' is a name; a projection takes the population itself",
+                         hint=f"{target} = net.population('{target}', ...) returns it; pass"
+                              f" {target} or a view such as {target}[:100]")
+    raise ModelError(f"expected a population or a view such as P[:100], got {target!r}")
 
 
 class Network:

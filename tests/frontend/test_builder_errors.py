@@ -1,0 +1,50 @@
+"""What a careless builder call gets: a neuroflow error that names the thing and says what to
+write, never a bare TypeError or ValueError (issue 17)."""
+import pytest
+
+import neuroflow as nf
+
+
+@pytest.fixture
+def net():
+    net = nf.Network()
+    return net, net.population("P", 10, "dv/dt = -v/(10*ms) : 1", threshold="v > 1")
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: nf.fixed_prob(1.5), r"must be in \[0, 1\], got 1.5"),
+    (lambda: nf.fixed_prob(float("nan")), r"must be in \[0, 1\], got nan"),
+    (lambda: nf.fixed_fan_in(2.5), "must be an integer, got 2.5"),
+])
+def test_bad_connectivity_rules(make, message):
+    with pytest.raises(nf.ModelError, match=message):
+        make()
+
+
+@pytest.mark.parametrize("view, message", [
+    (slice(5, 50), r"P\[5:50\] reaches past the 10 neurons"),
+    (slice(None, None, 2), r"sliced with \[start:stop\], got \[::2\]"),
+    (slice(-20, None), "reaches past"),
+    (3, r"sliced with \[start:stop\], got \[3\]"),
+])
+def test_views_must_lie_inside_the_population(net, view, message):
+    _, population = net
+    with pytest.raises(nf.ModelError, match=message):
+        population[view]
+    assert population[-3:].start == 7  # a view from the end is fine
+
+
+def test_a_name_where_a_population_is_expected(net):
+    network, population = net
+    with pytest.raises(nf.ModelError, match="'P' is a name; a projection takes the population"):
+        network.projection("P", population, on_pre="v += 1")
+
+
+@pytest.mark.parametrize("call", [
+    lambda network: nf.compile(network.build(), dt="0.1"),
+    lambda network: network.population("Q", 3, "dv/dt = -v/tau : 1", params={"tau": "10"}),
+])
+def test_strings_for_numbers(net, call):
+    network, _ = net
+    with pytest.raises(nf.ModelError, match="must be a number, a quantity"):
+        call(network)
