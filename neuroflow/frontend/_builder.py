@@ -251,6 +251,7 @@ class Network:
                              or f"variables: {', '.join(sorted(declared))}")
         synapse_params = []
         for key, value in params.items():
+            _check_reserved(key, what, None)
             if key in declared:
                 raise ModelError(f"'{key}' of {what} is a synapse variable, not a parameter",
                                  hint=f"set its initial value with init=dict({key}=...)")
@@ -484,6 +485,7 @@ def _synapse_var(line: EquationLine, value, what: str) -> ir.SynapseVar:
             raise ModelError(f"the event-driven equation of '{line.name}' in {what} is not linear"
                              f" in '{line.name}'", line.loc, "event-driven equations decay"
                              " exactly: dx/dt = -x/tau")
+    _check_reserved(line.name, what, line.loc)
     what_init = f"initial value of '{line.name}' in {what}"
     init, dim = value.to_ir() if isinstance(value, Random) else to_internal(value, what_init)
     if dim != line.dim and not (dim.is_dimensionless and init == 0.0):
@@ -560,6 +562,8 @@ def _declared_nodes(pop: str, size: int, lines: tuple[EquationLine, ...], params
                     init: dict) -> list:
     nodes: list[ir.Node] = []
     declared = {line.name for line in lines}
+    for name, loc in [(line.name, line.loc) for line in lines] + [(n, None) for n in params]:
+        _check_reserved(name, f"'{pop}'", loc)
     for line in lines:
         synapse_only = line.flags & {"summed", "clock-driven"}
         if synapse_only:
@@ -662,6 +666,14 @@ def weight_value(weights, where: Loc | None, n_pre: int,
                          " matrix", where)
     value = float(raw) if raw.ndim == 0 else tuple(float(x) for x in raw.ravel())
     return value, q.dim, raw.shape
+
+
+def _check_reserved(name: str, owner: str, loc: Loc | None) -> None:
+    """Names that start with '_' are neuroflow's own (`_lastspike`, temporaries of the step,
+    and in generated C++ the compiler's macros such as `__LINE__`): a model cannot use them."""
+    if name.startswith("_"):
+        raise ModelError(f"'{name}' of {owner} starts with '_', which neuroflow keeps for its"
+                         " own names", loc, hint=f"rename it, e.g. '{name.lstrip('_') or 'x'}'")
 
 
 def _check_identifier(name, what: str) -> None:

@@ -48,3 +48,22 @@ def test_strings_for_numbers(net, call):
     network, _ = net
     with pytest.raises(nf.ModelError, match="must be a number, a quantity"):
         call(network)
+
+
+@pytest.mark.parametrize("equations, params", [
+    ("d_x/dt = -_x/(10*ms) : 1", {}),
+    ("d__LINE__/dt = -__LINE__/(10*ms) : 1", {}),
+    ("dv/dt = -v/_tau : 1", {"_tau": 10.0}),
+])
+def test_names_neuroflow_keeps_for_itself_are_refused(equations, params):
+    # they used to be accepted, and such a variable never changed
+    with pytest.raises(nf.ModelError, match="starts with '_'"):
+        nf.Network().population("P", 2, equations, params=params)
+
+
+def test_names_neuroflow_keeps_are_refused_in_model_files_with_their_line():
+    text = ("neuron N {\n    equations {\n        d_x/dt = -_x/(10*ms) : 1\n    }\n}\n"
+            "network n { population P[2] = N() }\n")
+    with pytest.raises(nf.NeuroflowError, match="starts with '_'") as caught:
+        nf.load_text(text)
+    assert caught.value.loc is not None and caught.value.loc.line == 3
