@@ -13,8 +13,8 @@ from pathlib import Path
 
 import lark
 
-from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, Loc, ModelError, ParseError, cached_parser,
-                  surrogate_from_expr)
+from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, Loc, ModelError, NumberTooLarge, ParseError,
+                  cached_parser, surrogate_from_expr)
 from . import _ast as ast
 from ._dsl_errors import Errors
 from ._dsl_syntax import COMPONENT_ITEMS, PROJECTION_ITEMS, syntax_error
@@ -430,6 +430,8 @@ def parse(text: str, origin: str = "<model>") -> ast.File:
     try:
         file = _DSLTransformer(origin, text, errors).transform(tree)
     except lark.exceptions.VisitError as err:
+        if isinstance(err.orig_exc, NumberTooLarge):
+            raise err.orig_exc.located(text, None, origin) from None
         raise err.orig_exc from None
     except RecursionError:
         raise ParseError("an expression is nested too deeply", Loc(origin, 1, 1, text),

@@ -10,8 +10,8 @@ from ._connectivity import (CONNECTIVITY_RULES, AllToAll, ConnectivityRule, Fixe
 from ._errors import IRError, Loc, ModelError, NeuroflowError, ParseError, did_you_mean
 from ._expr import (ARITHMETIC, COMPARISONS, LOGICAL, Binary, Call, Const, Expr, Ref, Statement,
                     Unary, Where, calls, names, substitute, to_text, transform)
-from ._exprparse import (EXPRESSION_GRAMMAR, ExpressionBuilder, parse_expr, parse_statements,
-                         raise_located)
+from ._exprparse import (EXPRESSION_GRAMMAR, ExpressionBuilder, NumberTooLarge, parse_expr,
+                         parse_statements, raise_located)
 from ._fold import fold
 from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, Function, Operator,
                          UnitError, register_function, unregister_function, uses_random)
@@ -50,14 +50,14 @@ __all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity",
            "is_dimensionless", "is_noise", "is_zero", "Kernel", "Kind", "LinearSystem", "Loc",
            "LOGICAL", "LogNormal", "lognormal", "map_expressions", "MARGIN", "Method", "minus",
            "Model", "ModelError", "names", "negate", "NeuroflowError", "Node", "NODE_KINDS",
-           "normal", "Normal", "NUMPY", "ODE", "ONE", "OneToOne", "Operator", "OPERATORS",
-           "Parameter", "parse_dimension", "parse_expr", "parse_statements", "parse_surrogate",
-           "parse_text", "ParseError", "Part", "plastic_projection", "Plasticity", "plus",
-           "PoissonInput", "PopSlice", "Population", "POST", "PRE", "print", "print_model",
-           "private_folder", "Projection", "Quantity", "raise_located", "Random", "RateMonitor",
-           "Ref", "Refractory", "register_function", "Reset", "rule_from_call", "Schedule",
-           "scope_lookup", "side_names", "SpikeMonitor", "Statement", "StateMonitor",
-           "StateUpdate", "StateVar", "Subexpression", "substitute", "Surrogate", "surrogate",
+           "Normal", "normal", "NumberTooLarge", "NUMPY", "ODE", "ONE", "OneToOne", "Operator",
+           "OPERATORS", "Parameter", "parse_dimension", "parse_expr", "parse_statements",
+           "parse_surrogate", "parse_text", "ParseError", "Part", "plastic_projection",
+           "Plasticity", "plus", "PoissonInput", "PopSlice", "Population", "POST", "PRE", "print",
+           "print_model", "private_folder", "Projection", "Quantity", "raise_located", "Random",
+           "RateMonitor", "Ref", "Refractory", "register_function", "Reset", "rule_from_call",
+           "Schedule", "scope_lookup", "side_names", "SpikeMonitor", "Statement", "StateMonitor",
+           "StateUpdate", "StateVar", "Subexpression", "substitute", "surrogate", "Surrogate",
            "surrogate_from_expr", "SurrogateKind", "SURROGATES", "synapse_value_kind",
            "SynapseParam", "SynapseVar", "Threshold", "threshold_margin", "TIME", "time_dimension",
            "TimedInput", "times", "to_text", "transform", "Type", "TypeCheckError", "Unary",

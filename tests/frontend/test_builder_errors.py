@@ -67,3 +67,14 @@ def test_names_neuroflow_keeps_are_refused_in_model_files_with_their_line():
     with pytest.raises(nf.NeuroflowError, match="starts with '_'") as caught:
         nf.load_text(text)
     assert caught.value.loc is not None and caught.value.loc.line == 3
+
+
+@pytest.mark.parametrize("value, column", [("1e309", 19), ("amp**1e309", 24), ("2*1e309*mV", 21)])
+def test_a_number_beyond_floats_is_a_located_error(value, column):
+    text = ("neuron N {\n parameters { a = " + value + " }\n"
+            " equations { dv/dt = -v/(10*ms) : 1 }\n}\nnetwork n { population P[3] = N() }\n")
+    with pytest.raises(nf.ParseError, match="1e309 is too large") as caught:
+        nf.load_text(text)
+    assert (caught.value.loc.line, caught.value.loc.column) == (2, column)
+    with pytest.raises(nf.ParseError, match="1e400 is too large"):
+        nf.Network().population("P", 2, "dv/dt = -v/(1e400*ms) : 1")
