@@ -121,14 +121,7 @@ def command_run(args) -> int:
 
 
 def _plot(results, path: str) -> None:
-    if results.spike_monitored:
-        results.plot_raster(path=path)
-        return
-    if not results.traced:
-        raise CLIError("nothing to plot: the model has no spike or state monitors",
-                       hint="add 'monitor spikes P' or 'monitor P.v' "
-                            "(net.monitor_spikes(P), net.monitor(P, 'v'))")
-    results.plot_trace(*results.traced[0], path=path)
+    results.plot(path=path)  # what the model monitors: a raster and each trace
 
 
 def command_ir(args) -> int:
@@ -251,8 +244,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--dtype", choices=("float32", "float64"))
     run.add_argument("--seed", type=int, help="random seed (default: the model's `seed`, else 0)")
     run.add_argument("--out", help="write the results to this .npz file")
-    run.add_argument("--plot", help="write a raster plot (or a trace if no spikes are monitored) "
-                                    "to this image")
+    run.add_argument("--plot", help="write what the model monitors (a raster of the spikes and"
+                                    " each trace, one panel each) to this image")
     run.add_argument("--pipeline", default=DEFAULT_PIPELINE)
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(handler=command_run)
