@@ -186,6 +186,11 @@ class Network:
         a model with summed lines (`I_post = w*tanh(x_pre) : 1 (summed)`) couples the neurons
         continuously and runs no statements."""
         pre_s, post_s, kernel = as_slice(pre), as_slice(post), ir.Kernel(kernel)
+        for view in (pre_s, post_s):
+            if view.stop > self._sizes.get(view.population, 0):
+                raise ModelError(f"population '{view.population}' is not one of network"
+                                 f" '{self.name}'", loc, hint="a population belongs to the Network"
+                                 " that made it; make both ends with the same Network")
         if name is None:
             name = f"{pre_s.population}_to_{post_s.population}_{self._projection_count}"
         _check_identifier(name, "projection")

@@ -78,3 +78,11 @@ def test_a_number_beyond_floats_is_a_located_error(value, column):
     assert (caught.value.loc.line, caught.value.loc.column) == (2, column)
     with pytest.raises(nf.ParseError, match="1e400 is too large"):
         nf.Network().population("P", 2, "dv/dt = -v/(1e400*ms) : 1")
+
+
+def test_a_population_of_another_network(net):
+    network, population = net
+    other = nf.Network("other")
+    stranger = other.population("Q", 4, "dv/dt = -v/(10*ms) : 1")
+    with pytest.raises(nf.ModelError, match="'Q' is not one of network 'network'"):
+        network.projection(stranger, population, on_pre="v += 1")
