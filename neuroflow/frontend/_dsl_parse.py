@@ -278,6 +278,12 @@ class _DSLTransformer(_EquationBuilder):
         return ast.PoissonGroup(self._name(name), self._size(size), args or (), self._at(meta))
 
     @lark.v_args(meta=True)
+    def spike_generator(self, meta, items):
+        name, size, args = items
+        size = None if size is None else self._size(size)
+        return ast.SpikeGenerator(self._name(name), size, args or (), self._at(meta))
+
+    @lark.v_args(meta=True)
     def view(self, meta, items):
         name, ref = items
         return ast.View(self._name(name), ref, self._at(meta))

@@ -13,6 +13,7 @@ from ._expr import (ARITHMETIC, COMPARISONS, LOGICAL, Binary, Call, Const, Expr,
 from ._exprparse import (EXPRESSION_GRAMMAR, ExpressionBuilder, parse_expr, parse_statements,
                          raise_located)
 from ._fold import fold
+from ._generator import SpikeGenerator, spike_steps
 from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, Function, Operator,
                          UnitError, register_function, unregister_function, uses_random)
 from ._model import Model
@@ -36,7 +37,7 @@ from ._units import (DIMENSIONLESS, UNIT_NAMES, UNITS, Dimension, DimensionMisma
 from ._verify import scope_lookup, synapse_value_kind, time_dimension, verify
 from ._walk import delayed_reads, expressions, map_expressions
 
-NODE_KINDS = _NODE_KINDS + (Coupling, PoissonInput)
+NODE_KINDS = _NODE_KINDS + (Coupling, PoissonInput, SpikeGenerator)
 print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spelling
 
 __all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity", "Binary",
@@ -56,8 +57,9 @@ __all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity",
            "PoissonInput", "PopSlice", "Population", "POST", "PRE", "print", "print_model",
            "Projection", "Quantity", "raise_located", "Random", "RateMonitor", "Ref", "Refractory",
            "register_function", "Reset", "rule_from_call", "Schedule", "scope_lookup",
-           "side_names", "SpikeMonitor", "Statement", "StateMonitor", "StateUpdate", "StateVar",
-           "Subexpression", "substitute", "Surrogate", "surrogate", "surrogate_from_expr",
+           "side_names", "SpikeGenerator", "SpikeMonitor", "spike_steps", "Statement",
+           "StateMonitor", "StateUpdate", "StateVar", "Subexpression", "substitute", "Surrogate",
+           "surrogate", "surrogate_from_expr",
            "SurrogateKind", "SURROGATES", "synapse_value_kind", "SynapseParam", "SynapseVar",
            "Threshold", "threshold_margin", "TIME", "time_dimension", "TimedInput", "times",
            "to_text", "transform", "Type", "TypeCheckError", "Unary", "Uniform", "uniform",

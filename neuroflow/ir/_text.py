@@ -22,6 +22,7 @@ from ._nodes import (ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Paramet
                      Population, PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule,
                      SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold,
                      TimedInput)
+from ._generator import SpikeGenerator
 from ._poisson import PoissonInput
 from ._surrogates import Surrogate, surrogate
 from ._random import distribution_from_call
@@ -34,7 +35,7 @@ _IR_GRAMMAR = r"""
 start: _NL? _HEADER _NL "model" NAME _NL (item _NL)* item?
 _HEADER: "neuroflow-ir 1"
 ?item: clock | population | param | state | input | sub | ode | update | threshold | reset
-     | refractory | projection | plastic_projection | coupling | poisson | buffer
+     | refractory | projection | plastic_projection | coupling | poisson | generator | buffer
      | spike_monitor | rate_monitor | state_monitor | part | fused | schedule
 clock: "clock" "dt" "=" NUMBER
 population: "population" NAME "size" "=" INT "method" "=" NAME
@@ -64,6 +65,7 @@ on_pre: "on_pre" statement
 on_post: "on_post" statement
 EVENT_DRIVEN: "event-driven"
 poisson: "poisson" NAME ":" QNAME "n" "=" INT "rate" "=" "{" expr "}" "weight" "=" "{" expr "}"
+generator: "generator" NAME "times" "=" "[" [numbers] "]" "indices" "=" "[" [ints] "]"
 coupling: "coupling" NAME ":" slice "->" slice connect weight summed [terms] kernel
 summed: "summed" NAME "=" "{" expr "}"
 terms: "terms" "=" "[" coupling_term ("," coupling_term)* "]"
@@ -237,6 +239,10 @@ class _IRBuilder(ExpressionBuilder):
         name, target, n, rate, weight = items
         pop, var = str(target).split(".")
         return PoissonInput(str(name), pop, var, int(n), rate, weight)
+
+    def generator(self, items):
+        name, times, indices = items
+        return SpikeGenerator(str(name), tuple(times or ()), tuple(indices or ()))
 
     def coupling(self, items):
         name, pre, post, rule, (wtype, weight), (target, summand), terms, (kernel, costs) = items

@@ -50,9 +50,9 @@ from dataclasses import dataclass
 
 from ..ir import (ODE, Connection, Distribution, FusedUpdate, LinearSystem, Model, ModelError, Node,
                   Parameter, Part, PoissonInput, Population, PopSlice, RateMonitor,
-                  Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
-                  Subexpression, Threshold, TimedInput, Type, Value, delayed_reads, expressions,
-                  names)
+                  Refractory, Reset, Schedule, SpikeGenerator, SpikeMonitor, StateMonitor,
+                  StateUpdate, StateVar, Subexpression, Threshold, TimedInput, Type, Value,
+                  delayed_reads, expressions, names)
 from ._manager import excluded_populations, register_pass
 
 DYNAMICS = (Subexpression, StateUpdate, Threshold, Reset, Refractory)  # equal in every part
@@ -73,6 +73,8 @@ def _why_alone(model: Model, pop: str, delayed: set[str]) -> str | None:
         return "it has timed inputs"
     if model.find(PoissonInput, pop):
         return "it has Poisson input"
+    if model.find(SpikeGenerator, pop):
+        return "it is a spike generator"
     if pop in delayed:
         return "it reads a variable in the past"
     for var in model.find(StateVar, pop):

@@ -18,6 +18,7 @@ from ._coupling import COUPLING_KERNELS
 from ._device import to_device
 from ._expr import evaluate
 from ._fused import native_blocks
+from ._generator import SpikeTable, lower_generator
 from ._gradients import SpikeGradients, blend, spike_function
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from ._linear import LinearSolver
@@ -137,7 +138,7 @@ COUPLING_INDEX = 1 << 20  # procedural couplings draw after any number of projec
 
 LOWERINGS: dict[type, Callable] = {
     ir.StateUpdate: _lower_update, ir.Threshold: _lower_threshold, ir.Reset: _lower_reset,
-    ir.FusedUpdate: _lower_fused,
+    ir.FusedUpdate: _lower_fused, ir.SpikeGenerator: lower_generator,
     ir.Projection: lower_projection, ir.Coupling: lower_coupling,
     ir.PoissonInput: lower_poisson, ir.SpikeMonitor: _lower_spike_monitor,
     ir.RateMonitor: _lower_rate_monitor, ir.StateMonitor: _lower_state_monitor,
@@ -172,6 +173,8 @@ class Program:
         self.held = {u.pop: set(u.hold) for u in model.find(ir.StateUpdate)
                      if u.hold and u.pop in self.refractory}  # `unless refractory` variables
         self.inputs = {p: {i.name: i for i in model.find(ir.TimedInput, p)} for p in self.sizes}
+        self.generators = {g.pop: SpikeTable(g, self.dt, self.sizes[g.pop])
+                           for g in model.find(ir.SpikeGenerator)}
         self.operations = [model.get(i) for i in schedule.order]
         for op in self.operations:
             if type(op) not in LOWERINGS:
