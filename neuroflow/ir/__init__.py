@@ -1,6 +1,7 @@
 """neuroflow's typed graph IR: units and types, expressions and the registry of their functions,
 nodes, the model graph, the verifier and the textual form.  Imports neither JAX nor other
 parts of neuroflow; the frontend, passes, backend and runtimes use the names exported here."""
+from ._adaptive import EMBEDDED_PAIRS, AdaptiveSystem, EmbeddedPair
 from ._algebra import (ONE, ZERO, decompose, differentiate, divided, is_zero, minus, negate, plus,
                        times)
 from ._cache import cache_dir, cached_parser
@@ -40,11 +41,13 @@ from ._walk import delayed_reads, expressions, map_expressions
 NODE_KINDS = _NODE_KINDS + (Coupling, PoissonInput, SpikeGenerator)
 print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spelling
 
-__all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity", "Binary",
+__all__ = ["AdaptiveSystem", "AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity",
+           "Binary",
            "BufferKind", "BUILTINS", "cache_dir", "cached_parser", "Call", "calls", "Clock",
            "COMPARISONS", "Connection", "CONNECTIVITY_RULES", "ConnectivityRule", "Const",
            "Coupling", "CouplingTerm", "Declaration", "decompose", "DelayBuffer", "delayed_reads",
            "did_you_mean", "differentiate", "Dimension", "DIMENSIONLESS", "DimensionMismatch",
+           "EMBEDDED_PAIRS", "EmbeddedPair",
            "Distribution", "DISTRIBUTIONS", "divided", "exponential", "Expr", "EXPRESSION_GRAMMAR",
            "ExpressionBuilder", "expressions", "FixedFanIn", "FixedFanOut", "FixedProb", "fold",
            "Function", "FUNCTIONS", "FusedUpdate", "FusionBackend", "get_unit", "infer", "IRError",

@@ -232,14 +232,14 @@ class StateUpdate(Node):
 
     def reads(self) -> set[str]:
         found: set[str] = set()
-        for item in self.body:
-            found |= item.names() if isinstance(item, LinearSystem) else names(item.expr)
+        for item in self.body:  # a statement, or a system (linear, adaptive) of several
+            found |= names(item.expr) if isinstance(item, Statement) else item.names()
         return _local(self.pop, found)
 
     def writes(self) -> set[str]:
         found: set[str] = set()
         for item in self.body:
-            found |= set(item.targets) if isinstance(item, LinearSystem) else {item.target}
+            found |= {item.target} if isinstance(item, Statement) else set(item.targets)
         return _local(self.pop, {n for n in found if not n.startswith("_")})
 
     def text(self) -> str:

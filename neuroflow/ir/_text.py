@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import lark
 
+from ._adaptive import AdaptiveSystem
 from ._cache import cached_parser
 from ._connectivity import rule_from_call
 from ._coupling import Coupling, CouplingTerm
@@ -46,7 +47,10 @@ input: "input" QNAME ":" TYPE "period" "=" signed "values" "=" "[" signed ("," s
 ode: "ode" QNAME "=" expr [UNLESS]
 update: "update" NAME "method" "=" NAME [hold] "{" _NL (update_item _NL)* "}"
 hold: "hold" "=" "[" NAME ("," NAME)* "]"
-?update_item: statement | linear
+?update_item: statement | linear | adaptive
+adaptive: "adaptive" NAME "[" NAME ("," NAME)* "]" "rhs" "=" "[" exprs "]" adaptive_control
+adaptive_control: "rtol" "=" signed "atol" "=" signed "max_steps" "=" INT [EVENTS]
+EVENTS: "events"
 linear: "exact" "[" NAME ("," NAME)* "]" "A" "=" "[" matrix "]" "b" "=" "[" exprs "]"
 matrix: exprs (";" exprs)*
 exprs: expr ("," expr)*
@@ -171,6 +175,15 @@ class _IRBuilder(ExpressionBuilder):
     def linear(self, items):
         *targets, matrix, offset = items
         return LinearSystem(tuple(str(t) for t in targets), matrix, offset)
+
+    def adaptive_control(self, items):
+        rtol, atol, max_steps, events = items
+        return rtol, atol, int(max_steps), events is not None
+
+    def adaptive(self, items):
+        scheme, *targets, rhs, (rtol, atol, max_steps, events) = items
+        return AdaptiveSystem(str(scheme), tuple(str(t) for t in targets), rhs, rtol, atol,
+                              max_steps, events)
 
     def update(self, items):
         pop, method, hold, *body = items

@@ -11,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 
+from ._adaptive import AdaptiveSystem
 from ._algebra import decompose, is_zero
 from ._coupling import POST, PRE, Coupling
 from ._errors import IRError, Loc, did_you_mean
@@ -322,6 +323,9 @@ def _check_update(node: StateUpdate, model: Model) -> None:
         if isinstance(item, LinearSystem):
             _check_linear_system(node, model, item, temporaries)
             continue
+        if isinstance(item, AdaptiveSystem):
+            _check_adaptive_system(node, model, item, temporaries)
+            continue
         if item.target.startswith("_"):
             temporaries[item.target] = _check_expr(node, model, item.expr, temporaries)
         else:
@@ -329,6 +333,24 @@ def _check_update(node: StateUpdate, model: Model) -> None:
     for var in node.hold:
         if not isinstance(model.scope(node.pop).get(var), StateVar):
             _fail(node, f"holds '{var}', which is not a state variable")
+
+
+def _check_adaptive_system(node: StateUpdate, model: Model, item: AdaptiveSystem,
+                           temporaries: dict) -> None:
+    """State variables of the population, each right-hand side in its variable's units per time;
+    events inside the step need a threshold to test."""
+    scope = model.scope(node.pop)
+    if item.events and model.one(Threshold, node.pop) is None:
+        _fail(node, "tests its threshold after each sub-step (events), but has no threshold")
+    for target, rhs in zip(item.targets, item.rhs):
+        var = scope.get(target)
+        if not isinstance(var, StateVar):
+            _fail(node, f"adaptive system integrates '{target}', which is not a state variable of"
+                  f" {node.pop}")
+        kind = _check_expr(node, model, rhs, temporaries)
+        if kind.dim != var.type.dim / time_dimension(model):
+            _fail(node, f"the right-hand side of '{target}' is in {kind.dim}, not in"
+                  f" {var.type.dim / time_dimension(model)}")
 
 
 def _check_linear_system(node: StateUpdate, model: Model, item: LinearSystem,

@@ -12,7 +12,9 @@ then `exponential_euler`, then `rk4` for ODEs, and for SDEs `euler_maruyama` whe
 additive, else `milstein`.  Noise is read in Itô's sense by `euler_maruyama` and `milstein`, in
 Stratonovich's by `heun` (`method="heun"` asks for Stratonovich); the two agree for additive noise.
 `exact` solves Ornstein–Uhlenbeck processes exactly; `euler`, `rk2`, `rk4` and `exponential_euler`
-refuse noise.
+refuse noise.  `rkf45` is adaptive inside the step (an `AdaptiveSystem`), with the options `rtol`
+and `atol` as its tolerances (`integrate{method=rkf45,rtol=1e-8,atol=1e-8}`), and `events`
+naming the populations whose threshold it tests after every sub-step (`events=E+I`, `events=all`).
 """
 from __future__ import annotations
 
@@ -30,6 +32,9 @@ STOCHASTIC_HINT = ("with noise use 'euler_maruyama' or 'milstein' (Itô), 'heun'
 @dataclass(frozen=True)
 class IntegrateOptions:
     method: str = ""  # overrides every population's method when set
+    rtol: float = -1.0  # tolerances of the adaptive method (rkf45); below 0: its defaults
+    atol: float = -1.0
+    events: str = ""  # populations ('+'-joined, or 'all') whose threshold rkf45 tests in the step
 
 
 def choose_method(requested: str, system: ODESystem, loc=None) -> Method:
@@ -91,7 +96,14 @@ def integrate(model: Model, options: IntegrateOptions) -> Model:
             continue
         method = choose_method(options.method or pop.method, system,
                                None if options.method else pop.loc)
-        body, hold = INTEGRATORS[method].lower(system)
+        integrator = INTEGRATORS[method]
+        if hasattr(integrator, "configured"):  # an adaptive method
+            events = options.events == "all" or pop.name in options.events.split("+")
+            events = events and model.one(Threshold, pop.name) is not None
+            integrator = integrator.configured(options.rtol if options.rtol >= 0 else None,
+                                               options.atol if options.atol >= 0 else None,
+                                               events)
+        body, hold = integrator.lower(system)
         odes = [o.id for o in model.find(ODE, pop.name)]
         model = model.remove(*odes).add(StateUpdate(pop.name, method, body, tuple(hold)))
     return model
