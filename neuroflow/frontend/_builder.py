@@ -126,7 +126,9 @@ class Network:
                    method: str = "auto", surrogate: str | ir.Surrogate | None = None,
                    loc: Loc | None = None) -> PopulationHandle:
         """A population of `size` neurons.  `equations` is a string of Brian2's equation lines
-        (or lines parsed already); `surrogate` (`"fast_sigmoid(25)"`, or a smooth step in `x`)
+        (or lines parsed already); `method` names the integrator, with its options where it has
+        some (`"rkf45(rtol=0, atol=1e-3, events=1)"`); `surrogate` (`"fast_sigmoid(25)"`, or a
+        smooth step in `x`)
         stands for the threshold's slope in gradients; `loc` is where a model file declares the
         population."""
         _check_identifier(name, "population")
@@ -137,7 +139,8 @@ class Network:
                              f" got {size!r}", hint="for example net.population('P', 100, ...)")
         size = int(size)
         lines = _equation_lines(equations, f"equations of population '{name}'")
-        nodes: list[ir.Node] = [ir.Population(name, size, ir.Method(method), loc=loc)]
+        method, options = _method(method, name, loc)
+        nodes: list[ir.Node] = [ir.Population(name, size, method, options, loc=loc)]
         nodes += _declared_nodes(name, size, lines, dict(params or {}), dict(init or {}))
         if threshold is not None:
             cond, where = _source_expr(threshold, f"threshold of '{name}'")
@@ -467,6 +470,26 @@ class Network:
 
     def build(self) -> ir.Model:
         return ir.Model(self.name, self._nodes)
+
+
+def _method(text: str, pop: str, loc: Loc | None) -> tuple[ir.Method, tuple]:
+    """`"rkf45"` or `"rkf45(rtol=0, atol=1e-3, events=1)"`: the method and its options (numbers;
+    `integrate` checks their names against the method)."""
+    name, _, rest = str(text).partition("(")
+    options = []
+    if rest:
+        if not rest.rstrip().endswith(")"):
+            raise ModelError(f"the method of population '{pop}' misses its ')': {text!r}", loc)
+        for item in filter(None, (i.strip() for i in rest.rstrip()[:-1].split(","))):
+            key, equals, value = item.partition("=")
+            try:
+                options.append((key.strip(), float(value)))
+            except ValueError:
+                equals = ""
+            if not equals or not key.strip().isidentifier():
+                raise ModelError(f"the method options of population '{pop}' are name=number"
+                                 f" pairs, got {item!r}", loc, "for example rkf45(atol=1e-3)")
+    return ir.Method(name.strip()), tuple(options)
 
 
 def _delay(delay, name: str) -> ir.Value:

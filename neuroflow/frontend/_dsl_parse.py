@@ -232,7 +232,13 @@ class _DSLTransformer(_EquationBuilder):
 
     @lark.v_args(meta=True)
     def method(self, meta, items):
-        return _Member("method", self._name(items[0]), self._at(meta))
+        name, *options = [i for i in items if i is not None]
+        text = str(name) + ("(" + ", ".join(options) + ")" if options else "")
+        return _Member("method", ast.Name(text, self._at(name)), self._at(meta))
+
+    def method_option(self, items):
+        name, minus, number = items
+        return f"{name}={'-' if minus else ''}{number}"
 
     @lark.v_args(meta=True)
     def part(self, meta, items):

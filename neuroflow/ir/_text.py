@@ -39,7 +39,8 @@ _HEADER: "neuroflow-ir 1"
      | refractory | projection | plastic_projection | coupling | poisson | generator | buffer
      | spike_monitor | rate_monitor | state_monitor | part | fused | schedule
 clock: "clock" "dt" "=" NUMBER
-population: "population" NAME "size" "=" INT "method" "=" NAME
+population: "population" NAME "size" "=" INT "method" "=" NAME [method_options]
+method_options: "(" NAME "=" signed ("," NAME "=" signed)* ")"
 param: "param" QNAME ":" TYPE "=" value
 state: "state" QNAME ":" TYPE "=" value
 sub: "sub" QNAME ":" TYPE "=" expr
@@ -145,9 +146,12 @@ class _IRBuilder(ExpressionBuilder):
     def clock(self, items):
         return Clock(float(items[0]))
 
+    def method_options(self, items):
+        return tuple((str(name), value) for name, value in zip(items[::2], items[1::2]))
+
     def population(self, items):
-        name, size, method = items
-        return Population(str(name), int(size), Method(str(method)))
+        name, size, method, options = items
+        return Population(str(name), int(size), Method(str(method)), options or ())
 
     def param(self, items):
         pop, name = str(items[0]).split(".")

@@ -111,7 +111,8 @@ def _dynamics(model: Model, pop: str) -> tuple:
             nodes.append(node)
     variables = frozenset((v.name,) + _kind(v.type) for v in model.find(StateVar, pop))
     params = frozenset((p.name,) + _kind(p.type) for p in model.find(Parameter, pop))
-    return model.population(pop).method, frozenset(nodes), variables, params
+    population = model.population(pop)
+    return (population.method, population.options), frozenset(nodes), variables, params
 
 
 def matrix_names(model: Model, pop: str) -> set[str]:
@@ -232,7 +233,7 @@ class _Merger:
             return [node]
         merged = self.name[pop]
         if isinstance(node, Population):
-            whole = Population(merged, self.size(merged), node.method, loc=node.loc)
+            whole = Population(merged, self.size(merged), node.method, node.options, loc=node.loc)
             return ([whole] if self.first(merged) else []) + [self.part(node)]
         if isinstance(node, MONITORS):
             return self.monitor(node, merged)

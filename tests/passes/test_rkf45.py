@@ -174,3 +174,32 @@ def test_events_are_printed_and_need_a_threshold():
     without = text.replace("threshold P : v > 0.0<mV>\n", "")
     with pytest.raises(ir.IRError, match="has no threshold"):
         ir.verify(ir.parse_text(without))
+
+
+def test_a_population_gives_its_own_tolerances_and_events_which_the_pass_overrides():
+    def update(method, pipeline="resolve,canonicalize,integrate"):
+        net = nf.Network("own")
+        net.population("P", 2, ADEX, threshold="v > 0*mV", reset="v = Vr; w += b",
+                       params=ADEX_PARAMS, method=method)
+        model = run_pipeline(net.build(), pipeline, verify_each=True)
+        return model, model.one(ir.StateUpdate, "P").body[0]
+
+    model, own = update("rkf45(rtol=0, atol=1e-3, events=1)")
+    assert (own.rtol, own.atol, own.events) == (0.0, 1e-3, True)
+    assert "method=rkf45(rtol=0.0, atol=0.001, events=1.0)" in ir.print(model)
+    assert ir.print(ir.parse_text(ir.print(model))) == ir.print(model)
+    _, passed = update("rkf45(rtol=0, atol=1e-3, events=1)",
+                       "resolve,canonicalize,integrate{atol=1e-8,events=Q}")
+    assert (passed.rtol, passed.atol, passed.events) == (0.0, 1e-8, False)
+
+
+@pytest.mark.parametrize("method, message", [
+    ("rk4(atol=1e-3)", "takes no options"),
+    ("rkf45(tol=1e-3)", "has no option 'tol'"),
+    ("rkf45(atol=small)", "name=number pairs"),
+])
+def test_wrong_method_options_are_refused(method, message):
+    net = nf.Network("wrong")
+    with pytest.raises(nf.ir.ModelError, match=message):
+        net.population("P", 1, "dv/dt = -v/(10*ms) : volt", method=method)
+        run_pipeline(net.build(), "resolve,canonicalize,integrate")
