@@ -1,5 +1,6 @@
-"""Spike times of NEST 3.10's own neuron models under a step current, and V_m at rest under
-synaptic input (protocol B): the reference for the ports in `neuroflow/stdlib/nest.nfl`.  Runs
+"""Spike times of NEST 3.10's own neuron models under a step current, their f-I curves, and V_m
+at rest under synaptic input (protocol B): the reference for the ports in
+`neuroflow/stdlib/nest.nfl`.  Runs
 in a venv with `nest-simulator` (Python 3.11):
 
     python -m venv ~/.cache/neuroflow-nest && ~/.cache/neuroflow-nest/bin/pip install nest-simulator
@@ -89,6 +90,34 @@ def synaptic(model: str, weights: tuple[float, float], resolution: float = 0.1) 
             "V_m_mV": [float(v) for v in events["V_m"]]}
 
 
+# f-I curves: spike counts in DURATION at dt 0.1 ms, one neuron per current (pA), from below
+# the rheobase to fast firing.
+FI_CURRENTS = {
+    "iaf_psc_exp": [300.0, 380.0, 450.0, 600.0, 1000.0],
+    "iaf_psc_alpha": [300.0, 380.0, 450.0, 600.0, 1000.0],
+    "iaf_cond_exp": [200.0, 260.0, 300.0, 500.0, 1000.0],
+    "iaf_cond_alpha": [200.0, 260.0, 300.0, 500.0, 1000.0],
+    "izhikevich": [2.0, 5.0, 10.0, 20.0, 40.0],
+    "aeif_cond_exp": [300.0, 500.0, 800.0, 1200.0, 2000.0],
+    "aeif_cond_alpha": [300.0, 500.0, 800.0, 1200.0, 2000.0],
+    "hh_psc_alpha": [100.0, 300.0, 600.0, 1000.0, 2000.0],
+    "mat2_psc_exp": [100.0, 250.0, 500.0, 800.0, 1200.0],
+}
+
+
+def counts(model: str, currents: list[float], resolution: float = 0.1) -> list[int]:
+    nest.ResetKernel()
+    nest.set(resolution=resolution, print_time=False)
+    neurons = nest.Create(model, len(currents))
+    for neuron, current in zip(neurons, currents):
+        neuron.set(I_e=current)
+    recorder = nest.Create("spike_recorder")
+    nest.Connect(neurons, recorder)
+    nest.Simulate(DURATION)
+    senders = recorder.get("events")["senders"]
+    return [int((senders == neuron.global_id).sum()) for neuron in neurons]
+
+
 def main() -> None:
     nest.verbosity = nest.VerbosityLevel.ERROR
     result = {"nest_version": nest.__version__, "duration_ms": DURATION, "models": {}}
@@ -98,6 +127,8 @@ def main() -> None:
     result["rates"] = {model: {"I_e_pA": current, "resolution_ms": resolution, "neurons": neurons,
                                "rate_hz": rate(model, current, resolution, neurons)}
                        for model, (current, resolution, neurons) in RATE_CASES.items()}
+    result["fi"] = {model: {"I_e_pA": currents, "counts": counts(model, currents)}
+                    for model, currents in FI_CURRENTS.items()}
     result["synaptic"] = {"excitatory_ms": EXCITATORY, "inhibitory_ms": INHIBITORY,
                           "delay_ms": DELAY, "duration_ms": SYNAPTIC_DURATION,
                           "models": {model: synaptic(model, weights)

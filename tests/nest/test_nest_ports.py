@@ -44,6 +44,26 @@ def test_port_fires_at_nests_spike_times(model):
     np.testing.assert_allclose(ours + 0.1, nest, atol=1e-6)  # the same step for every spike
 
 
+def port_counts(model: str) -> list[int]:
+    """Spike counts of the port along NEST's f-I curve: one neuron per current."""
+    currents = REFERENCE["fi"][model]["I_e_pA"]
+    text = f"""
+import "nest.nfl"
+network fi {{
+    population P[{len(currents)}] = {model}(I_e = [{", ".join(map(repr, currents))}]*pA)
+    monitor spikes P
+}}
+"""
+    sim = nf.compile(nf.load_text(text, f"<{model} f-I>").model, dt=0.1 * ms, dtype="float64")
+    _, neurons = sim.run(REFERENCE["duration_ms"] * ms).spikes("P")
+    return np.bincount(neurons, minlength=len(currents)).tolist()
+
+
+@pytest.mark.parametrize("model", list(REFERENCE["fi"]))
+def test_port_f_i_curve_has_nests_counts(model):
+    assert port_counts(model) == REFERENCE["fi"][model]["counts"]
+
+
 def test_gif_cond_exp_port_fires_at_nests_rate():
     """Escape noise: the mean rate of many neurons, within 10% of NEST's."""
     case = REFERENCE["rates"]["gif_cond_exp"]
