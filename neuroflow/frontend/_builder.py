@@ -143,7 +143,9 @@ class Network:
                    method: str = "auto", surrogate: str | ir.Surrogate | None = None,
                    loc: Loc | None = None) -> PopulationHandle:
         """A population of `size` neurons.  `equations` is a string of Brian2's equation lines
-        (or lines parsed already); `surrogate` (`"fast_sigmoid(25)"`, or a smooth step in `x`)
+        (or lines parsed already); `method` names the integrator, with its options where it has
+        some (`"rkf45(rtol=0, atol=1e-3, events=1)"`); `surrogate` (`"fast_sigmoid(25)"`, or a
+        smooth step in `x`)
         stands for the threshold's slope in gradients; `loc` is where a model file declares the
         population."""
         _check_identifier(name, "population")
@@ -154,7 +156,8 @@ class Network:
                              f" got {size!r}", hint="for example net.population('P', 100, ...)")
         size = int(size)
         lines = _equation_lines(equations, f"equations of population '{name}'")
-        nodes: list[ir.Node] = [ir.Population(name, size, ir.Method(method), loc=loc)]
+        method, options = _method(method, name, loc)
+        nodes: list[ir.Node] = [ir.Population(name, size, method, options, loc=loc)]
         nodes += _declared_nodes(name, size, lines, dict(params or {}), dict(init or {}))
         if threshold is not None:
             cond, where = _source_expr(threshold, f"threshold of '{name}'")
@@ -410,6 +413,46 @@ class Network:
         step (Brian2's `PoissonGroup`); `rate` is one rate or one per neuron."""
         return self.population(name, size, threshold="rand() < rate*dt", params=dict(rate=rate))
 
+    def spike_generator(self, name: str, times, indices=None, size: int | None = None, *,
+                        loc: Loc | None = None) -> PopulationHandle:
+        """A population of `size` neurons (by default one more than the largest index) whose
+        neuron `indices[k]` spikes at `times[k]` (Brian2's `SpikeGeneratorGroup`, NEST's
+        `spike_generator`; without `indices` all times are neuron 0's).  A time t falls in step
+        floor(t/dt + 0.001), as in Brian2: on the grid, t = k*dt is step k; off the grid, the
+        step that holds it.  The entries are sorted here; a neuron spiking twice in one step is
+        refused when the model is compiled, where dt is known."""
+        what = f"spike generator '{name}'"
+        ms, dim = to_internal(times, f"the times of {what}")
+        if not (dim == ir.TIME or dim.is_dimensionless):  # plain numbers are ms
+            raise ModelError(f"the times of {what} must be times, got {times!r}", loc,
+                             "for example times=[1, 2.5]*ms")
+        ms = (ms,) if isinstance(ms, float) else ms
+        if indices is None:
+            indices = np.zeros(len(ms), int)
+        raw = np.atleast_1d(np.asarray(indices))
+        if raw.ndim != 1 or (raw.size and (raw.dtype.kind not in "iu"
+                                           and not np.all(np.mod(raw, 1) == 0))):
+            raise ModelError(f"the indices of {what} must be whole numbers, got {indices!r}", loc)
+        raw = raw.astype(int)
+        if len(raw) != len(ms):
+            raise ModelError(f"{what} has {len(ms)} times but {len(raw)} indices", loc,
+                             "give one neuron index per spike time")
+        if any(t < 0 for t in ms):
+            raise ModelError(f"{what} has a negative spike time, {min(ms):g} ms", loc,
+                             "spikes are at times from 0 on")
+        if raw.size and raw.min() < 0:
+            raise ModelError(f"{what} has a negative neuron index, {raw.min()}", loc)
+        if size is None:
+            size = int(raw.max()) + 1 if raw.size else 1
+        elif raw.size and raw.max() >= size:
+            raise ModelError(f"{what} has {size} neurons, so no neuron {raw.max()}", loc,
+                             f"indices lie in [0, {size})")
+        entries = sorted(zip(ms, (int(i) for i in raw)))
+        handle = self.population(name, size, loc=loc)
+        self._add(ir.SpikeGenerator(name, tuple(t for t, _ in entries),
+                                    tuple(i for _, i in entries), loc=loc))
+        return handle
+
     # -- monitors -------------------------------------------------------------------
     def monitor_spikes(self, pop) -> None:
         """Record the spikes of a population (for a view, of its whole population)."""
@@ -450,6 +493,26 @@ class Network:
 
     def build(self) -> ir.Model:
         return ir.Model(self.name, self._nodes)
+
+
+def _method(text: str, pop: str, loc: Loc | None) -> tuple[ir.Method, tuple]:
+    """`"rkf45"` or `"rkf45(rtol=0, atol=1e-3, events=1)"`: the method and its options (numbers;
+    `integrate` checks their names against the method)."""
+    name, _, rest = str(text).partition("(")
+    options = []
+    if rest:
+        if not rest.rstrip().endswith(")"):
+            raise ModelError(f"the method of population '{pop}' misses its ')': {text!r}", loc)
+        for item in filter(None, (i.strip() for i in rest.rstrip()[:-1].split(","))):
+            key, equals, value = item.partition("=")
+            try:
+                options.append((key.strip(), float(value)))
+            except ValueError:
+                equals = ""
+            if not equals or not key.strip().isidentifier():
+                raise ModelError(f"the method options of population '{pop}' are name=number"
+                                 f" pairs, got {item!r}", loc, "for example rkf45(atol=1e-3)")
+    return ir.Method(name.strip()), tuple(options)
 
 
 def _delay(delay, name: str) -> ir.Value:
