@@ -21,5 +21,7 @@ if not jax.config.jax_compilation_cache_dir:
 from ._expr import evaluate  # noqa: E402
 from ._kernels import KERNELS  # noqa: E402
 from ._lower import LoweringError, Program, lower  # noqa: E402
+from ._vector_field import StateEntry, VectorField, vector_field  # noqa: E402
 
-__all__ = ["KERNELS", "LoweringError", "Program", "evaluate", "lower"]
+__all__ = ["KERNELS", "LoweringError", "Program", "StateEntry", "VectorField", "evaluate", "lower",
+           "vector_field"]
