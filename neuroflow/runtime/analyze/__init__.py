@@ -1,0 +1,9 @@
+"""Analysis of a model's dynamics on its vector field (the ODEs before integration): fixed
+points and their stability, phase planes, continuation of equilibria with bifurcations."""
+from ._curve import ContinuationOptions
+from ._system import AnalysisError, System
+from .continuation import Bifurcation, Branch, SpecialPoint, continuation
+from .fixed_points import FixedPoint, FixedPoints, fixed_points
+
+__all__ = ["AnalysisError", "Bifurcation", "Branch", "ContinuationOptions", "FixedPoint",
+           "FixedPoints", "SpecialPoint", "System", "continuation", "fixed_points"]
