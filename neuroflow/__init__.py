@@ -40,7 +40,6 @@ def all_to_all() -> AllToAll:
 
 
 __all__ = ["analyze", "ir", "units", "Network", "load", "load_text", "compile", "Results",
-           "Simulator",
-           "SimulationError", "normal", "uniform", "lognormal", "exponential", "fixed_prob",
-           "fixed_fan_in", "fixed_fan_out", "one_to_one", "all_to_all", "NeuroflowError",
-           "ModelError", "ParseError", "IRError"]
+           "Simulator", "SimulationError", "normal", "uniform", "lognormal", "exponential",
+           "fixed_prob", "fixed_fan_in", "fixed_fan_out", "one_to_one", "all_to_all",
+           "NeuroflowError", "ModelError", "ParseError", "IRError"]
