@@ -4,6 +4,8 @@ from ._curve import ContinuationOptions
 from ._system import AnalysisError, System
 from .continuation import Bifurcation, Branch, SpecialPoint, continuation
 from .fixed_points import FixedPoint, FixedPoints, fixed_points
+from .phase_plane import PhasePlane, phase_plane
 
 __all__ = ["AnalysisError", "Bifurcation", "Branch", "ContinuationOptions", "FixedPoint",
-           "FixedPoints", "SpecialPoint", "System", "continuation", "fixed_points"]
+           "FixedPoints", "PhasePlane", "SpecialPoint", "System", "continuation", "fixed_points",
+           "phase_plane"]

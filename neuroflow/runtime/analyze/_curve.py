@@ -17,6 +17,9 @@ import jax.numpy as jnp
 import numpy as np
 
 
+CLOSED = "the curve closed on itself"
+
+
 @dataclass(frozen=True)
 class ContinuationOptions:
     """Steps are in arclength of `u` (state and parameter together, internal units)."""
@@ -108,7 +111,7 @@ def trace(curve: Curve, u0: np.ndarray, direction: np.ndarray, options: Continua
         if not inside(u):
             return traced
         if len(traced.points) > 10 and np.linalg.norm(u - traced.points[0]) < ds:
-            traced.message = "the curve closed on itself"
+            traced.message = CLOSED
             return traced
         if iterations <= 3:
             ds = min(1.5 * ds, options.ds_max)
