@@ -169,8 +169,8 @@ class System:
         if self.spiking:
             raise AnalysisError(f"{what} needs a smooth vector field, but population"
                                 f" '{self.spiking[0]}' has a threshold (it spikes)",
-                                hint="analyse its subthreshold dynamics with allow_threshold=True,"
-                                     " or a rate model")
+                                hint="analyse its subthreshold dynamics with allow_threshold=True"
+                                     " (--allow-threshold), or a rate model")
 
 
     def with_params(self, params: dict) -> "System":

@@ -220,6 +220,7 @@ def continuation(model, param: str, range: tuple[float, float], params: dict | N
         direction[-1] = 1.0
         traced = trace(problem.curve, u0, direction, options,
                        lambda u: lo - 1e-12 * span <= u[-1] <= hi + 1e-12 * span)
+        _end_at(problem, traced, lo, hi, options)
         index = len(result.branches)
         points = np.array(traced.points)
         unstable = np.array([unstable_directions(problem.eigenvalues(u)) for u in points])
@@ -229,6 +230,22 @@ def continuation(model, param: str, range: tuple[float, float], params: dict | N
         result.points += _events(problem, traced, index, detect, options, lo, hi)
     result.points.sort(key=lambda p: (p.branch, p.value))
     return result
+
+
+def _end_at(problem: EquilibriumProblem, traced, lo: float, hi: float,
+            options: ContinuationOptions) -> None:
+    """Replace a last point past the range by the branch's point at its end (lo or hi)."""
+    if len(traced.points) < 2 or lo <= traced.points[-1][-1] <= hi:
+        return
+    a, b = traced.points[-2], traced.points[-1]
+    end = hi if b[-1] > hi else lo
+    normal = np.zeros(len(b))
+    normal[-1] = 1.0
+    u, _ = problem.curve.correct(a + (end - a[-1]) / (b[-1] - a[-1]) * (b - a), normal, options)
+    if u is not None:
+        t = problem.curve.tangent(u, traced.tangents[-2])
+        traced.points[-1] = u
+        traced.tangents[-1] = traced.tangents[-2] if t is None else t
 
 
 def _on(problem: EquilibriumProblem, branch: Branch, u: np.ndarray,

@@ -1,0 +1,79 @@
+"""`neuroflow analyze ...`: the JSON of the issue, and bad input as errors, not tracebacks."""
+import json
+import re
+
+import numpy as np
+import pytest
+
+from neuroflow.cli import main
+from tests.conftest import EXAMPLES
+
+FHN = str(EXAMPLES / "fitzhugh_nagumo.nfl")
+
+
+def test_fixed_points_json(tmp_path, capsys):
+    out = tmp_path / "fp.json"
+    assert main(["analyze", "fixed-points", FHN, "--set", "P.I=0", "--json", str(out)]) == 0
+    point, = json.loads(out.read_text())["fixed_points"]
+    roots = np.roots([-1 / 3, 0, 1 - 1 / 0.8, -0.7 / 0.8])
+    v = roots[np.abs(roots.imag) < 1e-12].real[0]
+    assert point["state"]["V"] == pytest.approx(v, abs=1e-12)
+    assert point["state"]["w"] == pytest.approx((v + 0.7) / 0.8, abs=1e-12)
+    jac = np.array([[1 - v**2, -1], [1 / 12.5, -0.8 / 12.5]])
+    expected = sorted(np.linalg.eigvals(jac), key=lambda e: -e.imag)
+    np.testing.assert_allclose(point["eigenvalues"], [[e.real, e.imag] for e in expected],
+                               atol=1e-12)
+    assert point["stability"] == "stable focus"
+    assert "stable focus" in capsys.readouterr().out
+
+
+def test_bifurcation_json_and_plot(tmp_path):
+    out, png = tmp_path / "bif.json", tmp_path / "bif.png"
+    assert main(["analyze", "bifurcation", FHN, "--param", "P.I", "--range", "0:2",
+                 "--json", str(out), "--plot", str(png)]) == 0
+    data = json.loads(out.read_text())
+    assert data["param"] == "P.I" and data["unit"] == "1"
+    assert [p["type"] for p in data["points"]] == ["hopf", "hopf"]
+    for point, quoted in zip(data["points"], (0.33128133745, 1.41871866255)):
+        assert abs(point["value"] - quoted) < 1e-8
+        assert set(point) == {"type", "value", "state", "l1", "period"}
+        assert point["l1"] > 0 and point["period"] == pytest.approx(22.8059, abs=1e-4)
+    branch, = data["branches"]
+    assert branch["param"][0] == 0 and branch["param"][-1] == pytest.approx(2, abs=1e-12)
+    assert len(branch["state"]["V"]) == len(branch["param"]) == len(branch["stable"])
+    assert png.stat().st_size > 10_000
+
+
+def test_phase_plane_plot(tmp_path):
+    png = tmp_path / "plane.png"
+    assert main(["analyze", "phase-plane", FHN, "--vars", "V,w", "--plot", str(png),
+                 "--duration", "50"]) == 0
+    assert png.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("args, message", [
+    (["fixed-points", FHN, "--set", "P.J=1"], "did you mean .*'P.I'"),
+    (["fixed-points", FHN, "--set", "P.I=abc"], "cannot read the value"),
+    (["bifurcation", FHN, "--param", "P.I", "--range", "1:1"], "holds no points"),
+    (["bifurcation", FHN, "--param", "P.I", "--range", "x"], "must be LO:HI"),
+    (["phase-plane", FHN, "--vars", "V,q"], "did you mean 'w'|not a state variable"),
+    (["bifurcation", str(EXAMPLES / "izhikevich.nfl"), "--param", "I", "--range", "0:1"],
+     "has a threshold"),
+])
+def test_bad_input_is_one_clear_line(args, message, capsys):
+    assert main(["analyze", *args]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err
+    assert re.search(message, err)
+
+
+def test_no_equilibrium_is_a_clear_error(tmp_path, capsys):
+    """dx/dt = 1 + x^2 has no zero: Newton wanders from every seed."""
+    path = tmp_path / "none.nfl"
+    path.write_text("neuron N {\n equations {\n dx/dt = (1 + x**2)/ms : 1\n }\n}\n"
+                    "network n {\n population P[1] = N()\n}\n")
+    assert main(["analyze", "fixed-points", str(path), "--seeds", "16"]) == 1
+    err = capsys.readouterr().err
+    assert "no fixed point found" in err and "Traceback" not in err
+    assert main(["analyze", "bifurcation", str(path), "--param", "x", "--range", "0:1"]) == 1
+    assert "not a parameter" in capsys.readouterr().err
