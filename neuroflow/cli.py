@@ -274,13 +274,15 @@ def command_bifurcation(args) -> int:
     from .runtime.analyze import continuation
 
     result = continuation(_analysed(args), args.param, _interval(args.range, "--range"),
-                          allow_threshold=args.allow_threshold)
+                          cycles=args.cycles, allow_threshold=args.allow_threshold)
     _warn(result.messages)
     for point in result.points:
         extra = ""
         if point.type == "hopf":
             extra = (f"  l1 = {point.l1:.6g} ({point.criticality})"
                      f"  period = {point.period:.6g} ms")
+        elif point.period is not None:
+            extra = f"  period = {point.period:.6g} ms"
         unit = "" if result.unit == "1" else f" {result.unit}"
         print(f"{point.type:7s} {result.param} = {point.value:.12g}{unit}{extra}")
     if not result.points:
@@ -340,6 +342,8 @@ def _analyze_parser(sub) -> None:
     bifurcation.add_argument("--range", required=True, metavar="LO:HI")
     bifurcation.add_argument("--plot", help="write the bifurcation diagram to this image")
     bifurcation.add_argument("--var", help="the state variable plotted (default: the first)")
+    bifurcation.add_argument("--cycles", action="store_true",
+                             help="continue the limit cycles born at Hopf points too")
     bifurcation.add_argument("--allow-threshold", action="store_true",
                              help="analyse a spiking model's equations without its threshold")
     bifurcation.set_defaults(handler=command_bifurcation)

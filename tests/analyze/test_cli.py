@@ -44,11 +44,22 @@ def test_bifurcation_json_and_plot(tmp_path):
     assert png.stat().st_size > 10_000
 
 
+@pytest.mark.slow  # the phase plane and its plot are tested in test_phase_plane.py
 def test_phase_plane_plot(tmp_path):
     png = tmp_path / "plane.png"
     assert main(["analyze", "phase-plane", FHN, "--vars", "V,w", "--plot", str(png),
                  "--duration", "50"]) == 0
     assert png.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_cycles_through_a_canard_end_with_a_warning(capsys):
+    """Single shooting loses FitzHugh–Nagumo's cycles in the canard explosion: the branch
+    ends with a warning, and the Hopf points are still reported."""
+    assert main(["analyze", "bifurcation", FHN, "--param", "P.I", "--range", "0:0.5",
+                 "--cycles"]) == 0
+    captured = capsys.readouterr()
+    assert "hopf" in captured.out and "warning: cycles from the Hopf point" in captured.err
 
 
 @pytest.mark.parametrize("args, message", [

@@ -121,6 +121,23 @@ def trace(curve: Curve, u0: np.ndarray, direction: np.ndarray, options: Continua
     return traced
 
 
+def end_at(curve: Curve, traced: Traced, lo: float, hi: float,
+           options: ContinuationOptions) -> None:
+    """Replace a last point whose parameter (its last coordinate) is past [lo, hi] by the
+    curve's point at the end it passed."""
+    if len(traced.points) < 2 or lo <= traced.points[-1][-1] <= hi:
+        return
+    a, b = traced.points[-2], traced.points[-1]
+    end = hi if b[-1] > hi else lo
+    normal = np.zeros(len(b))
+    normal[-1] = 1.0
+    u, _ = curve.correct(a + (end - a[-1]) / (b[-1] - a[-1]) * (b - a), normal, options)
+    if u is not None:
+        t = curve.tangent(u, traced.tangents[-2])
+        traced.points[-1] = u
+        traced.tangents[-1] = traced.tangents[-2] if t is None else t
+
+
 def _text(u: np.ndarray) -> str:
     return "(" + ", ".join(f"{v:.6g}" for v in u) + ")"
 

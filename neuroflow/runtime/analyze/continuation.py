@@ -20,7 +20,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._curve import ContinuationOptions, Curve, locate, trace
+from ._curve import ContinuationOptions, Curve, end_at, locate, trace
+from .cycles import CycleBranch, continue_cycles
 from ._normal_form import hopf_coefficients
 from ._stability import unstable_directions
 from ._system import AnalysisError, System, as_system
@@ -32,12 +33,12 @@ HOPF_MAX_DIMENSION = 40
 
 @dataclass(frozen=True)
 class SpecialPoint:
-    type: str  # "fold", "hopf" or "branch"
+    type: str  # "fold", "hopf" or "branch" on equilibria; "lpc" or "pd" on cycles
     value: float  # of the parameter
-    state: np.ndarray
-    branch: int  # index of its branch in the result
+    state: np.ndarray  # the equilibrium, or the cycle's point on its section
+    branch: int  # index of its branch in the result's `branches`, or `cycles` for lpc and pd
     l1: float | None = None
-    frequency: float | None = None  # ω of a Hopf point, rad per ms
+    frequency: float | None = None  # ω of a Hopf point (2π/period of a cycle), rad per ms
 
     @property
     def period(self) -> float | None:
@@ -70,6 +71,7 @@ class Bifurcation:
     branches: list[Branch]
     points: list[SpecialPoint]
     messages: list[str] = field(default_factory=list)
+    cycles: list[CycleBranch] = field(default_factory=list)
 
     def of_type(self, kind: str) -> list[SpecialPoint]:
         return [p for p in self.points if p.type == kind]
@@ -83,10 +85,13 @@ class Bifurcation:
                 "points": [{"type": p.type, "value": float(p.value),
                             "state": self.system.state_dict(p.state), "l1": finite(p.l1),
                             "period": finite(p.period)} for p in self.points],
-                "branches": [{"param": b.param.tolist(),
+                "branches": [{"type": "equilibrium", "param": b.param.tolist(),
                               "state": {n: b.states[:, k].tolist() for k, n in enumerate(names)},
                               "stable": b.stable.tolist(), "message": b.message}
-                             for b in self.branches]}
+                             for b in self.branches]
+                + [{"type": "cycle", "param": c.param.tolist(), "period": c.period.tolist(),
+                    "amplitude": {n: c.amplitude[:, k].tolist() for k, n in enumerate(names)},
+                    "stable": c.stable.tolist(), "message": c.message} for c in self.cycles]}
 
     def plot(self, var: str | None = None, ax=None):
         """The branches against the parameter (solid where stable), with their points."""
@@ -99,7 +104,12 @@ class Bifurcation:
             for stable, style in ((True, "-"), (False, "--")):
                 y = np.where(branch.stable == stable, branch.states[:, k], np.nan)
                 ax.plot(branch.param, y, style, color="k", lw=1.2)
-        markers = {"fold": "s", "hopf": "o", "branch": "^"}
+        for cycle in self.cycles:
+            for stable, style in ((True, "-"), (False, ":")):
+                for values in (cycle.maximum[:, k], cycle.minimum[:, k]):
+                    y = np.where(cycle.stable == stable, values, np.nan)
+                    ax.plot(cycle.param, y, style, color="C0", lw=1.2)
+        markers = {"fold": "s", "hopf": "o", "branch": "^", "lpc": "D", "pd": "v"}
         for point in self.points:
             ax.plot(point.value, point.state[k], markers[point.type], ms=7, mfc="w", mec="C3")
             ax.annotate(point.type, (point.value, point.state[k]), textcoords="offset points",
@@ -180,7 +190,7 @@ def _starts(system: System, param: str, lo: float, start) -> np.ndarray:
 
 def continuation(model, param: str, range: tuple[float, float], params: dict | None = None, *,
                  start=None, options: ContinuationOptions | None = None,
-                 detect: tuple[str, ...] = ("fold", "hopf", "branch"),
+                 detect: tuple[str, ...] = ("fold", "hopf", "branch"), cycles: bool = False,
                  population: str | None = None, allow_threshold: bool = False) -> Bifurcation:
     """Branches of equilibria of `model` as `param` goes over `range` = (lo, hi) (internal
     units), with folds, Hopf points and branch points located on them.
@@ -220,7 +230,7 @@ def continuation(model, param: str, range: tuple[float, float], params: dict | N
         direction[-1] = 1.0
         traced = trace(problem.curve, u0, direction, options,
                        lambda u: lo - 1e-12 * span <= u[-1] <= hi + 1e-12 * span)
-        _end_at(problem, traced, lo, hi, options)
+        end_at(problem.curve, traced, lo, hi, options)
         index = len(result.branches)
         points = np.array(traced.points)
         unstable = np.array([unstable_directions(problem.eigenvalues(u)) for u in points])
@@ -229,23 +239,25 @@ def continuation(model, param: str, range: tuple[float, float], params: dict | N
             result.messages.append(f"branch {index}: {traced.message}")
         result.points += _events(problem, traced, index, detect, options, lo, hi)
     result.points.sort(key=lambda p: (p.branch, p.value))
+    if cycles:
+        _add_cycles(result, problem, options, lo, hi)
     return result
 
 
-def _end_at(problem: EquilibriumProblem, traced, lo: float, hi: float,
-            options: ContinuationOptions) -> None:
-    """Replace a last point past the range by the branch's point at its end (lo or hi)."""
-    if len(traced.points) < 2 or lo <= traced.points[-1][-1] <= hi:
-        return
-    a, b = traced.points[-2], traced.points[-1]
-    end = hi if b[-1] > hi else lo
-    normal = np.zeros(len(b))
-    normal[-1] = 1.0
-    u, _ = problem.curve.correct(a + (end - a[-1]) / (b[-1] - a[-1]) * (b - a), normal, options)
-    if u is not None:
-        t = problem.curve.tangent(u, traced.tangents[-2])
-        traced.points[-1] = u
-        traced.tangents[-1] = traced.tangents[-2] if t is None else t
+def _add_cycles(result: Bifurcation, problem: EquilibriumProblem,
+                options: ContinuationOptions, lo: float, hi: float) -> None:
+    for index, hopf in enumerate(result.of_type("hopf")):
+        jacobian = np.asarray(problem.jac_x(np.append(hopf.state, hopf.value)))
+        branch, points, message = continue_cycles(result.system, result.param, hopf, index,
+                                                  jacobian, lo, hi, options)
+        if message:
+            result.messages.append(f"cycles from the Hopf point at {hopf.value:.10g}: {message}")
+        if branch is None:
+            continue
+        number = len(result.cycles)
+        result.cycles.append(branch)
+        result.points += [SpecialPoint(kind, float(u[-1]), u[:-2].copy(), number,
+                                       frequency=2 * np.pi / float(u[-2])) for kind, u in points]
 
 
 def _on(problem: EquilibriumProblem, branch: Branch, u: np.ndarray,
