@@ -287,13 +287,42 @@ def command_bifurcation(args) -> int:
         print(f"{point.type:7s} {result.param} = {point.value:.12g}{unit}{extra}")
     if not result.points:
         print(f"no bifurcation of equilibria for {result.param} in {args.range}")
-    _write_json(result.to_json(), args.json)
+    data, curves = result.to_json(), _codim2(result, args)
+    if curves:
+        data["curves"] = [c.to_json(result.system) for c in curves]
+    _write_json(data, args.json)
     if args.plot:
-        from .runtime.analyze._plot import save
+        from .runtime.analyze._plot import axes, save
 
-        save(result.plot(args.var), args.plot)
+        if curves:
+            ax = axes()
+            for curve in curves:
+                curve.plot(ax)
+        else:
+            ax = result.plot(args.var)
+        save(ax, args.plot)
         print(f"plot written to {args.plot}")
     return 0
+
+
+def _codim2(result, args) -> list:
+    """With --param2: the curve of each fold and Hopf point in two parameters."""
+    if not args.param2:
+        return []
+    from .runtime.analyze import codim2_curve
+
+    curves = []
+    for point in result.points:
+        if point.type not in ("fold", "hopf"):
+            continue
+        curve = codim2_curve(result, point, args.param2, _interval(args.range2 or "", "--range2"))
+        _warn(f"{point.type} curve: {m}" for m in curve.messages)
+        for special in curve.points:
+            a, b = special.values
+            print(f"{special.type:7s} {curve.params[0]} = {a:.10g}  {curve.params[1]} = {b:.10g}"
+                  f"  (on the {point.type} curve)")
+        curves.append(curve)
+    return curves
 
 
 def command_phase_plane(args) -> int:
@@ -342,6 +371,9 @@ def _analyze_parser(sub) -> None:
     bifurcation.add_argument("--range", required=True, metavar="LO:HI")
     bifurcation.add_argument("--plot", help="write the bifurcation diagram to this image")
     bifurcation.add_argument("--var", help="the state variable plotted (default: the first)")
+    bifurcation.add_argument("--param2", help="continue each fold and Hopf point in this second"
+                                              " parameter too: cusp, Bogdanov-Takens, Bautin")
+    bifurcation.add_argument("--range2", metavar="LO:HI", help="the range of --param2")
     bifurcation.add_argument("--cycles", action="store_true",
                              help="continue the limit cycles born at Hopf points too")
     bifurcation.add_argument("--allow-threshold", action="store_true",

@@ -52,6 +52,19 @@ def test_phase_plane_plot(tmp_path):
     assert png.stat().st_size > 10_000
 
 
+def test_codim2_curves_in_the_json(tmp_path):
+    path, out = tmp_path / "cusp.nfl", tmp_path / "cusp.json"
+    path.write_text("neuron N {\n parameters {\n a = -1\n b = 1\n }\n equations {\n"
+                    " dx/dt = (a + b*x - x**3)/ms : 1\n }\n initial {\n x = -1\n }\n}\n"
+                    "network n {\n population P[1] = N()\n}\n")
+    assert main(["analyze", "bifurcation", str(path), "--param", "a", "--range=-1:1",
+                 "--param2", "b", "--range2=-1:1", "--json", str(out)]) == 0
+    curves = json.loads(out.read_text())["curves"]
+    assert [c["type"] for c in curves] == ["fold", "fold"]  # one curve through both folds
+    cusp = curves[0]["points"][0]
+    assert cusp["type"] == "cusp" and np.allclose(cusp["values"], [0, 0], atol=1e-6)
+
+
 @pytest.mark.slow
 def test_cycles_through_a_canard_end_with_a_warning(capsys):
     """Single shooting loses FitzHugh–Nagumo's cycles in the canard explosion: the branch

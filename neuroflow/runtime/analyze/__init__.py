@@ -1,11 +1,15 @@
 """Analysis of a model's dynamics on its vector field (the ODEs before integration): fixed
-points and their stability, phase planes, continuation of equilibria with bifurcations."""
+points and their stability, phase planes, continuation of equilibria and limit cycles with
+their bifurcations, and curves of folds and Hopf points in two parameters."""
 from ._curve import ContinuationOptions
 from ._system import AnalysisError, System
+from .codim2 import Codim2Curve, Codim2Point, codim2_curve
 from .continuation import Bifurcation, Branch, SpecialPoint, continuation
+from .cycles import CycleBranch
 from .fixed_points import FixedPoint, FixedPoints, fixed_points
 from .phase_plane import PhasePlane, phase_plane
 
-__all__ = ["AnalysisError", "Bifurcation", "Branch", "ContinuationOptions", "FixedPoint",
-           "FixedPoints", "PhasePlane", "SpecialPoint", "System", "continuation", "fixed_points",
+__all__ = ["AnalysisError", "Bifurcation", "Branch", "Codim2Curve", "Codim2Point",
+           "ContinuationOptions", "CycleBranch", "FixedPoint", "FixedPoints", "PhasePlane",
+           "SpecialPoint", "System", "codim2_curve", "continuation", "fixed_points",
            "phase_plane"]

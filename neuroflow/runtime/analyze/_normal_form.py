@@ -26,31 +26,39 @@ def _derivative(f, x, directions):
     return jax.jvp(lambda y: _derivative(f, y, inner), (x,), (last,))[1]
 
 
-def multilinear(f, x, *vectors) -> np.ndarray:
-    """The symmetric multilinear form of order len(vectors) at `x`, on complex vectors."""
-    parts = [(np.real(v), np.imag(v)) for v in vectors]
-    total = 0j
-    for choice in itertools.product((0, 1), repeat=len(vectors)):
-        term = np.asarray(_derivative(f, x, [parts[k][c] for k, c in enumerate(choice)]))
-        total = total + (1j ** sum(choice)) * term
-    return total
+class Forms:
+    """The multilinear forms of `f(x, p)` at `x` (p: parameters, any pytree), jitted once:
+    `forms(x, p, v1, ..., vk)` is the k-th derivative along complex vectors v1..vk."""
+
+    def __init__(self, f):
+        self._real = {k: jax.jit(lambda x, p, *d: _derivative(lambda y: f(y, p), x, list(d)))
+                      for k in (2, 3)}
+
+    def __call__(self, x, p, *vectors) -> np.ndarray:
+        parts = [(np.real(v), np.imag(v)) for v in vectors]
+        real = self._real[len(vectors)]
+        total = 0j
+        for choice in itertools.product((0, 1), repeat=len(vectors)):
+            term = np.asarray(real(x, p, *[parts[k][c] for k, c in enumerate(choice)]))
+            total = total + (1j ** sum(choice)) * term
+        return total
 
 
-def hopf_coefficients(f, x, jacobian: np.ndarray) -> tuple[float, float]:
-    """`(ω, l1)` at an equilibrium `x` of `f` whose Jacobian has a pair ±iω."""
+def hopf_coefficients(forms: Forms, x, p, jacobian: np.ndarray) -> tuple[float, float]:
+    """`(ω, l1)` at an equilibrium `x` (parameters `p`) whose Jacobian has a pair ±iω."""
     eig, right = np.linalg.eig(jacobian)
     k = int(np.argmin(np.abs(eig.real) + np.where(eig.imag > 0, 0, np.inf)))
     omega = float(eig[k].imag)
     q = right[:, k] / np.linalg.norm(right[:, k])
     eig_t, left = np.linalg.eig(jacobian.T)
-    p = left[:, int(np.argmin(np.abs(eig_t + 1j * omega)))]
-    p = p / np.conj(np.vdot(p, q))
+    p_vec = left[:, int(np.argmin(np.abs(eig_t + 1j * omega)))]
+    p_vec = p_vec / np.conj(np.vdot(p_vec, q))
     n = len(x)
-    b_qq = multilinear(f, x, q, q)
-    b_qqbar = multilinear(f, x, q, np.conj(q))
-    c_term = multilinear(f, x, q, q, np.conj(q))
+    b_qq = forms(x, p, q, q)
+    b_qqbar = forms(x, p, q, np.conj(q))
+    c_term = forms(x, p, q, q, np.conj(q))
     h11 = np.linalg.solve(jacobian, b_qqbar)
     h20 = np.linalg.solve(2j * omega * np.eye(n) - jacobian, b_qq)
-    value = (np.vdot(p, c_term) - 2 * np.vdot(p, multilinear(f, x, q, h11))
-             + np.vdot(p, multilinear(f, x, np.conj(q), h20)))
+    value = (np.vdot(p_vec, c_term) - 2 * np.vdot(p_vec, forms(x, p, q, h11))
+             + np.vdot(p_vec, forms(x, p, np.conj(q), h20)))
     return omega, float(value.real / (2 * omega))

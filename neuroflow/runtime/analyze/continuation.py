@@ -22,7 +22,7 @@ import numpy as np
 
 from ._curve import ContinuationOptions, Curve, end_at, locate, trace
 from .cycles import CycleBranch, continue_cycles
-from ._normal_form import hopf_coefficients
+from ._normal_form import Forms, hopf_coefficients
 from ._stability import unstable_directions
 from ._system import AnalysisError, System, as_system
 from .fixed_points import fixed_points
@@ -70,6 +70,7 @@ class Bifurcation:
     unit: str
     branches: list[Branch]
     points: list[SpecialPoint]
+    range: tuple[float, float] = (-np.inf, np.inf)  # of the parameter
     messages: list[str] = field(default_factory=list)
     cycles: list[CycleBranch] = field(default_factory=list)
 
@@ -142,6 +143,7 @@ class EquilibriumProblem:
 
         self.H = H
         self.curve = Curve(H)
+        self.forms = Forms(lambda x, lam: system.field(x, dict(values, **{param: lam})))
         self.jac_x = jax.jit(lambda u: jax.jacfwd(H)(u)[:, :-1])
         self._branch = jax.jit(lambda u, t: jnp.linalg.det(
             jnp.vstack([jax.jacfwd(H)(u), t[None]])))
@@ -164,13 +166,7 @@ class EquilibriumProblem:
         pair = eig[(np.abs(eig.real) < 1e-6 * scale) & (eig.imag > 1e-8 * scale)]
         if not len(pair):
             return None
-        values = {k: jnp.asarray(v) for k, v in self.system.params.items()}
-        values[self.param] = u[-1]
-
-        def f(x):
-            return self.system.field(x, values)
-
-        return hopf_coefficients(f, jnp.asarray(u[:-1]), jac)
+        return hopf_coefficients(self.forms, np.asarray(u[:-1]), u[-1], jac)
 
 
 def _starts(system: System, param: str, lo: float, start) -> np.ndarray:
@@ -218,7 +214,7 @@ def continuation(model, param: str, range: tuple[float, float], params: dict | N
     options = options or ContinuationOptions()
     problem = EquilibriumProblem(system, key)
     span = hi - lo
-    result = Bifurcation(system, key, system.param_unit(key), [], [])
+    result = Bifurcation(system, key, system.param_unit(key), [], [], (lo, hi))
     if "hopf" in detect and system.size > HOPF_MAX_DIMENSION:
         result.messages.append(f"no Hopf test in {system.size} dimensions (more than"
                                f" {HOPF_MAX_DIMENSION})")
