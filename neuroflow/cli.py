@@ -325,6 +325,20 @@ def _codim2(result, args) -> list:
     return curves
 
 
+def command_slow_points(args) -> int:
+    from .runtime.analyze import slow_points
+
+    found = slow_points(_analysed(args), count=args.count, noise=args.noise, steps=args.steps,
+                        tol=args.tol, duration=args.duration)
+    _warn(found.messages)
+    for k, q in enumerate(found.speed):
+        slowest = "" if found.eigenvalues is None else \
+            f"  leading eigenvalue {found.eigenvalues[k][0].real:.4g}"
+        print(f"q = {q:.4g}{slowest}")
+    _write_json(found.to_json(), args.json)
+    return 0
+
+
 def command_phase_plane(args) -> int:
     from .runtime.analyze import phase_plane
 
@@ -379,6 +393,16 @@ def _analyze_parser(sub) -> None:
     bifurcation.add_argument("--allow-threshold", action="store_true",
                              help="analyse a spiking model's equations without its threshold")
     bifurcation.set_defaults(handler=command_bifurcation)
+    slow = kinds.add_parser("slow-points", help="minima of |f|^2/2 from points of a trajectory"
+                                                " (Sussillo & Barak)")
+    common(slow)
+    slow.add_argument("--count", type=int, default=128, help="candidates along the trajectory")
+    slow.add_argument("--noise", type=float, default=0.0, help="added to each candidate")
+    slow.add_argument("--steps", type=int, default=1000, help="Adam steps")
+    slow.add_argument("--tol", type=float, default=1e-8, help="largest q kept")
+    slow.add_argument("--duration", type=float, default=200.0,
+                      help="of the trajectory, in ms")
+    slow.set_defaults(handler=command_slow_points)
     plane = kinds.add_parser("phase-plane", help="nullclines, fixed points and trajectories of"
                                                  " two state variables")
     common(plane)

@@ -65,6 +65,17 @@ def test_codim2_curves_in_the_json(tmp_path):
     assert cusp["type"] == "cusp" and np.allclose(cusp["values"], [0, 0], atol=1e-6)
 
 
+def test_slow_points_json(tmp_path):
+    out = tmp_path / "slow.json"
+    assert main(["analyze", "slow-points", FHN, "--set", "P.I=0", "--count", "8",
+                 "--json", str(out)]) == 0
+    point, = json.loads(out.read_text())["slow_points"]
+    roots = np.roots([-1 / 3, 0, 1 - 1 / 0.8, -0.7 / 0.8])
+    assert point["state"]["V"] == pytest.approx(roots[np.abs(roots.imag) < 1e-12].real[0],
+                                                abs=1e-10)
+    assert point["q"] < 1e-20 and len(point["eigenvalues"]) == 2
+
+
 @pytest.mark.slow
 def test_cycles_through_a_canard_end_with_a_warning(capsys):
     """Single shooting loses FitzHugh–Nagumo's cycles in the canard explosion: the branch

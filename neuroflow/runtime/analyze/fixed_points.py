@@ -112,13 +112,14 @@ def make_seeds(system: System, seeds, bounds: dict | None, count: int, duration:
 
 
 def distinct(points: np.ndarray, tol: float) -> np.ndarray:
-    """The points, each kept once: within `tol * (1 + |x|)` of one kept, a point is the same."""
-    kept: list[np.ndarray] = []
-    for point in points:
+    """The indices of `points` kept once each: a point within `tol * (1 + |x|)` of one kept
+    before it is the same."""
+    kept: list[int] = []
+    for k, point in enumerate(points):
         scale = tol * (1.0 + np.linalg.norm(point))
-        if all(np.linalg.norm(point - k) > scale for k in kept):
-            kept.append(point)
-    return np.array(kept).reshape(len(kept), points.shape[1])
+        if all(np.linalg.norm(point - points[j]) > scale for j in kept):
+            kept.append(k)
+    return np.array(kept, int)
 
 
 def fixed_points(model, params: dict | None = None, *, seeds="auto", bounds: dict | None = None,
@@ -139,7 +140,7 @@ def fixed_points(model, params: dict | None = None, *, seeds="auto", bounds: dic
     points, residuals = solve(starts, system.params)
     points, residuals = np.asarray(points), np.asarray(residuals)
     good = np.isfinite(residuals) & (residuals < tol) & np.all(np.isfinite(points), axis=1)
-    found = distinct(points[good], 1e-6)
+    found = points[good][distinct(points[good], 1e-6)]
     found = found[np.argsort(found[:, 0], kind="stable")] if len(found) else found
     result = FixedPoints(system, [classify(system, p) for p in found], len(starts),
                          int(good.sum()))
