@@ -339,6 +339,23 @@ def command_slow_points(args) -> int:
     return 0
 
 
+def command_fast_slow(args) -> int:
+    from .runtime.analyze import fast_slow
+
+    result = fast_slow(_analysed(args), args.slow, _interval(args.range, "--range"), args.var,
+                       cycles=args.cycles, duration=args.duration)
+    _warn(result.fast.messages)
+    for point in result.fast.points:
+        print(f"{point.type:7s} {args.slow} = {point.value:.12g}")
+    _write_json(result.to_json(), args.json)
+    if args.plot:
+        from .runtime.analyze._plot import save
+
+        save(result.plot(), args.plot)
+        print(f"plot written to {args.plot}")
+    return 0
+
+
 def command_phase_plane(args) -> int:
     from .runtime.analyze import phase_plane
 
@@ -403,6 +420,18 @@ def _analyze_parser(sub) -> None:
     slow.add_argument("--duration", type=float, default=200.0,
                       help="of the trajectory, in ms")
     slow.set_defaults(handler=command_slow_points)
+    dissect = kinds.add_parser("fast-slow", help="the fast subsystem's equilibria against a"
+                                                 " frozen slow variable, with a trajectory")
+    common(dissect)
+    dissect.add_argument("--slow", required=True, help="the slow variable, e.g. z")
+    dissect.add_argument("--range", required=True, metavar="LO:HI", help="of the slow variable")
+    dissect.add_argument("--var", help="the fast variable shown (default: the first other)")
+    dissect.add_argument("--cycles", action="store_true",
+                         help="continue the fast oscillations born at Hopf points too")
+    dissect.add_argument("--duration", type=float, default=1000.0,
+                         help="of the trajectory, in ms")
+    dissect.add_argument("--plot", help="write the diagram to this image")
+    dissect.set_defaults(handler=command_fast_slow)
     plane = kinds.add_parser("phase-plane", help="nullclines, fixed points and trajectories of"
                                                  " two state variables")
     common(plane)

@@ -77,6 +77,16 @@ def test_slow_points_json(tmp_path):
 
 
 @pytest.mark.slow
+def test_fast_slow_json(tmp_path):
+    out = tmp_path / "hr.json"
+    assert main(["analyze", "fast-slow", str(EXAMPLES / "hindmarsh_rose.nfl"), "--slow", "z",
+                 "--range", "1:3.5", "--var", "x", "--duration", "100", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    folds = [p["value"] for p in data["fast"]["points"] if p["type"] == "fold"]
+    np.testing.assert_allclose(folds, [3 - 32 / 27, 3], atol=1e-10)
+
+
+@pytest.mark.slow
 def test_cycles_through_a_canard_end_with_a_warning(capsys):
     """Single shooting loses FitzHugh–Nagumo's cycles in the canard explosion: the branch
     ends with a warning, and the Hopf points are still reported."""

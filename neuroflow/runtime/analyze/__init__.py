@@ -6,11 +6,12 @@ from ._system import AnalysisError, System
 from .codim2 import Codim2Curve, Codim2Point, codim2_curve
 from .continuation import Bifurcation, Branch, SpecialPoint, continuation
 from .cycles import CycleBranch
+from .fast_slow import FastSlow, fast_slow
 from .fixed_points import FixedPoint, FixedPoints, fixed_points
 from .phase_plane import PhasePlane, phase_plane
 from .slow_points import SlowPoints, slow_points
 
 __all__ = ["AnalysisError", "Bifurcation", "Branch", "Codim2Curve", "Codim2Point",
-           "ContinuationOptions", "CycleBranch", "FixedPoint", "FixedPoints", "PhasePlane",
-           "SlowPoints", "SpecialPoint", "System", "codim2_curve", "continuation",
-           "fixed_points", "phase_plane", "slow_points"]
+           "ContinuationOptions", "CycleBranch", "FastSlow", "FixedPoint", "FixedPoints",
+           "PhasePlane", "SlowPoints", "SpecialPoint", "System", "codim2_curve", "continuation",
+           "fast_slow", "fixed_points", "phase_plane", "slow_points"]

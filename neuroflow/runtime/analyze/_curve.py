@@ -73,8 +73,8 @@ class Curve:
             u = new
             if step <= options.tol * (1 + np.linalg.norm(u)) and residual <= 10 * options.tol:
                 return u, k
-        return (u, options.newton_iterations) if float(np.linalg.norm(self.H(u))) <= \
-            options.tol else (None, options.newton_iterations)
+        converged = float(np.linalg.norm(self.H(u))) <= options.tol
+        return (u if converged else None), options.newton_iterations
 
 
 @dataclass

@@ -64,7 +64,7 @@ class System:
 
     `params` sets parameters (`{"P.I": 0.5}`; `"I"` alone where one population has it);
     `population` analyses that population alone.  State names are `"V"` in a model of one
-    population of one neuron, else `"P.V"`, and `"P.V[3]"` for neuron 3 of a larger one."""
+    population (`"V[3]"` for its neuron 3), else `"P.V"` and `"P.V[3]"`."""
 
     def __init__(self, model, params: dict | None = None, population: str | None = None,
                  seed: int = 0):

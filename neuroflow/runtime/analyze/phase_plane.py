@@ -90,23 +90,8 @@ def phase_plane(model, vars: tuple[str, str] | str | None = None, params: dict |
     low, high = box(system, {n: b for n, b in (bounds or {}).items()}, path)
     lows, highs = np.array([low[ix], low[iy]]), np.array([high[ix], high[iy]])
 
-    def embed(xy):
-        return jnp.asarray(base).at[ix].set(xy[0]).at[iy].set(xy[1])
-
-    def plane_rate(xy):
-        rate = system.f(embed(xy))
-        return jnp.stack([rate[ix], rate[iy]])
-
-    gx = np.linspace(lows[0], highs[0], resolution + 1)
-    gy = np.linspace(lows[1], highs[1], resolution + 1)
-    X, Y = np.meshgrid(gx, gy, indexing="ij")
-    rates = np.asarray(jax.jit(jax.vmap(plane_rate))(np.column_stack([X.ravel(), Y.ravel()])))
-    U, V = rates[:, 0].reshape(X.shape), rates[:, 1].reshape(X.shape)
-    result_lines, messages = {}, []
-    for k, (var, values) in enumerate(zip(vars, (U, V))):
-        curves, why = _nullcline(plane_rate, k, X, Y, values, lows, highs)
-        result_lines[var] = curves
-        messages += [f"nullcline of {var}: {m}" for m in why]
+    (X, Y, U, V), result_lines, messages = plane_field(system, (ix, iy), vars, base, lows,
+                                                       highs, resolution)
     seeds = np.tile(base, (X.size, 1))
     seeds[:, ix], seeds[:, iy] = X.ravel(), Y.ravel()
     points = fixed_points(system, seeds=seeds[:: max(1, X.size // 400)])
@@ -116,6 +101,31 @@ def phase_plane(model, vars: tuple[str, str] | str | None = None, params: dict |
     paths = trajectories(system, full, duration, dt)[1][:, :, [ix, iy]]
     return PhasePlane(system, vars, ((lows[0], highs[0]), (lows[1], highs[1])), result_lines,
                       (X, Y, U, V), list(paths), points, messages)
+
+
+def plane_field(system: System, indices: tuple[int, int], labels: tuple[str, str],
+                base: np.ndarray, lows: np.ndarray, highs: np.ndarray, resolution: int,
+                traced: tuple[int, ...] = (0, 1)):
+    """`(grid, nullclines, messages)` in the plane of the variables at `indices` (called
+    `labels`; the others at `base`): the rates on a grid of `resolution` cells per side, and
+    the nullclines of the plane's variables listed in `traced` (0, 1 or both)."""
+    ix, iy = indices
+
+    def plane_rate(xy):
+        rate = system.f(jnp.asarray(base).at[ix].set(xy[0]).at[iy].set(xy[1]))
+        return jnp.stack([rate[ix], rate[iy]])
+
+    gx = np.linspace(lows[0], highs[0], resolution + 1)
+    gy = np.linspace(lows[1], highs[1], resolution + 1)
+    X, Y = np.meshgrid(gx, gy, indexing="ij")
+    rates = np.asarray(jax.jit(jax.vmap(plane_rate))(np.column_stack([X.ravel(), Y.ravel()])))
+    U, V = rates[:, 0].reshape(X.shape), rates[:, 1].reshape(X.shape)
+    lines, messages = {}, []
+    for k in traced:
+        curves, why = _nullcline(plane_rate, k, X, Y, (U, V)[k], lows, highs)
+        lines[labels[k]] = curves
+        messages += [f"nullcline of {labels[k]}: {m}" for m in why]
+    return (X, Y, U, V), lines, messages
 
 
 def _crossings(X, Y, values) -> np.ndarray:
