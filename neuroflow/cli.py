@@ -201,23 +201,24 @@ def summary(model: ir.Model) -> str:
     return "\n".join(lines)
 
 
-_QUANTITY = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(?:\*\s*(\w+))?\s*")
+_QUANTITY = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*"
+                       r"((?:[*/]\s*[A-Za-z]\w*\s*)*)")
 
 
 def _quantity(text: str, what: str):
-    """`50` or `50*pA`: a number (internal units) or a quantity."""
+    """`50`, `50*pA` or `10*uA/cm2`: a number (internal units) or a quantity."""
     match = _QUANTITY.fullmatch(text)
     if match is None:
         raise CLIError(f"cannot read the value '{text}' of {what}",
-                       hint="write a number, or a number times a unit: 50*pA")
-    value, unit = float(match.group(1)), match.group(2)
-    if unit is None:
-        return value
-    quantity = ir.get_unit(unit)
-    if quantity is None:
-        raise CLIError(f"unknown unit '{unit}' in {what}",
-                       hint=ir.did_you_mean(unit, ir.UNITS) or "units are Brian2's: mV, pA, ms")
-    return value * quantity
+                       hint="write a number, or a number times units: 50*pA, 10*uA/cm2")
+    value = float(match.group(1))
+    for op, name in re.findall(r"([*/])\s*(\w+)", match.group(2)):
+        unit = ir.get_unit(name)
+        if unit is None:
+            raise CLIError(f"unknown unit '{name}' in {what}",
+                           hint=ir.did_you_mean(name, ir.UNITS) or "units are Brian2's: mV, pA")
+        value = value * unit if op == "*" else value / unit
+    return value
 
 
 def _assignments(items) -> dict:

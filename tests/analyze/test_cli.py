@@ -27,6 +27,16 @@ def test_fixed_points_json(tmp_path, capsys):
     assert "stable focus" in capsys.readouterr().out
 
 
+def test_set_converts_units(tmp_path):
+    """2 uA/cm2 is 0.02 pA/um2, neuroflow's internal unit of a current density."""
+    hh, outs = str(EXAMPLES / "hh.nfl"), [tmp_path / "a.json", tmp_path / "b.json"]
+    for value, out in zip(("2*uA/cm2", "0.02"), outs):
+        assert main(["analyze", "fixed-points", hh, "--set", f"HH.I={value}", "--seeds", "16",
+                     "--json", str(out)]) == 0
+    first, second = (json.loads(out.read_text())["fixed_points"] for out in outs)
+    assert first == second and first[0]["stability"] == "stable focus"
+
+
 def test_bifurcation_json_and_plot(tmp_path):
     out, png = tmp_path / "bif.json", tmp_path / "bif.png"
     assert main(["analyze", "bifurcation", FHN, "--param", "P.I", "--range", "0:2",
@@ -99,6 +109,7 @@ def test_cycles_through_a_canard_end_with_a_warning(capsys):
 @pytest.mark.parametrize("args, message", [
     (["fixed-points", FHN, "--set", "P.J=1"], "did you mean .*'P.I'"),
     (["fixed-points", FHN, "--set", "P.I=abc"], "cannot read the value"),
+    (["fixed-points", str(EXAMPLES / "hh.nfl"), "--set", "HH.I=2*mV"], "is in pA/um"),
     (["bifurcation", FHN, "--param", "P.I", "--range", "1:1"], "holds no points"),
     (["bifurcation", FHN, "--param", "P.I", "--range", "x"], "must be LO:HI"),
     (["phase-plane", FHN, "--vars", "V,q"], "did you mean 'w'|not a state variable"),

@@ -121,3 +121,15 @@ def test_bad_input_is_a_clear_error():
         continuation(spiking, "I", (0.0, 1.0))
     below = continuation(spiking, "I", (0.0, 1.0), allow_threshold=True)
     np.testing.assert_allclose(below.branches[0].states[:, 0], below.branches[0].param)
+
+
+def test_a_branch_that_ends_in_a_singularity_is_kept():
+    """x' = sqrt(x) + lam has the equilibria x = lam^2 for lam <= 0 only, and f_x is infinite
+    at x = 0: Newton fails there, and the branch traced up to it stays, with a message."""
+    model = one_neuron("        dx/dt = sqrt(x) + lam : 1", "        lam = -1", "        x = 1")
+    result = continuation(model, "lam", (-1.0, 1.0), start={"x": 1.0})
+    branch, = result.branches
+    assert branch.message and "kept up to there" in branch.message
+    assert result.messages and len(branch.param) > 10
+    assert branch.param.max() > -0.05
+    np.testing.assert_allclose(branch.states[:, 0], branch.param**2, atol=1e-9)

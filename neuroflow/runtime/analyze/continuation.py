@@ -193,7 +193,9 @@ def continuation(model, param: str, range: tuple[float, float], params: dict | N
 
     Branches start at λ = lo from every equilibrium found there (or from `start`, a state as
     an array or a dict of names), and go up in λ until they leave [lo, hi].  A branch on which
-    Newton's method fails ends there, with a message; what it traced is kept.  Models with a
+    Newton's method fails ends there, with a message; what it traced is kept.  With `cycles`,
+    the branch of limit cycles born at each Hopf point is continued too (`result.cycles`,
+    see `cycles.py`), with its folds (`lpc`) and period doublings (`pd`).  Models with a
     threshold (spiking) are refused unless `allow_threshold`: the analysis then ignores it."""
     system = as_system(model, params, population)
     if not allow_threshold:
