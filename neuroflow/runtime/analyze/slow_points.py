@@ -90,8 +90,16 @@ def _minimizer(system: System, steps: int, learning_rate: float, polish: int):
         return jax.lax.scan(step, (x0, optimizer.init(x0)), None, length=steps)[0][0]
 
     def refine(x, p):
-        x, _ = jax.lax.fori_loop(0, polish, lambda _, c: levenberg_marquardt(c, p),
-                                 (x, jnp.asarray(1e-3, x.dtype)))
+        """Up to `polish` steps, fewer where q reaches rounding (or stops falling)."""
+        def going(carry):
+            k, x, damping = carry
+            return (k < polish) & (speed(x, p) > 1e-30) & (damping < 1e12)
+
+        def step(carry):
+            k, x, damping = carry
+            return (k + 1, *levenberg_marquardt((x, damping), p))
+
+        _, x, _ = jax.lax.while_loop(going, step, (0, x, jnp.asarray(1e-3, x.dtype)))
         return x, speed(x, p)
 
     def minimize(seeds, p):
