@@ -82,7 +82,7 @@ class VectorField:
         initial = self._initial_values(seed)
         self.x0 = np.concatenate([np.broadcast_to(initial[e.name], (e.size,)) for e in entries])
         self.params, self.dims = self._parameters(seed, initial)
-        self.conn = self._connectivity(seed, initial)
+        self.couplings, self.conn = self._connectivity(seed, initial)
 
     # -- values the model gives -----------------------------------------------------------
     @staticmethod
@@ -111,22 +111,22 @@ class VectorField:
                 values[var.id], dims[var.id] = initial[var.id], var.type.dim
         return {k: jnp.asarray(v, self.dtype) for k, v in values.items()}, dims
 
-    def _connectivity(self, seed: int, initial: dict) -> dict:
-        """The couplings' synapses, drawn from `seed` as the simulator draws them."""
+    def _connectivity(self, seed: int, initial: dict) -> tuple[list, dict]:
+        """The couplings with the kernel that sums them here, and their synapses drawn from
+        `seed` as the simulator draws them."""
         def values(pop: str, name: str) -> np.ndarray:
             key = f"{pop}.{name}"
             return np.asarray(self.params[key] if key in self.params else initial[key])
 
-        conn, kernels = {}, {}
+        couplings, conn = [], {}
         for k, node in enumerate(self.couplings):
             pairs = node.pre.size * node.post.size
-            kernel = ir.Kernel.DENSE if pairs <= DENSE_PAIRS else ir.Kernel.CSR
-            kernels[node.name] = node.replace(kernel=kernel)
+            node = node.replace(kernel=ir.Kernel.DENSE if pairs <= DENSE_PAIRS else ir.Kernel.CSR)
             pre, post, weight = draw_synapses(node, np.random.default_rng([seed, 3, k]), values)
-            conn[node.name] = COUPLING_KERNELS[kernel].build(kernels[node.name], pre, post,
-                                                             weight, self.dtype)
-        self.couplings = [kernels[c.name] for c in self.couplings]
-        return conn
+            conn[node.name] = COUPLING_KERNELS[node.kernel].build(node, pre, post, weight,
+                                                                  self.dtype)
+            couplings.append(node)
+        return couplings, conn
 
     # -- the function -----------------------------------------------------------------------
     def __call__(self, x, p: dict | None = None):
