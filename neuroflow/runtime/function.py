@@ -48,13 +48,16 @@ class ParameterValue:
 @dataclass(frozen=True)
 class SynapseWeights:
     """The trainable weights of a projection or coupling, one per synapse: `index` says where
-    each synapse's weight goes in the kernel's array `key` (-1: a slot of no synapse)."""
+    each synapse's weight goes in the kernel's array `key` (-1: a slot of no synapse), and
+    `arrays` are the kernel's other arrays for weights that differ between synapses (a kernel
+    may store one shared weight in another form)."""
 
     name: str
     node: str
     key: str
     index: np.ndarray
     count: int
+    arrays: dict
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,9 @@ class ModelFunction:
                                               np.float64, **extra)
         key = "matrix" if "matrix" in numbered else "weights"
         index = np.rint(np.asarray(numbered[key])).astype(np.int64) - 1
-        return SynapseWeights(name, node.name, key, index, len(pre))
+        arrays = {k: (v.astype(self.dtype) if jnp.issubdtype(v.dtype, jnp.floating) else v)
+                  for k, v in numbered.items() if k != key}
+        return SynapseWeights(name, node.name, key, index, len(pre), arrays)
 
     def _input(self, name: str) -> StepInput:
         owner, var = self._split(name, "input")
@@ -303,7 +308,9 @@ class ModelFunction:
             value = jnp.asarray(theta[item.name], self.dtype)
             if isinstance(item, SynapseWeights):
                 padded = jnp.append(value, jnp.zeros(1, self.dtype))
-                conn[item.node] = dict(conn[item.node], **{item.key: padded[item.index]})
+                # the kernel's arrays for weights per synapse; the drawn ones (delays) win
+                arrays = {k: conn[item.node].get(k, v) for k, v in item.arrays.items()}
+                conn[item.node] = dict(arrays, **{item.key: padded[item.index]})
             elif item.shared or item.neurons.size == params[item.neurons.pop][item.var].size:
                 params[item.neurons.pop][item.var] = value
             else:
