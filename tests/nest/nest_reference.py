@@ -43,9 +43,12 @@ def spikes(model: str, current: float, resolution: float) -> list[float]:
 RATE_CASES = {"gif_cond_exp": (150.0, 0.1, 2000)}  # I_e (pA), resolution (ms), neurons
 
 
-def rate(model: str, current: float, resolution: float, neurons: int) -> float:
+SEEDS = [12345 + k for k in range(8)]  # the spread of the mean rate over NEST's seeds
+
+
+def rate(model: str, current: float, resolution: float, neurons: int, seed: int = 12345) -> float:
     nest.ResetKernel()
-    nest.set(resolution=resolution, print_time=False, rng_seed=12345)
+    nest.set(resolution=resolution, print_time=False, rng_seed=seed)
     population = nest.Create(model, neurons, params={"I_e": current})
     recorder = nest.Create("spike_recorder")
     nest.Connect(population, recorder)
@@ -125,7 +128,9 @@ def main() -> None:
         result["models"][model] = {"I_e_pA": current, "resolution_ms": resolution,
                                    "spike_times_ms": spikes(model, current, resolution)}
     result["rates"] = {model: {"I_e_pA": current, "resolution_ms": resolution, "neurons": neurons,
-                               "rate_hz": rate(model, current, resolution, neurons)}
+                               "rate_hz": rate(model, current, resolution, neurons),
+                               "seed_rates_hz": [rate(model, current, resolution, neurons, seed)
+                                                 for seed in SEEDS]}
                        for model, (current, resolution, neurons) in RATE_CASES.items()}
     result["fi"] = {model: {"I_e_pA": currents, "counts": counts(model, currents)}
                     for model, currents in FI_CURRENTS.items()}

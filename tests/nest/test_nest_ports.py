@@ -65,11 +65,13 @@ def test_port_f_i_curve_has_nests_counts(model):
 
 
 def test_gif_cond_exp_port_fires_at_nests_rate():
-    """Escape noise: the mean rate of many neurons, within 10% of NEST's."""
+    """Escape noise: the mean rate of many neurons, within the spread of NEST's over its seeds
+    (four standard deviations of eight seeds' rates from their mean; about 0.5% of the rate)."""
     case = REFERENCE["rates"]["gif_cond_exp"]
     rate = port_results("gif_cond_exp", case["I_e_pA"], case["resolution_ms"],
                         case["neurons"]).rate("P")
-    assert abs(rate - case["rate_hz"]) < 0.1 * case["rate_hz"], (rate, case["rate_hz"])
+    seeds = np.asarray(case["seed_rates_hz"])
+    assert abs(rate - seeds.mean()) < 4 * seeds.std(ddof=1), (rate, seeds)
 
 
 # Protocol B: at rest, excitatory spikes and one inhibitory spike from spike generators, delay
