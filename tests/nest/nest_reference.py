@@ -74,6 +74,7 @@ SYNAPTIC_CASES = {  # model -> (excitatory weight, inhibitory weight)
     "mat2_psc_exp": (300.0, -300.0),
     "hh_psc_alpha": (100.0, -100.0),
     "izhikevich": (5.0, -5.0),
+    "gif_cond_exp": (10.0, -10.0),  # far below its threshold: no escape noise, no spike
 }
 
 
