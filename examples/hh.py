@@ -7,6 +7,7 @@ from neuroflow.units import cm2, mS, mV, ms, uA, uF
 
 dt = 0.01 * ms
 duration = 100 * ms
+dtype = "float64"  # as hh.nfl: `neuroflow run` reads it too
 
 EQUATIONS = """
     dv/dt = (I - gNa*m**3*h*(v - ENa) - gK*n**4*(v - EK) - gL*(v - EL)) / Cm : volt
@@ -31,7 +32,7 @@ net.monitor(hh, "v", every=1)
 model = net.build()
 
 if __name__ == "__main__":
-    results = nf.compile(model, dt=dt, dtype="float64").run(duration)
+    results = nf.compile(model, dt=dt, dtype=dtype).run(duration)
     t, v = results.trace("HH", "v")
     crossings = t[1:][(v[:-1, 0] < 0) & (v[1:, 0] >= 0)]
     print(f"{len(crossings)} spikes at", ", ".join(f"{c:.2f}" for c in crossings), "ms")

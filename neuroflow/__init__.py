@@ -11,7 +11,7 @@ from . import ir, units
 from .frontend import Network, exponential, load, load_text, lognormal, normal, uniform
 from .ir import (AllToAll, FixedFanIn, FixedFanOut, FixedProb, IRError, ModelError, NeuroflowError,
                  OneToOne, ParseError)
-from .runtime import Results, SimulationError, Simulator, compile, train
+from .runtime import Results, SimulationError, Simulator, analyze, compile, train
 
 __version__ = "0.1.0"
 
@@ -39,7 +39,7 @@ def all_to_all() -> AllToAll:
     return AllToAll()
 
 
-__all__ = ["ir", "units", "Network", "load", "load_text", "compile", "Results", "Simulator",
-           "SimulationError", "train", "normal", "uniform", "lognormal", "exponential",
+__all__ = ["analyze", "ir", "units", "Network", "load", "load_text", "compile", "Results",
+           "Simulator", "SimulationError", "train", "normal", "uniform", "lognormal", "exponential",
            "fixed_prob", "fixed_fan_in", "fixed_fan_out", "one_to_one", "all_to_all",
            "NeuroflowError", "ModelError", "ParseError", "IRError"]

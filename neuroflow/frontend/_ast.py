@@ -173,6 +173,17 @@ class PoissonGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class SpikeGenerator:
+    """`population S = spike_generator(times = [1, 2]*ms, indices = [0, 1])`: neurons that spike
+    at given times (Brian2's SpikeGeneratorGroup); `size` is None where it is not written."""
+
+    name: Name
+    size: int | None
+    args: tuple[Assignment, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
 class View:
     name: Name
     ref: PopRef
@@ -241,8 +252,8 @@ class Monitor:
     loc: Loc
 
 
-NetworkItem = (Population | PoissonGroup | View | Subnetwork | Projection | Input | PoissonInput
-               | Monitor)
+NetworkItem = (Population | PoissonGroup | SpikeGenerator | View | Subnetwork | Projection | Input
+               | PoissonInput | Monitor)
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,11 +92,24 @@ class PopulationHandle:
 
     def __getitem__(self, index: slice) -> ir.PopSlice:
         if not isinstance(index, slice) or index.step not in (None, 1):
-            raise TypeError(f"population '{self.name}' can only be sliced with [start:stop]")
+            raise ModelError(f"population '{self.name}' can only be sliced with [start:stop],"
+                             f" got [{_slice_text(index)}]",
+                             hint="a view is a contiguous range of neurons, e.g. P[0:100]")
+        for bound in (index.start, index.stop):
+            if bound is not None and not -self.size <= bound <= self.size:
+                raise ModelError(f"the view {self.name}[{_slice_text(index)}] reaches past the"
+                                 f" {self.size} neurons of '{self.name}'")
         start, stop, _ = index.indices(self.size)
         if start >= stop:
             raise ModelError(f"the view {self.name}[{index.start}:{index.stop}] is empty")
         return ir.PopSlice(self.name, start, stop)
+
+
+def _slice_text(index) -> str:
+    if not isinstance(index, slice):
+        return repr(index)
+    parts = ["" if b is None else str(b) for b in (index.start, index.stop, index.step)]
+    return ":".join(parts if index.step is not None else parts[:2])
 
 
 def as_slice(target) -> ir.PopSlice:
@@ -104,7 +117,11 @@ def as_slice(target) -> ir.PopSlice:
         return target
     if isinstance(target, PopulationHandle):
         return ir.PopSlice(target.name, 0, target.size)
-    raise TypeError(f"expected a population or a view such as P[:100], got {target!r}")
+    if isinstance(target, str):
+        raise ModelError(f"'{target}' is a name; a projection takes the population itself",
+                         hint=f"{target} = net.population('{target}', ...) returns it; pass"
+                              f" {target} or a view such as {target}[:100]")
+    raise ModelError(f"expected a population or a view such as P[:100], got {target!r}")
 
 
 class Network:
@@ -126,7 +143,9 @@ class Network:
                    method: str = "auto", surrogate: str | ir.Surrogate | None = None,
                    loc: Loc | None = None) -> PopulationHandle:
         """A population of `size` neurons.  `equations` is a string of Brian2's equation lines
-        (or lines parsed already); `surrogate` (`"fast_sigmoid(25)"`, or a smooth step in `x`)
+        (or lines parsed already); `method` names the integrator, with its options where it has
+        some (`"rkf45(rtol=0, atol=1e-3, events=1)"`); `surrogate` (`"fast_sigmoid(25)"`, or a
+        smooth step in `x`)
         stands for the threshold's slope in gradients; `loc` is where a model file declares the
         population."""
         _check_identifier(name, "population")
@@ -137,7 +156,8 @@ class Network:
                              f" got {size!r}", hint="for example net.population('P', 100, ...)")
         size = int(size)
         lines = _equation_lines(equations, f"equations of population '{name}'")
-        nodes: list[ir.Node] = [ir.Population(name, size, ir.Method(method), loc=loc)]
+        method, options = _method(method, name, loc)
+        nodes: list[ir.Node] = [ir.Population(name, size, method, options, loc=loc)]
         nodes += _declared_nodes(name, size, lines, dict(params or {}), dict(init or {}))
         if threshold is not None:
             cond, where = _source_expr(threshold, f"threshold of '{name}'")
@@ -169,6 +189,11 @@ class Network:
         a model with summed lines (`I_post = w*tanh(x_pre) : 1 (summed)`) couples the neurons
         continuously and runs no statements."""
         pre_s, post_s, kernel = as_slice(pre), as_slice(post), ir.Kernel(kernel)
+        for view in (pre_s, post_s):
+            if view.stop > self._sizes.get(view.population, 0):
+                raise ModelError(f"population '{view.population}' is not one of network"
+                                 f" '{self.name}'", loc, hint="a population belongs to the Network"
+                                 " that made it; make both ends with the same Network")
         if name is None:
             name = f"{pre_s.population}_to_{post_s.population}_{self._projection_count}"
         _check_identifier(name, "projection")
@@ -234,6 +259,7 @@ class Network:
                              or f"variables: {', '.join(sorted(declared))}")
         synapse_params = []
         for key, value in params.items():
+            _check_reserved(key, what, None)
             if key in declared:
                 raise ModelError(f"'{key}' of {what} is a synapse variable, not a parameter",
                                  hint=f"set its initial value with init=dict({key}=...)")
@@ -387,6 +413,46 @@ class Network:
         step (Brian2's `PoissonGroup`); `rate` is one rate or one per neuron."""
         return self.population(name, size, threshold="rand() < rate*dt", params=dict(rate=rate))
 
+    def spike_generator(self, name: str, times, indices=None, size: int | None = None, *,
+                        loc: Loc | None = None) -> PopulationHandle:
+        """A population of `size` neurons (by default one more than the largest index) whose
+        neuron `indices[k]` spikes at `times[k]` (Brian2's `SpikeGeneratorGroup`, NEST's
+        `spike_generator`; without `indices` all times are neuron 0's).  A time t falls in step
+        floor(t/dt + 0.001), as in Brian2: on the grid, t = k*dt is step k; off the grid, the
+        step that holds it.  The entries are sorted here; a neuron spiking twice in one step is
+        refused when the model is compiled, where dt is known."""
+        what = f"spike generator '{name}'"
+        ms, dim = to_internal(times, f"the times of {what}")
+        if not (dim == ir.TIME or dim.is_dimensionless):  # plain numbers are ms
+            raise ModelError(f"the times of {what} must be times, got {times!r}", loc,
+                             "for example times=[1, 2.5]*ms")
+        ms = (ms,) if isinstance(ms, float) else ms
+        if indices is None:
+            indices = np.zeros(len(ms), int)
+        raw = np.atleast_1d(np.asarray(indices))
+        if raw.ndim != 1 or (raw.size and (raw.dtype.kind not in "iu"
+                                           and not np.all(np.mod(raw, 1) == 0))):
+            raise ModelError(f"the indices of {what} must be whole numbers, got {indices!r}", loc)
+        raw = raw.astype(int)
+        if len(raw) != len(ms):
+            raise ModelError(f"{what} has {len(ms)} times but {len(raw)} indices", loc,
+                             "give one neuron index per spike time")
+        if any(t < 0 for t in ms):
+            raise ModelError(f"{what} has a negative spike time, {min(ms):g} ms", loc,
+                             "spikes are at times from 0 on")
+        if raw.size and raw.min() < 0:
+            raise ModelError(f"{what} has a negative neuron index, {raw.min()}", loc)
+        if size is None:
+            size = int(raw.max()) + 1 if raw.size else 1
+        elif raw.size and raw.max() >= size:
+            raise ModelError(f"{what} has {size} neurons, so no neuron {raw.max()}", loc,
+                             f"indices lie in [0, {size})")
+        entries = sorted(zip(ms, (int(i) for i in raw)))
+        handle = self.population(name, size, loc=loc)
+        self._add(ir.SpikeGenerator(name, tuple(t for t, _ in entries),
+                                    tuple(i for _, i in entries), loc=loc))
+        return handle
+
     # -- monitors -------------------------------------------------------------------
     def monitor_spikes(self, pop) -> None:
         """Record the spikes of a population (for a view, of its whole population)."""
@@ -429,6 +495,26 @@ class Network:
         return ir.Model(self.name, self._nodes)
 
 
+def _method(text: str, pop: str, loc: Loc | None) -> tuple[ir.Method, tuple]:
+    """`"rkf45"` or `"rkf45(rtol=0, atol=1e-3, events=1)"`: the method and its options (numbers;
+    `integrate` checks their names against the method)."""
+    name, _, rest = str(text).partition("(")
+    options = []
+    if rest:
+        if not rest.rstrip().endswith(")"):
+            raise ModelError(f"the method of population '{pop}' misses its ')': {text!r}", loc)
+        for item in filter(None, (i.strip() for i in rest.rstrip()[:-1].split(","))):
+            key, equals, value = item.partition("=")
+            try:
+                options.append((key.strip(), float(value)))
+            except ValueError:
+                equals = ""
+            if not equals or not key.strip().isidentifier():
+                raise ModelError(f"the method options of population '{pop}' are name=number"
+                                 f" pairs, got {item!r}", loc, "for example rkf45(atol=1e-3)")
+    return ir.Method(name.strip()), tuple(options)
+
+
 def _delay(delay, name: str) -> ir.Value:
     """One delay for all synapses (a time), one per synapse (an array), or a distribution."""
     what = f"delay of projection '{name}'"
@@ -467,6 +553,7 @@ def _synapse_var(line: EquationLine, value, what: str) -> ir.SynapseVar:
             raise ModelError(f"the event-driven equation of '{line.name}' in {what} is not linear"
                              f" in '{line.name}'", line.loc, "event-driven equations decay"
                              " exactly: dx/dt = -x/tau")
+    _check_reserved(line.name, what, line.loc)
     what_init = f"initial value of '{line.name}' in {what}"
     init, dim = value.to_ir() if isinstance(value, Random) else to_internal(value, what_init)
     if dim != line.dim and not (dim.is_dimensionless and init == 0.0):
@@ -543,6 +630,8 @@ def _declared_nodes(pop: str, size: int, lines: tuple[EquationLine, ...], params
                     init: dict) -> list:
     nodes: list[ir.Node] = []
     declared = {line.name for line in lines}
+    for name, loc in [(line.name, line.loc) for line in lines] + [(n, None) for n in params]:
+        _check_reserved(name, f"'{pop}'", loc)
     for line in lines:
         synapse_only = line.flags & {"summed", "clock-driven"}
         if synapse_only:
@@ -645,6 +734,14 @@ def weight_value(weights, where: Loc | None, n_pre: int,
                          " matrix", where)
     value = float(raw) if raw.ndim == 0 else tuple(float(x) for x in raw.ravel())
     return value, q.dim, raw.shape
+
+
+def _check_reserved(name: str, owner: str, loc: Loc | None) -> None:
+    """Names that start with '_' are neuroflow's own (`_lastspike`, temporaries of the step,
+    and in generated C++ the compiler's macros such as `__LINE__`): a model cannot use them."""
+    if name.startswith("_"):
+        raise ModelError(f"'{name}' of {owner} starts with '_', which neuroflow keeps for its"
+                         " own names", loc, hint=f"rename it, e.g. '{name.lstrip('_') or 'x'}'")
 
 
 def _check_identifier(name, what: str) -> None:

@@ -8,7 +8,7 @@ collected, so a file with several mistakes reports them all.
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from ._builder import Network, Parsed, PopulationHandle
 from ._coupling import is_summed
 from ._dsl_compose import Composer, Flat, units_only
 from ._dsl_errors import Errors, Failed
+from ._dsl_generator import GeneratorTable, generator_flat
 from ._dsl_poisson import PoissonInputs, build_group
 from ._dsl_synapse import SynapseArgs, SynapseModel, synapse_of
 from ._dsl_weights import Weights, per_synapse
@@ -28,6 +29,9 @@ from ._dsl_values import Lazy, Values
 
 # A view whose declaration has an error: uses of it are skipped rather than reported again.
 _BROKEN = ir.PopSlice("<broken>", 0, 1)
+
+
+POPULATIONS = (ast.Population, ast.PoissonGroup, ast.SpikeGenerator)  # items that declare one
 
 
 @dataclass
@@ -77,7 +81,8 @@ class NetworkBuilder:
         self.method = method
         self.composer = Composer(components, errors)
         self.populations: dict[str, _Population] = {}
-        self.declared: dict[str, ast.Population | ast.PoissonGroup] = {}
+        self.declared: dict[str, ast.Population | ast.PoissonGroup | ast.SpikeGenerator] = {}
+        self.generators: dict[str, GeneratorTable] = {}
         self.inputs: dict[str, set[str]] = {}
         self.net: Network | None = None
         self.poisson: PoissonInputs | None = None
@@ -92,7 +97,7 @@ class NetworkBuilder:
             if isinstance(item, ast.Input):
                 self._note_input(net_scope, item)
         for net_scope, item in items:
-            if isinstance(item, (ast.Population, ast.PoissonGroup)):
+            if isinstance(item, POPULATIONS):
                 with self.errors.collect(item.loc):
                     self._population(net_scope, item)
         for net_scope, item in items:
@@ -105,7 +110,7 @@ class NetworkBuilder:
                  stack: tuple[str, ...]) -> None:
         """Give populations, views and subnetworks their final names, depth first."""
         for item in network.items:
-            if isinstance(item, (ast.Population, ast.PoissonGroup)):
+            if isinstance(item, POPULATIONS):
                 with self.errors.collect(item.loc):
                     self._claim(scope, item.name)
                     final = scope.prefix + item.name.text
@@ -115,6 +120,11 @@ class NetworkBuilder:
                                          " (a.E is a_E): rename one")
                     scope.populations[item.name.text] = final
                     scope.sizes[final] = item.size
+                    if isinstance(item, ast.SpikeGenerator):  # its size may follow from its table
+                        table = GeneratorTable(item, Values(None, self.directory), self.errors)
+                        self.generators[final] = table
+                        scope.sizes[final] = table.size
+                        item = replace(item, size=table.size)
                     self.declared[final] = item
                     items.append((scope, item))
             elif isinstance(item, ast.View):
@@ -195,9 +205,14 @@ class NetworkBuilder:
         if isinstance(final, str):
             self.inputs.setdefault(final, set()).add(name)
 
-    def _population(self, scope: NetScope, item: ast.Population | ast.PoissonGroup) -> None:
+    def _population(self, scope: NetScope,
+                    item: ast.Population | ast.PoissonGroup | ast.SpikeGenerator) -> None:
         final = scope.populations[item.name.text]
         self.populations[final] = _Population(None, None)
+        if isinstance(item, ast.SpikeGenerator):
+            self.populations[final] = _Population(self.generators[final].build(self.net, final),
+                                                  generator_flat(item))
+            return
         if isinstance(item, ast.PoissonGroup):
             values = Values(item.size, self.directory)
             self.populations[final] = _Population(*build_group(self.net, final, item, values,
@@ -392,6 +407,9 @@ class NetworkBuilder:
         population = self.populations.get(final)
         if population is None or population.handle is None:
             return
+        if isinstance(self.declared[final], ast.SpikeGenerator):
+            raise ModelError(f"'{final}' is a spike generator, which has no names to drive",
+                             item.target.loc, "its spikes are the times it is declared with")
         if isinstance(self.declared[final], ast.PoissonGroup):
             raise ModelError(f"'{final}' is a Poisson group, whose rate is set where it is"
                              " declared", item.target.loc, "write a neuron with 'threshold: rand()"

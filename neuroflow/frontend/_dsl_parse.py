@@ -13,8 +13,8 @@ from pathlib import Path
 
 import lark
 
-from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, Loc, ModelError, ParseError, cached_parser,
-                  surrogate_from_expr)
+from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, Loc, ModelError, NumberTooLarge, ParseError,
+                  cached_parser, surrogate_from_expr)
 from . import _ast as ast
 from ._dsl_errors import Errors
 from ._dsl_syntax import COMPONENT_ITEMS, PROJECTION_ITEMS, syntax_error
@@ -232,7 +232,13 @@ class _DSLTransformer(_EquationBuilder):
 
     @lark.v_args(meta=True)
     def method(self, meta, items):
-        return _Member("method", self._name(items[0]), self._at(meta))
+        name, *options = [i for i in items if i is not None]
+        text = str(name) + ("(" + ", ".join(options) + ")" if options else "")
+        return _Member("method", ast.Name(text, self._at(name)), self._at(meta))
+
+    def method_option(self, items):
+        name, minus, number = items
+        return f"{name}={'-' if minus else ''}{number}"
 
     @lark.v_args(meta=True)
     def part(self, meta, items):
@@ -276,6 +282,12 @@ class _DSLTransformer(_EquationBuilder):
     def poisson_group(self, meta, items):
         name, size, args = items
         return ast.PoissonGroup(self._name(name), self._size(size), args or (), self._at(meta))
+
+    @lark.v_args(meta=True)
+    def spike_generator(self, meta, items):
+        name, size, args = items
+        size = None if size is None else self._size(size)
+        return ast.SpikeGenerator(self._name(name), size, args or (), self._at(meta))
 
     @lark.v_args(meta=True)
     def view(self, meta, items):
@@ -430,6 +442,8 @@ def parse(text: str, origin: str = "<model>") -> ast.File:
     try:
         file = _DSLTransformer(origin, text, errors).transform(tree)
     except lark.exceptions.VisitError as err:
+        if isinstance(err.orig_exc, NumberTooLarge):
+            raise err.orig_exc.located(text, None, origin) from None
         raise err.orig_exc from None
     except RecursionError:
         raise ParseError("an expression is nested too deeply", Loc(origin, 1, 1, text),

@@ -27,22 +27,23 @@ _INPUT = "input P.v = poisson(N = 1000, rate = 6*Hz, weight = 0.1*mV)"
 
 
 def arguments(args: tuple[ast.Assignment, ...], names: tuple[str, ...], errors: Errors,
-              where: ast.Name, example: str) -> dict[str, ast.Assignment]:
-    """The arguments of `poisson(...)` by name; unknown, repeated and missing ones reported."""
+              where: ast.Name, example: str, call: str = "poisson") -> dict[str, ast.Assignment]:
+    """The arguments of `poisson(...)` (or another `call`) by name; unknown, repeated and missing
+    ones reported."""
     found: dict[str, ast.Assignment] = {}
     before = errors.count
     for arg in args:
         name = arg.target.text
         if name not in names:
-            errors.report(f"poisson() has no argument '{name}'", arg.target.loc,
+            errors.report(f"{call}() has no argument '{name}'", arg.target.loc,
                           did_you_mean(name, names) or f"write {example}")
         elif name in found:
-            errors.report(f"poisson() gets '{name}' twice", arg.target.loc, "give it once")
+            errors.report(f"{call}() gets '{name}' twice", arg.target.loc, "give it once")
         else:
             found[name] = arg
     missing = [name for name in names if name not in found]
     if missing and errors.count == before:
-        errors.report(f"poisson() needs {', '.join(missing)}", where.loc, f"write {example}")
+        errors.report(f"{call}() needs {', '.join(missing)}", where.loc, f"write {example}")
     return found
 
 

@@ -92,8 +92,12 @@ MISTAKES = (
     Mistake("'==' compares two values; a reset or an on_pre assigns", "write 'v = Vr' or 'ge += w'",
             (_neuron("reset: v == 1\n"), _network("projection P -> Q {\non_pre: ge == 1\n")),
             at_previous=True),
+    # `population P = A()` fails at `A`, since `population S = spike_generator(...)` has no
+    # size: the error is shown at the `=`, where the size was due
     Mistake("a population needs a size", "write 'population P[100] = LIF()'",
-            (_network("population P = A()\n"), _network("population P(10) = A()\n"))),
+            (_network("population P = A()\n"),), at_previous=True),
+    Mistake("a population needs a size", "write 'population P[100] = LIF()'",
+            (_network("population P(10) = A()\n"),)),
     Mistake("'{previous}' must be called: '{previous}()'",
             "overrides go in the parentheses: LIF(v = -60*mV)",
             (_network("population P[10] = A\n"), _network("population P[10] = A }"),

@@ -16,8 +16,8 @@ from functools import lru_cache
 import lark
 
 from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, UNIT_NAMES, Dimension, Expr,
-                  ExpressionBuilder, Loc, ModelError, ParseError, cached_parser, did_you_mean,
-                  get_unit, raise_located)
+                  ExpressionBuilder, Loc, ModelError, NumberTooLarge, ParseError, cached_parser,
+                  did_you_mean, get_unit, raise_located)
 
 _EQUATION_GRAMMAR = r"""
 equations: _NL? (eq_line _NL)* eq_line?
@@ -144,6 +144,8 @@ def parse_equations(text: str, origin: str) -> tuple[EquationLine, ...]:
     try:
         return _EquationBuilder(Loc(origin, 1, 1, text)).transform(tree)
     except lark.exceptions.VisitError as err:
+        if isinstance(err.orig_exc, NumberTooLarge):
+            raise err.orig_exc.located(text, None, origin) from None
         if isinstance(err.orig_exc, (ModelError, ParseError)):
             raise err.orig_exc from None
         raise

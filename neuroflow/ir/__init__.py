@@ -1,6 +1,7 @@
 """neuroflow's typed graph IR: units and types, expressions and the registry of their functions,
 nodes, the model graph, the verifier and the textual form.  Imports neither JAX nor other
 parts of neuroflow; the frontend, passes, backend and runtimes use the names exported here."""
+from ._adaptive import EMBEDDED_PAIRS, AdaptiveSystem, EmbeddedPair
 from ._algebra import (ONE, ZERO, decompose, differentiate, divided, is_zero, minus, negate, plus,
                        times)
 from ._cache import cache_dir, cached_parser, private_folder
@@ -10,9 +11,10 @@ from ._connectivity import (CONNECTIVITY_RULES, AllToAll, ConnectivityRule, Fixe
 from ._errors import IRError, Loc, ModelError, NeuroflowError, ParseError, did_you_mean
 from ._expr import (ARITHMETIC, COMPARISONS, LOGICAL, Binary, Call, Const, Expr, Ref, Statement,
                     Unary, Where, calls, names, substitute, to_text, transform)
-from ._exprparse import (EXPRESSION_GRAMMAR, ExpressionBuilder, parse_expr, parse_statements,
-                         raise_located)
+from ._exprparse import (EXPRESSION_GRAMMAR, ExpressionBuilder, NumberTooLarge, parse_expr,
+                         parse_statements, raise_located)
 from ._fold import fold
+from ._generator import SpikeGenerator, spike_steps
 from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, Function, Operator,
                          UnitError, register_function, unregister_function, uses_random)
 from ._model import Model
@@ -36,30 +38,31 @@ from ._units import (DIMENSIONLESS, UNIT_NAMES, UNITS, Dimension, DimensionMisma
 from ._verify import scope_lookup, synapse_value_kind, time_dimension, verify
 from ._walk import delayed_reads, expressions, map_expressions
 
-NODE_KINDS = _NODE_KINDS + (Coupling, PoissonInput)
+NODE_KINDS = _NODE_KINDS + (Coupling, PoissonInput, SpikeGenerator)
 print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spelling
 
-__all__ = ["AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity", "Binary",
-           "BufferKind", "BUILTINS", "cache_dir", "cached_parser", "Call", "calls", "Clock",
-           "COMPARISONS", "Connection", "CONNECTIVITY_RULES", "ConnectivityRule", "Const",
+__all__ = ["AdaptiveSystem", "AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity",
+           "Binary", "BufferKind", "BUILTINS", "cache_dir", "cached_parser", "Call", "calls",
+           "Clock", "COMPARISONS", "Connection", "CONNECTIVITY_RULES", "ConnectivityRule", "Const",
            "Coupling", "CouplingTerm", "Declaration", "decompose", "DelayBuffer", "delayed_reads",
            "did_you_mean", "differentiate", "Dimension", "DIMENSIONLESS", "DimensionMismatch",
-           "Distribution", "DISTRIBUTIONS", "divided", "exponential", "Expr", "EXPRESSION_GRAMMAR",
-           "ExpressionBuilder", "expressions", "FixedFanIn", "FixedFanOut", "FixedProb", "fold",
-           "Function", "FUNCTIONS", "FusedUpdate", "FusionBackend", "get_unit", "infer", "IRError",
-           "is_dimensionless", "is_noise", "is_zero", "Kernel", "Kind", "LinearSystem", "Loc",
-           "LOGICAL", "LogNormal", "lognormal", "map_expressions", "MARGIN", "Method", "minus",
-           "Model", "ModelError", "names", "negate", "NeuroflowError", "Node", "NODE_KINDS",
-           "normal", "Normal", "NUMPY", "ODE", "ONE", "OneToOne", "Operator", "OPERATORS",
+           "Distribution", "DISTRIBUTIONS", "divided", "EMBEDDED_PAIRS", "EmbeddedPair",
+           "exponential", "Expr", "EXPRESSION_GRAMMAR", "ExpressionBuilder", "expressions",
+           "FixedFanIn", "FixedFanOut", "FixedProb", "fold", "Function", "FUNCTIONS",
+           "FusedUpdate", "FusionBackend", "get_unit", "infer", "IRError", "is_dimensionless",
+           "is_noise", "is_zero", "Kernel", "Kind", "LinearSystem", "Loc", "LOGICAL", "LogNormal",
+           "lognormal", "map_expressions", "MARGIN", "Method", "minus", "Model", "ModelError",
+           "names", "negate", "NeuroflowError", "Node", "NODE_KINDS", "normal", "Normal",
+           "NumberTooLarge", "NUMPY", "ODE", "ONE", "OneToOne", "Operator", "OPERATORS",
            "Parameter", "parse_dimension", "parse_expr", "parse_statements", "parse_surrogate",
            "parse_text", "ParseError", "Part", "plastic_projection", "Plasticity", "plus",
            "PoissonInput", "PopSlice", "Population", "POST", "PRE", "print", "print_model",
            "private_folder", "Projection", "Quantity", "raise_located", "Random", "RateMonitor",
            "Ref", "Refractory", "register_function", "Reset", "rule_from_call", "Schedule",
-           "scope_lookup", "side_names", "SpikeMonitor", "Statement", "StateMonitor",
-           "StateUpdate", "StateVar", "Subexpression", "substitute", "Surrogate", "surrogate",
-           "surrogate_from_expr", "SurrogateKind", "SURROGATES", "synapse_value_kind",
-           "SynapseParam", "SynapseVar", "Threshold", "threshold_margin", "TIME", "time_dimension",
-           "TimedInput", "times", "to_text", "transform", "Type", "TypeCheckError", "Unary",
-           "Uniform", "uniform", "UNIT_NAMES", "UnitError", "UNITS", "unregister_function",
-           "uses_random", "Value", "verify", "Where", "ZERO"]
+           "scope_lookup", "side_names", "spike_steps", "SpikeGenerator", "SpikeMonitor",
+           "Statement", "StateMonitor", "StateUpdate", "StateVar", "Subexpression", "substitute",
+           "Surrogate", "surrogate", "surrogate_from_expr", "SurrogateKind", "SURROGATES",
+           "synapse_value_kind", "SynapseParam", "SynapseVar", "Threshold", "threshold_margin",
+           "TIME", "time_dimension", "TimedInput", "times", "to_text", "transform", "Type",
+           "TypeCheckError", "Unary", "uniform", "Uniform", "UNIT_NAMES", "UnitError", "UNITS",
+           "unregister_function", "uses_random", "Value", "verify", "Where", "ZERO"]

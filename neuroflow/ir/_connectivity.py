@@ -17,17 +17,24 @@ from typing import ClassVar
 
 import numpy as np
 
+from ._errors import ModelError
+
 _INT32_MAX = int(np.iinfo(np.int32).max)
 Synapses = tuple[np.ndarray, np.ndarray]
+
+
+class RuleError(ModelError, ValueError):
+    """A connectivity rule with arguments it cannot have (a ValueError too, for callers that
+    locate such errors in model files)."""
 
 
 def _probability(value: object, where: str) -> float:
     # bool is an int subclass; `fixed_prob(True)` is a typo, not p = 1.
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{where} must be a real number, got {value!r}")
+        raise RuleError(f"{where} must be a real number, got {value!r}")
     p = float(value)
     if not 0.0 <= p <= 1.0:  # also rejects nan
-        raise ValueError(f"{where} must be in [0, 1], got {value!r}")
+        raise RuleError(f"{where} must be in [0, 1], got {value!r}")
     return p
 
 
@@ -37,17 +44,17 @@ def _count(value: object, where: str) -> int:
     integral = isinstance(value, numbers.Integral) or (isinstance(value, numbers.Real)
                                                         and float(value).is_integer())
     if isinstance(value, bool) or not integral:
-        raise ValueError(f"{where} must be an integer, got {value!r}")
+        raise RuleError(f"{where} must be an integer, got {value!r}")
     k = int(value)
     if k < 0:
-        raise ValueError(f"{where} must be >= 0, got {k}")
+        raise RuleError(f"{where} must be >= 0, got {k}")
     return k
 
 
 def _check_sizes(n_pre: int, n_post: int) -> tuple[int, int]:
     n_pre, n_post = _count(n_pre, "n_pre"), _count(n_post, "n_post")
     if max(n_pre, n_post) > _INT32_MAX:
-        raise ValueError(f"population sizes must fit int32, got {n_pre} x {n_post}")
+        raise RuleError(f"population sizes must fit int32, got {n_pre} x {n_post}")
     return n_pre, n_post
 
 
@@ -138,7 +145,7 @@ class ConnectivityRule(ABC):
         n_pre, n_post = _check_sizes(n_pre, n_post)
         problem = self.problem(n_pre, n_post)
         if problem:
-            raise ValueError(problem)
+            raise RuleError(problem)
         return n_pre, n_post
 
     @abstractmethod
@@ -319,10 +326,10 @@ def from_call(table: dict[str, type], what: str, known: str, name: str, args: tu
     """Build the kind in `table` that a parsed call such as `fixed_fan_in(80)` names."""
     kind = table.get(name)
     if kind is None:
-        raise ValueError(f"unknown {what} {name!r}; known {known}: {', '.join(sorted(table))}")
+        raise RuleError(f"unknown {what} {name!r}; known {known}: {', '.join(sorted(table))}")
     params = [f.name for f in dataclasses.fields(kind)]
     if len(args) != len(params):
-        raise ValueError(f"{name} takes {len(params)} argument(s) ({', '.join(params)}), got"
+        raise RuleError(f"{name} takes {len(params)} argument(s) ({', '.join(params)}), got"
                          f" {len(args)}")
     return kind(*args)
 

@@ -5,6 +5,7 @@ grammars reuse it by appending their own rules to `EXPRESSION_GRAMMAR` and subcl
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,11 +32,11 @@ class ExpressionBuilder(lark.Transformer):
     """Parse tree -> `Expr`.  Each rule of expressions.lark has its method here."""
 
     def number(self, items):
-        return Const(float(items[0]))
+        return Const(_finite(items[0], str(items[0])))
 
     def quantity(self, items):
         number, dim = str(items[0]).split("<", 1)
-        return Const(float(number), parse_dimension(dim[:-1]))
+        return Const(_finite(items[0], number), parse_dimension(dim[:-1]))
 
     def ref(self, items):
         return Ref(str(items[0]))
@@ -76,6 +77,28 @@ class ExpressionBuilder(lark.Transformer):
 
     def statements(self, items):
         return tuple(s for s in items if isinstance(s, Statement))
+
+
+class NumberTooLarge(ParseError):
+    """A literal beyond the largest float; `token` says where it was written."""
+
+    def __init__(self, token):
+        self.token = token
+        super().__init__(f"the number {token} is too large for a floating-point value", None,
+                         "write it with units that keep it small, or check its exponent")
+
+    def located(self, text: str, loc: Loc | None, what: str) -> ParseError:
+        line, column = getattr(self.token, "line", 1) or 1, getattr(self.token, "column", 1) or 1
+        where = (loc.shifted(line, column) if loc is not None and loc.text
+                 else Loc(what, line, column, text))
+        return ParseError(self.message, where, self.hint)
+
+
+def _finite(token, text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NumberTooLarge(token)
+    return value
 
 
 @lru_cache(maxsize=None)
@@ -124,7 +147,17 @@ def parse_expr(text: str, loc: Loc | None = None, what: str = "expression") -> E
         tree = _parser("expr").parse(text)
     except lark.exceptions.LarkError as err:
         raise_located(err, text, loc, what)
-    return ExpressionBuilder().transform(tree)
+    return _transform(ExpressionBuilder(), tree, text, loc, what)
+
+
+def _transform(builder, tree, text: str, loc: Loc | None, what: str):
+    """`builder.transform(tree)`, its located errors raised as themselves."""
+    try:
+        return builder.transform(tree)
+    except lark.exceptions.VisitError as err:
+        if isinstance(err.orig_exc, NumberTooLarge):
+            raise err.orig_exc.located(text, loc, what) from None
+        raise
 
 
 def parse_statements(text: str, loc: Loc | None = None,
@@ -134,4 +167,5 @@ def parse_statements(text: str, loc: Loc | None = None,
         tree = _parser("statements").parse(text)
     except lark.exceptions.LarkError as err:
         raise_located(err, text, loc, what)
-    return ExpressionBuilder().transform(tree)
+    return _transform(ExpressionBuilder(), tree, text, loc, what)
+

@@ -34,6 +34,7 @@ class Method(StrEnum):
     RK2 = "rk2"
     HEUN = "heun"
     RK4 = "rk4"
+    RKF45 = "rkf45"
     EULER_MARUYAMA = "euler_maruyama"
     MILSTEIN = "milstein"
 

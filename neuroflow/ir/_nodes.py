@@ -89,9 +89,13 @@ class Clock(Node):
 
 @dataclass(frozen=True, slots=True)
 class Population(Node):
+    """`options` configure the method (`rkf45(rtol=0.0, atol=0.001, events=1.0)`); `integrate`
+    checks them against the method."""
+
     name: str
     size: int
     method: Method = Method.AUTO
+    options: tuple[tuple[str, float], ...] = ()
 
     @property
     def id(self) -> str:
@@ -102,7 +106,10 @@ class Population(Node):
         return self.name
 
     def text(self) -> str:
-        return f"population {self.name} size={self.size} method={self.method}"
+        text = f"population {self.name} size={self.size} method={self.method}"
+        if self.options:
+            text += "(" + ", ".join(f"{k}={float(v)!r}" for k, v in self.options) + ")"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,14 +239,14 @@ class StateUpdate(Node):
 
     def reads(self) -> set[str]:
         found: set[str] = set()
-        for item in self.body:
-            found |= item.names() if isinstance(item, LinearSystem) else names(item.expr)
+        for item in self.body:  # a statement, or a system (linear, adaptive) of several
+            found |= names(item.expr) if isinstance(item, Statement) else item.names()
         return _local(self.pop, found)
 
     def writes(self) -> set[str]:
         found: set[str] = set()
         for item in self.body:
-            found |= set(item.targets) if isinstance(item, LinearSystem) else {item.target}
+            found |= {item.target} if isinstance(item, Statement) else set(item.targets)
         return _local(self.pop, {n for n in found if not n.startswith("_")})
 
     def text(self) -> str:

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import lark
 
+from ._adaptive import AdaptiveSystem
 from ._cache import cached_parser
 from ._connectivity import rule_from_call
 from ._coupling import Coupling, CouplingTerm
@@ -22,6 +23,7 @@ from ._nodes import (ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Paramet
                      Population, PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule,
                      SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold,
                      TimedInput)
+from ._generator import SpikeGenerator
 from ._poisson import PoissonInput
 from ._surrogates import Surrogate, surrogate
 from ._random import distribution_from_call
@@ -34,10 +36,11 @@ _IR_GRAMMAR = r"""
 start: _NL? _HEADER _NL "model" NAME _NL (item _NL)* item?
 _HEADER: "neuroflow-ir 1"
 ?item: clock | population | param | state | input | sub | ode | update | threshold | reset
-     | refractory | projection | plastic_projection | coupling | poisson | buffer
+     | refractory | projection | plastic_projection | coupling | poisson | generator | buffer
      | spike_monitor | rate_monitor | state_monitor | part | fused | schedule
 clock: "clock" "dt" "=" NUMBER
-population: "population" NAME "size" "=" INT "method" "=" NAME
+population: "population" NAME "size" "=" INT "method" "=" NAME [method_options]
+method_options: "(" NAME "=" signed ("," NAME "=" signed)* ")"
 param: "param" QNAME ":" TYPE "=" value
 state: "state" QNAME ":" TYPE "=" value
 sub: "sub" QNAME ":" TYPE "=" expr
@@ -45,7 +48,10 @@ input: "input" QNAME ":" TYPE "period" "=" signed "values" "=" "[" signed ("," s
 ode: "ode" QNAME "=" expr [UNLESS]
 update: "update" NAME "method" "=" NAME [hold] "{" _NL (update_item _NL)* "}"
 hold: "hold" "=" "[" NAME ("," NAME)* "]"
-?update_item: statement | linear
+?update_item: statement | linear | adaptive
+adaptive: "adaptive" NAME "[" NAME ("," NAME)* "]" "rhs" "=" "[" exprs "]" adaptive_control
+adaptive_control: "rtol" "=" signed "atol" "=" signed "max_steps" "=" INT [EVENTS]
+EVENTS: "events"
 linear: "exact" "[" NAME ("," NAME)* "]" "A" "=" "[" matrix "]" "b" "=" "[" exprs "]"
 matrix: exprs (";" exprs)*
 exprs: expr ("," expr)*
@@ -64,6 +70,7 @@ on_pre: "on_pre" statement
 on_post: "on_post" statement
 EVENT_DRIVEN: "event-driven"
 poisson: "poisson" NAME ":" QNAME "n" "=" INT "rate" "=" "{" expr "}" "weight" "=" "{" expr "}"
+generator: "generator" NAME "times" "=" "[" [numbers] "]" "indices" "=" "[" [ints] "]"
 coupling: "coupling" NAME ":" slice "->" slice connect weight summed [terms] kernel
 summed: "summed" NAME "=" "{" expr "}"
 terms: "terms" "=" "[" coupling_term ("," coupling_term)* "]"
@@ -139,9 +146,12 @@ class _IRBuilder(ExpressionBuilder):
     def clock(self, items):
         return Clock(float(items[0]))
 
+    def method_options(self, items):
+        return tuple((str(name), value) for name, value in zip(items[::2], items[1::2]))
+
     def population(self, items):
-        name, size, method = items
-        return Population(str(name), int(size), Method(str(method)))
+        name, size, method, options = items
+        return Population(str(name), int(size), Method(str(method)), options or ())
 
     def param(self, items):
         pop, name = str(items[0]).split(".")
@@ -169,6 +179,15 @@ class _IRBuilder(ExpressionBuilder):
     def linear(self, items):
         *targets, matrix, offset = items
         return LinearSystem(tuple(str(t) for t in targets), matrix, offset)
+
+    def adaptive_control(self, items):
+        rtol, atol, max_steps, events = items
+        return rtol, atol, int(max_steps), events is not None
+
+    def adaptive(self, items):
+        scheme, *targets, rhs, (rtol, atol, max_steps, events) = items
+        return AdaptiveSystem(str(scheme), tuple(str(t) for t in targets), rhs, rtol, atol,
+                              max_steps, events)
 
     def update(self, items):
         pop, method, hold, *body = items
@@ -237,6 +256,10 @@ class _IRBuilder(ExpressionBuilder):
         name, target, n, rate, weight = items
         pop, var = str(target).split(".")
         return PoissonInput(str(name), pop, var, int(n), rate, weight)
+
+    def generator(self, items):
+        name, times, indices = items
+        return SpikeGenerator(str(name), tuple(times or ()), tuple(indices or ()))
 
     def coupling(self, items):
         name, pre, post, rule, (wtype, weight), (target, summand), terms, (kernel, costs) = items

@@ -16,11 +16,17 @@ from fractions import Fraction
 
 import numpy as np
 
+from ._errors import ModelError
+
 _SI_WORDS = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candela")
 _INTERNAL_SYMBOLS = ("um", "ng", "ms", "pA", "K", "mol", "cd")
 # log10 of the SI size of each internal base unit; powers of ten kept as integers
 # so that scales like 1e-3 come out as the exact float literal.
 _INTERNAL_LOG10 = (-6, -12, -3, -12, 0, 0, 0)
+
+
+class QuantityError(ModelError, TypeError):
+    """A value that is no number or quantity (a TypeError too, for callers that locate it)."""
 
 
 def _pow10(exponent: Fraction) -> float:
@@ -207,7 +213,9 @@ def _freeze(value) -> float | np.ndarray:
         return array
     if isinstance(value, numbers.Real):
         return float(value)
-    raise TypeError(f"a quantity holds a real number or an array, got {type(value).__name__}")
+    raise QuantityError(f"a value must be a number, a quantity (10*ms) or an array, got"
+                        f" {value!r}", hint="write numbers without quotes, with units from"
+                                            " neuroflow.units (from neuroflow.units import ms)")
 
 
 def _rational(exponent) -> Fraction:

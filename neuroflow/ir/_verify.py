@@ -11,11 +11,13 @@ from typing import Callable
 
 import numpy as np
 
+from ._adaptive import AdaptiveSystem
 from ._algebra import decompose, is_zero
 from ._coupling import POST, PRE, Coupling
 from ._errors import IRError, Loc, did_you_mean
 from ._expr import Const, Expr, names, subtrees, to_text
 from ._functions import uses_random
+from ._generator import SpikeGenerator, spike_steps
 from ._model import Model
 from ._poisson import PoissonInput
 from ._random import Distribution
@@ -321,6 +323,9 @@ def _check_update(node: StateUpdate, model: Model) -> None:
         if isinstance(item, LinearSystem):
             _check_linear_system(node, model, item, temporaries)
             continue
+        if isinstance(item, AdaptiveSystem):
+            _check_adaptive_system(node, model, item, temporaries)
+            continue
         if item.target.startswith("_"):
             temporaries[item.target] = _check_expr(node, model, item.expr, temporaries)
         else:
@@ -328,6 +333,24 @@ def _check_update(node: StateUpdate, model: Model) -> None:
     for var in node.hold:
         if not isinstance(model.scope(node.pop).get(var), StateVar):
             _fail(node, f"holds '{var}', which is not a state variable")
+
+
+def _check_adaptive_system(node: StateUpdate, model: Model, item: AdaptiveSystem,
+                           temporaries: dict) -> None:
+    """State variables of the population, each right-hand side in its variable's units per time;
+    events inside the step need a threshold to test."""
+    scope = model.scope(node.pop)
+    if item.events and model.one(Threshold, node.pop) is None:
+        _fail(node, "tests its threshold after each sub-step (events), but has no threshold")
+    for target, rhs in zip(item.targets, item.rhs):
+        var = scope.get(target)
+        if not isinstance(var, StateVar):
+            _fail(node, f"adaptive system integrates '{target}', which is not a state variable of"
+                  f" {node.pop}")
+        kind = _check_expr(node, model, rhs, temporaries)
+        if kind.dim != var.type.dim / time_dimension(model):
+            _fail(node, f"the right-hand side of '{target}' is in {kind.dim}, not in"
+                  f" {var.type.dim / time_dimension(model)}")
 
 
 def _check_linear_system(node: StateUpdate, model: Model, item: LinearSystem,
@@ -531,6 +554,31 @@ def _check_poisson(node: PoissonInput, model: Model) -> None:
               f" {node.rate.value * 1000:g} Hz", "each source spikes at most once per step")
 
 
+def _check_generator(node: SpikeGenerator, model: Model) -> None:
+    """Times on or after 0, sorted by time then neuron; neurons of the population; a population
+    with no threshold, reset or refractory period of its own (the table is its spikes)."""
+    size = model.population(node.pop).size
+    wrong = [i for i in node.indices if not 0 <= i < size]
+    if wrong:
+        _fail(node, f"neuron index {wrong[0]} is outside the population of {size} neurons")
+    if not all(np.isfinite(t) and t >= 0 for t in node.times):
+        bad = next(t for t in node.times if not (np.isfinite(t) and t >= 0))
+        _fail(node, f"spike times must be finite and at least 0 ms, got {bad!r}")
+    entries = list(zip(node.times, node.indices))
+    if entries != sorted(entries):
+        _fail(node, "the entries must be sorted by time, then by neuron index")
+    for kind in (Threshold, Reset, Refractory, StateUpdate, ODE):
+        if model.find(kind, node.pop):
+            _fail(node, f"population '{node.pop}' is a spike generator and has a"
+                  f" {kind.__name__.lower()} too", "its spikes are the table alone")
+    clock = model.get("clock")
+    if isinstance(clock, Clock):
+        try:
+            spike_steps(node, clock.dt)
+        except ValueError as err:
+            _fail(node, str(err), "give the neuron's times at least one step apart")
+
+
 def _coupling_names(node: Coupling, model: Model) -> set[str]:
     return {"w"} | {f"{n}{PRE}" for n in model.scope(node.pre.population)} | {
         f"{n}{POST}" for n in model.scope(node.post.population)}
@@ -584,7 +632,7 @@ _CHECKS: dict[type, Callable[[Node, Model], None]] = {
     Subexpression: _check_subexpression, ODE: _check_ode, StateUpdate: _check_update,
     Threshold: _check_threshold, Reset: _check_reset, Refractory: _check_refractory,
     Projection: _check_projection, Coupling: _check_coupling, DelayBuffer: _check_delay_buffer,
-    PoissonInput: _check_poisson, Part: _check_part,
+    PoissonInput: _check_poisson, SpikeGenerator: _check_generator, Part: _check_part,
     SpikeMonitor: _check_spike_monitor, RateMonitor: _check_rate_monitor,
     StateMonitor: _check_state_monitor, FusedUpdate: _check_fused, Schedule: _check_schedule,
 }

@@ -1,8 +1,10 @@
 """Visiting the expressions inside nodes: one place that knows where each node kind keeps them."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
+from ._adaptive import AdaptiveSystem
 from ._coupling import Coupling, CouplingTerm
 from ._expr import Call, Expr, Statement, subtrees
 from ._nodes import (ODE, LinearSystem, Node, Projection, Refractory, Reset, StateUpdate, StateVar,
@@ -31,11 +33,18 @@ def map_expressions(node: Node, fn: Callable[[Expr], Expr]) -> Node:
         terms = tuple(CouplingTerm(fn(t.post), t.weighted, fn(t.pre)) for t in node.terms)
         return node.replace(summand=fn(node.summand), terms=terms)
     if isinstance(node, StateUpdate):
-        body = tuple(Statement(s.target, s.op, fn(s.expr)) if isinstance(s, Statement) else
-                     LinearSystem(s.targets, tuple(tuple(fn(e) for e in row) for row in s.matrix),
-                                  tuple(fn(e) for e in s.offset)) for s in node.body)
-        return node.replace(body=body)
+        return node.replace(body=tuple(_map_item(s, fn) for s in node.body))
     return node
+
+
+def _map_item(item, fn: Callable[[Expr], Expr]):
+    """One item of a state update's body with `fn` applied to its expressions."""
+    if isinstance(item, Statement):
+        return Statement(item.target, item.op, fn(item.expr))
+    if isinstance(item, AdaptiveSystem):
+        return replace(item, rhs=tuple(fn(e) for e in item.rhs))
+    return LinearSystem(item.targets, tuple(tuple(fn(e) for e in row) for row in item.matrix),
+                        tuple(fn(e) for e in item.offset))
 
 
 def expressions(node: Node) -> list[Expr]:

@@ -45,9 +45,14 @@ def _warn_rounding(node: Projection, dt: float) -> None:
               else list(node.delay) if isinstance(node.delay, tuple) else [])
     for value in values:
         if abs(value / dt - round(value / dt)) > 1e-6:
-            warnings.warn(f"projection '{node.name}': delay {value} ms is not a whole number of"
-                          f" steps of {dt} ms; it is rounded to {delay_steps(value, dt)} steps",
-                          DelayRoundingWarning, stacklevel=2)
+            message = (f"projection '{node.name}': delay {value:g} ms is not a whole number of"
+                       f" steps of {dt:g} ms; it is rounded to {delay_steps(value, dt)} steps"
+                       f" ({delay_steps(value, dt) * dt:g} ms)")
+            if node.loc is not None:  # said where the model gives the delay, not in neuroflow
+                warnings.warn_explicit(message, DelayRoundingWarning, node.loc.origin,
+                                       node.loc.line)
+            else:
+                warnings.warn(message, DelayRoundingWarning, stacklevel=2)
             return
 
 

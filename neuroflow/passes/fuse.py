@@ -6,7 +6,7 @@ then threshold, then reset when moving the reset up is legal); a schedule, if pr
 block where the update was and no longer lists its members.  The block's `backend` is `native` (one
 generated C loop over the neurons) when the option `native` is on and the block uses only what the
 generator supports — no `rand()`/`randn()`/noise, no reads of the past, no linear system whose
-matrix varies per neuron — otherwise `xla`.
+matrix varies per neuron, no adaptive sub-steps — otherwise `xla`.
 
 Moving the reset up to just after the threshold skips the projections that Brian2's order runs in
 between; that is only done when none of them reads or writes what the reset reads or writes (the
@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import (FUNCTIONS, FusedUpdate, FusionBackend, Model, Node, Parameter, Refractory, Reset,
-                  Schedule, StateUpdate, Subexpression, Threshold, calls, expressions, names)
+from ..ir import (FUNCTIONS, AdaptiveSystem, FusedUpdate, FusionBackend, Model, Node, Parameter,
+                  Refractory, Reset, Schedule, StateUpdate, Subexpression, Threshold, calls,
+                  expressions, names)
 from ._manager import excluded_populations, register_pass
 from .merge import matrix_names
 from .schedule import brian2_order, fused_order
@@ -64,6 +65,8 @@ def _may_move_up(model: Model, op: Node, between: list[Node]) -> bool:
 
 def _native_supported(model: Model, block: list[Node]) -> bool:
     pop = block[0].pop
+    if any(isinstance(item, AdaptiveSystem) for item in block[0].body):
+        return False  # sub-steps of their own size per neuron: a loop the generator does not write
     nodes = block + model.find(Subexpression, pop) + model.find(Refractory, pop)
     for node in nodes:
         for expr in expressions(node):

@@ -12,14 +12,18 @@ then `exponential_euler`, then `rk4` for ODEs, and for SDEs `euler_maruyama` whe
 additive, else `milstein`.  Noise is read in Itô's sense by `euler_maruyama` and `milstein`, in
 Stratonovich's by `heun` (`method="heun"` asks for Stratonovich); the two agree for additive noise.
 `exact` solves Ornstein–Uhlenbeck processes exactly; `euler`, `rk2`, `rk4` and `exponential_euler`
-refuse noise.
+refuse noise.  `rkf45` is adaptive inside the step (an `AdaptiveSystem`), with the options `rtol`
+and `atol` as its tolerances (`integrate{method=rkf45,rtol=1e-8,atol=1e-8}`), and `events`
+naming the populations whose threshold it tests after every sub-step (`events=E+I`, `events=all`);
+a population gives its own as its method's options (`method: rkf45(atol=1e-3, events=1)`), which
+the pass's options override where they are given.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import (ODE, Expr, Method, Model, ModelError, Projection, Refractory, Reset, StateMonitor,
-                  StateUpdate, Threshold, did_you_mean, is_noise, names, substitute)
+from ..ir import (ODE, Expr, Method, Model, ModelError, Population, Projection, Refractory, Reset,
+                  StateMonitor, StateUpdate, Threshold, did_you_mean, is_noise, names, substitute)
 from ._manager import register_pass
 from .integrators import INTEGRATORS, ODESystem, auto_method, system_of
 
@@ -30,6 +34,9 @@ STOCHASTIC_HINT = ("with noise use 'euler_maruyama' or 'milstein' (Itô), 'heun'
 @dataclass(frozen=True)
 class IntegrateOptions:
     method: str = ""  # overrides every population's method when set
+    rtol: float = -1.0  # tolerances of the adaptive method (rkf45); below 0: its defaults
+    atol: float = -1.0
+    events: str = ""  # populations ('+'-joined, or 'all') whose threshold rkf45 tests in the step
 
 
 def choose_method(requested: str, system: ODESystem, loc=None) -> Method:
@@ -82,6 +89,32 @@ def _check_noise_stays_in_equations(model: Model, pop: str) -> None:
                              "use rand() or randn() for a random number per neuron and step")
 
 
+ADAPTIVE_OPTIONS = ("rtol", "atol", "events")
+
+
+def _configured(integrator, method: Method, pop: Population, options: IntegrateOptions,
+                has_threshold: bool):
+    """The integrator with the population's method options (`rkf45(atol=1e-3, events=1)`),
+    the pass's options taking precedence where they are given; a method the pass imposes in place
+    of the population's own leaves the population's options aside."""
+    own = dict(pop.options) if method == pop.method else {}
+    if not hasattr(integrator, "configured"):  # only the adaptive method has options
+        if own:
+            raise ModelError(f"method '{method}' of population '{pop.name}' takes no options,"
+                             f" got {', '.join(own)}", pop.loc, "rkf45 takes rtol, atol, events")
+        return integrator
+    unknown = sorted(set(own) - set(ADAPTIVE_OPTIONS))
+    if unknown:
+        raise ModelError(f"method '{method}' of population '{pop.name}' has no option"
+                         f" '{unknown[0]}'", pop.loc, did_you_mean(unknown[0], ADAPTIVE_OPTIONS)
+                         or f"its options: {', '.join(ADAPTIVE_OPTIONS)}")
+    rtol = options.rtol if options.rtol >= 0 else own.get("rtol")
+    atol = options.atol if options.atol >= 0 else own.get("atol")
+    events = bool(own.get("events", 0)) if not options.events else (
+        options.events == "all" or pop.name in options.events.split("+"))
+    return integrator.configured(rtol, atol, events and has_threshold)
+
+
 @register_pass("integrate", IntegrateOptions)
 def integrate(model: Model, options: IntegrateOptions) -> Model:
     for pop in model.populations:
@@ -91,7 +124,9 @@ def integrate(model: Model, options: IntegrateOptions) -> Model:
             continue
         method = choose_method(options.method or pop.method, system,
                                None if options.method else pop.loc)
-        body, hold = INTEGRATORS[method].lower(system)
+        integrator = _configured(INTEGRATORS[method], method, pop, options,
+                                 model.one(Threshold, pop.name) is not None)
+        body, hold = integrator.lower(system)
         odes = [o.id for o in model.find(ODE, pop.name)]
         model = model.remove(*odes).add(StateUpdate(pop.name, method, body, tuple(hold)))
     return model

@@ -50,9 +50,9 @@ from dataclasses import dataclass
 
 from ..ir import (ODE, Connection, Distribution, FusedUpdate, LinearSystem, Model, ModelError, Node,
                   Parameter, Part, PoissonInput, Population, PopSlice, RateMonitor,
-                  Refractory, Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
-                  Subexpression, Threshold, TimedInput, Type, Value, delayed_reads, expressions,
-                  names)
+                  Refractory, Reset, Schedule, SpikeGenerator, SpikeMonitor, StateMonitor,
+                  StateUpdate, StateVar, Subexpression, Threshold, TimedInput, Type, Value,
+                  delayed_reads, expressions, names)
 from ._manager import excluded_populations, register_pass
 
 DYNAMICS = (Subexpression, StateUpdate, Threshold, Reset, Refractory)  # equal in every part
@@ -73,6 +73,8 @@ def _why_alone(model: Model, pop: str, delayed: set[str]) -> str | None:
         return "it has timed inputs"
     if model.find(PoissonInput, pop):
         return "it has Poisson input"
+    if model.find(SpikeGenerator, pop):
+        return "it is a spike generator"
     if pop in delayed:
         return "it reads a variable in the past"
     for var in model.find(StateVar, pop):
@@ -109,7 +111,8 @@ def _dynamics(model: Model, pop: str) -> tuple:
             nodes.append(node)
     variables = frozenset((v.name,) + _kind(v.type) for v in model.find(StateVar, pop))
     params = frozenset((p.name,) + _kind(p.type) for p in model.find(Parameter, pop))
-    return model.population(pop).method, frozenset(nodes), variables, params
+    population = model.population(pop)
+    return (population.method, population.options), frozenset(nodes), variables, params
 
 
 def matrix_names(model: Model, pop: str) -> set[str]:
@@ -230,7 +233,7 @@ class _Merger:
             return [node]
         merged = self.name[pop]
         if isinstance(node, Population):
-            whole = Population(merged, self.size(merged), node.method, loc=node.loc)
+            whole = Population(merged, self.size(merged), node.method, node.options, loc=node.loc)
             return ([whole] if self.first(merged) else []) + [self.part(node)]
         if isinstance(node, MONITORS):
             return self.monitor(node, merged)

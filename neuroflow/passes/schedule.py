@@ -3,18 +3,19 @@
 Requires: an integrated model (state updates, no ODEs).
 Guarantees: one `Schedule` node listing every operation in Brian2's order — state monitors (they
 record the state at the start of the step), couplings (summed variables, from the state at the
-start of the step too), state updates, thresholds with their spike and rate monitors, synaptic
-propagation and Poisson input, resets; a block made by `fuse` runs where its state update was.
+start of the step too), state updates, thresholds and spike generators with their spike and rate
+monitors, synaptic propagation and Poisson input, resets; a block made by `fuse` runs where its
+state update was.
 Reordering the list is how a pass or a user changes the schedule.
 """
 from __future__ import annotations
 
 from ..ir import (Coupling, FusedUpdate, Model, PoissonInput, Projection, RateMonitor, Reset,
-                  Schedule, SpikeMonitor, StateMonitor, StateUpdate, Threshold)
+                  Schedule, SpikeGenerator, SpikeMonitor, StateMonitor, StateUpdate, Threshold)
 from ._manager import register_pass
 
-PHASES = (StateMonitor, Coupling, StateUpdate, Threshold, SpikeMonitor, RateMonitor, Projection,
-          PoissonInput, Reset)
+PHASES = (StateMonitor, Coupling, StateUpdate, Threshold, SpikeGenerator, SpikeMonitor, RateMonitor,
+          Projection, PoissonInput, Reset)
 
 
 def brian2_order(model: Model) -> list[str]:

@@ -1,9 +1,11 @@
-"""Runtimes on top of the compiled step: simulation and training (and later analysis)."""
+"""Runtimes on top of the compiled step: simulation, training and analysis."""
+from . import analyze
 from ._compile import compile
 from ._results import RateRecord, Results, ResultsError, SpikeRecord, TraceRecord
 from . import train
 from .function import ModelFunction
 from .simulate import SimulationError, SimulationInterrupted, Simulator
 
-__all__ = ["compile", "Results", "ResultsError", "SpikeRecord", "TraceRecord", "RateRecord",
-           "Simulator", "SimulationError", "SimulationInterrupted", "ModelFunction", "train"]
+__all__ = ["analyze", "compile", "Results", "ResultsError", "SpikeRecord", "TraceRecord",
+           "RateRecord", "Simulator", "SimulationError", "SimulationInterrupted", "ModelFunction",
+           "train"]

@@ -27,18 +27,28 @@ key                            dtype      contents
 ``trace.P.v.values``           [T, n]     samples, one column per monitored neuron
 ``trace.P.v.indices``          int32 [n]  monitored neuron indices
 ``trace.P.v.unit``             str        unit name, e.g. ``"mV"`` or ``"1"``
+``final.model``                str        the compiled model's IR text (to resume from)
+``final.seed``, ``final.dt``   scalar     the run's seed and time step (ms)
+``final.state/...``            arrays     the state at the end, connectivity (``final.conn/``)
+                                          and parameters (``final.params/``), one array each
 =============================  =========  ==========================================
+
+`Results.load` checks what it reads and raises `ResultsError` for a file that is damaged or not
+one `save` wrote.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from . import _plots
 
 _RESERVED_META = ("dt_ms", "t_start_ms", "duration_ms", "populations", "sizes")
 _SLICE = re.compile(r"^\s*(\w+)\s*\[\s*(\d*)\s*:\s*(\d*)\s*\]\s*$")
@@ -100,25 +110,6 @@ class RateRecord:
         object.__setattr__(self, "t_ms", np.asarray(self.t_ms, dtype=np.float64))
         object.__setattr__(self, "counts", np.asarray(self.counts, dtype=np.int32))
         _check_1d("rate", self.t_ms, self.counts)
-
-
-def _figure_and_axes(ax: Any) -> tuple[Any, Any]:
-    """ax's figure, or a new Figure made without pyplot: no display, no backend switch."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as err:
-        raise ImportError("plotting needs matplotlib: pip install neuroflow[plot]") from err
-    if ax is not None:
-        return ax.figure, ax
-    fig = Figure(figsize=(8, 4), layout="constrained")
-    return fig, fig.subplots()
-
-
-def _finish(fig: Any, ax: Any, path: str | Path | None, made_here: bool) -> Any:
-    if path is not None:
-        fig.savefig(path, dpi=120)
-        return path
-    return fig if made_here else ax
 
 
 class Results:
@@ -263,8 +254,9 @@ class Results:
         """Name of the unit of a recorded variable, e.g. "mV" or "1"."""
         return self._trace_columns(pop, var)[0].unit
 
-    def save(self, path: str | Path) -> Path:
-        """Write one compressed .npz (keys in the module docstring); returns the file written."""
+    def save(self, path: str | Path, checkpoint: bool = True) -> Path:
+        """Write one compressed .npz (keys in the module docstring); returns the file written.
+        With `checkpoint` (and a `final` state) the file holds what a run resumes from."""
         dotted = [p for p in self.sizes if "." in p]
         if dotted:
             # Keys are dot-separated; a dotted population name could not be read back unambiguously.
@@ -287,20 +279,48 @@ class Results:
             arrays[f"trace.{p}.{v}.values"] = rec.values
             arrays[f"trace.{p}.{v}.indices"] = rec.indices
             arrays[f"trace.{p}.{v}.unit"] = np.array(rec.unit, dtype=np.str_)
+        if checkpoint and self.final is not None:  # so that a run can resume from the file
+            arrays.update(self.final.to_arrays())
         np.savez_compressed(path, **arrays)
         path = Path(path)  # numpy appends .npz to a name that lacks it
         return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
     @classmethod
     def load(cls, path: str | Path) -> Results:
-        """Read a file written by `save`."""
-        with np.load(path, allow_pickle=False) as npz:
-            data = {key: npz[key] for key in npz.files}
+        """Read a file written by `save` (with `final`, to resume from, where it was saved)."""
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                data = {key: npz[key] for key in npz.files}
+            results = cls._from_arrays(data)
+        except ResultsError as err:
+            raise ResultsError(f"{path}: {err.message}", err.hint) from None
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as err:
+            raise ResultsError(f"{path} is not a results file neuroflow can read ({err})",
+                               "read a file written by Results.save or `neuroflow run --out`"
+                               ) from None
+        return results
+
+    @classmethod
+    def _from_arrays(cls, data: dict) -> Results:
+        from ._checkpoint import Checkpoint  # here: the checkpoint's module reads records
+
+        missing = [f"meta.{key}" for key in _RESERVED_META if f"meta.{key}" not in data]
+        if missing:
+            raise ResultsError(f"it lacks {', '.join(missing)}: it was not written by"
+                               " Results.save", "read a file written by Results.save")
         names = [str(p) for p in data["meta.populations"]]
+        sizes = [int(n) for n in np.ravel(data["meta.sizes"])]
+        if len(sizes) != len(names) or any(n < 1 for n in sizes):
+            raise ResultsError(f"its population sizes {sizes} do not fit its populations"
+                               f" {names}")
         meta = {key[5:]: data[key].item() for key in data
                 if key.startswith("meta.") and key[5:] not in _RESERVED_META}
         spikes = {p: SpikeRecord(data[f"spikes.{p}.t_ms"], data[f"spikes.{p}.i"])
                   for p in names if f"spikes.{p}.t_ms" in data}
+        for p, record in spikes.items():
+            size = sizes[names.index(p)]
+            if record.i.size and not (0 <= record.i.min() and record.i.max() < size):
+                raise ResultsError(f"spikes of '{p}' name neurons outside its {size}")
         rates = {p: RateRecord(data[f"rate.{p}.t_ms"], data[f"rate.{p}.counts"])
                  for p in names if f"rate.{p}.t_ms" in data}
         traces = {}
@@ -313,9 +333,9 @@ class Results:
                     data[key], data[f"{base}.values"], data[f"{base}.indices"],
                     str(data[f"{base}.unit"]))
         return cls(dt_ms=float(data["meta.dt_ms"]), t_start_ms=float(data["meta.t_start_ms"]),
-                   duration_ms=float(data["meta.duration_ms"]),
-                   sizes=dict(zip(names, (int(n) for n in data["meta.sizes"]))),
-                   spikes=spikes, traces=traces, rates=rates, meta=meta)
+                   duration_ms=float(data["meta.duration_ms"]), sizes=dict(zip(names, sizes)),
+                   spikes=spikes, traces=traces, rates=rates, meta=meta,
+                   final=Checkpoint.from_arrays(data))
 
     @classmethod
     def concatenate(cls, parts: list[Results]) -> Results:
@@ -361,56 +381,25 @@ class Results:
         """self followed by other, which must start where self ends."""
         return Results.concatenate([self, other])
 
+    def plot(self, *, path: str | Path | None = None) -> Any:
+        """Everything recorded, one panel each on one time axis: the spikes of every
+        spike-monitored population (a raster) and each traced variable."""
+        return _plots.overview(self, path)
+
     def plot_raster(self, pop: Any = None, *, path: str | Path | None = None, ax: Any = None,
                     max_points: int = 200_000) -> Any:
         """Spike raster of pop, or of every spike-monitored population stacked and labelled."""
-        fig, axes = _figure_and_axes(ax)
-        groups = [pop] if pop is not None else list(self._spikes)
-        selected = [(self.spikes(g), self._select(g)) for g in groups]
-        total = sum(t.size for (t, _), _ in selected)
-        # A regular stride keeps the raster's texture while bounding memory and drawing time.
-        stride = max(1, math.ceil(total / max_points)) if max_points > 0 else 1
-        offset, ticks = 0, []
-        for (t, i), (_, start, stop, _) in selected:
-            # Tiny markers: a dense network fires tens of thousands of spikes per second.
-            axes.plot(t[::stride], i[::stride] + offset, ",", linestyle="none", rasterized=True)
-            ticks.append(offset + (stop - start) / 2)
-            offset += stop - start
-            axes.axhline(offset - 0.5, color="0.85", linewidth=0.5)
-        if len(groups) > 1:  # every spike-monitored population, stacked
-            axes.set_yticks(ticks, list(self._spikes))
-            axes.set_ylabel("neuron")
-        else:
-            axes.set_ylabel(f"neuron of {self._label(groups[0])}")
-        axes.set(xlim=(self.t_start_ms, self.t_stop_ms), ylim=(-0.5, max(offset, 1) - 0.5),
-                 xlabel="t (ms)")
-        if stride > 1:
-            axes.set_title(f"1 in {stride} spikes shown", fontsize="small")
-        return _finish(fig, axes, path, ax is None)
+        return _plots.raster(self, pop, path, ax, max_points)
 
     def plot_trace(self, pop: Any, var: str, *, path: str | Path | None = None,
                    ax: Any = None) -> Any:
         """Recorded values of var for the monitored neurons of pop, one line each."""
-        fig, axes = _figure_and_axes(ax)
-        t, values = self.trace(pop, var)
-        indices = self.trace_indices(pop, var)
-        for col, idx in enumerate(indices):
-            axes.plot(t, values[:, col], linewidth=0.8, label=str(idx))
-        if 0 < indices.size <= 10:  # a legend of hundreds of lines would hide the plot
-            axes.legend(title="neuron", fontsize="small")
-        axes.set(xlabel="t (ms)", ylabel=f"{var} ({self.trace_unit(pop, var)})",
-                 title=self._label(pop))
-        return _finish(fig, axes, path, ax is None)
+        return _plots.trace(self, pop, var, path, ax)
 
     def plot_rate(self, pop: Any, *, bin_ms: float = 5.0, path: str | Path | None = None,
                   ax: Any = None) -> Any:
         """Population rate of pop in bins of bin_ms."""
-        fig, axes = _figure_and_axes(ax)
-        t, hz = self.rate_trace(pop, bin_ms)
-        axes.stairs(hz, np.append(t, self.t_stop_ms))  # edges, so the last bin is drawn full width
-        axes.set(ylim=(0, None), xlabel="t (ms)", ylabel="rate (Hz)",
-                 title=f"{self._label(pop)}, {bin_ms:g} ms bins")
-        return _finish(fig, axes, path, ax is None)
+        return _plots.rate(self, pop, bin_ms, path, ax)
 
     def summary(self) -> str:
         """One line per population: size, spikes, mean rate (Hz) and recorded traces."""

@@ -19,6 +19,7 @@ from .. import ir
 from ..backend.jax import COUPLING_KERNELS, KERNELS, SpikeGradients, lower
 from ..passes import run_pipeline
 from . import _merged
+from .simulate import check_seed
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,16 @@ class ParameterValue:
 @dataclass(frozen=True)
 class SynapseWeights:
     """The trainable weights of a projection or coupling, one per synapse: `index` says where
-    each synapse's weight goes in the kernel's array `key` (-1: a slot of no synapse)."""
+    each synapse's weight goes in the kernel's array `key` (-1: a slot of no synapse), and
+    `arrays` are the kernel's other arrays for weights that differ between synapses (a kernel
+    may store one shared weight in another form)."""
 
     name: str
     node: str
     key: str
     index: np.ndarray
     count: int
+    arrays: dict
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ class ModelFunction:
         default = ir.parse_surrogate(surrogate) if surrogate else SpikeGradients().default
         gradients = SpikeGradients(smooth, detach_reset, default)
         self.program = lower(model, sim.dt, str(sim.program.dtype), sim.program.native, gradients)
-        self.model, self.seed, self.dtype = model, seed, self.program.dtype
+        self.model, self.seed, self.dtype = model, check_seed(seed), self.program.dtype
         if checkpoint is not None and (isinstance(checkpoint, bool) or int(checkpoint) < 1):
             raise ir.ModelError(f"checkpoint must be a number of steps, got {checkpoint!r}")
         self.checkpoint = None if checkpoint is None else int(checkpoint)
@@ -170,7 +174,9 @@ class ModelFunction:
                                               np.float64, **extra)
         key = "matrix" if "matrix" in numbered else "weights"
         index = np.rint(np.asarray(numbered[key])).astype(np.int64) - 1
-        return SynapseWeights(name, node.name, key, index, len(pre))
+        arrays = {k: (v.astype(self.dtype) if jnp.issubdtype(v.dtype, jnp.floating) else v)
+                  for k, v in numbered.items() if k != key}
+        return SynapseWeights(name, node.name, key, index, len(pre), arrays)
 
     def _input(self, name: str) -> StepInput:
         owner, var = self._split(name, "input")
@@ -232,7 +238,7 @@ class ModelFunction:
 
     def init(self, seed: int | None = None) -> dict:
         """`theta` as compiled from `seed` (the function's own seed by default)."""
-        seed = self.seed if seed is None else seed
+        seed = self.seed if seed is None else check_seed(seed)
         state, params, _ = (self._state, self._params, None) if seed == self.seed \
             else self.program.initial(seed)
         theta = {}
@@ -302,7 +308,9 @@ class ModelFunction:
             value = jnp.asarray(theta[item.name], self.dtype)
             if isinstance(item, SynapseWeights):
                 padded = jnp.append(value, jnp.zeros(1, self.dtype))
-                conn[item.node] = dict(conn[item.node], **{item.key: padded[item.index]})
+                # the kernel's arrays for weights per synapse; the drawn ones (delays) win
+                arrays = {k: conn[item.node].get(k, v) for k, v in item.arrays.items()}
+                conn[item.node] = dict(arrays, **{item.key: padded[item.index]})
             elif item.shared or item.neurons.size == params[item.neurons.pop][item.var].size:
                 params[item.neurons.pop][item.var] = value
             else:

@@ -7,9 +7,11 @@ NaN/inf, monitor data moves to the host, and a progress bar advances.
 from __future__ import annotations
 
 import ctypes
+import math
 import signal
 import sys
 import threading
+import warnings
 from dataclasses import dataclass
 
 import jax
@@ -20,6 +22,7 @@ from .. import ir
 from ..backend.jax import Program
 from ..passes import DEFAULT_PIPELINE
 from . import _merged
+from ._checkpoint import Checkpoint
 from ._results import Results, SpikeRecord, TraceRecord
 
 
@@ -29,6 +32,18 @@ class SimulationError(ir.NeuroflowError):
     def __init__(self, message: str, hint: str | None = None, results: Results | None = None):
         self.results = results
         super().__init__(message, None, hint)
+
+
+class DurationRoundingWarning(UserWarning):
+    """A duration was rounded to a whole number of steps; the message says to what."""
+
+
+def check_seed(seed) -> int:
+    """A seed as an int, or a clear error: numpy and JAX take seeds of up to 63 bits."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
+            or not 0 <= seed < 2**63:
+        raise ir.ModelError(f"a seed must be a whole number from 0 to 2**63 - 1, got {seed!r}")
+    return int(seed)
 
 
 class SimulationInterrupted(SimulationError, KeyboardInterrupt):
@@ -74,41 +89,6 @@ class _Recorded:
     rates: dict
     traces: dict
     start_step: int = 0  # of the run, so that a resumed run's times go on
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """Where a run ended: its state, connectivity and parameters, to resume from.
-
-    `synapses(name)` gives the per-synapse variables of a plastic projection (e.g. the
-    weights STDP changed) as numpy arrays in the projection's synapse order."""
-
-    state: dict
-    conn: dict
-    params: dict
-    seed: int
-    model: ir.Model
-    dt: float
-
-    @property
-    def t_ms(self) -> float:
-        return float(self.state["step"]) * self.dt
-
-    def population(self, pop: str) -> dict[str, np.ndarray]:
-        """The state variables of a population at the end of the run."""
-        arrays = _merged.population_state(self.model, self.state["pops"], pop)
-        return {name: np.asarray(value) for name, value in arrays.items()
-                if not name.startswith("_")}
-
-    def synapses(self, projection: str) -> dict[str, np.ndarray]:
-        tables = self.state.get("synapses", {}).get(projection)
-        if tables is None:
-            raise ir.ModelError(f"projection '{projection}' has no per-synapse variables")
-        targets = np.asarray(self.conn[projection]["targets"])
-        # padded slots point past the last one
-        used = targets[:-1] < self.model.get(projection).post.size
-        return {name: np.asarray(table)[:-1][used] for name, table in tables.items()
-                if not name.startswith("_")}
 
 
 class Simulator:
@@ -264,9 +244,15 @@ class Simulator:
         """Simulate `duration` (a time, or ms) from the initial state drawn from `seed`, or
         from where an earlier run ended (`resume=results.final`: same connectivity and seed)."""
         steps_total = self._steps(duration)
+        seed = check_seed(seed)
         params, delays = self._split_delays(params or {})
         _return_freed_memory()  # e.g. of earlier results dropped since
         if resume is not None:
+            if ir.print_model(resume.model) != self.ir or abs(resume.dt - self.dt) > 1e-12:
+                raise ir.ModelError("the checkpoint to resume from is of another model or time"
+                                    " step than this simulator's",
+                                    hint="resume with the simulator compiled from the same"
+                                         " model, with the same dt")
             if delays:
                 raise ir.ModelError("a resumed run keeps its connectivity; delays cannot change")
             seed, state, conn, defaults = resume.seed, resume.state, resume.conn, resume.params
@@ -309,6 +295,7 @@ class Simulator:
                                      "'P.taum': [10*ms, 20*ms]}")
         count = lengths.pop()
         steps_total = self._steps(duration)
+        seed = check_seed(seed)
         state, _, conn = self.program.initial(seed)
         runs = [self.parameters({name: values[k] for name, values in params.items()}, seed)
                 for k in range(count)]
@@ -332,9 +319,16 @@ class Simulator:
         return results
 
     def _steps(self, duration) -> int:
-        steps = int(round(to_ms(duration, "duration") / self.dt))
+        ms = to_ms(duration, "duration")
+        if not math.isfinite(ms) or ms <= 0:
+            raise ir.ModelError(f"the duration must be a positive time, got {duration!r}")
+        steps = round(ms / self.dt)
         if steps < 1:
             raise ir.ModelError(f"duration {duration!r} is shorter than one step of {self.dt} ms")
+        if abs(ms / self.dt - steps) > 1e-6:
+            warnings.warn(f"the duration {ms:g} ms is not a whole number of steps of {self.dt:g}"
+                          f" ms: {steps} steps ({steps * self.dt:g} ms) are simulated",
+                          DurationRoundingWarning, stacklevel=3)
         return steps
 
     def _loop(self, chunk_fn, inputs, steps_total: int, chunk_steps, progress,

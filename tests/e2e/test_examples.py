@@ -73,3 +73,22 @@ def test_ctrl_c_in_the_cli_saves_what_was_simulated_and_exits_130(tmp_path):
     assert "interrupted after" in errors
     with np.load(out) as data:
         assert data["trace.P.v.values"].shape[0] > 0
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--plot", "/no/such/folder/x.png"], "does not exist"),
+    (["--plot", "raster.xyz"], "not an image format"),
+    (["--out", "/no/such/folder/r.npz"], "does not exist"),
+    (["--seed", "-1"], "a seed must be"),
+    (["--duration", "-5"], "must be a positive time"),
+])
+def test_cli_refuses_bad_options_without_a_traceback(option, message, capsys):
+    assert main(["run", str(EXAMPLES / "lif_fi.nfl"), "--quiet", *option]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_a_model_and_its_twin_run_in_one_precision():
+    from neuroflow.cli import load_model
+
+    assert load_model(str(EXAMPLES / "hh.py"))["dtype"] == load_model(
+        str(EXAMPLES / "hh.nfl"))["dtype"] == "float64"

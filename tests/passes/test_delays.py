@@ -128,3 +128,14 @@ def test_a_delay_between_steps_is_rounded_half_up_with_a_warning():
     with pytest.warns(DelayRoundingWarning, match="0.25 ms .* rounded to 3 steps"):
         out = after(text, "delays")
     assert out == text + BUFFERS.replace("later kind=spikes steps=15", "later kind=spikes steps=3")
+
+
+def test_delay_rounding_is_said_where_the_model_file_gives_the_delay():
+    text = ("neuron N {\n equations { dv/dt = -v/(10*ms) : 1 }\n threshold: v > 1\n}\n"
+            "network n {\n population P[2] = N()\n projection P -> P {\n"
+            "  on_pre: v += 1\n  delay: 0.26*ms\n }\n}\n")
+    model = nf.load_text(text, origin="chain.nfl").model
+    with pytest.warns(DelayRoundingWarning, match=r"0.26 ms .* rounded to 3 steps \(0.3 ms\)") \
+            as caught:
+        nf.compile(model, dt=DT * ms)
+    assert caught[0].filename == "chain.nfl" and caught[0].lineno > 1

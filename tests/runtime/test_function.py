@@ -49,11 +49,14 @@ def finite_differences(loss, theta, eps=1e-6):
     return np.asarray(values[:flat.size] - values[flat.size:]) / (2 * eps)
 
 
-def test_forward_pass_equals_the_simulation():
+@pytest.mark.parametrize("delay", [0 * ms, nf.uniform(0 * ms, 3 * ms)],
+                         ids=["no delay", "per-synapse delays"])
+@pytest.mark.parametrize("params", [[], ["in_to_H.w", "H_to_Out.w"]], ids=["fixed", "trained"])
+def test_forward_pass_equals_the_simulation(delay, params):
     x = spike_trains(60)
-    sim = nf.compile(spiking(), dt=1.0, dtype="float64", native=False)
-    f = sim.function(inputs=["In.s"], outputs=["Out.v", "H.spikes"])
-    out = f({}, {"In.s": x})
+    sim = nf.compile(spiking(delay=delay), dt=1.0, dtype="float64", native=False)
+    f = sim.function(params=params, inputs=["In.s"], outputs=["Out.v", "H.spikes"])
+    out = f(f.init(), {"In.s": x})
     assert np.sum(out["H.spikes"]) > 5  # the hidden layer spikes: resets and propagation run
     # the simulator's own step, with the same inputs written into the state
     state, params, conn = sim.program.initial(0)
@@ -110,6 +113,28 @@ def test_event_kernel_gradient_equals_autodiff_of_the_dense_kernel(delay):
     assert np.max(np.abs(grads["dense"])) > 1e-3
     for kernel in ("csr", "ell", "event"):
         np.testing.assert_allclose(grads[kernel], grads["dense"], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("kernel", ["auto", "dense", "csr", "ell", "event"])
+def test_one_shared_weight_is_trained_one_per_synapse(kernel):
+    # a kernel may store one weight for all synapses as a number: theta's must replace it
+    net = nf.Network()
+    inputs = net.population("In", 3, "s : 1", threshold="s > 0.5")
+    out = net.population("P", 2, "dv/dt = -v/(10*ms) : 1")
+    net.projection(inputs, out, on_pre="v += w", weights=0.5, connect=nf.all_to_all(),
+                   name="syn", kernel=kernel)
+    f = nf.compile(net.build(), dt=1.0, dtype="float64").function(
+        params=["syn.w"], inputs=["In.s"], outputs=["P.v"])
+    x = np.zeros((10, 3))
+    x[2, 0] = x[5, 1] = 1.0
+    grad = jax.grad(lambda th: f(th, {"In.s": x})["P.v"].sum())(f.init())["syn.w"]
+    # w arrives at the end of the spike's step, then decays by exp(-1/10) a step: a sum over
+    # the steps recorded from then on (8 from step 2, 5 from step 5, none for the silent one)
+    pre, _ = f.synapses("syn")
+    decay = np.exp(-0.1)
+    recorded = np.array([8, 5, 0])[pre]
+    want = (1 - decay ** recorded) / (1 - decay)
+    np.testing.assert_allclose(grad, want, rtol=1e-9)
 
 
 @pytest.mark.parametrize("kind, slope", [

@@ -185,3 +185,26 @@ def test_plot_without_matplotlib_hints_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match=r"neuroflow\[plot\]"):
         make().plot_raster()
+
+
+def test_the_overview_shows_every_monitor_in_a_panel_of_its_own(tmp_path):
+    from matplotlib.figure import Figure
+
+    import neuroflow as nf
+    from neuroflow.units import ms
+
+    net = nf.Network("small")
+    net.population("E", 5, "dv/dt = (1.2 - v)/(10*ms) : 1\nw : 1", threshold="v > 1",
+                   reset="v = 0")
+    net.monitor_spikes("E")
+    net.monitor("E", "v")
+    net.monitor("E", "w")
+    results = nf.compile(net.build(), dt=0.1 * ms).run(100 * ms)
+    figure = results.plot()
+    assert isinstance(figure, Figure) and len(figure.axes) == 3
+    raster, v, w = figure.axes
+    # a raster of 5 neurons draws ticks, visible at any size, not single pixels
+    assert raster.lines[0].get_marker() == "|" and len(raster.lines[0].get_xdata()) > 5
+    assert v.get_ylabel().startswith("E.v") and w.get_ylabel().startswith("E.w")
+    assert not v.get_title() and not w.get_title()  # nothing to overlap the panel above
+    assert results.plot(path=tmp_path / "all.png").stat().st_size > 1000

@@ -1,5 +1,6 @@
 """Resuming a run where it ended gives the same simulation as one longer run."""
 import numpy as np
+import pytest
 
 import neuroflow as nf
 from neuroflow.units import ms
@@ -39,3 +40,53 @@ def test_final_weights_of_a_plastic_projection():
     w = results.final.synapses("syn")["w"]
     assert w.shape == (250,)
     assert np.all((w >= 0) & (w <= 0.5)) and not np.allclose(w, 0.25)  # STDP moved the weights
+
+
+def test_a_run_resumed_from_a_file_equals_one_run(tmp_path):
+    # plastic synapses too: their weights are state the file must carry
+    net = nf.Network("stdp")
+    pre = net.population("In", 50, threshold="rand() < 20*Hz*dt")
+    post = net.population("Out", 5, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+    net.projection(pre, post, "v += w\napre += 0.01\nw = clip(w + apost, 0, 0.5)", name="syn",
+                   model="w : 1\ndapre/dt = -apre/(20*ms) : 1 (event-driven)\n"
+                         "dapost/dt = -apost/(20*ms) : 1 (event-driven)",
+                   on_post="apost += -0.0105\nw = clip(w + apre, 0, 0.5)",
+                   init=dict(w=0.25), connect=nf.all_to_all())
+    net.monitor_spikes(post)
+    sim = nf.compile(net.build(), dt=0.1 * ms)
+    whole = sim.run(400 * ms, seed=3)
+    path = sim.run(200 * ms, seed=3).save(tmp_path / "first.npz")
+    # in another process there is only the file, and the model compiled again
+    first = nf.Results.load(path)
+    second = nf.compile(net.build(), dt=0.1 * ms).run(200 * ms, resume=first.final)
+    joined = nf.Results.concatenate([first, second])
+    for a, b in zip(joined.spikes("Out"), whole.spikes("Out")):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(second.final.synapses("syn")["w"],
+                                  whole.final.synapses("syn")["w"])
+
+
+def test_a_checkpoint_of_another_model_is_refused(tmp_path):
+    first = nf.compile(load_example("lif_fi")["model"], dt=0.1 * ms).run(10 * ms)
+    other = nf.compile(load_example("coba")["model"], dt=0.1 * ms)
+    with pytest.raises(nf.ModelError, match="another model"):
+        other.run(10 * ms, resume=first.final)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "foreign", "sizes"])
+def test_a_damaged_or_foreign_file_is_one_clear_error(tmp_path, damage):
+    path = nf.compile(load_example("lif_fi")["model"], dt=0.1 * ms).run(10 * ms).save(
+        tmp_path / "r.npz")
+    if damage == "garbage":
+        path.write_bytes(b"not a zip file at all")
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:200])
+    elif damage == "foreign":
+        np.savez(path, x=np.arange(3))
+    else:
+        with np.load(path) as data:
+            arrays = dict(data)
+        arrays["meta.sizes"] = -arrays["meta.sizes"]
+        np.savez(path, **arrays)
+    with pytest.raises(nf.runtime.ResultsError, match="r.npz"):
+        nf.Results.load(path)

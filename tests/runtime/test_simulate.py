@@ -160,3 +160,45 @@ def test_timed_input_is_piecewise_constant_and_replaceable_without_recompiling()
     traces = sim.trace_count
     _, v2 = sim.run(30 * ms, params={"P.stim": np.array([1.0, 2.0, 3.0, 4.0]) * mV}).trace("P", "v")
     assert sim.trace_count == traces and not np.allclose(v2, v)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64, "abc", 1.5, True])
+def test_a_seed_that_is_no_seed_is_refused(seed):
+    sim = nf.compile(load_example("lif_fi")["model"], dt=0.1 * ms)
+    with pytest.raises(nf.ModelError, match="a seed must be a whole number"):
+        sim.run(1 * ms, seed=seed)
+
+
+@pytest.mark.parametrize("duration", [float("nan"), float("inf"), -5.0, 0.0])
+def test_a_duration_must_be_a_positive_time(duration):
+    sim = nf.compile(load_example("lif_fi")["model"], dt=0.1 * ms)
+    with pytest.raises(nf.ModelError, match="must be a positive time"):
+        sim.run(duration)
+
+
+def test_a_duration_that_is_no_whole_number_of_steps_is_rounded_aloud():
+    sim = nf.compile(load_example("lif_fi")["model"], dt=0.3 * ms)
+    with pytest.warns(UserWarning, match=r"10 ms is not a whole number .* 33 steps \(9.9 ms\)"):
+        results = sim.run(10 * ms)
+    assert results.duration_ms == pytest.approx(9.9)
+
+
+@pytest.mark.parametrize("dt", [0.1, 0.01])
+def test_a_timed_input_switches_on_at_the_step_its_time_says_whatever_the_period(dt):
+    # a tolerance relative to the period (1000 steps and more here) moved the switch a step early
+    net = nf.Network("timed")
+    net.population("P", 1, "v = stim : volt")
+    net.timed_input("P", "stim", np.array([0.0, 1.0]) * mV, period=100 * ms)
+    net.monitor("P", "v")
+    t, v = nf.compile(net.build(), dt=dt * ms).run(101 * ms).trace("P", "v")
+    assert t[np.argmax(v[:, 0] > 0)] == pytest.approx(100.0)
+
+
+def test_bins_of_a_period_off_the_grid_start_at_the_first_step_at_or_after_their_time():
+    net = nf.Network("timed")
+    net.population("P", 1, "v = stim : 1")
+    net.timed_input("P", "stim", np.arange(8.0), period=0.25 * ms)
+    net.monitor("P", "v")
+    t, v = nf.compile(net.build(), dt=0.1 * ms, dtype="float64").run(2 * ms).trace("P", "v")
+    expected = np.minimum(np.floor(np.round(t / 0.1) / 2.5 + 1e-9), 7)
+    np.testing.assert_array_equal(v[:, 0], expected)

@@ -24,6 +24,7 @@ from ._expr import evaluate  # noqa: E402
 from ._gradients import SpikeGradients  # noqa: E402
 from ._kernels import KERNELS  # noqa: E402
 from ._lower import LoweringError, Program, lower  # noqa: E402
+from ._vector_field import StateEntry, VectorField, vector_field  # noqa: E402
 
-__all__ = ["COUPLING_KERNELS", "KERNELS", "LoweringError", "Program", "SpikeGradients", "evaluate",
-           "lower"]
+__all__ = ["COUPLING_KERNELS", "KERNELS", "LoweringError", "Program", "SpikeGradients",
+           "StateEntry", "VectorField", "evaluate", "lower", "vector_field"]

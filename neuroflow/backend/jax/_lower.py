@@ -14,10 +14,12 @@ import numpy as np
 
 from ... import ir
 from . import _native
+from ._adaptive import adaptive_step
 from ._coupling import COUPLING_KERNELS
 from ._device import to_device
 from ._expr import evaluate
 from ._fused import native_blocks
+from ._generator import SpikeTable, lower_generator
 from ._gradients import SpikeGradients, blend, spike_function
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from ._linear import LinearSolver
@@ -34,6 +36,8 @@ def _lower_update(node: ir.StateUpdate, ctx: StepContext):
     for item in node.body:
         if isinstance(item, ir.LinearSystem):
             new.update(ctx.program.linear[node.pop].apply(item, env, ctx.derived.get(node.pop)))
+        elif isinstance(item, ir.AdaptiveSystem):
+            new.update(adaptive_step(item, ctx, node.pop))
         elif item.target.startswith("_"):
             env.temps[item.target] = evaluate(item.expr, env)
         else:
@@ -47,6 +51,8 @@ def _lower_update(node: ir.StateUpdate, ctx: StepContext):
 
 
 def _lower_threshold(node: ir.Threshold, ctx: StepContext):
+    if node.pop in ctx.program.events_in_step:  # tested after every sub-step of the update
+        return
     refractory_mask(ctx, node.pop)
     size = ctx.program.sizes[node.pop]
     env = PopulationEnv(ctx, node.pop)
@@ -70,6 +76,8 @@ def _lower_threshold(node: ir.Threshold, ctx: StepContext):
 
 
 def _lower_reset(node: ir.Reset, ctx: StepContext):
+    if node.pop in ctx.program.events_in_step:  # applied at the sub-step of the crossing
+        return
     spikes = ctx.spikes[node.pop]
     values = ctx.spike_values.get(node.pop)
     state = ctx.pops[node.pop]
@@ -137,7 +145,7 @@ COUPLING_INDEX = 1 << 20  # procedural couplings draw after any number of projec
 
 LOWERINGS: dict[type, Callable] = {
     ir.StateUpdate: _lower_update, ir.Threshold: _lower_threshold, ir.Reset: _lower_reset,
-    ir.FusedUpdate: _lower_fused,
+    ir.FusedUpdate: _lower_fused, ir.SpikeGenerator: lower_generator,
     ir.Projection: lower_projection, ir.Coupling: lower_coupling,
     ir.PoissonInput: lower_poisson, ir.SpikeMonitor: _lower_spike_monitor,
     ir.RateMonitor: _lower_rate_monitor, ir.StateMonitor: _lower_state_monitor,
@@ -172,6 +180,10 @@ class Program:
         self.held = {u.pop: set(u.hold) for u in model.find(ir.StateUpdate)
                      if u.hold and u.pop in self.refractory}  # `unless refractory` variables
         self.inputs = {p: {i.name: i for i in model.find(ir.TimedInput, p)} for p in self.sizes}
+        self.events_in_step = {u.pop for u in model.find(ir.StateUpdate) for i in u.body
+                               if isinstance(i, ir.AdaptiveSystem) and i.events}
+        self.generators = {g.pop: SpikeTable(g, self.dt, self.sizes[g.pop])
+                           for g in model.find(ir.SpikeGenerator)}
         self.operations = [model.get(i) for i in schedule.order]
         for op in self.operations:
             if type(op) not in LOWERINGS:

@@ -84,9 +84,17 @@ class PopulationEnv:
         return (1 - frac) * history[newer, columns] + frac * history[older, columns]
 
     def _timed(self, values, period: float):
-        # the bin holding t, in whole steps as Brian2's TimedArray; the last one holds past the end
-        t = self.ctx.step.astype(self.dtype) * self.ctx.program.dt
-        index = jnp.clip(jnp.floor(t / period + 1e-3).astype(jnp.int32), 0, values.shape[0] - 1)
+        """The bin holding t, in whole steps as Brian2's TimedArray; the last one holds past the
+        end.  Bin k starts at the first step at or after k*period, up to a thousandth of a step:
+        a tolerance in steps, since one relative to the period would move the start of a bin of
+        1000 steps or more one step early."""
+        steps_per_bin = period / self.ctx.program.dt
+        whole = round(steps_per_bin)
+        if whole >= 1 and abs(steps_per_bin - whole) <= 1e-3:  # bins of whole steps: exact
+            index = self.ctx.step // whole
+        else:
+            index = jnp.floor((self.ctx.step.astype(self.dtype) + 1e-3) / steps_per_bin)
+        index = jnp.clip(index.astype(jnp.int32), 0, values.shape[0] - 1)
         return values[index]
 
     def _builtin(self, name: str):

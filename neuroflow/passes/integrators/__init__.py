@@ -18,10 +18,12 @@ from .heun import HEUN
 from .milstein import Milstein
 from .rk2 import RK2
 from .rk4 import RK4
+from .rkf45 import RKF45
 
 INTEGRATORS = {Method.EXACT: Exact(), Method.EXPONENTIAL_EULER: ExponentialEuler(),
                Method.EULER: Euler(), Method.RK2: RK2, Method.HEUN: HEUN, Method.RK4: RK4,
-               Method.EULER_MARUYAMA: EulerMaruyama(), Method.MILSTEIN: Milstein()}
+               Method.RKF45: RKF45(), Method.EULER_MARUYAMA: EulerMaruyama(),
+               Method.MILSTEIN: Milstein()}
 
 # `auto` tries these in order: exact where linear, exponential Euler where
 # conditionally linear, RK4 otherwise.

@@ -1,0 +1,192 @@
+"""Pseudo-arclength continuation of a curve `H(u) = 0`, `H: R^(m+1) -> R^m`.
+
+The tracer predicts along the tangent, corrects by Newton's method on `H` and the plane
+orthogonal to the tangent through the prediction, and adapts the step: halved when Newton
+fails, grown after an easy correction.  The same tracer follows branches of equilibria
+(`u = (x, parameter)`) and nullclines (`u` a point of the plane).  `locate` finds the zero of
+a scalar test function between two points of a curve by the Illinois variant of regula falsi,
+each trial point corrected back onto the curve.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+CLOSED = "the curve closed on itself"
+
+
+@dataclass(frozen=True)
+class ContinuationOptions:
+    """Steps are in arclength of `u` (state and parameter together, internal units)."""
+
+    ds: float = 0.01  # first step
+    ds_min: float = 1e-8  # below this, a failing Newton ends the branch
+    ds_max: float = 0.1
+    max_steps: int = 5000
+    tol: float = 1e-10  # Newton: |H| and the last correction
+    newton_iterations: int = 8
+    locate_tol: float = 1e-12  # events: arclength between the bracketing points
+    max_turn: float = 0.3  # radians between successive tangents; sharper retries smaller
+
+
+class Curve:
+    """The jitted pieces of one curve `H(u) = 0`."""
+
+    def __init__(self, H: Callable):
+        self.H = jax.jit(H)
+        self.jacobian = jax.jit(jax.jacfwd(H))
+        self._newton = jax.jit(self._newton_step)
+        self._tangent = jax.jit(self._tangent_of)
+
+    def _newton_step(self, u, anchor, normal):
+        bordered = jnp.vstack([jax.jacfwd(self.H)(u), normal[None]])
+        residual = jnp.concatenate([self.H(u), jnp.dot(normal, u - anchor)[None]])
+        du = jnp.linalg.solve(bordered, -residual)
+        return u + du, jnp.linalg.norm(self.H(u)), jnp.linalg.norm(du)
+
+    def _tangent_of(self, u, previous):
+        bordered = jnp.vstack([jax.jacfwd(self.H)(u), previous[None]])
+        rhs = jnp.zeros(u.shape[0]).at[-1].set(1.0)
+        t = jnp.linalg.solve(bordered, rhs)
+        return t / jnp.linalg.norm(t)
+
+    def tangent(self, u, previous) -> np.ndarray | None:
+        """The unit tangent at `u` on the side of `previous`; None where it is undefined."""
+        t = np.asarray(self._tangent(u, previous))
+        return t if np.all(np.isfinite(t)) else None
+
+    def correct(self, anchor, normal, options: ContinuationOptions):
+        """`(u, iterations)` on the curve in the plane through `anchor` normal to `normal`;
+        `(None, iterations)` where Newton does not converge."""
+        u = np.asarray(anchor, float)
+        if float(np.linalg.norm(self.H(u))) <= 1e-3 * options.tol:  # on it already
+            return u, 0
+        for k in range(1, options.newton_iterations + 1):
+            new, residual, step = (np.asarray(a) for a in self._newton(u, anchor, normal))
+            if not (np.all(np.isfinite(new)) and np.isfinite(step)):
+                return None, k
+            u = new
+            if step <= options.tol * (1 + np.linalg.norm(u)) and residual <= 10 * options.tol:
+                return u, k
+        converged = float(np.linalg.norm(self.H(u))) <= options.tol
+        return (u if converged else None), options.newton_iterations
+
+
+@dataclass
+class Traced:
+    points: list[np.ndarray]
+    tangents: list[np.ndarray]
+    message: str | None = None  # why the curve ended early, if it did
+
+
+def trace(curve: Curve, u0: np.ndarray, direction: np.ndarray, options: ContinuationOptions,
+          inside: Callable[[np.ndarray], bool]) -> Traced:
+    """Points of the curve from `u0`, leaving along `direction`, until `inside` fails (that
+    last point included), the curve closes, or `options.max_steps`."""
+    t = curve.tangent(u0, direction)
+    if t is None:
+        return Traced([u0], [direction], "the curve has no tangent at its first point (a"
+                                         " singular point: a fold or branch point of the start)")
+    traced = Traced([np.asarray(u0, float)], [t])
+    u, ds = traced.points[0], options.ds
+    for _ in range(options.max_steps):
+        new, iterations = curve.correct(u + ds * t, t, options)
+        new_t = None if new is None else curve.tangent(new, t)
+        turn = np.inf if new_t is None else np.arccos(np.clip(np.dot(t, new_t), -1, 1))
+        if new is None or turn > options.max_turn:
+            ds /= 2
+            if ds < options.ds_min:
+                why = "Newton's method failed" if new is None else "the curve turns too sharply"
+                traced.message = f"{why} near {_text(u)}; the branch is kept up to there"
+                return traced
+            continue
+        u, t = new, new_t
+        traced.points.append(u)
+        traced.tangents.append(t)
+        if not inside(u):
+            return traced
+        if len(traced.points) > 10 and np.linalg.norm(u - traced.points[0]) < ds:
+            traced.message = CLOSED
+            return traced
+        if iterations <= 3:
+            ds = min(1.5 * ds, options.ds_max)
+        elif iterations >= 6:
+            ds = max(0.7 * ds, options.ds_min)
+    traced.message = f"stopped after {options.max_steps} steps (max_steps)"
+    return traced
+
+
+def end_at(curve: Curve, traced: Traced, lo: float, hi: float,
+           options: ContinuationOptions) -> None:
+    """Replace a last point whose parameter (its last coordinate) is past [lo, hi] by the
+    curve's point at the end it passed."""
+    if len(traced.points) < 2 or lo <= traced.points[-1][-1] <= hi:
+        return
+    a, b = traced.points[-2], traced.points[-1]
+    end = hi if b[-1] > hi else lo
+    normal = np.zeros(len(b))
+    normal[-1] = 1.0
+    u, _ = curve.correct(a + (end - a[-1]) / (b[-1] - a[-1]) * (b - a), normal, options)
+    if u is not None:
+        t = curve.tangent(u, traced.tangents[-2])
+        traced.points[-1] = u
+        traced.tangents[-1] = traced.tangents[-2] if t is None else t
+
+
+def _text(u: np.ndarray) -> str:
+    return "(" + ", ".join(f"{v:.6g}" for v in u) + ")"
+
+
+def locate(curve: Curve, a: np.ndarray, b: np.ndarray, ta: np.ndarray,
+           test: Callable[[np.ndarray, np.ndarray], float], options: ContinuationOptions):
+    """The point between `a` and `b` (neighbours on the curve, `ta` the tangent at `a`) where
+    `test(u, tangent)` changes sign, to `options.locate_tol` in arclength; None where a
+    correction fails."""
+    chord = b - a
+    length = float(np.linalg.norm(chord))
+    normal = chord / length
+
+    def at(theta: float):
+        u, _ = curve.correct(a + theta * chord, normal, options)
+        if u is None:
+            return None, None, np.nan
+        t = curve.tangent(u, ta)
+        return u, t, (np.nan if t is None else float(test(u, t)))
+
+    lo, hi = 0.0, 1.0
+    f_lo, f_hi = float(test(a, ta)), at(1.0)[2]
+    if not (np.isfinite(f_lo) and np.isfinite(f_hi)) or f_lo * f_hi > 0:
+        return None
+    best = (a, ta) if abs(f_lo) < abs(f_hi) else at(1.0)[:2]
+    side = 0
+    for _ in range(100):
+        if (hi - lo) * length <= options.locate_tol:
+            break
+        theta = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
+        if not lo < theta < hi:
+            theta = 0.5 * (lo + hi)
+        u, t, value = at(theta)
+        if u is not None and t is None:  # exactly on a singular point (a branch point)
+            return u, ta
+        if u is None:  # Newton is singular there: bisect instead
+            theta = 0.5 * (lo + hi)
+            u, t, value = at(theta)
+            if u is None or t is None:
+                return (u, ta) if u is not None else None
+        best = (u, t)
+        if value == 0:
+            break
+        if value * f_lo < 0:
+            hi, f_hi = theta, value
+            f_lo = f_lo / 2 if side == -1 else f_lo  # Illinois: halve the stale end
+            side = -1
+        else:
+            lo, f_lo = theta, value
+            f_hi = f_hi / 2 if side == 1 else f_hi
+            side = 1
+    return best
