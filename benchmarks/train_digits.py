@@ -12,7 +12,8 @@ per seed by this script to an .npz that every worker reads).  Each (tool, seed) 
 process, one at a time:
 
   neuroflow     examples/train/digits_snn.nfl through `sim.function` and `nf.train.bptt`
-                (its batches: the last one partial, 12 per epoch; the shared initial weights)
+                (its own shuffling, 11 batches of 128 with drop_last as the protocol; the
+                shared initial weights)
   neuroflow-scan  the same model function `f` in jax-scan's loop (same batches, fused epoch):
                 the model function alone against the hand-written one
   jax-scan      hand-written `lax.scan` + `jax.grad` + optax, a whole epoch in one jitted scan

@@ -59,7 +59,9 @@ def main() -> None:
     optimizer = optax.adam(P.LEARNING_RATE)
     extra = {}
     if args.loop == "bptt":
-        kwargs = dict(optimizer=optimizer, epochs=args.epochs, batch_size=P.BATCH, seed=args.seed)
+        # the protocol's batches: the last partial one dropped, as every peer does
+        kwargs = dict(optimizer=optimizer, epochs=args.epochs, batch_size=P.BATCH, seed=args.seed,
+                      drop_last=True)
         if "theta" in inspect.signature(nf.train.bptt).parameters:
             kwargs["theta"] = theta
         else:

@@ -43,7 +43,7 @@ class Trained:
 
 def bptt(f: ModelFunction, loss, data, *, optimizer=None, epochs: int = 1, batch_size: int = 32,
          theta: dict | None = None, seed: int = 0, metrics: dict | None = None,
-         progress: bool | None = None) -> Trained:
+         drop_last: bool = False, progress: bool | None = None) -> Trained:
     """Train `theta` (default `f.init()`) by backpropagation through time.
 
     `data` is `(inputs, targets)`: `inputs` maps each of `f`'s inputs to an array `[S, T, n]`
@@ -51,9 +51,10 @@ def bptt(f: ModelFunction, loss, data, *, optimizer=None, epochs: int = 1, batch
     targets) -> scalar` gets `f`'s outputs for a batch (`[B, T, n]` each) and that batch's
     targets.  `optimizer` is an optax optimizer (`optax.adam(1e-3)` by default); `metrics`
     maps names to functions like `loss`, averaged over each epoch.  Batches are drawn without
-    replacement, shuffled each epoch by `seed`.  A loss or gradient that is not finite stops
-    training with a `TrainingError` that names the epoch, batch and values, and keeps the last
-    good `theta`."""
+    replacement, shuffled each epoch by `seed`; the full batches of an epoch run in one jitted
+    scan, the rest in one more batch (`drop_last` leaves it out).  A loss or gradient that is
+    not finite stops training with a `TrainingError` that names the epoch, batch and values,
+    and keeps the last good `theta`."""
     import optax  # here: only training needs it
 
     if not isinstance(f, ModelFunction):
@@ -78,7 +79,6 @@ def bptt(f: ModelFunction, loss, data, *, optimizer=None, epochs: int = 1, batch
     _check_loss(objective, theta, _take(inputs, probe), _take(targets, probe),
                 jax.random.split(jax.random.key(seed), len(probe)))
 
-    @jax.jit
     def update(carry, data, rows, key, offset):
         """One optimizer step on the sequences `rows` of `data` (on the device already),
         unless a loss or gradient before it was not finite: then the values stay where they
@@ -102,25 +102,42 @@ def bptt(f: ModelFunction, loss, data, *, optimizer=None, epochs: int = 1, batch
         totals = {"loss": value, **measured}
         return (theta, opt_state, failure, batch + 1), totals
 
+    def full_batches(carry, data, rows, key, offsets):
+        """The epoch's full batches in one scan: one call, no dispatch per batch."""
+        return jax.lax.scan(lambda c, batch: update(c, data, batch[0], key, batch[1]), carry,
+                            (rows, offsets))
+
     # in the order of the flags: the loss, then the gradients as JAX flattens a dict (sorted)
     names = ["the loss"] + [f"the gradient of {name}" for name in sorted(theta)]
     history = {"loss": [], "epoch_seconds": [], **{name: [] for name in metrics}}
     rng, key = np.random.default_rng(seed), jax.random.key(seed)
     data = jax.device_put(jax.tree_util.tree_map(np.asarray, (inputs, targets)))
-    compiled: dict = {}  # batch size -> the update compiled for it
+    whole = count // batch_size  # full batches; the rest, unless dropped, is one more
+    rest = 0 if drop_last else count - whole * batch_size
+    if whole == 0 and rest == 0:
+        raise ir.ModelError(f"drop_last leaves no batch: {count} sequences, batch_size"
+                            f" {batch_size}")
+    compiled: dict = {}
     bar = _progress(epochs, progress)
-    batches = list(range(0, count, batch_size))
     for epoch in range(epochs):
         start = time.perf_counter()
         order = rng.permutation(count)
         failure = jnp.full(1 + len(names), -1, jnp.int32)
-        carry, sums = (theta, opt_state, failure, jnp.int32(0)), []
-        for first in batches:
-            rows = order[first:first + batch_size]
-            if len(rows) not in compiled:  # compiled ahead, to read its memory
-                compiled[len(rows)] = update.lower(carry, data, rows, key, 0).compile()
-            carry, totals = compiled[len(rows)](carry, data, rows, key, epoch * count + first)
-            sums.append(totals)
+        carry, parts = (theta, opt_state, failure, jnp.int32(0)), []
+        if whole:
+            rows = order[:whole * batch_size].reshape(whole, batch_size)
+            offsets = epoch * count + np.arange(whole) * batch_size
+            if "epoch" not in compiled:  # compiled ahead, to read its memory
+                compiled["epoch"] = jax.jit(full_batches).lower(carry, data, rows, key,
+                                                                offsets).compile()
+            carry, totals = compiled["epoch"](carry, data, rows, key, offsets)
+            parts.append(totals)
+        if rest:
+            if "rest" not in compiled:
+                compiled["rest"] = jax.jit(update)
+            carry, totals = compiled["rest"](carry, data, order[whole * batch_size:], key,
+                                             epoch * count + whole * batch_size)
+            parts.append(jax.tree_util.tree_map(lambda v: v[None], totals))
         theta, opt_state, failure, _ = carry
         failure = np.asarray(failure)
         if failure[0] >= 0:
@@ -130,7 +147,8 @@ def bptt(f: ModelFunction, loss, data, *, optimizer=None, epochs: int = 1, batch
                 f" {failure[0] + 1}",
                 "lower the learning rate, clip gradients (optax.clip_by_global_norm) or check"
                 " the loss; .theta holds the values before that batch", theta, history)
-        means = jax.device_get(jax.tree_util.tree_map(lambda *v: sum(v) / len(v), *sums))
+        means = jax.device_get(jax.tree_util.tree_map(
+            lambda *v: jnp.mean(jnp.concatenate(v)), *parts))
         history["epoch_seconds"].append(time.perf_counter() - start)
         for name, value in means.items():
             history[name].append(float(value))
@@ -139,8 +157,8 @@ def bptt(f: ModelFunction, loss, data, *, optimizer=None, epochs: int = 1, batch
             bar.update(1)
     if bar is not None:
         bar.close()
-    if compiled:
-        history["memory_bytes"] = _memory(compiled[min(batch_size, count)])
+    if "epoch" in compiled:
+        history["memory_bytes"] = _memory(compiled["epoch"])
     return Trained(theta, opt_state, history)
 
 

@@ -23,9 +23,11 @@ from ._expr import evaluate
 class SpikeGradients:
     """How a differentiable program treats spikes.
 
-    `smooth`: a spike is `G(x)` itself instead of a step with G's slope; `detach_reset`: a reset
-    takes no gradient through the spike that triggers it (as snnTorch and Spyx do by default);
-    `default`: the surrogate of thresholds that name none."""
+    `smooth`: a spike is `G(x)` itself instead of a step with G's slope; `detach_reset`: the
+    reset of the variable that crosses the threshold (`v` in `v > Vt + a`) takes no gradient
+    through the spike that triggers it, as snnTorch and Spyx detach the membrane's reset; other
+    reset statements (an adaptation `a += 1`) keep theirs; `default`: the surrogate of
+    thresholds that name none."""
 
     smooth: bool = False
     detach_reset: bool = True
@@ -105,15 +107,23 @@ def no_gradient(what: str, hint: str) -> Callable:
     return identity
 
 
-def blend(spikes, values, value, old, gradients: SpikeGradients):
+def crossing(cond: ir.Expr) -> set[str]:
+    """The names on the side of a threshold that rises through it: `v` in `v > Vt + a`, in
+    `Vt < v`; the variables whose reset `detach_reset` detaches."""
+    if not isinstance(cond, ir.Binary):
+        return set()
+    return ir.names(cond.left if cond.op in (">", ">=") else cond.right)
+
+
+def blend(spikes, values, value, old, gradients: SpikeGradients, detach: bool):
     """`where(spikes, value, old)` (a reset) with the gradient of `old + values*(value - old)`
-    for the spikes as numbers `values`, through them unless the reset is detached; with
-    smooth spikes, that expression itself."""
+    for the spikes as numbers `values`, through them unless `detach`; with smooth spikes,
+    that expression itself."""
     if gradients.smooth:
-        through = jax.lax.stop_gradient(values) if gradients.detach_reset else values
+        through = jax.lax.stop_gradient(values) if detach else values
         return old + through * (value - old)
     hard = jnp.where(spikes, value, old)
-    if gradients.detach_reset:
+    if detach:
         return hard
     soft = old + values * (value - old)
     return soft + jax.lax.stop_gradient(hard - soft)

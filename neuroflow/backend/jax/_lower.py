@@ -20,7 +20,7 @@ from ._device import to_device
 from ._expr import evaluate
 from ._fused import native_blocks
 from ._generator import SpikeTable, lower_generator
-from ._gradients import SpikeGradients, blend, spike_function
+from ._gradients import SpikeGradients, blend, crossing, spike_function
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from ._linear import LinearSolver
 from ._step import (LASTSPIKE, NEVER, LoweringError, PopulationEnv, StepContext, per_neuron,
@@ -80,13 +80,18 @@ def _lower_reset(node: ir.Reset, ctx: StepContext):
         return
     spikes = ctx.spikes[node.pop]
     values = ctx.spike_values.get(node.pop)
+    gradients = ctx.program.gradients
+    detached = set()
+    if gradients is not None and gradients.detach_reset:
+        detached = crossing(ctx.program.model.one(ir.Threshold, node.pop).cond)
     state = ctx.pops[node.pop]
     for statement in node.body:
         value = evaluate(statement.as_assignment(), PopulationEnv(ctx, node.pop))
         old = state[statement.target]
         value = jnp.asarray(value, old.dtype)
         state[statement.target] = (jnp.where(spikes, value, old) if values is None
-                                   else blend(spikes, values, value, old, ctx.program.gradients))
+                                   else blend(spikes, values, value, old, gradients,
+                                              statement.target in detached))
 
 
 
