@@ -8,11 +8,13 @@ Spyx's conventions (the slope at 0 is the same as theirs); a model may give its 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ._algebra import differentiate
 from ._errors import ModelError, did_you_mean
 from ._expr import Binary, Call, Const, Expr, Ref, Unary, calls, names, substitute, to_text
 from ._exprparse import parse_expr
+from ._fold import fold
 from ._functions import FUNCTIONS
 
 MARGIN = "x"
@@ -21,26 +23,31 @@ MARGIN = "x"
 
 @dataclass(frozen=True, slots=True)
 class SurrogateKind:
-    """A named family of smooth steps: `smooth` is `G(x)` with `params` as names in it."""
+    """A named family of smooth steps: `smooth` is `G(x)` and `slope` its derivative, written
+    out (shorter than what differentiating `smooth` gives, and a step computes it every
+    time), with `params` as names in both."""
 
     name: str
     params: tuple[str, ...]
     defaults: tuple[float, ...]
     smooth: str
+    slope: str
     doc: str
 
 
 SURROGATES: dict[str, SurrogateKind] = {k.name: k for k in [
     SurrogateKind("fast_sigmoid", ("slope",), (25.0,), "0.5 + x/(1 + slope*abs(x))",
-                  "SuperSpike (Zenke & Ganguli 2018): slope 1/(1 + slope*|x|)**2"),
+                  "1/(1 + slope*abs(x))**2", "SuperSpike (Zenke & Ganguli 2018)"),
     SurrogateKind("sigmoid", ("slope",), (5.0,), "sigmoid(slope*x)",
-                  "the logistic function: slope*s*(1 - s), s = sigmoid(slope*x)"),
+                  "slope*sigmoid(slope*x)*(1 - sigmoid(slope*x))", "the logistic function"),
     SurrogateKind("arctan", ("alpha",), (2.0,), "0.5 + arctan(1.5707963267948966*alpha*x)"
-                  "/3.141592653589793", "(alpha/2)/(1 + (pi*alpha*x/2)**2)"),
+                  "/3.141592653589793", "(alpha/2)/(1 + (1.5707963267948966*alpha*x)**2)",
+                  "snnTorch's default"),
     SurrogateKind("piecewise_linear", ("width",), (1.0,),
                   "0.5 + clip(x/width, -1, 1) - clip(x/width, -1, 1)*abs(clip(x/width, -1, 1))/2",
-                  "a triangle: (1 - |x|/width)/width inside |x| < width, 0 outside"),
+                  "maximum(1 - abs(x)/width, 0)/width", "a triangle of half-width `width`"),
     SurrogateKind("gaussian", ("sigma",), (0.5,), "0.5 + 0.5*erf(x/(1.4142135623730951*sigma))",
+                  "exp(-x**2/(2*sigma**2))/(2.5066282746310002*sigma)",
                   "the normal density of standard deviation sigma"),
 ]}
 
@@ -48,11 +55,16 @@ SURROGATES: dict[str, SurrogateKind] = {k.name: k for k in [
 @dataclass(frozen=True, slots=True)
 class Surrogate:
     """A threshold's surrogate: a kind with its arguments, or (`kind` None) a step of the
-    model's own.  `smooth` is `G(x)` with the arguments filled in."""
+    model's own.  `smooth` is `G(x)` with the arguments filled in, `slope` its derivative."""
 
     kind: str | None
     args: tuple[float, ...]
     smooth: Expr
+    slope: Expr = field(default=None, compare=False)
+
+    def __post_init__(self):
+        if self.slope is None:  # a step of the model's own: its derivative, folded
+            object.__setattr__(self, "slope", fold(differentiate(self.smooth, MARGIN)))
 
     def text(self) -> str:
         if self.kind is None:
@@ -74,9 +86,9 @@ def surrogate(kind: str, *args: float) -> Surrogate:
     if not all(v > 0 for v in values):
         raise ModelError(f"the arguments of surrogate '{kind}' must be positive, got"
                          f" {', '.join(map(repr, values))}")
-    smooth = substitute(parse_expr(family.smooth),
-                        {p: Const(v) for p, v in zip(family.params, values)})
-    return Surrogate(kind, values, smooth)
+    given = {p: Const(v) for p, v in zip(family.params, values)}
+    return Surrogate(kind, values, substitute(parse_expr(family.smooth), given),
+                     fold(substitute(parse_expr(family.slope), given)))
 
 
 def parse_surrogate(text: str, loc=None, what: str = "surrogate") -> Surrogate:

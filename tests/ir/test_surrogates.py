@@ -73,3 +73,26 @@ def test_threshold_margin():
     margin, strict = ir.threshold_margin(ir.parse_expr("rand() < rate*dt"))
     assert ir.to_text(margin) == "rate*dt - rand()" and strict
     assert ir.threshold_margin(ir.parse_expr("v > 1 or u > 1")) is None
+
+
+@pytest.mark.parametrize("name", sorted(ir.SURROGATES))
+def test_each_written_out_slope_is_the_derivative_of_its_smooth_step(name):
+    import jax
+    import jax.numpy as jnp
+
+    from neuroflow.backend.jax import evaluate
+
+    class Margin:
+        dtype = jnp.float64
+
+        def __init__(self, x):
+            self.x = x
+
+        def lookup(self, _):
+            return self.x
+
+    surrogate = ir.surrogate(name, 0.7)
+    for x in (-1.3, -0.2, 0.05, 0.4, 2.0):
+        want = jax.grad(lambda v: evaluate(surrogate.smooth, Margin(v)))(jnp.float64(x))
+        got = evaluate(surrogate.slope, Margin(jnp.float64(x)))
+        assert math.isclose(float(got), float(want), rel_tol=1e-12, abs_tol=1e-14), (x, got)

@@ -6,6 +6,9 @@ parameters the exponential is computed once per run (`prepare`), not once per st
 """
 from __future__ import annotations
 
+import functools
+import operator
+
 import jax
 import jax.numpy as jnp
 from jax.scipy.linalg import expm
@@ -64,7 +67,11 @@ class LinearSolver:
             derived = _propagators(self._matrix(env, (size,)), self.program.dt, self.program.dtype)
         phi, psi = derived
         x = [jnp.broadcast_to(env.lookup(v), (size,)) for v in system.targets]
-        b = [jnp.broadcast_to(jnp.asarray(evaluate(e, env), self.program.dtype), (size,))
+        # offsets that are 0 (no input term) add nothing: leave their products out of the step
+        b = [None if isinstance(e, ir.Const) and e.value == 0 else
+             jnp.broadcast_to(jnp.asarray(evaluate(e, env), self.program.dtype), (size,))
              for e in system.offset]
-        return {var: sum(phi[..., i, j] * x[j] + psi[..., i, j] * b[j] for j in range(len(x)))
+        return {var: functools.reduce(operator.add, [phi[..., i, j] * x[j] for j in range(len(x))]
+                                      + [psi[..., i, j] * b[j] for j in range(len(x))
+                                         if b[j] is not None])
                 for i, var in enumerate(system.targets)}
