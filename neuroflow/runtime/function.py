@@ -183,10 +183,10 @@ class ModelFunction:
         neurons = self._neurons(owner, "input")
         scope = self.model.scope(neurons.pop)
         node = scope.get(var)
-        written = {s.target for u in self.model.find(ir.StateUpdate, neurons.pop) for s in u.body
-                   if isinstance(s, ir.Statement)}
-        written |= {t for u in self.model.find(ir.StateUpdate, neurons.pop) for s in u.body
-                    if isinstance(s, ir.LinearSystem) for t in s.targets}
+        # what the update writes: statements, and the systems it solves (exact, adaptive)
+        items = [s for u in self.model.find(ir.StateUpdate, neurons.pop) for s in u.body]
+        written = {t for s in items
+                   for t in ((s.target,) if isinstance(s, ir.Statement) else s.targets)}
         summed = [c.name for c in self.model.find(ir.Coupling)
                   if c.post.population == neurons.pop and c.target == var]
         if summed:
