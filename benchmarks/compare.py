@@ -202,6 +202,28 @@ def _check_peer(exe: Path, peer: Peer) -> dict | None:
     return versions
 
 
+def make_venv(interpreter: str, venv: Path, packages: list[str], logfile: Path) -> str | None:
+    """Make `venv` from `interpreter` and pip-install `packages` (with any pip options among
+    them), logging to `logfile`; None when it worked, else what failed."""
+    logfile.parent.mkdir(parents=True, exist_ok=True)
+    exe = venv / "bin" / "python"
+    steps = [[interpreter, "-m", "venv", "--clear", str(venv)],
+             [str(exe), "-m", "pip", "install", "--upgrade", "pip"],
+             [str(exe), "-m", "pip", "install", *packages]]
+    with open(logfile, "w") as out:
+        for step in steps:
+            try:
+                code = subprocess.run(step, stdout=out, stderr=subprocess.STDOUT, timeout=3600,
+                                      check=False).returncode
+            except (OSError, subprocess.SubprocessError) as err:
+                code = type(err).__name__
+            if code != 0:
+                lines = [line.strip() for line in logfile.read_text().splitlines() if line.strip()]
+                errors = [line for line in lines if line.startswith("ERROR")] or lines[-1:]
+                return f"`{' '.join(step[-3:])}` failed ({code}): {errors[-1][:300]}"
+    return None
+
+
 def prepare_peer(peer: Peer, cache: Path, explicit_python: str | None, install: bool) -> None:
     interpreter = find_interpreter(peer, explicit_python)
     if interpreter is None:
@@ -220,23 +242,10 @@ def prepare_peer(peer: Peer, cache: Path, explicit_python: str | None, install: 
         peer.problem = f"no working venv at {venv} (run without --no-install to make it)"
         return
     log(f"installing {peer.spec} into {venv} (Python {major}.{minor}); this takes a few minutes")
-    cache.mkdir(parents=True, exist_ok=True)
     logfile = cache / f"{peer.name}-py{major}.{minor}-install.log"
-    with open(logfile, "w") as out:
-        steps = [[interpreter, "-m", "venv", "--clear", str(venv)],
-                 [str(exe), "-m", "pip", "install", "--upgrade", "pip"],
-                 [str(exe), "-m", "pip", "install", peer.spec]]
-        for step in steps:
-            try:
-                code = subprocess.run(step, stdout=out, stderr=subprocess.STDOUT, timeout=3600,
-                                      check=False).returncode
-            except (OSError, subprocess.SubprocessError) as err:
-                code = f"{type(err).__name__}"
-            if code != 0:
-                lines = [line.strip() for line in logfile.read_text().splitlines() if line.strip()]
-                errors = [line for line in lines if line.startswith("ERROR")] or lines[-1:]
-                peer.problem = f"`{' '.join(step[-3:])}` failed ({code}): {errors[-1][:300]}"
-                return
+    peer.problem = make_venv(interpreter, venv, [peer.spec], logfile)
+    if peer.problem:
+        return
     versions = _check_peer(exe, peer)
     if versions is None:
         peer.problem = f"installed, but importing it fails (see {logfile})"

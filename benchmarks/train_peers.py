@@ -21,7 +21,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compare import _python_version, find_interpreter, log
+from compare import _python_version, find_interpreter, log, make_venv
 
 
 @dataclass
@@ -105,23 +105,10 @@ def prepare(peer: TrainPeer, cache: Path, install: bool) -> None:
         peer.problem = f"no working venv at {venv} (run without --no-install to make it)"
         return
     log(f"installing {' '.join(peer.packages)} into {venv} (Python {major}.{minor})")
-    cache.mkdir(parents=True, exist_ok=True)
     logfile = cache / f"{peer.name}-py{major}.{minor}-install.log"
-    steps = [[interpreter, "-m", "venv", "--clear", str(venv)],
-             [str(exe), "-m", "pip", "install", "--upgrade", "pip"],
-             [str(exe), "-m", "pip", "install", *peer.pip_options, *peer.packages]]
-    with open(logfile, "w") as out:
-        for step in steps:
-            try:
-                code = subprocess.run(step, stdout=out, stderr=subprocess.STDOUT, timeout=3600,
-                                      check=False).returncode
-            except (OSError, subprocess.SubprocessError) as err:
-                code = type(err).__name__
-            if code != 0:
-                lines = [line.strip() for line in logfile.read_text().splitlines() if line.strip()]
-                errors = [line for line in lines if line.startswith("ERROR")] or lines[-1:]
-                peer.problem = f"`pip install` failed ({code}): {errors[-1][:300]}"
-                return
+    peer.problem = make_venv(interpreter, venv, [*peer.pip_options, *peer.packages], logfile)
+    if peer.problem:
+        return
     versions = _check(exe, peer)
     if versions is None:
         peer.problem = f"installed, but importing {peer.module} fails (see {logfile})"

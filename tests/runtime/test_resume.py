@@ -27,23 +27,8 @@ def test_final_state_is_readable():
     assert v.shape == (41,) and np.all(v <= -50.0)  # below threshold after the last update
 
 
-def test_final_weights_of_a_plastic_projection():
-    net = nf.Network("stdp")
-    pre = net.population("In", 50, threshold="rand() < 20*Hz*dt")
-    post = net.population("Out", 5, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0")
-    net.projection(pre, post, "v += w\napre += 0.01\nw = clip(w + apost, 0, 0.5)", name="syn",
-                   model="w : 1\ndapre/dt = -apre/(20*ms) : 1 (event-driven)\n"
-                         "dapost/dt = -apost/(20*ms) : 1 (event-driven)",
-                   on_post="apost += -0.0105\nw = clip(w + apre, 0, 0.5)",
-                   init=dict(w=0.25), connect=nf.all_to_all())
-    results = nf.compile(net.build(), dt=0.1 * ms).run(500 * ms, seed=1)
-    w = results.final.synapses("syn")["w"]
-    assert w.shape == (250,)
-    assert np.all((w >= 0) & (w <= 0.5)) and not np.allclose(w, 0.25)  # STDP moved the weights
-
-
-def test_a_run_resumed_from_a_file_equals_one_run(tmp_path):
-    # plastic synapses too: their weights are state the file must carry
+def stdp_network() -> nf.Network:
+    """Poisson inputs onto five neurons through STDP synapses (weights that change)."""
     net = nf.Network("stdp")
     pre = net.population("In", 50, threshold="rand() < 20*Hz*dt")
     post = net.population("Out", 5, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0")
@@ -53,6 +38,19 @@ def test_a_run_resumed_from_a_file_equals_one_run(tmp_path):
                    on_post="apost += -0.0105\nw = clip(w + apre, 0, 0.5)",
                    init=dict(w=0.25), connect=nf.all_to_all())
     net.monitor_spikes(post)
+    return net
+
+
+def test_final_weights_of_a_plastic_projection():
+    results = nf.compile(stdp_network().build(), dt=0.1 * ms).run(500 * ms, seed=1)
+    w = results.final.synapses("syn")["w"]
+    assert w.shape == (250,)
+    assert np.all((w >= 0) & (w <= 0.5)) and not np.allclose(w, 0.25)  # STDP moved the weights
+
+
+def test_a_run_resumed_from_a_file_equals_one_run(tmp_path):
+    # plastic synapses too: their weights are state the file must carry
+    net = stdp_network()
     sim = nf.compile(net.build(), dt=0.1 * ms)
     whole = sim.run(400 * ms, seed=3)
     path = sim.run(200 * ms, seed=3).save(tmp_path / "first.npz")
