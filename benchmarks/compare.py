@@ -224,7 +224,11 @@ def make_venv(interpreter: str, venv: Path, packages: list[str], logfile: Path) 
     return None
 
 
-def prepare_peer(peer: Peer, cache: Path, explicit_python: str | None, install: bool) -> None:
+def prepare_venv(peer, cache: Path, explicit_python: str | None, install: bool,
+                 packages: list[str], check) -> None:
+    """Find or make `peer`'s venv `NAME-pyX.Y` under `cache` with `packages`; `check(exe)`
+    gives the versions it imports (None if it does not).  Sets peer.python and peer.versions,
+    or peer.problem."""
     interpreter = find_interpreter(peer, explicit_python)
     if interpreter is None:
         peer.problem = (f"no Python >= {peer.min_python[0]}.{peer.min_python[1]} found "
@@ -233,24 +237,29 @@ def prepare_peer(peer: Peer, cache: Path, explicit_python: str | None, install: 
     major, minor = _python_version(interpreter)
     venv = cache / f"{peer.name}-py{major}.{minor}"
     exe = venv / "bin" / "python"
-    if exe.exists():
-        versions = _check_peer(exe, peer)
-        if versions:
-            peer.python, peer.versions = str(exe), versions
-            return
+    versions = check(exe) if exe.exists() else None
+    if versions:
+        peer.python, peer.versions = str(exe), versions
+        return
     if not install:
         peer.problem = f"no working venv at {venv} (run without --no-install to make it)"
         return
-    log(f"installing {peer.spec} into {venv} (Python {major}.{minor}); this takes a few minutes")
+    log(f"installing {' '.join(packages)} into {venv} (Python {major}.{minor}); this takes a"
+        " few minutes")
     logfile = cache / f"{peer.name}-py{major}.{minor}-install.log"
-    peer.problem = make_venv(interpreter, venv, [peer.spec], logfile)
+    peer.problem = make_venv(interpreter, venv, packages, logfile)
     if peer.problem:
         return
-    versions = _check_peer(exe, peer)
+    versions = check(exe)
     if versions is None:
         peer.problem = f"installed, but importing it fails (see {logfile})"
         return
     peer.python, peer.versions = str(exe), versions
+
+
+def prepare_peer(peer: Peer, cache: Path, explicit_python: str | None, install: bool) -> None:
+    prepare_venv(peer, cache, explicit_python, install, [peer.spec],
+                 lambda exe: _check_peer(exe, peer))
 
 
 # -- one measurement -----------------------------------------------------------------------

@@ -21,7 +21,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compare import _python_version, find_interpreter, log, make_venv
+from compare import log, prepare_venv
 
 
 @dataclass
@@ -88,32 +88,8 @@ def _check(exe: Path, peer: TrainPeer) -> dict | None:
 
 def prepare(peer: TrainPeer, cache: Path, install: bool) -> None:
     """Find or make the peer's venv; sets peer.python and peer.versions, or peer.problem."""
-    interpreter = find_interpreter(peer, None)
-    if interpreter is None:
-        peer.problem = (f"no Python >= {peer.min_python[0]}.{peer.min_python[1]} found "
-                        f"(pyenv install {peer.prefer[0]})")
-        return
-    major, minor = _python_version(interpreter)
-    venv = cache / f"{peer.name}-py{major}.{minor}"
-    exe = venv / "bin" / "python"
-    if exe.exists():
-        versions = _check(exe, peer)
-        if versions:
-            peer.python, peer.versions = str(exe), versions
-            return
-    if not install:
-        peer.problem = f"no working venv at {venv} (run without --no-install to make it)"
-        return
-    log(f"installing {' '.join(peer.packages)} into {venv} (Python {major}.{minor})")
-    logfile = cache / f"{peer.name}-py{major}.{minor}-install.log"
-    peer.problem = make_venv(interpreter, venv, [*peer.pip_options, *peer.packages], logfile)
-    if peer.problem:
-        return
-    versions = _check(exe, peer)
-    if versions is None:
-        peer.problem = f"installed, but importing {peer.module} fails (see {logfile})"
-        return
-    peer.python, peer.versions = str(exe), versions
+    prepare_venv(peer, cache, None, install, [*peer.pip_options, *peer.packages],
+                 lambda exe: _check(exe, peer))
 
 
 def prepare_all(names: list[str], args: argparse.Namespace) -> dict[str, TrainPeer]:
