@@ -202,6 +202,36 @@ def _check_peer(exe: Path, peer: Peer) -> dict | None:
     return versions
 
 
+def run_peer_worker(python: str, script: Path, args: list[str],
+                    timeout: float) -> tuple[dict | None, str, str]:
+    """Run `python script ARGS` (with this repository on its path) and read its last
+    `RESULT... {json}` line: `(result, "", stdout)` with "tag" (the line's first word),
+    "other_cores" (CPU that other processes used meanwhile: a disturbance) and "process_s"
+    added, or `(None, why, stdout)`."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]),
+                                         env.get("PYTHONPATH", "")])
+    busy0, cpu0, start = _cpu_times()[0], _children_cpu(), time.perf_counter()
+    try:
+        proc = subprocess.run([python, str(script), *args], capture_output=True, text=True,
+                              timeout=timeout, env=env, check=False)
+    except subprocess.TimeoutExpired:
+        return None, f"over the time limit ({timeout:.0f} s)", ""
+    wall = time.perf_counter() - start
+    other = max(0.0, (_cpu_times()[0] - busy0) - (_children_cpu() - cpu0)) / wall
+    found = [line for line in proc.stdout.splitlines() if line.startswith("RESULT")]
+    if proc.returncode != 0 or not found:
+        lines = [line.strip() for line in (proc.stderr + proc.stdout).splitlines()
+                 if line.strip() and "Warning" not in line]
+        errors = [line for line in lines if "Error" in line or line.startswith("hint")]
+        return None, (f"exit {proc.returncode}: "
+                      + " | ".join((errors or lines)[-2:])[-300:]), proc.stdout
+    tag, _, payload = found[-1].partition(" ")
+    result = json.loads(payload)
+    result.update(tag=tag, other_cores=other, process_s=wall)
+    return result, "", proc.stdout
+
+
 def make_venv(interpreter: str, venv: Path, packages: list[str], logfile: Path) -> str | None:
     """Make `venv` from `interpreter` and pip-install `packages` (with any pip options among
     them), logging to `logfile`; None when it worked, else what failed."""

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -43,8 +42,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 PEERS = HERE / "peers"
 sys.path.insert(0, str(HERE))
-from compare import (_children_cpu, _cpu_times, log,  # noqa: E402  (benchmarks is not a package)
-                     machine_description)
+from compare import (log, machine_description,  # noqa: E402  (benchmarks is not a package)
+                     run_peer_worker)
 
 NF_WORKER = "rate_rnn_neuroflow.py"
 
@@ -65,27 +64,10 @@ def plan(net: str, bcoo: bool) -> list[tuple[str, str, list[str]]]:
 
 
 def run_worker(python: str, argv: list[str], timeout: float) -> tuple[dict | None, str]:
-    cmd = [python, str(PEERS / argv[0]), *argv[1:]]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent), env.get("PYTHONPATH", "")])
-    busy0, cpu0, start = _cpu_times()[0], _children_cpu(), time.perf_counter()
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
-                              check=False)
-    except subprocess.TimeoutExpired:
-        return None, f"over the time limit ({timeout:.0f} s)"
-    wall = time.perf_counter() - start
-    other = max(0.0, (_cpu_times()[0] - busy0) - (_children_cpu() - cpu0)) / wall
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT")]
-    if proc.returncode != 0 or not lines:
-        tail = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()][-3:]
-        return None, f"exit {proc.returncode}: " + " | ".join(tail)[-400:]
-    tag, _, payload = lines[-1].partition(" ")
-    result = json.loads(payload)
-    result["other_cores"] = other   # CPU that other processes used meanwhile (a disturbance)
-    if tag == "RESULT-CHECK":
-        result["lines"] = [line for line in proc.stdout.splitlines() if " vs scan " in line]
-    return result, ""
+    result, why, stdout = run_peer_worker(python, PEERS / argv[0], argv[1:], timeout)
+    if result is not None and result["tag"] == "RESULT-CHECK":
+        result["lines"] = [line for line in stdout.splitlines() if " vs scan " in line]
+    return result, why
 
 
 def run_time(result: dict) -> float | None:

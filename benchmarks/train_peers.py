@@ -21,7 +21,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compare import log, prepare_venv
+from compare import log, prepare_venv, run_peer_worker
 
 
 @dataclass
@@ -108,30 +108,6 @@ def version_text(versions: dict) -> str:
 def run_worker(python: str, argv: list[str], timeout: float) -> tuple[dict | None, str]:
     """Run `python peers/ARGV...` and return its `RESULT {json}` (with the CPU that other
     processes used meanwhile, in cores), or None and why not."""
-    import sys
-    import time
-
-    from compare import _children_cpu, _cpu_times
-    here = Path(__file__).resolve().parent
-    cmd = [python, str(here / "peers" / argv[0]), *argv[1:]]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(here.parent), env.get("PYTHONPATH", "")])
-    busy0, cpu0, start = _cpu_times()[0], _children_cpu(), time.perf_counter()
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
-                              check=False)
-    except subprocess.TimeoutExpired:
-        return None, f"over the time limit ({timeout:.0f} s)"
-    wall = time.perf_counter() - start
-    other = max(0.0, (_cpu_times()[0] - busy0) - (_children_cpu() - cpu0)) / wall
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    if proc.returncode != 0 or not lines:
-        lines = [line.strip() for line in (proc.stderr + proc.stdout).splitlines()
-                 if line.strip() and "Warning" not in line]
-        errors = [line for line in lines if "Error" in line or line.startswith("hint")]
-        print(proc.stderr[-1500:], file=sys.stderr)
-        return None, f"exit {proc.returncode}: " + " | ".join((errors or lines)[-2:])[-300:]
-    result = json.loads(lines[-1].partition(" ")[2])
-    result["other_cores"] = other
-    result["process_s"] = wall
-    return result, ""
+    result, why, _ = run_peer_worker(python, Path(__file__).resolve().parent / "peers" / argv[0],
+                                     argv[1:], timeout)
+    return result, why
