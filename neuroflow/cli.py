@@ -280,6 +280,15 @@ def _write_json(data: dict, path: str | None) -> None:
         print(f"JSON written to {path}")
 
 
+def _save_plot(draw, path: str | None) -> None:
+    """`draw()`'s axes written to `path`, when one is given."""
+    if path:
+        from .runtime.analyze._plot import save
+
+        save(draw(), path)
+        print(f"plot written to {path}")
+
+
 def _warn(messages) -> None:
     for message in messages:
         print(f"warning: {message}", file=sys.stderr)
@@ -378,11 +387,7 @@ def command_fast_slow(args) -> int:
     for point in result.fast.points:
         print(f"{point.type:7s} {args.slow} = {point.value:.12g}")
     _write_json(result.to_json(), args.json)
-    if args.plot:
-        from .runtime.analyze._plot import save
-
-        save(result.plot(), args.plot)
-        print(f"plot written to {args.plot}")
+    _save_plot(result.plot, args.plot)
     return 0
 
 
@@ -401,11 +406,7 @@ def command_phase_plane(args) -> int:
         state = "  ".join(f"{v} = {point.state[system.state_index(v)]:.10g}" for v in plane.vars)
         print(f"{point.stability:16s} {state}")
     _write_json(plane.to_json(), args.json)
-    if args.plot:
-        from .runtime.analyze._plot import save
-
-        save(plane.plot(), args.plot)
-        print(f"plot written to {args.plot}")
+    _save_plot(plane.plot, args.plot)
     return 0
 
 

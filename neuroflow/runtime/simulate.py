@@ -58,11 +58,12 @@ class _Interrupts:
 
     def __init__(self):
         self.asked = False
-        self._previous = None
+        self._installed, self._previous = False, None
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._ask)
+            self._installed = True
         return self
 
     def _ask(self, signum, frame):
@@ -71,8 +72,9 @@ class _Interrupts:
         self.asked = True
 
     def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        if self._installed:  # the handler before, which may be None (one set outside Python)
+            signal.signal(signal.SIGINT, self._previous if self._previous is not None
+                          else signal.SIG_DFL)
 
 
 def to_ms(value, what: str) -> float:

@@ -92,21 +92,6 @@ def with_gradient_of(fast: Callable, differentiable: Callable) -> Callable:
     return apply
 
 
-def no_gradient(what: str, hint: str) -> Callable:
-    """The identity, whose gradient is an error naming `what`: for the parts of a step that
-    gradients cannot pass, so that they are never silently zero."""
-
-    @jax.custom_vjp
-    def identity(x):
-        return x
-
-    def backward(_, cotangent):
-        raise ir.ModelError(f"{what} has no gradient", hint=hint)
-
-    identity.defvjp(lambda x: (x, None), backward)
-    return identity
-
-
 def crossing(cond: ir.Expr) -> set[str]:
     """The names on the side of a threshold that rises through it: `v` in `v > Vt + a`, in
     `Vt < v`; the variables whose reset `detach_reset` detaches."""

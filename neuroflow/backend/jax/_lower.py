@@ -81,9 +81,7 @@ def _lower_reset(node: ir.Reset, ctx: StepContext):
     spikes = ctx.spikes[node.pop]
     values = ctx.spike_values.get(node.pop)
     gradients = ctx.program.gradients
-    detached = set()
-    if gradients is not None and gradients.detach_reset:
-        detached = crossing(ctx.program.model.one(ir.Threshold, node.pop).cond)
+    detached = ctx.program.detached.get(node.pop, set())
     state = ctx.pops[node.pop]
     for statement in node.body:
         value = evaluate(statement.as_assignment(), PopulationEnv(ctx, node.pop))
@@ -176,8 +174,11 @@ class Program:
         self.model, self.dt, self.dtype = model, float(dt), jnp.dtype(dtype)
         self.native = native and _native.expected()  # decided; built by the first trace
         self.gradients = gradients
+        self.detached: dict[str, set[str]] = {}  # population -> resets cut from the spike's slope
         if gradients is not None:
             _check_differentiable(model)
+            if gradients.detach_reset:
+                self.detached = {t.pop: crossing(t.cond) for t in model.find(ir.Threshold)}
         self.sizes = {p.name: p.size for p in model.populations}
         self.subexpressions = {p: {s.name: s for s in model.find(ir.Subexpression, p)}
                                for p in self.sizes}
