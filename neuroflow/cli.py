@@ -21,6 +21,7 @@ from . import ir
 from .frontend import Network, load
 from .passes import DEFAULT_PIPELINE, PassReport, run_pipeline
 from .runtime import compile
+from .runtime._nwb import INSTALL_HINT as NWB_INSTALL_HINT
 from .runtime.simulate import SimulationError, SimulationInterrupted, to_ms
 
 
@@ -93,8 +94,24 @@ def _image_formats() -> set[str]:
     return set(Figure().canvas.get_supported_filetypes())
 
 
+def _check_results_file(path: str | None) -> None:
+    """An .nwb file needs pynwb: say so before anything runs."""
+    _check_output(path, "--out")
+    if path and Path(path).suffix.lower() == ".nwb":
+        try:
+            import pynwb  # noqa: F401
+        except ImportError:
+            raise CLIError(f"--out {path}: pynwb is not installed, and NWB files need it",
+                           hint=NWB_INSTALL_HINT) from None
+
+
+def _write_results(results, path: str) -> Path:
+    """NWB for a file named .nwb, else neuroflow's .npz."""
+    return results.to_nwb(path) if Path(path).suffix.lower() == ".nwb" else results.save(path)
+
+
 def command_run(args) -> int:
-    _check_output(args.out, "--out")
+    _check_results_file(args.out)
     _check_output(args.plot, "--plot", _image_formats() if args.plot else None)
     namespace = load_model(args.script)
     dt, duration, dtype = _settings(args, namespace)
@@ -105,7 +122,7 @@ def command_run(args) -> int:
         results = simulator.run(duration, seed=seed, progress=not args.quiet and None)
     except SimulationError as stopped:  # NaN, or Ctrl-C: keep what was simulated
         if stopped.results is not None and args.out:
-            print(f"partial results written to {stopped.results.save(args.out)}",
+            print(f"partial results written to {_write_results(stopped.results, args.out)}",
                   file=sys.stderr)
         if isinstance(stopped, SimulationInterrupted):
             print(f"stopped: {stopped}", file=sys.stderr)
@@ -116,7 +133,7 @@ def command_run(args) -> int:
     print(f"simulated {results.duration_ms:g} ms with dt = {dt:g} ms ({dtype}) in {elapsed:.2f}"
           " s (compilation included)")
     if args.out:
-        print(f"results written to {results.save(args.out)}")
+        print(f"results written to {_write_results(results, args.out)}")
     if args.plot:
         _plot(results, args.plot)
         print(f"plot written to {args.plot}")
@@ -491,7 +508,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="time step in ms (default: the model's `dt`, else 0.1)")
     run.add_argument("--dtype", choices=("float32", "float64"))
     run.add_argument("--seed", type=int, help="random seed (default: the model's `seed`, else 0)")
-    run.add_argument("--out", help="write the results to this .npz file")
+    run.add_argument("--out", help="write the results to this file: .npz (neuroflow's own), or"
+                                   " .nwb (Neurodata Without Borders; needs pynwb)")
     run.add_argument("--plot", help="write what the model monitors (a raster of the spikes and"
                                     " each trace, one panel each) to this image")
     run.add_argument("--pipeline", default=DEFAULT_PIPELINE)

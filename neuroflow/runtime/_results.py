@@ -33,6 +33,8 @@ key                            dtype      contents
                                           and parameters (``final.params/``), one array each
 =============================  =========  ==========================================
 
+`Results.to_nwb` writes the same records as an NWB 2 file (with pynwb, an optional extra).
+
 `Results.load` checks what it reads and raises `ResultsError` for a file that is damaged or not
 one `save` wrote.
 """
@@ -150,6 +152,11 @@ class Results:
     def spike_monitored(self) -> tuple[str, ...]:
         """Populations with a spike monitor."""
         return tuple(self._spikes)
+
+    @property
+    def rate_monitored(self) -> tuple[str, ...]:
+        """Populations with a rate monitor."""
+        return tuple(self._rates)
 
     @property
     def traced(self) -> tuple[tuple[str, str], ...]:
@@ -285,6 +292,13 @@ class Results:
         path = Path(path)  # numpy appends .npz to a name that lacks it
         return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
+    def to_nwb(self, path: str | Path) -> Path:
+        """Write an NWB 2 file (needs pynwb, `pip install "neuroflow[nwb]"`): spikes as units,
+        one per neuron, and traces as time series in SI units (what goes where: `_nwb`)."""
+        from ._nwb import write_nwb
+
+        return write_nwb(self, path)
+
     @classmethod
     def load(cls, path: str | Path) -> Results:
         """Read a file written by `save` (with `final`, to resume from, where it was saved)."""
@@ -373,6 +387,8 @@ class Results:
             traces[key] = TraceRecord(cat(recs, "t_ms"), cat(recs, "values"), ref.indices, ref.unit)
         # later parts win: they describe the run as it ended
         meta = {key: value for r in parts for key, value in r.meta.items()}
+        if "started" in first.meta:  # the joined run began when its first part did
+            meta["started"] = first.meta["started"]
         return cls(dt_ms=first.dt_ms, t_start_ms=first.t_start_ms,
                    duration_ms=sum(r.duration_ms for r in parts), sizes=first.sizes,
                    spikes=spikes, traces=traces, rates=rates, meta=meta)

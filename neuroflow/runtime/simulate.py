@@ -12,7 +12,8 @@ import signal
 import sys
 import threading
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import jax
 import jax.numpy as jnp
@@ -91,6 +92,8 @@ class _Recorded:
     rates: dict
     traces: dict
     start_step: int = 0  # of the run, so that a resumed run's times go on
+    # when the run began (UTC, ISO 8601): an NWB file's session start
+    started: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
 
 
 class Simulator:
@@ -411,7 +414,8 @@ class Simulator:
             traces[(mon.pop, mon.var)] = TraceRecord((start + steps) * dt, values[::mon.every],
                                                      np.asarray(mon.indices), str(var.type.dim))
         spikes, rates, traces = _merged.split_records(self.model, spikes, rates, traces)
-        meta = {"model": self.model.name, "dtype": str(self.program.dtype)}
+        meta = {"model": self.model.name, "dtype": str(self.program.dtype),
+                "started": recorded.started}
         return Results(dt_ms=dt, t_start_ms=start * dt, duration_ms=steps_total * dt,
                        sizes=_merged.sizes(self.model), spikes=spikes, traces=traces, rates=rates,
                        meta=meta, final=final)
