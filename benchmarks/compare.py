@@ -50,6 +50,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from neuroflow import tables  # the format `neuroflow bench` prints too
+
 HERE = Path(__file__).resolve().parent
 PEERS = HERE / "peers"
 MODELS = ("coba", "cuba", "cobahh")
@@ -399,32 +401,10 @@ def _best_or_first(m: Measurement) -> float:
     return best if best is not None else m.result["first_s"]
 
 
-def _summary(values: list[float], form: str | None = None) -> tuple[float, str] | None:
-    """(median, text): the median, and the range when there are several trials."""
-    values = [v for v in values if v is not None]
-    if not values:
-        return None
-    mid = statistics.median(values)
-    fmt = form.format if form else _fmt(mid).format
-    text = fmt(mid)
-    if len(values) > 1:
-        text += f" ({fmt(min(values))}–{fmt(max(values))})"
-    return mid, text
-
-
-def _fmt(x: float) -> str:
-    """A format for numbers of x's size: three significant digits, or whole numbers from 100."""
-    return "{:.3f}" if x < 1 else "{:.2f}" if x < 10 else "{:.1f}" if x < 100 else "{:.0f}"
-
-
 def _ratio(nf: tuple | None, other: tuple | None) -> str:
     if nf is None or other is None or other[0] == 0:
         return "–"
     return f"{nf[0] / other[0]:.2f}"
-
-
-def _cell_text(text: str) -> str:
-    return text.replace("|", "/").replace("\n", " ")
 
 
 def _other(ms: list[Measurement], threshold: float) -> str:
@@ -434,9 +414,9 @@ def _other(ms: list[Measurement], threshold: float) -> str:
 
 def model_table(model: str, sims: list[str], runs: dict, firsts: dict, problems: dict,
                 threshold: float) -> str:
-    head = ("| simulator | run (s) | nf/x | +compile (s) | nf/x | first, cold (s) | nf/x |"
-            " first, warm (s) | rates E/I (Hz) | peak RSS (MiB) | nf/x | other |")
-    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    lines = [tables.header(["simulator", "run (s)", "nf/x", "+compile (s)", "nf/x",
+                            "first, cold (s)", "nf/x", "first, warm (s)", "rates E/I (Hz)",
+                            "peak RSS (MiB)", "nf/x", "other"])]
     stats = {}
     for sim in sims:
         ms = runs.get((sim, model), [])
@@ -444,23 +424,23 @@ def model_table(model: str, sims: list[str], runs: dict, firsts: dict, problems:
         warm = [m for m in firsts.get((sim, model), []) if m.kind == "first-warm"]
         ok = [m for m in ms if m.result]
         stats[sim] = {
-            "run": _summary([_best(m) for m in ok]),
-            "compile": _summary([m.result["first_s"] for m in ok]),
-            "cold": _summary([m.wall_s for m in cold if m.result]),
-            "warm": _summary([m.wall_s for m in warm if m.result]),
-            "rss": _summary([m.result["peak_rss_mib"] for m in ok], "{:.0f}"),
+            "run": tables.spread([_best(m) for m in ok]),
+            "compile": tables.spread([m.result["first_s"] for m in ok]),
+            "cold": tables.spread([m.wall_s for m in cold if m.result]),
+            "warm": tables.spread([m.wall_s for m in warm if m.result]),
+            "rss": tables.spread([m.result["peak_rss_mib"] for m in ok], "{:.0f}"),
         }
     nf = stats.get("neuroflow", {})
     for sim in sims:
         if sim in problems:
-            lines.append(f"| {sim} | not run: {_cell_text(problems[sim])} |" + " |" * 10)
+            lines.append(f"| {sim} | not run: {tables.cell(problems[sim])} |" + " |" * 10)
             continue
         s = stats[sim]
         ms = runs.get((sim, model), []) + firsts.get((sim, model), [])
         failed = [m for m in ms if m.error]
         if not any(m.result for m in ms):
             reason = failed[0].error if failed else "no result"
-            lines.append(f"| {sim} | failed: {_cell_text(reason)} |" + " |" * 10)
+            lines.append(f"| {sim} | failed: {tables.cell(reason)} |" + " |" * 10)
             continue
         ok = [m for m in runs.get((sim, model), []) if m.result]
         rates = (f"{statistics.median(m.result['rate_exc_hz'] for m in ok):.1f} / "
@@ -474,41 +454,40 @@ def model_table(model: str, sims: list[str], runs: dict, firsts: dict, problems:
         cells = [sim, cell("run"), ratio("run"), cell("compile"), ratio("compile"), cell("cold"),
                  ratio("cold"), cell("warm"), rates, cell("rss"), ratio("rss"),
                  _other(ms, threshold)]
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append(tables.row(cells))
         if failed:
             lines.append(f"| ↳ {len(failed)} of {len(ms)} measurements failed: "
-                         f"{_cell_text(failed[0].error)} |" + " |" * 11)
+                         f"{tables.cell(failed[0].error)} |" + " |" * 11)
     return "\n".join(lines)
 
 
 def scaling_table(sims: list[str], sizes: list[int], runs: dict, notes: dict,
                   threshold: float) -> str:
-    head = ("| N | simulator | run (s) | nf/x | +compile (s) | rates E/I (Hz) | peak RSS (MiB) |"
-            " nf/x | other |")
-    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    lines = [tables.header(["N", "simulator", "run (s)", "nf/x", "+compile (s)", "rates E/I (Hz)",
+                            "peak RSS (MiB)", "nf/x", "other"])]
     for n in sizes:
         nf_ms = [m for m in runs.get(("neuroflow", n), []) if m.result]
-        nf_run = _summary([_best(m) for m in nf_ms])
-        nf_rss = _summary([m.result["peak_rss_mib"] for m in nf_ms])
+        nf_run = tables.spread([_best(m) for m in nf_ms])
+        nf_rss = tables.spread([m.result["peak_rss_mib"] for m in nf_ms])
         for sim in sims:
             if (sim, n) in notes:
-                lines.append(f"| {n} | {sim} | {_cell_text(notes[(sim, n)])} |" + " |" * 6)
+                lines.append(f"| {n} | {sim} | {tables.cell(notes[(sim, n)])} |" + " |" * 6)
                 continue
             ms = runs.get((sim, n), [])
             ok = [m for m in ms if m.result]
             if not ok:
                 reason = ms[0].error if ms else "not run"
-                lines.append(f"| {n} | {sim} | failed: {_cell_text(reason)} |" + " |" * 6)
+                lines.append(f"| {n} | {sim} | failed: {tables.cell(reason)} |" + " |" * 6)
                 continue
-            run, comp = (_summary([_best(m) for m in ok]),
-                         _summary([m.result["first_s"] for m in ok]))
-            rss = _summary([m.result["peak_rss_mib"] for m in ok], "{:.0f}")
+            run, comp = (tables.spread([_best(m) for m in ok]),
+                         tables.spread([m.result["first_s"] for m in ok]))
+            rss = tables.spread([m.result["peak_rss_mib"] for m in ok], "{:.0f}")
             rates = (f"{statistics.median(m.result['rate_exc_hz'] for m in ok):.1f} / "
                      f"{statistics.median(m.result['rate_inh_hz'] for m in ok):.1f}")
             cells = [str(n), sim, run[1] if run else "–", _ratio(nf_run, run),
                      comp[1] if comp else "–", rates, rss[1] if rss else "–", _ratio(nf_rss, rss),
                      _other(ms, threshold)]
-            lines.append("| " + " | ".join(cells) + " |")
+            lines.append(tables.row(cells))
     return "\n".join(lines)
 
 

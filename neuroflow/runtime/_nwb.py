@@ -27,20 +27,25 @@ import numpy as np
 
 from .. import ir
 
-INSTALL_HINT = 'pip install "neuroflow[nwb]"'
-
 
 class NWBError(ir.NeuroflowError):
     """Results that cannot be written as NWB, or pynwb missing."""
 
 
-def write_nwb(results, path: str | Path) -> Path:
-    """Write `results` to the NWB file `path`; returns the path written."""
+def require_pynwb() -> None:
+    """Raise `NWBError`, with what to install, where pynwb cannot be imported."""
     try:
-        from pynwb import NWBHDF5IO
+        import pynwb  # noqa: F401
     except ImportError:
         raise NWBError("cannot write an NWB file: pynwb is not installed",
-                       hint=INSTALL_HINT) from None
+                       hint='pip install "neuroflow[nwb]"') from None
+
+
+def write_nwb(results, path: str | Path) -> Path:
+    """Write `results` to the NWB file `path`; returns the path written."""
+    require_pynwb()
+    from pynwb import NWBHDF5IO
+
     nwbfile = _session(results)
     _add_units(nwbfile, results)
     for pop, var in results.traced:

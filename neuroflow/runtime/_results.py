@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +162,13 @@ class Results:
     def traced(self) -> tuple[tuple[str, str], ...]:
         """`(population, variable)` of every state monitor."""
         return tuple(self._traces)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the records hold (spikes, rates and traces)."""
+        records = [*self._spikes.values(), *self._rates.values(), *self._traces.values()]
+        arrays = [getattr(rec, f.name) for rec in records for f in fields(rec)]
+        return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
 
     def _select(self, pop: Any) -> tuple[str, int, int, bool]:
         """(population, start, stop, is_view) for a name, "P[a:b]" or a view object."""
