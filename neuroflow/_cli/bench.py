@@ -30,13 +30,15 @@ from .. import tables
 from ..passes import DEFAULT_PIPELINE, PassReport
 from ..runtime import compile
 from ..runtime.simulate import check_seed
-from .common import CLIError, counted, load_model, run_settings, write_json
+from .common import CLIError, check_output, counted, load_model, run_settings, write_json
 
 # JAX's events for the stages of compiling a jitted function (jax._src.dispatch names them)
 _XLA_EVENTS = ("/jax/core/compile/jaxpr_trace_duration",
                "/jax/core/compile/jaxpr_to_mlir_module_duration",
                "/jax/core/compile/backend_compile_duration")
 _CACHE_HIT = "/jax/compilation_cache/cache_hits"
+_MEMORY_ROWS = (("peak_rss", "peak RSS"), ("state", "state"), ("connectivity", "connectivity"),
+                ("monitors", "monitors"))
 
 
 def add_parser(sub) -> None:
@@ -58,6 +60,7 @@ def add_parser(sub) -> None:
 
 
 def command_bench(args) -> int:
+    check_output(args.json, "--json")
     if args.repeats < 1:
         raise CLIError(f"--repeats must be at least 1, got {args.repeats}")
     if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
@@ -66,14 +69,15 @@ def command_bench(args) -> int:
     print(_heading(measured))
     print(tables.table(["stage", "time (s)"], _time_rows(measured)))
     print()
-    print(tables.table(["memory", "MiB"], [[name, tables.number(mib)]
-                                           for name, mib in _memory_rows(measured)]))
+    print(tables.table(["memory", "size"], [[name, tables.size(measured["memory_bytes"][key])]
+                                            for key, name in _MEMORY_ROWS]))
     write_json(measured, args.json)
     return 0
 
 
 def measure(args) -> dict:
-    """Compile and run the model of `args.script` as `args` says; the times (s) and sizes (MiB)."""
+    """Compile and run the model of `args.script` as `args` says; the times (s) and sizes
+    (bytes)."""
     start = time.perf_counter()
     namespace = load_model(args.script)
     parse_build = time.perf_counter() - start
@@ -105,10 +109,8 @@ def measure(args) -> dict:
                     "run_median": statistics.median(runs), "runs": runs},
         "xla_programs": xla.programs, "xla_from_cache": xla.cached,
         "passes": [[name, seconds] for name, seconds in report.timings],
-        "memory_mib": {"peak_rss": _peak_rss_bytes() / 2**20,
-                       "state": _nbytes(final.state) / 2**20,
-                       "connectivity": _nbytes(final.conn) / 2**20,
-                       "monitors": results.nbytes / 2**20},
+        "memory_bytes": {"peak_rss": _peak_rss_bytes(), "state": _nbytes(final.state),
+                         "connectivity": _nbytes(final.conn), "monitors": results.nbytes},
     }
 
 
@@ -155,12 +157,6 @@ def _time_rows(m: dict) -> list[list[str]]:
              [f"run, best of {n}", tables.number(s["run_best"])],
              [f"run, median of {n}", tables.spread(s["runs"])[1]]]
     return rows
-
-
-def _memory_rows(m: dict) -> list[tuple[str, float]]:
-    mib = m["memory_mib"]
-    return [("peak RSS", mib["peak_rss"]), ("state", mib["state"]),
-            ("connectivity", mib["connectivity"]), ("monitors", mib["monitors"])]
 
 
 def _nbytes(tree) -> int:

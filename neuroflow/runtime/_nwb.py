@@ -54,12 +54,15 @@ def write_nwb(results, path: str | Path) -> Path:
         if pop not in results.spike_monitored:  # spikes give the rate at any bin already
             nwbfile.add_acquisition(_rate_series(results, pop))
     path = Path(path)
-    with NWBHDF5IO(str(path), "w") as io:
-        io.write(nwbfile)
+    try:
+        with NWBHDF5IO(str(path), "w") as io:
+            io.write(nwbfile)
+    except OSError as err:
+        raise NWBError(f"cannot write the NWB file {path}: {err}") from None
     return path
 
 
-def metadata(results) -> dict:
+def _notes(results) -> dict:
     """What the file's `notes` hold: the run's settings, in JSON's types."""
     from .. import __version__
 
@@ -74,9 +77,8 @@ def metadata(results) -> dict:
 def _session(results):
     from pynwb import NWBFile
 
-    notes = metadata(results)
-    started = results.meta.get("started")
-    start = datetime.fromisoformat(started) if started else datetime.now(timezone.utc)
+    notes = _notes(results)
+    start = _started(results.meta.get("started"))
     name = notes.get("model", "a model")
     final = results.final
     return NWBFile(
@@ -87,8 +89,19 @@ def _session(results):
         notes=json.dumps(notes),
         source_script=ir.print_model(final.model) if final is not None else None,
         source_script_file_name=f"{name}.ir" if final is not None else None,
-        data_collection=(f"simulated: dt = {results.dt_ms:g} ms, {notes.get('dtype', '')}"
-                         f" seed {notes.get('seed', '?')}; times are simulated seconds"))
+        data_collection=(f"simulated with dt = {results.dt_ms:g} ms; times are simulated seconds"
+                         " from t = 0"))
+
+
+def _started(text) -> datetime:
+    """When the run began, from the results' `meta`; now for results that do not say."""
+    if text is None:
+        return datetime.now(timezone.utc)
+    try:
+        return datetime.fromisoformat(str(text))
+    except ValueError:
+        raise NWBError(f"the results' meta 'started' = {text!r} is no ISO 8601 time",
+                       hint="2026-01-31T12:00:00+00:00, as a run records it") from None
 
 
 def _add_units(nwbfile, results) -> None:

@@ -35,11 +35,12 @@ def test_prints_every_stage_in_markdown_rows(benched):
     for label in ROWS:
         assert any(text.startswith(label) for text in labels), label
     assert tables.header(["stage", "time (s)"]) in printed
-    assert tables.header(["memory", "MiB"]) in printed
+    assert tables.header(["memory", "size"]) in printed
     number = r"\d+(\.\d+)?"
     for row in rows:
         if row.split(" | ")[0][2:] not in ("stage", "memory"):
-            assert re.fullmatch(rf"\| .+ \| {number}( \({number}–{number}\))? \|", row), row
+            value = rf"{number}( \({number}–{number}\)| B| KiB| MiB| GiB)?"
+            assert re.fullmatch(rf"\| .+ \| {value} \|", row), row
 
 
 def test_json_has_the_measurements(benched):
@@ -55,12 +56,12 @@ def test_json_has_the_measurements(benched):
     assert seconds["passes"] == pytest.approx(sum(s for _, s in data["passes"]))
     assert (data["model"], data["duration_ms"], data["dt_ms"], data["native"]) == \
         ("coba", 5.0, 0.1, False)
-    memory = data["memory_mib"]
+    memory = data["memory_bytes"]
     # at least v, ge and gi of 4000 neurons in float32, and not much more
-    assert 3 * 4000 * 4 <= memory["state"] * 2**20 <= 8 * 4000 * 4
+    assert 3 * 4000 * 4 <= memory["state"] <= 8 * 4000 * 4
     assert memory["monitors"] > 0 and memory["peak_rss"] > memory["connectivity"] > 0
     assert f"| run, best of 2 | {tables.number(seconds['run_best'])} |" in printed
-    assert f"| monitors | {tables.number(memory['monitors'])} |" in printed
+    assert f"| monitors | {tables.size(memory['monitors'])} |" in printed
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -68,8 +69,14 @@ def test_json_has_the_measurements(benched):
     (["bench", COBA, "--duration", "-5"], "--duration must be a positive time"),
     (["bench", COBA, "--duration", "nan"], "--duration must be a positive time"),
     (["bench", COBA, "--repeats", "0"], "--repeats must be at least 1"),
+    (["bench", COBA, "--json", "no/such/folder/b.json"], "--json no/such/folder/b.json: the"),
 ])
 def test_bad_input_is_one_error_line(argv, message, capsys):
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: {message}") and len(err.strip().splitlines()) == 1, err
+
+
+def test_sizes_in_the_unit_that_keeps_them_short():
+    assert [tables.size(n) for n in (0, 1023, 1024, 1536, 3 * 2**20, 2.5 * 2**30)] == \
+        ["0 B", "1023 B", "1.00 KiB", "1.50 KiB", "3.00 MiB", "2.50 GiB"]

@@ -119,3 +119,16 @@ def test_without_pynwb_to_nwb_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "pynwb", None)
     with pytest.raises(nf.ir.NeuroflowError, match=r"(?s)pynwb is not installed.*neuroflow\[nwb"):
         results.to_nwb(tmp_path / "x.nwb")
+
+
+def test_results_read_from_npz_write_the_same_session(results, tmp_path):
+    loaded = nf.Results.load(results.save(tmp_path / "run.npz"))
+    io, nwbfile = read(loaded.to_nwb(tmp_path / "run.nwb"))
+    with io:
+        assert json.loads(nwbfile.notes)["seed"] == 3
+        assert nwbfile.session_start_time == datetime.fromisoformat(results.meta["started"])
+
+
+def test_a_file_that_cannot_be_written_is_a_neuroflow_error(results, tmp_path):
+    with pytest.raises(nf.ir.NeuroflowError, match="cannot write the NWB file"):
+        results.to_nwb(tmp_path / "no such folder" / "run.nwb")
