@@ -229,13 +229,30 @@ class NetworkBuilder:
         params, init = self._values(flat, values, inputs)
         refractory = self._refractory(flat, values)
         if self.errors.count != before:
+            self._probe(final, item, flat, params, init, refractory)
             return
-        handle = self.net.population(final, item.size, tuple(flat.lines), threshold=flat.threshold,
-                                     surrogate=flat.surrogate, reset=flat.reset,
-                                     refractory=refractory, params=params,
-                                     init=init, method=flat.method or self.method or "auto",
-                                     loc=item.loc)
+        handle = self._build_population(self.net, final, item, flat, params, init, refractory)
         self.populations[final] = _Population(handle, flat)
+
+    def _build_population(self, net: Network, final: str, item: ast.Population, flat: Flat,
+                          params: dict, init: dict, refractory) -> PopulationHandle:
+        return net.population(final, item.size, tuple(flat.lines), threshold=flat.threshold,
+                              surrogate=flat.surrogate, reset=flat.reset, refractory=refractory,
+                              params=params, init=init,
+                              method=flat.method or self.method or "auto", loc=item.loc)
+
+    def _probe(self, final: str, item: ast.Population, flat: Flat, params: dict, init: dict,
+               refractory) -> None:
+        """The unit errors of a neuron that has other errors, found by building its population
+        alone (it stays out of the model), so that a file's errors come in one report, not in
+        rounds.  Unknown names were all reported already: the probe's are their echoes."""
+        probe = Network(final)
+        try:
+            self._build_population(probe, final, item, flat, params, init, refractory)
+            found = ir.model_errors(probe.build())
+        except ir.NeuroflowError:
+            return
+        self.errors.add_unreported(found, cascades=("unknown name",))
 
     def _values(self, flat: Flat, values: Values, inputs: frozenset[str]) -> tuple[dict, dict]:
         lazy = Lazy(self.errors, lambda final: self._parameter(flat, final, values))
