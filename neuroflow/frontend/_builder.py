@@ -22,6 +22,7 @@ from ._coupling import coupling_nodes, is_summed, pre_state
 from ._equations import EquationLine, parse_equations
 
 FLOAT = "float"
+_INDEX_BYTES = 40  # a monitored neuron's index in the IR: a Python int in a tuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -454,25 +455,30 @@ class Network:
         return handle
 
     # -- monitors -------------------------------------------------------------------
-    def monitor_spikes(self, pop) -> None:
-        """Record the spikes of a population (for a view, of its whole population)."""
-        self._add(ir.SpikeMonitor(self._population_name(pop)))
+    def monitor_spikes(self, pop, *, loc: ir.Loc | None = None) -> None:
+        """Record the spikes of a population (for a view, of its whole population); `loc` is
+        where the monitor is written, for messages."""
+        self._add(ir.SpikeMonitor(self._population_name(pop), loc=loc))
 
-    def monitor_rate(self, pop) -> None:
-        self._add(ir.RateMonitor(self._population_name(pop)))
+    def monitor_rate(self, pop, *, loc: ir.Loc | None = None) -> None:
+        self._add(ir.RateMonitor(self._population_name(pop), loc=loc))
 
-    def monitor(self, pop, var: str, indices=None, every: int = 1) -> None:
+    def monitor(self, pop, var: str, indices=None, every: int = 1, *,
+                loc: ir.Loc | None = None) -> None:
         """Record `var` of the neurons `indices` (relative to a view's start; all if None) every
         k steps."""
         name = self._population_name(pop)
         view = ir.PopSlice(name, 0, self._sizes[name]) if isinstance(pop, str) else as_slice(pop)
+        if indices is None:  # every neuron: each index is kept in the IR
+            ir.check_fits(_INDEX_BYTES * view.size, f"a monitor of {name}.{var} on all"
+                          f" {view.size} neurons", loc, "monitor a few neurons: P.v[0, 1, 2]")
         chosen = range(view.size) if indices is None else [int(i) for i in np.atleast_1d(indices)]
         if any(not 0 <= i < view.size for i in chosen):
             raise ModelError(f"monitor indices for '{view.text()}' must lie in [0, {view.size})")
         chosen = tuple(view.start + i for i in chosen)
         if int(every) < 1:
             raise ModelError(f"monitor of '{name}.{var}': every must be at least 1, got {every}")
-        self._add(ir.StateMonitor(name, var, chosen, int(every)))
+        self._add(ir.StateMonitor(name, var, chosen, int(every), loc=loc))
 
     def _population_name(self, pop) -> str:
         name = pop if isinstance(pop, str) else getattr(pop, "population", None)

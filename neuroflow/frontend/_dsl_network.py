@@ -445,7 +445,7 @@ class NetworkBuilder:
     def _monitor(self, scope: NetScope, item: ast.Monitor) -> None:
         if item.kind in ("spikes", "rate"):
             record = self.net.monitor_spikes if item.kind == "spikes" else self.net.monitor_rate
-            record(self._handle(scope, item.target))
+            record(self._handle(scope, item.target), loc=item.loc)
             return
         view, var = self._variable(scope, item.target)
         size = view.size
@@ -459,7 +459,7 @@ class NetworkBuilder:
         elif indices is not None and any(i >= size for i in indices):
             raise ModelError(f"monitor indices must be below {size}, the number of neurons",
                              item.loc)
-        self.net.monitor(view, var, indices=indices, every=item.every)
+        self.net.monitor(view, var, indices=indices, every=item.every, loc=item.loc)
 
     def _variable(self, scope: NetScope, target: ast.Name):
         """`P.v`, `P.Na.m`, `left.E.v`, `exc.v`: the population (or a view of it) and the

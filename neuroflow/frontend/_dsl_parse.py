@@ -128,6 +128,9 @@ class _DSLTransformer(_EquationBuilder):
             self.errors.add(err)
             return DIMENSIONLESS
 
+    def _bad_unit(self, error: ModelError) -> None:  # reported, and the line is read on
+        self.errors.add(error)
+
     def unit_number(self, items):
         if float(items[0]) != 1.0:
             self._error(f"a unit must be a unit name or 1, got '{items[0]}'", items[0],

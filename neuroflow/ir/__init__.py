@@ -18,6 +18,7 @@ from ._fold import fold
 from ._generator import SpikeGenerator, spike_steps
 from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, Function, Operator,
                          UnitError, register_function, unregister_function, uses_random)
+from ._memory import check_fits, check_state_fits, memory_limit
 from ._model import Model
 from ._kinds import BufferKind, FusionBackend, Kernel, Method
 from ._nodes import (NODE_KINDS as _NODE_KINDS, ODE, Clock, Connection, Declaration, DelayBuffer,
@@ -68,4 +69,5 @@ __all__ = ["AdaptiveSystem", "AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrar
            "TIME", "time_dimension", "TimedInput", "times", "to_text", "transform", "Type",
            "TypeCheckError", "Unary", "uniform", "Uniform", "UNIT_NAMES", "UnitError", "UNITS",
            "unregister_function", "uses_random", "Value", "verify", "Where", "ZERO",
-           "ErrorList", "model_errors", "problems", "raise_all"]
+           "ErrorList", "model_errors", "problems", "raise_all",
+           "check_fits", "check_state_fits", "memory_limit"]

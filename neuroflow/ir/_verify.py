@@ -216,7 +216,14 @@ def _check_state_monitor(node: StateMonitor, model: Model) -> None:
         _fail(node, f"indices must lie in [0, {size}) and every >= 1")
 
 
+def _check_spikes(node: SpikeMonitor | RateMonitor, model: Model, what: str) -> None:
+    if model.one(Threshold, node.pop) is None and model.one(SpikeGenerator, node.pop) is None:
+        _fail(node, f"records the {what} of '{node.pop}', which has no threshold and never spikes",
+              "give its neuron a threshold ('threshold: v > Vt'), or monitor a variable")
+
+
 def _check_spike_monitor(node: SpikeMonitor, model: Model) -> None:
+    _check_spikes(node, model, "spikes")
     if node.neurons is not None:
         start, stop = node.neurons
         size = model.population(node.pop).size
@@ -226,6 +233,7 @@ def _check_spike_monitor(node: SpikeMonitor, model: Model) -> None:
 
 
 def _check_rate_monitor(node: RateMonitor, model: Model) -> None:
+    _check_spikes(node, model, "rate")
     bounds, size = node.bounds, model.population(node.pop).size
     increasing = all(a < b for a, b in zip(bounds, bounds[1:]))
     if bounds and (bounds[0] != 0 or bounds[-1] != size or not increasing):

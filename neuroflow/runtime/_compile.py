@@ -28,6 +28,7 @@ def compile(model: ir.Model, dt=0.1, dtype: str = "float32", *, pipeline: str = 
     dt_ms = to_ms(dt, "dt")
     if not dt_ms > 0:
         raise ir.ModelError(f"dt must be positive, got {dt!r}")
+    ir.check_state_fits(model, 8 if dtype == "float64" else 4)  # before XLA's RESOURCE_EXHAUSTED
     clock = ir.Clock(dt_ms)
     model = model.replace(clock) if "clock" in model else model.add(clock)
     native = native and native_kernels_expected()  # their build goes on while the passes run
