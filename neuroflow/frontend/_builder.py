@@ -136,6 +136,10 @@ class Network:
         self._sizes: dict[str, int] = {}
         self._projection_count = 0
         self._on_spike: dict[str, int] = {}  # statements at the start of a reset that on_pre runs
+        self._given_params: dict[str, tuple[str, ...]] = {}  # population -> names in its params=
+        self._folded_names: set[str] = set()  # names read by weights computed when built
+        # projection -> the names in its params=, the names it uses, those it uses but lacks
+        self._synapse_params: dict[str, tuple[tuple[str, ...], set[str], set[str]]] = {}
 
     # -- populations ----------------------------------------------------------------
     def population(self, name: str, size: int, equations: str | tuple[EquationLine, ...] = "", *,
@@ -160,6 +164,7 @@ class Network:
         method, options = _method(method, name, loc)
         nodes: list[ir.Node] = [ir.Population(name, size, method, options, loc=loc)]
         nodes += _declared_nodes(name, size, lines, dict(params or {}), dict(init or {}))
+        self._given_params[name] = tuple(params or ())
         if threshold is not None:
             cond, where = _source_expr(threshold, f"threshold of '{name}'")
             if isinstance(surrogate, str):
@@ -275,6 +280,10 @@ class Network:
         post_names = {n.name for n in self._nodes if isinstance(n, ir.Declaration)
                       and n.pop == post_s.population} - declared - set(params)
         on_pre, post_body = (_neuron_names(body, post_names) for body in (on_pre, post_body))
+        used = {n for line in lines if line.expr is not None for n in ir.names(line.expr)}
+        used |= {n for s in on_pre + post_body for n in ir.names(s.expr) | {s.target}}
+        unknown = used - declared - post_names - self._variables(post_s.population) - set(params)
+        self._synapse_params[name] = (tuple(params), used, unknown - set(ir.BUILTINS))
         for s in post_body:
             if s.target not in declared:
                 raise ModelError(f"on_post writes '{s.target}', which is not a synapse variable of"
@@ -342,6 +351,7 @@ class Network:
         if not isinstance(weights, (str, Parsed)):
             return weights
         expr, loc = _source_expr(weights, "weights")
+        self._folded_names |= ir.names(expr)  # folded into numbers below: remember their uses
         try:
             kind = ir.synapse_value_kind(ir.Model(self.name, self._nodes), pre.population,
                                          post.population, expr)
@@ -497,8 +507,17 @@ class Network:
         self._ids.update(node.id for node in nodes)
         self._nodes += nodes
 
-    def build(self) -> ir.Model:
-        return ir.Model(self.name, self._nodes)
+    def build(self, *, unused_params: bool = False) -> ir.Model:
+        """The model.  A population that holds nothing, or a `params=` entry that nothing uses
+        (a misspelt name, most often), is an error; `unused_params=True` lets the latter pass
+        (a model file's `parameters` blocks may declare more than one network uses)."""
+        model = ir.Model(self.name, self._nodes)
+        for pop in model.populations:
+            _check_not_empty(model, pop)
+        if not unused_params:
+            _check_params_used(model, self._given_params, self._synapse_params,
+                               self._folded_names)
+        return model
 
 
 def _method(text: str, pop: str, loc: Loc | None) -> tuple[ir.Method, tuple]:
@@ -673,6 +692,72 @@ def _declared_nodes(pop: str, size: int, lines: tuple[EquationLine, ...], params
                          hint=did_you_mean(name, declared)
                          or f"variables: {', '.join(sorted(declared)) or 'none'}")
     return nodes
+
+
+def _check_not_empty(model: ir.Model, pop: ir.Population) -> None:
+    """A population without variables spikes (a threshold, a spike generator) or is a mistake."""
+    if model.scope(pop.name) or model.one(ir.Threshold, pop.name) is not None:
+        return
+    if model.one(ir.SpikeGenerator, pop.name) is not None:
+        return
+    raise ModelError(f"population '{pop.name}' has no equations and no threshold: it holds no"
+                     " variable and never spikes", pop.loc,
+                     f"give its equations, as net.population('{pop.name}', {pop.size}, 'dv/dt ="
+                     " -v/tau : volt', ...); a population that only spikes is made with"
+                     " net.poisson_group or net.spike_generator")
+
+
+def _check_params_used(model: ir.Model, given: dict[str, tuple[str, ...]],
+                       synapses: dict[str, tuple[tuple[str, ...], set[str], set[str]]],
+                       folded: set[str]) -> None:
+    """Every name given in `params=` is read by some expression (or by weights computed from
+    the populations, `folded`): one nobody reads is misspelt, or left over."""
+    used: dict[str | None, set[str]] = {}  # by anything in a population's scope
+    own: dict[str | None, set[str]] = {}  # by the population's own equations and events
+    sides = {n.rsplit("_", 1)[0] for n in folded if n.endswith((ir.PRE, ir.POST))}
+    for node in model.nodes:
+        found = {n for expr in ir.expressions(node) for n in ir.names(expr)}
+        if not isinstance(node, (ir.Projection, ir.Coupling, ir.PoissonInput)):
+            own.setdefault(node.scope, set()).update(found)
+        found |= _targets(node)  # a parameter written to is used (and refused elsewhere)
+        used.setdefault(node.scope, set()).update(found)
+        sides |= {n.rsplit("_", 1)[0] for n in found if n.endswith((ir.PRE, ir.POST))}
+    for pop, names in given.items():
+        declared = {n for n, node in model.scope(pop).items() if not isinstance(node, ir.Parameter)}
+        reads = own.get(pop, set()) - declared - set(ir.BUILTINS) - ir.UNIT_NAMES
+        _report_unused(f"population '{pop}'", names, used.get(pop, set()) | sides,
+                       reads - set(names), declared, model.population(pop).loc)
+    for name, (names, reads, unknown) in synapses.items():
+        _report_unused(f"projection '{name}'", names, reads, unknown, set(), None)
+
+
+def _targets(node: ir.Node) -> set[str]:
+    """The names `node` writes to, and every name its synapses' statements read or write."""
+    found = {node.target} if isinstance(getattr(node, "target", None), str) else set()
+    statements = list(getattr(node, "body", ()))
+    if isinstance(node, ir.Projection):
+        statements.append(node.effect)
+        if node.plasticity is not None:
+            statements += node.plasticity.on_pre + node.plasticity.on_post
+    for s in statements:
+        if isinstance(s, ir.Statement):
+            found |= {s.target} | ir.names(s.expr)
+    return found
+
+
+def _report_unused(what: str, names, used: set[str], missing: set[str], declared: set[str],
+                   loc: Loc | None) -> None:
+    """`missing`: names the equations read that nothing declares.  With some, `resolve` reports
+    them where they are written, each with the given name it most likely means.  `declared`:
+    the variables, for a name given in params= that is meant as one."""
+    unused = [n for n in names if n not in used]
+    if not unused or missing:
+        return
+    wanted = sorted(used & set(names))
+    close = did_you_mean(unused[0], set(wanted) | declared)
+    raise ModelError(f"params= of {what} gives '{unused[0]}', which no equation, threshold, reset"
+                     " or synapse uses", loc, (f"{close} " if close else "") + "remove it, or use"
+                     f" it; the parameters its equations use: {', '.join(wanted) or 'none'}")
 
 
 def _parameter(pop, name, value, size, dim, shape, loc) -> ir.Parameter:

@@ -103,7 +103,8 @@ class NetworkBuilder:
         for net_scope, item in items:
             with self.errors.collect(item.loc):
                 self._item(net_scope, item)
-        return self.net.build(), scope
+        # a neuron's `parameters` block may declare what only some uses of it need
+        return self.net.build(unused_params=True), scope
 
     # -- names ------------------------------------------------------------------------------------
     def _declare(self, network: ast.Network, scope: NetScope, items: list,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import lark
 
-from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, Loc, ModelError, NumberTooLarge, ParseError,
+from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, Loc, ModelError, BadToken, ParseError,
                   cached_parser, surrogate_from_expr)
 from . import _ast as ast
 from ._dsl_errors import Errors
@@ -445,7 +445,7 @@ def parse(text: str, origin: str = "<model>") -> ast.File:
     try:
         file = _DSLTransformer(origin, text, errors).transform(tree)
     except lark.exceptions.VisitError as err:
-        if isinstance(err.orig_exc, NumberTooLarge):
+        if isinstance(err.orig_exc, BadToken):
             raise err.orig_exc.located(text, None, origin) from None
         raise err.orig_exc from None
     except RecursionError:

@@ -16,7 +16,7 @@ from functools import lru_cache
 import lark
 
 from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, UNIT_NAMES, Dimension, Expr,
-                  ExpressionBuilder, Loc, ModelError, NumberTooLarge, ParseError, cached_parser,
+                  ExpressionBuilder, Loc, ModelError, BadToken, ParseError, cached_parser,
                   did_you_mean, get_unit, raise_located)
 
 _EQUATION_GRAMMAR = r"""
@@ -170,7 +170,7 @@ def parse_equations(text: str, origin: str) -> tuple[EquationLine, ...]:
     try:
         return _EquationBuilder(Loc(origin, 1, 1, text)).transform(tree)
     except lark.exceptions.VisitError as err:
-        if isinstance(err.orig_exc, NumberTooLarge):
+        if isinstance(err.orig_exc, BadToken):
             raise err.orig_exc.located(text, None, origin) from None
         if isinstance(err.orig_exc, (ModelError, ParseError)):
             raise err.orig_exc from None

@@ -12,8 +12,8 @@ from ._errors import (ErrorList, IRError, Loc, ModelError, NeuroflowError, Parse
                       raise_all)
 from ._expr import (ARITHMETIC, COMPARISONS, LOGICAL, Binary, Call, Const, Expr, Ref, Statement,
                     Unary, Where, calls, names, substitute, to_text, transform)
-from ._exprparse import (EXPRESSION_GRAMMAR, ExpressionBuilder, NumberTooLarge, parse_expr,
-                         parse_statements, raise_located)
+from ._exprparse import (EXPRESSION_GRAMMAR, BadToken, ExpressionBuilder, NumberTooLarge,
+                         parse_expr, parse_statements, raise_located)
 from ._fold import fold
 from ._generator import SpikeGenerator, spike_steps
 from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, Function, Operator,
@@ -70,4 +70,4 @@ __all__ = ["AdaptiveSystem", "AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrar
            "TypeCheckError", "Unary", "uniform", "Uniform", "UNIT_NAMES", "UnitError", "UNITS",
            "unregister_function", "uses_random", "Value", "verify", "Where", "ZERO",
            "ErrorList", "model_errors", "problems", "raise_all",
-           "check_fits", "check_state_fits", "memory_limit"]
+           "check_fits", "check_state_fits", "memory_limit", "BadToken"]

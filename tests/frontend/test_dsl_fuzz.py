@@ -1,5 +1,5 @@
 """Generated and mutated model files end in a neuroflow error or a valid model: never another
-exception, a crash, or a check slower than 5 s.
+exception, a crash, or a check that takes more than 5 s of CPU time.
 
 The inputs come from `nfl_fuzz` (derivations of the `.nfl` grammar and example files with tokens
 and lines deleted, duplicated, swapped or inserted and numbers changed), each checked as
@@ -65,6 +65,8 @@ FOUND = {
         "neuron N {\n equations {\n  x : volt ** (2/0)\n }\n}\n", "divides by zero"),
     "a unit's fractional power of decimals": (
         "neuron N {\n equations {\n  x : volt ** (3.7/1e309)\n }\n}\n", None),
+    "a number in the IR's form with units that are no units": (
+        "run r {\n dt = 2<0>\n}\n", "cannot read the units of 2<0>"),
     "spikes monitored of a population without a threshold": (
         "neuron N {\n equations {\n  dv/dt = -v/(10*ms) : volt\n }\n}\n"
         "network n {\n population G[4] = N()\n monitor spikes G\n}\n", "has no threshold"),
