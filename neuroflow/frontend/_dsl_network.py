@@ -250,7 +250,7 @@ class NetworkBuilder:
         probe = Network(final)
         try:
             self._build_population(probe, final, item, flat, params, init, refractory)
-            found = ir.model_errors(probe.build())
+            found = ir.model_errors(probe.build(unused_params=True))
         except ir.NeuroflowError:
             return
         self.errors.add_unreported(found, cascades=("unknown name",))

@@ -38,17 +38,21 @@ def size_text(nbytes: float) -> str:
 
 
 def check_fits(nbytes: float, what: str, loc: Loc | None = None,
-               advice: str = "use fewer neurons, or run on a machine with more memory") -> None:
-    """Raise a `ModelError` if `nbytes` is more than `SHARE` of the memory this process has."""
-    limit = memory_limit()
+               advice: str = "use fewer neurons, or run on a machine with more memory",
+               device: tuple[str, int] | None = None) -> None:
+    """Raise a `ModelError` if `nbytes` is more than `SHARE` of the memory this process has, or
+    of an accelerator's, `device = (name, bytes)`, where the arrays live on one."""
+    where, limit = device if device is not None else ("this machine", memory_limit())
     if limit is not None and nbytes > SHARE * limit:
-        raise ModelError(f"{what} would need about {size_text(nbytes)} of memory; this machine"
+        raise ModelError(f"{what} would need about {size_text(nbytes)} of memory; {where}"
                          f" has {size_text(limit)}", loc, advice)
 
 
-def check_state_fits(model: Model, itemsize: int, copies: int = 3) -> None:
+def check_state_fits(model: Model, itemsize: int, copies: int = 3,
+                     device: tuple[str, int] | None = None) -> None:
     """The state variables of every neuron, `copies` times (the state, the next state, XLA's
-    temporaries), must fit; the error points at the largest population."""
+    temporaries), must fit (on `device`, as in `check_fits`); the error points at the largest
+    population."""
     per_pop = {pop.name: sum(max(1, math.prod(var.type.shape)) for var in model.find(StateVar,
                                                                                     pop.name))
                for pop in model.populations}
@@ -59,4 +63,4 @@ def check_state_fits(model: Model, itemsize: int, copies: int = 3) -> None:
     check_fits(total, f"the state of the model ({largest.name}: {largest.size} neurons,"
                f" {len(model.find(StateVar, largest.name))} variables each)", largest.loc,
                f"use fewer neurons than {largest.size} in '{largest.name}', float32 rather than"
-               " float64, or a machine with more memory")
+               " float64, or a machine with more memory", device)

@@ -82,3 +82,8 @@ def test_an_empty_neuron_in_a_model_file_is_located():
     with pytest.raises(nf.ModelError) as info:
         load_text(text, "empty.nfl")
     assert (info.value.loc.line, info.value.loc.column) == (4, 5)
+
+
+def test_a_parameter_the_equations_declare_may_go_unused():
+    model = built(equations=LIF + "\nh : 1 (constant)", params=dict(tau=10 * ms, El=-70 * mV, h=3))
+    assert "h" in {p.name for p in model.find(nf.ir.Parameter)}

@@ -69,3 +69,12 @@ def test_a_large_population_that_fits_is_accepted():
                        "fits.nfl")
     assert loaded.model.population("P").size == 10**6
     nf.ir.check_state_fits(loaded.model, 8)
+
+
+def test_on_an_accelerator_its_memory_is_the_limit(monkeypatch):
+    """A GPU with 4 GiB: 10^8 neurons of two float32 variables (2.2 GiB with the step's copies)
+    would fit the machine (8 GiB here) but not the device."""
+    monkeypatch.setattr("neuroflow.runtime._compile.accelerator_memory",
+                        lambda: ("the GPU (test)", 4 * GIB))
+    err = rejected(model_text(10**8))
+    assert "the GPU (test) has 4 GiB" in err.message and err.loc.line == 11
