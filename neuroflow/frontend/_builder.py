@@ -482,9 +482,11 @@ class Network:
         k steps."""
         name = self._population_name(pop)
         view = ir.PopSlice(name, 0, self._sizes[name]) if isinstance(pop, str) else as_slice(pop)
-        if indices is None:  # every neuron: each index is kept in the IR
-            ir.check_fits(_INDEX_BYTES * view.size, f"a monitor of {name}.{var} on all"
-                          f" {view.size} neurons", loc, "monitor a few neurons: P.v[0, 1, 2]")
+        # each index is kept in the IR; a range is counted without being made into a list
+        count = (view.size if indices is None else len(indices) if isinstance(indices, range)
+                 else np.size(indices))
+        ir.check_fits(_INDEX_BYTES * count, f"a monitor of {name}.{var} on {count} neurons", loc,
+                      "monitor a few neurons: P.v[0, 1, 2]")
         chosen = range(view.size) if indices is None else [int(i) for i in np.atleast_1d(indices)]
         if any(not 0 <= i < view.size for i in chosen):
             raise ModelError(f"monitor indices for '{view.text()}' must lie in [0, {view.size})")

@@ -456,7 +456,7 @@ class NetworkBuilder:
             stop = size if indices.stop is None else indices.stop
             if not 0 <= start < stop <= size:
                 raise ModelError(f"indices [{start}:{stop}] do not fit {size} neurons", indices.loc)
-            indices = list(range(start, stop))
+            indices = range(start, stop)
         elif indices is not None and any(i >= size for i in indices):
             raise ModelError(f"monitor indices must be below {size}, the number of neurons",
                              item.loc)

@@ -78,3 +78,8 @@ def test_on_an_accelerator_its_memory_is_the_limit(monkeypatch):
                         lambda: ("the GPU (test)", 4 * GIB))
     err = rejected(model_text(10**8))
     assert "the GPU (test) has 4 GiB" in err.message and err.loc.line == 11
+
+
+def test_monitoring_a_range_of_two_billion_neurons_is_refused_before_it_is_listed():
+    err = rejected(model_text(2**31 - 1, monitor="monitor P.v[0:2147483647]"))
+    assert err.loc.line == 12 and "on 2147483647 neurons" in err.message
