@@ -20,8 +20,10 @@ from ..ir import (Dimension, Loc, ModelError, Random, as_quantity, decompose, di
 from .. import ir
 from ._coupling import coupling_nodes, is_summed, pre_state
 from ._equations import EquationLine, parse_equations
+from ._given import check_not_empty, check_params_used
 
 FLOAT = "float"
+_INDEX_BYTES = 40  # a monitored neuron's index in the IR: a Python int in a tuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +137,10 @@ class Network:
         self._sizes: dict[str, int] = {}
         self._projection_count = 0
         self._on_spike: dict[str, int] = {}  # statements at the start of a reset that on_pre runs
+        self._given_params: dict[str, tuple[str, ...]] = {}  # population -> names in its params=
+        self._folded_names: set[str] = set()  # names read by weights computed when built
+        # projection -> the names in its params=, the names it uses, those it uses but lacks
+        self._synapse_params: dict[str, tuple[tuple[str, ...], set[str], set[str]]] = {}
 
     # -- populations ----------------------------------------------------------------
     def population(self, name: str, size: int, equations: str | tuple[EquationLine, ...] = "", *,
@@ -159,6 +165,9 @@ class Network:
         method, options = _method(method, name, loc)
         nodes: list[ir.Node] = [ir.Population(name, size, method, options, loc=loc)]
         nodes += _declared_nodes(name, size, lines, dict(params or {}), dict(init or {}))
+        # a value for a parameter the equations declare ('k : 1 (constant)') is given on purpose
+        self._given_params[name] = tuple(n for n in params or () if n not in
+                                         {line.name for line in lines})
         if threshold is not None:
             cond, where = _source_expr(threshold, f"threshold of '{name}'")
             if isinstance(surrogate, str):
@@ -274,6 +283,10 @@ class Network:
         post_names = {n.name for n in self._nodes if isinstance(n, ir.Declaration)
                       and n.pop == post_s.population} - declared - set(params)
         on_pre, post_body = (_neuron_names(body, post_names) for body in (on_pre, post_body))
+        used = {n for line in lines if line.expr is not None for n in ir.names(line.expr)}
+        used |= {n for s in on_pre + post_body for n in ir.names(s.expr) | {s.target}}
+        unknown = used - declared - post_names - self._variables(post_s.population) - set(params)
+        self._synapse_params[name] = (tuple(params), used, unknown - set(ir.BUILTINS))
         for s in post_body:
             if s.target not in declared:
                 raise ModelError(f"on_post writes '{s.target}', which is not a synapse variable of"
@@ -341,6 +354,7 @@ class Network:
         if not isinstance(weights, (str, Parsed)):
             return weights
         expr, loc = _source_expr(weights, "weights")
+        self._folded_names |= ir.names(expr)  # folded into numbers below: remember their uses
         try:
             kind = ir.synapse_value_kind(ir.Model(self.name, self._nodes), pre.population,
                                          post.population, expr)
@@ -454,25 +468,32 @@ class Network:
         return handle
 
     # -- monitors -------------------------------------------------------------------
-    def monitor_spikes(self, pop) -> None:
-        """Record the spikes of a population (for a view, of its whole population)."""
-        self._add(ir.SpikeMonitor(self._population_name(pop)))
+    def monitor_spikes(self, pop, *, loc: ir.Loc | None = None) -> None:
+        """Record the spikes of a population (for a view, of its whole population); `loc` is
+        where the monitor is written, for messages."""
+        self._add(ir.SpikeMonitor(self._population_name(pop), loc=loc))
 
-    def monitor_rate(self, pop) -> None:
-        self._add(ir.RateMonitor(self._population_name(pop)))
+    def monitor_rate(self, pop, *, loc: ir.Loc | None = None) -> None:
+        self._add(ir.RateMonitor(self._population_name(pop), loc=loc))
 
-    def monitor(self, pop, var: str, indices=None, every: int = 1) -> None:
+    def monitor(self, pop, var: str, indices=None, every: int = 1, *,
+                loc: ir.Loc | None = None) -> None:
         """Record `var` of the neurons `indices` (relative to a view's start; all if None) every
         k steps."""
         name = self._population_name(pop)
         view = ir.PopSlice(name, 0, self._sizes[name]) if isinstance(pop, str) else as_slice(pop)
+        # each index is kept in the IR; a range is counted without being made into a list
+        count = (view.size if indices is None else len(indices) if isinstance(indices, range)
+                 else np.size(indices))
+        ir.check_fits(_INDEX_BYTES * count, f"a monitor of {name}.{var} on {count} neurons", loc,
+                      "monitor a few neurons: P.v[0, 1, 2]")
         chosen = range(view.size) if indices is None else [int(i) for i in np.atleast_1d(indices)]
         if any(not 0 <= i < view.size for i in chosen):
             raise ModelError(f"monitor indices for '{view.text()}' must lie in [0, {view.size})")
         chosen = tuple(view.start + i for i in chosen)
         if int(every) < 1:
             raise ModelError(f"monitor of '{name}.{var}': every must be at least 1, got {every}")
-        self._add(ir.StateMonitor(name, var, chosen, int(every)))
+        self._add(ir.StateMonitor(name, var, chosen, int(every), loc=loc))
 
     def _population_name(self, pop) -> str:
         name = pop if isinstance(pop, str) else getattr(pop, "population", None)
@@ -491,8 +512,17 @@ class Network:
         self._ids.update(node.id for node in nodes)
         self._nodes += nodes
 
-    def build(self) -> ir.Model:
-        return ir.Model(self.name, self._nodes)
+    def build(self, *, unused_params: bool = False) -> ir.Model:
+        """The model.  A population that holds nothing, or a `params=` entry that nothing uses
+        (a misspelt name, most often), is an error; `unused_params=True` lets the latter pass
+        (a model file's `parameters` blocks may declare more than one network uses)."""
+        model = ir.Model(self.name, self._nodes)
+        for pop in model.populations:
+            check_not_empty(model, pop)
+        if not unused_params:
+            check_params_used(model, self._given_params, self._synapse_params,
+                              self._folded_names)
+        return model
 
 
 def _method(text: str, pop: str, loc: Loc | None) -> tuple[ir.Method, tuple]:

@@ -9,24 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..ir import Loc, ModelError, NeuroflowError, ParseError
-
-
-class ErrorList(ModelError):
-    """Several errors found in one pass over a file; `errors` lists them in file order."""
-
-    def __init__(self, errors: list[NeuroflowError]):
-        self.errors = list(errors)
-        first = self.errors[0]
-        super().__init__(first.message, first.loc, first.hint)
-
-    def format(self) -> str:
-        return "\n\n".join([e.format() for e in self.errors] + [f"{len(self.errors)} errors"])
-
-
-def _position(error: NeuroflowError) -> tuple:
-    loc = error.loc
-    return (0, "", 0, 0) if loc is None else (1, loc.origin, loc.line, loc.column)
+from ..ir import ErrorList, Loc, ModelError, NeuroflowError, ParseError, raise_all
 
 
 class Failed(Exception):
@@ -60,11 +43,21 @@ class Errors:
         except NeuroflowError as error:
             self.add(at(error, loc))
 
+    def add_unreported(self, found: list[NeuroflowError], cascades: tuple[str, ...] = ()) -> None:
+        """Add the errors in `found` that are on a line with no error yet and whose message does
+        not start with one of `cascades`: the verifier's errors of a model built around errors
+        already reported (a line with an error may be left out, or built in part)."""
+        reported = {(e.loc.origin, e.loc.line) for e in self.found if e.loc is not None}
+        for error in found:
+            if error.message.startswith(cascades):
+                continue
+            if error.loc is not None and (error.loc.origin, error.loc.line) not in reported:
+                self.add(error)
+            elif error.loc is None and not self.found:
+                self.add(error)
+
     def check(self) -> None:
-        if len(self.found) == 1:
-            raise self.found[0]
-        if self.found:
-            raise ErrorList(sorted(self.found, key=_position))
+        raise_all(self.found)
 
 
 def at(error: NeuroflowError, loc: Loc | None) -> NeuroflowError:

@@ -169,6 +169,8 @@ def load_text(text: str, origin: str = "<model>", directory: Path | None = None,
         with errors.collect(network.loc):
             model, scope = builder.build(network)
             views = scope.all_views()
+        if model is not None:  # names and units, as `resolve` checks them: all errors at once
+            errors.add_unreported(ir.model_errors(model))
     errors.check()
     return ModelFile(origin, model, None if network is None else network.name.text, settings, views,
                      tuple(library.components), tuple(library.networks))

@@ -103,7 +103,8 @@ class NetworkBuilder:
         for net_scope, item in items:
             with self.errors.collect(item.loc):
                 self._item(net_scope, item)
-        return self.net.build(), scope
+        # a neuron's `parameters` block may declare what only some uses of it need
+        return self.net.build(unused_params=True), scope
 
     # -- names ------------------------------------------------------------------------------------
     def _declare(self, network: ast.Network, scope: NetScope, items: list,
@@ -229,13 +230,30 @@ class NetworkBuilder:
         params, init = self._values(flat, values, inputs)
         refractory = self._refractory(flat, values)
         if self.errors.count != before:
+            self._probe(final, item, flat, params, init, refractory)
             return
-        handle = self.net.population(final, item.size, tuple(flat.lines), threshold=flat.threshold,
-                                     surrogate=flat.surrogate, reset=flat.reset,
-                                     refractory=refractory, params=params,
-                                     init=init, method=flat.method or self.method or "auto",
-                                     loc=item.loc)
+        handle = self._build_population(self.net, final, item, flat, params, init, refractory)
         self.populations[final] = _Population(handle, flat)
+
+    def _build_population(self, net: Network, final: str, item: ast.Population, flat: Flat,
+                          params: dict, init: dict, refractory) -> PopulationHandle:
+        return net.population(final, item.size, tuple(flat.lines), threshold=flat.threshold,
+                              surrogate=flat.surrogate, reset=flat.reset, refractory=refractory,
+                              params=params, init=init,
+                              method=flat.method or self.method or "auto", loc=item.loc)
+
+    def _probe(self, final: str, item: ast.Population, flat: Flat, params: dict, init: dict,
+               refractory) -> None:
+        """The unit errors of a neuron that has other errors, found by building its population
+        alone (it stays out of the model), so that a file's errors come in one report, not in
+        rounds.  Unknown names were all reported already: the probe's are their echoes."""
+        probe = Network(final)
+        try:
+            self._build_population(probe, final, item, flat, params, init, refractory)
+            found = ir.model_errors(probe.build(unused_params=True))
+        except ir.NeuroflowError:
+            return
+        self.errors.add_unreported(found, cascades=("unknown name",))
 
     def _values(self, flat: Flat, values: Values, inputs: frozenset[str]) -> tuple[dict, dict]:
         lazy = Lazy(self.errors, lambda final: self._parameter(flat, final, values))
@@ -428,7 +446,7 @@ class NetworkBuilder:
     def _monitor(self, scope: NetScope, item: ast.Monitor) -> None:
         if item.kind in ("spikes", "rate"):
             record = self.net.monitor_spikes if item.kind == "spikes" else self.net.monitor_rate
-            record(self._handle(scope, item.target))
+            record(self._handle(scope, item.target), loc=item.loc)
             return
         view, var = self._variable(scope, item.target)
         size = view.size
@@ -438,11 +456,11 @@ class NetworkBuilder:
             stop = size if indices.stop is None else indices.stop
             if not 0 <= start < stop <= size:
                 raise ModelError(f"indices [{start}:{stop}] do not fit {size} neurons", indices.loc)
-            indices = list(range(start, stop))
+            indices = range(start, stop)
         elif indices is not None and any(i >= size for i in indices):
             raise ModelError(f"monitor indices must be below {size}, the number of neurons",
                              item.loc)
-        self.net.monitor(view, var, indices=indices, every=item.every)
+        self.net.monitor(view, var, indices=indices, every=item.every, loc=item.loc)
 
     def _variable(self, scope: NetScope, target: ast.Name):
         """`P.v`, `P.Na.m`, `left.E.v`, `exc.v`: the population (or a view of it) and the

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import lark
 
-from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, Loc, ModelError, NumberTooLarge, ParseError,
+from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, Loc, ModelError, BadToken, ParseError,
                   cached_parser, surrogate_from_expr)
 from . import _ast as ast
 from ._dsl_errors import Errors
@@ -127,6 +127,9 @@ class _DSLTransformer(_EquationBuilder):
         except ModelError as err:  # an unknown unit: reported, and the line is read on
             self.errors.add(err)
             return DIMENSIONLESS
+
+    def _bad_unit(self, error: ModelError) -> None:  # reported, and the line is read on
+        self.errors.add(error)
 
     def unit_number(self, items):
         if float(items[0]) != 1.0:
@@ -442,7 +445,7 @@ def parse(text: str, origin: str = "<model>") -> ast.File:
     try:
         file = _DSLTransformer(origin, text, errors).transform(tree)
     except lark.exceptions.VisitError as err:
-        if isinstance(err.orig_exc, NumberTooLarge):
+        if isinstance(err.orig_exc, BadToken):
             raise err.orig_exc.located(text, None, origin) from None
         raise err.orig_exc from None
     except RecursionError:

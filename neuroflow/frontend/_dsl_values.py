@@ -14,8 +14,8 @@ import numpy as np
 
 from ..ir import (ARITHMETIC, FUNCTIONS, NUMPY, OPERATORS, UNIT_NAMES, Binary, Call, Const,
                   DimensionMismatch, Expr, Function, Loc, ModelError, NeuroflowError, Quantity,
-                  Random, Ref, Unary, did_you_mean, exponential, get_unit, lognormal, normal,
-                  uniform)
+                  Random, Ref, Unary, check_fits, did_you_mean, exponential, get_unit, lognormal,
+                  normal, uniform)
 from . import _ast as ast
 from ._dsl_errors import Errors, Failed, at
 
@@ -109,8 +109,12 @@ class Values:
                          " + - * / **", loc, "conditions and variables belong in equations")
 
     def _name(self, name: str, uses, loc: Loc, rename) -> Quantity:
-        if name in ("i", "N") and self.size is not None:
-            return Quantity(np.arange(self.size, dtype=float) if name == "i" else float(self.size))
+        if name == "i" and self.size is not None:
+            check_fits(8 * self.size, f"a value per neuron of {self.size} neurons",
+                       _use(name, uses, loc))
+            return Quantity(np.arange(self.size, dtype=float))
+        if name == "N" and self.size is not None:
+            return Quantity(float(self.size))
         try:
             found = self.lookup(rename(name))
         except ModelError as err:

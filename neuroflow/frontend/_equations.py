@@ -16,7 +16,7 @@ from functools import lru_cache
 import lark
 
 from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, UNIT_NAMES, Dimension, Expr,
-                  ExpressionBuilder, Loc, ModelError, NumberTooLarge, ParseError, cached_parser,
+                  ExpressionBuilder, Loc, ModelError, BadToken, ParseError, cached_parser,
                   did_you_mean, get_unit, raise_located)
 
 _EQUATION_GRAMMAR = r"""
@@ -40,6 +40,8 @@ _NL: /(\r?\n[\t ]*(#[^\n]*)?)+/
 %ignore WS_INLINE
 %ignore COMMENT
 """
+
+MAX_UNIT_POWER = 100  # `volt**1e309` is a mistake, not a unit
 
 FLAGS = {
     "ode": {"unless refractory", "event-driven", "clock-driven"},
@@ -110,14 +112,38 @@ class _EquationBuilder(ExpressionBuilder):
     def unit_power(self, items):
         if len(items) == 1 and not isinstance(items[0], lark.Token):
             return items[0]
-        return -float(items[1]) if len(items) == 2 else float(items[0])
+        number = items[-1]
+        sign = -1 if len(items) == 2 else 1
+        return self._power(sign * Fraction(str(number)), number, "-" * (sign < 0) + str(number))
 
     def unit_power_frac(self, items):
         sign = -1 if len(items) == 3 else 1
-        return sign * Fraction(int(items[-2]), int(items[-1]))
+        numerator, denominator = Fraction(str(items[-2])), Fraction(str(items[-1]))
+        if denominator == 0:
+            self._bad_unit(ModelError("a unit's power divides by zero", self._at_token(items[-1]),
+                                      "write a power such as 2, -1 or (1/2)"))
+            return Fraction(1)
+        return self._power(sign * numerator / denominator, items[-2],
+                           f"{'-' * (sign < 0)}{items[-2]}/{items[-1]}")
+
+    def _power(self, power: Fraction, token, written: str) -> Fraction:
+        """`power` as the exponent of a unit: a small number, kept as a fraction."""
+        if abs(power) > MAX_UNIT_POWER:
+            self._bad_unit(ModelError(f"a unit's power must lie between -{MAX_UNIT_POWER} and"
+                                      f" {MAX_UNIT_POWER}, got {written}", self._at_token(token),
+                                      "write a power such as 2, -1 or (1/2)"))
+            return Fraction(1)
+        return power.limit_denominator(100)
+
+    def _at_token(self, token) -> Loc:
+        return self._loc.shifted(token.line, token.column)
+
+    def _bad_unit(self, error: ModelError) -> None:
+        """A unit that cannot be: raised here; the model-file reader collects it instead."""
+        raise error
 
     def unit_factor(self, items):
-        return items[0] ** Fraction(items[1]).limit_denominator(100)
+        return items[0] ** items[1]
 
     def unit(self, items):
         dim = items[0]
@@ -144,7 +170,7 @@ def parse_equations(text: str, origin: str) -> tuple[EquationLine, ...]:
     try:
         return _EquationBuilder(Loc(origin, 1, 1, text)).transform(tree)
     except lark.exceptions.VisitError as err:
-        if isinstance(err.orig_exc, NumberTooLarge):
+        if isinstance(err.orig_exc, BadToken):
             raise err.orig_exc.located(text, None, origin) from None
         if isinstance(err.orig_exc, (ModelError, ParseError)):
             raise err.orig_exc from None

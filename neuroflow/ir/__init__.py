@@ -8,15 +8,17 @@ from ._cache import cache_dir, cached_parser, private_folder
 from ._coupling import POST, PRE, Coupling, CouplingTerm, side_names
 from ._connectivity import (CONNECTIVITY_RULES, AllToAll, ConnectivityRule, FixedFanIn, FixedFanOut,
                             FixedProb, OneToOne, rule_from_call)
-from ._errors import IRError, Loc, ModelError, NeuroflowError, ParseError, did_you_mean
+from ._errors import (ErrorList, IRError, Loc, ModelError, NeuroflowError, ParseError, did_you_mean,
+                      raise_all)
 from ._expr import (ARITHMETIC, COMPARISONS, LOGICAL, Binary, Call, Const, Expr, Ref, Statement,
                     Unary, Where, calls, names, substitute, to_text, transform)
-from ._exprparse import (EXPRESSION_GRAMMAR, ExpressionBuilder, NumberTooLarge, parse_expr,
-                         parse_statements, raise_located)
+from ._exprparse import (EXPRESSION_GRAMMAR, BadToken, ExpressionBuilder, NumberTooLarge,
+                         parse_expr, parse_statements, raise_located)
 from ._fold import fold
 from ._generator import SpikeGenerator, spike_steps
 from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, Function, Operator,
                          UnitError, register_function, unregister_function, uses_random)
+from ._memory import check_fits, check_state_fits, memory_limit
 from ._model import Model
 from ._kinds import BufferKind, FusionBackend, Kernel, Method
 from ._nodes import (NODE_KINDS as _NODE_KINDS, ODE, Clock, Connection, Declaration, DelayBuffer,
@@ -35,7 +37,8 @@ from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer, is_noise
 from ._types import Type
 from ._units import (DIMENSIONLESS, UNIT_NAMES, UNITS, Dimension, DimensionMismatch, Quantity,
                      as_quantity, get_unit, is_dimensionless, parse_dimension)
-from ._verify import scope_lookup, synapse_value_kind, time_dimension, verify
+from ._verify import (model_errors, problems, scope_lookup, synapse_value_kind, time_dimension,
+                      verify)
 from ._walk import delayed_reads, expressions, map_expressions
 
 NODE_KINDS = _NODE_KINDS + (Coupling, PoissonInput, SpikeGenerator)
@@ -65,4 +68,6 @@ __all__ = ["AdaptiveSystem", "AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrar
            "synapse_value_kind", "SynapseParam", "SynapseVar", "Threshold", "threshold_margin",
            "TIME", "time_dimension", "TimedInput", "times", "to_text", "transform", "Type",
            "TypeCheckError", "Unary", "uniform", "Uniform", "UNIT_NAMES", "UnitError", "UNITS",
-           "unregister_function", "uses_random", "Value", "verify", "Where", "ZERO"]
+           "unregister_function", "uses_random", "Value", "verify", "Where", "ZERO",
+           "ErrorList", "model_errors", "problems", "raise_all",
+           "check_fits", "check_state_fits", "memory_limit", "BadToken"]

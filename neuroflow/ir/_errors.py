@@ -63,6 +63,31 @@ class IRError(NeuroflowError):
     """An IR that breaks an invariant (raised by `ir.verify`)."""
 
 
+class ErrorList(ModelError):
+    """Several independent errors found in one pass; `errors` lists them in source order."""
+
+    def __init__(self, errors: list[NeuroflowError]):
+        self.errors = sorted(errors, key=_position)
+        first = self.errors[0]
+        super().__init__(first.message, first.loc, first.hint)
+
+    def format(self) -> str:
+        return "\n\n".join([e.format() for e in self.errors] + [f"{len(self.errors)} errors"])
+
+
+def _position(error: NeuroflowError) -> tuple:
+    loc = error.loc
+    return (0, "", 0, 0) if loc is None else (1, loc.origin, loc.line, loc.column)
+
+
+def raise_all(errors: list[NeuroflowError]) -> None:
+    """Raise nothing, the one error, or an `ErrorList` of them all."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ErrorList(errors)
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     close = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
     if not close:

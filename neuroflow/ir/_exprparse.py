@@ -36,7 +36,7 @@ class ExpressionBuilder(lark.Transformer):
 
     def quantity(self, items):
         number, dim = str(items[0]).split("<", 1)
-        return Const(_finite(items[0], number), parse_dimension(dim[:-1]))
+        return Const(_finite(items[0], number), _dimension(items[0], dim[:-1]))
 
     def ref(self, items):
         return Ref(str(items[0]))
@@ -79,19 +79,35 @@ class ExpressionBuilder(lark.Transformer):
         return tuple(s for s in items if isinstance(s, Statement))
 
 
-class NumberTooLarge(ParseError):
-    """A literal beyond the largest float; `token` says where it was written."""
+class BadToken(ParseError):
+    """A token that parses but cannot be read; `token` says where it was written, and
+    `located` places the error in the text being parsed."""
 
-    def __init__(self, token):
+    def __init__(self, token, message: str, hint: str | None = None):
         self.token = token
-        super().__init__(f"the number {token} is too large for a floating-point value", None,
-                         "write it with units that keep it small, or check its exponent")
+        super().__init__(message, None, hint)
 
     def located(self, text: str, loc: Loc | None, what: str) -> ParseError:
         line, column = getattr(self.token, "line", 1) or 1, getattr(self.token, "column", 1) or 1
         where = (loc.shifted(line, column) if loc is not None and loc.text
                  else Loc(what, line, column, text))
         return ParseError(self.message, where, self.hint)
+
+
+class NumberTooLarge(BadToken):
+    """A literal beyond the largest float."""
+
+    def __init__(self, token):
+        super().__init__(token, f"the number {token} is too large for a floating-point value",
+                         "write it with units that keep it small, or check its exponent")
+
+
+def _dimension(token, text: str):
+    try:
+        return parse_dimension(text)
+    except ValueError as err:
+        raise BadToken(token, f"cannot read the units of {token}: {err}",
+                       "a number with units in the IR's form reads 2.5<mV> or 0.1<1/ms>") from None
 
 
 def _finite(token, text: str) -> float:
@@ -155,7 +171,7 @@ def _transform(builder, tree, text: str, loc: Loc | None, what: str):
     try:
         return builder.transform(tree)
     except lark.exceptions.VisitError as err:
-        if isinstance(err.orig_exc, NumberTooLarge):
+        if isinstance(err.orig_exc, BadToken):
             raise err.orig_exc.located(text, loc, what) from None
         raise
 

@@ -14,7 +14,7 @@ import numpy as np
 from ._adaptive import AdaptiveSystem
 from ._algebra import decompose, is_zero
 from ._coupling import POST, PRE, Coupling
-from ._errors import IRError, Loc, did_you_mean
+from ._errors import IRError, Loc, ModelError, did_you_mean
 from ._expr import Const, Expr, names, subtrees, to_text
 from ._functions import uses_random
 from ._generator import SpikeGenerator, spike_steps
@@ -216,7 +216,14 @@ def _check_state_monitor(node: StateMonitor, model: Model) -> None:
         _fail(node, f"indices must lie in [0, {size}) and every >= 1")
 
 
+def _check_spikes(node: SpikeMonitor | RateMonitor, model: Model, what: str) -> None:
+    if model.one(Threshold, node.pop) is None and model.one(SpikeGenerator, node.pop) is None:
+        _fail(node, f"records the {what} of '{node.pop}', which has no threshold and never spikes",
+              "give its neuron a threshold ('threshold: v > Vt'), or monitor a variable")
+
+
 def _check_spike_monitor(node: SpikeMonitor, model: Model) -> None:
+    _check_spikes(node, model, "spikes")
     if node.neurons is not None:
         start, stop = node.neurons
         size = model.population(node.pop).size
@@ -226,6 +233,7 @@ def _check_spike_monitor(node: SpikeMonitor, model: Model) -> None:
 
 
 def _check_rate_monitor(node: RateMonitor, model: Model) -> None:
+    _check_spikes(node, model, "rate")
     bounds, size = node.bounds, model.population(node.pop).size
     increasing = all(a < b for a, b in zip(bounds, bounds[1:]))
     if bounds and (bounds[0] != 0 or bounds[-1] != size or not increasing):
@@ -640,29 +648,64 @@ _CHECKS: dict[type, Callable[[Node, Model], None]] = {
 
 def verify(model: Model) -> Model:
     """Check the invariants of `model`; return it unchanged so calls can be chained."""
+    found = problems(model, first_only=True)
+    if found:
+        raise found[0]
+    return model
+
+
+def problems(model: Model, first_only: bool = False) -> list[IRError]:
+    """The invariants `model` breaks, at most one error per node, so that a model with several
+    independent mistakes has them all reported at once."""
+    found: list[IRError] = []
+
+    def attempt(check: Callable[[], None]) -> bool:
+        try:
+            check()
+        except IRError as err:
+            found.append(err)
+        return bool(found) and first_only
+
     seen: dict[str, Node] = {}
     for node in model.nodes:
-        if node.id in seen:
-            _fail(node, "duplicate id: two nodes claim it")
+        if node.id in seen and attempt(lambda: _fail(node, "duplicate id: two nodes claim it")):
+            return found
         seen[node.id] = node
     writers: dict[str, str] = {}  # state variable -> the ODE or update that integrates it
     for node in model.nodes:
-        check = _CHECKS.get(type(node))
-        if check is None:
-            raise IRError(f"{node.id}: no verification rule for node type {type(node).__name__}",
-                          node.loc, "give the type a rule in _CHECKS in neuroflow/ir/_verify.py")
-        _check_population_refs(node, model)
-        check(node, model)
-        if isinstance(node, (ODE, StateUpdate)):  # resets and synapses may add to any variable
-            for target in node.writes():
-                if target in writers:
-                    _fail(node, f"writes '{target}', which {writers[target]} writes too",
-                          "each state variable is integrated once per step")
-                writers[target] = node.id
-    _check_parts_tile(model)
+        if attempt(lambda: _check_node(node, model, writers)):
+            return found
+    if attempt(lambda: _check_parts_tile(model)):
+        return found
     for pop in model.populations:
-        cycle = model.subexpression_cycle(pop.name)
-        if cycle:
-            raise IRError(f"subexpressions of {pop.name} depend on each other in a cycle: "
-                          + " -> ".join(cycle + cycle[:1]))
-    return model
+        if attempt(lambda: _check_cycles(pop.name, model)):
+            return found
+    return found
+
+
+def model_errors(model: Model) -> list[ModelError]:
+    """`problems(model)` reported as the user's mistakes, in the model's terms (no node ids)."""
+    return [ModelError(getattr(err, "detail", err.message), err.loc, err.hint)
+            for err in problems(model)]
+
+
+def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
+    check = _CHECKS.get(type(node))
+    if check is None:
+        raise IRError(f"{node.id}: no verification rule for node type {type(node).__name__}",
+                      node.loc, "give the type a rule in _CHECKS in neuroflow/ir/_verify.py")
+    _check_population_refs(node, model)
+    check(node, model)
+    if isinstance(node, (ODE, StateUpdate)):  # resets and synapses may add to any variable
+        for target in node.writes():
+            if target in writers:
+                _fail(node, f"writes '{target}', which {writers[target]} writes too",
+                      "each state variable is integrated once per step")
+            writers[target] = node.id
+
+
+def _check_cycles(pop: str, model: Model) -> None:
+    cycle = model.subexpression_cycle(pop)
+    if cycle:
+        raise IRError(f"subexpressions of {pop} depend on each other in a cycle: "
+                      + " -> ".join(cycle + cycle[:1]))

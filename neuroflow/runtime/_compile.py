@@ -1,11 +1,25 @@
 """`compile(model, dt, dtype)`: run the pass pipeline, lower to JAX, and wrap it for simulation."""
 from __future__ import annotations
 
+import jax
+
 from .. import ir
 from ..backend.jax import lower
 from ..backend.jax._native import expected as native_kernels_expected
 from ..passes import DEFAULT_PIPELINE, PassReport, run_pipeline
 from .simulate import Simulator, to_ms
+
+
+def accelerator_memory() -> tuple[str, int] | None:
+    """The name and memory of the device the arrays live on, where it is an accelerator that
+    says (a GPU's `bytes_limit`); None for the CPU, whose memory is the machine's."""
+    device = jax.devices()[0]
+    try:
+        stats = device.memory_stats() if device.platform != "cpu" else None
+    except Exception:  # noqa: BLE001 -- a backend without memory statistics
+        stats = None
+    limit = (stats or {}).get("bytes_limit")
+    return (f"the {device.platform.upper()} ({device.device_kind})", int(limit)) if limit else None
 
 
 def compile(model: ir.Model, dt=0.1, dtype: str = "float32", *, pipeline: str = DEFAULT_PIPELINE,
@@ -28,6 +42,8 @@ def compile(model: ir.Model, dt=0.1, dtype: str = "float32", *, pipeline: str = 
     dt_ms = to_ms(dt, "dt")
     if not dt_ms > 0:
         raise ir.ModelError(f"dt must be positive, got {dt!r}")
+    # before XLA's RESOURCE_EXHAUSTED
+    ir.check_state_fits(model, 8 if dtype == "float64" else 4, device=accelerator_memory())
     clock = ir.Clock(dt_ms)
     model = model.replace(clock) if "clock" in model else model.add(clock)
     native = native and native_kernels_expected()  # their build goes on while the passes run

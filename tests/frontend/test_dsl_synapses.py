@@ -247,8 +247,8 @@ def test_unknown_names_in_a_synapse_are_reported_with_their_place():
 
 def test_a_synapse_reads_the_post_neurons_variables_as_brian2_does():
     """A bare name of the post neuron is its variable (`v` is `v_post`), as in Brian2."""
-    model = build(net_with("synapse: Pair()", STDP.replace("apre += Apre", "apre += v/mV")))
-    assert "on_pre apre += v_post/1.0<mV>" in nf.ir.print(model.model)
+    model = build(net_with("synapse: Pair()", STDP.replace("apre += Apre", "apre += 2*v")))
+    assert "on_pre apre += 2.0*v_post" in nf.ir.print(model.model)
 
 
 def test_on_pre_writes_a_synapse_or_a_post_variable():

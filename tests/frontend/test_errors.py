@@ -2,6 +2,7 @@
 equations (threshold, reset, projection) are wrong, shows the offending text with a caret at
 the right line and column, and gives a hint.  Columns are counted by hand from the strings below.
 """
+import re
 import textwrap
 
 import numpy as np
@@ -16,9 +17,16 @@ EQS = "dv/dt = (El - v)/tau_m : volt"
 PARAMS = dict(El=-70 * mV, tau_m=10 * ms, Vt=-50 * mV, Vr=-70 * mV)
 
 
+def used(*texts) -> dict:
+    """The entries of PARAMS that `texts` (equations, threshold, reset) name: a parameter given
+    but not used is an error of its own."""
+    words = set(re.findall(r"\w+", " ".join(t for t in texts if isinstance(t, str))))
+    return {name: value for name, value in PARAMS.items() if name in words}
+
+
 def network(equations=EQS, name="G", size=10, **kwargs) -> nf.Network:
     net = nf.Network("errors")
-    kwargs.setdefault("params", PARAMS)
+    kwargs.setdefault("params", used(equations, kwargs.get("threshold"), kwargs.get("reset")))
     net.population(name, size, equations, **kwargs)
     return net
 
@@ -46,7 +54,7 @@ def assert_points_at(err: nf.NeuroflowError, origin: str, line: int, column: int
 # ---- names and units in equations ----------------------------------------------------------------
 
 def test_misspelled_name_suggests_the_right_one():
-    err = compile_error(network("dv/dt = (El - v)/taum : volt"))
+    err = compile_error(network("dv/dt = (El - v)/taum : volt", params=used(EQS)))
     assert isinstance(err, nf.ModelError)
     assert "unknown name 'taum'" in err.message and "'G'" in err.message
     assert "'tau_m'" in err.hint and "did you mean" in err.hint
@@ -98,7 +106,7 @@ def test_threshold_on_a_missing_variable():
 
 
 def test_threshold_with_a_misspelled_parameter():
-    err = compile_error(network(threshold="v > V_t"))
+    err = compile_error(network(threshold="v > V_t", params=used(EQS, "Vt")))
     assert "'Vt'" in err.hint
     assert_points_at(err, "threshold of 'G'", 1, 5, "v > V_t")
 
@@ -288,8 +296,8 @@ def test_refractory_period_must_be_a_time():
 
 def two_populations() -> tuple[nf.Network, object, object]:
     net = nf.Network("proj")
-    a = net.population("A", 5, EQS, params=PARAMS, threshold="v > Vt")
-    b = net.population("B", 4, EQS + "\nge : 1", params=PARAMS)
+    a = net.population("A", 5, EQS, params=used(EQS, "v > Vt"), threshold="v > Vt")
+    b = net.population("B", 4, EQS + "\nge : 1", params=used(EQS))
     return net, a, b
 
 

@@ -12,9 +12,11 @@ DT, TAU, N, RATE, WEIGHT = 0.1, 10.0, 1000, 10.0, 0.1  # ms, ms, sources, Hz, mV
 
 def shot_noise(seed: int = 0, **overrides):
     net = nf.Network("shot")
-    # nu (per neuron) and half (shared): rates that are parameters, for `rate="nu"`
+    # nu (per neuron) and half (shared): rates that are parameters, for `rate="nu"`; J, a
+    # weight for `weight="J"` (declared: the other tests leave it unused)
     P = net.population("P", 200, "dv/dt = -v/tau : volt\nnu : Hz (constant)\n"
-                       "half : Hz (constant, shared)", init=dict(v=0 * mV), method="exact",
+                       "half : Hz (constant, shared)\nJ : volt (constant, shared)",
+                       init=dict(v=0 * mV), method="exact",
                        params=dict(tau=TAU * ms, J=WEIGHT * mV, nu=np.full(200, RATE) * Hz,
                                    half=RATE / 2 * Hz))
     kwargs = dict(N=N, rate=RATE * Hz, weight=WEIGHT * mV) | overrides
