@@ -26,7 +26,8 @@ from neuroflow.units import mV, ms
 
 net = nf.Network("coba_small")
 P = net.population("P", 400, equations='''
-    dv/dt = (ge*(0*mV - v) + gi*(-80*mV - v) + (-60*mV - v) + I) / (20*ms) : volt (unless refractory)
+    dv/dt = (ge*(0*mV - v) + gi*(-80*mV - v) + (-60*mV - v) + I) / (20*ms)
+            : volt (unless refractory)
     dge/dt = -ge / (5*ms) : 1
     dgi/dt = -gi / (10*ms) : 1
 ''', threshold="v > -50*mV", reset="v = -60*mV", refractory=5 * ms,
@@ -43,8 +44,9 @@ for currents in ([18, 21, 24, 27], [19, 23, 26]):
     swept = sim.sweep(30 * ms, {"P.I": [c * mV for c in currents]}, seed=3)
     for current, member in zip(currents, swept):
         alone = sim.run(30 * ms, seed=3, params={"P.I": current * mV})
-        same = [np.array_equal(a, b) for a, b in zip(alone.spikes("P"), member.spikes("P"))]
-        same += [np.array_equal(a, b) for a, b in zip(alone.trace("P", "v"), member.trace("P", "v"))]
+        pairs = [*zip(alone.spikes("P"), member.spikes("P")),
+                 *zip(alone.trace("P", "v"), member.trace("P", "v"))]
+        same = [np.array_equal(a, b) for a, b in pairs]
         report["cases"].append({"runs": len(currents), "I": current, "same": all(same),
                                 "spikes": int(len(alone.spikes("P")[0]))})
 print("RESULT " + json.dumps(report))
