@@ -26,12 +26,12 @@ from neuroflow.units import mV, ms
 
 net = nf.Network("coba_small")
 P = net.population("P", 400, equations='''
-    dv/dt = (ge*(0*mV - v) + gi*(-80*mV - v) + (-60*mV - v) + I) / (20*ms)
-            : volt (unless refractory)
+    dv/dt = (ge*(Ee - v) + gi*(Ei - v) + (El - v) + I) / (20*ms) : volt (unless refractory)
     dge/dt = -ge / (5*ms) : 1
     dgi/dt = -gi / (10*ms) : 1
 ''', threshold="v > -50*mV", reset="v = -60*mV", refractory=5 * ms,
-    params=dict(I=20 * mV), init=dict(v=nf.normal(-55 * mV, 2 * mV)))
+    params=dict(I=20 * mV, Ee=0 * mV, Ei=-80 * mV, El=-60 * mV),
+    init=dict(v=nf.normal(-55 * mV, 2 * mV)))
 net.projection(P[:320], P, on_pre="ge += 0.6", connect=nf.fixed_prob(0.05), name="exc")
 net.projection(P[320:], P, on_pre="gi += 6.7", connect=nf.fixed_prob(0.05), name="inh")
 net.monitor_spikes(P)
