@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import ir
 from ..backend.jax import Program
+from ..backend.jax._memory import MemoryEstimate, check_fits, estimate
 from ..passes import DEFAULT_PIPELINE
 from . import _merged
 from ._checkpoint import Checkpoint
@@ -115,6 +116,7 @@ class Simulator:
         # same seed reuses it (not with new delays, nor with plastic synapses, whose state it holds)
         self._drawn: tuple[int, dict] | None = None
         self._plastic = any(p.plasticity is not None for p in model.find(ir.Projection))
+        self.memory_limit: int | None = None  # bytes a run may take; None: what the machine has
 
     @property
     def ir(self) -> str:
@@ -246,6 +248,24 @@ class Simulator:
         from .function import ModelFunction
         return ModelFunction(self, params, inputs, outputs, **options)
 
+    # -- memory ----------------------------------------------------------------------
+    def memory(self, duration=None, *, batch: int = 1, chunk_steps: int | None = None,
+               spike_rate_hz: float = 10.0) -> MemoryEstimate:
+        """The memory a run of `duration` (default: one chunk) will take, by part (state,
+        connectivity per projection and kernel layout, delay buffers, monitors), before
+        anything is drawn; `batch` runs for a sweep.  Recorded spikes are counted at
+        `spike_rate_hz` per neuron.  `print(sim.memory(1*second).text())` shows it."""
+        chunk = chunk_steps or self.chunk_steps
+        steps = chunk if duration is None else self._steps(duration)
+        return estimate(self.program, steps, batch, chunk, spike_rate_hz)
+
+    def _check_memory(self, steps: int, chunk_steps: int | None, batch: int = 1,
+                      devices: int = 1, device=None) -> None:
+        """Refuse, before anything is allocated, a run whose estimate does not fit."""
+        found = estimate(self.program, steps, batch, chunk_steps or self.chunk_steps,
+                         replicas=devices)
+        check_fits(found, device or jax.devices()[0], self.memory_limit)
+
     # -- running ---------------------------------------------------------------------
     def run(self, duration, *, seed: int = 0, params: dict | None = None,
             progress: bool | None = None, chunk_steps: int | None = None,
@@ -269,6 +289,7 @@ class Simulator:
             def restart():
                 return resume.state
         else:
+            self._check_memory(steps_total, chunk_steps)
             state, defaults, conn = self._initial(seed, delays)
             if not delays and not self._plastic:
                 self._drawn = (seed, conn)
@@ -308,6 +329,8 @@ class Simulator:
         layout = batch_layout(devices, count)
         steps_total = self._steps(duration)
         seed = check_seed(seed)
+        self._check_memory(steps_total, chunk_steps, layout.padded, layout.devices,
+                           layout.mesh.devices.flat[0])
         state, _, conn = self.program.initial(seed)
         runs = layout.pad([self.parameters({name: values[k] for name, values in params.items()},
                                            seed) for k in range(count)])
