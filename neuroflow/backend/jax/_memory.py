@@ -102,7 +102,7 @@ def size_text(count: float) -> str:
 
 # -- connectivity ------------------------------------------------------------------------------
 def _expected_max(n: int, p: float, rows: int) -> float:
-    """The expected largest of `rows` Binomial(n, p) counts (Gaussian extreme-value approximation)."""
+    """The expected largest of `rows` Binomial(n, p) counts (Gaussian extreme values)."""
     mean, sd = n * p, math.sqrt(max(n * p * (1 - p), 0.0))
     if rows < 2 or sd == 0.0:
         return mean
