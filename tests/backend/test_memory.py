@@ -104,3 +104,23 @@ def test_an_all_to_all_network_of_200k_neurons_is_refused_before_allocation():
     assert isinstance(refused.value, MemoryError)
     with pytest.raises(InsufficientMemory):
         sim.sweep(10 * ms, {"P.tau": [10 * ms, 20 * ms]})
+
+
+def test_a_dry_run_prints_the_estimate_and_runs_nothing(capsys):
+    from neuroflow.cli import main
+    from tests.conftest import EXAMPLES
+    assert main(["run", str(EXAMPLES / "coba.nfl"), "--dry-run"]) == 0
+    printed = capsys.readouterr().out
+    # the event tables of COBA's projections: rows of pre neurons and a padding row
+    assert "event [3201 x" in printed and "event [801 x" in printed
+    assert "peak" in printed and "simulated" not in printed
+
+
+def test_the_ir_command_prints_the_estimate_as_comments_after_the_ir(capsys):
+    from neuroflow.cli import main
+    from tests.conftest import EXAMPLES
+    assert main(["ir", str(EXAMPLES / "coba.nfl"), "--memory"]) == 0
+    printed = capsys.readouterr().out
+    text, _, comments = printed.partition("// memory estimate")
+    nf.ir.parse_text(text)  # the IR above the comments reads back
+    assert "10000 steps" in comments and "connectivity" in comments
