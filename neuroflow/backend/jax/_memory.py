@@ -85,7 +85,7 @@ class MemoryEstimate:
                     lines.append(f"    {part.name:<24} {size_text(part.bytes):>10}  {part.layout}")
         if self.drawing:
             largest = max((p for p in self.parts if p.when == DRAWING), key=lambda p: p.bytes)
-            lines.append(f"  {'drawing':<14} {size_text(self.drawing):>10}  while drawing"
+            lines.append(f"  {'drawing':<14} {size_text(self.drawing):>10}  more while drawing"
                          f" '{largest.name}': {largest.layout}")
         lines.append(f"  {'peak':<14} {size_text(self.peak):>10}")
         lines.extend(f"  note: {note}" for note in self.notes)
@@ -169,18 +169,38 @@ def connectivity_layout(node: ir.Connection, itemsize: int) -> tuple[str, int]:
     return f"{kernel} [{n_pre + 1} x {width}] by pre, {weights}", cells * per + scalar
 
 
-def drawing_bytes(node: ir.Connection, itemsize: int) -> tuple[str, int]:
-    """Temporaries of drawing `node`'s synapses on the host: the pre and post indices (int32),
-    per-synapse weights (float64) and a mask to test them for one shared value."""
+GAP_PIECE = 1 << 18  # gaps fixed_prob draws at a time (`ir._connectivity._PIECE`)
+
+
+def _rule_temporaries(rule: ir.ConnectivityRule, synapses: float) -> float:
+    """Bytes a rule allocates for a moment while it draws `synapses`, beyond their indices."""
+    if isinstance(rule, ir.FixedProb):
+        # a piece of int64 gaps (cumulated in place), a mask, int64 rows and columns; from the
+        # second piece on, the last piece's rows and columns are alive while the next ones form
+        piece = min(synapses, GAP_PIECE)
+        return (3 * FLOAT64 + BOOL) * piece + (2 * FLOAT64 * piece if synapses > piece else 0)
+    if isinstance(rule, (ir.FixedFanIn, ir.FixedFanOut)):
+        return (FLOAT64 + INT32) * synapses  # an int64 array of them, then cast to int32
+    return 0.0
+
+
+def drawing_bytes(node: ir.Connection, table: int) -> tuple[str, int]:
+    """`(what, bytes)` of the host memory taken while `node`'s synapses are drawn and its kernel
+    builds its `table` bytes: the pre and post indices (int32), the rule's temporaries, then a
+    mask to test the weights for one shared value (and per-synapse weights in float64, with
+    their float64 table).  Freed temporaries are taken again only by what fits in them: the
+    allocator keeps them, so larger tables come on top."""
     if node.kernel == ir.Kernel.PROCEDURAL:
         return "nothing drawn", 0
     synapses = node.rule.expected_synapses(node.pre.size, node.post.size)
-    per = 2 * INT32 + BOOL
-    if isinstance(node.rule, ir.FixedFanIn):  # sorted as one int64 pair index
-        per += FLOAT64
+    indices = 2 * INT32 * synapses
+    rule = _rule_temporaries(node.rule, synapses)
+    build = BOOL * synapses + table
     if not _shared_weight(node):
-        per += FLOAT64
-    return f"{synapses:.0f} synapses x {per} bytes", int(synapses * per)
+        build += FLOAT64 * synapses + 2 * table
+    taken = rule if build <= rule else rule + build
+    return (f"{synapses:.0f} synapses: indices {size_text(indices)}, drawing"
+            f" {size_text(rule)}, building {size_text(build)}", int(indices + taken))
 
 
 # -- the estimate ------------------------------------------------------------------------------
@@ -212,7 +232,16 @@ def estimate(program, steps: int, batch: int = 1, chunk_steps: int = 1000,
                             for leaf in jax.tree_util.tree_leaves(derived))
     if derived_bytes:
         parts.append(Part("parameters", "propagators", "exact integration", derived_bytes * batch))
-    for node in [*model.find(ir.Projection), *model.find(ir.Coupling)]:
+    connections = [*model.find(ir.Projection), *model.find(ir.Coupling)]
+    stored = [connectivity_layout(node, itemsize)[1] for node in connections]
+    before = 0  # tables built before: connectivity is drawn one projection at a time
+    for node, table in zip(connections, stored):
+        what, drawn = drawing_bytes(node, table)
+        extra = before + drawn - sum(stored)  # beyond what the run holds anyway
+        if extra > 0:
+            parts.append(Part("connectivity", node.name, what, extra, DRAWING, on_host=True))
+        before += table
+    for node in connections:
         layout, size = connectivity_layout(node, itemsize)
         if getattr(node, "plasticity", None) is not None:  # synapse tables are state, per run
             width = row_width(node.rule, node.pre.size, node.post.size, by_pre=True)
@@ -222,9 +251,6 @@ def estimate(program, steps: int, batch: int = 1, chunk_steps: int = 1000,
         if replicas > 1:
             layout, size = f"{layout}, on {replicas} devices", size * replicas
         parts.append(Part("connectivity", node.name, layout, size))
-        what, drawn = drawing_bytes(node, itemsize)
-        if drawn:
-            parts.append(Part("connectivity", node.name, what, drawn, DRAWING, on_host=True))
     for name, buffer in program.buffers.items():
         if buffer.kind == ir.BufferKind.HISTORY:
             pop = name.split(".")[0]
