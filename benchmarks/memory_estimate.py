@@ -62,7 +62,7 @@ def worker(args: argparse.Namespace) -> None:
     baseline = rss_bytes()
     with open("/proc/self/clear_refs", "w") as refs:
         refs.write("5")  # the peak resident size starts again from the current one
-    estimate = sim.memory(args.duration * ms)
+    estimate = sim.memory(args.duration * ms, spike_rate_hz=args.assumed_rate)
     start = time.perf_counter()
     results = sim.run(args.duration * ms, seed=0, progress=False)
     run_s = time.perf_counter() - start
@@ -83,6 +83,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="4000,64000,256000")
     parser.add_argument("--duration", type=float, default=1000.0, help="simulated ms")
     parser.add_argument("--monitor", choices=("rate", "spikes"), default="rate")
+    parser.add_argument("--assumed-rate", type=float, default=10.0,
+                        help="firing rate (Hz) the estimate assumes for recorded spikes")
     parser.add_argument("--warm-ups", type=int, default=2,
                         help="runs of one chunk before the baseline is taken")
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)  # set for the workers
@@ -94,14 +96,16 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     for n in map(int, args.sizes.split(",")):
         command = [sys.executable, __file__, "--n", str(n), "--duration", repr(args.duration),
-                   "--monitor", args.monitor, "--warm-ups", str(args.warm_ups)]
+                   "--monitor", args.monitor, "--warm-ups", str(args.warm_ups),
+                   "--assumed-rate", repr(args.assumed_rate)]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
         if done.returncode != 0 or not lines:
             sys.exit(f"N = {n} failed:\n{done.stderr[-3000:]}")
         rows.append(json.loads(lines[-1][len("RESULT "):]))
         print(lines[-1], flush=True)
-    print(f"\nCOBA at fan-in 80, {args.duration:g} ms, float32, {args.monitor} monitor;"
+    print(f"\nCOBA at fan-in 80, {args.duration:g} ms, float32, {args.monitor} monitor"
+          f" (spikes assumed at {args.assumed_rate:g} Hz);"
           f" load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after;"
           f" {time.strftime('%Y-%m-%d')}")
     print("| N | kernels | baseline RSS (MiB) | measured peak - baseline (MiB) | estimate (MiB) |"

@@ -42,7 +42,9 @@ class Part:
 
 @dataclass(frozen=True)
 class MemoryEstimate:
-    """The parts of a run's memory; `peak` is what it holds plus its largest drawing temporary."""
+    """The parts of a run's memory.  Its `peak` is what it holds plus the larger of two things that
+    never meet: the temporaries of drawing the connectivity (before the run starts; they are
+    given back first) and the monitors' data (which the run fills)."""
 
     parts: tuple[Part, ...]
     steps: int
@@ -60,7 +62,8 @@ class MemoryEstimate:
 
     @property
     def peak(self) -> int:
-        return self.held + self.drawing
+        monitors = self.by_kind().get("monitors", 0)
+        return self.held - monitors + max(monitors, self.drawing)
 
     def device_peak(self) -> int:
         """What lives in the device's memory (all of `peak` on a CPU)."""
