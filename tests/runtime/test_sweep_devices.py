@@ -77,3 +77,12 @@ def test_a_sweep_needs_real_devices():
         batch_layout([], 2)
     with pytest.raises(nf.ModelError, match="devices"):
         batch_layout(["cpu:0"], 2)
+
+
+def test_the_progress_bar_counts_the_steps_of_every_run(capsys):
+    from neuroflow.units import ms
+    from tests.conftest import load_example
+    sim = nf.compile(load_example("lif_fi")["model"], dt=0.1 * ms)
+    sim.sweep(10 * ms, {"G.taum": [5 * ms, 10 * ms, 20 * ms]}, progress=True)
+    shown = capsys.readouterr().err
+    assert "sweeping 3 runs on 1 device" in shown and "300/300" in shown
