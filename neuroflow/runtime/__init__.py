@@ -1,4 +1,5 @@
 """Runtimes on top of the compiled step: simulation, training and analysis."""
+from ..backend.jax._memory import InsufficientMemory, MemoryEstimate
 from . import analyze
 from ._compile import compile
 from ._results import RateRecord, Results, ResultsError, SpikeRecord, TraceRecord
@@ -8,4 +9,4 @@ from .simulate import SimulationError, SimulationInterrupted, Simulator
 
 __all__ = ["analyze", "compile", "Results", "ResultsError", "SpikeRecord", "TraceRecord",
            "RateRecord", "Simulator", "SimulationError", "SimulationInterrupted", "ModelFunction",
-           "train"]
+           "train", "InsufficientMemory", "MemoryEstimate"]

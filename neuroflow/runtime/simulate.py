@@ -263,7 +263,7 @@ class Simulator:
                       devices: int = 1, device=None) -> None:
         """Refuse, before anything is allocated, a run whose estimate does not fit."""
         found = estimate(self.program, steps, batch, chunk_steps or self.chunk_steps,
-                         replicas=devices)
+                         replicas=devices, propagators=False)
         check_fits(found, device or jax.devices()[0], self.memory_limit)
 
     # -- running ---------------------------------------------------------------------

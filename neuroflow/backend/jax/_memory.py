@@ -212,10 +212,13 @@ def _size(shape) -> int:
 
 
 def estimate(program, steps: int, batch: int = 1, chunk_steps: int = 1000,
-             spike_rate_hz: float = 10.0, replicas: int = 1) -> MemoryEstimate:
+             spike_rate_hz: float = 10.0, replicas: int = 1,
+             propagators: bool = True) -> MemoryEstimate:
     """The memory of `batch` runs of `steps` steps of `program` (a lowered `Program`), the
     connectivity held `replicas` times (once per device of a sweep); recorded spikes are
-    counted at `spike_rate_hz` per neuron."""
+    counted at `spike_rate_hz` per neuron.  `propagators=False` leaves out what exact
+    integration computes from the parameters (small; finding its shapes traces `prepare`,
+    a few hundred milliseconds that a run's check before it starts does not spend)."""
     model, itemsize = program.model, program.dtype.itemsize
     parts: list[Part] = []
     for pop, size in program.sizes.items():
@@ -229,7 +232,7 @@ def estimate(program, steps: int, batch: int = 1, chunk_steps: int = 1000,
         if params:
             parts.append(Part("parameters", pop, f"{params} values", params * itemsize * batch))
     derived_bytes = 0
-    if program.linear:  # what `prepare` computes from the parameters, by shape only
+    if propagators and program.linear:  # what `prepare` computes, by shape only
         derived = jax.eval_shape(program.prepare, program.parameters(0))
         derived_bytes = sum(leaf.size * leaf.dtype.itemsize
                             for leaf in jax.tree_util.tree_leaves(derived))
