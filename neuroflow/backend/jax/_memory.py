@@ -172,7 +172,7 @@ def connectivity_layout(node: ir.Connection, itemsize: int) -> tuple[str, int]:
     return f"{kernel} [{n_pre + 1} x {width}] by pre, {weights}", cells * per + scalar
 
 
-GAP_PIECE = 1 << 18  # gaps fixed_prob draws at a time (`ir._connectivity._PIECE`)
+GAP_PIECE = 1 << 18  # gaps `ir.FixedProb.draw` draws at a time (its piece size)
 
 
 def _rule_temporaries(rule: ir.ConnectivityRule, synapses: float) -> float:
