@@ -107,8 +107,6 @@ class Simulator:
         # A chunk's state is donated: the new state takes its buffers (plastic synapses are
         # state; for them that is one to two copies of every table less).
         self._chunk = jax.jit(self._run_chunk, static_argnums=(4,), donate_argnums=(0,))
-        self._batched_chunk = jax.jit(self._run_batched_chunk, static_argnums=(4,),
-                                      donate_argnums=(0,))
         self._sharded_chunk = jax.jit(self._run_sharded_chunk, static_argnums=(4, 5),
                                       donate_argnums=(0,))
         self._step = jax.jit(program.step)
