@@ -124,3 +124,24 @@ def test_the_ir_command_prints_the_estimate_as_comments_after_the_ir(capsys):
     text, _, comments = printed.partition("// memory estimate")
     nf.ir.parse_text(text)  # the IR above the comments reads back
     assert "10000 steps" in comments and "connectivity" in comments
+
+
+def test_an_accelerator_is_checked_against_its_own_memory():
+    """On an accelerator the device's arrays are held against its `memory_stats()` limit, and
+    what stays on the host (recorded spikes) against the machine's memory."""
+    from types import SimpleNamespace
+
+    from neuroflow.backend.jax._memory import check_fits
+    sim = nf.compile(network(), dt=0.1 * ms)
+    found = sim.memory(20 * ms)
+    on_device = found.device_peak()
+    assert 0 < on_device < found.peak  # the spikes' host records are not on the device
+
+    def device(limit):
+        return SimpleNamespace(platform="gpu", memory_stats=lambda: {"bytes_limit": limit},
+                               __str__=lambda self: "gpu:0")
+
+    check_fits(found, device(on_device))  # fits exactly
+    with pytest.raises(InsufficientMemory, match="needs about"):
+        check_fits(found, device(on_device - 1))
+    assert machine_memory() > 2**28  # this machine has a readable amount of memory
