@@ -81,16 +81,18 @@ class MemoryEstimate:
         lines = [f"memory estimate: {self.steps} steps, batch {self.batch},"
                  f" spikes recorded at {self.spike_rate_hz:g} Hz assumed"]
         kinds = self.by_kind()
+        width = max((len(p.name) for p in self.parts), default=0)
         for kind in sorted(kinds, key=kinds.get, reverse=True):
-            lines.append(f"  {kind:<14} {size_text(kinds[kind]):>10}")
+            lines.append(f"  {kind:<{width + 2}} {size_text(kinds[kind]):>10}")
             for part in self.parts:
                 if part.kind == kind and part.when == HELD:
-                    lines.append(f"    {part.name:<24} {size_text(part.bytes):>10}  {part.layout}")
+                    lines.append(f"    {part.name:<{width}} {size_text(part.bytes):>10}"
+                                 f"  {part.layout}")
         if self.drawing:
             largest = max((p for p in self.parts if p.when == DRAWING), key=lambda p: p.bytes)
-            lines.append(f"  {'drawing':<14} {size_text(self.drawing):>10}  more while drawing"
-                         f" '{largest.name}': {largest.layout}")
-        lines.append(f"  {'peak':<14} {size_text(self.peak):>10}")
+            lines.append(f"  {'drawing':<{width + 2}} {size_text(self.drawing):>10}  more while"
+                         f" drawing '{largest.name}': {largest.layout}")
+        lines.append(f"  {'peak':<{width + 2}} {size_text(self.peak):>10}")
         lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)
 
@@ -163,8 +165,12 @@ def connectivity_layout(node: ir.Connection, itemsize: int) -> tuple[str, int]:
         if isinstance(node, ir.Coupling):  # weights and counts tables
             per = INT32 + 2 * itemsize
         return f"ell [{n_post} x {width}] by post, {weights}", n_post * width * per + scalar
-    # event (and event_plastic): rows of pre neurons, one padding row
     width = row_width(node.rule, n_pre, n_post, by_pre=True)
+    if kernel == ir.Kernel.EVENT_PLASTIC:  # targets by pre, and the synapses of each post neuron
+        incoming = (n_post + 1) * row_width(node.rule, n_pre, n_post, by_pre=False)
+        return (f"event_plastic [{n_pre + 1} x {width}] by pre, an index by post",
+                ((n_pre + 1) * width + incoming) * INT32)
+    # event: rows of pre neurons, one padding row
     cells = (n_pre + 1) * width
     per = INT32 + (0 if shared else itemsize)
     if getattr(node, "heterogeneous_delay", False):
@@ -226,7 +232,8 @@ def estimate(program, steps: int, batch: int = 1, chunk_steps: int = 1000,
         count = sum(_size(v.type.shape) for v in variables)
         state = count * itemsize + (size * INT32 if pop in program.refractory else 0)
         names = ", ".join(v.name for v in variables)
-        parts.append(Part("state", pop, f"{names} ({itemsize}-byte)", state * batch))
+        if state:
+            parts.append(Part("state", pop, f"{names} ({itemsize}-byte)", state * batch))
         params = sum(_size(p.type.shape) for p in model.find(ir.Parameter, pop))
         params += sum(t.bins * _size(t.type.shape) for t in model.find(ir.TimedInput, pop))
         if params:
