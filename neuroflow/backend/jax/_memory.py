@@ -161,9 +161,10 @@ def connectivity_layout(node: ir.Connection, itemsize: int) -> tuple[str, int]:
             int(synapses * per) + scalar
     if kernel == ir.Kernel.ELL:
         width = row_width(node.rule, n_pre, n_post, by_pre=False)
-        per = INT32 + (0 if shared or isinstance(node, ir.Coupling) else itemsize)
-        if isinstance(node, ir.Coupling):  # weights and counts tables
+        if isinstance(node, ir.Coupling):  # sources, weights and counts tables
             per = INT32 + 2 * itemsize
+        else:
+            per = INT32 + (0 if shared else itemsize)
         return f"ell [{n_post} x {width}] by post, {weights}", n_post * width * per + scalar
     width = row_width(node.rule, n_pre, n_post, by_pre=True)
     if kernel == ir.Kernel.EVENT_PLASTIC:  # targets by pre, and the synapses of each post neuron
@@ -205,6 +206,9 @@ def drawing_bytes(node: ir.Connection, table: int) -> tuple[str, int]:
     indices = 2 * INT32 * synapses
     rule = _rule_temporaries(node.rule, synapses)
     build = BOOL * synapses + table
+    if node.kernel == ir.Kernel.DENSE or (node.kernel == ir.Kernel.ALL_TO_ALL
+                                          and not _shared_weight(node)):
+        build += FLOAT64 * node.pre.size * node.post.size  # the matrix, summed in float64
     if not _shared_weight(node):
         build += FLOAT64 * synapses + 2 * table
     taken = rule if build <= rule else rule + build
@@ -247,10 +251,10 @@ def estimate(program, steps: int, batch: int = 1, chunk_steps: int = 1000,
         parts.append(Part("parameters", "propagators", "exact integration", derived_bytes * batch))
     connections = [*model.find(ir.Projection), *model.find(ir.Coupling)]
     stored = [connectivity_layout(node, itemsize)[1] for node in connections]
-    before = 0  # tables built before: connectivity is drawn one projection at a time
+    before, total = 0, sum(stored)  # connectivity is drawn one projection at a time
     for node, table in zip(connections, stored):
         what, drawn = drawing_bytes(node, table)
-        extra = before + drawn - sum(stored)  # beyond what the run holds anyway
+        extra = before + drawn - total  # beyond what the run holds anyway
         if extra > 0:
             parts.append(Part("connectivity", node.name, what, extra, DRAWING, on_host=True))
         before += table
