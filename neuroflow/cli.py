@@ -20,6 +20,8 @@ from ._cli import analyze, bench
 from ._cli.common import CLIError, check_output, counted, load_model, run_settings
 from .frontend import load
 from .passes import DEFAULT_PIPELINE, PassReport, run_pipeline
+from .backend.jax import lower
+from .backend.jax._memory import estimate, machine_memory, size_text
 from .runtime import compile, require_pynwb
 from .runtime.simulate import SimulationError, SimulationInterrupted, to_ms
 
@@ -54,6 +56,8 @@ def command_run(args) -> int:
     seed = args.seed if args.seed is not None else namespace.get("seed", 0)
     start = time.perf_counter()
     simulator = compile(namespace["model"], dt=dt, dtype=dtype, pipeline=args.pipeline)
+    if args.dry_run:
+        return _dry_run(simulator, duration)
     try:
         results = simulator.run(duration, seed=seed, progress=not args.quiet and None)
     except SimulationError as stopped:  # NaN, or Ctrl-C: keep what was simulated
@@ -74,6 +78,26 @@ def command_run(args) -> int:
         _plot(results, args.plot)
         print(f"plot written to {args.plot}")
     return 0
+
+
+def _dry_run(simulator, duration: float) -> int:
+    """Print the memory a run would take and whether it fits; run nothing."""
+    estimate = simulator.memory(duration)
+    print(estimate.text())
+    available = machine_memory()
+    if available is not None:
+        verdict = "fits" if estimate.peak <= available else "does NOT fit"
+        print(f"{verdict} in this machine's {size_text(available)}")
+    return 0
+
+
+def _memory_comment(lowered: ir.Model, namespace: dict) -> str:
+    """The memory estimate of a run of the model as `//` lines to print after its IR."""
+    dt = to_ms(namespace.get("dt", 0.1), "dt")
+    duration = to_ms(namespace.get("duration", 1000.0), "duration")
+    program = lower(lowered, dt, namespace.get("dtype", "float32"), native=False)
+    found = estimate(program, max(round(duration / dt), 1))
+    return "".join(f"// {line}\n" for line in found.text().splitlines())
 
 
 def _plot(results, path: str) -> None:
@@ -99,6 +123,8 @@ def command_ir(args) -> int:
         print(text)
     if not report.printed:
         print(ir.print_model(lowered), end="")
+    if args.memory:
+        print(_memory_comment(lowered, namespace), end="")
     if args.timings:
         print(report.timing_table(), file=sys.stderr)
     return 0
@@ -201,6 +227,8 @@ def _parser() -> argparse.ArgumentParser:
                                     " each trace, one panel each) to this image")
     run.add_argument("--pipeline", default=DEFAULT_PIPELINE)
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--dry-run", action="store_true",
+                     help="compile and print the memory the run would take; run nothing")
     run.set_defaults(handler=command_run)
     show = sub.add_parser("ir", help="print a model's IR after the pass pipeline")
     show.add_argument("script")
@@ -210,6 +238,9 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--before-passes", action="store_true",
                       help="print the IR as the frontend built it")
     show.add_argument("--timings", action="store_true", help="print per-pass timings to stderr")
+    show.add_argument("--memory", action="store_true",
+                      help="after the IR, the memory a run would take, as // comments (the IR"
+                           " parser reads no comments: leave it out to read the text back)")
     show.set_defaults(handler=command_ir)
     check = sub.add_parser("check", help="parse and resolve a model; print its errors or a summary")
     check.add_argument("script")

@@ -1,4 +1,5 @@
 """Runtimes on top of the compiled step: simulation, training and analysis."""
+from ..backend.jax._memory import InsufficientMemory, MemoryEstimate
 from . import analyze
 from ._compile import compile
 from ._nwb import NWBError, require_pynwb
@@ -9,4 +10,5 @@ from .simulate import SimulationError, SimulationInterrupted, Simulator
 
 __all__ = ["analyze", "compile", "Results", "ResultsError", "SpikeRecord", "TraceRecord",
            "RateRecord", "NWBError", "require_pynwb", "Simulator", "SimulationError",
-           "SimulationInterrupted", "ModelFunction", "train"]
+           "SimulationInterrupted", "ModelFunction", "train", "InsufficientMemory",
+           "MemoryEstimate"]

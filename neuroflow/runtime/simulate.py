@@ -21,10 +21,12 @@ import numpy as np
 
 from .. import ir
 from ..backend.jax import Program
+from ..backend.jax._memory import MemoryEstimate, check_fits, estimate
 from ..passes import DEFAULT_PIPELINE
 from . import _merged
 from ._checkpoint import Checkpoint
 from ._results import Results, SpikeRecord, TraceRecord
+from ._sharding import batch_layout, sharded
 
 
 class SimulationError(ir.NeuroflowError):
@@ -108,13 +110,14 @@ class Simulator:
         # A chunk's state is donated: the new state takes its buffers (plastic synapses are
         # state; for them that is one to two copies of every table less).
         self._chunk = jax.jit(self._run_chunk, static_argnums=(4,), donate_argnums=(0,))
-        self._batched_chunk = jax.jit(self._run_batched_chunk, static_argnums=(4,),
+        self._sharded_chunk = jax.jit(self._run_sharded_chunk, static_argnums=(4, 5),
                                       donate_argnums=(0,))
         self._step = jax.jit(program.step)
         # the connectivity the last run drew, by seed: drawing is deterministic, so a run with the
         # same seed reuses it (not with new delays, nor with plastic synapses, whose state it holds)
         self._drawn: tuple[int, dict] | None = None
         self._plastic = any(p.plasticity is not None for p in model.find(ir.Projection))
+        self.memory_limit: int | None = None  # bytes a run may take; None: what the machine has
 
     @property
     def ir(self) -> str:
@@ -140,6 +143,10 @@ class Simulator:
         state)."""
         run = jax.vmap(lambda s, p, d: self._run_chunk(s, p, conn, d, steps))
         return run(states, params, derived)
+
+    def _run_sharded_chunk(self, states, params, conn, derived, steps: int, mesh):
+        """`_run_batched_chunk` with the batch split over the devices of `mesh`."""
+        return sharded(self._run_batched_chunk, mesh, steps)(states, params, conn, derived)
 
     # -- parameters ------------------------------------------------------------------
     def parameters(self, overrides: dict | None = None, seed: int = 0) -> dict:
@@ -242,6 +249,24 @@ class Simulator:
         from .function import ModelFunction
         return ModelFunction(self, params, inputs, outputs, **options)
 
+    # -- memory ----------------------------------------------------------------------
+    def memory(self, duration=None, *, batch: int = 1, chunk_steps: int | None = None,
+               spike_rate_hz: float = 10.0) -> MemoryEstimate:
+        """The memory a run of `duration` (default: one chunk) will take, by part (state,
+        connectivity per projection and kernel layout, delay buffers, monitors), before
+        anything is drawn; `batch` runs for a sweep.  Recorded spikes are counted at
+        `spike_rate_hz` per neuron.  `print(sim.memory(1*second).text())` shows it."""
+        chunk = chunk_steps or self.chunk_steps
+        steps = chunk if duration is None else self._steps(duration)
+        return estimate(self.program, steps, batch, chunk, spike_rate_hz)
+
+    def _check_memory(self, steps: int, chunk_steps: int | None, batch: int = 1,
+                      devices: int = 1, device=None) -> None:
+        """Refuse, before anything is allocated, a run whose estimate does not fit."""
+        found = estimate(self.program, steps, batch, chunk_steps or self.chunk_steps,
+                         replicas=devices, propagators=False)
+        check_fits(found, device or jax.devices()[0], self.memory_limit)
+
     # -- running ---------------------------------------------------------------------
     def run(self, duration, *, seed: int = 0, params: dict | None = None,
             progress: bool | None = None, chunk_steps: int | None = None,
@@ -265,6 +290,7 @@ class Simulator:
             def restart():
                 return resume.state
         else:
+            self._check_memory(steps_total, chunk_steps)
             state, defaults, conn = self._initial(seed, delays)
             if not delays and not self._plastic:
                 self._drawn = (seed, conn)
@@ -286,12 +312,14 @@ class Simulator:
         return results
 
     def sweep(self, duration, params: dict, *, seed: int = 0, progress: bool | None = None,
-              chunk_steps: int | None = None) -> list[Results]:
-        """One simulation per set of parameter values, all in one batched program (`jax.vmap`).
+              chunk_steps: int | None = None, devices=None) -> list[Results]:
+        """One simulation per set of parameter values, all in one batched program (`jax.vmap`)
+        whose batch is split over `devices` (default: all of `jax.devices()`).
 
         `params` maps parameter names to sequences of equal length B (`{"P.I": [20*mV, 25*mV]}`;
         the k-th values of every entry make run k); every run starts from the state drawn
-        from `seed`.  Returns B `Results`, each equal to a `run` with those values."""
+        from `seed`.  Returns B `Results`, each equal to a `run` with those values.  A batch
+        that does not divide over the devices is padded with repeats of its last run."""
         self._check_weight_inputs(params)
         lengths = {len(values) for values in params.values()}
         if len(lengths) != 1 or 0 in lengths:
@@ -299,24 +327,30 @@ class Simulator:
                                 hint="for example params={'P.I': [20*mV, 25*mV], "
                                      "'P.taum': [10*ms, 20*ms]}")
         count = lengths.pop()
+        layout = batch_layout(devices, count)
         steps_total = self._steps(duration)
         seed = check_seed(seed)
+        self._check_memory(steps_total, chunk_steps, layout.padded, layout.devices,
+                           layout.mesh.devices.flat[0])
         state, _, conn = self.program.initial(seed)
-        runs = [self.parameters({name: values[k] for name, values in params.items()}, seed)
-                for k in range(count)]
-        stacked = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *runs)
-        derived = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves),
-                                         *[self.program.prepare(p) for p in runs])
+        runs = layout.pad([self.parameters({name: values[k] for name, values in params.items()},
+                                           seed) for k in range(count)])
+        stacked = layout.split(_stack(runs))
+        derived = layout.split(_stack([self.program.prepare(p) for p in runs]))
+        conn = layout.replicate(conn)
 
         def batched(state):  # new buffers: they are donated
-            return jax.tree_util.tree_map(
-                lambda leaf: jnp.broadcast_to(leaf, (count,) + leaf.shape), state)
+            return layout.split(jax.tree_util.tree_map(
+                lambda leaf: np.broadcast_to(leaf, (layout.padded,) + leaf.shape), state))
+
+        def chunk_fn(states, params, conn, derived, steps):
+            return self._sharded_chunk(states, params, conn, derived, steps, layout.mesh)
 
         _return_freed_memory()
-        recorded, _, done = self._loop(self._batched_chunk,
-                                       (batched(state), stacked, conn, derived), steps_total,
-                                       chunk_steps, progress, count,
-                                       restart=lambda: batched(self.program.initial(seed)[0]))
+        recorded, _, done = self._loop(chunk_fn, (batched(state), stacked, conn, derived),
+                                       steps_total, chunk_steps, progress, layout.runs,
+                                       restart=lambda: batched(self.program.initial(seed)[0]),
+                                       what=f"sweeping {layout.describe()}")
         results = [self._results(r, done) for r in recorded]
         _return_freed_memory()
         if done < steps_total:
@@ -337,7 +371,7 @@ class Simulator:
         return steps
 
     def _loop(self, chunk_fn, inputs, steps_total: int, chunk_steps, progress,
-              batch: int | None = None, *, restart):
+              batch: int | None = None, *, restart, what: str = "simulating"):
         """Run `steps_total` steps in chunks; one recording per run (`batch` runs, or one).
         Returns the recordings, the final state and the steps run: fewer than `steps_total`
         when Ctrl-C stopped the run at the end of a chunk.
@@ -350,7 +384,8 @@ class Simulator:
         chunk = chunk_steps or self.chunk_steps
         first = int(np.ravel(np.asarray(state["step"]))[0])
         recorded = [_Recorded({}, {}, {}, first) for _ in range(batch or 1)]
-        bar = _progress_bar(steps_total, progress)
+        runs = batch or 1
+        bar = _progress_bar(steps_total * runs, progress, what)
 
         def collect(pending):
             outputs, finite, offset, steps = pending
@@ -363,7 +398,7 @@ class Simulator:
                                            steps, run_recording, offset)
                 self._collect(take(outputs), offset, run_recording)
             if bar is not None:
-                bar.update(steps)
+                bar.update(steps * runs)
 
         done, pending = 0, None
         with _Interrupts() as interrupts:
@@ -532,6 +567,11 @@ def _spike_record(parts: list, dt: float, first_neuron: int = 0) -> SpikeRecord:
     return SpikeRecord(t, i)
 
 
+def _stack(trees: list):
+    """One pytree whose leaves stack those of `trees` along a new first axis."""
+    return jax.tree_util.tree_map(lambda *leaves: np.stack(leaves), *trees)
+
+
 def _take(tree, k: int):
     """Run `k` of a batched pytree."""
     return jax.tree_util.tree_map(lambda leaf: leaf[k], tree)
@@ -549,11 +589,12 @@ def _first_nonfinite(state: dict):
     return None
 
 
-def _progress_bar(total: int, progress: bool | None):
+def _progress_bar(total: int, progress: bool | None, what: str):
+    """A bar over `total` steps (of all the runs of a sweep together), or None."""
     if progress is None:
         progress = sys.stderr.isatty() and total >= 100_000
     if not progress:
         return None
     from tqdm.auto import tqdm
-    return tqdm(total=total, unit="step", desc="simulating", leave=False)
+    return tqdm(total=total, unit="step", desc=what, leave=False)
 

@@ -1,0 +1,81 @@
+"""Sweeps over several devices: the batch axis of a sweep split over a 1-D mesh of devices.
+
+Each device runs its members of the batch with the same vmapped chunk that a sweep on one
+device runs (`jax.shard_map`); the connectivity is replicated on every device.  Native
+kernels (XLA custom calls) need no partitioning rule: inside `shard_map` each device calls
+them on its own buffers, once per member as under `vmap`, so a sharded sweep runs the same
+kernels as one run, and every member's numbers are those of its own run.
+
+A batch that does not divide evenly over the devices is padded with copies of its last member,
+whose results are dropped; a batch smaller than the mesh uses as many devices as it has members.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from .. import ir
+
+BATCH = "batch"
+"""The mesh axis the members of a sweep are split over."""
+
+
+@dataclass(frozen=True)
+class BatchLayout:
+    """How a sweep of `runs` members is laid out: `padded` members (a multiple of the mesh's
+    devices, the last member repeated) split evenly over `mesh`."""
+
+    mesh: Mesh
+    runs: int
+    padded: int
+
+    @property
+    def devices(self) -> int:
+        return self.mesh.devices.size
+
+    def describe(self) -> str:
+        extra = self.padded - self.runs
+        padding = f" (+{extra} padding run{'s' * (extra > 1)})" if extra else ""
+        return (f"{self.runs} runs{padding} on {self.devices} device{'s' * (self.devices > 1)},"
+                f" {self.padded // self.devices} per device")
+
+    def split(self, tree):
+        """`tree`, whose leaves have the padded batch axis first, split over the devices."""
+        return jax.device_put(tree, NamedSharding(self.mesh, PartitionSpec(BATCH)))
+
+    def replicate(self, tree):
+        """`tree` (the connectivity) whole on every device of the mesh."""
+        return jax.device_put(tree, NamedSharding(self.mesh, PartitionSpec()))
+
+    def pad(self, members: list) -> list:
+        """`members` (one entry per run) filled up to `padded` with copies of the last one."""
+        return members + [members[-1]] * (self.padded - len(members))
+
+
+def batch_layout(devices, runs: int) -> BatchLayout:
+    """The layout of `runs` members over `devices` (a sequence of JAX devices; None: all)."""
+    devices = list(jax.devices() if devices is None else devices)
+    if not devices or not all(isinstance(d, jax.Device) for d in devices):
+        raise ir.ModelError("sweep(devices=...) needs a non-empty list of JAX devices",
+                            hint="for example devices=jax.devices() or jax.devices()[:2]")
+    if len({d.id for d in devices}) != len(devices):
+        raise ir.ModelError("sweep(devices=...) names a device twice")
+    used = devices[:min(len(devices), runs)]
+    padded = -(-runs // len(used)) * len(used)
+    return BatchLayout(Mesh(np.asarray(used), (BATCH,)), runs, padded)
+
+
+def sharded(batched_chunk, mesh: Mesh, steps: int):
+    """`batched_chunk(states, params, conn, derived, steps)` with the batch axis of the states,
+    parameters, derived values and every output split over `mesh`, the connectivity whole."""
+    split, whole = PartitionSpec(BATCH), PartitionSpec()
+
+    def local(states, params, conn, derived):
+        return batched_chunk(states, params, conn, derived, steps)
+
+    # check_vma is off: custom calls (the native kernels) carry no varying-axes rule
+    return jax.shard_map(local, mesh=mesh, in_specs=(split, split, whole, split),
+                         out_specs=split, check_vma=False)

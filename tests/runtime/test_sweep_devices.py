@@ -1,0 +1,88 @@
+"""Sweeps split over several devices: two host devices forced in a fresh process (the XLA flag
+must be set before JAX starts), each member equal bit for bit to its own run."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import neuroflow as nf
+from neuroflow.runtime._sharding import batch_layout
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A small COBA-like network (conductance-based LIF, excitatory and inhibitory projections drawn
+# at random, native kernels where they build) swept over 2 devices, evenly (4 runs) and not
+# (3 runs), each run compared with its own `run`: spikes and the voltage trace, bit for bit.
+WORKER = """
+import json
+import jax
+import numpy as np
+import neuroflow as nf
+from neuroflow.runtime._sharding import batch_layout
+from neuroflow.units import mV, ms
+
+net = nf.Network("coba_small")
+P = net.population("P", 400, equations='''
+    dv/dt = (ge*(Ee - v) + gi*(Ei - v) + (El - v) + I) / (20*ms) : volt (unless refractory)
+    dge/dt = -ge / (5*ms) : 1
+    dgi/dt = -gi / (10*ms) : 1
+''', threshold="v > -50*mV", reset="v = -60*mV", refractory=5 * ms,
+    params=dict(I=20 * mV, Ee=0 * mV, Ei=-80 * mV, El=-60 * mV),
+    init=dict(v=nf.normal(-55 * mV, 2 * mV)))
+net.projection(P[:320], P, on_pre="ge += 0.6", connect=nf.fixed_prob(0.05), name="exc")
+net.projection(P[320:], P, on_pre="gi += 6.7", connect=nf.fixed_prob(0.05), name="inh")
+net.monitor_spikes(P)
+net.monitor(P, "v", indices=[0, 7, 399])
+sim = nf.compile(net.build(), dt=0.1 * ms)
+layouts = [batch_layout(jax.devices(), runs) for runs in (1, 3, 4)]
+report = {"devices": len(jax.devices()), "native": bool(sim.program.native), "cases": [],
+          "layouts": [(layout.devices, layout.padded) for layout in layouts]}
+for currents in ([18, 21, 24, 27], [19, 23, 26]):
+    swept = sim.sweep(30 * ms, {"P.I": [c * mV for c in currents]}, seed=3)
+    for current, member in zip(currents, swept):
+        alone = sim.run(30 * ms, seed=3, params={"P.I": current * mV})
+        pairs = [*zip(alone.spikes("P"), member.spikes("P")),
+                 *zip(alone.trace("P", "v"), member.trace("P", "v"))]
+        same = [np.array_equal(a, b) for a, b in pairs]
+        report["cases"].append({"runs": len(currents), "I": current, "same": all(same),
+                                "spikes": int(len(alone.spikes("P")[0]))})
+print("RESULT " + json.dumps(report))
+"""
+
+
+def test_a_sweep_over_two_devices_equals_single_runs_bit_for_bit():
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2",
+               PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", WORKER], env=env, capture_output=True, text=True,
+                          timeout=600, cwd=ROOT)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, done.stderr[-3000:]
+    report = json.loads(lines[-1][len("RESULT "):])
+    assert report["devices"] == 2
+    # one run takes one device; 3 runs are padded to 4, two per device
+    assert report["layouts"] == [[1, 1], [2, 4], [2, 4]]
+    assert len(report["cases"]) == 7
+    for case in report["cases"]:
+        assert case["spikes"] > 0, case  # a silent network would compare nothing
+        assert case["same"], case
+    # the drive shapes the activity: different members really are different runs
+    assert len({case["spikes"] for case in report["cases"]}) > 3
+
+
+def test_a_sweep_needs_real_devices():
+    with pytest.raises(nf.ModelError, match="devices"):
+        batch_layout([], 2)
+    with pytest.raises(nf.ModelError, match="devices"):
+        batch_layout(["cpu:0"], 2)
+
+
+def test_the_progress_bar_counts_the_steps_of_every_run(capsys):
+    from neuroflow.units import ms
+    from tests.conftest import load_example
+    sim = nf.compile(load_example("lif_fi")["model"], dt=0.1 * ms)
+    sim.sweep(10 * ms, {"G.taum": [5 * ms, 10 * ms, 20 * ms]}, progress=True)
+    shown = capsys.readouterr().err
+    assert "sweeping 3 runs on 1 device" in shown and "300/300" in shown
