@@ -21,7 +21,7 @@ from ._cli.common import CLIError, check_output, counted, load_model, run_settin
 from .frontend import load
 from .passes import DEFAULT_PIPELINE, PassReport, run_pipeline
 from .backend.jax import lower
-from .backend.jax._memory import estimate, machine_memory, size_text
+from .backend.jax._memory import estimate
 from .runtime import compile, require_pynwb
 from .runtime.simulate import SimulationError, SimulationInterrupted, to_ms
 
@@ -84,10 +84,10 @@ def _dry_run(simulator, duration: float) -> int:
     """Print the memory a run would take and whether it fits; run nothing."""
     estimate = simulator.memory(duration)
     print(estimate.text())
-    available = machine_memory()
+    available = ir.memory_limit()
     if available is not None:
         verdict = "fits" if estimate.peak <= available else "does NOT fit"
-        print(f"{verdict} in this machine's {size_text(available)}")
+        print(f"{verdict} in this machine's {ir.size_text(available)}")
     return 0
 
 

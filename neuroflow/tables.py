@@ -16,18 +16,6 @@ def number(x: float) -> str:
     return number_format(x).format(x)
 
 
-def size(nbytes: float) -> str:
-    """A number of bytes in B, KiB, MiB or GiB, whichever keeps it under 1024."""
-    if nbytes < 1024:
-        return f"{nbytes:.0f} B"
-    for unit in ("KiB", "MiB"):
-        nbytes /= 1024
-        if nbytes < 1024:
-            return f"{number(nbytes)} {unit}"
-    nbytes /= 1024
-    return f"{number(nbytes)} GiB"
-
-
 def spread(values: list[float | None], form: str | None = None) -> tuple[float, str] | None:
     """(median, text): the median, and the range when there are several trials; None for none
     (a None among `values` is a trial without a result)."""

@@ -26,7 +26,7 @@ import time
 
 import jax
 
-from .. import tables
+from .. import ir, tables
 from ..passes import DEFAULT_PIPELINE, PassReport
 from ..runtime import compile
 from ..runtime.simulate import check_seed
@@ -69,7 +69,7 @@ def command_bench(args) -> int:
     print(_heading(measured))
     print(tables.table(["stage", "time (s)"], _time_rows(measured)))
     print()
-    print(tables.table(["memory", "size"], [[name, tables.size(measured["memory_bytes"][key])]
+    print(tables.table(["memory", "size"], [[name, ir.size_text(measured["memory_bytes"][key])]
                                             for key, name in _MEMORY_ROWS]))
     write_json(measured, args.json)
     return 0

@@ -18,7 +18,7 @@ from ._fold import fold
 from ._generator import SpikeGenerator, spike_steps
 from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, Function, Operator,
                          UnitError, register_function, unregister_function, uses_random)
-from ._memory import check_fits, check_state_fits, memory_limit
+from ._memory import check_fits, check_state_fits, memory_limit, size_text
 from ._model import Model
 from ._kinds import BufferKind, FusionBackend, Kernel, Method
 from ._nodes import (NODE_KINDS as _NODE_KINDS, ODE, Clock, Connection, Declaration, DelayBuffer,
@@ -70,4 +70,4 @@ __all__ = ["AdaptiveSystem", "AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrar
            "TypeCheckError", "Unary", "uniform", "Uniform", "UNIT_NAMES", "UnitError", "UNITS",
            "unregister_function", "uses_random", "Value", "verify", "Where", "ZERO",
            "ErrorList", "model_errors", "problems", "raise_all",
-           "check_fits", "check_state_fits", "memory_limit", "BadToken"]
+           "check_fits", "check_state_fits", "memory_limit", "size_text", "BadToken"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import resource
+from pathlib import Path
 
 from ._errors import Loc, ModelError
 from ._model import Model
@@ -18,13 +19,25 @@ from ._nodes import StateVar
 SHARE = 0.5  # of the machine's memory one allocation may take: the step needs copies besides
 
 
+CGROUP_LIMITS = (Path("/sys/fs/cgroup/memory.max"),  # cgroup v2, then v1
+                 Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+
+
 def memory_limit() -> int | None:
-    """Bytes this process may use: the physical memory, or less under `ulimit -v`."""
+    """Bytes this process may use: the physical memory, or less where a control group or
+    `ulimit -v` limits it; None where none of them can be read."""
     limits = []
     try:
         limits.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
         pass
+    for path in CGROUP_LIMITS:
+        try:
+            text = path.read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            limits.append(int(text))
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     if soft != resource.RLIM_INFINITY:
         limits.append(soft)
@@ -32,9 +45,16 @@ def memory_limit() -> int | None:
 
 
 def size_text(nbytes: float) -> str:
-    units = ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB")
-    power = min(int(math.log(max(nbytes, 1), 1024)), len(units) - 1)
-    return f"{nbytes / 1024**power:.3g} {units[power]}"
+    """A number of bytes in B, KiB, MiB, GiB or TiB, whichever keeps it under 1024, to three
+    significant digits: `1.50 KiB`, `16.0 GiB`, `335 GiB`."""
+    units = ("B", "KiB", "MiB", "GiB", "TiB")
+    power = 0
+    while abs(nbytes) >= 1024 and power < len(units) - 1:
+        nbytes, power = nbytes / 1024, power + 1
+    if power == 0:
+        return f"{nbytes:.0f} B"
+    digits = 2 if abs(nbytes) < 10 else 1 if abs(nbytes) < 100 else 0
+    return f"{nbytes:.{digits}f} {units[power]}"
 
 
 def check_fits(nbytes: float, what: str, loc: Loc | None = None,

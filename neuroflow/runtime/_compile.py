@@ -5,6 +5,7 @@ import jax
 
 from .. import ir
 from ..backend.jax import lower
+from ..backend.jax._memory import device_memory
 from ..backend.jax._native import expected as native_kernels_expected
 from ..passes import DEFAULT_PIPELINE, PassReport, run_pipeline
 from .simulate import Simulator, to_ms
@@ -14,11 +15,7 @@ def accelerator_memory() -> tuple[str, int] | None:
     """The name and memory of the device the arrays live on, where it is an accelerator that
     says (a GPU's `bytes_limit`); None for the CPU, whose memory is the machine's."""
     device = jax.devices()[0]
-    try:
-        stats = device.memory_stats() if device.platform != "cpu" else None
-    except Exception:  # noqa: BLE001 -- a backend without memory statistics
-        stats = None
-    limit = (stats or {}).get("bytes_limit")
+    limit = device_memory(device) if device.platform != "cpu" else None
     return (f"the {device.platform.upper()} ({device.device_kind})", int(limit)) if limit else None
 
 

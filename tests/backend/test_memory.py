@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import neuroflow as nf
-from neuroflow.backend.jax._memory import InsufficientMemory, machine_memory, row_width
+from neuroflow import ir
+from neuroflow.backend.jax._memory import InsufficientMemory, row_width
 from neuroflow.units import mV, ms
 
 
@@ -104,7 +105,7 @@ def test_an_all_to_all_network_of_200k_neurons_is_refused_before_allocation():
     sim = nf.compile(net.build(), dt=0.1 * ms)
     found = sim.memory(10 * ms)
     assert found.peak > 4e10 * 8  # 4e10 synapses, drawn as pre and post indices
-    if machine_memory() is None or machine_memory() > found.peak:
+    if ir.memory_limit() is None or ir.memory_limit() > found.peak:
         sim.memory_limit = 64 * 2**30  # a machine this large: refuse at a limit instead
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(InsufficientMemory) as refused:
@@ -157,4 +158,4 @@ def test_an_accelerator_is_checked_against_its_own_memory():
     check_fits(found, device(on_device))  # fits exactly
     with pytest.raises(InsufficientMemory, match="needs about"):
         check_fits(found, device(on_device - 1))
-    assert machine_memory() > 2**28  # this machine has a readable amount of memory
+    assert ir.memory_limit() > 2**28  # this machine has a readable amount of memory

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from neuroflow import tables
+from neuroflow import ir, tables
 from neuroflow.cli import main
 from tests.conftest import EXAMPLES
 
@@ -61,7 +61,7 @@ def test_json_has_the_measurements(benched):
     assert 3 * 4000 * 4 <= memory["state"] <= 8 * 4000 * 4
     assert memory["monitors"] > 0 and memory["peak_rss"] > memory["connectivity"] > 0
     assert f"| run, best of 2 | {tables.number(seconds['run_best'])} |" in printed
-    assert f"| monitors | {tables.size(memory['monitors'])} |" in printed
+    assert f"| monitors | {ir.size_text(memory['monitors'])} |" in printed
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -78,5 +78,5 @@ def test_bad_input_is_one_error_line(argv, message, capsys):
 
 
 def test_sizes_in_the_unit_that_keeps_them_short():
-    assert [tables.size(n) for n in (0, 1023, 1024, 1536, 3 * 2**20, 2.5 * 2**30)] == \
+    assert [ir.size_text(n) for n in (0, 1023, 1024, 1536, 3 * 2**20, 2.5 * 2**30)] == \
         ["0 B", "1023 B", "1.00 KiB", "1.50 KiB", "3.00 MiB", "2.50 GiB"]

@@ -47,8 +47,8 @@ def rejected(text: str) -> nf.ModelError:
 def test_a_value_per_neuron_of_two_billion_neurons_is_refused_where_it_is_written():
     err = rejected(model_text(2**31 - 1, initial="initial { v = i*mV }"))
     assert (err.loc.origin, err.loc.line, err.loc.column) == ("huge.nfl", 6, 19)
-    assert "2147483647 neurons" in err.message and "16 GiB" in err.message
-    assert "8 GiB" in err.message and err.hint
+    assert "2147483647 neurons" in err.message and "16.0 GiB" in err.message
+    assert "8.00 GiB" in err.message and err.hint
 
 
 def test_monitoring_every_one_of_two_billion_neurons_is_refused_at_the_monitor():
@@ -60,7 +60,7 @@ def test_monitoring_every_one_of_two_billion_neurons_is_refused_at_the_monitor()
 def test_a_billion_neurons_are_refused_before_their_state_is_allocated():
     err = rejected(model_text(10**9))
     assert err.loc.line == 11 and "population P[" in err.loc.source_line()
-    assert "1000000000 neurons, 2 variables" in err.message and "8 GiB" in err.message
+    assert "1000000000 neurons, 2 variables" in err.message and "8.00 GiB" in err.message
     assert "fewer neurons" in err.hint
 
 
@@ -77,7 +77,7 @@ def test_on_an_accelerator_its_memory_is_the_limit(monkeypatch):
     monkeypatch.setattr("neuroflow.runtime._compile.accelerator_memory",
                         lambda: ("the GPU (test)", 4 * GIB))
     err = rejected(model_text(10**8))
-    assert "the GPU (test) has 4 GiB" in err.message and err.loc.line == 11
+    assert "the GPU (test) has 4.00 GiB" in err.message and err.loc.line == 11
 
 
 def test_monitoring_a_range_of_two_billion_neurons_is_refused_before_it_is_listed():

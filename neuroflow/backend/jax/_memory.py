@@ -4,15 +4,14 @@
 connectivity in each projection's kernel layout, delay buffers, monitor data on the device
 and on the host — and the temporaries of drawing the connectivity, from sizes and rules
 alone: nothing is drawn.  Stored layouts padded to the largest fan-out or fan-in (`event`,
-`ell`) take the expected largest of the rows' random counts.  `machine_memory()` says what
-the machine (or its accelerator) has, so that a run that cannot fit is refused first.
+`ell`) take the expected largest of the rows' random counts.  `ir.memory_limit()` and
+`device_memory()` say what the machine and its accelerator have, so that a run that cannot
+fit is refused first.
 """
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import jax
 import numpy as np
@@ -83,26 +82,19 @@ class MemoryEstimate:
         kinds = self.by_kind()
         width = max((len(p.name) for p in self.parts), default=0)
         for kind in sorted(kinds, key=kinds.get, reverse=True):
-            lines.append(f"  {kind:<{width + 2}} {size_text(kinds[kind]):>10}")
+            lines.append(f"  {kind:<{width + 2}} {ir.size_text(kinds[kind]):>10}")
             for part in self.parts:
                 if part.kind == kind and part.when == HELD:
-                    lines.append(f"    {part.name:<{width}} {size_text(part.bytes):>10}"
+                    lines.append(f"    {part.name:<{width}} {ir.size_text(part.bytes):>10}"
                                  f"  {part.layout}")
         if self.drawing:
             largest = max((p for p in self.parts if p.when == DRAWING), key=lambda p: p.bytes)
-            lines.append(f"  {'drawing':<{width + 2}} {size_text(self.drawing):>10}  more while"
+            lines.append(f"  {'drawing':<{width + 2}} {ir.size_text(self.drawing):>10}"
+                         "  more while"
                          f" drawing '{largest.name}': {largest.layout}")
-        lines.append(f"  {'peak':<{width + 2}} {size_text(self.peak):>10}")
+        lines.append(f"  {'peak':<{width + 2}} {ir.size_text(self.peak):>10}")
         lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)
-
-
-def size_text(count: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(count) < 1024 or unit == "TiB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024
-    return ""
 
 
 # -- connectivity ------------------------------------------------------------------------------
@@ -212,8 +204,8 @@ def drawing_bytes(node: ir.Connection, table: int) -> tuple[str, int]:
     if not _shared_weight(node):
         build += FLOAT64 * synapses + 2 * table
     taken = rule if build <= rule else rule + build
-    return (f"{synapses:.0f} synapses: indices {size_text(indices)}, drawing"
-            f" {size_text(rule)}, building {size_text(build)}", int(indices + taken))
+    return (f"{synapses:.0f} synapses: indices {ir.size_text(indices)}, drawing"
+            f" {ir.size_text(rule)}, building {ir.size_text(build)}", int(indices + taken))
 
 
 # -- the estimate ------------------------------------------------------------------------------
@@ -315,27 +307,12 @@ def _monitors(program, steps: int, batch: int, chunk: int, rate_hz: float) -> li
 
 
 # -- what the machine has ----------------------------------------------------------------------
-def machine_memory() -> int | None:
-    """Bytes of memory this process may use: the machine's physical memory, or less where a
-    control group limits it; None where neither can be read."""
-    try:
-        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        total = None
-    for limit in (Path("/sys/fs/cgroup/memory.max"),
-                  Path("/sys/fs/cgroup/memory/memory.limit_in_bytes")):
-        try:
-            text = limit.read_text().strip()
-        except OSError:
-            continue
-        if text.isdigit() and (total is None or int(text) < total):
-            total = int(text)
-    return total
-
-
 def device_memory(device) -> int | None:
     """The bytes an accelerator may allocate (its `memory_stats()`), or None (CPUs have none)."""
-    stats = getattr(device, "memory_stats", lambda: None)()
+    try:
+        stats = device.memory_stats()
+    except Exception:  # noqa: BLE001 -- a backend without memory statistics
+        stats = None
     return (stats or {}).get("bytes_limit")
 
 
@@ -358,12 +335,13 @@ def check_fits(estimate: MemoryEstimate, device, limit: int | None = None) -> No
         host = estimate.peak - estimate.device_peak()
     else:
         host = estimate.peak
-    checks.append((host, limit or machine_memory(),
+    checks.append((host, limit or ir.memory_limit(),
                    "the memory limit" if limit else "this machine"))
     for need, have, where in checks:
         if have is not None and need > have:
             raise InsufficientMemory(
-                f"the run needs about {size_text(need)} but {where} has {size_text(have)};"
+                f"the run needs about {ir.size_text(need)} but {where} has"
+                f" {ir.size_text(have)};"
                 f" nothing was allocated\n{estimate.text()}", _advice(estimate), estimate)
 
 
