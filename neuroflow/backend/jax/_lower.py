@@ -84,12 +84,20 @@ def _lower_reset(node: ir.Reset, ctx: StepContext):
     detached = ctx.program.detached.get(node.pop, set())
     state = ctx.pops[node.pop]
     for statement in node.body:
-        value = evaluate(statement.as_assignment(), PopulationEnv(ctx, node.pop))
         old = state[statement.target]
+        detach = statement.target in detached
+        if (values is not None and detach and not gradients.smooth and statement.op in ("+=", "-=")
+                and statement.target not in ir.names(statement.expr)):
+            # `v -= Vt`, detached: the same values as the blend, with the gradient of `v` the
+            # identity (no select of the spikes kept for the backward pass)
+            change = jnp.asarray(evaluate(statement.expr, PopulationEnv(ctx, node.pop)), old.dtype)
+            change = jnp.where(spikes, change, jnp.zeros((), old.dtype))
+            state[statement.target] = old + change if statement.op == "+=" else old - change
+            continue
+        value = evaluate(statement.as_assignment(), PopulationEnv(ctx, node.pop))
         value = jnp.asarray(value, old.dtype)
         state[statement.target] = (jnp.where(spikes, value, old) if values is None
-                                   else blend(spikes, values, value, old, gradients,
-                                              statement.target in detached))
+                                   else blend(spikes, values, value, old, gradients, detach))
 
 
 
