@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
-from ..backend.jax import COUPLING_KERNELS, KERNELS, SpikeGradients, lower
+from ..backend.jax import COUPLING_KERNELS, KERNELS, STEP_RESIDUALS, SpikeGradients, lower
 from ..passes import run_pipeline
 from . import _merged
 from .simulate import check_seed
@@ -383,6 +383,9 @@ class ModelFunction:
         return values
 
     def _scan(self, body, state, xs, count: int):
+        # the backward pass keeps each step's threshold margins and matrix products and
+        # recomputes the rest (elementwise) from them: fewer arrays written and read per step
+        body = jax.checkpoint(body, policy=STEP_RESIDUALS, prevent_cse=False)
         chunk = self.checkpoint
         if chunk is None or chunk >= count:
             return jax.lax.scan(body, state, xs)

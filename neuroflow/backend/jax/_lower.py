@@ -11,6 +11,7 @@ from typing import Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.ad_checkpoint import checkpoint_name
 
 from ... import ir
 from . import _native
@@ -20,7 +21,7 @@ from ._device import to_device
 from ._expr import evaluate
 from ._fused import native_blocks
 from ._generator import SpikeTable, lower_generator
-from ._gradients import SpikeGradients, blend, crossing, spike_function
+from ._gradients import MARGIN, SpikeGradients, blend, crossing, spike_function
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from ._linear import LinearSolver
 from ._step import (LASTSPIKE, NEVER, LoweringError, PopulationEnv, StepContext, per_neuron,
@@ -62,7 +63,7 @@ def _lower_threshold(node: ir.Threshold, ctx: StepContext):
     else:  # spikes as numbers too, whose slope is the surrogate's
         margin, strict = ir.threshold_margin(node.cond)
         spike = spike_function(node.surrogate or gradients.default, strict, gradients.smooth)
-        x = per_neuron(evaluate(margin, env), size, ctx.program.dtype)
+        x = checkpoint_name(per_neuron(evaluate(margin, env), size, ctx.program.dtype), MARGIN)
         values, spikes = spike(x), (x > 0) if strict else (x >= 0)
     if node.pop in ctx.program.refractory:
         spikes = spikes & ctx.not_refractory[node.pop]
