@@ -34,8 +34,9 @@ class SpikeGradients:
     default: ir.Surrogate = field(default_factory=lambda: ir.surrogate("fast_sigmoid"))
 
 
-# A threshold's margin is named in the step, so that a training step's backward pass can keep it
-# and recompute the spikes and surrogate slopes from it (`STEP_RESIDUALS`).
+# The margin of a threshold that reads integrated state is named in the step, so that a training
+# step's backward pass can keep it and recompute the spikes and surrogate slopes from it
+# (`STEP_RESIDUALS`), instead of keeping the state it came from.
 MARGIN = "threshold_margin"
 # What the backward pass of a step keeps: the margins and the outputs of matrix products;
 # everything else, elementwise and cheap, is recomputed from them and the step's inputs.

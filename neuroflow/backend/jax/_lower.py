@@ -63,7 +63,9 @@ def _lower_threshold(node: ir.Threshold, ctx: StepContext):
     else:  # spikes as numbers too, whose slope is the surrogate's
         margin, strict = ir.threshold_margin(node.cond)
         spike = spike_function(node.surrogate or gradients.default, strict, gradients.smooth)
-        x = checkpoint_name(per_neuron(evaluate(margin, env), size, ctx.program.dtype), MARGIN)
+        x = per_neuron(evaluate(margin, env), size, ctx.program.dtype)
+        if node.pop in ctx.program.integrated:  # else recomputed from the step's inputs
+            x = checkpoint_name(x, MARGIN)
         values, spikes = spike(x), (x > 0) if strict else (x >= 0)
     if node.pop in ctx.program.refractory:
         spikes = spikes & ctx.not_refractory[node.pop]
@@ -189,6 +191,7 @@ class Program:
             if gradients.detach_reset:
                 self.detached = {t.pop: crossing(t.cond) for t in model.find(ir.Threshold)}
         self.sizes = {p.name: p.size for p in model.populations}
+        self.integrated = {u.pop for u in model.find(ir.StateUpdate)}
         self.subexpressions = {p: {s.name: s for s in model.find(ir.Subexpression, p)}
                                for p in self.sizes}
         self.refractory = {r.pop: r for r in model.find(ir.Refractory)}
