@@ -172,6 +172,19 @@ def test_detached_reset_takes_no_gradient_through_the_spike():
             np.testing.assert_allclose(grad[0, 0], want, rtol=1e-12, atol=1e-15)
 
 
+def test_a_subtractive_reset_detached_passes_the_gradient_unchanged():
+    # u -= 1 where u crossed: detached, d(u - 1)/du = 1; otherwise u - s*1 gives 1 - slope
+    net = nf.Network()
+    net.population("P", 2, "u : 1", threshold="u > 1", reset="u -= 1", surrogate="sigmoid(1)")
+    sim = nf.compile(net.build(), dt=1.0, dtype="float64")
+    u = jnp.array([[1.5, 0.25]])  # margins 0.5 (spikes) and -0.75 (does not)
+    slopes = [np.exp(-m) / (1 + np.exp(-m)) ** 2 for m in (0.5, -0.75)]  # sigmoid'(margin)
+    for detach, want in ((True, [1.0, 1.0]), (False, [1 - s for s in slopes])):
+        f = sim.function(inputs=["P.u"], outputs=["P.u"], detach_reset=detach)
+        np.testing.assert_allclose(f({}, {"P.u": u})["P.u"][0], [0.5, 0.25], rtol=1e-15)
+        grad = jax.grad(lambda u: jnp.sum(f({}, {"P.u": u})["P.u"]))(u)
+        np.testing.assert_allclose(grad[0], want, rtol=1e-12, atol=1e-15)
+
 
 def test_batches_through_vmap_equal_single_calls():
     sim = nf.compile(spiking(), dt=1.0, dtype="float64")

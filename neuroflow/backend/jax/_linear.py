@@ -81,6 +81,7 @@ class LinearSolver:
                         else jnp.zeros(size, self.program.dtype))
         return new
 
+
 def _zero(coefficient) -> bool:
     """A propagator's entry known to be 0 while tracing (given as numbers, not traced: a
     product the step can leave out, forward and backward)."""
