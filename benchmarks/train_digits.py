@@ -24,9 +24,11 @@ process, one at a time:
 
 Columns: `epoch` the median over seeds of each run's median epoch time, compilation excluded
 (the first epoch is left out; the JAX tools compile ahead of time anyway), with the range over
-seeds; `first` the first epoch (BrainPy compiles in it); `nf/x` neuroflow's epoch divided by
-the row's; `accuracy` the test accuracy, mean over seeds and each seed; `other` the CPU cores
-other processes used meanwhile (marked `!` above --disturbed).
+seeds; `best` the same of each run's fastest epoch, which other processes on the machine
+disturb least; `first` the first epoch (BrainPy compiles in it); `nf/x` neuroflow's epoch
+divided by the row's, from the medians and from the best epochs; `accuracy` the test accuracy,
+mean over seeds and each seed; `other` the CPU cores other processes used meanwhile (marked `!`
+above --disturbed).
 """
 from __future__ import annotations
 
@@ -56,28 +58,31 @@ TOOLS = {   # label: (venv, worker and its arguments)
 
 
 def table(rows: dict, notes: dict, disturbed: float) -> str:
-    def epoch(label):
+    def epoch(label, key="epoch_median_s"):
         runs = rows.get(label) or []
-        return statistics.median(r["epoch_median_s"] for r in runs) if runs else None
+        return statistics.median(r[key] for r in runs) if runs else None
 
-    nf = epoch("neuroflow")
-    lines = ["| tool | epoch (s) | first (s) | nf/x | accuracy (mean; per seed) | other |"
-             " versions, notes |", "|---|---:|---:|---:|---|---:|---|"]
+    def shown(label, key):
+        spread = [r[key] for r in rows[label]]
+        return f"{epoch(label, key):.3f}" + (f" ({min(spread):.3f}–{max(spread):.3f})"
+                                             if len(spread) > 1 else "")
+
+    nf, nf_best = epoch("neuroflow"), epoch("neuroflow", "epoch_min_s")
+    lines = ["| tool | epoch (s) | best (s) | first (s) | nf/x | accuracy (mean; per seed) |"
+             " other | versions, notes |", "|---|---:|---:|---:|---:|---|---:|---|"]
     for label, runs in rows.items():
         if not runs:
-            lines.append(f"| {label} | – | – | – | – | – | {notes.get(label, '')} |")
+            lines.append(f"| {label} | – | – | – | – | – | – | {notes.get(label, '')} |")
             continue
-        med = epoch(label)
-        spread = [r["epoch_median_s"] for r in runs]
-        shown = f"{med:.3f}" + (f" ({min(spread):.3f}–{max(spread):.3f})" if len(runs) > 1
-                                else "")
+        med, best = epoch(label), epoch(label, "epoch_min_s")
         first = statistics.median(r["first_epoch_s"] for r in runs)
         acc = [r["test_accuracy"] for r in runs]
         acc_text = f"{100 * statistics.mean(acc):.1f}% ({', '.join(f'{100 * a:.1f}' for a in acc)})"
         other = max(r["other_cores"] for r in runs)
         mark = "!" if other > disturbed else ""
-        ratio = f"{nf / med:.2f}" if nf else "–"
-        lines.append(f"| {label} | {shown} | {first:.3f} | {ratio} | {acc_text} |"
+        ratio = f"{nf / med:.2f}, {nf_best / best:.2f}" if nf else "–"
+        lines.append(f"| {label} | {shown(label, 'epoch_median_s')} |"
+                     f" {shown(label, 'epoch_min_s')} | {first:.3f} | {ratio} | {acc_text} |"
                      f" {other:.1f}{mark} | {notes.get(label, '')} |")
     return "\n".join(lines)
 

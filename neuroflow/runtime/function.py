@@ -10,13 +10,14 @@ gradient is the slope of each population's surrogate, and every kernel has a gra
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
-from ..backend.jax import COUPLING_KERNELS, KERNELS, SpikeGradients, lower
+from ..backend.jax import COUPLING_KERNELS, KERNELS, STEP_RESIDUALS, SpikeGradients, lower
 from ..passes import run_pipeline
 from . import _merged
 from .simulate import check_seed
@@ -58,6 +59,20 @@ class SynapseWeights:
     index: np.ndarray
     count: int
     arrays: dict
+
+    @cached_property
+    def in_order(self) -> bool:
+        """Whether the kernel's array holds the synapses in their order and nothing else (a
+        dense matrix of all-to-all synapses, a list sorted by pre neuron): then `theta`'s
+        weights are that array reshaped, with no gather forward and no scatter backward."""
+        return self.index.size == self.count and bool(
+            np.array_equal(self.index.ravel(), np.arange(self.count)))
+
+    def place(self, value):
+        """The kernel's array `key` holding the weights `value` (one per synapse)."""
+        if self.in_order:
+            return value.reshape(self.index.shape)
+        return jnp.append(value, jnp.zeros(1, value.dtype))[self.index]
 
 
 @dataclass(frozen=True)
@@ -105,6 +120,12 @@ class ModelFunction:
         if not self.outputs:
             raise ir.ModelError("a function needs at least one output",
                                 hint="for example outputs=['P.v', 'P.spikes']")
+        # the exact propagators (matrix exponentials) once, as constants of the step (whose zero
+        # entries it leaves out), unless a trained parameter enters them
+        self._trained_propagators = any(isinstance(p, ParameterValue)
+                                        and p.neurons.pop in self.program.linear
+                                        for p in self.params)
+        self._derived = jax.tree_util.tree_map(np.asarray, self.program.prepare(self._params))
 
     @property
     def ir(self) -> str:
@@ -307,17 +328,16 @@ class ModelFunction:
         for item in self.params:
             value = jnp.asarray(theta[item.name], self.dtype)
             if isinstance(item, SynapseWeights):
-                padded = jnp.append(value, jnp.zeros(1, self.dtype))
                 # the kernel's arrays for weights per synapse; the drawn ones (delays) win
                 arrays = {k: conn[item.node].get(k, v) for k, v in item.arrays.items()}
-                conn[item.node] = dict(arrays, **{item.key: padded[item.index]})
+                conn[item.node] = dict(arrays, **{item.key: item.place(value)})
             elif item.shared or item.neurons.size == params[item.neurons.pop][item.var].size:
                 params[item.neurons.pop][item.var] = value
             else:
                 at = slice(item.neurons.start, item.neurons.stop)
                 params[item.neurons.pop][item.var] = params[item.neurons.pop][item.var].at[at] \
                     .set(value)
-        derived = self.program.prepare(params)
+        derived = self.program.prepare(params) if self._trained_propagators else self._derived
         state = dict(self._state)
         if "key" in state and key is not None:
             state["key"] = (jax.random.key_data(key)
@@ -363,6 +383,9 @@ class ModelFunction:
         return values
 
     def _scan(self, body, state, xs, count: int):
+        # the backward pass keeps each step's threshold margins and matrix products and
+        # recomputes the rest (elementwise) from them: fewer arrays written and read per step
+        body = jax.checkpoint(body, policy=STEP_RESIDUALS, prevent_cse=False)
         chunk = self.checkpoint
         if chunk is None or chunk >= count:
             return jax.lax.scan(body, state, xs)

@@ -172,6 +172,19 @@ def test_detached_reset_takes_no_gradient_through_the_spike():
             np.testing.assert_allclose(grad[0, 0], want, rtol=1e-12, atol=1e-15)
 
 
+def test_a_subtractive_reset_detached_passes_the_gradient_unchanged():
+    # u -= 1 where u crossed: detached, d(u - 1)/du = 1; otherwise u - s*1 gives 1 - slope
+    net = nf.Network()
+    net.population("P", 2, "u : 1", threshold="u > 1", reset="u -= 1", surrogate="sigmoid(1)")
+    sim = nf.compile(net.build(), dt=1.0, dtype="float64")
+    u = jnp.array([[1.5, 0.25]])  # margins 0.5 (spikes) and -0.75 (does not)
+    slopes = [np.exp(-m) / (1 + np.exp(-m)) ** 2 for m in (0.5, -0.75)]  # sigmoid'(margin)
+    for detach, want in ((True, [1.0, 1.0]), (False, [1 - s for s in slopes])):
+        f = sim.function(inputs=["P.u"], outputs=["P.u"], detach_reset=detach)
+        np.testing.assert_allclose(f({}, {"P.u": u})["P.u"][0], [0.5, 0.25], rtol=1e-15)
+        grad = jax.grad(lambda u: jnp.sum(f({}, {"P.u": u})["P.u"]))(u)
+        np.testing.assert_allclose(grad[0], want, rtol=1e-12, atol=1e-15)
+
 
 def test_batches_through_vmap_equal_single_calls():
     sim = nf.compile(spiking(), dt=1.0, dtype="float64")
@@ -186,7 +199,9 @@ def test_batches_through_vmap_equal_single_calls():
 
 
 def test_checkpointed_gradient_is_the_same_in_a_quarter_of_the_memory():
-    # 100 units read out by 2: what a step keeps for the backward pass is mostly the units'
+    # 100 units read out by 2, a batch of 4 sequences of 1000 steps: what a step keeps for the
+    # backward pass is the units' state, which outweighs the buffers of the weights (100 x
+    # 100, kept once) only over a batch, as in training
     net = nf.Network()
     units = net.population("R", 100, "dx/dt = (-x + I_rec + u)/(10*ms) : 1\nI_rec : 1\nu : 1",
                            init={"x": nf.uniform(-1, 1)})
@@ -197,11 +212,13 @@ def test_checkpointed_gradient_is_the_same_in_a_quarter_of_the_memory():
                    weights=nf.normal(0, 0.1), connect=nf.all_to_all(), name="readout")
     sim = nf.compile(net.build(), dt=0.5, dtype="float64")
     u = np.cos(np.linspace(0, 30, 1000))[:, None] * np.ones(100)
+    u = np.stack([u * (1 + 0.1 * k) for k in range(4)])
     grads, memory = {}, {}
     for chunk in (None, 32):
         f = sim.function(params=["rec.w", "readout.w"], inputs=["R.u"], outputs=["Out.y"],
                          checkpoint=chunk)
-        grad = jax.jit(jax.grad(lambda th: jnp.mean(f(th, {"R.u": u})["Out.y"] ** 2)))
+        batched = jax.vmap(f, in_axes=(None, 0, None))
+        grad = jax.jit(jax.grad(lambda th: jnp.mean(batched(th, {"R.u": u}, None)["Out.y"] ** 2)))
         theta = f.init()
         grads[chunk] = jax.flatten_util.ravel_pytree(grad(theta))[0]
         memory[chunk] = grad.lower(theta).compile().memory_analysis().temp_size_in_bytes

@@ -21,10 +21,10 @@ if not jax.config.jax_compilation_cache_dir and private_folder(cache_dir() / "xl
 
 from ._coupling import COUPLING_KERNELS  # noqa: E402
 from ._expr import evaluate  # noqa: E402
-from ._gradients import SpikeGradients  # noqa: E402
+from ._gradients import STEP_RESIDUALS, SpikeGradients  # noqa: E402
 from ._kernels import KERNELS  # noqa: E402
 from ._lower import LoweringError, Program, lower  # noqa: E402
 from ._vector_field import StateEntry, VectorField, vector_field  # noqa: E402
 
-__all__ = ["COUPLING_KERNELS", "KERNELS", "LoweringError", "Program", "SpikeGradients",
-           "StateEntry", "VectorField", "evaluate", "lower", "vector_field"]
+__all__ = ["COUPLING_KERNELS", "KERNELS", "LoweringError", "Program", "STEP_RESIDUALS",
+           "SpikeGradients", "StateEntry", "VectorField", "evaluate", "lower", "vector_field"]

@@ -34,6 +34,17 @@ class SpikeGradients:
     default: ir.Surrogate = field(default_factory=lambda: ir.surrogate("fast_sigmoid"))
 
 
+# The margin of a threshold that reads integrated state is named in the step, so that a training
+# step's backward pass can keep it and recompute the spikes and surrogate slopes from it
+# (`STEP_RESIDUALS`), instead of keeping the state it came from.
+MARGIN = "threshold_margin"
+# What the backward pass of a step keeps: the margins and the outputs of matrix products;
+# everything else, elementwise and cheap, is recomputed from them and the step's inputs.
+STEP_RESIDUALS = jax.checkpoint_policies.save_from_both_policies(
+    jax.checkpoint_policies.dots_with_no_batch_dims_saveable,
+    jax.checkpoint_policies.save_only_these_names(MARGIN))
+
+
 class _Margin:
     """The one name of a surrogate's smooth step: the threshold's margin."""
 

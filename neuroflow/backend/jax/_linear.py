@@ -11,6 +11,7 @@ import operator
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy.linalg import expm
 
 from ... import ir
@@ -71,7 +72,17 @@ class LinearSolver:
         b = [None if isinstance(e, ir.Const) and e.value == 0 else
              jnp.broadcast_to(jnp.asarray(evaluate(e, env), self.program.dtype), (size,))
              for e in system.offset]
-        return {var: functools.reduce(operator.add, [phi[..., i, j] * x[j] for j in range(len(x))]
-                                      + [psi[..., i, j] * b[j] for j in range(len(x))
-                                         if b[j] is not None])
-                for i, var in enumerate(system.targets)}
+        new = {}
+        for i, var in enumerate(system.targets):
+            terms = [(phi[..., i, j], x[j]) for j in range(len(x))] + [
+                (psi[..., i, j], b[j]) for j in range(len(x)) if b[j] is not None]
+            products = [c * value for c, value in terms if not _zero(c)]
+            new[var] = (functools.reduce(operator.add, products) if products
+                        else jnp.zeros(size, self.program.dtype))
+        return new
+
+
+def _zero(coefficient) -> bool:
+    """A propagator's entry known to be 0 while tracing (given as numbers, not traced: a
+    product the step can leave out, forward and backward)."""
+    return isinstance(coefficient, np.ndarray | np.generic) and not np.any(coefficient)

@@ -11,6 +11,7 @@ from typing import Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.ad_checkpoint import checkpoint_name
 
 from ... import ir
 from . import _native
@@ -20,7 +21,7 @@ from ._device import to_device
 from ._expr import evaluate
 from ._fused import native_blocks
 from ._generator import SpikeTable, lower_generator
-from ._gradients import SpikeGradients, blend, crossing, spike_function
+from ._gradients import MARGIN, SpikeGradients, blend, crossing, spike_function
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from ._linear import LinearSolver
 from ._step import (LASTSPIKE, NEVER, LoweringError, PopulationEnv, StepContext, per_neuron,
@@ -63,6 +64,8 @@ def _lower_threshold(node: ir.Threshold, ctx: StepContext):
         margin, strict = ir.threshold_margin(node.cond)
         spike = spike_function(node.surrogate or gradients.default, strict, gradients.smooth)
         x = per_neuron(evaluate(margin, env), size, ctx.program.dtype)
+        if node.pop in ctx.program.integrated:  # else recomputed from the step's inputs
+            x = checkpoint_name(x, MARGIN)
         values, spikes = spike(x), (x > 0) if strict else (x >= 0)
     if node.pop in ctx.program.refractory:
         spikes = spikes & ctx.not_refractory[node.pop]
@@ -84,12 +87,20 @@ def _lower_reset(node: ir.Reset, ctx: StepContext):
     detached = ctx.program.detached.get(node.pop, set())
     state = ctx.pops[node.pop]
     for statement in node.body:
-        value = evaluate(statement.as_assignment(), PopulationEnv(ctx, node.pop))
         old = state[statement.target]
+        detach = statement.target in detached
+        if (values is not None and detach and not gradients.smooth and statement.op in ("+=", "-=")
+                and statement.target not in ir.names(statement.expr)):
+            # `v -= Vt`, detached: the same values as the blend, with the gradient of `v` the
+            # identity (no select of the spikes kept for the backward pass)
+            change = jnp.asarray(evaluate(statement.expr, PopulationEnv(ctx, node.pop)), old.dtype)
+            change = jnp.where(spikes, change, jnp.zeros((), old.dtype))
+            state[statement.target] = old + change if statement.op == "+=" else old - change
+            continue
+        value = evaluate(statement.as_assignment(), PopulationEnv(ctx, node.pop))
         value = jnp.asarray(value, old.dtype)
         state[statement.target] = (jnp.where(spikes, value, old) if values is None
-                                   else blend(spikes, values, value, old, gradients,
-                                              statement.target in detached))
+                                   else blend(spikes, values, value, old, gradients, detach))
 
 
 
@@ -180,6 +191,7 @@ class Program:
             if gradients.detach_reset:
                 self.detached = {t.pop: crossing(t.cond) for t in model.find(ir.Threshold)}
         self.sizes = {p.name: p.size for p in model.populations}
+        self.integrated = {u.pop for u in model.find(ir.StateUpdate)}
         self.subexpressions = {p: {s.name: s for s in model.find(ir.Subexpression, p)}
                                for p in self.sizes}
         self.refractory = {r.pop: r for r in model.find(ir.Refractory)}
