@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
-from ..backend.jax import COUPLING_KERNELS, KERNELS, SpikeGradients, lower
+from ..backend.jax import COUPLING_KERNELS, KERNELS, SpikeGradients, jax_scope, lower
 from ..passes import run_pipeline
 from . import _merged
 from .simulate import check_seed
@@ -86,6 +86,7 @@ class ModelFunction:
     weights again).  `f.synapses(projection)` gives the `(pre, post)` indices of the synapses
     whose weights `theta[projection + ".w"]` holds."""
 
+    @jax_scope()
     def __init__(self, sim, params=(), inputs=(), outputs=(), *, seed: int = 0,
                  checkpoint: int | None = None, smooth: bool = False, detach_reset: bool = True,
                  surrogate: str | None = None):
@@ -236,6 +237,7 @@ class ModelFunction:
         pre, post, _ = self._synapses[projection]
         return pre, post
 
+    @jax_scope()
     def init(self, seed: int | None = None) -> dict:
         """`theta` as compiled from `seed` (the function's own seed by default)."""
         seed = self.seed if seed is None else check_seed(seed)
@@ -299,6 +301,7 @@ class ModelFunction:
         return int(steps)
 
     # -- the function ----------------------------------------------------------------------
+    @jax_scope()
     def __call__(self, theta: dict, inputs: dict | None = None, key=None, steps: int | None = None):
         inputs = dict(inputs or {})
         count = self._check(theta, inputs, steps)

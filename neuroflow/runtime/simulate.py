@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
-from ..backend.jax import Program
+from ..backend.jax import Program, jax_scope
 from ..passes import DEFAULT_PIPELINE
 from . import _merged
 from ._checkpoint import Checkpoint
@@ -139,6 +139,7 @@ class Simulator:
         return run(states, params, derived)
 
     # -- parameters ------------------------------------------------------------------
+    @jax_scope()
     def parameters(self, overrides: dict | None = None, seed: int = 0) -> dict:
         """Default parameter arrays, with `{"P.taum": 15*ms}`-style overrides converted and checked.
 
@@ -240,6 +241,7 @@ class Simulator:
         return ModelFunction(self, params, inputs, outputs, **options)
 
     # -- running ---------------------------------------------------------------------
+    @jax_scope()
     def run(self, duration, *, seed: int = 0, params: dict | None = None,
             progress: bool | None = None, chunk_steps: int | None = None,
             resume: Checkpoint | None = None) -> Results:
@@ -282,6 +284,7 @@ class Simulator:
             raise _interrupted(results, done * self.dt, steps_total * self.dt)
         return results
 
+    @jax_scope()
     def sweep(self, duration, params: dict, *, seed: int = 0, progress: bool | None = None,
               chunk_steps: int | None = None) -> list[Results]:
         """One simulation per set of parameter values, all in one batched program (`jax.vmap`).
