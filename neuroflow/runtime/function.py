@@ -301,9 +301,19 @@ class ModelFunction:
         return int(steps)
 
     # -- the function ----------------------------------------------------------------------
-    @jax_scope()
     def __call__(self, theta: dict, inputs: dict | None = None, key=None, steps: int | None = None):
-        inputs = dict(inputs or {})
+        if self.dtype == np.float64 and not jax.config.jax_enable_x64 and any(
+                isinstance(leaf, jax.core.Tracer)
+                for leaf in jax.tree_util.tree_leaves((theta, inputs, key))):
+            raise ir.ModelError(
+                "a function of a float64 model is transformed (jit, grad, vmap) without JAX's"
+                " 64-bit types: what crosses the transformation is float32, and gradients fail",
+                hint="run your JAX code under `with jax.enable_x64(True):` (this thread only),"
+                     " or compile the model with dtype='float32'")
+        with jax_scope():  # the steps' own arithmetic, and the random numbers' 64-bit hash
+            return self._run(theta, dict(inputs or {}), key, steps)
+
+    def _run(self, theta: dict, inputs: dict, key, steps: int | None):
         count = self._check(theta, inputs, steps)
         params = {name: dict(values) for name, values in self._params.items()}
         conn = dict(self._conn)

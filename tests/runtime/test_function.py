@@ -71,6 +71,7 @@ def test_forward_pass_equals_the_simulation(delay, params):
 @pytest.mark.parametrize("native", [False, True])
 @pytest.mark.parametrize("delay", [0 * ms, 2 * ms, nf.uniform(0 * ms, 3 * ms)],
                          ids=["no delay", "one delay", "per-synapse delays"])
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_gradient_of_a_spiking_model_equals_finite_differences(native, delay):
     sim = nf.compile(spiking(delay=delay), dt=1.0, dtype="float64", native=native)
     f = sim.function(params=["in_to_H.w", "H_to_Out.w", "H.tau"], inputs=["In.s"],
@@ -86,6 +87,7 @@ def test_gradient_of_a_spiking_model_equals_finite_differences(native, delay):
 
 
 @pytest.mark.parametrize("native", [False, True])
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_gradient_of_a_rate_model_equals_finite_differences(native):
     sim = nf.compile(rate_network(), dt=0.5, dtype="float64", native=native)
     f = sim.function(params=["rec.w", "R.tau"], inputs=["R.u"], outputs=["R.x"])
@@ -100,6 +102,7 @@ def test_gradient_of_a_rate_model_equals_finite_differences(native):
 
 
 @pytest.mark.parametrize("delay", [0 * ms, 2 * ms], ids=["no delay", "one delay"])
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_event_kernel_gradient_equals_autodiff_of_the_dense_kernel(delay):
     x = spike_trains(50)
     grads = {}
@@ -116,6 +119,7 @@ def test_event_kernel_gradient_equals_autodiff_of_the_dense_kernel(delay):
 
 
 @pytest.mark.parametrize("kernel", ["auto", "dense", "csr", "ell", "event"])
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_one_shared_weight_is_trained_one_per_synapse(kernel):
     # a kernel may store one weight for all synapses as a number: theta's must replace it
     net = nf.Network()
@@ -144,6 +148,7 @@ def test_one_shared_weight_is_trained_one_per_synapse(kernel):
     ("piecewise_linear(0.5)", lambda x: max(0.0, 1 - abs(x) / 0.5) / 0.5),
     ("gaussian(0.5)", lambda x: np.exp(-x ** 2 / 0.5) / (0.5 * np.sqrt(2 * np.pi))),
 ])
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_a_spike_has_the_slope_of_its_surrogate(kind, slope):
     net = nf.Network()
     net.population("P", 5, "v : 1", threshold="v > 1", surrogate=kind)
@@ -156,6 +161,7 @@ def test_a_spike_has_the_slope_of_its_surrogate(kind, slope):
                                [slope(x) for x in v[0] - 1], rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_detached_reset_takes_no_gradient_through_the_spike():
     # the crossing variable's reset (u = 0) is detached, as snnTorch and Spyx detach the
     # membrane's; another variable's (an adaptation, v = 5) keeps the spike's gradient
@@ -185,6 +191,7 @@ def test_batches_through_vmap_equal_single_calls():
             np.testing.assert_allclose(together[name][k], alone[name], rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_checkpointed_gradient_is_the_same_in_a_quarter_of_the_memory():
     # 100 units read out by 2: what a step keeps for the backward pass is mostly the units'
     net = nf.Network()
