@@ -267,3 +267,37 @@ def test_a_threshold_that_is_no_comparison_cannot_be_differentiated():
     net.population("P", 2, "v : 1", threshold="v > 1 and v < 3")
     with pytest.raises(nf.NeuroflowError, match="not one comparison"):
         nf.compile(net.build(), dt=1.0).function(inputs=["P.v"], outputs=["P.spikes"])
+
+
+def test_a_float64_function_transformed_without_64_bit_types_says_so():
+    sim = nf.compile(rate_network(), dt=0.5, dtype="float64")
+    f = sim.function(params=["R.tau"], inputs=["R.u"], outputs=["R.x"])
+    u = np.sin(np.linspace(0, 6, 40))[:, None] * np.ones(5)
+    with pytest.raises(nf.ModelError, match="64-bit types"):
+        jax.grad(lambda theta: jnp.sum(f(theta, {"R.u": u})["R.x"]))(f.init())
+    # called as it is, it runs in float64 by itself: the same numbers as under the switch
+    direct = f(f.init(), {"R.u": u})["R.x"]
+    assert direct.dtype == jnp.float64
+    with jax.enable_x64(True):
+        np.testing.assert_array_equal(direct, jax.jit(f)(f.init(), {"R.u": u})["R.x"])
+
+
+def test_a_float32_function_needs_no_switch_even_with_random_numbers():
+    """Its random numbers come from a 64-bit hash, inside the function: transformed by code
+    that runs without JAX's 64-bit types, it gives what it gives under them."""
+    net = nf.Network()
+    net.population("N", 4, "dx/dt = (-x + w*rand())/(5*ms) : 1\nw : 1 (shared)",
+                   params={"w": 1.0})
+    f = nf.compile(net.build(), dt=0.5, dtype="float32").function(params=["N.w"],
+                                                                   outputs=["N.x"])
+    key = jax.random.key(2)
+    with jax.enable_x64(True):
+        reference = jax.jit(lambda theta: f(theta, {}, key, steps=30))(f.init())["N.x"]
+    direct = f(f.init(), {}, key, steps=30)["N.x"]
+    jitted = jax.jit(lambda theta: f(theta, {}, key, steps=30))(f.init())["N.x"]
+    assert direct.dtype == jitted.dtype == reference.dtype == jnp.float32
+    np.testing.assert_array_equal(direct, reference)
+    np.testing.assert_allclose(jitted, reference, rtol=1e-6)
+    assert np.ptp(np.asarray(direct[-1])) > 0  # the neurons draw different numbers
+    grad = jax.grad(lambda theta: jnp.sum(f(theta, {}, key, steps=30)["N.x"]))(f.init())
+    assert np.isfinite(grad["N.w"]) and grad["N.w"] > 0
