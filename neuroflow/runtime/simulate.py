@@ -241,13 +241,16 @@ class Simulator:
         return ModelFunction(self, params, inputs, outputs, **options)
 
     # -- running ---------------------------------------------------------------------
-    @jax_scope()
     def run(self, duration, *, seed: int = 0, params: dict | None = None,
             progress: bool | None = None, chunk_steps: int | None = None,
             resume: Checkpoint | None = None) -> Results:
         """Simulate `duration` (a time, or ms) from the initial state drawn from `seed`, or
         from where an earlier run ended (`resume=results.final`: same connectivity and seed)."""
-        steps_total = self._steps(duration)
+        steps_total = self._steps(duration)  # called here, its warning names the caller's line
+        with jax_scope():
+            return self._run(steps_total, seed, params, progress, chunk_steps, resume)
+
+    def _run(self, steps_total: int, seed, params, progress, chunk_steps, resume) -> Results:
         seed = check_seed(seed)
         params, delays = self._split_delays(params or {})
         _return_freed_memory()  # e.g. of earlier results dropped since
@@ -284,7 +287,6 @@ class Simulator:
             raise _interrupted(results, done * self.dt, steps_total * self.dt)
         return results
 
-    @jax_scope()
     def sweep(self, duration, params: dict, *, seed: int = 0, progress: bool | None = None,
               chunk_steps: int | None = None) -> list[Results]:
         """One simulation per set of parameter values, all in one batched program (`jax.vmap`).
@@ -300,6 +302,11 @@ class Simulator:
                                      "'P.taum': [10*ms, 20*ms]}")
         count = lengths.pop()
         steps_total = self._steps(duration)
+        with jax_scope():
+            return self._sweep(steps_total, params, count, seed, progress, chunk_steps)
+
+    def _sweep(self, steps_total: int, params: dict, count: int, seed, progress,
+               chunk_steps) -> list[Results]:
         seed = check_seed(seed)
         state, _, conn = self.program.initial(seed)
         runs = [self.parameters({name: values[k] for name, values in params.items()}, seed)
