@@ -57,7 +57,8 @@ def test_forward_pass_equals_the_simulation(delay, params):
     sim = nf.compile(spiking(delay=delay), dt=1.0, dtype="float64", native=False)
     f = sim.function(params=params, inputs=["In.s"], outputs=["Out.v", "H.spikes"])
     out = f(f.init(), {"In.s": x})
-    assert np.sum(np.asarray(out["H.spikes"])) > 5  # the hidden layer spikes: resets and propagation run
+    # the hidden layer spikes: resets and propagation run
+    assert np.sum(np.asarray(out["H.spikes"])) > 5
     # the simulator's own step, with the same inputs written into the state
     state, params, conn = sim.program.initial(0)
     derived = sim.program.prepare(params)
