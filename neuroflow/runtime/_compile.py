@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from .. import ir
-from ..backend.jax import jax_scope, lower
+from ..backend.jax import lower
 from ..backend.jax._native import expected as native_kernels_expected
 from ..passes import DEFAULT_PIPELINE, PassReport, run_pipeline
 from .simulate import Simulator, to_ms
 
 
-@jax_scope()
 def compile(model: ir.Model, dt=0.1, dtype: str = "float32", *, pipeline: str = DEFAULT_PIPELINE,
             verify_each: bool = True, native: bool = True, chunk_steps: int = 1000,
             report: PassReport | None = None) -> Simulator:
