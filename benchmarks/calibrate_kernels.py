@@ -21,7 +21,7 @@ from scipy.optimize import nnls
 
 import neuroflow as nf
 from neuroflow import ir
-from neuroflow.backend.jax import KERNELS, _native
+from neuroflow.backend.jax import KERNELS, jax_scope, _native
 from neuroflow.backend.jax._kernels import draw_synapses
 from neuroflow.passes.kernels import KernelOptions, features, predicted_costs
 
@@ -41,6 +41,7 @@ def projection(n_pre, n_post, p):
                          ir.Statement("x", "+=", ir.Ref("w")), 0.0, "auto")
 
 
+@jax_scope()  # the JAX settings a simulation runs its kernels in
 def time_kernel(name, native, node, steps, rate, rng):
     pre, post, weight = draw_synapses(node, rng)
     entries = node.pre.size * node.post.size

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import neuroflow as nf
+from neuroflow.backend.jax import jax_scope
 from neuroflow.units import cm2, mS, mV, ms, uA, uF
 
 DT = 0.01
@@ -90,7 +91,9 @@ def main() -> None:
     derived = sim.program.prepare(params)
 
     def run_chunk():  # the chunk donates the state it is given: each run gets a copy of its own
-        return sim._chunk(jax.tree.map(jnp.array, state), params, conn, derived, args.steps)[0]
+        with jax_scope():  # the JAX settings `sim.run` calls its chunks in
+            return sim._chunk(jax.tree.map(jnp.array, state), params, conn, derived,
+                              args.steps)[0]
     ours = best_of(run_chunk, args.repeats)
     theirs_fn, y0 = hand_written(args.neurons, args.steps)
     theirs = best_of(lambda: theirs_fn(y0), args.repeats)

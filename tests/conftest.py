@@ -24,3 +24,12 @@ def reference():
                         "(../shared/reference)")
         return np.load(path)
     return load
+
+
+@pytest.fixture
+def x64():
+    """JAX's 64-bit types during a test whose own JAX code handles float64 values (neuroflow
+    turns them on only around its own work; the tests run without them otherwise)."""
+    import jax
+    with jax.enable_x64(True):
+        yield

@@ -32,6 +32,8 @@ def main() -> None:
 
     import neuroflow as nf
 
+    # float64 arrays in this program too (neuroflow sets no JAX default for the process)
+    jax.config.update("jax_enable_x64", args.dtype == "float64")
     split, _ = E.problem()
     scores = E.Scores()
     train, test = split.train, split.test

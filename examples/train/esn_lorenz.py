@@ -154,7 +154,9 @@ def main(argv=None) -> dict:
         seconds[method].append(s)
 
     for seed in args.seeds:
-        for method, values in readout_scores(exact, reservoir_theta(exact, seed), split).items():
+        with jax.enable_x64(True):  # float64 arrays in this code too (neuroflow sets no default)
+            scores = readout_scores(exact, reservoir_theta(exact, seed), split)
+        for method, values in scores.items():
             record(method, *values)
         for method, through in (("bptt", True), ("readout_only", False)):
             record(method, *gradient_scores(fast, reservoir_theta(fast, seed), split,

@@ -8,6 +8,7 @@ import jax
 import numpy as np
 
 from .. import ir
+from ..backend.jax import jax_scope
 from . import _merged
 
 
@@ -58,6 +59,7 @@ class Checkpoint:
         return arrays
 
     @classmethod
+    @jax_scope()
     def from_arrays(cls, arrays: dict, prefix: str = "final") -> Checkpoint | None:
         """What `to_arrays` wrote (None if it wrote nothing under `prefix`)."""
         if f"{prefix}.model" not in arrays:

@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
+from ..backend.jax import jax_scope
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ def _solve(x: np.ndarray, y: np.ndarray, alpha: float, bias: bool):
     return w, np.zeros(y.shape[1])
 
 
+@jax_scope()
 def force(states, targets, *, p0: float = 1.0, forgetting: float = 1.0, warmup: int = 0,
           bias: bool = True, dtype: str = "float64") -> Readout:
     """A readout fitted online by recursive least squares (FORCE's rule), one pass in order.

@@ -17,7 +17,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
-from ..backend.jax import COUPLING_KERNELS, KERNELS, STEP_RESIDUALS, SpikeGradients, lower
+from ..backend.jax import (COUPLING_KERNELS, KERNELS, STEP_RESIDUALS, SpikeGradients, jax_scope,
+                           lower)
 from ..passes import run_pipeline
 from . import _merged
 from .simulate import check_seed
@@ -101,6 +102,7 @@ class ModelFunction:
     weights again).  `f.synapses(projection)` gives the `(pre, post)` indices of the synapses
     whose weights `theta[projection + ".w"]` holds."""
 
+    @jax_scope()
     def __init__(self, sim, params=(), inputs=(), outputs=(), *, seed: int = 0,
                  checkpoint: int | None = None, smooth: bool = False, detach_reset: bool = True,
                  surrogate: str | None = None):
@@ -257,6 +259,7 @@ class ModelFunction:
         pre, post, _ = self._synapses[projection]
         return pre, post
 
+    @jax_scope()
     def init(self, seed: int | None = None) -> dict:
         """`theta` as compiled from `seed` (the function's own seed by default)."""
         seed = self.seed if seed is None else check_seed(seed)
@@ -321,7 +324,18 @@ class ModelFunction:
 
     # -- the function ----------------------------------------------------------------------
     def __call__(self, theta: dict, inputs: dict | None = None, key=None, steps: int | None = None):
-        inputs = dict(inputs or {})
+        if self.dtype == np.float64 and not jax.config.jax_enable_x64 and any(
+                isinstance(leaf, jax.core.Tracer)
+                for leaf in jax.tree_util.tree_leaves((theta, inputs, key))):
+            raise ir.ModelError(
+                "a function of a float64 model is transformed (jit, grad, vmap) without JAX's"
+                " 64-bit types: what crosses the transformation is float32, and gradients fail",
+                hint="run your JAX code under `with jax.enable_x64(True):` (this thread only),"
+                     " or compile the model with dtype='float32'")
+        with jax_scope():  # the steps' own arithmetic, and the random numbers' 64-bit hash
+            return self._run(theta, dict(inputs or {}), key, steps)
+
+    def _run(self, theta: dict, inputs: dict, key, steps: int | None):
         count = self._check(theta, inputs, steps)
         params = {name: dict(values) for name, values in self._params.items()}
         conn = dict(self._conn)

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
-from ..backend.jax import Program
+from ..backend.jax import Program, jax_scope
 from ..backend.jax._memory import MemoryEstimate, check_fits, estimate
 from ..passes import DEFAULT_PIPELINE
 from . import _merged
@@ -149,6 +149,7 @@ class Simulator:
         return sharded(self._run_batched_chunk, mesh, steps)(states, params, conn, derived)
 
     # -- parameters ------------------------------------------------------------------
+    @jax_scope()
     def parameters(self, overrides: dict | None = None, seed: int = 0) -> dict:
         """Default parameter arrays, with `{"P.taum": 15*ms}`-style overrides converted and checked.
 
@@ -273,7 +274,11 @@ class Simulator:
             resume: Checkpoint | None = None) -> Results:
         """Simulate `duration` (a time, or ms) from the initial state drawn from `seed`, or
         from where an earlier run ended (`resume=results.final`: same connectivity and seed)."""
-        steps_total = self._steps(duration)
+        steps_total = self._steps(duration)  # called here, its warning names the caller's line
+        with jax_scope():
+            return self._run(steps_total, seed, params, progress, chunk_steps, resume)
+
+    def _run(self, steps_total: int, seed, params, progress, chunk_steps, resume) -> Results:
         seed = check_seed(seed)
         params, delays = self._split_delays(params or {})
         _return_freed_memory()  # e.g. of earlier results dropped since
@@ -329,6 +334,11 @@ class Simulator:
         count = lengths.pop()
         layout = batch_layout(devices, count)
         steps_total = self._steps(duration)
+        with jax_scope():
+            return self._sweep(steps_total, params, count, layout, seed, progress, chunk_steps)
+
+    def _sweep(self, steps_total: int, params: dict, count: int, layout, seed, progress,
+               chunk_steps) -> list[Results]:
         seed = check_seed(seed)
         self._check_memory(steps_total, chunk_steps, layout.padded, layout.devices,
                            layout.mesh.devices.flat[0])

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
+from ..backend.jax import jax_scope
 from ._readout import Readout, force, ridge
 from .function import ModelFunction
 
@@ -41,6 +42,7 @@ class Trained:
     history: dict = field(default_factory=dict)
 
 
+@jax_scope()
 def bptt(f: ModelFunction, loss, data, *, optimizer=None, epochs: int = 1, batch_size: int = 32,
          theta: dict | None = None, seed: int = 0, metrics: dict | None = None,
          drop_last: bool = False, progress: bool | None = None) -> Trained:

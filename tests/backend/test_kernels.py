@@ -22,6 +22,7 @@ KERNEL_PATHS = [(name, False) for name in sorted(KERNELS)
 
 @pytest.mark.parametrize("kernel,native", KERNEL_PATHS)
 @pytest.mark.parametrize("seed", range(6))
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_kernel_matches_numpy(kernel, native, seed):
     if native and not _native.available():
         pytest.skip("no C++ compiler: the native kernels are not built")
@@ -82,6 +83,7 @@ def test_one_to_one_refuses_a_single_synapse_between_populations_of_other_sizes(
         KERNELS["one_to_one"].build(node, pre, post, weight, "float64")
 
 
+@pytest.mark.usefixtures("x64")  # float64 and int64 arrays made here
 def test_a_native_kernel_called_with_the_wrong_signature_says_what_it_expected():
     # the handlers decode XLA's call frame themselves (native/frame.h): a wrong dtype or a
     # missing attribute must come back as a readable error, never as a crash

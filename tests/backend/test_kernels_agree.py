@@ -50,7 +50,11 @@ def accepting(node, pre, post, weight):
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks())
 def test_every_kernel_agrees_with_dense(case):
-    node, seed, rate = case
+    with jax.enable_x64(True):  # the kernels are called here directly, in float64
+        check_kernels_agree(*case)
+
+
+def check_kernels_agree(node, seed, rate):
     rng = np.random.default_rng(seed)
     pre, post, weight = draw_synapses(node, rng)
     built = accepting(node, pre, post, weight)

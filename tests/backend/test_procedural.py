@@ -49,11 +49,13 @@ def check_against_dense(node, seed, index, rng):
 
 
 @pytest.mark.parametrize("seed", range(8))
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_procedural_agrees_with_dense_on_the_synapses_it_generates(seed):
     rng, node = random_network(seed)
     check_against_dense(node, seed, seed % 3, rng)
 
 
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_rows_longer_than_one_chunk_are_exact(monkeypatch):
     """A fixed_prob row is generated in chunks; with tiny chunks every row needs many."""
     monkeypatch.setattr(_procedural, "_row_bound", lambda p, n_post: 3)

@@ -86,6 +86,7 @@ def test_numpy_evaluation_matches_the_reference(name):
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCES))
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_jax_lowering_matches_numpy(name):
     fn, (_, samples) = ir.FUNCTIONS[name], REFERENCES[name]
     for args in samples:
@@ -94,6 +95,7 @@ def test_jax_lowering_matches_numpy(name):
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCES))
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_derivatives_match_autodiff_and_finite_differences(name):
     fn, (_, samples) = ir.FUNCTIONS[name], REFERENCES[name]
     expr = _call(name, fn.arity)
@@ -113,6 +115,7 @@ def test_derivatives_match_autodiff_and_finite_differences(name):
 
 
 @pytest.mark.parametrize("key", sorted(ir.OPERATORS, key=str))
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_operators_agree_on_numbers_arrays_and_jax(key):
     operator = ir.OPERATORS[key]
     logical = operator.symbol in ("not", "and", "or")
@@ -127,6 +130,7 @@ def test_operators_agree_on_numbers_arrays_and_jax(key):
         assert float(on_jax) == pytest.approx(float(on_numbers), rel=1e-15), args
 
 
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_operator_derivatives_build_the_chain_rule():
     expr = ir.parse_expr("x**3/y - 2*x*y")
     dx, dy = ir.differentiate(expr, "x"), ir.differentiate(expr, "y")

@@ -57,7 +57,8 @@ def test_forward_pass_equals_the_simulation(delay, params):
     sim = nf.compile(spiking(delay=delay), dt=1.0, dtype="float64", native=False)
     f = sim.function(params=params, inputs=["In.s"], outputs=["Out.v", "H.spikes"])
     out = f(f.init(), {"In.s": x})
-    assert np.sum(out["H.spikes"]) > 5  # the hidden layer spikes: resets and propagation run
+    # the hidden layer spikes: resets and propagation run
+    assert np.sum(np.asarray(out["H.spikes"])) > 5
     # the simulator's own step, with the same inputs written into the state
     state, params, conn = sim.program.initial(0)
     derived = sim.program.prepare(params)
@@ -71,6 +72,7 @@ def test_forward_pass_equals_the_simulation(delay, params):
 @pytest.mark.parametrize("native", [False, True])
 @pytest.mark.parametrize("delay", [0 * ms, 2 * ms, nf.uniform(0 * ms, 3 * ms)],
                          ids=["no delay", "one delay", "per-synapse delays"])
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_gradient_of_a_spiking_model_equals_finite_differences(native, delay):
     sim = nf.compile(spiking(delay=delay), dt=1.0, dtype="float64", native=native)
     f = sim.function(params=["in_to_H.w", "H_to_Out.w", "H.tau"], inputs=["In.s"],
@@ -86,6 +88,7 @@ def test_gradient_of_a_spiking_model_equals_finite_differences(native, delay):
 
 
 @pytest.mark.parametrize("native", [False, True])
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_gradient_of_a_rate_model_equals_finite_differences(native):
     sim = nf.compile(rate_network(), dt=0.5, dtype="float64", native=native)
     f = sim.function(params=["rec.w", "R.tau"], inputs=["R.u"], outputs=["R.x"])
@@ -100,6 +103,7 @@ def test_gradient_of_a_rate_model_equals_finite_differences(native):
 
 
 @pytest.mark.parametrize("delay", [0 * ms, 2 * ms], ids=["no delay", "one delay"])
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_event_kernel_gradient_equals_autodiff_of_the_dense_kernel(delay):
     x = spike_trains(50)
     grads = {}
@@ -116,6 +120,7 @@ def test_event_kernel_gradient_equals_autodiff_of_the_dense_kernel(delay):
 
 
 @pytest.mark.parametrize("kernel", ["auto", "dense", "csr", "ell", "event"])
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_one_shared_weight_is_trained_one_per_synapse(kernel):
     # a kernel may store one weight for all synapses as a number: theta's must replace it
     net = nf.Network()
@@ -144,6 +149,7 @@ def test_one_shared_weight_is_trained_one_per_synapse(kernel):
     ("piecewise_linear(0.5)", lambda x: max(0.0, 1 - abs(x) / 0.5) / 0.5),
     ("gaussian(0.5)", lambda x: np.exp(-x ** 2 / 0.5) / (0.5 * np.sqrt(2 * np.pi))),
 ])
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_a_spike_has_the_slope_of_its_surrogate(kind, slope):
     net = nf.Network()
     net.population("P", 5, "v : 1", threshold="v > 1", surrogate=kind)
@@ -156,6 +162,7 @@ def test_a_spike_has_the_slope_of_its_surrogate(kind, slope):
                                [slope(x) for x in v[0] - 1], rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_detached_reset_takes_no_gradient_through_the_spike():
     # the crossing variable's reset (u = 0) is detached, as snnTorch and Spyx detach the
     # membrane's; another variable's (an adaptation, v = 5) keeps the spike's gradient
@@ -186,6 +193,7 @@ def test_a_subtractive_reset_detached_passes_the_gradient_unchanged():
         np.testing.assert_allclose(grad[0], want, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_batches_through_vmap_equal_single_calls():
     sim = nf.compile(spiking(), dt=1.0, dtype="float64")
     f = sim.function(params=["in_to_H.w"], inputs=["In.s"], outputs=["Out.v", "H.spikes"])
@@ -198,6 +206,7 @@ def test_batches_through_vmap_equal_single_calls():
             np.testing.assert_allclose(together[name][k], alone[name], rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_checkpointed_gradient_is_the_same_in_a_quarter_of_the_memory():
     # 100 units read out by 2, a batch of 4 sequences of 1000 steps: what a step keeps for the
     # backward pass is the units' state, which outweighs the buffers of the weights (100 x
@@ -277,3 +286,37 @@ def test_a_threshold_that_is_no_comparison_cannot_be_differentiated():
     net.population("P", 2, "v : 1", threshold="v > 1 and v < 3")
     with pytest.raises(nf.NeuroflowError, match="not one comparison"):
         nf.compile(net.build(), dt=1.0).function(inputs=["P.v"], outputs=["P.spikes"])
+
+
+def test_a_float64_function_transformed_without_64_bit_types_says_so():
+    sim = nf.compile(rate_network(), dt=0.5, dtype="float64")
+    f = sim.function(params=["R.tau"], inputs=["R.u"], outputs=["R.x"])
+    u = np.sin(np.linspace(0, 6, 40))[:, None] * np.ones(5)
+    with pytest.raises(nf.ModelError, match="64-bit types"):
+        jax.grad(lambda theta: jnp.sum(f(theta, {"R.u": u})["R.x"]))(f.init())
+    # called as it is, it runs in float64 by itself: the same numbers as under the switch
+    direct = f(f.init(), {"R.u": u})["R.x"]
+    assert direct.dtype == jnp.float64
+    with jax.enable_x64(True):
+        np.testing.assert_array_equal(direct, jax.jit(f)(f.init(), {"R.u": u})["R.x"])
+
+
+def test_a_float32_function_needs_no_switch_even_with_random_numbers():
+    """Its random numbers come from a 64-bit hash, inside the function: transformed by code
+    that runs without JAX's 64-bit types, it gives what it gives under them."""
+    net = nf.Network()
+    net.population("N", 4, "dx/dt = (-x + w*rand())/(5*ms) : 1\nw : 1 (shared)",
+                   params={"w": 1.0})
+    f = nf.compile(net.build(), dt=0.5, dtype="float32").function(params=["N.w"],
+                                                                   outputs=["N.x"])
+    key = jax.random.key(2)
+    with jax.enable_x64(True):
+        reference = jax.jit(lambda theta: f(theta, {}, key, steps=30))(f.init())["N.x"]
+    direct = f(f.init(), {}, key, steps=30)["N.x"]
+    jitted = jax.jit(lambda theta: f(theta, {}, key, steps=30))(f.init())["N.x"]
+    assert direct.dtype == jitted.dtype == reference.dtype == jnp.float32
+    np.testing.assert_array_equal(direct, reference)
+    np.testing.assert_allclose(jitted, reference, rtol=1e-6)
+    assert np.ptp(np.asarray(direct[-1])) > 0  # the neurons draw different numbers
+    grad = jax.grad(lambda theta: jnp.sum(f(theta, {}, key, steps=30)["N.x"]))(f.init())
+    assert np.isfinite(grad["N.w"]) and grad["N.w"] > 0

@@ -31,6 +31,7 @@ def loss(outputs, targets):
     return jnp.mean((outputs["R.x"][:, -1] - targets) ** 2)
 
 
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_bptt_takes_the_steps_of_a_hand_written_optax_loop():
     f = rate_function()
     inputs, targets = data()

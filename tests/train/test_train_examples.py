@@ -50,6 +50,7 @@ def test_evidence_quick(tmp_path):
     assert set(found) == {"test_accuracy"} and len(found["test_accuracy"]) == 1
 
 
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_esn_reservoir_is_the_numpy_reference():
     """The .nfl reservoir through sim.function gives the states of the plain loop (float64)."""
     import jax.numpy as jnp

@@ -24,6 +24,7 @@ from ._generator import SpikeTable, lower_generator
 from ._gradients import MARGIN, SpikeGradients, blend, crossing, spike_function
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from ._linear import LinearSolver
+from ._scope import jax_scope
 from ._step import (LASTSPIKE, NEVER, LoweringError, PopulationEnv, StepContext, per_neuron,
                     record_history, refractory_mask)
 from ._synaptic import effect_scale, lower_coupling, lower_poisson, lower_projection
@@ -269,6 +270,7 @@ class Program:
         array = np.asarray(value, dtype=float).astype(self.dtype)
         return to_device(np.array(np.broadcast_to(array, shape)))  # copied: broadcast_to is a view
 
+    @jax_scope()
     def initial(self, seed: int, delays: dict | None = None,
                 conn: dict | None = None) -> tuple[dict, dict, dict]:
         """`(state, params, conn)` drawn from `seed` with numpy (identical on every device).
@@ -368,6 +370,7 @@ class Program:
                                 hint="compile the model with the largest delays it will need")
         return steps
 
+    @jax_scope()
     def parameters(self, seed: int = 0) -> dict:
         rng = np.random.default_rng([seed, 2])
         params = {p: {} for p in self.sizes}
@@ -385,6 +388,7 @@ class Program:
         return params
 
     # -- the step -------------------------------------------------------------------
+    @jax_scope()
     def prepare(self, params: dict) -> dict:
         """Values that depend only on parameters, computed once per run instead of every step."""
         return self._prepare(params) if self.linear else {}
@@ -392,6 +396,7 @@ class Program:
     def _propagators(self, params: dict) -> dict:
         return {pop: solver.prepare(params) for pop, solver in self.linear.items()}
 
+    @jax_scope()
     def step(self, state: dict, params: dict, conn: dict, derived: dict):
         key = None
         if "key" in state:
@@ -432,6 +437,7 @@ def _check_differentiable(model: ir.Model) -> None:
                                 " gradient", node.loc, "force kernel='csr' or 'dense'")
 
 
+@jax_scope()
 def lower(model: ir.Model, dt: float, dtype: str = "float32", native: bool = True,
           gradients: SpikeGradients | None = None) -> Program:
     """Lower a scheduled model; `dt` in ms.  `native` uses the C++ kernels where they build;

@@ -20,6 +20,7 @@ from ... import ir
 from ._coupling import COUPLING_KERNELS, coupling_sum
 from ._expr import evaluate
 from ._kernels import draw_synapses
+from ._scope import jax_scope
 from ._step import LoweringError
 
 # Couplings with up to this many (pre, post) pairs are summed as a dense matrix, larger ones
@@ -52,6 +53,7 @@ class VectorField:
     """`field(x, p)`: dx/dt of the flat state `x` under the parameters `p` (a dict of ids to
     values, merged over `field.params`).  Pure and traceable: jit, vmap and jacfwd apply."""
 
+    @jax_scope()
     def __init__(self, model: ir.Model, seed: int = 0, dtype: str = "float64"):
         odes = model.find(ir.ODE)
         if model.find(ir.StateUpdate):
@@ -129,6 +131,7 @@ class VectorField:
         return couplings, conn
 
     # -- the function -----------------------------------------------------------------------
+    @jax_scope()
     def __call__(self, x, p: dict | None = None):
         values = dict(self.params)
         if p:

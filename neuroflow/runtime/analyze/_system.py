@@ -13,7 +13,7 @@ import jax
 import numpy as np
 
 from ... import ir
-from ...backend.jax import VectorField, vector_field
+from ...backend.jax import VectorField, jax_scope, vector_field
 from ...passes import run_pipeline
 
 BEFORE_INTEGRATION = "resolve,canonicalize,factorize"
@@ -66,6 +66,7 @@ class System:
     `population` analyses that population alone.  State names are `"V"` in a model of one
     population (`"V[3]"` for its neuron 3), else `"P.V"` and `"P.V[3]"`."""
 
+    @jax_scope()
     def __init__(self, model, params: dict | None = None, population: str | None = None,
                  seed: int = 0):
         model = _as_model(model)
@@ -154,10 +155,12 @@ class System:
     def x0(self) -> np.ndarray:
         return np.asarray(self.field.x0, float)
 
+    @jax_scope()
     def f(self, x, params: dict | None = None):
         """dx/dt (traceable), with `params` (ids) over the system's own."""
         return self.field(x, dict(self.params, **(params or {})))
 
+    @jax_scope()
     def rate(self, x) -> np.ndarray:
         """dx/dt at the system's parameters, as numbers."""
         return np.asarray(self._jit_f(np.asarray(x, float), self.params))

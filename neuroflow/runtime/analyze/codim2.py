@@ -23,6 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ...backend.jax import jax_scope
 from ._curve import ContinuationOptions, Curve, locate, trace
 from ._normal_form import Forms, hopf_coefficients
 from ._system import AnalysisError
@@ -139,6 +140,7 @@ class Codim2Problem:
         return hopf_coefficients(self.forms, u[:-2], u[-2:], np.asarray(self._jacobian(u)))[1]
 
 
+@jax_scope()
 def codim2_curve(result, point, param2: str, range2: tuple[float, float],
                  range1: tuple[float, float] | None = None,
                  options: ContinuationOptions | None = None) -> Codim2Curve:

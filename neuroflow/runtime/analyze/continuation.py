@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ...backend.jax import jax_scope
 from ._curve import ContinuationOptions, Curve, end_at, locate, trace
 from .cycles import CycleBranch, continue_cycles
 from ._normal_form import Forms, hopf_coefficients
@@ -184,6 +185,7 @@ def _starts(system: System, param: str, lo: float, start) -> np.ndarray:
     return found.states
 
 
+@jax_scope()
 def continuation(model, param: str, range: tuple[float, float], params: dict | None = None, *,
                  start=None, options: ContinuationOptions | None = None,
                  detect: tuple[str, ...] = ("fold", "hopf", "branch"), cycles: bool = False,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...backend.jax import jax_scope
 from ... import ir
 from ._system import AnalysisError, System, as_system
 from ._trajectory import trajectories
@@ -57,6 +58,7 @@ class FastSlow:
         return ax
 
 
+@jax_scope()
 def fast_slow(model, slow: str, range: tuple[float, float], var: str | None = None,
               params: dict | None = None, *, cycles: bool = False, duration: float = 1000.0,
               dt: float = 0.05, population: str | None = None) -> FastSlow:

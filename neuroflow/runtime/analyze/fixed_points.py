@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import jax
 import numpy as np
 
+from ...backend.jax import jax_scope
 from ._newton import newton_many
 from ._stability import stability, unstable_directions
 from ._system import AnalysisError, System, as_system
@@ -122,6 +123,7 @@ def distinct(points: np.ndarray, tol: float) -> np.ndarray:
     return np.array(kept, int)
 
 
+@jax_scope()
 def fixed_points(model, params: dict | None = None, *, seeds="auto", bounds: dict | None = None,
                  count: int = 256, duration: float = 200.0, dt: float = 0.05, tol: float = 1e-9,
                  iterations: int = 40, population: str | None = None,

@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ...backend.jax import jax_scope
 from ._curve import CLOSED, ContinuationOptions, Curve, trace
 from ._system import AnalysisError, System, as_system
 from ._trajectory import trajectories
@@ -63,6 +64,7 @@ class PhasePlane:
         return ax
 
 
+@jax_scope()
 def phase_plane(model, vars: tuple[str, str] | str | None = None, params: dict | None = None, *,
                 bounds: dict | None = None, resolution: int = 40, starts=None,
                 duration: float = 200.0, dt: float = 0.05, fixed: dict | None = None,

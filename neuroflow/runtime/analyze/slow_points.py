@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ...backend.jax import jax_scope
 from ._system import AnalysisError, System, as_system
 from ._trajectory import trajectories
 from .fixed_points import distinct
@@ -112,6 +113,7 @@ def _minimizer(system: System, steps: int, learning_rate: float, polish: int):
     return jax.jit(minimize)
 
 
+@jax_scope()
 def slow_points(model, params: dict | None = None, *, candidates=None, count: int = 128,
                 noise: float = 0.0, steps: int = 1000, learning_rate: float = 1e-2,
                 polish: int = 20,
