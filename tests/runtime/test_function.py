@@ -179,6 +179,7 @@ def test_detached_reset_takes_no_gradient_through_the_spike():
             np.testing.assert_allclose(grad[0, 0], want, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.usefixtures("x64")  # a float64 function under the test's own jax.grad
 def test_a_subtractive_reset_detached_passes_the_gradient_unchanged():
     # u -= 1 where u crossed: detached, d(u - 1)/du = 1; otherwise u - s*1 gives 1 - slope
     net = nf.Network()
