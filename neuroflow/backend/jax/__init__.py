@@ -1,7 +1,15 @@
 """The JAX backend: `lower(model, dt, dtype) -> Program` with one pure, jittable `step`."""
 import importlib.util
+import os
 
-import jax
+# XLA:CPU's YNNPACK fusions (jaxlib 0.10) miscompile a product with a constant matrix of equal
+# entries (an all-to-all coupling of weight 1) followed by a sum under `jit(vmap(...))`: NaN or
+# wrong sums.  Off unless the user chose a fusion type; read when XLA's CPU backend starts.
+if "xla_cpu_experimental_ynn_fusion_type" not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
+                               + " --xla_cpu_experimental_ynn_fusion_type=").strip()
+
+import jax  # noqa: E402
 
 # float64 programs need x64; float32 programs cast every array explicitly, so it is harmless.
 jax.config.update("jax_enable_x64", True)
