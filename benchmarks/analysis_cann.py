@@ -22,6 +22,9 @@ repeats interleaved; both in float64):
              `eigvals` of them (or the same ARPACK call with `--modes K`): JAX's compilation
              included (it keeps no disk cache).
 
+Both workers run with `--blas-threads` (1) OpenBLAS threads: on this 2-core machine, shared with
+other work, a second thread makes numpy's 512x512 `eigvals` 1-6x slower, not faster.
+
 Workers: `peers/analysis_cann_neuroflow.py` (this interpreter) and `peers/analysis_cann_brainpy.py`
 (the venv `~/.cache/neuroflow-bench/brainpy-py3.13`, made by `compare.py --only-setup`).
 `other` is the CPU (in cores) other processes used meanwhile.  Never part of the test run.
@@ -84,8 +87,11 @@ def main() -> None:
     parser.add_argument("--modes", type=int, default=None,
                         help="the leading eigenvalues only (ARPACK), on both sides")
     parser.add_argument("--cold", action="store_true", help="JAX's disk cache off for neuroflow")
+    parser.add_argument("--blas-threads", type=int, default=1)
     parser.add_argument("--brainpy-python", type=Path, default=BRAINPY)
     args = parser.parse_args()
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(args.blas_threads)
     system = nf.analyze.System(nf.load(ROOT / "examples" / "cann.nfl"), {"A": 0.0})
     positions = np.asarray(system.params["R.x"])
     ratios = {"first": [], "warm": []}

@@ -60,7 +60,10 @@ class FixedPoints:
 
 
 def classify(system: System, state) -> FixedPoint:
-    jac = np.asarray(jax.jacfwd(system.f)(np.asarray(state, float)))
+    # jitted once per system (parameters as arguments): eagerly, jacfwd compiles every
+    # primitive of the field on its own, dozens of small XLA programs
+    jacobian = system.compiled("jacobian at", lambda: jax.jit(jax.jacfwd(system.field)))
+    jac = np.asarray(jacobian(np.asarray(state, float), system.params))
     eig = np.linalg.eigvals(jac)
     eig = eig[np.lexsort((-eig.imag, -eig.real))]
     return FixedPoint(np.asarray(state, float), eig, stability(eig), unstable_directions(eig))
