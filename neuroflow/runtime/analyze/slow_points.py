@@ -116,12 +116,13 @@ def _speed(system: System, x, p):
 
 
 def _minimizer(system: System, steps: int, learning_rate: float, polish: int):
-    import optax
-
-    # Adam's steps keep their size where the gradient vanishes: the rate decays a hundredfold
-    optimizer = optax.adam(optax.exponential_decay(learning_rate, max(steps, 1), 0.01))
-
     def descend(x0, p):
+        import optax
+
+        # Adam's steps keep their size where the gradient vanishes: the rate decays a
+        # hundredfold
+        optimizer = optax.adam(optax.exponential_decay(learning_rate, steps, 0.01))
+
         def step(carry, _):
             x, state = carry
             grad = jax.grad(lambda y: _speed(system, y, p))(x)
@@ -160,8 +161,6 @@ def _jacobians(system: System, points: np.ndarray) -> np.ndarray:
 def _leading(system: System, points: np.ndarray, modes: int):
     """The `modes` leading eigenpairs at each point: Arnoldi on all points at once, ARPACK on
     the dense Jacobian of any point where that did not converge."""
-    from scipy.sparse.linalg import eigs
-
     krylov = min(system.size - 1, 2 * modes + 8)
     bases = system.compiled(("krylov", krylov), lambda: krylov_bases(system.field, krylov))
     starts = np.random.default_rng(0).normal(size=points.shape)
@@ -169,6 +168,8 @@ def _leading(system: System, points: np.ndarray, modes: int):
     pairs = [ritz_pairs(v, h, modes, ARNOLDI_TOL) for v, h in zip(basis, hessenberg)]
     missing = [k for k, pair in enumerate(pairs) if pair is None]
     if missing:
+        from scipy.sparse.linalg import eigs  # imported where needed: it takes a while
+
         for k, matrix in zip(missing, _jacobians(system, points[missing])):
             values, vectors = eigs(matrix, k=modes, which="LR", tol=ARNOLDI_TOL)
             order = np.argsort(-values.real, kind="stable")
