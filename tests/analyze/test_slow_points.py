@@ -1,6 +1,8 @@
 """Slow points (Sussillo & Barak 2013): fixed points with q = 0, the slow point of a ghost (the
 minimum q = mu^2/2 of x' = mu + x^2 at x = 0), and the ring of bump states of the continuous
 attractor network (examples/cann.nfl without input), each with one zero eigenvalue."""
+import importlib
+
 import numpy as np
 import pytest
 
@@ -55,3 +57,24 @@ def test_ring_of_bump_states_of_the_continuous_attractor_network():
         reference = reference[np.argsort(-reference.real)][:4]
         np.testing.assert_allclose(values, reference, atol=1e-7)
         np.testing.assert_allclose(jacobian @ vectors, vectors * values, atol=1e-7)
+
+
+@pytest.mark.parametrize("arnoldi_converges", [True, False])
+def test_leading_modes_by_arnoldi_or_arpack(monkeypatch, arnoldi_converges):
+    """modes=2 of a 4-dimensional system: Arnoldi, or ARPACK where it did not converge
+    (forced here), both against the Jacobian's eigenvalues by hand."""
+    slow = importlib.import_module("neuroflow.runtime.analyze.slow_points")
+    if not arnoldi_converges:
+        monkeypatch.setattr(slow, "ritz_pairs", lambda *args: None)
+    model = one_neuron("        dx/dt = x - x**3 : 1\n        dy/dt = -y : 1\n"
+                       "        dz/dt = -2*z + y : 1\n        dw/dt = -3*w : 1")
+    candidates = np.random.default_rng(0).uniform(-1.5, 1.5, (16, 4))
+    found = slow_points(model, candidates=candidates, steps=0, tol=1e-20, distinct_tol=1e-6,
+                        modes=2)
+    np.testing.assert_allclose(np.sort(found.states[:, 0]), [-1, 0, 1], atol=1e-9)
+    for state, values, vectors in zip(found.states, found.eigenvalues, found.eigenvectors):
+        jacobian = np.array([[1 - 3 * state[0] ** 2, 0, 0, 0], [0, -1, 0, 0],
+                             [0, 1, -2, 0], [0, 0, 0, -3]])
+        expected = sorted([1 - 3 * state[0] ** 2, -1, -2, -3], reverse=True)[:2]
+        np.testing.assert_allclose(values.real, expected, atol=1e-8)
+        np.testing.assert_allclose(jacobian @ vectors, vectors * values, atol=1e-8)
