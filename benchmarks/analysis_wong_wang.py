@@ -2,21 +2,31 @@
 (`PhasePlane2D`): time to the nullclines and fixed points, and the fixed points' error against
 scipy's `fsolve` on the same equations (tolerance 1e-14).
 
-    python benchmarks/analysis_wong_wang.py [--resolution 0.01] [--brainpy-python PATH]
+    python benchmarks/analysis_wong_wang.py [--resolution 0.01] [--repeats 3] [--cold]
 
-neuroflow runs in this process (`nf.analyze.phase_plane` on `examples/wong_wang.nfl`, timed
-from the loaded file, compilation included, twice: the second finds XLA's compiled programs in
-its disk cache); BrainPy in its venv (`~/.cache/neuroflow-bench/brainpy-py3.13`, made by
-`compare.py --only-setup`), worker `peers/analysis_brainpy.py`.  Never part of the test run.
+Both sides run in fresh processes, one after the other, the repeats interleaved:
+
+  neuroflow  `nf.analyze.phase_plane` on `examples/wong_wang.nfl` (worker
+             `peers/analysis_wong_wang_neuroflow.py`) with 1/resolution cells per side:
+             nullclines found on the grid and traced as curves by continuation (to 1e-11),
+             the field on the grid, a 10 ms trajectory, and the fixed points by Newton from
+             ~400 seeds, with their Jacobians' eigenvalues.  `first` is the first call in the
+             process (tracing and XLA's compilation included; `--cold` turns JAX's disk cache
+             off, else a second benchmark run loads the compiled programs from it), `warm` a
+             second call on the same loaded file.
+  BrainPy    `PhasePlane2D(resolutions=resolution)`: `plot_nullcline()` and
+             `plot_fixed_point()` (worker `peers/analysis_brainpy.py`, its venv
+             `~/.cache/neuroflow-bench/brainpy-py3.13` made by `compare.py --only-setup`),
+             timed from after the import, JAX's compilation included (it keeps no disk cache).
+
+`other` is the CPU (in cores) other processes used meanwhile.  Never part of the test run.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
+import statistics
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -25,9 +35,10 @@ from scipy.optimize import fsolve
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-import neuroflow as nf  # noqa: E402
+from benchmarks.compare import run_peer_worker  # noqa: E402
 
 BRAINPY = Path.home() / ".cache" / "neuroflow-bench" / "brainpy-py3.13" / "bin" / "python"
+PEERS = ROOT / "benchmarks" / "peers"
 
 
 def rates(s):
@@ -46,44 +57,57 @@ def error(points) -> float:
                    for p in points)
 
 
-def neuroflow_run(resolution: int) -> dict:
-    model = nf.load(ROOT / "examples" / "wong_wang.nfl")
-    start = time.perf_counter()
-    plane = nf.analyze.phase_plane(model, "S1,S2", {"c": 0.0}, resolution=resolution,
-                                   bounds={"S1": (0, 1), "S2": (0, 1)}, duration=10)
-    elapsed = time.perf_counter() - start
-    points = plane.fixed_points.states.tolist()
-    return {"simulator": "neuroflow", "analysis_s": elapsed, "fixed_points": points,
-            "error": error(points), "count": len(points)}
-
-
-def brainpy_run(python: Path, resolution: float) -> dict:
-    worker = ROOT / "benchmarks" / "peers" / "analysis_brainpy.py"
-    done = subprocess.run([str(python), str(worker), "--resolution", str(resolution)],
-                          capture_output=True, text=True, env=dict(os.environ, MPLBACKEND="Agg"))
-    line = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
-    if not line:
-        return {"simulator": "brainpy", "failed": done.stderr[-400:]}
-    result = json.loads(line[-1][7:])
+def run(python: str, worker: str, args: list[str], cold: bool) -> dict:
+    saved = os.environ.get("JAX_ENABLE_COMPILATION_CACHE")
+    if cold:
+        os.environ["JAX_ENABLE_COMPILATION_CACHE"] = "false"
+    try:
+        result, why, _ = run_peer_worker(python, PEERS / worker, args, 900)
+    finally:
+        if saved is None:
+            os.environ.pop("JAX_ENABLE_COMPILATION_CACHE", None)
+        else:
+            os.environ["JAX_ENABLE_COMPILATION_CACHE"] = saved
+    if result is None:
+        return {"failed": why}
     points = result["fixed_points"]
     return result | {"error": error(points), "count": len(points)}
+
+
+def describe(name: str, r: dict) -> str:
+    if "failed" in r:
+        return f"{name:10s} failed: {r['failed']}"
+    return (f"{name:10s} {r.get('first_s', r['analysis_s']):7.2f} {r['analysis_s']:7.2f}"
+            f" {r['count']:6d} {r['error']:10.2e} {r['other_cores']:5.1f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--resolution", type=float, default=0.01,
                         help="BrainPy's grid step; neuroflow uses 1/resolution cells")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--cold", action="store_true", help="JAX's disk cache off for neuroflow")
     parser.add_argument("--brainpy-python", type=Path, default=BRAINPY)
     args = parser.parse_args()
-    results = [neuroflow_run(int(round(1 / args.resolution))) for _ in range(2)]
-    if args.brainpy_python.exists():
-        results.append(brainpy_run(args.brainpy_python, args.resolution))
-    print(f"{'':12s} {'seconds':>8s} {'points':>6s} {'max error':>10s}")
-    for r in results:
-        if "failed" in r:
-            print(f"{r['simulator']:12s} failed: {r['failed']}")
+    cells = str(int(round(1 / args.resolution)))
+    ratios = {"first": [], "warm": []}
+    print(f"{'':10s} {'first':>7s} {'warm':>7s} {'points':>6s} {'max error':>10s} {'other':>5s}")
+    for _ in range(args.repeats):
+        ours = run(sys.executable, "analysis_wong_wang_neuroflow.py", ["--cells", cells],
+                   args.cold)
+        print(describe("neuroflow", ours), flush=True)
+        if not args.brainpy_python.exists():
             continue
-        print(f"{r['simulator']:12s} {r['analysis_s']:8.2f} {r['count']:6d} {r['error']:10.2e}")
+        theirs = run(str(args.brainpy_python), "analysis_brainpy.py",
+                     ["--resolution", str(args.resolution)], False)
+        print(describe("brainpy", theirs), flush=True)
+        if "failed" not in ours and "failed" not in theirs:
+            ratios["first"].append(ours["first_s"] / theirs["analysis_s"])
+            ratios["warm"].append(ours["analysis_s"] / theirs["analysis_s"])
+    for name, values in ratios.items():
+        if values:
+            print(f"neuroflow/BrainPy ({name}): min {min(values):.3f}"
+                  f" median {statistics.median(values):.3f}")
 
 
 if __name__ == "__main__":

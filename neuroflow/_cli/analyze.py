@@ -141,7 +141,7 @@ def command_slow_points(args) -> int:
     from ..runtime.analyze import slow_points
 
     found = slow_points(_analysed(args), count=args.count, noise=args.noise, steps=args.steps,
-                        tol=args.tol, duration=args.duration)
+                        tol=args.tol, modes=args.modes, duration=args.duration)
     _warn(found.messages)
     for k, q in enumerate(found.speed):
         slowest = "" if found.eigenvalues is None else \
@@ -221,6 +221,8 @@ def add_parser(sub) -> None:
     slow.add_argument("--noise", type=float, default=0.0, help="added to each candidate")
     slow.add_argument("--steps", type=int, default=1000, help="Adam steps")
     slow.add_argument("--tol", type=float, default=1e-8, help="largest q kept")
+    slow.add_argument("--modes", type=int, default=None,
+                      help="only the K leading eigenvalues of each point (Arnoldi)")
     slow.add_argument("--duration", type=float, default=200.0,
                       help="of the trajectory, in ms")
     slow.set_defaults(handler=command_slow_points)

@@ -3,7 +3,6 @@ squares (`force`, the rule of FORCE learning, Sussillo & Abbott 2009).  Plain ar
 out; the states come from `sim.function` or a simulation's traces."""
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import jax
@@ -11,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
-from ..backend.jax import jax_scope
+from ..backend.jax import jax_scope, jit
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ def force(states, targets, *, p0: float = 1.0, forgetting: float = 1.0, warmup: 
     return Readout(w[:-1], w[-1], None) if bias else Readout(w, np.zeros(y.shape[1]), None)
 
 
-@functools.partial(jax.jit, static_argnums=(2, 3))
+@jit(static_argnums=(2, 3))
 def _recursive_least_squares(x, y, p0: float, forgetting: float):
     n, m = x.shape[1], y.shape[1]
 

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
-from ..backend.jax import Program, jax_scope
+from ..backend.jax import jax_scope, jit, Program
 from ..backend.jax._memory import MemoryEstimate, check_fits, estimate
 from ..passes import DEFAULT_PIPELINE
 from . import _merged
@@ -109,10 +109,10 @@ class Simulator:
         self.trace_count = 0  # times the chunk function was traced (compiled); for tests and users
         # A chunk's state is donated: the new state takes its buffers (plastic synapses are
         # state; for them that is one to two copies of every table less).
-        self._chunk = jax.jit(self._run_chunk, static_argnums=(4,), donate_argnums=(0,))
-        self._sharded_chunk = jax.jit(self._run_sharded_chunk, static_argnums=(4, 5),
+        self._chunk = jit(self._run_chunk, static_argnums=(4,), donate_argnums=(0,))
+        self._sharded_chunk = jit(self._run_sharded_chunk, static_argnums=(4, 5),
                                       donate_argnums=(0,))
-        self._step = jax.jit(program.step)
+        self._step = jit(program.step)
         # the connectivity the last run drew, by seed: drawing is deterministic, so a run with the
         # same seed reuses it (not with new delays, nor with plastic synapses, whose state it holds)
         self._drawn: tuple[int, dict] | None = None

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
-from ..backend.jax import jax_scope
+from ..backend.jax import jax_scope, jit
 from ._readout import Readout, force, ridge
 from .function import ModelFunction
 
@@ -130,13 +130,13 @@ def bptt(f: ModelFunction, loss, data, *, optimizer=None, epochs: int = 1, batch
             rows = order[:whole * batch_size].reshape(whole, batch_size)
             offsets = epoch * count + np.arange(whole) * batch_size
             if "epoch" not in compiled:  # compiled ahead, to read its memory
-                compiled["epoch"] = jax.jit(full_batches).lower(carry, data, rows, key,
+                compiled["epoch"] = jit(full_batches).lower(carry, data, rows, key,
                                                                 offsets).compile()
             carry, totals = compiled["epoch"](carry, data, rows, key, offsets)
             parts.append(totals)
         if rest:
             if "rest" not in compiled:
-                compiled["rest"] = jax.jit(update)
+                compiled["rest"] = jit(update)
             carry, totals = compiled["rest"](carry, data, order[whole * batch_size:], key,
                                              epoch * count + whole * batch_size)
             parts.append(jax.tree_util.tree_map(lambda v: v[None], totals))

@@ -7,9 +7,9 @@ from ._expr import evaluate
 from ._gradients import STEP_RESIDUALS, SpikeGradients
 from ._kernels import KERNELS
 from ._lower import LoweringError, Program, lower
-from ._scope import jax_scope
+from ._scope import COMPILER_OPTIONS, jax_scope, jit
 from ._vector_field import StateEntry, VectorField, vector_field
 
-__all__ = ["COUPLING_KERNELS", "KERNELS", "LoweringError", "Program", "STEP_RESIDUALS",
-           "SpikeGradients", "StateEntry", "VectorField", "evaluate", "jax_scope", "lower",
-           "vector_field"]
+__all__ = ["COMPILER_OPTIONS", "COUPLING_KERNELS", "KERNELS", "LoweringError", "Program",
+           "STEP_RESIDUALS", "SpikeGradients", "StateEntry", "VectorField", "evaluate", "jax_scope",
+           "jit", "lower", "vector_field"]

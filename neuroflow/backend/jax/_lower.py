@@ -24,7 +24,7 @@ from ._generator import SpikeTable, lower_generator
 from ._gradients import MARGIN, SpikeGradients, blend, crossing, spike_function
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from ._linear import LinearSolver
-from ._scope import jax_scope
+from ._scope import jax_scope, jit
 from ._step import (LASTSPIKE, NEVER, LoweringError, PopulationEnv, StepContext, per_neuron,
                     record_history, refractory_mask)
 from ._synaptic import effect_scale, lower_coupling, lower_poisson, lower_projection
@@ -242,7 +242,7 @@ class Program:
         # one compiled program per Program (not a jit over `self`, whose cache would keep every
         # Program alive): run op by op, the matrix exponentials would compile some twenty small
         # programs in every new process, tens of milliseconds each before the first result
-        self._prepare = jax.jit(self._propagators)
+        self._prepare = jit(self._propagators)
         # random numbers are named by (source << 20) + the source's draw in the step: population
         # k is source k, Poisson input k source len(populations) + k
         self.poisson_salt = {node.name: (len(self.sizes) + k) << 20

@@ -1,5 +1,8 @@
 """The JAX settings neuroflow works in, set for its own work only, never for the whole process.
 
+`jit(fun, ...)` is `jax.jit` with the XLA options neuroflow's programs are compiled with
+(`COMPILER_OPTIONS`): options of each compilation, not flags of the process.
+
 Two settings are JAX configuration, which belongs to the program that imports neuroflow:
 
 - 64-bit types (`jax_enable_x64`): a float64 program needs them, and so does the
@@ -30,7 +33,19 @@ import jax
 
 from ._native import cache_dir, private_folder
 
+# XLA:CPU's YNNPACK fusions (jaxlib 0.10) miscompile a product with a constant matrix of equal
+# entries (an all-to-all coupling of weight 1) followed by a sum under `jit(vmap(...))`: NaN or
+# wrong sums.  Off for neuroflow's programs; other programs in the process keep XLA's default.
+COMPILER_OPTIONS = {"xla_cpu_experimental_ynn_fusion_type": ""}
+
 _local = threading.local()  # how deep this thread is in scopes: the outermost one does the work
+
+
+def jit(fun=None, **options):
+    """`jax.jit(fun, **options)` compiled with `COMPILER_OPTIONS`; without `fun`, a decorator."""
+    if fun is None:
+        return functools.partial(jit, **options)
+    return jax.jit(fun, compiler_options=COMPILER_OPTIONS, **options)
 
 
 @contextlib.contextmanager

@@ -9,12 +9,15 @@ each trial point corrected back onto the curve.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Callable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from ...backend.jax import jit
 
 
 CLOSED = "the curve closed on itself"
@@ -35,46 +38,70 @@ class ContinuationOptions:
 
 
 class Curve:
-    """The jitted pieces of one curve `H(u) = 0`."""
+    """The jitted pieces of one curve `H(u, *args) = 0`; `args` (arrays) are arguments of the
+    compiled functions, so curves that differ only in them share one compilation
+    (`with_args`)."""
 
-    def __init__(self, H: Callable):
-        self.H = jax.jit(H)
-        self.jacobian = jax.jit(jax.jacfwd(H))
-        self._newton = jax.jit(self._newton_step)
-        self._tangent = jax.jit(self._tangent_of)
+    def __init__(self, H: Callable, args: tuple = ()):
+        self.args = tuple(args)
+        self.H = jit(H)
+        self._jacobian = jit(jax.jacfwd(H))
+        # a whole correction is one call: step by step from Python, its dispatches and
+        # transfers took longer than the Newton steps themselves
+        self._correct = jit(self._corrected, static_argnums=(3, 4))
+        self._tangent = jit(self._tangent_of)
 
-    def _newton_step(self, u, anchor, normal):
-        bordered = jnp.vstack([jax.jacfwd(self.H)(u), normal[None]])
-        residual = jnp.concatenate([self.H(u), jnp.dot(normal, u - anchor)[None]])
+    def with_args(self, args: tuple) -> "Curve":
+        other = copy.copy(self)
+        other.args = tuple(args)
+        return other
+
+    def jacobian(self, u):
+        return self._jacobian(u, *self.args)
+
+    def _newton_step(self, u, anchor, normal, args):
+        bordered = jnp.vstack([jax.jacfwd(self.H)(u, *args), normal[None]])
+        residual = jnp.concatenate([self.H(u, *args), jnp.dot(normal, u - anchor)[None]])
         du = jnp.linalg.solve(bordered, -residual)
-        return u + du, jnp.linalg.norm(self.H(u)), jnp.linalg.norm(du)
+        return u + du, jnp.linalg.norm(self.H(u, *args)), jnp.linalg.norm(du)
 
-    def _tangent_of(self, u, previous):
-        bordered = jnp.vstack([jax.jacfwd(self.H)(u), previous[None]])
+    def _corrected(self, anchor, normal, args, tol: float, iterations: int):
+        """Newton from `anchor` in the plane through it normal to `normal`: `(u, iterations,
+        converged)`, stopping where the last correction and |H| are within `tol`."""
+        def going(carry):
+            k, _, done, failed = carry
+            return (k < iterations) & ~done & ~failed
+
+        def step(carry):
+            k, u, _, _ = carry
+            new, residual, du = self._newton_step(u, anchor, normal, args)
+            finite = jnp.all(jnp.isfinite(new)) & jnp.isfinite(du)
+            done = finite & (du <= tol * (1 + jnp.linalg.norm(new))) & (residual <= 10 * tol)
+            return k + 1, jnp.where(finite, new, u), done, ~finite
+
+        on_curve = jnp.linalg.norm(self.H(anchor, *args)) <= 1e-3 * tol
+        k, u, done, failed = jax.lax.while_loop(going, step, (0, anchor, on_curve, False))
+        converged = done | (~failed & (jnp.linalg.norm(self.H(u, *args)) <= tol))
+        return u, k, converged
+
+    def _tangent_of(self, u, previous, args):
+        bordered = jnp.vstack([jax.jacfwd(self.H)(u, *args), previous[None]])
         rhs = jnp.zeros(u.shape[0]).at[-1].set(1.0)
         t = jnp.linalg.solve(bordered, rhs)
         return t / jnp.linalg.norm(t)
 
     def tangent(self, u, previous) -> np.ndarray | None:
         """The unit tangent at `u` on the side of `previous`; None where it is undefined."""
-        t = np.asarray(self._tangent(u, previous))
+        t = np.asarray(self._tangent(u, previous, self.args))
         return t if np.all(np.isfinite(t)) else None
 
     def correct(self, anchor, normal, options: ContinuationOptions):
         """`(u, iterations)` on the curve in the plane through `anchor` normal to `normal`;
         `(None, iterations)` where Newton does not converge."""
-        u = np.asarray(anchor, float)
-        if float(np.linalg.norm(self.H(u))) <= 1e-3 * options.tol:  # on it already
-            return u, 0
-        for k in range(1, options.newton_iterations + 1):
-            new, residual, step = (np.asarray(a) for a in self._newton(u, anchor, normal))
-            if not (np.all(np.isfinite(new)) and np.isfinite(step)):
-                return None, k
-            u = new
-            if step <= options.tol * (1 + np.linalg.norm(u)) and residual <= 10 * options.tol:
-                return u, k
-        converged = float(np.linalg.norm(self.H(u))) <= options.tol
-        return (u if converged else None), options.newton_iterations
+        u, k, converged = self._correct(np.asarray(anchor, float), np.asarray(normal, float),
+                                        self.args, float(options.tol),
+                                        int(options.newton_iterations))
+        return (np.asarray(u) if bool(converged) else None), int(k)
 
 
 @dataclass

@@ -11,6 +11,8 @@ from typing import Callable
 import jax
 import jax.numpy as jnp
 
+from ...backend.jax import jit
+
 DAMPING = 0.5 ** jnp.arange(8)
 
 
@@ -37,4 +39,4 @@ def newton_many(f: Callable, iterations: int = 40):
     giving `(points, residuals)`."""
     def solve(seeds, p):
         return jax.vmap(lambda s: newton(lambda x: f(x, p), s, iterations))(seeds)
-    return jax.jit(solve)
+    return jit(solve)

@@ -17,6 +17,8 @@ import itertools
 import jax
 import numpy as np
 
+from ...backend.jax import jit
+
 
 def _derivative(f, x, directions):
     """The k-th derivative of `f` at `x` along the real `directions` (k = their number)."""
@@ -31,7 +33,7 @@ class Forms:
     `forms(x, p, v1, ..., vk)` is the k-th derivative along complex vectors v1..vk."""
 
     def __init__(self, f):
-        self._real = {k: jax.jit(lambda x, p, *d: _derivative(lambda y: f(y, p), x, list(d)))
+        self._real = {k: jit(lambda x, p, *d: _derivative(lambda y: f(y, p), x, list(d)))
                       for k in (2, 3)}
 
     def __call__(self, x, p, *vectors) -> np.ndarray:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import copy
 
-import jax
 import numpy as np
 
 from ... import ir
-from ...backend.jax import VectorField, jax_scope, vector_field
+from ...backend.jax import jax_scope, jit, vector_field, VectorField
 from ...passes import run_pipeline
 
 BEFORE_INTEGRATION = "resolve,canonicalize,factorize"
@@ -82,7 +81,7 @@ class System:
         self.spiking = [t.pop for t in self.model.find(ir.Threshold)]
         self.params = {k: np.asarray(v) for k, v in self.field.params.items()}
         self.set(params or {})
-        self._jit_f = jax.jit(self.field)
+        self._jit_f = jit(self.field)
         self._compiled: dict = {}  # shared with copies: the same field
 
     def compiled(self, key, build):

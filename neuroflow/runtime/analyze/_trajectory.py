@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ...backend.jax import jit
 from ._system import AnalysisError, System
 
 
@@ -32,7 +33,7 @@ def trajectories(system: System, starts, duration: float, dt: float) -> tuple[np
                 x = _rk4(lambda y: system.field(y, params), x, dt)
                 return x, x
             return jnp.concatenate([x0[None], jax.lax.scan(body, x0, None, length=steps)[1]])
-        return jax.jit(jax.vmap(one, in_axes=(0, None)))
+        return jit(jax.vmap(one, in_axes=(0, None)))
 
     run = system.compiled(("trajectory", steps, float(dt)), build)
     starts = np.atleast_2d(np.asarray(starts, float))

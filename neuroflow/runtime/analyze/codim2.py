@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...backend.jax import jax_scope
+from ...backend.jax import jax_scope, jit
 from ._curve import ContinuationOptions, Curve, locate, trace
 from ._normal_form import Forms, hopf_coefficients
 from ._system import AnalysisError
@@ -108,8 +108,8 @@ class Codim2Problem:
             return jnp.concatenate([f(u[:-2], u[-2:]), _bordered(matrix(u), b, c)[2][None]])
 
         self.f, self.curve, self.forms = f, Curve(H), Forms(f)
-        self._fold_vectors = jax.jit(lambda u: _bordered(jax.jacfwd(f)(u[:-2], u[-2:]), b, c))
-        self._jacobian = jax.jit(lambda u: jax.jacfwd(f)(u[:-2], u[-2:]))
+        self._fold_vectors = jit(lambda u: _bordered(jax.jacfwd(f)(u[:-2], u[-2:]), b, c))
+        self._jacobian = jit(lambda u: jax.jacfwd(f)(u[:-2], u[-2:]))
 
     def tests(self) -> dict:
         if self.kind == "fold":

@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...backend.jax import jax_scope
+from ...backend.jax import jax_scope, jit
 from ._curve import ContinuationOptions, Curve, end_at, locate, trace
 from .cycles import CycleBranch, continue_cycles
 from ._normal_form import Forms, hopf_coefficients
@@ -145,10 +145,10 @@ class EquilibriumProblem:
         self.H = H
         self.curve = Curve(H)
         self.forms = Forms(lambda x, lam: system.field(x, dict(values, **{param: lam})))
-        self.jac_x = jax.jit(lambda u: jax.jacfwd(H)(u)[:, :-1])
-        self._branch = jax.jit(lambda u, t: jnp.linalg.det(
+        self.jac_x = jit(lambda u: jax.jacfwd(H)(u)[:, :-1])
+        self._branch = jit(lambda u, t: jnp.linalg.det(
             jnp.vstack([jax.jacfwd(H)(u), t[None]])))
-        self._hopf = jax.jit(lambda u: jnp.linalg.det(bialternate(jax.jacfwd(H)(u)[:, :-1])))
+        self._hopf = jit(lambda u: jnp.linalg.det(bialternate(jax.jacfwd(H)(u)[:, :-1])))
         self.tests = {"fold": lambda u, t: t[-1], "branch": self._branch_test}
         if 2 <= self.n <= HOPF_MAX_DIMENSION:
             self.tests["hopf"] = lambda u, t: float(self._hopf(u))

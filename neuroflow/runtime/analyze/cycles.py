@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ...backend.jax import jit
 from ._curve import ContinuationOptions, Curve, end_at, locate, trace
 from ._system import System
 
@@ -83,9 +84,9 @@ class CycleProblem:
             end, _ = flow(x0, period, lam)
             return jnp.concatenate([end - x0, jnp.dot(x0 - center, section)[None]])
 
-        self.flow = jax.jit(flow)
+        self.flow = jit(flow)
         self.curve = Curve(H)
-        self.monodromy = jax.jit(jax.jacfwd(lambda u: flow(u[:-2], u[-2], u[-1])[0]))
+        self.monodromy = jit(jax.jacfwd(lambda u: flow(u[:-2], u[-2], u[-1])[0]))
         self.real = real
 
     def multipliers(self, u) -> np.ndarray:

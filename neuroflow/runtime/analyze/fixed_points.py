@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import jax
 import numpy as np
 
-from ...backend.jax import jax_scope
+from ...backend.jax import jax_scope, jit
 from ._newton import newton_many
 from ._stability import stability, unstable_directions
 from ._system import AnalysisError, System, as_system
@@ -61,7 +61,10 @@ class FixedPoints:
 
 
 def classify(system: System, state) -> FixedPoint:
-    jac = np.asarray(jax.jacfwd(system.f)(np.asarray(state, float)))
+    # jitted once per system (parameters as arguments): eagerly, jacfwd compiles every
+    # primitive of the field on its own, dozens of small XLA programs
+    jacobian = system.compiled("jacobian at", lambda: jit(jax.jacfwd(system.field)))
+    jac = np.asarray(jacobian(np.asarray(state, float), system.params))
     eig = np.linalg.eigvals(jac)
     eig = eig[np.lexsort((-eig.imag, -eig.real))]
     return FixedPoint(np.asarray(state, float), eig, stability(eig), unstable_directions(eig))

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ...backend.jax import jax_scope
+from ...backend.jax import jax_scope, jit
 from ._curve import CLOSED, ContinuationOptions, Curve, trace
 from ._system import AnalysisError, System, as_system
 from ._trajectory import trajectories
@@ -120,11 +120,16 @@ def plane_field(system: System, indices: tuple[int, int], labels: tuple[str, str
     gx = np.linspace(lows[0], highs[0], resolution + 1)
     gy = np.linspace(lows[1], highs[1], resolution + 1)
     X, Y = np.meshgrid(gx, gy, indexing="ij")
-    rates = np.asarray(jax.jit(jax.vmap(plane_rate))(np.column_stack([X.ravel(), Y.ravel()])))
+    rates = np.asarray(jit(jax.vmap(plane_rate))(np.column_stack([X.ravel(), Y.ravel()])))
     U, V = rates[:, 0].reshape(X.shape), rates[:, 1].reshape(X.shape)
     lines, messages = {}, []
+
+    def H(s, weights, lows, span, scale):  # in box coordinates [0, 1]^2, |H| of order 1
+        return (weights @ plane_rate(lows + s[:2] * span))[None] / scale
+
+    curve = Curve(H)  # compiled once for both nullclines: they differ in the arguments
     for k in traced:
-        curves, why = _nullcline(plane_rate, k, X, Y, (U, V)[k], lows, highs)
+        curves, why = _nullcline(curve, k, X, Y, (U, V)[k], lows, highs)
         lines[labels[k]] = curves
         messages += [f"nullcline of {labels[k]}: {m}" for m in why]
     return (X, Y, U, V), lines, messages
@@ -163,18 +168,15 @@ def _end_on_edge(curve: Curve, points: list[np.ndarray]) -> None:
             return
 
 
-def _nullcline(plane_rate, k: int, X, Y, values, lows, highs):
+def _nullcline(curve: Curve, k: int, X, Y, values, lows, highs):
     """Curves where component `k` of the plane's rate vanishes, traced from grid crossings."""
     seeds = _crossings(X, Y, values)
     if not len(seeds):
         return [], []
     scale = float(np.median(np.abs(values[np.isfinite(values)]))) or 1.0
     span = highs - lows
-
-    def H(s):  # in box coordinates [0, 1]^2, |H| of order 1
-        return plane_rate(lows + s[:2] * span)[k:k + 1] / scale
-
-    curve = Curve(H)
+    curve = curve.with_args((np.eye(2)[k], np.asarray(lows, float), np.asarray(span, float),
+                             np.asarray(scale)))
     unit = (seeds - lows) / span
     done = np.zeros(len(unit), bool)
     cell = 1.0 / (X.shape[0] - 1)
@@ -192,7 +194,7 @@ def _nullcline(plane_rate, k: int, X, Y, values, lows, highs):
         if u0 is None:
             done[start] = True
             continue
-        gradient = np.asarray(jax.jacfwd(H)(u0))[0]
+        gradient = np.asarray(curve.jacobian(u0))[0]
         along = np.array([-gradient[1], gradient[0]])
         halves = [trace(curve, u0, along, NULLCLINE_STEPS, inside)]
         if halves[0].message != CLOSED:  # else the way back is the same closed curve
