@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -43,7 +42,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import neuroflow as nf  # noqa: E402
-from benchmarks.compare import run_peer_worker  # noqa: E402
+from benchmarks.compare import add_ratios, print_ratios, run_peer_worker  # noqa: E402
 
 BRAINPY = Path.home() / ".cache" / "neuroflow-bench" / "brainpy-py3.13" / "bin" / "python"
 PEERS = ROOT / "benchmarks" / "peers"
@@ -111,13 +110,8 @@ def main() -> None:
             theirs = run(str(args.brainpy_python), "analysis_cann_brainpy.py", network,
                          args.modes, False)
             print(describe("brainpy", theirs), flush=True)
-            if "failed" not in ours and "failed" not in theirs:
-                ratios["first"].append(ours["first_s"] / theirs["analysis_s"])
-                ratios["warm"].append(ours["analysis_s"] / theirs["analysis_s"])
-    for name, values in ratios.items():
-        if values:
-            print(f"neuroflow/BrainPy ({name}): min {min(values):.3f}"
-                  f" median {statistics.median(values):.3f}")
+            add_ratios(ratios, ours, theirs)
+    print_ratios(ratios, "neuroflow/BrainPy")
 
 
 if __name__ == "__main__":

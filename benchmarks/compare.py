@@ -234,6 +234,21 @@ def run_peer_worker(python: str, script: Path, args: list[str],
     return result, "", proc.stdout
 
 
+def add_ratios(ratios: dict[str, list[float]], ours: dict, theirs: dict) -> None:
+    """Append neuroflow's first and warm call over the peer's time (one side-by-side repeat of
+    the analysis benchmarks), unless either side failed."""
+    if "failed" not in ours and "failed" not in theirs:
+        ratios.setdefault("first", []).append(ours["first_s"] / theirs["analysis_s"])
+        ratios.setdefault("warm", []).append(ours["analysis_s"] / theirs["analysis_s"])
+
+
+def print_ratios(ratios: dict[str, list[float]], label: str) -> None:
+    for name, values in ratios.items():
+        if values:
+            print(f"{label} ({name}): min {min(values):.3f}"
+                  f" median {statistics.median(values):.3f}")
+
+
 def make_venv(interpreter: str, venv: Path, packages: list[str], logfile: Path) -> str | None:
     """Make `venv` from `interpreter` and pip-install `packages` (with any pip options among
     them), logging to `logfile`; None when it worked, else what failed."""

@@ -423,8 +423,19 @@ def _coerce(value) -> Quantity | None:
 
 
 def as_quantity(value) -> Quantity:
-    """A quantity as itself; a number or an array as a dimensionless quantity."""
-    return value if isinstance(value, Quantity) else Quantity(value)
+    """A quantity as itself; a number or an array as a dimensionless quantity; a list of
+    quantities of one dimension (`[1*ms, 2*ms]`) as one array quantity."""
+    if isinstance(value, Quantity):
+        return value
+    if isinstance(value, (list, tuple)) and any(isinstance(v, Quantity) for v in value):
+        items = [as_quantity(v) for v in value]
+        dims = {q.dim for q in items}
+        if len(dims) > 1:
+            raise QuantityError(f"a list mixes quantities of different dimensions: {value!r}",
+                                hint="give every entry the same kind of unit, or use an"
+                                     " array times one unit: [1, 2]*ms")
+        return Quantity(np.array([q.internal_value for q in items], dtype=float), dims.pop())
+    return Quantity(value)
 
 
 def is_dimensionless(value) -> bool:

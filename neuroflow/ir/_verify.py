@@ -707,5 +707,7 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
 def _check_cycles(pop: str, model: Model) -> None:
     cycle = model.subexpression_cycle(pop)
     if cycle:
+        first = model.get(cycle[0])
         raise IRError(f"subexpressions of {pop} depend on each other in a cycle: "
-                      + " -> ".join(cycle + cycle[:1]))
+                      + " -> ".join(cycle + cycle[:1]), first.loc if first else None,
+                      "compute one of them from state variables and parameters only")

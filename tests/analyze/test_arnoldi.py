@@ -1,8 +1,13 @@
 """The leading eigenpairs by batched Arnoldi (`slow_points(modes=K)`'s linearization) against
 LAPACK on linear fields f(x) = A x, and its refusal where the Krylov space is exhausted."""
 import numpy as np
+import pytest
 
 from neuroflow.runtime.analyze._arnoldi import krylov_bases, ritz_pairs
+
+# the Krylov bases are called here directly, not through slow_points (which enters neuroflow's
+# JAX scope): 64-bit types for the test's float64 matrices
+pytestmark = pytest.mark.usefixtures("x64")
 
 
 def test_leading_ritz_pairs_match_lapack():

@@ -341,6 +341,16 @@ def test_parameter_cycles_are_reported():
     assert "circle" in err.message
 
 
+def test_subexpression_cycles_point_at_the_first_of_them():
+    err = error_of(LIF.replace("dv/dt = (El - v)/tau : volt",
+                               "dv/dt = (El - v + I)/tau : volt\n        I = J*2 : volt\n"
+                               "        J = I/2 : volt")
+                   + "network n { population P[2] = LIF() }")
+    assert "cycle" in err.message and "P.I -> P.J -> P.I" in err.message
+    assert err.loc.origin == "model.nfl" and err.loc.source_line().strip() == "I = J*2 : volt"
+    assert err.hint
+
+
 def test_a_file_without_a_network_is_a_library():
     loaded = build(LIF)
     assert loaded.model is None and loaded.components == ("LIF",)

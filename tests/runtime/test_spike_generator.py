@@ -114,10 +114,20 @@ def test_a_generator_has_no_threshold_of_its_own():
     (dict(times=[1, 2] * ms, indices=[0]), "2 times but 1 indices"),
     (dict(times=[1, 2] * mV, indices=[0, 0]), "must be times"),
     (dict(times=[1, 2] * ms, indices=[0.5, 1]), "whole numbers"),
+    (dict(times=[1 * ms, 2 * mV], indices=[0, 0]), "mixes quantities of different dimensions"),
 ])
 def test_mistakes_are_refused_when_the_generator_is_made(kwargs, message):
     with pytest.raises(nf.ir.ModelError, match=message):
         nf.Network("n").spike_generator("S", **kwargs)
+
+
+def test_a_list_of_quantities_is_an_array_of_times():
+    listed = nf.Network("n")
+    listed.spike_generator("S", [1 * ms, 2.5 * ms], [0, 1])
+    arrayed = nf.Network("n")
+    arrayed.spike_generator("S", [1, 2.5] * ms, [0, 1])
+    assert nf.ir.print(listed.build(unused_params=True)) == \
+        nf.ir.print(arrayed.build(unused_params=True))
 
 
 def test_two_spikes_of_a_neuron_in_one_step_are_refused_when_dt_is_known():

@@ -45,7 +45,26 @@ def jit(fun=None, **options):
     """`jax.jit(fun, **options)` compiled with `COMPILER_OPTIONS`; without `fun`, a decorator."""
     if fun is None:
         return functools.partial(jit, **options)
-    return jax.jit(fun, compiler_options=COMPILER_OPTIONS, **options)
+    return _Jitted(fun, options)
+
+
+class _Jitted:
+    """A jitted function compiled with `COMPILER_OPTIONS` when called on its own; called inside
+    another trace (a `jax.jacfwd` of it, another jit) it is an ordinary nested jit, which JAX
+    allows no compile options."""
+
+    def __init__(self, fun, options: dict):
+        self._outer = jax.jit(fun, compiler_options=COMPILER_OPTIONS, **options)
+        self._nested = jax.jit(fun, **options)
+        functools.update_wrapper(self, fun)
+
+    def __call__(self, *args, **kwargs):
+        traced = any(isinstance(leaf, jax.core.Tracer)
+                     for leaf in jax.tree_util.tree_leaves((args, kwargs)))
+        return (self._nested if traced else self._outer)(*args, **kwargs)
+
+    def lower(self, *args, **kwargs):
+        return self._outer.lower(*args, **kwargs)
 
 
 @contextlib.contextmanager
