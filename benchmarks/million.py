@@ -16,7 +16,7 @@ the spike monitor is replaced by a population rate monitor.
 Runs in a fresh process (a worker started by this script), which prints, in order: the
 memory estimate (`sim.memory(duration)`, nothing allocated), the build time (model, passes,
 lowering), the first chunk of 1000 steps (XLA compilation plus 100 ms simulated), the full
-run, the peak resident size (getrusage ru_maxrss, the whole process), the mean rate and the
+run (wall and CPU time), the peak resident size (getrusage ru_maxrss, the whole process), the mean rate and the
 load average before and after.  Never part of the test run.
 """
 from __future__ import annotations
@@ -67,11 +67,12 @@ def worker(args: argparse.Namespace) -> None:
     first = time.perf_counter() - start
     print(f"first chunk ({sim.chunk_steps} steps, compilation incl.): {first:7.2f} s",
           flush=True)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     results = sim.run(duration, seed=args.seed, progress=False)
-    ran = time.perf_counter() - start
+    ran, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(f"run of {args.duration:g} ms (compilation excl.): {ran:7.2f} s", flush=True)
+    print(f"run of {args.duration:g} ms (compilation excl.): {ran:7.2f} s"
+          f" (CPU time of all threads: {cpu:.2f} s)", flush=True)
     print(f"peak resident size (whole process):   {nf.ir.size_text(peak)}", flush=True)
     print(f"mean rate: {results.rate('P'):.1f} Hz", flush=True)
     print(f"load average after (1/5/15 min): {load()}", flush=True)
