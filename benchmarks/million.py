@@ -16,8 +16,8 @@ the spike monitor is replaced by a population rate monitor.
 Runs in a fresh process (a worker started by this script), which prints, in order: the
 memory estimate (`sim.memory(duration)`, nothing allocated), the build time (model, passes,
 lowering), the first chunk of 1000 steps (XLA compilation plus 100 ms simulated), the full
-run (wall and CPU time), the peak resident size (getrusage ru_maxrss, the whole process), the mean rate and the
-load average before and after.  Never part of the test run.
+run (wall and CPU time), the peak resident size (getrusage ru_maxrss, the whole process),
+the mean rate and the load average before and after.  Never part of the test run.
 """
 from __future__ import annotations
 
