@@ -37,6 +37,10 @@ def network():
                    delay=1 * ms, name="to_dense")
     net.projection(b, b, on_pre="g += 0.2", connect=nf.one_to_one(), kernel="one_to_one",
                    name="to_self")
+    net.projection(a, b, on_pre="g += 0.1", connect=nf.fixed_prob(0.1), kernel="procedural",
+                   name="to_procedural")
+    net.projection(b, a, on_pre="g += 0.1", connect=nf.fixed_fan_out(9), kernel="procedural",
+                   name="to_procedural_fan_out")
     net.monitor_spikes(a)
     net.monitor(b, "v", indices=[0, 5, 9])
     return net.build()
@@ -159,3 +163,26 @@ def test_an_accelerator_is_checked_against_its_own_memory():
     with pytest.raises(InsufficientMemory, match="needs about"):
         check_fits(found, device(on_device - 1))
     assert ir.memory_limit() > 2**28  # this machine has a readable amount of memory
+
+
+def test_a_million_neuron_procedural_coba_is_estimated_before_anything_is_drawn():
+    """COBA at 10^6 neurons, fan-in 80, procedural: the estimate allocates nothing of the
+    network's size, fits in 4 GiB, and its state and connectivity are the arrays a run draws."""
+    from tests.conftest import EXAMPLES
+    text = (EXAMPLES / "coba.nfl").read_text()
+    for old, new in (("P[4000]", "P[1000000]"), ("P[:3200]", "P[:800000]"),
+                     ("P[3200:]", "P[800000:]"), ("fixed_prob(0.02)", "fixed_prob(0.00008)")):
+        assert old in text
+        text = text.replace(old, new)
+    pipeline = nf.passes.DEFAULT_PIPELINE.replace("kernels", "kernels{default=procedural}")
+    sim = nf.compile(nf.load_text(text), dt=0.1 * ms, pipeline=pipeline)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    found = sim.memory(1000 * ms, spike_rate_hz=22.0)
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < 50  # MiB
+    assert found.peak < 4 * 2**30
+    assert found.drawing == 0  # nothing is drawn for procedural connectivity
+    state, _, conn = sim.program.initial(0)
+    parts = {(p.kind, p.name): p.bytes for p in found.parts if p.when == "held"}
+    for name, arrays in conn.items():
+        assert parts[("connectivity", name)] == nbytes(arrays), name
+    assert parts[("state", "P")] == nbytes(state["pops"]["P"])

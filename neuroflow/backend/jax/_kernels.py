@@ -227,6 +227,18 @@ class Event:
                               None)
         return summed if ring is not None else summed[:n_post]
 
+    @staticmethod
+    def adds_natively() -> bool:
+        """Whether `add_native` can run (the core native kernels are built)."""
+        return _native.available()
+
+    @staticmethod
+    def add_native(arrays: dict, spikes, pre_start: int, base, node: Projection, sign: float):
+        """`base` (a variable of the whole post population) plus `sign` times the weights of the
+        spiking rows, added in place by the C++ kernel (`_native.event_add`)."""
+        return _native.event_add(spikes, arrays["targets"], arrays["weights"].astype(base.dtype),
+                                 base, pre_start, node.post.start, node.post.size, sign)
+
     def masked(self, arrays: dict, spikes, node: Projection, ring=None, step=None,
                native: bool = False, cut: bool = True):
         """One pass over every synapse, each weight gated by its pre neuron's spike (a boolean or

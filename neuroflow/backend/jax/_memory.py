@@ -17,6 +17,7 @@ import jax
 import numpy as np
 
 from ... import ir
+from ._procedural import guide_bits
 
 INT32, BOOL, UINT8, FLOAT64 = 4, 1, 1, 8
 ROW_PAD = 16  # `EllLayout` rounds its width up to a multiple of this
@@ -144,9 +145,12 @@ def connectivity_layout(node: ir.Connection, itemsize: int) -> tuple[str, int]:
         return "all_to_all, one shared weight", itemsize
     if kernel == ir.Kernel.ONE_TO_ONE:
         return f"one_to_one [{n_post}]", n_post * itemsize
-    if kernel == ir.Kernel.PROCEDURAL:  # the key, the weight and the gap table of fixed_prob
-        table = 256 * (FLOAT64 + INT32) if isinstance(node.rule, ir.FixedProb) else 0
-        return "procedural, regenerated each step", table + 16 + itemsize
+    if kernel == ir.Kernel.PROCEDURAL:  # the key, the weight, fixed_prob's gap table and guide
+        if not isinstance(node.rule, ir.FixedProb):
+            return "procedural, regenerated each step", FLOAT64 + itemsize
+        guide = 2 ** guide_bits(n_post) + 1
+        return (f"procedural, regenerated each step: gap table [{n_post}] uint64, guide"
+                f" [{guide}] int32", n_post * FLOAT64 + guide * INT32 + FLOAT64 + itemsize)
     if kernel == ir.Kernel.CSR:
         per = 2 * INT32 + (0 if shared else itemsize)
         return f"csr {synapses:.0f} synapses, pre and post int32, {weights}", \

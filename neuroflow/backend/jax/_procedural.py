@@ -19,8 +19,9 @@ bit for bit, on every device, and memory is O(N): a key, one shared weight, and 
   for g = 1 .. n_post, a table built once in numpy and passed to the step as an array.
   So the gaps are Geometric(p) up to the 2**-53 rounding of the table, and the targets of
   a row are distinct and sorted.  The JAX path searches the table (`searchsorted`); the C++
-  path starts at the count of a guide table (indexed by the top bits of u) and scans on:
-  integer comparisons only, so no `log` of any library decides a target.
+  path reads the counts at the edges of u's bucket of its top bits from a guide table and
+  scans the table between them (most buckets hold no threshold, so most draws read only the
+  guide): integer comparisons only, so no `log` of any library decides a target.
 - `fixed_fan_out(k)`: k distinct targets per row, uniform over the k-subsets, as the rule's
   own `draw`.  The row takes `target_j = floor(draw(i, j) * n_post / 2**64)` for j < k,
   sorts them, replaces the later copies of a repeated value (in sorted order) with the next
@@ -54,10 +55,9 @@ from ._hash import GAMMA, GOLDEN, MASK, draws, draws_np, mix_np
 
 BLOCK = 1024  # rows per block of the pure-JAX path, and its largest bucket
 
-HANDLERS = {("prob", "float32"): "NeuroflowProceduralProbF32",
-            ("prob", "float64"): "NeuroflowProceduralProbF64",
-            ("fan_out", "float32"): "NeuroflowProceduralFanOutF32",
-            ("fan_out", "float64"): "NeuroflowProceduralFanOutF64"}
+HANDLERS = {(rule, dtype, add): f"NeuroflowProcedural{name}{'Add' if add else ''}F{dtype[-2:]}"
+            for rule, name in (("prob", "Prob"), ("fan_out", "FanOut"))
+            for dtype in ("float32", "float64") for add in (False, True)}
 
 
 def run_key(seed: int, index: int) -> np.ndarray:
@@ -91,12 +91,19 @@ def gap_thresholds(p: float, n_post: int) -> np.ndarray:
     return np.maximum.accumulate(table) if len(table) else table
 
 
+def guide_bits(n_post: int) -> int:
+    """Bits of u that index the guide: 2**bits about n_post, 18 at most (a 1 MiB guide)."""
+    return int(np.clip(np.ceil(np.log2(max(n_post, 1))), 4, 18))
+
+
 def gap_guide(table: np.ndarray) -> np.ndarray:
-    """`#{g : T[g] <= b * 2**(63 - bits)}` for every bucket b of the top `bits` bits of u, with
-    2**bits about n_post (16 bits at most): where the native kernel starts its scan of T."""
-    bits = int(np.clip(np.ceil(np.log2(max(len(table), 1))), 4, 16))
-    starts = np.arange(2 ** bits, dtype=np.uint64) << np.uint64(63 - bits)
-    return np.searchsorted(table, starts, side="right").astype(np.int32)
+    """`#{g : T[g] <= b * 2**(63 - bits)}` for b = 0 .. 2**bits - 1, the buckets of the top `bits`
+    bits of u (`guide_bits`), then `#{g : T[g] < 2**63}`: the counts at the edges of each bucket,
+    between which the native kernel scans T (not at all where they agree)."""
+    bits = guide_bits(len(table))
+    edges = np.arange(2 ** bits + 1, dtype=np.uint64) << np.uint64(63 - bits)
+    edges[-1] = np.uint64(2 ** 63 - 1)  # u stays below 2**63
+    return np.searchsorted(table, edges, side="right").astype(np.int32)
 
 
 def _row_bound(p: float, n_post: int) -> int:
@@ -186,13 +193,11 @@ class Procedural:
         n_pre, n_post = node.pre.size, node.post.size
         weight = arrays["weight"]
         prob = isinstance(node.rule, FixedProb)
-        if native and _native.extension("procedural.cc", tuple(sorted(HANDLERS.values()))):
-            name = HANDLERS[("prob" if prob else "fan_out", str(weight.dtype))]
+        if native and self.adds_natively():
+            name = HANDLERS[("prob" if prob else "fan_out", str(weight.dtype), False)]
             call = jax.ffi.ffi_call(name, jax.ShapeDtypeStruct((n_post,), weight.dtype),
                                     vmap_method="sequential")
-            if prob:
-                return call(spikes, arrays["key"], arrays["thresholds"], arrays["guide"], weight)
-            return call(spikes, arrays["key"], weight, k=np.int64(node.rule.k))
+            return call(spikes, *self._rule_arrays(arrays, node), weight, **self._rule_attrs(node))
         add_rows = self._prob_rows if prob else self._fan_out_rows
 
         def gather(capacity: int):
@@ -215,6 +220,39 @@ class Procedural:
         branches = [gather(c) for c in buckets]
         branches.append(blocks if n_pre > BLOCK else gather(max(n_pre, 1)))
         return _bucketed(spikes, branches, buckets, jnp.zeros(n_post + 1, weight.dtype))[:n_post]
+
+    @staticmethod
+    def adds_natively() -> bool:
+        """Whether the C++ kernels are built (once; else one notice): `propagate(native=True)`
+        and `add_native` use them."""
+        return _native.extension("procedural.cc", tuple(sorted(HANDLERS.values())))
+
+    @staticmethod
+    def _rule_arrays(arrays: dict, node: Projection) -> tuple:
+        if isinstance(node.rule, FixedProb):
+            return arrays["key"], arrays["thresholds"], arrays["guide"]
+        return (arrays["key"],)
+
+    @staticmethod
+    def _rule_attrs(node: Projection) -> dict:
+        return {} if isinstance(node.rule, FixedProb) else {"k": np.int64(node.rule.k)}
+
+    def add_native(self, arrays: dict, spikes, pre_start: int, base, node: Projection,
+                   sign: float):
+        """`base` (a variable of the whole post population) plus `sign` times the weights of the
+        spiking rows, added in place by the C++ kernel: the projection's pre neurons start at
+        `pre_start` in `spikes` (of its whole pre population), its post neurons at
+        `node.post.start` (see `adds_natively`)."""
+        rule = "prob" if isinstance(node.rule, FixedProb) else "fan_out"
+        weight = arrays["weight"].astype(base.dtype)
+        call = jax.ffi.ffi_call(HANDLERS[(rule, str(base.dtype), True)],
+                                jax.ShapeDtypeStruct(base.shape, base.dtype),
+                                vmap_method="sequential",
+                                input_output_aliases={len(self._rule_arrays(arrays, node)) + 2: 0})
+        return call(spikes, *self._rule_arrays(arrays, node), weight, base,
+                    pre_start=np.int64(pre_start), n_pre=np.int64(node.pre.size),
+                    post_start=np.int64(node.post.start), n_post=np.int64(node.post.size),
+                    sign=np.float64(sign), **self._rule_attrs(node))
 
     def sum_rows(self, arrays: dict, node, values, weight):
         """`Σ_pre weight * values[pre]` at each post neuron, over every row (for couplings): the

@@ -78,12 +78,15 @@ def _lower_plastic(node: ir.Projection, ctx: StepContext):
 
 
 def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
-    """`ge += w` by the native event kernel straight into the variable, where it applies: one call
-    per projection and step, no slices of the spike vector, no separate addition."""
+    """`ge += w` by a native kernel (`event`, `procedural`) straight into the variable, where it
+    applies: one call per projection and step, no slices of the spike vector, no separate
+    addition."""
     program = ctx.program
-    if not (program.native and node.kernel == ir.Kernel.EVENT and node.effect.op in ("+=", "-=")
+    kernel = KERNELS[node.kernel]
+    if not (program.native and hasattr(kernel, "add_native") and node.effect.op in ("+=", "-=")
             and program.effect_scale[node.name] is None and _native.available()
-            and node.effect.target not in program.held.get(node.post.population, ())):
+            and node.effect.target not in program.held.get(node.post.population, ())
+            and kernel.adds_natively()):
         return False
     buffer = program.buffers.get(node.name)
     if buffer is not None and buffer.kind != ir.BufferKind.SPIKES:
@@ -91,11 +94,8 @@ def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
     spikes, start = ctx.spikes[node.pre.population], node.pre.start
     if buffer is not None:
         spikes, start = _delayed_spikes(node, ctx, buffer, spikes[node.pre.start:node.pre.stop]), 0
-    arrays, target = ctx.conn[node.name], ctx.pops[node.post.population]
-    var = node.effect.target
-    target[var] = _native.event_add(spikes, arrays["targets"],
-                                    arrays["weights"].astype(target[var].dtype), target[var],
-                                    start, node.post.start, node.post.size,
+    target, var = ctx.pops[node.post.population], node.effect.target
+    target[var] = kernel.add_native(ctx.conn[node.name], spikes, start, target[var], node,
                                     1.0 if node.effect.op == "+=" else -1.0)
     return True
 

@@ -5,24 +5,34 @@
 // so both give the same targets bit for bit:
 //   row_key(i) = mix(key ^ (i * GOLDEN)),  draw(i, j) = mix(row_key(i) + (j + 1) * GAMMA).
 // fixed_prob: geometric skipping; gap = 1 + #{g : T[g] <= u} with u = draw >> 1 and T the
-// gap table built in numpy.  A guide table (also from numpy) gives that count at the start of
-// u's bucket of the top bits; a short scan of T from there finishes it.  Integers only.
+// gap table built in numpy.  The guide table (also from numpy) holds that count at the edges
+// of u's bucket of the top bits; where both edges agree (no threshold inside the bucket: most
+// draws) it is the count, else a short scan of T between them finishes it.  Integers only.
 // fixed_fan_out: k uniform draws, sorted; later copies of a repeated value are replaced (in
 // sorted order) by the next draws of the row, until the row is distinct.
+//
+// Each kernel comes in two forms: `...Prob`/`...FanOut` return the summed weights per post
+// neuron, `...ProbAdd`/`...FanOutAdd` add them straight into the target variable (aliased, in
+// place), as `event_add.cc` does for stored synapses.  The adds are the costly part of a large
+// network (a cache miss each, the targets being spread over the whole population), so a row's
+// targets are generated first, with a prefetch of each, and added afterwards.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
 #include "frame.h"
+#include "spikes.h"
 
 using neuroflow::DType;
+using neuroflow::ForEachSpike;
 using neuroflow::Frame;
 
 namespace {
 
 constexpr uint64_t kGolden = 0x9E3779B97F4A7C15ULL;
 constexpr uint64_t kGamma = 0xD1B54A32D192ED03ULL;
+constexpr int64_t kPiece = 256;  // targets generated before they are added
 
 inline uint64_t Mix(uint64_t x) {
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -40,77 +50,81 @@ inline int64_t Below(uint64_t draw, int64_t n) {
   return static_cast<int64_t>(((draw >> 32) * n64 + (((draw & 0xFFFFFFFFULL) * n64) >> 32)) >> 32);
 }
 
-// #{g : table[g] <= u} for a non-decreasing table, starting the search at `guess`
-inline int64_t CountAtMost(const uint64_t* table, int64_t length, uint64_t u, int64_t guess) {
-  int64_t c = std::min<int64_t>(std::max<int64_t>(guess, 0), length);
-  while (c < length && table[c] <= u) ++c;
-  while (c > 0 && table[c - 1] > u) --c;
-  return c;
-}
-
-// Arguments: spikes [n_pre], key [1], gap table [n_post] (uint64), guide [2**bits] (int32),
-// weight [1]; result: the sums [n_post].
+// Where the summed weights go: `total[j] += amount` for a post neuron j.
 template <typename Real>
-XLA_FFI_Error* Prob(const Frame& frame) {
-  const XLA_FFI_DataType real = DType<Real>::value;
-  if (!frame.buffers({XLA_FFI_DataType_PRED, XLA_FFI_DataType_U64, XLA_FFI_DataType_U64, XLA_FFI_DataType_S32, real},
-                     {real})) {
-    return frame.invalid("neuroflow procedural kernel: expected (spikes, key, table, guide, weight) -> sums");
-  }
-  const auto spikes = frame.arg(0), key = frame.arg(1), thresholds = frame.arg(2), guides = frame.arg(3);
-  const auto weight = frame.arg(4), out = frame.ret(0);
-  const int64_t n_pre = spikes.count();
-  const int64_t n_post = out.count();
-  const int64_t length = thresholds.count();
-  const int64_t buckets = guides.count();
-  int bits = 0;
-  while ((int64_t{1} << bits) < buckets) ++bits;
-  if (key.count() != 1 || weight.count() != 1 || length != n_post || (int64_t{1} << bits) != buckets || bits > 62) {
-    return frame.invalid("key and weight must be one number, the table n_post long, the guide 2**bits long");
-  }
-  const bool* spiked = spikes.as<bool>();
-  const uint64_t* table = thresholds.as<uint64_t>();
-  const int32_t* guide = guides.as<int32_t>();
-  const Real w = weight.as<Real>()[0];
-  Real* total = out.as<Real>();
-  std::memset(total, 0, sizeof(Real) * n_post);
-  for (int64_t i = 0; i < n_pre; ++i) {
-    if (!spiked[i]) continue;
-    const uint64_t row_key = RowKey(key.as<uint64_t>()[0], i);
-    int64_t position = -1;
-    for (int64_t j = 0;; ++j) {
-      const uint64_t u = Draw(row_key, j) >> 1;
-      position += 1 + CountAtMost(table, length, u, guide[u >> (63 - bits)]);
-      if (position >= n_post) break;
-      total[position] += w;
+struct Sink {
+  Real* total;
+  Real amount;
+
+  void prefetch(int64_t j) const { __builtin_prefetch(total + j, 1); }
+  void add(int64_t j) const { total[j] += amount; }
+};
+
+// fixed_prob: the gap table T [n_post] and its guide [2**bits + 1] (`gap_guide` in Python)
+struct ProbRule {
+  const uint64_t* table;
+  const int32_t* guide;
+  int64_t n_post;
+  int shift;  // 63 - bits
+
+  // Adds into `sink` at the targets of row `i`.  The draws do not depend on the walk, so they
+  // are made kAhead at a time: their guide entries are fetched together, then the table entries
+  // the scans start at, and only then is the walk taken, with every read already under way.
+  // Targets are kept kPiece at a time (each prefetched) and added after.
+  template <typename Real>
+  void Row(uint64_t key, int64_t i, const Sink<Real>& sink) const {
+    constexpr int kAhead = 16;
+    const uint64_t row_key = RowKey(key, i);
+    uint64_t u[kAhead];
+    int64_t low[kAhead], high[kAhead];
+    int32_t piece[kPiece];
+    int64_t position = -1, count = 0;
+    for (int64_t j = 0;; j += kAhead) {
+      for (int k = 0; k < kAhead; ++k) {
+        u[k] = Draw(row_key, j + k) >> 1;
+        __builtin_prefetch(guide + (u[k] >> shift));
+      }
+      for (int k = 0; k < kAhead; ++k) {  // #{T <= u} lies between the counts at the bucket's edges
+        const uint64_t bucket = u[k] >> shift;
+        low[k] = guide[bucket];
+        high[k] = guide[bucket + 1];
+        if (low[k] < high[k]) __builtin_prefetch(table + low[k]);
+      }
+      for (int k = 0; k < kAhead; ++k) {
+        int64_t below = low[k];
+        if (__builtin_expect(high[k] - below > 1, 0)) {
+          while (below < high[k] && table[below] <= u[k]) ++below;
+        } else {  // at most one threshold in the bucket (most draws): no branch to mispredict
+          const int64_t at = below < n_post ? below : n_post - 1;
+          below += (below < high[k]) & (table[at] <= u[k]);
+        }
+        position += 1 + below;
+        if (position >= n_post) {
+          for (int64_t m = 0; m < count; ++m) sink.add(piece[m]);
+          return;
+        }
+        piece[count++] = static_cast<int32_t>(position);
+        sink.prefetch(position);
+        if (count == kPiece) {
+          for (int64_t m = 0; m < count; ++m) sink.add(piece[m]);
+          count = 0;
+        }
+      }
     }
   }
-  return nullptr;
-}
+};
 
-// Arguments: spikes [n_pre], key [1], weight [1]; attribute k (int64); result: the sums [n_post].
-template <typename Real>
-XLA_FFI_Error* FanOut(const Frame& frame) {
-  const XLA_FFI_DataType real = DType<Real>::value;
-  int64_t k;
-  if (!frame.buffers({XLA_FFI_DataType_PRED, XLA_FFI_DataType_U64, real}, {real}) || !frame.attr("k", &k)) {
-    return frame.invalid("neuroflow procedural kernel: expected (spikes, key, weight) -> sums, with int64 k");
-  }
-  const auto spikes = frame.arg(0), key = frame.arg(1), weight = frame.arg(2), out = frame.ret(0);
-  const int64_t n_pre = spikes.count();
-  const int64_t n_post = out.count();
-  if (key.count() != 1 || weight.count() != 1 || k < 0 || 2 * k > n_post) {
-    return frame.invalid("key and weight must be one number, and 2 k <= n_post");
-  }
-  const bool* spiked = spikes.as<bool>();
-  const Real w = weight.as<Real>()[0];
-  Real* total = out.as<Real>();
-  std::memset(total, 0, sizeof(Real) * n_post);
-  std::vector<int64_t> row(k);
-  std::vector<char> surplus(k);
-  for (int64_t i = 0; i < n_pre; ++i) {
-    if (!spiked[i]) continue;
-    const uint64_t row_key = RowKey(key.as<uint64_t>()[0], i);
+// fixed_fan_out(k): the row's k distinct targets, in a scratch vector
+struct FanOutRule {
+  int64_t k, n_post;
+  mutable std::vector<int64_t> row;
+  mutable std::vector<char> surplus;
+
+  FanOutRule(int64_t k_, int64_t n) : k(k_), n_post(n), row(k_), surplus(k_) {}
+
+  template <typename Real>
+  void Row(uint64_t key, int64_t i, const Sink<Real>& sink) const {
+    const uint64_t row_key = RowKey(key, i);
     for (int64_t j = 0; j < k; ++j) row[j] = Below(Draw(row_key, j), n_post);
     std::sort(row.begin(), row.end());
     int64_t counter = k;
@@ -126,8 +140,133 @@ XLA_FFI_Error* FanOut(const Frame& frame) {
       }
       std::sort(row.begin(), row.end());
     }
-    for (int64_t j = 0; j < k; ++j) total[row[j]] += w;
+    for (int64_t j = 0; j < k; ++j) sink.prefetch(row[j]);
+    for (int64_t j = 0; j < k; ++j) sink.add(row[j]);
   }
+};
+
+// The attributes of the in-place forms: where the projection's neurons start in the whole
+// populations, how many post neurons it has, and the sign of its effect (-1 for `-=`).
+struct Slices {
+  int64_t pre_start = 0, n_pre = 0, post_start = 0, n_post = 0;
+  double sign = 1.0;
+
+  bool Read(const Frame& frame) {
+    return frame.attr("pre_start", &pre_start) && frame.attr("n_pre", &n_pre) &&
+           frame.attr("post_start", &post_start) && frame.attr("n_post", &n_post) && frame.attr("sign", &sign);
+  }
+};
+
+// Runs `rule` over the spiking rows of `spikes` (n_pre flags from `pre_start`), adding
+// sign * weight into `total` (n_post values from `post_start`).
+template <typename Real, typename Rule>
+void Propagate(const Rule& rule, const Frame& frame, int64_t key_arg, int64_t weight_arg, const Slices& s,
+               Real* total) {
+  const bool* spiked = frame.arg(0).as<bool>() + s.pre_start;
+  const uint64_t key = frame.arg(key_arg).as<uint64_t>()[0];
+  const Sink<Real> sink{total + s.post_start,
+                        static_cast<Real>(s.sign) * frame.arg(weight_arg).as<Real>()[0]};
+  ForEachSpike(spiked, s.n_pre, [&](int64_t i) { rule.template Row<Real>(key, i, sink); });
+}
+
+// The guide's bits, or -1 when the table, the guide or the slices do not fit.
+int ProbBits(const Frame& frame, const Slices& s) {
+  const int64_t length = frame.arg(2).count(), entries = frame.arg(3).count();
+  int bits = 0;
+  while ((int64_t{1} << bits) + 1 < entries && bits < 62) ++bits;
+  const bool fits = frame.arg(1).count() == 1 && frame.arg(4).count() == 1 && length == s.n_post &&
+                    (int64_t{1} << bits) + 1 == entries && s.pre_start + s.n_pre <= frame.arg(0).count() &&
+                    s.post_start + s.n_post <= frame.ret(0).count();
+  return fits ? bits : -1;
+}
+
+// Arguments: spikes [n_pre], key [1], gap table [n_post] (uint64), guide [2**bits + 1] (int32),
+// weight [1]; result: the sums [n_post].
+template <typename Real>
+XLA_FFI_Error* Prob(const Frame& frame) {
+  const XLA_FFI_DataType real = DType<Real>::value;
+  if (!frame.buffers({XLA_FFI_DataType_PRED, XLA_FFI_DataType_U64, XLA_FFI_DataType_U64, XLA_FFI_DataType_S32, real},
+                     {real})) {
+    return frame.invalid("neuroflow procedural kernel: expected (spikes, key, table, guide, weight) -> sums");
+  }
+  Slices s;
+  s.n_pre = frame.arg(0).count();
+  s.n_post = frame.ret(0).count();
+  const int bits = ProbBits(frame, s);
+  if (bits < 0) return frame.invalid("key and weight must be one number, the table n_post long, the guide 2**bits + 1");
+  Real* total = frame.ret(0).as<Real>();
+  std::memset(total, 0, sizeof(Real) * s.n_post);
+  const ProbRule rule{frame.arg(2).as<uint64_t>(), frame.arg(3).as<int32_t>(), s.n_post, 63 - bits};
+  Propagate<Real>(rule, frame, 1, 4, s, total);
+  return nullptr;
+}
+
+// Arguments: spikes of the whole pre population, key [1], gap table, guide, weight [1], base (a
+// variable of the whole post population); result: base plus the weights, in place.
+template <typename Real>
+XLA_FFI_Error* ProbAdd(const Frame& frame) {
+  const XLA_FFI_DataType real = DType<Real>::value;
+  Slices s;
+  if (!frame.buffers({XLA_FFI_DataType_PRED, XLA_FFI_DataType_U64, XLA_FFI_DataType_U64, XLA_FFI_DataType_S32, real,
+                      real},
+                     {real}) ||
+      !s.Read(frame)) {
+    return frame.invalid("neuroflow procedural add: expected (spikes, key, table, guide, weight, base) -> base, with"
+                         " int64 pre_start, n_pre, post_start, n_post and float64 sign");
+  }
+  const int bits = ProbBits(frame, s);
+  if (bits < 0 || frame.arg(5).count() != frame.ret(0).count()) {
+    return frame.invalid("projection slices, table or guide do not fit the populations");
+  }
+  Real* total = frame.ret(0).as<Real>();
+  const Real* base = frame.arg(5).as<Real>();
+  if (total != base) std::memcpy(total, base, sizeof(Real) * frame.ret(0).count());
+  const ProbRule rule{frame.arg(2).as<uint64_t>(), frame.arg(3).as<int32_t>(), s.n_post, 63 - bits};
+  Propagate<Real>(rule, frame, 1, 4, s, total);
+  return nullptr;
+}
+
+// Arguments: spikes [n_pre], key [1], weight [1]; attribute k (int64); result: the sums [n_post].
+template <typename Real>
+XLA_FFI_Error* FanOut(const Frame& frame) {
+  const XLA_FFI_DataType real = DType<Real>::value;
+  int64_t k;
+  if (!frame.buffers({XLA_FFI_DataType_PRED, XLA_FFI_DataType_U64, real}, {real}) || !frame.attr("k", &k)) {
+    return frame.invalid("neuroflow procedural kernel: expected (spikes, key, weight) -> sums, with int64 k");
+  }
+  Slices s;
+  s.n_pre = frame.arg(0).count();
+  s.n_post = frame.ret(0).count();
+  if (frame.arg(1).count() != 1 || frame.arg(2).count() != 1 || k < 0 || 2 * k > s.n_post) {
+    return frame.invalid("key and weight must be one number, and 2 k <= n_post");
+  }
+  Real* total = frame.ret(0).as<Real>();
+  std::memset(total, 0, sizeof(Real) * s.n_post);
+  Propagate<Real>(FanOutRule(k, s.n_post), frame, 1, 2, s, total);
+  return nullptr;
+}
+
+// Arguments: spikes of the whole pre population, key [1], weight [1], base; attributes k and
+// those of `Slices`; result: base plus the weights, in place.
+template <typename Real>
+XLA_FFI_Error* FanOutAdd(const Frame& frame) {
+  const XLA_FFI_DataType real = DType<Real>::value;
+  int64_t k;
+  Slices s;
+  if (!frame.buffers({XLA_FFI_DataType_PRED, XLA_FFI_DataType_U64, real, real}, {real}) || !frame.attr("k", &k) ||
+      !s.Read(frame)) {
+    return frame.invalid("neuroflow procedural add: expected (spikes, key, weight, base) -> base, with int64 k,"
+                         " pre_start, n_pre, post_start, n_post and float64 sign");
+  }
+  if (frame.arg(1).count() != 1 || frame.arg(2).count() != 1 || k < 0 || 2 * k > s.n_post ||
+      s.pre_start + s.n_pre > frame.arg(0).count() || s.post_start + s.n_post > frame.ret(0).count() ||
+      frame.arg(3).count() != frame.ret(0).count()) {
+    return frame.invalid("key and weight must be one number, 2 k <= n_post, and the slices fit the populations");
+  }
+  Real* total = frame.ret(0).as<Real>();
+  const Real* base = frame.arg(3).as<Real>();
+  if (total != base) std::memcpy(total, base, sizeof(Real) * frame.ret(0).count());
+  Propagate<Real>(FanOutRule(k, s.n_post), frame, 1, 2, s, total);
   return nullptr;
 }
 
@@ -137,3 +276,7 @@ NEUROFLOW_HANDLER(NeuroflowProceduralProbF32, Prob<float>)
 NEUROFLOW_HANDLER(NeuroflowProceduralProbF64, Prob<double>)
 NEUROFLOW_HANDLER(NeuroflowProceduralFanOutF32, FanOut<float>)
 NEUROFLOW_HANDLER(NeuroflowProceduralFanOutF64, FanOut<double>)
+NEUROFLOW_HANDLER(NeuroflowProceduralProbAddF32, ProbAdd<float>)
+NEUROFLOW_HANDLER(NeuroflowProceduralProbAddF64, ProbAdd<double>)
+NEUROFLOW_HANDLER(NeuroflowProceduralFanOutAddF32, FanOutAdd<float>)
+NEUROFLOW_HANDLER(NeuroflowProceduralFanOutAddF64, FanOutAdd<double>)
