@@ -35,3 +35,19 @@ def test_three_fixed_points_of_the_decision_model():
         k = ["S1", "S2"].index(var)
         for curve in curves:
             assert max(abs(rates(point)[k]) for point in curve) < 1e-8
+
+
+@pytest.mark.slow  # compiles the field and the nullclines' tracers once, for both calls
+def test_analysing_a_model_again_reuses_its_programs_with_the_new_parameters():
+    model = nf.load(EXAMPLES / "wong_wang.nfl")
+    planes = []
+    for coherence in (0.0, 0.2):
+        plane = nf.analyze.phase_plane(model, "S1,S2", {"c": coherence},
+                                       bounds={"S1": (0, 1), "S2": (0, 1)}, resolution=30,
+                                       duration=10)
+        planes.append(plane)
+        for point in plane.fixed_points:
+            reference = fsolve(lambda s: rates(s, coherence), point.state, xtol=1e-14)
+            np.testing.assert_allclose(point.state, reference, atol=1e-12)
+    assert planes[0].system._compiled is planes[1].system._compiled  # compiled once
+    assert len(planes[0].fixed_points) == 3 and len(planes[1].fixed_points) >= 1

@@ -108,7 +108,7 @@ def _enter_compilation_cache(stack: contextlib.ExitStack) -> bool:
         return False
     directory, min_compile_time, max_size = states
     stack.enter_context(directory(str(folder)))
-    stack.enter_context(min_compile_time(0.2))
+    stack.enter_context(min_compile_time(0.05))
     # where `filelock` is installed (JAX needs it for this) JAX deletes the least recently
     # used beyond 1 GiB; elsewhere `neuroflow cache --clear` empties the folder
     if _has_filelock():

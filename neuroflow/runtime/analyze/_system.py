@@ -7,6 +7,7 @@ quantity (`50*pA`), converted with the IR's units.
 """
 from __future__ import annotations
 
+import collections
 import copy
 
 import numpy as np
@@ -182,7 +183,21 @@ class System:
         return other.set(params)
 
 
+# Systems of the models analysed last, by the model's identity: analysing one model again (a
+# phase plane, then its fixed points; another parameter value) reuses its compiled functions.
+_RECENT: collections.OrderedDict = collections.OrderedDict()
+RECENT_SYSTEMS = 8
+
+
 def as_system(model, params: dict | None = None, population: str | None = None) -> System:
     if isinstance(model, System):
         return model.with_params(params) if params else model
-    return System(model, params, population)
+    model = _as_model(model)
+    key = (id(model), population)
+    held = _RECENT.get(key)
+    if held is None or held[0] is not model:
+        held = _RECENT[key] = (model, System(model, None, population))
+        while len(_RECENT) > RECENT_SYSTEMS:
+            _RECENT.popitem(last=False)
+    _RECENT.move_to_end(key)
+    return held[1].with_params(params or {})

@@ -112,27 +112,34 @@ def plane_field(system: System, indices: tuple[int, int], labels: tuple[str, str
     `labels`; the others at `base`): the rates on a grid of `resolution` cells per side, and
     the nullclines of the plane's variables listed in `traced` (0, 1 or both)."""
     ix, iy = indices
-
-    def plane_rate(xy):
-        rate = system.f(jnp.asarray(base).at[ix].set(xy[0]).at[iy].set(xy[1]))
-        return jnp.stack([rate[ix], rate[iy]])
-
+    grid_rates, curve = system.compiled(("plane", ix, iy), lambda: _plane(system, ix, iy))
     gx = np.linspace(lows[0], highs[0], resolution + 1)
     gy = np.linspace(lows[1], highs[1], resolution + 1)
     X, Y = np.meshgrid(gx, gy, indexing="ij")
-    rates = np.asarray(jit(jax.vmap(plane_rate))(np.column_stack([X.ravel(), Y.ravel()])))
+    at = (np.asarray(base, float), system.params)  # the arguments both functions end with
+    rates = np.asarray(grid_rates(np.column_stack([X.ravel(), Y.ravel()]), *at))
     U, V = rates[:, 0].reshape(X.shape), rates[:, 1].reshape(X.shape)
     lines, messages = {}, []
-
-    def H(s, weights, lows, span, scale):  # in box coordinates [0, 1]^2, |H| of order 1
-        return (weights @ plane_rate(lows + s[:2] * span))[None] / scale
-
-    curve = Curve(H)  # compiled once for both nullclines: they differ in the arguments
     for k in traced:
-        curves, why = _nullcline(curve, k, X, Y, (U, V)[k], lows, highs)
+        curves, why = _nullcline(curve, k, X, Y, (U, V)[k], lows, highs, at)
         lines[labels[k]] = curves
         messages += [f"nullcline of {labels[k]}: {m}" for m in why]
     return (X, Y, U, V), lines, messages
+
+
+def _plane(system: System, ix: int, iy: int):
+    """The rates in the plane of variables `ix`, `iy` on a batch of points, and the `Curve` of
+    one nullcline in it; compiled once per system and plane: the other variables' values
+    (`base`) and the parameters are arguments."""
+    def plane_rate(xy, base, params):
+        rate = system.field(jnp.asarray(base).at[ix].set(xy[0]).at[iy].set(xy[1]), params)
+        return jnp.stack([rate[ix], rate[iy]])
+
+    def H(s, weights, lows, span, scale, base, params):  # in box coordinates [0, 1]^2, |H| ~ 1
+        return (weights @ plane_rate(lows + s[:2] * span, base, params))[None] / scale
+
+    # both nullclines are one Curve: they differ in the arguments
+    return jit(jax.vmap(plane_rate, in_axes=(0, None, None))), Curve(H)
 
 
 def _crossings(X, Y, values) -> np.ndarray:
@@ -168,7 +175,7 @@ def _end_on_edge(curve: Curve, points: list[np.ndarray]) -> None:
             return
 
 
-def _nullcline(curve: Curve, k: int, X, Y, values, lows, highs):
+def _nullcline(curve: Curve, k: int, X, Y, values, lows, highs, at: tuple):
     """Curves where component `k` of the plane's rate vanishes, traced from grid crossings."""
     seeds = _crossings(X, Y, values)
     if not len(seeds):
@@ -176,7 +183,7 @@ def _nullcline(curve: Curve, k: int, X, Y, values, lows, highs):
     scale = float(np.median(np.abs(values[np.isfinite(values)]))) or 1.0
     span = highs - lows
     curve = curve.with_args((np.eye(2)[k], np.asarray(lows, float), np.asarray(span, float),
-                             np.asarray(scale)))
+                             np.asarray(scale)) + at)
     unit = (seeds - lows) / span
     done = np.zeros(len(unit), bool)
     cell = 1.0 / (X.shape[0] - 1)
