@@ -121,8 +121,9 @@ def lower_projection(node: ir.Projection, ctx: StepContext):
 
 def lower_coupling(node: ir.Coupling, ctx: StepContext):
     pop, var = node.post.population, node.target
+    native = ctx.program.native and ctx.program.gradients is None and _native.available()
     total = coupling_sum(node, ctx.conn[node.name], PopulationEnv(ctx, node.pre.population),
-                         PopulationEnv(ctx, pop))
+                         PopulationEnv(ctx, pop), native=native)
     state = ctx.pops[pop]
     total = total.astype(state[var].dtype)
     if f"{pop}.{var}" in ctx.summed:  # another coupling onto it ran this step: add up
