@@ -8,11 +8,12 @@ every synapse each step; `ell` gathers a fixed fan-in table per post neuron (no 
 `one_to_one` and `all_to_all` (with one weight) need no connectivity arrays; plastic projections
 always get `event_plastic`, projections with one delay per synapse `event`. A coupling (summed
 variables) sums every step with `dense` (a matrix product) or `csr` (one gather per synapse and a
-segment sum; with the native kernels, one C++ row sum per post neuron), `one_to_one` where it connects neuron i to neuron i; its costs are printed too. For
-the rest, the model below predicts the time per step of `dense`, `event`, `csr` and `ell` from the
-sizes, the expected number of synapses, the expected firing rate (option `rate`, Hz) and whether the
-native kernels are available (option `native`), and the cheapest wins; all four predictions are
-printed in the IR; with the option `training` (a differentiable step on batches) `event` is left
+segment sum; with the native kernels, one C++ row sum per post neuron), `one_to_one` where it
+connects neuron i to neuron i; its costs are printed too. For the rest, the model below
+predicts the time per step of `dense`, `event`, `csr` and `ell` from the sizes, the expected
+number of synapses, the expected firing rate (option `rate`, Hz) and whether the native kernels
+are available (option `native`), and the cheapest wins; all four predictions are printed in
+the IR; with the option `training` (a differentiable step on batches) `event` is left
 out of the choice. Kernels without cost terms (such as `procedural`) are never picked automatically:
 the pass option `default` or a projection's `kernel=` forces any registered kernel. The constants
 come from `benchmarks/calibrate_kernels.py --fit` on the development machine (2-core x86_64,
