@@ -4,13 +4,13 @@ A factorized coupling (`terms`, from the `factorize` pass) stacks the pre factor
 into a matrix of shape [terms, pre] and sums them all in one product with the weights (or with
 the synapse counts, for terms without `w`): `tanh(x_pre)` is computed once per pre neuron.  A
 summand that does not factor is evaluated once per synapse: on the [pre, post] grid (`dense`),
-or on gathered values (`csr`, `ell`).  As for projections, `build` runs in numpy at
+or on gathered values (`csr`, `ell`); with the native kernels, `csr` sums the factorized
+terms as one C++ row sum per post neuron (`native/coupling.cc`, not differentiable: the step
+of a trained model keeps the JAX path).  As for projections, `build` runs in numpy at
 initialisation and the connectivity enters the step as arrays; `procedural` stores none and
 regenerates it every step.
 """
 from __future__ import annotations
-
-import functools
 
 import jax
 import jax.numpy as jnp
@@ -103,13 +103,16 @@ class CsrCoupling:
                 "indptr": to_device(indptr.astype(np.int32)),
                 "weights": to_device(np.asarray(weight, float)[order], dtype)}
 
-    def columns(self, arrays: dict, node: Coupling, vectors, weighted: bool,
-                native: bool = False):
-        if native and vectors.dtype == arrays["weights"].dtype:  # one row sum per post neuron
+    def native_columns(self, arrays: dict, node: Coupling, vectors, weighted: bool):
+        """`columns` by the C++ kernel (one row sum per post neuron), where it builds."""
+        if vectors.dtype == arrays["weights"].dtype:
             weights = arrays["weights"] if weighted else jnp.ones((), vectors.dtype)
             sums = _native.csr_sum(vectors, arrays["indptr"], arrays["pre"], weights)
             if sums is not None:
                 return sums
+        return self.columns(arrays, node, vectors, weighted)
+
+    def columns(self, arrays: dict, node: Coupling, vectors, weighted: bool):
         gathered = vectors[:, arrays["pre"]]
         if weighted:
             gathered = gathered * arrays["weights"]
@@ -203,8 +206,7 @@ def coupling_sum(node: Coupling, arrays: dict, pre_env, post_env,
 
     if not node.terms:
         return kernel.per_synapse(arrays, node, names)
-    columns = (functools.partial(kernel.columns, native=True)
-               if native and isinstance(kernel, CsrCoupling) else kernel.columns)
+    columns = getattr(kernel, "native_columns", kernel.columns) if native else kernel.columns
     total, factors = None, names()
     for weighted in (True, False):
         terms = [t for t in node.terms if t.weighted == weighted]
