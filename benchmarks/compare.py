@@ -208,7 +208,8 @@ def run_peer_worker(python: str, script: Path, args: list[str],
                     timeout: float) -> tuple[dict | None, str, str]:
     """Run `python script ARGS` (with this repository on its path) and read its last
     `RESULT... {json}` line: `(result, "", stdout)` with "tag" (the line's first word),
-    "other_cores" (CPU that other processes used meanwhile: a disturbance) and "process_s"
+    "other_cores" (CPU that other processes used meanwhile: a disturbance), "own_cores" (the
+    CPU the worker used over its wall time: above 1 where it ran threads) and "process_s"
     added, or `(None, why, stdout)`."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]),
@@ -220,7 +221,8 @@ def run_peer_worker(python: str, script: Path, args: list[str],
     except subprocess.TimeoutExpired:
         return None, f"over the time limit ({timeout:.0f} s)", ""
     wall = time.perf_counter() - start
-    other = max(0.0, (_cpu_times()[0] - busy0) - (_children_cpu() - cpu0)) / wall
+    own = _children_cpu() - cpu0
+    other = max(0.0, (_cpu_times()[0] - busy0) - own) / wall
     found = [line for line in proc.stdout.splitlines() if line.startswith("RESULT")]
     if proc.returncode != 0 or not found:
         lines = [line.strip() for line in (proc.stderr + proc.stdout).splitlines()
@@ -230,7 +232,7 @@ def run_peer_worker(python: str, script: Path, args: list[str],
                       + " | ".join((errors or lines)[-2:])[-300:]), proc.stdout
     tag, _, payload = found[-1].partition(" ")
     result = json.loads(payload)
-    result.update(tag=tag, other_cores=other, process_s=wall)
+    result.update(tag=tag, other_cores=other, own_cores=own / wall, process_s=wall)
     return result, "", proc.stdout
 
 

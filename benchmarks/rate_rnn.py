@@ -26,8 +26,9 @@ Columns: `run` the best of --repeats runs with everything compiled (Brian2: its 
 `+compile` the first run in its process, compilation included (Brian2: the whole build,
 g++ and first run of the binary); `nf/x` neuroflow (auto) divided by the row; `std x(T)` the
 spread of x at the end of the first run (O(1) in the chaotic regime: a sanity check, since
-BrainPy and Brian2 draw their own W); `other` the CPU cores that other processes used
-meanwhile (a disturbance on a shared machine).  The peers' venvs are made by
+BrainPy and Brian2 draw their own W); `cores` the CPU the worker itself used over its whole
+process, compilation included (above 1: it ran threads); `other` the CPU cores that other
+processes used meanwhile (a disturbance on a shared machine).  The peers' venvs are made by
 `python benchmarks/compare.py --only-setup`; neuroflow runs under this script's interpreter.
 """
 from __future__ import annotations
@@ -80,16 +81,18 @@ def run_time(result: dict) -> float | None:
 def table(net: str, rows: dict, notes: dict) -> str:
     nf = rows.get("neuroflow (auto)")
     nf_s = run_time(nf) if nf else None
-    lines = [f"| {net} | tool | run (s) | +compile (s) | nf/x | std x(T) | other | notes |",
-             "|---|---|---:|---:|---:|---:|---:|---|"]
+    lines = [f"| {net} | tool | run (s) | +compile (s) | nf/x | std x(T) | cores | other |"
+             " notes |", "|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for label, result in rows.items():
         if result is None:
-            lines.append(f"| {net} | {label} | – | – | – | – | – | {notes.get(label, '')} |")
+            lines.append(f"| {net} | {label} | – | – | – | – | – | – |"
+                         f" {notes.get(label, '')} |")
             continue
         seconds = run_time(result)
         ratio = f"{nf_s / seconds:.2f}" if nf_s and seconds else "–"
         lines.append(f"| {net} | {label} | {seconds:.3f} | {result['first_s']:.2f} | {ratio} |"
-                     f" {result['x_end_std']:.2f} | {result.get('other_cores', 0):.1f} |"
+                     f" {result['x_end_std']:.2f} | {result.get('own_cores', 0):.1f} |"
+                     f" {result.get('other_cores', 0):.1f} |"
                      f" {notes.get(label, '')} |")
     return "\n".join(lines)
 

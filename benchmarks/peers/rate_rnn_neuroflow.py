@@ -17,7 +17,8 @@ connectivity and `sim.run(duration)`, `runs_s` further `sim.run(duration, seed=.
     x <- x + dt*(-x + W^T tanh(x))/tau
 
 with W as a dense [pre, post] matrix (`--form dense`: one mat-vec), per synapse sorted by post
-(`segsum`: a gather, a product and a sorted `segment_sum`, what neuroflow's csr kernel does) or
+(`segsum`: a gather, a product and a sorted `segment_sum`, what neuroflow's csr kernel
+does without native kernels) or
 as a `jax.experimental.sparse.BCOO` matrix (`bcoo`).  Nothing is recorded: this is the limit
 for JAX.  `first_s` is compiling and one run, `runs_s` further calls.
 

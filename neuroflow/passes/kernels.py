@@ -8,11 +8,12 @@ every synapse each step; `ell` gathers a fixed fan-in table per post neuron (no 
 `one_to_one` and `all_to_all` (with one weight) need no connectivity arrays; plastic projections
 always get `event_plastic`, projections with one delay per synapse `event`. A coupling (summed
 variables) sums every step with `dense` (a matrix product) or `csr` (one gather per synapse and a
-segment sum), `one_to_one` where it connects neuron i to neuron i; its costs are printed too. For
-the rest, the model below predicts the time per step of `dense`, `event`, `csr` and `ell` from the
-sizes, the expected number of synapses, the expected firing rate (option `rate`, Hz) and whether the
-native kernels are available (option `native`), and the cheapest wins; all four predictions are
-printed in the IR; with the option `training` (a differentiable step on batches) `event` is left
+segment sum; with the native kernels, one C++ row sum per post neuron), `one_to_one` where it
+connects neuron i to neuron i; its costs are printed too. For the rest, the model below
+predicts the time per step of `dense`, `event`, `csr` and `ell` from the sizes, the expected
+number of synapses, the expected firing rate (option `rate`, Hz) and whether the native kernels
+are available (option `native`), and the cheapest wins; all four predictions are printed in
+the IR; with the option `training` (a differentiable step on batches) `event` is left
 out of the choice. Kernels without cost terms (such as `procedural`) are never picked automatically:
 the pass option `default` or a projection's `kernel=` forces any registered kernel. The constants
 come from `benchmarks/calibrate_kernels.py --fit` on the development machine (2-core x86_64,
@@ -121,19 +122,24 @@ def choose_kernel(node: Projection, options: KernelOptions, dt: float) -> Kernel
 # PER_SYNAPSE_COLUMNS).  Measured on the development machine (2-core x86_64, XLA:CPU, float32,
 # a rate network of 4000 units at 10% and of 1000 at 100%): a dense product streams 16M entries
 # in 2.3 ms, while XLA's gathers cost 5-6 ns per synapse, so dense wins down to ~3% density.
+# The native csr kernel (a row sum per post neuron, no scatter; not for training) streams
+# 1.6M synapses in about a third of the dense product's time: it wins up to ~30% density.
 COUPLING_DENSE = (2.0, 1.4e-4)
 COUPLING_CSR = (2.0, 5.0e-3)
+COUPLING_CSR_NATIVE = (2.0, 4.5e-4)
 COUPLING_ELL = (2.0, 5.5e-3)
 PER_SYNAPSE_COLUMNS = 4
 COUPLING_KERNELS = (Kernel.DENSE, Kernel.CSR, Kernel.ELL, Kernel.ONE_TO_ONE, Kernel.PROCEDURAL)
 
 
-def coupling_costs(node: Coupling) -> dict[Kernel, float]:
+def coupling_costs(node: Coupling, options: KernelOptions) -> dict[Kernel, float]:
     """Predicted µs per step of the kernels that sum a coupling."""
     columns = len(node.terms) or PER_SYNAPSE_COLUMNS
     synapses = node.rule.expected_synapses(node.pre.size, node.post.size)
+    # the native kernel sums factorized terms, in a step that is not differentiated
+    native = options.native and not options.training and bool(node.terms)
     entries = {Kernel.DENSE: (COUPLING_DENSE, node.pre.size * node.post.size),
-               Kernel.CSR: (COUPLING_CSR, synapses),
+               Kernel.CSR: (COUPLING_CSR_NATIVE if native else COUPLING_CSR, synapses),
                Kernel.ELL: (COUPLING_ELL, node.post.size * ell_width(node))}
     return {k: fixed + per * count * columns for k, ((fixed, per), count) in entries.items()}
 
@@ -145,7 +151,7 @@ def choose_coupling_kernel(node: Coupling, options: KernelOptions) -> Kernel:
     if forced == Kernel.AUTO:
         if isinstance(node.rule, OneToOne):
             return Kernel.ONE_TO_ONE
-        costs = coupling_costs(node)
+        costs = coupling_costs(node, options)
         return min(costs, key=costs.get)
     if forced not in COUPLING_KERNELS or (forced == Kernel.ONE_TO_ONE
                                           and not isinstance(node.rule, OneToOne)):
@@ -171,6 +177,7 @@ def kernels(model: Model, options: KernelOptions) -> Model:
                         tuple((k, round(v, 2)) for k, v in predicted_costs(p, options, dt).items()))
               for p in model.find(Projection)]
     chosen += [c.replace(kernel=choose_coupling_kernel(c, options),
-                         costs=tuple((k, round(v, 2)) for k, v in coupling_costs(c).items()))
+                         costs=tuple((k, round(v, 2))
+                                     for k, v in coupling_costs(c, options).items()))
                for c in model.find(Coupling)]
     return model.replace(*chosen) if chosen else model

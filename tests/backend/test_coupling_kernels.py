@@ -186,3 +186,25 @@ def test_specialized_parameters_stay_where_weights_and_plastic_synapses_read_the
 def test_what_the_procedural_kernel_cannot_sum_is_a_model_error(weights, rule):
     with pytest.raises(nf.ModelError, match="cannot sum with the procedural kernel"):
         nf.compile(network("w*x_pre", weights, "procedural", rule, 20), dt=DT * ms)
+
+
+@pytest.mark.parametrize("dtype,tolerance", [("float64", 1e-12), ("float32", 1e-5)])
+@pytest.mark.parametrize("connect", [nf.fixed_prob(0.12), nf.all_to_all()])
+def test_native_csr_row_sums_match_the_pure_jax_kernel(dtype, tolerance, connect):
+    # rows of many lengths (0 to ~12 synapses, and 37: not multiples of the kernel's four
+    # partial sums), weighted and unweighted terms (the last summand counts each synapse once)
+    import jax
+
+    n, steps = 37, 30
+    for summand in ("w*tanh(x_pre)", "w*(x_pre - x_post)", "0.02*x_pre*x_post + 0.01"):
+        model = network(summand, nf.normal(0, 0.4), "csr", connect, n)
+        traces = []
+        for native in (True, False):
+            sim = nf.compile(model, dt=DT * ms, dtype=dtype, native=native)
+            state, params, conn = sim.program.initial(0)
+            step = jax.make_jaxpr(sim.program.step)(state, params, conn,
+                                                    sim.program.prepare(params))
+            assert ("NeuroflowCsrSum" in str(step)) == native
+            traces.append(sim.run(steps * DT * ms).trace("G", "x")[1])
+        assert np.abs(traces[0] - traces[1]).max() < tolerance
+        assert np.abs(traces[0][-1] - traces[0][0]).max() > 1e-3

@@ -4,7 +4,9 @@ A factorized coupling (`terms`, from the `factorize` pass) stacks the pre factor
 into a matrix of shape [terms, pre] and sums them all in one product with the weights (or with
 the synapse counts, for terms without `w`): `tanh(x_pre)` is computed once per pre neuron.  A
 summand that does not factor is evaluated once per synapse: on the [pre, post] grid (`dense`),
-or on gathered values (`csr`, `ell`).  As for projections, `build` runs in numpy at
+or on gathered values (`csr`, `ell`); with the native kernels, `csr` sums the factorized
+terms as one C++ row sum per post neuron (`native/coupling.cc`, not differentiable: the step
+of a trained model keeps the JAX path).  As for projections, `build` runs in numpy at
 initialisation and the connectivity enters the step as arrays; `procedural` stores none and
 regenerates it every step.
 """
@@ -15,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...ir import ONE, POST, PRE, Coupling, Kernel, NeuroflowError, PopSlice
+from . import _native
 from ._device import to_device
 from ._expr import evaluate
 from ._kernels import EllLayout, OneToOne
@@ -94,9 +97,20 @@ class CsrCoupling:
 
     def build(self, node: Coupling, pre, post, weight, dtype) -> dict:
         order = np.argsort(post, kind="stable")
+        indptr = np.searchsorted(np.asarray(post)[order], np.arange(node.post.size + 1))
         return {"pre": to_device(pre[order].astype(np.int32)),
                 "post": to_device(post[order].astype(np.int32)),
+                "indptr": to_device(indptr.astype(np.int32)),
                 "weights": to_device(np.asarray(weight, float)[order], dtype)}
+
+    def native_columns(self, arrays: dict, node: Coupling, vectors, weighted: bool):
+        """`columns` by the C++ kernel (one row sum per post neuron), where it builds."""
+        if vectors.dtype == arrays["weights"].dtype:
+            weights = arrays["weights"] if weighted else jnp.ones((), vectors.dtype)
+            sums = _native.csr_sum(vectors, arrays["indptr"], arrays["pre"], weights)
+            if sums is not None:
+                return sums
+        return self.columns(arrays, node, vectors, weighted)
 
     def columns(self, arrays: dict, node: Coupling, vectors, weighted: bool):
         gathered = vectors[:, arrays["pre"]]
@@ -181,8 +195,10 @@ COUPLING_KERNELS = {Kernel.DENSE: DenseCoupling(), Kernel.CSR: CsrCoupling(),
                     Kernel.PROCEDURAL: ProceduralCoupling()}
 
 
-def coupling_sum(node: Coupling, arrays: dict, pre_env, post_env) -> jax.Array:
-    """The sum of `node`'s summand for each neuron of its post slice."""
+def coupling_sum(node: Coupling, arrays: dict, pre_env, post_env,
+                 native: bool = False) -> jax.Array:
+    """The sum of `node`'s summand for each neuron of its post slice; `native` lets kernels
+    that have one use their C++ version (not differentiable)."""
     kernel = COUPLING_KERNELS[node.kernel]
 
     def names(**layout) -> SummandNames:
@@ -190,6 +206,7 @@ def coupling_sum(node: Coupling, arrays: dict, pre_env, post_env) -> jax.Array:
 
     if not node.terms:
         return kernel.per_synapse(arrays, node, names)
+    columns = getattr(kernel, "native_columns", kernel.columns) if native else kernel.columns
     total, factors = None, names()
     for weighted in (True, False):
         terms = [t for t in node.terms if t.weighted == weighted]
@@ -197,7 +214,7 @@ def coupling_sum(node: Coupling, arrays: dict, pre_env, post_env) -> jax.Array:
             continue
         vectors = jnp.stack([jnp.broadcast_to(evaluate(t.pre, factors), (node.pre.size,))
                              for t in terms]).astype(post_env.dtype)
-        for term, column in zip(terms, kernel.columns(arrays, node, vectors, weighted)):
+        for term, column in zip(terms, columns(arrays, node, vectors, weighted)):
             if term.post != ONE:  # `{1} w {tanh(x_pre)}`: the column is the sum
                 column = evaluate(term.post, factors) * column
             total = column if total is None else total + column

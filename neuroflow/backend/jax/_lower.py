@@ -27,6 +27,7 @@ from ._linear import LinearSolver
 from ._scope import jax_scope, jit
 from ._step import (LASTSPIKE, NEVER, LoweringError, PopulationEnv, StepContext, per_neuron,
                     record_history, refractory_mask)
+from ._threefry import fold_in
 from ._synaptic import effect_scale, lower_coupling, lower_poisson, lower_projection
 
 
@@ -400,7 +401,7 @@ class Program:
     def step(self, state: dict, params: dict, conn: dict, derived: dict):
         key = None
         if "key" in state:
-            key = jax.random.fold_in(jax.random.wrap_key_data(state["key"]), state["step"])
+            key = jax.random.wrap_key_data(fold_in(state["key"], state["step"]))
         pops = {p: dict(v) for p, v in state["pops"].items()}
         ctx = StepContext(self, pops, params, conn, derived, state["step"], key, {}, {}, {},
                           dict(state["buffers"]), dict(state.get("synapses", {})))

@@ -316,3 +316,21 @@ def event_add(spikes, targets, weights, base, pre_start: int, post_start: int, n
     call = jax.ffi.ffi_call(name, result, vmap_method="sequential", input_output_aliases={3: 0})
     return call(spikes, targets, weights, base, pre_start=np.int64(pre_start),
                 post_start=np.int64(post_start), n_post=np.int64(n_post), sign=np.float64(sign))
+
+
+CSR_SUM_TARGETS = {(dtype, shared): f"NeuroflowCsrSum{'Shared' if shared else ''}{suffix}"
+                   for dtype, suffix in (("float32", "F32"), ("float64", "F64"))
+                   for shared in (False, True)}
+
+
+def csr_sum(vectors, indptr, pre, weights):
+    """The sums of a coupling's rows (`native/coupling.cc`): for each vector of `vectors`
+    ([columns, n_pre]) and post neuron j, the weights of j's synapses (`indptr[j]` to
+    `indptr[j + 1]` in `pre` and `weights`; `weights` one number: shared) times the vector at
+    their pre neurons; [columns, n_post].  None where the kernel cannot be built."""
+    if not extension("coupling.cc", tuple(sorted(CSR_SUM_TARGETS.values()))):
+        return None
+    name = CSR_SUM_TARGETS[(str(weights.dtype), weights.ndim == 0)]
+    result = jax.ShapeDtypeStruct((vectors.shape[0], indptr.shape[0] - 1), vectors.dtype)
+    return jax.ffi.ffi_call(name, result, vmap_method="sequential")(vectors, indptr, pre,
+                                                                     weights)

@@ -121,8 +121,9 @@ def lower_projection(node: ir.Projection, ctx: StepContext):
 
 def lower_coupling(node: ir.Coupling, ctx: StepContext):
     pop, var = node.post.population, node.target
+    native = ctx.program.native and ctx.program.gradients is None and _native.available()
     total = coupling_sum(node, ctx.conn[node.name], PopulationEnv(ctx, node.pre.population),
-                         PopulationEnv(ctx, pop))
+                         PopulationEnv(ctx, pop), native=native)
     state = ctx.pops[pop]
     total = total.astype(state[var].dtype)
     if f"{pop}.{var}" in ctx.summed:  # another coupling onto it ran this step: add up
@@ -144,6 +145,7 @@ def lower_coupling(node: ir.Coupling, ctx: StepContext):
 # tail weighs less than TAIL.  The general sampler of JAX is some 50 times slower per draw.
 TAIL = 1e-15
 TABLE_SOURCES = 100_000  # up to this many sources a rate of parameters gets a full table per step
+COMPARED_WHOLE = 64  # tables up to this long are searched by comparing every entry
 
 
 def binomial_table(n: int, chance: float) -> np.ndarray:
@@ -175,7 +177,11 @@ def lower_poisson(node: ir.PoissonInput, ctx: StepContext):
         add_to(ctx, node.pop, node.var, count * evaluate(node.weight, env))
         return
     numbers = uniform(step_key(ctx.key, ctx.program.poisson_salt[node.name]), jnp.arange(size))
-    count = jnp.minimum(jnp.searchsorted(table, numbers, side="right"), node.n).astype(dtype)
+    # a short table (the usual case: few sources or a low rate) is compared whole, one fused
+    # kernel; XLA:CPU runs a binary search as a while loop of several kernels per round
+    method = "compare_all" if table.shape[0] <= COMPARED_WHOLE else "scan"
+    count = jnp.minimum(jnp.searchsorted(table, numbers, side="right", method=method),
+                        node.n).astype(dtype)
     add_to(ctx, node.pop, node.var, count * evaluate(node.weight, env))
 
 
