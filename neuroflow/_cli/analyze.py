@@ -6,7 +6,7 @@ import re
 import sys
 
 from .. import ir
-from .common import CLIError, load_model, write_json
+from .common import CLIError, check_output, load_model, write_json
 
 
 _QUANTITY = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*"
@@ -48,8 +48,12 @@ def _interval(text: str, what: str) -> tuple[float, float]:
 
 
 def _analysed(args):
+    """The system to analyse, once the files the command would write are known to be writable
+    (an analysis can take minutes; a missing folder is refused before it)."""
     from ..runtime.analyze import System
 
+    check_output(args.json, "--json")
+    check_output(getattr(args, "plot", None), "--plot")
     return System(load_model(args.script)["model"], _assignments(args.set), args.population)
 
 

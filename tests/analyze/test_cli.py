@@ -115,6 +115,8 @@ def test_cycles_through_a_canard_end_with_a_warning(capsys):
     (["phase-plane", FHN, "--vars", "V,q"], "did you mean 'w'|not a state variable"),
     (["bifurcation", str(EXAMPLES / "izhikevich.nfl"), "--param", "I", "--range", "0:1"],
      "has a threshold"),
+    (["fixed-points", FHN, "--json", "/no/such/folder/x.json"], "--json .* does not exist"),
+    (["phase-plane", FHN, "--plot", "/no/such/folder/x.png"], "--plot .* does not exist"),
 ])
 def test_bad_input_is_one_clear_line(args, message, capsys):
     assert main(["analyze", *args]) == 1
