@@ -181,25 +181,30 @@ def find_interpreter(peer: Peer, explicit: str | None) -> str | None:
     return None
 
 
-def _check_peer(exe: Path, peer: Peer) -> dict | None:
-    """The installed versions if the venv imports the peer and matches a pinned spec, else
-    None."""
-    package = re.split(r"[\[=<>!~ ]", peer.spec, maxsplit=1)[0]
-    pinned = peer.spec.split("==")[1].strip() if "==" in peer.spec else None
+def installed_versions(exe: Path | str, module: str, packages: list[str]) -> dict | None:
+    """The versions of `packages` in the interpreter `exe`, if it imports `module`; else None."""
     code = ("import importlib, importlib.metadata as m, json, sys;"
             " importlib.import_module(sys.argv[1]);"
             " print(json.dumps({k: m.version(k) for k in sys.argv[2:] if k}))")
-    extra = {"brian2": ["brian2", "numpy", "cython"],
-             "brainpy": ["brainpy", "jax", "jaxlib", "brainevent"]}
     try:
-        out = subprocess.run([str(exe), "-c", code, package, *extra.get(package, [package])],
+        out = subprocess.run([str(exe), "-c", code, module, *packages],
                              capture_output=True, text=True, timeout=600, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
         return None
-    versions = json.loads(out.stdout.strip().splitlines()[-1])
-    if pinned and versions.get(package) != pinned:
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _check_peer(exe: Path, peer: Peer) -> dict | None:
+    """The installed versions if the venv imports the peer and matches a pinned spec, else
+    None."""
+    package = re.split(r"[\[=<>!~ ]", peer.spec, maxsplit=1)[0]
+    pinned = peer.spec.split("==")[1].strip() if "==" in peer.spec else None
+    extra = {"brian2": ["brian2", "numpy", "cython"],
+             "brainpy": ["brainpy", "jax", "jaxlib", "brainevent"]}
+    versions = installed_versions(exe, package, extra.get(package, [package]))
+    if versions is None or (pinned and versions.get(package) != pinned):
         return None
     return versions
 

@@ -15,13 +15,11 @@ A peer that cannot be installed is reported with the reason; the drivers go on w
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compare import log, prepare_venv, run_peer_worker
+from compare import installed_versions, log, prepare_venv, run_peer_worker
 
 
 @dataclass
@@ -70,18 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _check(exe: Path, peer: TrainPeer) -> dict | None:
-    code = ("import importlib, importlib.metadata as m, json, sys;"
-            " importlib.import_module(sys.argv[1]);"
-            " print(json.dumps({k: m.version(k) for k in sys.argv[2:]}))")
-    try:
-        out = subprocess.run([str(exe), "-c", code, peer.module, *peer.report],
-                             capture_output=True, text=True, timeout=600, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0:
-        return None
-    versions = json.loads(out.stdout.strip().splitlines()[-1])
-    if any(versions.get(name) != version for name, version in peer.pinned.items()):
+    versions = installed_versions(exe, peer.module, list(peer.report))
+    if versions is None or any(versions.get(name) != version
+                               for name, version in peer.pinned.items()):
         return None
     return versions
 

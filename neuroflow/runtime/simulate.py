@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import ir
 from ..backend.jax import jax_scope, jit, Program
-from ..backend.jax._memory import MemoryEstimate, check_fits, estimate
+from ..backend.jax._memory import MemoryEstimate, estimate, refuse_unless_it_fits
 from ..passes import DEFAULT_PIPELINE
 from . import _merged
 from ._checkpoint import Checkpoint
@@ -266,7 +266,7 @@ class Simulator:
         """Refuse, before anything is allocated, a run whose estimate does not fit."""
         found = estimate(self.program, steps, batch, chunk_steps or self.chunk_steps,
                          replicas=devices, propagators=False)
-        check_fits(found, device or jax.devices()[0], self.memory_limit)
+        refuse_unless_it_fits(found, device or jax.devices()[0], self.memory_limit)
 
     # -- running ---------------------------------------------------------------------
     def run(self, duration, *, seed: int = 0, params: dict | None = None,

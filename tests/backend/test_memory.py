@@ -149,7 +149,7 @@ def test_an_accelerator_is_checked_against_its_own_memory():
     what stays on the host (recorded spikes) against the machine's memory."""
     from types import SimpleNamespace
 
-    from neuroflow.backend.jax._memory import check_fits
+    from neuroflow.backend.jax._memory import refuse_unless_it_fits
     sim = nf.compile(network(), dt=0.1 * ms)
     found = sim.memory(20 * ms)
     on_device = found.device_peak()
@@ -159,9 +159,9 @@ def test_an_accelerator_is_checked_against_its_own_memory():
         return SimpleNamespace(platform="gpu", memory_stats=lambda: {"bytes_limit": limit},
                                __str__=lambda self: "gpu:0")
 
-    check_fits(found, device(on_device))  # fits exactly
+    refuse_unless_it_fits(found, device(on_device))  # fits exactly
     with pytest.raises(InsufficientMemory, match="needs about"):
-        check_fits(found, device(on_device - 1))
+        refuse_unless_it_fits(found, device(on_device - 1))
     assert ir.memory_limit() > 2**28  # this machine has a readable amount of memory
 
 

@@ -328,7 +328,7 @@ class InsufficientMemory(ir.NeuroflowError, MemoryError):
         super().__init__(message, None, hint)
 
 
-def check_fits(estimate: MemoryEstimate, device, limit: int | None = None) -> None:
+def refuse_unless_it_fits(estimate: MemoryEstimate, device, limit: int | None = None) -> None:
     """Raise `InsufficientMemory` with the estimate and advice if it cannot fit: `limit` bytes,
     else the device's memory (accelerators) and the machine's (what is on the host)."""
     on_accelerator = device is not None and device.platform != "cpu"
