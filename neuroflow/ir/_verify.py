@@ -704,9 +704,16 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
             writers[target] = node.id
 
 
+def _written_at(node: Node | None, node_id: str) -> tuple:
+    loc = node.loc if node is not None else None
+    return (0, loc.origin or "", loc.line, loc.column, node_id) if loc else (1, "", 0, 0, node_id)
+
+
 def _check_cycles(pop: str, model: Model) -> None:
     cycle = model.subexpression_cycle(pop)
-    if cycle:
+    if cycle:  # told from the declaration written first (the graph's walk has no fixed start)
+        k = min(range(len(cycle)), key=lambda i: _written_at(model.get(cycle[i]), cycle[i]))
+        cycle = cycle[k:] + cycle[:k]
         first = model.get(cycle[0])
         raise IRError(f"subexpressions of {pop} depend on each other in a cycle: "
                       + " -> ".join(cycle + cycle[:1]), first.loc if first else None,
