@@ -268,8 +268,7 @@ def syntax_error(err: lark.exceptions.UnexpectedInput, text: str, origin: str,
         return ParseError(f"unexpected character '{char}'", loc, hint)
     token = getattr(err, "token", None)
     accepts = getattr(err, "accepts", None) or err.expected
-    if (isinstance(err, lark.exceptions.UnexpectedEOF)
-            or (token is not None and token.type == "$END")):
+    if _at_end(err):
         brace = _unclosed_brace(text)
         if brace is not None:
             return ParseError("this '{' is never closed", Loc(origin, *brace, text),
@@ -299,6 +298,12 @@ def syntax_error(err: lark.exceptions.UnexpectedInput, text: str, origin: str,
     return ParseError(message, loc, _describe_expected(parser, accepts) or None)
 
 
+def _at_end(err: lark.exceptions.UnexpectedInput) -> bool:
+    token = getattr(err, "token", None)
+    return (isinstance(err, lark.exceptions.UnexpectedEOF)
+            or (token is not None and token.type == "$END"))
+
+
 def syntax_errors(first: lark.exceptions.UnexpectedInput, text: str, origin: str,
                   parser: lark.Lark, most: int = 20) -> list[ParseError]:
     """`first` and the syntax errors after it, at most `most`.  The line of each error is
@@ -308,7 +313,7 @@ def syntax_errors(first: lark.exceptions.UnexpectedInput, text: str, origin: str
     errors = [syntax_error(first, text, origin, parser)]
     lines = text.splitlines(keepends=True)
     err, blanked = first, 0
-    while len(errors) < most and not isinstance(err, lark.exceptions.UnexpectedEOF):
+    while len(errors) < most and not _at_end(err):
         line = err.line
         if not (blanked < line <= len(lines)) or not _closes_its_brackets(lines[line - 1]):
             break
