@@ -65,11 +65,16 @@ class BatchLayout:
         return self._put(tree, PartitionSpec())
 
     def _put(self, tree, spec: PartitionSpec):
-        # Over several processes JAX builds a global array from the same host value given by
-        # every process; an array already on a device of this process is not such a value.
-        if self.spans_processes:
-            tree = jax.device_get(tree)
-        return jax.device_put(tree, NamedSharding(self.mesh, spec))
+        sharding = NamedSharding(self.mesh, spec)
+        if not self.spans_processes:
+            return jax.device_put(tree, sharding)
+        # Every process holds the same whole value and gives each of its devices its part:
+        # `device_put` would first check across processes that the values agree, which sends
+        # every array (the connectivity too) to every process.
+        return jax.tree_util.tree_map(
+            lambda leaf: jax.make_array_from_callback(
+                np.shape(leaf), sharding, lambda index, whole=np.asarray(leaf): whole[index]),
+            tree)
 
     def pad(self, members: list) -> list:
         """`members` (one entry per run) filled up to `padded` with copies of the last one."""
