@@ -60,6 +60,16 @@ else:  # the devices of one process only: the others would have nothing to run
         sim.sweep(1 * ms, {"P.I": [20 * mV]}, devices=jax.local_devices())
     except nf.ModelError as error:
         saved["refused"] = str(error)
+# a member that blows up is named, by every process, as one process names it
+growing = nf.Network("growing")
+G = growing.population("G", 10, equations="dv/dt = (-v + I) / taum : volt",
+                       params=dict(I=20 * mV, taum=10 * ms), init=dict(v=0 * mV))
+growing.monitor(G, "v", indices=[0])
+try:
+    nf.compile(growing.build(), dt=0.1 * ms, chunk_steps=500).sweep(
+        120 * ms, {"G.taum": [10 * ms, 10 * ms, -1 * ms]}, devices=jax.devices())
+except nf.SimulationError as error:
+    saved["blew_up"] = str(error)
 np.savez(f"{sys.argv[1]}/{job.index}.npz", **saved)
 """
 
@@ -88,6 +98,8 @@ def test_a_sweep_over_two_processes_equals_one_process_and_single_runs_bit_for_b
         assert int(part["processes"]) == 2 and int(part["devices"]) == 2
         assert int(part["local"]) == 1
         assert "processes" in str(part["refused"])
+        assert str(part["blew_up"]) == str(one["blew_up"])
+    assert "G.v became -inf for neuron 0" in str(one["blew_up"])
     counts = set()
     for k in range(3):
         counts.add(len(one[f"t{k}"]))
