@@ -11,8 +11,8 @@
 cluster the job script sets them.  Every process returns the same, whole results.
 """
 from .runtime._distributed import (COORDINATOR, PROCESS_ID, PROCESSES, DistributedError,
-                                   Processes, current, gather, initialize, shutdown)
+                                   Processes, current, gather, initialize, put, shutdown)
 from .runtime._launch import Finished, free_port, launch
 
-__all__ = ["initialize", "current", "shutdown", "gather", "launch", "free_port", "Processes",
+__all__ = ["initialize", "current", "shutdown", "put", "gather", "launch", "free_port", "Processes",
            "Finished", "DistributedError", "COORDINATOR", "PROCESSES", "PROCESS_ID"]

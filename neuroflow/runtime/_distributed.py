@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 
 import jax
+import numpy as np
 
 from .. import ir
 
@@ -107,6 +108,20 @@ def shutdown() -> None:
     by itself when the process exits."""
     if jax.distributed.is_initialized():
         jax.distributed.shutdown()
+
+
+def put(tree, sharding: jax.sharding.Sharding):
+    """`tree` (host values, or arrays of this process) laid out as `sharding` says.  Over a mesh
+    that spans processes every process must give the same whole values; each keeps the parts
+    that its own devices hold."""
+    if sharding.is_fully_addressable:
+        return jax.device_put(tree, sharding)
+    # `device_put` would first check across processes that the values agree, which sends every
+    # array to every process; and it refuses an array already on a device of this process.
+    return jax.tree_util.tree_map(
+        lambda leaf: jax.make_array_from_callback(
+            np.shape(leaf), sharding, lambda index, whole=np.asarray(leaf): whole[index]),
+        tree)
 
 
 def gather(tree):

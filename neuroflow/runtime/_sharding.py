@@ -11,8 +11,8 @@ whose results are dropped; a batch smaller than the mesh uses as many devices as
 
 The devices may belong to several processes (after `distributed.initialize`, `jax.devices()` lists
 those of every process): each process then holds and runs the members on its own devices, every
-process passes the same whole batch in (each keeps its part), and `distributed.gather` brings the
-outputs back whole to every process.
+process passes the same whole batch in (`distributed.put`: each keeps its part), and
+`distributed.gather` brings the outputs back whole to every process.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .. import ir
+from ._distributed import put
 
 BATCH = "batch"
 """The mesh axis the members of a sweep are split over."""
@@ -40,10 +41,6 @@ class BatchLayout:
     @property
     def devices(self) -> int:
         return self.mesh.devices.size
-
-    @property
-    def spans_processes(self) -> bool:
-        return len({d.process_index for d in self.mesh.devices.flat}) > 1
 
     @property
     def local_device(self):
@@ -65,16 +62,7 @@ class BatchLayout:
         return self._put(tree, PartitionSpec())
 
     def _put(self, tree, spec: PartitionSpec):
-        sharding = NamedSharding(self.mesh, spec)
-        if not self.spans_processes:
-            return jax.device_put(tree, sharding)
-        # Every process holds the same whole value and gives each of its devices its part:
-        # `device_put` would first check across processes that the values agree, which sends
-        # every array (the connectivity too) to every process.
-        return jax.tree_util.tree_map(
-            lambda leaf: jax.make_array_from_callback(
-                np.shape(leaf), sharding, lambda index, whole=np.asarray(leaf): whole[index]),
-            tree)
+        return put(tree, NamedSharding(self.mesh, spec))
 
     def pad(self, members: list) -> list:
         """`members` (one entry per run) filled up to `padded` with copies of the last one."""
