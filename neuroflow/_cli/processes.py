@@ -20,6 +20,7 @@ def run_over_processes(args) -> int:
     # gloo, JAX's CPU collectives, greets each connection on stdout
     lines = [line for line in finished[0].stdout.splitlines() if not line.startswith("[Gloo]")]
     print("\n".join(lines))
+    print(finished[0].stderr, end="", file=sys.stderr)  # its warnings
     print(f"ran as {args.processes} processes of one JAX job (process 0's output above)")
     return 0
 

@@ -29,6 +29,11 @@ PROCESSES = "NEUROFLOW_PROCESSES"
 PROCESS_ID = "NEUROFLOW_PROCESS_ID"
 """Environment variable: this process's number, 0 to PROCESSES - 1."""
 
+# How long a process that is done waits at exit for the others to be done too.  Long: processes
+# that run without exchanging anything (a network each process simulates whole) may end far
+# apart; a process that died is found by the heartbeat long before, and ends the others.
+_SHUTDOWN_WAIT_S = 3600
+
 _joined: list[str] = []  # the coordinator this process joined through `initialize`
 
 
@@ -87,7 +92,7 @@ def initialize(coordinator: str | None = None, processes: int | None = None,
         jax.distributed.initialize(coordinator, processes, process_id,
                                    initialization_timeout=math.ceil(timeout),
                                    heartbeat_timeout_seconds=math.ceil(heartbeat),
-                                   shutdown_timeout_seconds=math.ceil(timeout))
+                                   shutdown_timeout_seconds=_SHUTDOWN_WAIT_S)
     except RuntimeError as error:  # JAX's backends were started: too late to join a job
         raise DistributedError(f"could not join the job: {error}",
                                hint="call neuroflow.distributed.initialize() first, before"

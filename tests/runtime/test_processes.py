@@ -159,6 +159,28 @@ def test_a_process_that_dies_stops_the_job_with_a_clear_error(tmp_path):
     assert time.monotonic() - start < 60  # stopped when it died, not at the timeout
 
 
+def test_without_the_launcher_the_survivors_end_when_a_process_dies(tmp_path):
+    """Started by hand (as on a cluster): JAX's heartbeat ends process 0, waiting for a process
+    that is gone, after `heartbeat` seconds."""
+    script = tmp_path / "dies.py"
+    script.write_text(DIES.replace("initialize(timeout=60)", "initialize(timeout=60, heartbeat=3)"))
+    address = f"localhost:{distributed.free_port()}"
+    procs = [subprocess.Popen([sys.executable, str(script)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True,
+                              env=_environment() | {distributed.COORDINATOR: address,
+                                                    distributed.PROCESSES: "2",
+                                                    distributed.PROCESS_ID: str(k)})
+             for k in range(2)]
+    try:
+        _, error = procs[0].communicate(timeout=90)
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+    assert procs[1].returncode == 3
+    assert procs[0].returncode != 0 and "heartbeat" in error
+
+
 def test_a_job_that_outlasts_its_timeout_is_stopped():
     start = time.monotonic()
     with pytest.raises(distributed.DistributedError, match="did not end within 1 s"):
