@@ -53,8 +53,16 @@ def launch(command: list[str], processes: int, *, timeout: float | None = None,
                 streams = [open(Path(folder) / f"{k}.{name}", "w+") for name in ("out", "err")]
                 environment = base | {COORDINATOR: coordinator, PROCESSES: str(processes),
                                       PROCESS_ID: str(k)}
-                started.append((subprocess.Popen(command, env=environment, cwd=cwd,
-                                                 stdout=streams[0], stderr=streams[1]), streams))
+                try:
+                    proc = subprocess.Popen(command, env=environment, cwd=cwd,
+                                            stdout=streams[0], stderr=streams[1])
+                except OSError as error:
+                    for stream in streams:
+                        stream.close()
+                    raise DistributedError(f"could not start {command[0]!r}: {error.strerror}",
+                                           hint="the command is a program and its arguments,"
+                                                " e.g. [sys.executable, 'sweep.py']") from None
+                started.append((proc, streams))
             _watch([proc for proc, _ in started], [streams for _, streams in started], timeout)
             return [Finished(k, *(_text(stream) for stream in streams))
                     for k, (_, streams) in enumerate(started)]

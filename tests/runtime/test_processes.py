@@ -188,6 +188,13 @@ def test_a_job_that_outlasts_its_timeout_is_stopped():
     assert time.monotonic() - start < 10
 
 
+def test_a_command_that_cannot_start_is_a_clear_error(tmp_path):
+    with pytest.raises(distributed.DistributedError, match="could not start"):
+        distributed.launch([str(tmp_path / "no-such-program")], 2, timeout=10)
+    with pytest.raises(distributed.DistributedError, match="whole number of processes"):
+        distributed.launch([sys.executable, "-c", "pass"], 0)
+
+
 def test_a_coordinator_that_is_not_there_is_a_clear_error():
     address = f"localhost:{distributed.free_port()}"
     start = time.monotonic()
