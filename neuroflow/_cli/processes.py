@@ -10,11 +10,15 @@ variables set; nothing else changes.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from ..distributed import launch
+from .common import CLIError
 
 
 def run_over_processes(args) -> int:
+    if not Path(args.script).is_file():  # said once here, not by each process
+        raise CLIError(f"no such model file: {args.script}")
     command = [sys.executable, "-m", "neuroflow.cli", "run", args.script, *_options(args)]
     finished = launch(command, args.processes)
     # gloo, JAX's CPU collectives, greets each connection on stdout

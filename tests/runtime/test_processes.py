@@ -240,6 +240,11 @@ def test_importing_neuroflow_leaves_jax_unstarted():
     assert done.stdout.strip() == "False"
 
 
+def test_cli_over_processes_names_a_missing_model_once(capsys):
+    assert main(["run", "no-such-model.nfl", "--processes", "2"]) == 1
+    assert capsys.readouterr().err.strip() == "error: no such model file: no-such-model.nfl"
+
+
 @pytest.mark.parametrize("count", ["0", "two"])
 def test_cli_refuses_a_bad_number_of_processes(count, capsys):
     with pytest.raises(SystemExit):
