@@ -65,7 +65,9 @@ class _Interrupts:
         self._installed, self._previous = False, None
 
     def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
+        # In a job of several processes each would stop after a chunk of its own, and the
+        # others would wait for it in the next exchange: there Ctrl-C stops the process at once.
+        if threading.current_thread() is threading.main_thread() and jax.process_count() == 1:
             self._previous = signal.signal(signal.SIGINT, self._ask)
             self._installed = True
         return self
