@@ -85,10 +85,14 @@ def test_a_batch_under_vmap_gives_each_members_sums():
     node = projection(600, 500, nf.fixed_prob(0.05), ir.Normal(1.0, 0.5))
     arrays = EVENT.build(node, *draw_synapses(node, rng), "float64")
     batch = np.stack([spikes_with(c, 600, rng) for c in (0, 5, 60, 300)])
-    together = jax.jit(jax.vmap(lambda s: PARALLEL.propagate(arrays, s, node)))(batch)
+    batched = jax.vmap(lambda s: PARALLEL.propagate(arrays, s, node))
+    together = jax.jit(batched)(batch)
     loop = jax.jit(lambda s: EVENT.propagate(arrays, s, node))
     for member, spikes in zip(together, batch):
         assert np.array_equal(member, loop(spikes))
+    # the batch shares the buffer of its busiest member: one branch runs (a `cond`), not every
+    # branch for every member and a selection among them
+    assert "cond[" in str(jax.make_jaxpr(batched)(batch))
 
 
 def test_it_never_runs_the_native_kernels():

@@ -41,11 +41,26 @@ def each_spike(spikes, count, body, init):
 
 
 def bucketed(spikes, branches: list, buckets: tuple[int, ...], operand):
-    """Run the branch for the smallest bucket that holds this step's spikes (the last holds all)."""
+    """Run the branch for the smallest bucket that holds this step's spikes (the last holds all);
+    under `vmap`, the bucket of the batch's busiest member, for every member."""
     if not buckets:
         return branches[-1](operand)
-    choice = jnp.searchsorted(jnp.asarray(buckets, jnp.int32), jnp.sum(spikes, dtype=jnp.int32))
+    choice = jnp.searchsorted(jnp.asarray(buckets, jnp.int32), busiest_count(spikes))
     return jax.lax.switch(choice, branches, operand)
+
+
+@jax.custom_batching.custom_vmap
+def busiest_count(spikes):
+    """The number of spikes; under `vmap`, the largest number of any member, one for all."""
+    return jnp.sum(spikes, dtype=jnp.int32)
+
+
+@busiest_count.def_vmap
+def _busiest_of_batch(axis_size: int, in_batched: list, spikes):
+    # one count for the batch keeps the branch index unbatched: `switch` with a batched index
+    # runs every branch for every member and selects, the masked pass over every synapse too
+    counts = jnp.sum(spikes.reshape(axis_size, -1), axis=1, dtype=jnp.int32)
+    return jnp.max(counts), False
 
 
 def spiking_rows(spikes, capacity: int):
