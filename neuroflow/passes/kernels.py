@@ -69,8 +69,8 @@ TPU = {Kernel.DENSE: (4.0, 5.0e-7),
        Kernel.EVENT_PARALLEL: (20.0, 2.0e-6, 1.0e-6, 2.0e-4),
        Kernel.CSR: (4.0, 1.0e-6, 1.0e-4),
        Kernel.ELL: (4.0, 1.0e-6, 5.0e-6)}
-# kernels with a data-dependent loop or branch: no reverse-mode gradient of their own, and
-# under `vmap` every branch runs
+# kernels whose work depends on the spikes (a loop, a branch per buffer size): their gradient
+# is the masked pass over every synapse, which is what a differentiable step should run anyway
 DATA_DEPENDENT = (Kernel.EVENT, Kernel.EVENT_PARALLEL)
 
 
