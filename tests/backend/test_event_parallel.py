@@ -91,8 +91,11 @@ def test_a_batch_under_vmap_gives_each_members_sums():
     for member, spikes in zip(together, batch):
         assert np.array_equal(member, loop(spikes))
     # the batch shares the buffer of its busiest member: one branch runs (a `cond`), not every
-    # branch for every member and a selection among them
+    # branch for every member and a selection among them; the loop kernel chooses so too
     assert "cond[" in str(jax.make_jaxpr(batched)(batch))
+    looped = jax.vmap(lambda s: EVENT.propagate(arrays, s, node))
+    assert "cond[" in str(jax.make_jaxpr(looped)(batch))
+    assert np.array_equal(jax.jit(looped)(batch), together)
 
 
 def test_it_never_runs_the_native_kernels():

@@ -17,7 +17,7 @@ from ._device import to_device
 from ._expr import array_library, evaluate
 from ._gradients import with_gradient_of
 from ._procedural import Procedural
-from ._spikes import bucketed, each_spike, spiking_rows
+from ._spikes import bucketed, busiest_count, each_spike, spiking_rows
 
 
 def per_synapse(value, count: int, rng: np.random.Generator, what: str) -> np.ndarray:
@@ -227,7 +227,8 @@ class Event:
             return acc.at[self._slots(arrays, node, row, ring, step)].add(amount)
 
         count = jnp.sum(spikes, dtype=jnp.int32)
-        few = count <= self.dense_after(n_pre, targets.shape[1])
+        # under `vmap` the batch's busiest member decides, so that one branch runs for all
+        few = busiest_count(spikes) <= self.dense_after(n_pre, targets.shape[1])
         summed = jax.lax.cond(few, lambda _: each_spike(spikes, count, add_row, total),
                               lambda _: self.masked(arrays, spikes, node, ring, step, cut=False),
                               None)

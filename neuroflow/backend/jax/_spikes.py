@@ -1,6 +1,7 @@
 """Walking over the neurons that spiked in one step, for the kernels that touch only their rows:
 a loop with one step per spike (`each_spike`), a branch per buffer size (`bucketed`) and the
-compaction of the spiking rows into a buffer of a static size (`spiking_rows`)."""
+compaction of the spiking rows into a buffer of a static size (`spiking_rows`).  Under `vmap`
+(parameter sweeps) the choice of branch is made once for the batch (`busiest_count`)."""
 from __future__ import annotations
 
 import jax
