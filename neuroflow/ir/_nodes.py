@@ -367,7 +367,9 @@ def costs_text(costs: tuple[tuple[str, float], ...], device: str = "") -> str:
     empty without them."""
     if not costs:
         return ""
-    return f" costs{'@' + device if device else ''}=[{', '.join(f'{k}:{v!r}' for k, v in costs)}]"
+    where = f"@{device}" if device else ""
+    listed = ", ".join(f"{k}:{v!r}" for k, v in costs)
+    return f" costs{where}=[{listed}]"
 
 
 @dataclass(frozen=True, slots=True)
