@@ -6,6 +6,7 @@ import neuroflow as nf
 from neuroflow import ir
 from neuroflow.backend.jax import KERNELS
 from neuroflow.passes import run_pipeline
+from neuroflow.runtime import _compile as compile_module
 from neuroflow.passes.kernels import (KernelOptions, choose_kernel, constants, coupling_costs,
                                       predicted_costs)
 from neuroflow.units import ms
@@ -224,11 +225,16 @@ def test_an_unknown_kind_of_device_is_refused_with_the_known_ones():
     assert "cpu, gpu, tpu" in str(error.value)
 
 
-def test_compile_predicts_costs_for_the_device_jax_runs_on_and_the_pipeline_overrides_it():
+def test_compile_predicts_costs_for_the_device_jax_runs_on_and_the_pipeline_overrides_it(
+        monkeypatch):
     model = load_example("coba")["model"]
     sim = nf.compile(model, dt=0.1 * ms)
     assert all(p.cost_device == jax.devices()[0].platform for p in sim.model.find(ir.Projection))
-    pipeline = nf.passes.DEFAULT_PIPELINE.replace("kernels", "kernels{device=gpu}")
+    # as on a machine whose JAX runs on a GPU: compile hands the kernels pass that table
+    monkeypatch.setattr(compile_module, "device_kind", lambda: "gpu")
+    on_gpu = nf.compile(model, dt=0.1 * ms)
+    assert {(p.kernel, p.cost_device) for p in on_gpu.model.find(ir.Projection)} == {("ell", "gpu")}
+    pipeline = nf.passes.DEFAULT_PIPELINE.replace("kernels", "kernels{device=tpu}")
     forced = nf.compile(model, dt=0.1 * ms, pipeline=pipeline)
-    assert {p.cost_device for p in forced.model.find(ir.Projection)} == {"gpu"}
-    assert "costs@gpu=[" in ir.print(forced.model)
+    assert {p.cost_device for p in forced.model.find(ir.Projection)} == {"tpu"}
+    assert "costs@tpu=[" in ir.print(forced.model)
