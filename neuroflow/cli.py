@@ -21,7 +21,7 @@ from ._cli.processes import run_over_processes
 from ._cli.common import CLIError, check_output, counted, load_model, run_settings
 from .frontend import load
 from .passes import DEFAULT_PIPELINE, PassReport, run_pipeline
-from .backend.jax import lower
+from .backend.jax import device_kind, lower
 from .backend.jax._memory import estimate
 from .runtime import compile, require_pynwb
 from .runtime.simulate import SimulationError, SimulationInterrupted, to_ms
@@ -124,8 +124,10 @@ def command_ir(args) -> int:
         print(ir.print_model(model), end="")
         return 0
     report = PassReport()
+    # the kernels' costs for the device a run here would have; `kernels{device=gpu}` overrides
     lowered = run_pipeline(model, args.pipeline, verify_each=True, report=report,
-                           print_after="all" if args.print_after_all else "none")
+                           print_after="all" if args.print_after_all else "none",
+                           defaults={"kernels": {"device": device_kind()}})
     for label, text in report.printed:
         print(f"// ---- IR after {label} ----")
         print(text)

@@ -350,6 +350,8 @@ class Connection(Node):
     rule: ConnectivityRule
     weight: Value
     weight_type: Type
+    # the device kind (cpu, gpu, tpu) its kernel's costs were predicted for, by `kernels`
+    cost_device: str = field(default="", kw_only=True)
 
     @property
     def id(self) -> str:
@@ -360,9 +362,14 @@ class Connection(Node):
         return self.post.population
 
 
-def costs_text(costs: tuple[tuple[str, float], ...]) -> str:
-    """` costs=[dense:4.2, ...]`, the kernels' predicted µs per step; empty without them."""
-    return f" costs=[{', '.join(f'{k}:{v!r}' for k, v in costs)}]" if costs else ""
+def costs_text(costs: tuple[tuple[str, float], ...], device: str = "") -> str:
+    """` costs@cpu=[dense:4.2, ...]`, the kernels' predicted µs per step on a kind of device;
+    empty without them."""
+    if not costs:
+        return ""
+    where = f"@{device}" if device else ""
+    listed = ", ".join(f"{k}:{v!r}" for k, v in costs)
+    return f" costs{where}=[{listed}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,7 +402,8 @@ class Projection(Connection):
         return {f"{self.post.population}.{self.effect.target}"}
 
     def text(self) -> str:
-        tail = f"delay={value_text(self.delay)} kernel={self.kernel}{costs_text(self.costs)}"
+        tail = (f"delay={value_text(self.delay)} kernel={self.kernel}"
+                f"{costs_text(self.costs, self.cost_device)}")
         head = (f"projection {self.name} : {self.pre.text()} -> {self.post.text()}"
                 f" connect={self.rule.text()}")
         if self.plasticity is not None:

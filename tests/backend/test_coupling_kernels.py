@@ -91,7 +91,7 @@ def test_couplings_onto_one_target_add_up_and_cover_only_their_neurons():
 def test_kernels_are_printed_with_costs_and_a_spike_kernel_is_refused():
     sim, _ = run(network("w*tanh(x_pre)", nf.normal(0, 0.3), "auto", nf.fixed_prob(0.1), 400), 1)
     line = next(line for line in sim.ir.splitlines() if line.startswith("coupling"))
-    assert "kernel=" in line and "costs=[dense:" in line and "csr:" in line
+    assert "kernel=" in line and "costs@cpu=[dense:" in line and "csr:" in line
     with pytest.raises(nf.ModelError, match="sums continuously.*not 'event'"):
         run(network("w*tanh(x_pre)", 0.5, "event"), 1)
 
