@@ -28,7 +28,8 @@ from ._scope import jax_scope, jit
 from ._step import (LASTSPIKE, NEVER, LoweringError, PopulationEnv, StepContext, per_neuron,
                     record_history, refractory_mask)
 from ._threefry import fold_in
-from ._synaptic import effect_scale, lower_coupling, lower_poisson, lower_projection
+from ._synaptic import (effect_scale, lower_coupling, lower_poisson, lower_projection,
+                        write_spike_rings)
 
 
 def _lower_update(node: ir.StateUpdate, ctx: StepContext):
@@ -209,6 +210,10 @@ class Program:
             if type(op) not in LOWERINGS:
                 raise LoweringError(f"no JAX lowering rule for {type(op).__name__} ('{op.id}')")
         self.buffers = {b.source: b for b in model.find(ir.DelayBuffer)}
+        # projection -> (the spikes ring it reads, its delay in steps)
+        self.spike_rings = {name: (b.source, steps)
+                            for b in self.buffers.values() if b.kind == ir.BufferKind.SPIKES
+                            for name, steps in (b.readers or ((b.source, b.steps),))}
         for proj in model.find(ir.Projection):
             if proj.plasticity is not None:
                 buffer = self.buffers.get(proj.name)
@@ -222,7 +227,7 @@ class Program:
                 raise LoweringError(f"projection '{proj.name}': JAX has no kernel '{proj.kernel}'",
                                     hint=f"run the 'kernels' pass; JAX runs {', '.join(KERNELS)}")
             delayed = proj.heterogeneous_delay or proj.delay * 1.0 >= self.dt / 2
-            if delayed and proj.name not in self.buffers:
+            if delayed and proj.name not in self.buffers and proj.name not in self.spike_rings:
                 raise LoweringError(f"projection '{proj.name}' is delayed but has no delay buffer",
                                     hint="run the 'delays' pass before lowering")
         self.summed_neurons = self._summed_neurons(model)
@@ -354,7 +359,8 @@ class Program:
                 buffers[name] = to_device(np.array(rows))
             elif buffer.kind == ir.BufferKind.SPIKES:  # as numbers where they carry gradients
                 kind = bool if self.gradients is None else self.dtype
-                buffers[name] = to_device(np.zeros((buffer.steps, proj.pre.size), kind))
+                width = self.sizes[name] if buffer.readers else proj.pre.size
+                buffers[name] = to_device(np.zeros((buffer.steps, width), kind))
             else:
                 size = (buffer.steps + 1) * (proj.post.size + 1)
                 buffers[name] = to_device(np.zeros(size, self.dtype))
@@ -407,6 +413,7 @@ class Program:
                           dict(state["buffers"]), dict(state.get("synapses", {})))
         for op in self.operations:
             LOWERINGS[type(op)](op, ctx)
+        write_spike_rings(ctx)
         if self.gradients is not None:
             ctx.outputs["spike_values"] = ctx.spike_values
         new_state = dict(state, step=state["step"] + 1, pops=pops, buffers=ctx.buffers)

@@ -14,26 +14,48 @@ from ._hash import step_key, uniform
 from ._kernels import KERNELS, PLASTIC
 from ._step import LoweringError, PopulationEnv, StepContext, add_to
 
-def _delayed_spikes(node: ir.Projection, ctx: StepContext, buffer: ir.DelayBuffer, pre):
-    """The pre spikes of `steps` steps ago (ring row `step % steps`), replaced by this step's."""
-    row = ctx.step % buffer.steps
-    ring = ctx.buffers[node.name]
-    ctx.buffers[node.name] = ring.at[row].set(pre)
-    return ring[row]
+def _delayed_spikes(node: ir.Projection, ctx: StepContext, whole: bool = False):
+    """The pre spikes of the projection's delay ago, from its ring as it was when the step began
+    (`write_spike_rings` stores this step's spikes at its end).  `whole`: `(spikes, start)`, the
+    row of a population's shared ring without slicing it and where the projection's neurons
+    start in it."""
+    ring_name, steps = ctx.program.spike_rings[node.name]
+    ring = ctx.buffers[ring_name]
+    row = ring[(ctx.step - steps) % ring.shape[0]]
+    shared = ring_name != node.name
+    if whole:
+        return row, node.pre.start if shared else 0
+    return row[node.pre.start:node.pre.stop] if shared else row
+
+
+def write_spike_rings(ctx: StepContext) -> None:
+    """This step's spikes into every spikes ring, once all projections have read them."""
+    program = ctx.program
+    spikes = ctx.spikes if program.gradients is None else ctx.spike_values
+    for name, buffer in program.buffers.items():
+        if buffer.kind != ir.BufferKind.SPIKES:
+            continue
+        if buffer.readers:
+            row = spikes[name]
+        else:
+            view = program.model.get(name).pre
+            row = spikes[view.population][view.start:view.stop]
+        ring = ctx.buffers[name]
+        ctx.buffers[name] = ring.at[ctx.step % ring.shape[0]].set(row.astype(ring.dtype))
 
 
 def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
     """The summed weights arriving now, through the projection's delay buffer if it has one."""
-    buffer = ctx.program.buffers.get(node.name)
     kernel, arrays = KERNELS[node.kernel], ctx.conn[node.name]
     propagate = kernel.propagate
     gradients = ctx.program.gradients
     if gradients is not None and gradients.smooth and hasattr(kernel, "masked"):
         propagate = kernel.masked  # smooth spikes are no events: every synapse, gated
+    if node.name in ctx.program.spike_rings:
+        return propagate(arrays, _delayed_spikes(node, ctx), node)
+    buffer = ctx.program.buffers.get(node.name)
     if buffer is None:
         return propagate(arrays, pre, node, native=ctx.program.native and _native.available())
-    if buffer.kind == ir.BufferKind.SPIKES:
-        return propagate(arrays, _delayed_spikes(node, ctx, buffer, pre), node)
     # input: row `s % (steps + 1)` collects what arrives at step s; read and clear this step's row
     ring = propagate(arrays, pre, node, ring=ctx.buffers[node.name], step=ctx.step)
     width = node.post.size + 1
@@ -47,9 +69,8 @@ def _lower_plastic(node: ir.Projection, ctx: StepContext):
     """Both pathways of a plastic projection (pre, then post, as Brian2 runs them).  A delayed
     pre spike runs on_pre when it arrives, as in Brian2: traces and weights change then."""
     pre = ctx.spikes[node.pre.population][node.pre.start:node.pre.stop]
-    buffer = ctx.program.buffers.get(node.name)
-    if buffer is not None:
-        pre = _delayed_spikes(node, ctx, buffer, pre)
+    if node.name in ctx.program.spike_rings:
+        pre = _delayed_spikes(node, ctx)
     post_spikes = ctx.spikes.get(node.post.population)
     if post_spikes is not None:
         post_spikes = post_spikes[node.post.start:node.post.stop]
@@ -92,8 +113,8 @@ def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
     if buffer is not None and buffer.kind != ir.BufferKind.SPIKES:
         return False
     spikes, start = ctx.spikes[node.pre.population], node.pre.start
-    if buffer is not None:
-        spikes, start = _delayed_spikes(node, ctx, buffer, spikes[node.pre.start:node.pre.stop]), 0
+    if node.name in program.spike_rings:
+        spikes, start = _delayed_spikes(node, ctx, whole=True)
     target, var = ctx.pops[node.post.population], node.effect.target
     target[var] = kernel.add_native(ctx.conn[node.name], spikes, start, target[var], node,
                                     1.0 if node.effect.op == "+=" else -1.0)
