@@ -7,7 +7,8 @@ largest possible delay otherwise.  Where two or more projections with one delay 
 population, they read one `spikes` buffer of that population instead, as long as the longest of
 their delays, that lists them as its readers with their delays in steps (one ring written once a
 step: fewer copies and updates in the step); `delays{share=false}` keeps one per projection.
-Each state variable read in the past (`x(t - tau)`) has a `history` buffer long enough for the largest such delay with the parameters' compiled values.
+Each state variable read in the past (`x(t - tau)`) has a `history` buffer long enough for the
+largest such delay with the parameters' compiled values.
 Rounding rule (as in Brian2): a delay becomes the nearest whole number of steps, halves rounding up;
 a delay that is not a whole number of steps warns.
 """
