@@ -28,8 +28,8 @@ from ._scope import jax_scope, jit
 from ._step import (LASTSPIKE, NEVER, LoweringError, PopulationEnv, StepContext, per_neuron,
                     record_history, refractory_mask)
 from ._threefry import fold_in
-from ._synaptic import (effect_scale, lower_coupling, lower_poisson, lower_projection,
-                        write_spike_rings)
+from ._rings import write_spike_rings
+from ._synaptic import effect_scale, lower_coupling, lower_poisson, lower_projection
 
 
 def _lower_update(node: ir.StateUpdate, ctx: StepContext):
@@ -360,7 +360,7 @@ class Program:
             elif buffer.kind == ir.BufferKind.SPIKES:  # as numbers where they carry gradients
                 kind = bool if self.gradients is None else self.dtype
                 width = self.sizes[name] if buffer.readers else proj.pre.size
-                buffers[name] = to_device(np.zeros((buffer.steps, width), kind))
+                buffers[name] = to_device(np.zeros((buffer.steps + 1, width), kind))
             else:
                 size = (buffer.steps + 1) * (proj.post.size + 1)
                 buffers[name] = to_device(np.zeros(size, self.dtype))

@@ -41,6 +41,7 @@ class StepContext:
     synapses: dict = field(default_factory=dict)  # plastic projection -> its synapse variables
     summed: set = field(default_factory=set)  # summed variables ("pop.var") set in this step
     spike_values: dict = field(default_factory=dict)  # spikes as numbers, for gradients
+    rings_written: dict = field(default_factory=dict)  # spikes ring -> {delay: row read}
 
 
 class PopulationEnv:

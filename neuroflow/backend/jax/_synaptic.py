@@ -12,37 +12,8 @@ from ._coupling import coupling_sum
 from ._expr import evaluate
 from ._hash import step_key, uniform
 from ._kernels import KERNELS, PLASTIC
+from ._rings import delayed_spikes
 from ._step import LoweringError, PopulationEnv, StepContext, add_to
-
-def _delayed_spikes(node: ir.Projection, ctx: StepContext, whole: bool = False):
-    """The pre spikes of the projection's delay ago, from its ring as it was when the step began
-    (`write_spike_rings` stores this step's spikes at its end).  `whole`: `(spikes, start)`, the
-    row of a population's shared ring without slicing it and where the projection's neurons
-    start in it."""
-    ring_name, steps = ctx.program.spike_rings[node.name]
-    ring = ctx.buffers[ring_name]
-    row = ring[(ctx.step - steps) % ring.shape[0]]
-    shared = ring_name != node.name
-    if whole:
-        return row, node.pre.start if shared else 0
-    return row[node.pre.start:node.pre.stop] if shared else row
-
-
-def write_spike_rings(ctx: StepContext) -> None:
-    """This step's spikes into every spikes ring, once all projections have read them."""
-    program = ctx.program
-    spikes = ctx.spikes if program.gradients is None else ctx.spike_values
-    for name, buffer in program.buffers.items():
-        if buffer.kind != ir.BufferKind.SPIKES:
-            continue
-        if buffer.readers:
-            row = spikes[name]
-        else:
-            view = program.model.get(name).pre
-            row = spikes[view.population][view.start:view.stop]
-        ring = ctx.buffers[name]
-        ctx.buffers[name] = ring.at[ctx.step % ring.shape[0]].set(row.astype(ring.dtype))
-
 
 def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
     """The summed weights arriving now, through the projection's delay buffer if it has one."""
@@ -52,7 +23,7 @@ def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
     if gradients is not None and gradients.smooth and hasattr(kernel, "masked"):
         propagate = kernel.masked  # smooth spikes are no events: every synapse, gated
     if node.name in ctx.program.spike_rings:
-        return propagate(arrays, _delayed_spikes(node, ctx), node)
+        return propagate(arrays, delayed_spikes(node, ctx), node)
     buffer = ctx.program.buffers.get(node.name)
     if buffer is None:
         return propagate(arrays, pre, node, native=ctx.program.native and _native.available())
@@ -70,7 +41,7 @@ def _lower_plastic(node: ir.Projection, ctx: StepContext):
     pre spike runs on_pre when it arrives, as in Brian2: traces and weights change then."""
     pre = ctx.spikes[node.pre.population][node.pre.start:node.pre.stop]
     if node.name in ctx.program.spike_rings:
-        pre = _delayed_spikes(node, ctx)
+        pre = delayed_spikes(node, ctx)
     post_spikes = ctx.spikes.get(node.post.population)
     if post_spikes is not None:
         post_spikes = post_spikes[node.post.start:node.post.stop]
@@ -114,7 +85,7 @@ def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
         return False
     spikes, start = ctx.spikes[node.pre.population], node.pre.start
     if node.name in program.spike_rings:
-        spikes, start = _delayed_spikes(node, ctx, whole=True)
+        spikes, start = delayed_spikes(node, ctx, whole=True)
     target, var = ctx.pops[node.post.population], node.effect.target
     target[var] = kernel.add_native(ctx.conn[node.name], spikes, start, target[var], node,
                                     1.0 if node.effect.op == "+=" else -1.0)
