@@ -101,3 +101,34 @@ def test_a_native_kernel_called_with_the_wrong_signature_says_what_it_expected()
     unknown = jax.ffi.ffi_call("NeuroflowCallGenerated", jax.ShapeDtypeStruct((3,), jnp.float64))
     with pytest.raises(Exception, match="not loaded in this process"):
         jax.block_until_ready(unknown(base, id=np.uint64(12345)))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_native_all_to_all_add_equals_the_jax_count_to_the_bit(dtype, sign):
+    """`all_to_all` with one weight: the C++ count-and-add into slices of the variable gives what
+    XLA's count, product and addition give, bit for bit (so the spikes do not change)."""
+    if not _native.available():
+        pytest.skip("no C++ compiler: the native kernels are not built")
+    rng = np.random.default_rng(5)
+    node = ir.Projection("p", ir.PopSlice("A", 7, 7 + 93), ir.PopSlice("B", 11, 11 + 50),
+                         nf.all_to_all(), 0.37, ir.Type("float", ()),
+                         ir.Statement("x", "+=", ir.Ref("w")), 0.0, "auto")
+    pre, post, weight = draw_synapses(node, rng)
+    arrays = KERNELS["all_to_all"].build(node, pre, post, weight, dtype)
+    assert KERNELS["all_to_all"].adds_natively(arrays)
+    base = jnp.asarray(rng.normal(size=80), dtype)
+    for fraction in (0.0, 0.05, 0.5, 1.0):
+        spikes = jnp.asarray(rng.random(120) < fraction)
+        view = spikes[7:100]
+
+        def by_jax(base, view=view):
+            change = KERNELS["all_to_all"].propagate(arrays, view, node)
+            return base.at[11:61].add(change if sign > 0 else -change)
+
+        def by_native(base, spikes=spikes):
+            return KERNELS["all_to_all"].add_native(arrays, spikes, 7, base, node, sign)
+
+        expected, got = jax.jit(by_jax)(base), jax.jit(by_native)(base)
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(expected))
+        assert fraction == 0.0 or np.any(np.asarray(got) != np.asarray(base))

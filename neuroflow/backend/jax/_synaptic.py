@@ -70,15 +70,15 @@ def _lower_plastic(node: ir.Projection, ctx: StepContext):
 
 
 def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
-    """`ge += w` by a native kernel (`event`, `procedural`) straight into the variable, where it
-    applies: one call per projection and step, no slices of the spike vector, no separate
-    addition."""
+    """`ge += w` by a native kernel (`event`, `procedural`, `all_to_all` with one weight)
+    straight into the variable, where it applies: one call per projection and step, no slices of
+    the spike vector, no separate addition."""
     program = ctx.program
     kernel = KERNELS[node.kernel]
     if not (program.native and hasattr(kernel, "add_native") and node.effect.op in ("+=", "-=")
             and program.effect_scale[node.name] is None and _native.available()
             and node.effect.target not in program.held.get(node.post.population, ())
-            and kernel.adds_natively()):
+            and kernel.adds_natively(ctx.conn[node.name])):
         return False
     buffer = program.buffers.get(node.name)
     if buffer is not None and buffer.kind != ir.BufferKind.SPIKES:
