@@ -132,3 +132,25 @@ def test_native_all_to_all_add_equals_the_jax_count_to_the_bit(dtype, sign):
         expected, got = jax.jit(by_jax)(base), jax.jit(by_native)(base)
         np.testing.assert_array_equal(np.asarray(got), np.asarray(expected))
         assert fraction == 0.0 or np.any(np.asarray(got) != np.asarray(base))
+
+
+def test_a_rate_monitor_counts_the_same_spikes_natively_and_in_jax():
+    """The rate monitor's count per step (one C++ call with native kernels, XLA's reduction
+    without) against the spikes recorded in the same run, step by step."""
+    if not _native.available():
+        pytest.skip("no C++ compiler: the native kernels are not built")
+    from neuroflow.units import Hz, ms
+    net = nf.Network("counted")
+    p = net.population("P", 150, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+    net.poisson_input(p, "v", N=50, rate=300 * Hz, weight=0.1)
+    net.monitor_spikes(p)
+    net.monitor_rate(p)
+    model = net.build()
+    for native in (True, False):
+        results = nf.compile(model, dt=0.1 * ms, native=native).run(20 * ms, seed=1)
+        t, i = results.spikes("P")
+        steps = np.round(t / 0.1).astype(int)
+        counts = np.bincount(steps, minlength=200)
+        _, rate = results.rate_trace("P")
+        assert len(t) > 50
+        np.testing.assert_allclose(rate, counts / 150 / 1e-4)

@@ -129,7 +129,9 @@ def _lower_rate_monitor(node: ir.RateMonitor, ctx: StepContext):
     spikes = ctx.spikes[node.pop]
     segments = len(node.bounds) - 1
     if not node.bounds:
-        count = jnp.sum(spikes, dtype=jnp.int32)
+        native = (ctx.program.native and ctx.program.gradients is None
+                  and _native.available())  # one call, not XLA's conversion and three reductions
+        count = _native.count(spikes) if native else jnp.sum(spikes, dtype=jnp.int32)
     elif segments <= SLICED_SEGMENTS:
         ends = zip(node.bounds, node.bounds[1:])
         count = jnp.stack([jnp.sum(spikes[start:stop], dtype=jnp.int32) for start, stop in ends])

@@ -89,6 +89,20 @@ static XLA_FFI_Error* CountAdd(const Frame& frame) {
   return nullptr;
 }
 
+// The number of spikes (a rate monitor's count): one pass, where XLA:CPU converts the flags and
+// reduces them in a cascade of three kernels.
+static XLA_FFI_Error* Count(const Frame& frame) {
+  if (!frame.buffers({XLA_FFI_DataType_PRED}, {XLA_FFI_DataType_S32}) || frame.ret(0).count() != 1) {
+    return frame.invalid("neuroflow count: expected (bool spikes) -> one int32");
+  }
+  const auto spikes = frame.arg(0);
+  int32_t count = 0;
+  neuroflow::ForEachSpike(spikes.as<bool>(), spikes.count(), [&](int64_t) { ++count; });
+  *frame.ret(0).as<int32_t>() = count;
+  return nullptr;
+}
+
+NEUROFLOW_HANDLER(NeuroflowCount, Count)
 NEUROFLOW_HANDLER(NeuroflowCountAddF32, (CountAdd<float>))
 NEUROFLOW_HANDLER(NeuroflowCountAddF64, (CountAdd<double>))
 NEUROFLOW_HANDLER(NeuroflowEventAddF32, (Accumulate<float, false>))
