@@ -105,6 +105,7 @@ def test_a_native_kernel_called_with_the_wrong_signature_says_what_it_expected()
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("sign", [1.0, -1.0])
+@pytest.mark.usefixtures("x64")  # float64 arrays stay float64
 def test_native_all_to_all_add_equals_the_jax_count_to_the_bit(dtype, sign):
     """`all_to_all` with one weight: the C++ count-and-add into slices of the variable gives what
     XLA's count, product and addition give, bit for bit (so the spikes do not change)."""
@@ -130,6 +131,7 @@ def test_native_all_to_all_add_equals_the_jax_count_to_the_bit(dtype, sign):
             return KERNELS["all_to_all"].add_native(arrays, spikes, 7, base, node, sign)
 
         expected, got = jax.jit(by_jax)(base), jax.jit(by_native)(base)
+        assert got.dtype == dtype
         np.testing.assert_array_equal(np.asarray(got), np.asarray(expected))
         assert fraction == 0.0 or np.any(np.asarray(got) != np.asarray(base))
 
