@@ -92,7 +92,8 @@ class PopulationEnv:
         steps_per_bin = period / self.ctx.program.dt
         whole = round(steps_per_bin)
         if whole >= 1 and abs(steps_per_bin - whole) <= 1e-3:  # bins of whole steps: exact
-            index = self.ctx.step // whole
+            # steps are never negative: a plain division, not floor division's sign fix-up
+            index = jax.lax.div(self.ctx.step, jnp.asarray(whole, self.ctx.step.dtype))
         else:
             index = jnp.floor((self.ctx.step.astype(self.dtype) + 1e-3) / steps_per_bin)
         index = jnp.clip(index.astype(jnp.int32), 0, values.shape[0] - 1)
