@@ -79,7 +79,9 @@ coupling_term: "{" expr "}" term_weight "{" expr "}"
 connect: "connect" "=" NAME "(" [numbers] ")"
 weight: "w" ":" TYPE "=" value
 ?delay: "delay" "=" value
-buffer: "buffer" (QNAME | NAME) "kind" "=" NAME "steps" "=" INT
+buffer: "buffer" (QNAME | NAME) "kind" "=" NAME "steps" "=" INT [readers]
+readers: "readers" "=" "[" reader ("," reader)* "]"
+reader: NAME ":" INT
 kernel: "kernel" "=" NAME [costs]
 costs: "costs" ["@" NAME] "=" "[" cost ("," cost)* "]"
 cost: NAME ":" NUMBER
@@ -282,7 +284,14 @@ class _IRBuilder(ExpressionBuilder):
         return CouplingTerm(items[0], str(items[1].children[0]) == "w", items[2])
 
     def buffer(self, items):
-        return DelayBuffer(str(items[0]), BufferKind(str(items[1])), int(items[2]))
+        return DelayBuffer(str(items[0]), BufferKind(str(items[1])), int(items[2]),
+                           items[3] or ())
+
+    def readers(self, items):
+        return tuple(items)
+
+    def reader(self, items):
+        return str(items[0]), int(items[1])
 
     def spike_monitor(self, items):
         if isinstance(items[0], PopSlice):  # some neurons only

@@ -235,7 +235,7 @@ class Event:
         return summed if ring is not None else summed[:n_post]
 
     @staticmethod
-    def adds_natively() -> bool:
+    def adds_natively(arrays: dict) -> bool:
         """Whether `add_native` can run (the core native kernels are built)."""
         return _native.available()
 
@@ -386,6 +386,19 @@ class AllToAll:
             count = jnp.sum(spikes, dtype=arrays["weight"].dtype)
             return jnp.broadcast_to(count * arrays["weight"], (node.post.size,))
         return Dense().propagate(arrays, spikes, node)
+
+    @staticmethod
+    def adds_natively(arrays: dict) -> bool:
+        """With one weight, the count and the addition are one C++ call (XLA's path is a
+        conversion, a cascade of reductions and the addition: four or five kernels a step)."""
+        return "weight" in arrays and _native.available()
+
+    @staticmethod
+    def add_native(arrays: dict, spikes, pre_start: int, base, node: Projection, sign: float):
+        """`base` plus `sign` times the spike count times the weight, in place (to the bit what
+        `propagate` and the addition give)."""
+        return _native.count_add(spikes, arrays["weight"].astype(base.dtype), base, pre_start,
+                                 node.pre.size, node.post.start, node.post.size, sign)
 
 
 LASTUPDATE = "_lastupdate"

@@ -193,7 +193,7 @@ class Procedural:
         n_pre, n_post = node.pre.size, node.post.size
         weight = arrays["weight"]
         prob = isinstance(node.rule, FixedProb)
-        if native and self.adds_natively():
+        if native and self.adds_natively(arrays):
             name = HANDLERS[("prob" if prob else "fan_out", str(weight.dtype), False)]
             call = jax.ffi.ffi_call(name, jax.ShapeDtypeStruct((n_post,), weight.dtype),
                                     vmap_method="sequential")
@@ -222,7 +222,7 @@ class Procedural:
         return bucketed(spikes, branches, buckets, jnp.zeros(n_post + 1, weight.dtype))[:n_post]
 
     @staticmethod
-    def adds_natively() -> bool:
+    def adds_natively(arrays: dict) -> bool:
         """Whether the C++ kernels are built (once; else one notice): `propagate(native=True)`
         and `add_native` use them."""
         return _native.extension("procedural.cc", tuple(sorted(HANDLERS.values())))
