@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
-from ..backend.jax import jax_scope, jit, Program
+from ..backend.jax import STATE_LAYOUT, jax_scope, jit, Program
 from ..backend.jax._memory import MemoryEstimate, estimate, refuse_unless_it_fits
 from ..passes import DEFAULT_PIPELINE
 from . import _merged
@@ -291,6 +291,12 @@ class Simulator:
                                     " step than this simulator's",
                                     hint="resume with the simulator compiled from the same"
                                          " model, with the same dt")
+            if resume.layout != STATE_LAYOUT:
+                raise ir.ModelError(f"the checkpoint's state is in layout {resume.layout}, but"
+                                    f" this neuroflow runs layout {STATE_LAYOUT}: another"
+                                    " version wrote it, and its arrays would be misread",
+                                    hint="run the simulation again with this version to resume"
+                                         " from its end (the file's results still read)")
             if delays:
                 raise ir.ModelError("a resumed run keeps its connectivity; delays cannot change")
             seed, state, conn, defaults = resume.seed, resume.state, resume.conn, resume.params

@@ -160,6 +160,11 @@ def _lower_fused(node: ir.FusedUpdate, ctx: StepContext):
     native(ctx)
 
 
+STATE_LAYOUT = 2
+"""The layout of a run's state arrays (what a checkpoint in a file holds): raised whenever an
+array changes shape or meaning, so that a file written before is refused rather than resumed
+with arrays the step misreads.  2: spike rings have one row more than their delay's steps."""
+
 COUPLING_INDEX = 1 << 20  # procedural couplings draw after any number of projections
 
 LOWERINGS: dict[type, Callable] = {
