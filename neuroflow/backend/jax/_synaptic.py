@@ -12,7 +12,7 @@ from ._coupling import coupling_sum
 from ._expr import evaluate
 from ._hash import step_key, uniform
 from ._kernels import KERNELS, PLASTIC
-from ._step import LoweringError, PopulationEnv, StepContext, add_to
+from ._step import LoweringError, PopulationEnv, StepContext, add_to, all_spikes
 
 def _delayed_spikes(node: ir.Projection, ctx: StepContext, buffer: ir.DelayBuffer, pre):
     """The pre spikes of `steps` steps ago (ring row `step % steps`), replaced by this step's."""
@@ -91,7 +91,7 @@ def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
     buffer = program.buffers.get(node.name)
     if buffer is not None and buffer.kind != ir.BufferKind.SPIKES:
         return False
-    spikes, start = ctx.spikes[node.pre.population], node.pre.start
+    spikes, start = all_spikes(ctx, node.pre.population), node.pre.start
     if buffer is not None:
         spikes, start = _delayed_spikes(node, ctx, buffer, spikes[node.pre.start:node.pre.stop]), 0
     target, var = ctx.pops[node.post.population], node.effect.target
@@ -106,8 +106,11 @@ def lower_projection(node: ir.Projection, ctx: StepContext):
         return
     if ctx.program.gradients is None and _native_add(node, ctx):
         return
-    spikes = ctx.spikes if ctx.program.gradients is None else ctx.spike_values
-    pre = spikes[node.pre.population][node.pre.start:node.pre.stop]
+    if ctx.program.gradients is None:
+        spikes = all_spikes(ctx, node.pre.population)
+    else:
+        spikes = ctx.spike_values[node.pre.population]
+    pre = spikes[node.pre.start:node.pre.stop]
     summed = _delayed_input(node, ctx, pre)
     scale = ctx.program.effect_scale[node.name]
     if scale is not None:
@@ -170,13 +173,18 @@ def lower_poisson(node: ir.PoissonInput, ctx: StepContext):
         chance = jnp.clip(chance.astype(jnp.float64), 0, 1)
         table = jnp.cumsum(jax.scipy.stats.binom.pmf(jnp.arange(node.n + 1), node.n, chance))
     else:  # a rate per neuron: JAX's general sampler
+        if ctx.program.partition is not None:
+            raise LoweringError(f"Poisson input '{node.name}' has a rate per neuron, whose counts"
+                                " cannot be drawn on a part of the population yet", node.loc,
+                                "compile it on one device, or give it one rate")
         key = jax.random.fold_in(ctx.key, ctx.program.poisson_salt[node.name])
         chance = jnp.broadcast_to(chance, (size,))
         count = jax.random.binomial(key, node.n, jnp.clip(chance.astype(dtype), 0, 1), (size,),
                                     dtype)
         add_to(ctx, node.pop, node.var, count * evaluate(node.weight, env))
         return
-    numbers = uniform(step_key(ctx.key, ctx.program.poisson_salt[node.name]), jnp.arange(size))
+    numbers = uniform(step_key(ctx.key, ctx.program.poisson_salt[node.name]),
+                      ctx.program.neuron_index(node.pop))
     # a short table (the usual case: few sources or a low rate) is compared whole, one fused
     # kernel; XLA:CPU runs a binary search as a while loop of several kernels per round
     method = "compare_all" if table.shape[0] <= COMPARED_WHOLE else "scan"

@@ -1,0 +1,87 @@
+"""`partition`: split every population's neurons over a 1-D mesh of devices.
+
+Requires: a model whose kernels are chosen (`kernels`) and whose fused blocks are made (`fuse`).
+Guarantees: with `devices` of 2 or more, one `Partition` node: device d owns the neurons
+`d*n <= i < (d+1)*n` of each population (n = ceil(size / devices); the last device's block is
+padded with neurons that never spike) and the synapses onto them (post-side ownership, as NEST
+does), and the spikes of every population are exchanged between the devices (an all-gather of
+their packed bits) every `exchange` steps.  The step is the same on each device, on its own
+neurons; what only holds for the whole population is refused here with a located error: summed
+variables (couplings), plastic synapses, spike generators, and kernels whose connectivity is not
+a table of synapses (`procedural`, `one_to_one`, `all_to_all`).  Fused blocks that read a
+neuron's index `i` or the population size `N` run on XLA, where those are the global ones.
+With `devices` 1 (the default) the model is left as it is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..ir import (Coupling, FusedUpdate, FusionBackend, Kernel, Model, ModelError, Partition,
+                  Projection, SpikeGenerator, expressions, names)
+from ._manager import register_pass
+
+PARTITIONED_KERNELS = (Kernel.EVENT, Kernel.CSR, Kernel.ELL, Kernel.DENSE)
+"""Kernels whose connectivity is a table of synapses, which is sliced by post neuron."""
+
+EVERY_STEP = 1
+
+
+@dataclass(frozen=True)
+class PartitionOptions:
+    devices: int = 1  # devices of the mesh; `nf.compile(..., devices=...)` sets it
+    exchange: int = EVERY_STEP  # steps between two exchanges of spikes
+
+    def __post_init__(self):
+        if self.devices < 1:
+            raise ModelError(f"partition{{devices={self.devices}}}: needs 1 or more devices")
+        if self.exchange != EVERY_STEP:
+            raise ModelError(f"partition{{exchange={self.exchange}}}: spikes are exchanged every"
+                             " step; batching them over the smallest delay is not built yet",
+                             hint="leave out the exchange option")
+
+
+def _refuse_unpartitionable(model: Model) -> None:
+    hint = ("compile it on one device (leave out devices=), or split the model so that this"
+            " part is not in it")
+    for node in model.find(Coupling):
+        raise ModelError(f"coupling '{node.name}' sums a variable over its pre neurons every step"
+                         " (a summed, continuous coupling): it cannot be partitioned over"
+                         " devices yet; spike projections can", node.loc, hint)
+    for node in model.find(SpikeGenerator):
+        raise ModelError(f"spike generator '{node.pop}' cannot be partitioned over devices yet",
+                         node.loc, hint)
+    tables = ", ".join(PARTITIONED_KERNELS)
+    for node in model.find(Projection):
+        if node.plasticity is not None:
+            raise ModelError(f"projection '{node.name}' is plastic: plastic synapses cannot be"
+                             " partitioned over devices yet", node.loc, hint)
+        if node.kernel not in PARTITIONED_KERNELS:
+            raise ModelError(f"projection '{node.name}' uses the '{node.kernel}' kernel, whose"
+                             " connectivity cannot be split by post neuron", node.loc,
+                             f"force a kernel with a table of synapses ({tables}): kernel='event'"
+                             " in the projection, or the pipeline's 'kernels{default=event}'")
+
+
+def _reads_index(model: Model, block: FusedUpdate) -> bool:
+    """Whether a block reads `i` or `N`, which generated code takes from its own loop."""
+    read = set()
+    for op in block.ops:
+        for expr in expressions(model.get(op)):
+            read |= names(expr)
+    for sub in model.scope(block.pop).values():
+        for expr in expressions(sub):
+            read |= names(expr)
+    return bool(read & {"i", "N"})
+
+
+@register_pass("partition", PartitionOptions)
+def partition(model: Model, options: PartitionOptions) -> Model:
+    model = model.remove("partition") if "partition" in model else model
+    if options.devices == 1:
+        return model
+    _refuse_unpartitionable(model)
+    for block in model.find(FusedUpdate):
+        if block.backend == FusionBackend.NATIVE and _reads_index(model, block):
+            model = model.replace(block.replace(backend=FusionBackend.XLA))
+    owned = tuple((p.name, -(-p.size // options.devices)) for p in model.populations)
+    return model.add(Partition(options.devices, options.exchange, owned))
