@@ -1,0 +1,85 @@
+"""COBA partitioned over forced host devices against the same network on one device.
+
+    python benchmarks/partition_devices.py [--neurons 64000] [--fan-in 80] [--duration 1000]
+                                           [--devices 2] [--repeats 3] [--alone]
+
+One process with `XLA_FLAGS=--xla_force_host_platform_device_count=D` (set here, before JAX
+starts) compiles the COBA network of `benchmarks/models/coba.py` at `--neurons` with
+p = fan-in / N (as `compare.py --scaling`), once on one device and once partitioned over
+`--devices` devices (`nf.compile(..., devices=D)`), runs each once to compile, then alternates
+them `--repeats` times and takes the minimum of each, so that load on a shared machine hits both
+alike.  It checks that both give the same spikes (same seed) and prints the times, their ratio,
+the partition line of the IR, the peak memory of the process and the 1-minute load average
+before and after.  `--alone` runs only the partitioned network (for sizes whose one-device run
+is not wanted, such as 256k with stored connectivity).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--neurons", type=int, default=64000)
+    parser.add_argument("--fan-in", type=float, default=80.0)
+    parser.add_argument("--duration", type=float, default=1000.0, help="ms")
+    parser.add_argument("--devices", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--alone", action="store_true", help="only the partitioned network")
+    args = parser.parse_args()
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                               f" --xla_force_host_platform_device_count={args.devices}")
+    import numpy as np
+
+    import neuroflow as nf
+    from neuroflow.units import ms
+
+    sys.path.insert(0, str(HERE))
+    from models import coba
+
+    load_before = os.getloadavg()[0]
+    model = coba.build(args.neurons, min(1.0, args.fan_in / args.neurons))[0]
+    start = time.perf_counter()
+    sims = {f"{args.devices} devices": nf.compile(model, dt=coba.dt, devices=args.devices)}
+    if not args.alone:
+        sims["1 device"] = nf.compile(model, dt=coba.dt)
+    print(f"compiled in {time.perf_counter() - start:.1f} s;"
+          f" {sims[f'{args.devices} devices'].ir.splitlines()[-1]}")
+    duration = args.duration * ms
+    spikes, times = {}, {name: [] for name in sims}
+    for name, sim in sims.items():
+        start = time.perf_counter()
+        results = sim.run(duration, seed=args.seed, progress=False)
+        print(f"{name}: first run (drawing, compiling) {time.perf_counter() - start:.2f} s")
+        spikes[name] = results.spikes("P")
+    for _ in range(args.repeats):
+        for name, sim in sims.items():
+            start = time.perf_counter()
+            sim.run(duration, seed=args.seed, progress=False)
+            times[name].append(time.perf_counter() - start)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    count = len(next(iter(spikes.values()))[0])
+    print(f"COBA {args.neurons} neurons, fan-in {args.fan_in:g}, {args.duration:g} ms,"
+          f" {count} spikes ({count / args.neurons / args.duration * 1e3:.1f} Hz)")
+    for name, values in times.items():
+        print(f"  {name:>10}: min {min(values):.3f} s  (runs: "
+              f"{', '.join(f'{v:.3f}' for v in values)})")
+    if not args.alone:
+        one, many = spikes["1 device"], spikes[f"{args.devices} devices"]
+        same = all(np.array_equal(a, b) for a, b in zip(one, many))
+        speedup = min(times["1 device"]) / min(times[f"{args.devices} devices"])
+        print(f"  identical spikes: {same}; speed-up {speedup:.2f}x")
+    print(f"  peak memory of the process {peak_mib:.0f} MiB; load average (1 min)"
+          f" {load_before:.2f} before, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} CPUs")
+
+
+if __name__ == "__main__":
+    main()
