@@ -5,7 +5,10 @@ Guarantees: with `devices` of 2 or more, one `Partition` node: device d owns the
 `d*n <= i < (d+1)*n` of each population (n = ceil(size / devices); the last device's block is
 padded with neurons that never spike) and the synapses onto them (post-side ownership, as NEST
 does), and the spikes of every population are exchanged between the devices (an all-gather of
-their packed bits) every `exchange` steps.  The step is the same on each device, on its own
+their packed bits) every `exchange` steps: by default as many as the smallest delay of a
+projection allows (its spikes wait in a ring at least that long), at most `MAX_INTERVAL`; 1
+where a projection has no delay or one per synapse.  A larger `exchange` than the delays allow
+is refused.  The step is the same on each device, on its own
 neurons; what only holds for the whole population is refused here with a located error: summed
 variables (couplings), plastic synapses, spike generators, and kernels whose connectivity is not
 a table of synapses (`procedural`, `one_to_one`, `all_to_all`).  Fused blocks that read a
@@ -16,8 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import (Coupling, FusedUpdate, FusionBackend, Kernel, Model, ModelError, Partition,
-                  Projection, SpikeGenerator, expressions, names)
+from ..ir import (BufferKind, Coupling, DelayBuffer, FusedUpdate, FusionBackend, Kernel, Model,
+                  ModelError, Partition, Projection, SpikeGenerator, expressions, names)
 from ._manager import register_pass
 
 PARTITIONED_KERNELS = (Kernel.EVENT, Kernel.CSR, Kernel.ELL, Kernel.DENSE)
@@ -26,18 +29,36 @@ PARTITIONED_KERNELS = (Kernel.EVENT, Kernel.CSR, Kernel.ELL, Kernel.DENSE)
 EVERY_STEP = 1
 
 
+AUTO = 0
+MAX_INTERVAL = 100
+"""The longest interval between exchanges chosen: the spikes of an interval are held until it
+ends (one bit per neuron and step), and longer ones save little more."""
+
+
 @dataclass(frozen=True)
 class PartitionOptions:
     devices: int = 1  # devices of the mesh; `nf.compile(..., devices=...)` sets it
-    exchange: int = EVERY_STEP  # steps between two exchanges of spikes
+    exchange: int = AUTO  # steps between two exchanges of spikes; 0: as many as delays allow
 
     def __post_init__(self):
         if self.devices < 1:
             raise ModelError(f"partition{{devices={self.devices}}}: needs 1 or more devices")
-        if self.exchange != EVERY_STEP:
-            raise ModelError(f"partition{{exchange={self.exchange}}}: spikes are exchanged every"
-                             " step; batching them over the smallest delay is not built yet",
-                             hint="leave out the exchange option")
+        if self.exchange < 0:
+            raise ModelError(f"partition{{exchange={self.exchange}}}: give a number of steps,"
+                             " or 0 for the longest interval the delays allow")
+
+
+def longest_interval(model: Model) -> tuple[int, str | None]:
+    """How many steps the spikes can wait before they are exchanged, and the projection that
+    bounds it (None: no projection): the smallest delay, in steps, of a projection whose
+    spikes wait in a ring (`delays` pass); 1 where one has no delay or one per synapse."""
+    rings = {b.source: b for b in model.find(DelayBuffer) if b.kind == BufferKind.SPIKES}
+    bound, by = MAX_INTERVAL, None
+    for node in model.find(Projection):
+        steps = rings[node.name].steps if node.name in rings else EVERY_STEP
+        if steps < bound:
+            bound, by = steps, node.name
+    return bound, by
 
 
 def _refuse_unpartitionable(model: Model) -> None:
@@ -83,5 +104,13 @@ def partition(model: Model, options: PartitionOptions) -> Model:
     for block in model.find(FusedUpdate):
         if block.backend == FusionBackend.NATIVE and _reads_index(model, block):
             model = model.replace(block.replace(backend=FusionBackend.XLA))
+    longest, by = longest_interval(model)
+    exchange = options.exchange or longest
+    if exchange > longest:
+        raise ModelError(f"partition{{exchange={exchange}}}: the spikes of projection '{by}' are"
+                         f" needed {longest} step(s) after they happen, so they must be"
+                         f" exchanged at least every {longest} step(s)",
+                         model.get(by).loc if by else None,
+                         f"exchange={longest}, or 0 to let the pass choose")
     owned = tuple((p.name, -(-p.size // options.devices)) for p in model.populations)
-    return model.add(Partition(options.devices, options.exchange, owned))
+    return model.add(Partition(options.devices, exchange, owned))

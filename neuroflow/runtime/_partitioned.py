@@ -16,8 +16,8 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .. import ir
 from ..backend.jax import jit
-from ..backend.jax._partition import (local_program, split_connectivity, split_params,
-                                      split_state)
+from ..backend.jax._partition import (exchange_interval, local_program, split_connectivity,
+                                      split_params, split_state)
 
 NEURONS = "neurons"
 """The mesh axis the neurons of every population are split over."""
@@ -79,10 +79,26 @@ class PartitionedRun:
     def split_params(self, params: dict) -> dict:
         return self._place(split_params(self.local, jax.device_get(params)))
 
+    @staticmethod
+    def _intervals(interval, state, steps: int, exchange: int):
+        """`steps` steps in intervals of `exchange` (the last one shorter where they do not
+        divide), with their outputs one entry per step."""
+        full, rest = divmod(steps, exchange)
+        parts = []
+        if full:
+            state, outputs = jax.lax.scan(lambda s, _: interval(s, exchange), state, None,
+                                          length=full)
+            parts.append(jax.tree_util.tree_map(
+                lambda leaf: leaf.reshape((full * exchange,) + leaf.shape[2:]), outputs))
+        if rest:
+            state, outputs = interval(state, rest)
+            parts.append(outputs)
+        return state, jax.tree_util.tree_map(lambda *leaves: jnp.concatenate(leaves), *parts)
+
     def _chunk(self, state, params, conn, derived, steps: int):
         """`steps` steps of every device's block in one scan (`derived` is computed on each
         device from its parameters)."""
-        local = self.local
+        local, exchange = self.local, self.node.exchange
 
         def run(state, params, conn):
             state, params, conn = jax.tree_util.tree_map(lambda leaf: leaf[0],
@@ -92,7 +108,15 @@ class PartitionedRun:
             def body(carry, _):
                 return local.step(carry, params, conn, derived)
 
-            state, outputs = jax.lax.scan(body, state, None, length=steps)
+            def interval(state, length: int):
+                first = state["step"]
+                state, outputs = jax.lax.scan(body, state, None, length=length)
+                return exchange_interval(local, state, outputs, first, length)
+
+            if exchange == 1:  # the spikes are exchanged inside every step
+                state, outputs = jax.lax.scan(body, state, None, length=steps)
+            else:
+                state, outputs = self._intervals(interval, state, steps, exchange)
             finite = {key: jax.lax.pmin(flag.astype(jnp.int32), NEURONS) > 0
                       for key, flag in self._finite_flags(state).items()}
             return jax.tree_util.tree_map(lambda leaf: leaf[None], state), outputs, finite

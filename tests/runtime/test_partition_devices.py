@@ -62,6 +62,21 @@ def delays():
     net.monitor(B, "v", indices=[0, 75, 150])
     return net.build()
 
+def rings():  # every projection delays its spikes 7 steps or more: exchanged every 7 steps
+    net = nf.Network("rings")
+    A = net.population("A", 203, "dv/dt = (I - v)/(10*ms) : 1", threshold="v > 1",
+                       reset="v = 0", params={"I": nf.uniform(0.9, 1.3)},
+                       init={"v": nf.uniform(0, 1)})
+    B = net.population("B", 151, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+    net.projection(A, B, on_pre="v += 0.3", connect=nf.fixed_prob(0.1), delay=1.5 * ms,
+                   name="fixed")
+    net.projection(B, A[:150], on_pre="v -= 0.05", connect=nf.fixed_prob(0.1), kernel="ell",
+                   delay=0.7 * ms, name="back")
+    net.monitor_spikes(A)
+    net.monitor_rate(B)
+    net.monitor(B, "v", indices=[0, 75, 150])
+    return net.build()
+
 def noise():
     net = nf.Network("noise")
     P = net.population("P", 157, "dv/dt = (0.5 - v)/(10*ms) + 0.4*xi/sqrt(10*ms) : 1",
@@ -85,7 +100,7 @@ def later_half(results, pop):
     return t[t >= 20], i[t >= 20]
 
 report = {"devices": len(jax.devices()), "models": {}}
-for build in (coba, delays, noise):
+for build in (coba, delays, rings, noise):
     model = build()
     one = nf.compile(model, dt=0.1 * ms)
     two = nf.compile(model, dt=0.1 * ms, devices=2)
@@ -112,12 +127,15 @@ def test_a_network_partitioned_over_two_devices_runs_as_on_one():
     assert done.returncode == 0 and lines, done.stderr[-3000:]
     report = json.loads(lines[-1][len("RESULT "):])
     assert report["devices"] == 2
-    assert set(report["models"]) == {"coba", "delays", "noise"}
+    assert set(report["models"]) == {"coba", "delays", "rings", "noise"}
     for name, found in report["models"].items():
         assert found["spikes"] > 20, (name, found)  # a silent network would compare nothing
         assert found["same"], (name, found)
         assert found["resumed"], (name, found)
     assert report["models"]["coba"]["partition"] == "partition devices=2 exchange=1 owned=[P:201]"
+    # the smallest delay (0.7 ms) sets the interval between exchanges; 400 steps are 57
+    # intervals and a shorter one
+    assert report["models"]["rings"]["partition"].startswith("partition devices=2 exchange=7 ")
 
 
 def _rate_network():
@@ -168,8 +186,9 @@ def test_a_wrong_partition_is_caught_by_the_verifier():
     lowered = _lowered(_lif(), nf.passes.DEFAULT_PIPELINE)
     with pytest.raises(nf.ir.IRError, match="gives each of 2 devices 3 neurons"):
         nf.ir.verify(lowered.add(nf.ir.Partition(2, 1, (("P", 3),))))
-    with pytest.raises(nf.ModelError, match="exchange"):
+    with pytest.raises(nf.ModelError, match="'rec' are needed 1 step") as err:
         _lowered(_lif(), nf.passes.DEFAULT_PIPELINE + ",partition{devices=2,exchange=3}")
+    assert "exchange=1" in err.value.hint
 
 
 def test_more_devices_than_jax_sees_is_a_clear_error():

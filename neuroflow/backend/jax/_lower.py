@@ -25,10 +25,9 @@ from ._gradients import MARGIN, SpikeGradients, blend, crossing, spike_function
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from ._linear import LinearSolver
 from ._scope import jax_scope, jit
-from ._step import (LASTSPIKE, NEVER, LoweringError, PopulationEnv, StepContext, all_spikes,
-                    all_values, per_neuron, record_history, refractory_mask)
+from ._step import (LASTSPIKE, NEVER, LocalPartition, LoweringError, PopulationEnv, StepContext,
+                    all_spikes, all_values, per_neuron, record_history, refractory_mask)
 from ._threefry import fold_in
-from ._partition import LocalPartition
 from ._synaptic import effect_scale, lower_coupling, lower_poisson, lower_projection
 
 
@@ -143,6 +142,10 @@ def _lower_rate_monitor(node: ir.RateMonitor, ctx: StepContext):
 def _lower_state_monitor(node: ir.StateMonitor, ctx: StepContext):
     value = PopulationEnv(ctx, node.pop).lookup(node.var)
     value = per_neuron(value, ctx.program.sizes[node.pop], ctx.program.dtype)
+    partition = ctx.program.partition
+    if partition is not None and partition.exchange > 1:  # gathered with the interval's spikes
+        ctx.outputs.setdefault("trace", {})[f"{node.pop}.{node.var}"] = value
+        return
     value = all_values(ctx, node.pop, value)
     ctx.outputs.setdefault("trace", {})[f"{node.pop}.{node.var}"] = value[jnp.asarray(node.indices)]
 
@@ -423,6 +426,8 @@ class Program:
             LOWERINGS[type(op)](op, ctx)
         if self.gradients is not None:
             ctx.outputs["spike_values"] = ctx.spike_values
+        if self.partition is not None and self.partition.exchange > 1:  # exchanged later
+            ctx.outputs["local_spikes"] = dict(ctx.spikes)
         new_state = dict(state, step=state["step"] + 1, pops=pops, buffers=ctx.buffers)
         if ctx.synapses:
             new_state["synapses"] = ctx.synapses

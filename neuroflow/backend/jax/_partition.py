@@ -13,37 +13,30 @@ included) that see only local tables.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from ... import ir
 from ._fused import native_blocks
 from ._kernels import KERNELS, draw_synapses
 from ._linear import LinearSolver
-
-if TYPE_CHECKING:
-    from ._lower import Program
-
-
-@dataclass(frozen=True)
-class LocalPartition:
-    """Where a device's step runs: inside `shard_map` over the mesh axis `axis`."""
-
-    axis: str
-    devices: int
+from ._lower import LOWERINGS, Program
+from ._step import LocalPartition, StepContext
 
 
-def local_program(program: "Program", node: ir.Partition, axis: str) -> "Program":
+def local_program(program: Program, node: ir.Partition, axis: str) -> Program:
     """The step each device runs: `program` with the populations cut to the owned blocks and
     each projection's post side the device's block (`[0, n)`), its synapses the local table."""
     local = copy.copy(program)
-    local.partition = LocalPartition(axis, node.devices)
+    local.partition = LocalPartition(axis, node.devices, node.exchange)
     local.sizes = dict(node.owned)
     local.total_sizes = dict(program.sizes)
+    whole = (ir.SpikeMonitor, ir.RateMonitor) if node.exchange > 1 else ()
+    # spike and rate monitors of an interval are run after its exchange (`exchange_interval`)
     local.operations = [_local_node(op, local.sizes) if isinstance(op, ir.Projection) else op
-                        for op in program.operations]
+                        for op in program.operations if not isinstance(op, whole)]
     local.linear = {u.pop: LinearSolver(local, u) for u in program.model.find(ir.StateUpdate)
                     if u.pop in program.linear}
     local.native_blocks = native_blocks(local) if program.native_blocks else {}
@@ -72,7 +65,7 @@ def replicated(array, devices: int) -> np.ndarray:
     return np.array(np.broadcast_to(array, (devices,) + array.shape))
 
 
-def split_state(local: "Program", state: dict) -> dict:
+def split_state(local: Program, state: dict) -> dict:
     """A state drawn for the whole model as blocks per device (see the module docstring)."""
     devices = local.partition.devices
     pops = {}
@@ -97,7 +90,7 @@ def split_state(local: "Program", state: dict) -> dict:
     return dict(split, pops=pops, buffers=buffers)
 
 
-def split_params(local: "Program", params: dict) -> dict:
+def split_params(local: Program, params: dict) -> dict:
     devices, split = local.partition.devices, {}
     for pop, values in params.items():
         size, owned = local.total_sizes[pop], local.sizes[pop]
@@ -111,7 +104,7 @@ def split_params(local: "Program", params: dict) -> dict:
     return split
 
 
-def split_connectivity(local: "Program", seed: int, state: dict, params: dict,
+def split_connectivity(local: Program, seed: int, state: dict, params: dict,
                        delays: dict) -> dict:
     """Each projection's synapses drawn as on one device, then one table per device of the
     synapses onto its neurons, padded to a common shape and stacked."""
@@ -161,3 +154,51 @@ def _stack_padded(arrays: list[np.ndarray], fill) -> np.ndarray:
         else:
             stacked[(k,) + tuple(slice(0, n) for n in a.shape)] = a
     return stacked
+
+
+# -- exchanging the spikes of an interval ------------------------------------------------------
+def exchange_interval(local: Program, state: dict, outputs: dict, first_step,
+                      length: int) -> tuple[dict, dict]:
+    """After the `length` local steps from `first_step` of an interval (their `outputs`: each
+    device's
+    own spikes and traced values): the whole populations' spikes, exchanged at once, written into
+    the spike rings of the projections (no projection reads them within the interval: each
+    delays them at least as many steps), and the monitors' outputs of the interval."""
+    outputs = dict(outputs)
+    spikes = {pop: _gather_steps(local, pop, own)
+              for pop, own in outputs.pop("local_spikes").items()}
+    buffers = dict(state["buffers"])
+    for name, buffer in local.buffers.items():
+        if buffer.kind == ir.BufferKind.SPIKES:
+            pre = local.model.get(name).pre
+            rows = (first_step + jnp.arange(length)) % buffer.steps
+            exchanged = spikes[pre.population][:, pre.start:pre.stop]
+            buffers[name] = buffers[name].at[rows].set(exchanged)
+    monitors = local.model.find(ir.SpikeMonitor) + local.model.find(ir.RateMonitor)
+
+    def monitor(step_spikes: dict) -> dict:
+        ctx = StepContext(local, {}, {}, {}, {}, None, None, {}, {}, {}, {},
+                          gathered=dict(step_spikes))
+        for node in monitors:
+            LOWERINGS[type(node)](node, ctx)
+        return ctx.outputs
+
+    found = jax.vmap(monitor)(spikes) if monitors else {}
+    traces = {}
+    for node in local.model.find(ir.StateMonitor):
+        key = f"{node.pop}.{node.var}"
+        whole = jax.lax.all_gather(outputs["trace"][key], local.partition.axis, axis=1, tiled=True)
+        traces[key] = whole[:, jnp.asarray(node.indices)]
+    if traces:
+        found["trace"] = traces
+    return dict(state, buffers=buffers), found
+
+
+def _gather_steps(local: Program, pop: str, own) -> jax.Array:
+    """`[steps, size]`: every device's `[steps, owned]` spikes of `pop`, packed for the
+    exchange (one bit per neuron and step)."""
+    owned = local.sizes[pop]
+    blocks = jax.lax.all_gather(jnp.packbits(own, axis=1), local.partition.axis)
+    spikes = jnp.unpackbits(blocks, axis=2, count=owned)  # [devices, steps, owned]
+    spikes = jnp.moveaxis(spikes, 0, 1).reshape(own.shape[0], -1)
+    return spikes[:, :local.total_sizes[pop]].astype(bool)

@@ -23,6 +23,16 @@ class LoweringError(ir.NeuroflowError):
     pass
 
 
+@dataclass(frozen=True)
+class LocalPartition:
+    """Where a device's step of a partitioned model runs: inside `shard_map` over the mesh
+    axis `axis` of `devices` devices, its spikes exchanged every `exchange` steps."""
+
+    axis: str
+    devices: int
+    exchange: int = 1
+
+
 @dataclass
 class StepContext:
     """Mutable working state of one step while the schedule runs."""

@@ -15,11 +15,29 @@ from ._kernels import KERNELS, PLASTIC
 from ._step import LoweringError, PopulationEnv, StepContext, add_to, all_spikes
 
 def _delayed_spikes(node: ir.Projection, ctx: StepContext, buffer: ir.DelayBuffer, pre):
-    """The pre spikes of `steps` steps ago (ring row `step % steps`), replaced by this step's."""
+    """The pre spikes of `steps` steps ago (ring row `step % steps`), replaced by this step's
+    (`pre`; None in a partitioned step that exchanges spikes once per interval: they are
+    written there, after the exchange, for the steps of the interval)."""
     row = ctx.step % buffer.steps
     ring = ctx.buffers[node.name]
-    ctx.buffers[node.name] = ring.at[row].set(pre)
+    if pre is not None:
+        ctx.buffers[node.name] = ring.at[row].set(pre)
     return ring[row]
+
+
+def _pre_spikes(node: ir.Projection, ctx: StepContext):
+    """This step's spikes of the projection's pre neurons; None where a spike ring delays them
+    and they are exchanged later (`_delayed_spikes`)."""
+    buffer = ctx.program.buffers.get(node.name)
+    partition = ctx.program.partition
+    if (partition is not None and partition.exchange > 1 and buffer is not None
+            and buffer.kind == ir.BufferKind.SPIKES):
+        return None
+    if ctx.program.gradients is None:
+        spikes = all_spikes(ctx, node.pre.population)
+    else:
+        spikes = ctx.spike_values[node.pre.population]
+    return spikes[node.pre.start:node.pre.stop]
 
 
 def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
@@ -91,9 +109,10 @@ def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
     buffer = program.buffers.get(node.name)
     if buffer is not None and buffer.kind != ir.BufferKind.SPIKES:
         return False
-    spikes, start = all_spikes(ctx, node.pre.population), node.pre.start
-    if buffer is not None:
-        spikes, start = _delayed_spikes(node, ctx, buffer, spikes[node.pre.start:node.pre.stop]), 0
+    if buffer is None:  # the whole population's spikes: the kernel reads the slice
+        spikes, start = all_spikes(ctx, node.pre.population), node.pre.start
+    else:
+        spikes, start = _delayed_spikes(node, ctx, buffer, _pre_spikes(node, ctx)), 0
     target, var = ctx.pops[node.post.population], node.effect.target
     target[var] = kernel.add_native(ctx.conn[node.name], spikes, start, target[var], node,
                                     1.0 if node.effect.op == "+=" else -1.0)
@@ -106,12 +125,7 @@ def lower_projection(node: ir.Projection, ctx: StepContext):
         return
     if ctx.program.gradients is None and _native_add(node, ctx):
         return
-    if ctx.program.gradients is None:
-        spikes = all_spikes(ctx, node.pre.population)
-    else:
-        spikes = ctx.spike_values[node.pre.population]
-    pre = spikes[node.pre.start:node.pre.stop]
-    summed = _delayed_input(node, ctx, pre)
+    summed = _delayed_input(node, ctx, _pre_spikes(node, ctx))
     scale = ctx.program.effect_scale[node.name]
     if scale is not None:
         factor = evaluate(scale, PopulationEnv(ctx, node.post.population))
