@@ -14,7 +14,8 @@ SPIKES = np.random.default_rng(0).random((5, 64)) < 0.3  # 5 steps of 64 neurons
 def outputs(monitor: ir.Node, lowering) -> dict:
     """What `monitor` records in each of the 5 steps."""
     def step(spikes):
-        ctx = SimpleNamespace(spikes={"P": spikes}, outputs={})
+        ctx = SimpleNamespace(spikes={"P": spikes}, outputs={},
+                              program=SimpleNamespace(partition=None))  # one device
         lowering(monitor, ctx)
         return ctx.outputs
     return jax.jit(jax.vmap(step))(SPIKES)

@@ -26,7 +26,8 @@ from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from ._linear import LinearSolver
 from ._scope import jax_scope, jit
 from ._step import (LASTSPIKE, NEVER, LocalPartition, LoweringError, PopulationEnv, StepContext,
-                    all_spikes, all_values, per_neuron, record_history, refractory_mask)
+                    all_spikes, all_spikes_packed, all_values, per_neuron, record_history,
+                    refractory_mask)
 from ._threefry import fold_in
 from ._synaptic import effect_scale, lower_coupling, lower_poisson, lower_projection
 
@@ -107,11 +108,12 @@ def _lower_reset(node: ir.Reset, ctx: StepContext):
 
 
 def _lower_spike_monitor(node: ir.SpikeMonitor, ctx: StepContext):
-    spikes = all_spikes(ctx, node.pop)
-    if node.neurons is not None:
-        spikes = spikes[node.neurons[0]:node.neurons[1]]
     # one bit per neuron and step: a chunk of a large population's spikes stays small
-    ctx.outputs.setdefault("spikes", {})[node.pop] = jnp.packbits(spikes)
+    if node.neurons is None:
+        packed = all_spikes_packed(ctx, node.pop)
+    else:
+        packed = jnp.packbits(all_spikes(ctx, node.pop)[node.neurons[0]:node.neurons[1]])
+    ctx.outputs.setdefault("spikes", {})[node.pop] = packed
 
 
 # Up to this many segments, a rate monitor counts each over a static slice (one reduction each);

@@ -157,11 +157,20 @@ def all_spikes(ctx: StepContext, pop: str):
     if partition is None:
         return ctx.spikes[pop]
     if pop not in ctx.gathered:
-        owned = ctx.program.sizes[pop]
+        owned, size = ctx.program.sizes[pop], ctx.program.total_sizes[pop]
         blocks = jax.lax.all_gather(jnp.packbits(ctx.spikes[pop]), partition.axis)
         spikes = jnp.unpackbits(blocks, axis=1, count=owned).reshape(-1)
-        ctx.gathered[pop] = spikes[:ctx.program.total_sizes[pop]].astype(bool)
+        ctx.gathered[pop] = spikes[:size].astype(bool)
+        if owned % 8 == 0 and owned * partition.devices == size:  # the blocks are the bits
+            ctx.gathered[f"{pop}.packed"] = blocks.reshape(-1)
     return ctx.gathered[pop]
+
+
+def all_spikes_packed(ctx: StepContext, pop: str):
+    """`jnp.packbits(all_spikes(ctx, pop))`, as exchanged where the blocks line up."""
+    spikes = all_spikes(ctx, pop)
+    packed = None if ctx.program.partition is None else ctx.gathered.get(f"{pop}.packed")
+    return jnp.packbits(spikes) if packed is None else packed
 
 
 def all_values(ctx: StepContext, pop: str, values):
