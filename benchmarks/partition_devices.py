@@ -6,7 +6,8 @@
 One process with `XLA_FLAGS=--xla_force_host_platform_device_count=D` (set here, before JAX
 starts) compiles the COBA network of `benchmarks/models/coba.py` at `--neurons` with
 p = fan-in / N (as `compare.py --scaling`), once on one device and once partitioned over
-`--devices` devices (`nf.compile(..., devices=D)`), runs each once to compile, then alternates
+`--devices` devices (with `--delay`, both projections delayed that long: the spikes are then
+exchanged once per delay instead of every step) (`nf.compile(..., devices=D)`), runs each once to compile, then alternates
 them `--repeats` times and takes the minimum of each, so that load on a shared machine hits both
 alike.  It checks that both give the same spikes (same seed) and prints the times, their ratio,
 the partition line of the IR, the peak memory of the process and the 1-minute load average
@@ -34,6 +35,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--alone", action="store_true", help="only the partitioned network")
+    parser.add_argument("--delay", type=float, default=0.0,
+                        help="ms: a delay on both projections (COBA has none), so that spikes"
+                             " are exchanged once per delay")
     args = parser.parse_args()
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
                                f" --xla_force_host_platform_device_count={args.devices}")
@@ -47,6 +51,8 @@ def main() -> None:
 
     load_before = os.getloadavg()[0]
     model = coba.build(args.neurons, min(1.0, args.fan_in / args.neurons))[0]
+    if args.delay:
+        model = model.replace(*(p.replace(delay=args.delay) for p in model.find(nf.ir.Projection)))
     start = time.perf_counter()
     sims = {f"{args.devices} devices": nf.compile(model, dt=coba.dt, devices=args.devices)}
     if not args.alone:
@@ -67,7 +73,8 @@ def main() -> None:
             times[name].append(time.perf_counter() - start)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     count = len(next(iter(spikes.values()))[0])
-    print(f"COBA {args.neurons} neurons, fan-in {args.fan_in:g}, {args.duration:g} ms,"
+    delayed = f", delay {args.delay:g} ms" if args.delay else ""
+    print(f"COBA {args.neurons} neurons, fan-in {args.fan_in:g}{delayed}, {args.duration:g} ms,"
           f" {count} spikes ({count / args.neurons / args.duration * 1e3:.1f} Hz)")
     for name, values in times.items():
         print(f"  {name:>10}: min {min(values):.3f} s  (runs: "
