@@ -1,17 +1,17 @@
 """COBA partitioned over forced host devices against the same network on one device.
 
     python benchmarks/partition_devices.py [--neurons 64000] [--fan-in 80] [--duration 1000]
-                                           [--devices 2] [--repeats 3] [--alone]
+                                           [--devices 2] [--repeats 3] [--delay 0] [--alone]
 
 One process with `XLA_FLAGS=--xla_force_host_platform_device_count=D` (set here, before JAX
 starts) compiles the COBA network of `benchmarks/models/coba.py` at `--neurons` with
 p = fan-in / N (as `compare.py --scaling`), once on one device and once partitioned over
-`--devices` devices (with `--delay`, both projections delayed that long: the spikes are then
-exchanged once per delay instead of every step) (`nf.compile(..., devices=D)`), runs each once to compile, then alternates
-them `--repeats` times and takes the minimum of each, so that load on a shared machine hits both
-alike.  It checks that both give the same spikes (same seed) and prints the times, their ratio,
-the partition line of the IR, the peak memory of the process and the 1-minute load average
-before and after.  `--alone` runs only the partitioned network (for sizes whose one-device run
+`--devices` devices (`nf.compile(..., devices=D)`; with `--delay`, both projections delayed
+that long, so that the spikes are exchanged once per delay instead of every step), runs each
+once to compile, then alternates them `--repeats` times and takes the minimum of each, so that
+load on a shared machine hits both alike.  It checks that both give the same spikes (same seed)
+and prints the times, their ratio, the partition line of the IR, the peak memory of the process
+and the 1-minute load average before and after.  `--alone` runs only the partitioned network (for sizes whose one-device run
 is not wanted, such as 256k with stored connectivity).
 """
 from __future__ import annotations
