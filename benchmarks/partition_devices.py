@@ -11,8 +11,8 @@ that long, so that the spikes are exchanged once per delay instead of every step
 once to compile, then alternates them `--repeats` times and takes the minimum of each, so that
 load on a shared machine hits both alike.  It checks that both give the same spikes (same seed)
 and prints the times, their ratio, the partition line of the IR, the peak memory of the process
-and the 1-minute load average before and after.  `--alone` runs only the partitioned network (for sizes whose one-device run
-is not wanted, such as 256k with stored connectivity).
+and the 1-minute load average before and after.  `--alone` runs only the partitioned network
+(for sizes whose one-device run is not wanted, such as 256k with stored connectivity).
 """
 from __future__ import annotations
 
