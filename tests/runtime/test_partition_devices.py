@@ -17,8 +17,8 @@ from neuroflow.units import mV, ms
 ROOT = Path(__file__).resolve().parents[2]
 
 # Each model runs on one device and partitioned over two; the worker reports, per model, the
-# spike count and whether spikes, traces and rates are equal.  Population sizes are odd, so the
-# second device's block is padded.  `coba`: conductance-based LIF with native kernels where they
+# spike count and whether spikes, traces and rates are equal.  Most population sizes are odd, so
+# the second device's block is padded.  `coba`: conductance-based LIF with native kernels where they
 # build; `delays`: one delay per projection (a spike ring) and one per synapse (an input ring),
 # on the csr and ell kernels; `noise`: an SDE (randn per neuron and step), a threshold with
 # rand() and a Poisson input, whose numbers are keyed by global neuron index.
@@ -45,9 +45,9 @@ def coba(n=401):
     net.monitor(P, "v", indices=[0, 7, 250, 400])
     return net.build()
 
-def delays():
+def delays():  # A splits into whole bytes: its monitor records the exchanged bits as they are
     net = nf.Network("delays")
-    A = net.population("A", 203, "dv/dt = (I - v)/(10*ms) : 1", threshold="v > 1",
+    A = net.population("A", 208, "dv/dt = (I - v)/(10*ms) : 1", threshold="v > 1",
                        reset="v = 0", params={"I": nf.uniform(0.9, 1.3)},
                        init={"v": nf.uniform(0, 1)})
     B = net.population("B", 151, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0")

@@ -52,6 +52,7 @@ class StepContext:
     summed: set = field(default_factory=set)  # summed variables ("pop.var") set in this step
     spike_values: dict = field(default_factory=dict)  # spikes as numbers, for gradients
     gathered: dict = field(default_factory=dict)  # partitioned: each population's spikes, whole
+    gathered_bits: dict = field(default_factory=dict)  # and packed, where the blocks line up
 
 
 class PopulationEnv:
@@ -162,14 +163,14 @@ def all_spikes(ctx: StepContext, pop: str):
         spikes = jnp.unpackbits(blocks, axis=1, count=owned).reshape(-1)
         ctx.gathered[pop] = spikes[:size].astype(bool)
         if owned % 8 == 0 and owned * partition.devices == size:  # the blocks are the bits
-            ctx.gathered[f"{pop}.packed"] = blocks.reshape(-1)
+            ctx.gathered_bits[pop] = blocks.reshape(-1)
     return ctx.gathered[pop]
 
 
 def all_spikes_packed(ctx: StepContext, pop: str):
     """`jnp.packbits(all_spikes(ctx, pop))`, as exchanged where the blocks line up."""
     spikes = all_spikes(ctx, pop)
-    packed = None if ctx.program.partition is None else ctx.gathered.get(f"{pop}.packed")
+    packed = None if ctx.program.partition is None else ctx.gathered_bits.get(pop)
     return jnp.packbits(spikes) if packed is None else packed
 
 
