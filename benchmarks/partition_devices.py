@@ -10,8 +10,9 @@ p = fan-in / N (as `compare.py --scaling`), once on one device and once partitio
 that long, so that the spikes are exchanged once per delay instead of every step), runs each
 once to compile, then alternates them `--repeats` times and takes the minimum of each, so that
 load on a shared machine hits both alike.  It checks that both give the same spikes (same seed)
-and prints the times, their ratio, the partition line of the IR, the peak memory of the process
-and the 1-minute load average before and after.  `--alone` runs only the partitioned network
+and prints the times, their ratio, the partition line of the IR, the peak memory of the process,
+the 1-minute load average and the cores the process could get (two busy children) before and
+after.  `--alone` runs only the partitioned network
 (for sizes whose one-device run is not wanted, such as 256k with stored connectivity).
 """
 from __future__ import annotations
@@ -24,6 +25,28 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+
+def _spin(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def cores_available(seconds: float = 0.5) -> float:
+    """The cores this process can get now: CPU time of two busy children over their wall time.
+    On a shared machine the load average does not say it (other sessions' processes may be
+    niced or in cgroups of their own); two devices cannot run side by side on one core."""
+    import multiprocessing
+
+    start = time.perf_counter()
+    children = [multiprocessing.Process(target=_spin, args=(seconds,)) for _ in range(2)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join()
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (used.ru_utime + used.ru_stime) / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -49,7 +72,7 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     from models import coba
 
-    load_before = os.getloadavg()[0]
+    load_before, cores_before = os.getloadavg()[0], cores_available()
     model = coba.build(args.neurons, min(1.0, args.fan_in / args.neurons))[0]
     if args.delay:
         model = model.replace(*(p.replace(delay=args.delay) for p in model.find(nf.ir.Projection)))
@@ -85,7 +108,9 @@ def main() -> None:
         speedup = min(times["1 device"]) / min(times[f"{args.devices} devices"])
         print(f"  identical spikes: {same}; speed-up {speedup:.2f}x")
     print(f"  peak memory of the process {peak_mib:.0f} MiB; load average (1 min)"
-          f" {load_before:.2f} before, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} CPUs")
+          f" {load_before:.2f} before, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} CPUs;"
+          f" cores this process could get: {cores_before:.2f} before, {cores_available():.2f}"
+          " after")
 
 
 if __name__ == "__main__":
