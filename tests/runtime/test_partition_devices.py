@@ -157,6 +157,16 @@ def test_a_summed_coupling_is_refused_with_its_name_and_a_way_out():
     assert "one device" in err.value.hint
 
 
+def test_the_refusal_points_at_the_coupling_in_a_model_file():
+    model = nf.load(ROOT / "examples" / "gap_junctions.nfl")
+    with pytest.raises(nf.ModelError) as err:
+        nf.compile(model, dt=0.1 * ms,
+                   pipeline=nf.passes.DEFAULT_PIPELINE + ",partition{devices=2}")
+    text = str(err.value)
+    assert "gap_junctions.nfl:32:9: coupling 'gap'" in text
+    assert "Igap_post = w*(v_pre - v_post)" in text
+
+
 def _lif(n=10, kernel="auto"):
     net = nf.Network("lif")
     P = net.population("P", n, "dv/dt = (1.2 + 0.01*i/N - v)/(10*ms) : 1", threshold="v > 1",
