@@ -11,8 +11,8 @@ that long, so that the spikes are exchanged once per delay instead of every step
 once to compile, then alternates them `--repeats` times and takes the minimum of each, so that
 load on a shared machine hits both alike.  It checks that both give the same spikes (same seed)
 and prints the times, their ratio, the partition line of the IR, the peak memory of the process,
-the 1-minute load average and the cores the process could get (two busy children) before and
-after.  `--alone` runs only the partitioned network
+the 1-minute load average and the cores' worth of throughput the process could get before and
+after (`cores_available`).  `--alone` runs only the partitioned network
 (for sizes whose one-device run is not wanted, such as 256k with stored connectivity).
 """
 from __future__ import annotations
@@ -27,26 +27,26 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def _spin(seconds: float) -> None:
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        pass
+def _work(rounds: int = 3_000_000) -> float:
+    """Seconds for a fixed amount of arithmetic (one thread)."""
+    start, x = time.perf_counter(), 0
+    for k in range(rounds):
+        x = (x + k * k) % 1_000_003
+    return time.perf_counter() - start
 
 
-def cores_available(seconds: float = 0.5) -> float:
-    """The cores this process can get now: CPU time of two busy children over their wall time.
-    On a shared machine the load average does not say it (other sessions' processes may be
-    niced or in cgroups of their own); two devices cannot run side by side on one core."""
-    import multiprocessing
+def cores_available() -> float:
+    """How many cores' worth of throughput this process can get now: the same work done by one
+    child and then by two children side by side, 2 x (time alone) / (time side by side).  On a
+    shared machine the load average does not say it (other sessions may hold a core whatever
+    this process's priority), nor does CPU time (two threads on one core both count theirs);
+    two devices cannot run side by side without a second core."""
+    from concurrent.futures import ProcessPoolExecutor
 
-    start = time.perf_counter()
-    children = [multiprocessing.Process(target=_spin, args=(seconds,)) for _ in range(2)]
-    for child in children:
-        child.start()
-    for child in children:
-        child.join()
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (used.ru_utime + used.ru_stime) / (time.perf_counter() - start)
+    with ProcessPoolExecutor(2) as pool:
+        alone = pool.submit(_work).result()
+        pair = max(f.result() for f in [pool.submit(_work), pool.submit(_work)])
+    return 2 * alone / pair
 
 
 def main() -> None:
@@ -109,8 +109,8 @@ def main() -> None:
         print(f"  identical spikes: {same}; speed-up {speedup:.2f}x")
     print(f"  peak memory of the process {peak_mib:.0f} MiB; load average (1 min)"
           f" {load_before:.2f} before, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} CPUs;"
-          f" cores this process could get: {cores_before:.2f} before, {cores_available():.2f}"
-          " after")
+          f" cores' worth of throughput this process could get: {cores_before:.2f} before,"
+          f" {cores_available():.2f} after")
 
 
 if __name__ == "__main__":
