@@ -575,9 +575,9 @@ class Schedule(Node):
 @dataclass(frozen=True, slots=True)
 class Partition(Node):
     """The neurons of every population split over `devices` devices of a 1-D mesh: device d
-    owns neurons `d*n <= i < (d+1)*n` of a population (`owned` gives n per population; the
-    last device's block may run past the end, padding that never spikes) and the synapses
-    onto them; the spikes are exchanged between devices every `exchange` steps."""
+    owns neurons `d*n <= i < (d+1)*n` of a population (`owned` gives n per population,
+    `block(size, devices)`; the last blocks may run past the end, padding that never spikes)
+    and the synapses onto them; the spikes are exchanged between devices every `exchange` steps."""
 
     devices: int
     exchange: int
@@ -595,6 +595,12 @@ class Partition(Node):
     def neurons(self, pop: str) -> int:
         """The neurons of `pop` each device owns."""
         return dict(self.owned)[pop]
+
+    @staticmethod
+    def block(size: int, devices: int) -> int:
+        """The neurons of a population of `size` each of `devices` devices owns: an equal
+        share, the last one padded."""
+        return -(-size // devices)
 
     def text(self) -> str:
         owned = ", ".join(f"{pop}:{n}" for pop, n in self.owned)

@@ -296,16 +296,17 @@ def _check_schedule(node: Schedule, model: Model) -> None:
 
 
 def _check_partition(node: Partition, model: Model) -> None:
-    """Every population split once, in equal blocks of ceil(size / devices) neurons."""
+    """Every population split once, in equal blocks of `Partition.block` neurons."""
     named = [pop for pop, _ in node.owned]
     if sorted(named) != sorted(p.name for p in model.populations):
         _fail(node, f"splits populations {named}, not the model's"
                     f" {[p.name for p in model.populations]}")
     for pop, owned in node.owned:
         size = model.population(pop).size
-        if owned != -(-size // node.devices):
+        if owned != Partition.block(size, node.devices):
+            expected = Partition.block(size, node.devices)
             _fail(node, f"gives each of {node.devices} devices {owned} neurons of '{pop}'"
-                        f" (size {size})", "each device owns ceil(size / devices) neurons")
+                        f" (size {size})", f"each device owns ceil(size / devices) = {expected}")
 
 
 def _check_parts_tile(model: Model) -> None:

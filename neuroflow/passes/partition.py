@@ -2,14 +2,14 @@
 
 Requires: a model whose kernels are chosen (`kernels`) and whose fused blocks are made (`fuse`).
 Guarantees: with `devices` of 2 or more, one `Partition` node: device d owns the neurons
-`d*n <= i < (d+1)*n` of each population (n = ceil(size / devices); the last device's block is
-padded with neurons that never spike) and the synapses onto them (post-side ownership, as NEST
-does), and the spikes of every population are exchanged between the devices (an all-gather of
-their packed bits) every `exchange` steps: by default as many as the smallest delay of a
-projection allows (its spikes wait in a ring at least that long), at most `MAX_INTERVAL`; 1
-where a projection has no delay or one per synapse.  A larger `exchange` than the delays allow
-is refused.  The step is the same on each device, on its own
-neurons; what only holds for the whole population is refused here with a located error: summed
+`d*n <= i < (d+1)*n` of each population (n = ceil(size / devices), `Partition.block`; the last
+block is padded with neurons that never spike) and the synapses onto them (post-side ownership,
+as NEST does), and the spikes of every population are exchanged between the devices (an
+all-gather of their packed bits) every `exchange` steps: by default as many as the smallest
+delay of a projection allows (its spikes wait in a ring at least that long), at most
+`MAX_INTERVAL`; 1 where a projection has no delay or one per synapse.  A larger `exchange`
+than the delays allow is refused.  The step is the same on each device, on its own neurons;
+what only holds for the whole population is refused here with a located error: summed
 variables (couplings), plastic synapses, spike generators, and kernels whose connectivity is not
 a table of synapses (`procedural`, `one_to_one`, `all_to_all`).  Fused blocks that read a
 neuron's index `i` or the population size `N` run on XLA, where those are the global ones.
@@ -112,5 +112,6 @@ def partition(model: Model, options: PartitionOptions) -> Model:
                          f" exchanged at least every {longest} step(s)",
                          model.get(by).loc if by else None,
                          f"exchange={longest}, or 0 to let the pass choose")
-    owned = tuple((p.name, -(-p.size // options.devices)) for p in model.populations)
+    owned = tuple((p.name, Partition.block(p.size, options.devices))
+                  for p in model.populations)
     return model.add(Partition(options.devices, exchange, owned))

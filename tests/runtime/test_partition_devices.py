@@ -17,11 +17,14 @@ from neuroflow.units import mV, ms
 ROOT = Path(__file__).resolve().parents[2]
 
 # Each model runs on one device and partitioned over two; the worker reports, per model, the
-# spike count and whether spikes, traces and rates are equal.  Most population sizes are odd, so
-# the second device's block is padded.  `coba`: conductance-based LIF with native kernels where they
-# build; `delays`: one delay per projection (a spike ring) and one per synapse (an input ring),
-# on the csr and ell kernels; `noise`: an SDE (randn per neuron and step), a threshold with
-# rand() and a Poisson input, whose numbers are keyed by global neuron index.
+# spike count and whether spikes, traces, rates and the final state of every neuron are equal.
+# Most population sizes are odd, so the second device's block is padded.  `coba`:
+# conductance-based LIF with native kernels where they build; `delays`: one delay per
+# projection (a spike ring) and one per synapse (an input ring), on the event and ell kernels
+# (not csr: XLA's scatter may add a neuron's inputs in another order on a device's part of the
+# synapses, see docs/scale.md); `rings`: delays that let the spikes be exchanged every 7 steps;
+# `noise`: an SDE (randn per neuron and step), a threshold with rand() and a Poisson input,
+# whose numbers are keyed by global neuron index.
 WORKER = """
 import json
 import jax
@@ -47,12 +50,12 @@ def coba(n=401):
 
 def delays():  # A splits into whole bytes: its monitor records the exchanged bits as they are
     net = nf.Network("delays")
-    A = net.population("A", 208, "dv/dt = (I - v)/(10*ms) : 1", threshold="v > 1",
+    A = net.population("A", 256, "dv/dt = (I - v)/(10*ms) : 1", threshold="v > 1",
                        reset="v = 0", params={"I": nf.uniform(0.9, 1.3)},
                        init={"v": nf.uniform(0, 1)})
     B = net.population("B", 151, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0")
     net.projection(A, B, on_pre="v += 0.3", connect=nf.fixed_prob(0.1), delay=1.5 * ms,
-                   kernel="csr", name="fixed")
+                   kernel="event", name="fixed")
     net.projection(A[100:], B[20:140], on_pre="v += w", weights=nf.uniform(0.1, 0.4),
                    connect=nf.fixed_prob(0.1), delay=nf.uniform(0.5 * ms, 3 * ms), name="spread")
     net.projection(B, A[:150], on_pre="v -= 0.05", connect=nf.fixed_prob(0.1), kernel="ell",
@@ -111,8 +114,12 @@ for build in (coba, delays, rings, noise):
     rest = two.run(20 * ms, resume=half.final)
     resumed = all(np.array_equal(x, y) for pop in a.spike_monitored
                   for x, y in zip(later_half(a, pop), rest.spikes(pop)))
+    # where the run ended, as one device holds it
+    ended = a.final.t_ms == b.final.t_ms and all(
+        np.array_equal(a.final.population(pop)[var], b.final.population(pop)[var])
+        for pop in a.sizes for var in a.final.population(pop))
     report["models"][build.__name__] = {"spikes": spikes, "same": same(a, b),
-                                        "resumed": resumed,
+                                        "resumed": resumed, "ended": ended,
                                         "partition": two.ir.splitlines()[-1]}
 print("RESULT " + json.dumps(report))
 """
@@ -132,6 +139,7 @@ def test_a_network_partitioned_over_two_devices_runs_as_on_one():
         assert found["spikes"] > 20, (name, found)  # a silent network would compare nothing
         assert found["same"], (name, found)
         assert found["resumed"], (name, found)
+        assert found["ended"], (name, found)
     assert report["models"]["coba"]["partition"] == "partition devices=2 exchange=1 owned=[P:201]"
     # the smallest delay (0.7 ms) sets the interval between exchanges; 400 steps are 57
     # intervals and a shorter one

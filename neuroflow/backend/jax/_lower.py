@@ -280,6 +280,14 @@ class Program:
             return index
         return index + jax.lax.axis_index(self.partition.axis) * self.sizes[pop]
 
+    def neurons_held(self, pop: str):
+        """How many of the step's neurons of `pop` are neurons of the model (a partitioned
+        model's last blocks end in padding); the first ones."""
+        if self.partition is None:
+            return self.sizes[pop]
+        first = jax.lax.axis_index(self.partition.axis) * self.sizes[pop]
+        return jnp.clip(self.total_sizes[pop] - first, 0, self.sizes[pop])
+
     # -- initial values -----------------------------------------------------------
     def _value(self, value: ir.Value, shape, rng: np.random.Generator):
         if isinstance(value, ir.Distribution):

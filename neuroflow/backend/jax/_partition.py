@@ -20,7 +20,7 @@ import numpy as np
 
 from ... import ir
 from ._fused import native_blocks
-from ._kernels import KERNELS, draw_synapses
+from ._kernels import KERNELS, EllLayout, Event, draw_synapses
 from ._linear import LinearSolver
 from ._lower import LOWERINGS, Program
 from ._step import LocalPartition, StepContext
@@ -133,6 +133,10 @@ def split_connectivity(local: Program, seed: int, state: dict, params: dict,
         conn[proj.name] = {key: _stack_padded([t[key] for t in tables],
                                               _fill(key, proj.pre.size, owned))
                            for key in tables[0]}
+        if proj.kernel == ir.Kernel.EVENT:  # choose between loop and full pass as one device
+            width = EllLayout(pre, proj.pre.size).width
+            conn[proj.name]["dense_after"] = replicated(
+                np.int32(Event.dense_after(proj.pre.size, width)), local.partition.devices)
     return conn
 
 
