@@ -22,7 +22,8 @@ from ._memory import check_fits, check_state_fits, memory_limit, size_text
 from ._model import Model
 from ._kinds import BufferKind, FusionBackend, Kernel, Method
 from ._nodes import (NODE_KINDS as _NODE_KINDS, ODE, Clock, Connection, Declaration, DelayBuffer,
-                     FusedUpdate, LinearSystem, Node, Parameter, Part, Population, PopSlice,
+                     FusedUpdate, LinearSystem, Node, Parameter, Part, Partition, Population,
+                     PopSlice,
                      Projection, RateMonitor, Refractory, Reset, Schedule, SpikeMonitor,
                      StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput,
                      Value)
@@ -61,7 +62,8 @@ __all__ = ["AdaptiveSystem", "AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrar
            "parse_text", "ParseError", "Part", "plastic_projection", "Plasticity", "plus",
            "PoissonInput", "PopSlice", "Population", "POST", "PRE", "print", "print_model",
            "private_folder", "Projection", "Quantity", "raise_located", "Random", "RateMonitor",
-           "Ref", "Refractory", "register_function", "Reset", "rule_from_call", "Schedule",
+           "Partition", "Ref", "Refractory", "register_function", "Reset", "rule_from_call",
+           "Schedule",
            "scope_lookup", "side_names", "spike_steps", "SpikeGenerator", "SpikeMonitor",
            "Statement", "StateMonitor", "StateUpdate", "StateVar", "Subexpression", "substitute",
            "Surrogate", "surrogate", "surrogate_from_expr", "SurrogateKind", "SURROGATES",

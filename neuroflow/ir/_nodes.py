@@ -590,6 +590,41 @@ class Schedule(Node):
         return "schedule [" + ", ".join(self.order) + "]"
 
 
+@dataclass(frozen=True, slots=True)
+class Partition(Node):
+    """The neurons of every population split over `devices` devices of a 1-D mesh: device d
+    owns neurons `d*n <= i < (d+1)*n` of a population (`owned` gives n per population,
+    `block(size, devices)`; the last blocks may run past the end, padding that never spikes)
+    and the synapses onto them; the spikes are exchanged between devices every `exchange` steps."""
+
+    devices: int
+    exchange: int
+    owned: tuple[tuple[str, int], ...]
+
+    def __post_init__(self):
+        if self.devices < 2 or self.exchange < 1:
+            raise ValueError(f"a partition needs 2 or more devices and an exchange every step or"
+                             f" more, got devices={self.devices}, exchange={self.exchange}")
+
+    @property
+    def id(self) -> str:
+        return "partition"
+
+    def neurons(self, pop: str) -> int:
+        """The neurons of `pop` each device owns."""
+        return dict(self.owned)[pop]
+
+    @staticmethod
+    def block(size: int, devices: int) -> int:
+        """The neurons of a population of `size` each of `devices` devices owns: an equal
+        share, the last one padded."""
+        return -(-size // devices)
+
+    def text(self) -> str:
+        owned = ", ".join(f"{pop}:{n}" for pop, n in self.owned)
+        return f"partition devices={self.devices} exchange={self.exchange} owned=[{owned}]"
+
+
 NODE_KINDS = (Clock, Population, Parameter, StateVar, TimedInput, Subexpression, ODE, StateUpdate,
               Threshold, Reset, Refractory, Projection, DelayBuffer, SpikeMonitor, RateMonitor,
-              StateMonitor, Part, FusedUpdate, Schedule)
+              StateMonitor, Part, FusedUpdate, Schedule, Partition)

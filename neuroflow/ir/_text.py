@@ -20,9 +20,9 @@ from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
 from ._kinds import BufferKind, FusionBackend, Kernel, Method
 from ._model import Model
 from ._nodes import (ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Parameter, Part,
-                     Population, PopSlice, Projection, RateMonitor, Refractory, Reset, Schedule,
-                     SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression, Threshold,
-                     TimedInput)
+                     Partition, Population, PopSlice, Projection, RateMonitor, Refractory, Reset,
+                     Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression,
+                     Threshold, TimedInput)
 from ._generator import SpikeGenerator
 from ._poisson import PoissonInput
 from ._surrogates import Surrogate, surrogate
@@ -37,7 +37,7 @@ start: _NL? _HEADER _NL "model" NAME _NL (item _NL)* item?
 _HEADER: "neuroflow-ir 1"
 ?item: clock | population | param | state | input | sub | ode | update | threshold | reset
      | refractory | projection | plastic_projection | coupling | poisson | generator | buffer
-     | spike_monitor | rate_monitor | state_monitor | part | fused | schedule
+     | spike_monitor | rate_monitor | state_monitor | part | fused | schedule | partition
 clock: "clock" "dt" "=" NUMBER
 population: "population" NAME "size" "=" INT "method" "=" NAME [method_options]
 method_options: "(" NAME "=" signed ("," NAME "=" signed)* ")"
@@ -95,6 +95,8 @@ part: "part" NAME "=" slice ["monitors" "=" "[" part_monitor ("," part_monitor)*
              | "state" NAME -> part_trace
 fused: "fused" NAME "[" NODE_ID ("," NODE_ID)* "]" "backend" "=" NAME
 schedule: "schedule" "[" [NODE_ID ("," NODE_ID)*] "]"
+partition: "partition" "devices" "=" INT "exchange" "=" INT "owned" "=" "[" owned ("," owned)* "]"
+owned: NAME ":" INT
 ints: INT ("," INT)*
 numbers: signed ("," signed)*
 ?value: signed
@@ -327,6 +329,13 @@ class _IRBuilder(ExpressionBuilder):
 
     def schedule(self, items):
         return Schedule(tuple(str(i) for i in items if i is not None))
+
+    def owned(self, items):
+        return str(items[0]), int(items[1])
+
+    def partition(self, items):
+        devices, exchange, *owned = items
+        return Partition(int(devices), int(exchange), tuple(owned))
 
 
 @lru_cache(maxsize=None)

@@ -24,9 +24,9 @@ from ._random import Distribution
 from ._kinds import BufferKind, Kernel
 from ._surrogates import MARGIN, threshold_margin
 from ._nodes import (ODE, Clock, Connection, DelayBuffer, FusedUpdate, LinearSystem, Node,
-                     Parameter, Part, Population, Projection, RateMonitor, Refractory, Reset,
-                     Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression,
-                     Threshold, TimedInput, value_size, value_text)
+                     Parameter, Part, Partition, Population, Projection, RateMonitor, Refractory,
+                     Reset, Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar,
+                     Subexpression, Threshold, TimedInput, value_size, value_text)
 from ._synapses import Plasticity
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
 from ._units import DIMENSIONLESS, UNIT_NAMES, Dimension
@@ -311,6 +311,20 @@ def _check_schedule(node: Schedule, model: Model) -> None:
     twice = sorted(fused & set(node.order))
     if twice:
         _fail(node, f"schedules {twice} on their own, but a fused block runs them already")
+
+
+def _check_partition(node: Partition, model: Model) -> None:
+    """Every population split once, in equal blocks of `Partition.block` neurons."""
+    named = [pop for pop, _ in node.owned]
+    if sorted(named) != sorted(p.name for p in model.populations):
+        _fail(node, f"splits populations {named}, not the model's"
+                    f" {[p.name for p in model.populations]}")
+    for pop, owned in node.owned:
+        size = model.population(pop).size
+        if owned != Partition.block(size, node.devices):
+            expected = Partition.block(size, node.devices)
+            _fail(node, f"gives each of {node.devices} devices {owned} neurons of '{pop}'"
+                        f" (size {size})", f"each device owns ceil(size / devices) = {expected}")
 
 
 def _check_parts_tile(model: Model) -> None:
@@ -661,6 +675,7 @@ _CHECKS: dict[type, Callable[[Node, Model], None]] = {
     PoissonInput: _check_poisson, SpikeGenerator: _check_generator, Part: _check_part,
     SpikeMonitor: _check_spike_monitor, RateMonitor: _check_rate_monitor,
     StateMonitor: _check_state_monitor, FusedUpdate: _check_fused, Schedule: _check_schedule,
+    Partition: _check_partition,
 }
 
 

@@ -3,7 +3,7 @@
 Importing this package registers the built-in passes.  No JAX here.
 """
 from . import (canonicalize, delays, factorize, fuse, integrate, kernels, merge,  # noqa: F401
-               resolve, schedule)  # (registration)
+               partition, resolve, schedule)  # (registration)
 from ._manager import (DEFAULT_PIPELINE, PassReport, parse_pipeline, register_pass,
                        registered_passes, run_pipeline)
 

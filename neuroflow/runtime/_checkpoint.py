@@ -29,13 +29,25 @@ class Checkpoint:
 
     @property
     def t_ms(self) -> float:
-        return float(self.state["step"]) * self.dt
+        return float(np.ravel(np.asarray(self.state["step"]))[0]) * self.dt
 
     def population(self, pop: str) -> dict[str, np.ndarray]:
         """The state variables of a population at the end of the run."""
-        arrays = _merged.population_state(self.model, self.state["pops"], pop)
+        arrays = _merged.population_state(self.model, self._whole_populations(), pop)
         return {name: np.asarray(value) for name, value in arrays.items()
                 if not name.startswith("_")}
+
+    def _whole_populations(self) -> dict:
+        """The populations' state as one device holds it: a run partitioned over devices
+        (`ir.Partition`) holds one block of neurons per device, and a copy of each shared
+        value."""
+        pops = self.state["pops"]
+        if self.model.get("partition") is None:
+            return pops
+        sizes = {p.name: p.size for p in self.model.populations}
+        return {pop: {name: np.asarray(value).reshape(-1)[:sizes[pop]] if np.ndim(value) == 2
+                      else np.asarray(value)[0] for name, value in values.items()}
+                for pop, values in pops.items()}
 
     def synapses(self, projection: str) -> dict[str, np.ndarray]:
         tables = self.state.get("synapses", {}).get(projection)

@@ -7,7 +7,8 @@ from .. import ir
 from ..backend.jax import device_kind, lower
 from ..backend.jax._memory import device_memory
 from ..backend.jax._native import expected as native_kernels_expected
-from ..passes import DEFAULT_PIPELINE, PassReport, run_pipeline
+from ..passes import DEFAULT_PIPELINE, PassReport, parse_pipeline, run_pipeline
+from ._partitioned import partition_devices
 from .simulate import Simulator, to_ms
 
 
@@ -21,12 +22,17 @@ def accelerator_memory() -> tuple[str, int] | None:
 
 def compile(model: ir.Model, dt=0.1, dtype: str = "float32", *, pipeline: str = DEFAULT_PIPELINE,
             verify_each: bool = True, native: bool = True, chunk_steps: int = 1000,
-            report: PassReport | None = None) -> Simulator:
+            report: PassReport | None = None, devices=None) -> Simulator:
     """Compile `model` with time step `dt` (a time, or ms) into a `Simulator`.
 
     `pipeline` lists the passes (see `neuroflow.passes`); `verify_each` checks
     the IR after every pass (a few milliseconds); `native=False` keeps to the
     pure-JAX kernels.  The IR after the pipeline is `simulator.ir`.
+
+    `devices` (a list of JAX devices, or a count of `jax.devices()`) partitions every
+    population's neurons over them (the `partition` pass, added to the pipeline if it is not
+    there): each device holds its neurons and the synapses onto them, and the spikes are
+    exchanged every step.  The spikes are those of a run on one device with the same seed.
     """
     if isinstance(getattr(model, "model", None), ir.Model):  # a loaded model file
         model = model.model
@@ -45,9 +51,14 @@ def compile(model: ir.Model, dt=0.1, dtype: str = "float32", *, pipeline: str = 
     model = model.replace(clock) if "clock" in model else model.add(clock)
     native = native and native_kernels_expected()  # their build goes on while the passes run
     # the cost model's device: `kernels{device=...}` in the pipeline overrides it
-    kernels = {"native": native, "device": device_kind()}
+    defaults = {"kernels": {"native": native, "device": device_kind()}, "fuse": {"native": native}}
+    if devices is not None:
+        devices = partition_devices(devices)
+        defaults["partition"] = {"devices": len(devices)}
+        if "partition" not in {registered.name for registered, _ in parse_pipeline(pipeline)}:
+            pipeline += ",partition"
     lowered = run_pipeline(model, pipeline, verify_each=verify_each, report=report,
-                           defaults={"kernels": kernels, "fuse": {"native": native}})
-    sim = Simulator(lower(lowered, dt_ms, dtype, native), lowered, chunk_steps)
+                           defaults=defaults)
+    sim = Simulator(lower(lowered, dt_ms, dtype, native), lowered, chunk_steps, devices)
     sim.source, sim.pipeline = model, pipeline  # for `sim.function`, which compiles it again
     return sim

@@ -27,6 +27,7 @@ from . import _merged
 from ._checkpoint import Checkpoint
 from ._distributed import gather
 from ._results import Results, SpikeRecord, TraceRecord
+from ._partitioned import PartitionedRun, partition_devices
 from ._sharding import batch_layout, sharded
 
 
@@ -104,8 +105,13 @@ class _Recorded:
 class Simulator:
     """What `nf.compile` returns: the lowered model plus a `run` method."""
 
-    def __init__(self, program: Program, model: ir.Model, chunk_steps: int = 1000):
+    def __init__(self, program: Program, model: ir.Model, chunk_steps: int = 1000,
+                 devices: list | None = None):
         self.program, self.model = program, model
+        node = model.get("partition")
+        # a model partitioned over devices runs its chunks on them, its state split
+        self.partition = None if node is None else PartitionedRun(
+            program, node, devices or partition_devices(node.devices), _finite_flags)
         self.source, self.pipeline = None, None  # the model before the passes, and the passes
         self.dt = program.dt
         self.chunk_steps = chunk_steps
@@ -127,6 +133,8 @@ class Simulator:
         return ir.print_model(self.model)
 
     def _initial(self, seed: int, delays: dict) -> tuple[dict, dict, dict]:
+        if self.partition is not None:
+            return self.partition.initial(seed, delays)
         if delays or self._plastic or self._drawn is None or self._drawn[0] != seed:
             return self.program.initial(seed, delays)
         return self.program.initial(seed, delays, self._drawn[1])
@@ -312,10 +320,16 @@ class Simulator:
 
             def restart():
                 return self._initial(seed, delays)[0]
+        given = bool(params)  # new values, whole; a checkpoint's defaults are as the run had them
         params = self.parameters(params, seed) if params else defaults
         state = _own(state)  # the chunks donate it: a checkpoint resumed from stays as it is
-        derived = self.program.prepare(params)
-        recorded, final, done = self._loop(self._chunk, (state, params, conn, derived),
+        if self.partition is None:
+            chunk, derived = self._chunk, self.program.prepare(params)
+        else:  # each device computes its derived values from its parameters
+            chunk, derived = self.partition.chunk, {}
+            if given or resume is None:
+                params = self.partition.split_params(params)
+        recorded, final, done = self._loop(chunk, (state, params, conn, derived),
                                            steps_total, chunk_steps, progress,
                                            restart=lambda: _own(restart()))
         checkpoint = Checkpoint(final, conn, params, seed, self.model, self.dt)
@@ -335,6 +349,10 @@ class Simulator:
         from `seed`.  Returns B `Results`, each equal to a `run` with those values.  A batch
         that does not divide over the devices is padded with repeats of its last run."""
         self._check_weight_inputs(params)
+        if self.partition is not None:
+            raise ir.ModelError("this simulator runs one network partitioned over devices; a"
+                                " sweep splits its runs over devices instead",
+                                hint="compile the model without devices= to sweep it")
         lengths = {len(values) for values in params.values()}
         if len(lengths) != 1 or 0 in lengths:
             raise ir.ModelError("sweep() needs parameter lists of one common, non-zero length",
@@ -486,6 +504,12 @@ class Simulator:
     def _report_nonfinite(self, state, params, conn, derived, steps, recorded, offset) -> None:
         """Replay the failing chunk step by step to name the first variable that went bad; the
         error's results hold every step before that one."""
+        if self.partition is not None:
+            raise SimulationError(
+                f"the state became non-finite in the chunk starting at step"
+                f" {recorded.start_step + offset}", "run the model on one device (compile it"
+                " without devices=) to find the first variable and neuron that went bad",
+                self._results(recorded, offset) if offset else None)
         replayed = []
         for k in range(steps):
             new_state, outputs = self._step(state, params, conn, derived)

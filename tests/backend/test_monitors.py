@@ -15,7 +15,7 @@ SPIKES = np.random.default_rng(0).random((5, 64)) < 0.3  # 5 steps of 64 neurons
 def outputs(monitor: ir.Node, lowering, native: bool = False) -> dict:
     """What `monitor` records in each of the 5 steps (`native`: with the C++ kernels)."""
     def step(spikes):
-        program = SimpleNamespace(native=native, gradients=None)
+        program = SimpleNamespace(native=native, gradients=None, partition=None)  # one device
         ctx = SimpleNamespace(spikes={"P": spikes}, outputs={}, program=program)
         lowering(monitor, ctx)
         return ctx.outputs

@@ -227,8 +227,11 @@ class Event:
             return acc.at[self._slots(arrays, node, row, ring, step)].add(amount)
 
         count = jnp.sum(spikes, dtype=jnp.int32)
-        # under `vmap` the batch's busiest member decides, so that one branch runs for all
-        few = busiest_count(spikes) <= self.dense_after(n_pre, targets.shape[1])
+        # under `vmap` the batch's busiest member decides, so that one branch runs for all; a
+        # device's part of a partitioned table takes the choice of the whole table (the two ways
+        # sum in different orders): its `dense_after`, where the partition gives it
+        limit = arrays.get("dense_after", self.dense_after(n_pre, targets.shape[1]))
+        few = busiest_count(spikes) <= limit
         summed = jax.lax.cond(few, lambda _: each_spike(spikes, count, add_row, total),
                               lambda _: self.masked(arrays, spikes, node, ring, step, cut=False),
                               None)

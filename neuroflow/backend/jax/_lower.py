@@ -25,8 +25,9 @@ from ._gradients import MARGIN, SpikeGradients, blend, crossing, spike_function
 from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from ._linear import LinearSolver
 from ._scope import jax_scope, jit
-from ._step import (LASTSPIKE, NEVER, LoweringError, PopulationEnv, StepContext, per_neuron,
-                    record_history, refractory_mask)
+from ._step import (LASTSPIKE, NEVER, LocalPartition, LoweringError, PopulationEnv, StepContext,
+                    all_spikes, all_spikes_packed, all_values, per_neuron, record_history,
+                    refractory_mask)
 from ._threefry import fold_in
 from ._rings import write_spike_rings
 from ._synaptic import effect_scale, lower_coupling, lower_poisson, lower_projection
@@ -108,11 +109,12 @@ def _lower_reset(node: ir.Reset, ctx: StepContext):
 
 
 def _lower_spike_monitor(node: ir.SpikeMonitor, ctx: StepContext):
-    spikes = ctx.spikes[node.pop]
-    if node.neurons is not None:
-        spikes = spikes[node.neurons[0]:node.neurons[1]]
     # one bit per neuron and step: a chunk of a large population's spikes stays small
-    ctx.outputs.setdefault("spikes", {})[node.pop] = jnp.packbits(spikes)
+    if node.neurons is None:
+        packed = all_spikes_packed(ctx, node.pop)
+    else:
+        packed = jnp.packbits(all_spikes(ctx, node.pop)[node.neurons[0]:node.neurons[1]])
+    ctx.outputs.setdefault("spikes", {})[node.pop] = packed
 
 
 # Up to this many segments, a rate monitor counts each over a static slice (one reduction each);
@@ -126,7 +128,7 @@ SLICED_SEGMENTS = 6
 
 
 def _lower_rate_monitor(node: ir.RateMonitor, ctx: StepContext):
-    spikes = ctx.spikes[node.pop]
+    spikes = all_spikes(ctx, node.pop)
     segments = len(node.bounds) - 1
     if not node.bounds:
         native = (ctx.program.native and ctx.program.gradients is None
@@ -145,6 +147,11 @@ def _lower_rate_monitor(node: ir.RateMonitor, ctx: StepContext):
 def _lower_state_monitor(node: ir.StateMonitor, ctx: StepContext):
     value = PopulationEnv(ctx, node.pop).lookup(node.var)
     value = per_neuron(value, ctx.program.sizes[node.pop], ctx.program.dtype)
+    partition = ctx.program.partition
+    if partition is not None and partition.exchange > 1:  # gathered with the interval's spikes
+        ctx.outputs.setdefault("trace", {})[f"{node.pop}.{node.var}"] = value
+        return
+    value = all_values(ctx, node.pop, value)
     ctx.outputs.setdefault("trace", {})[f"{node.pop}.{node.var}"] = value[jnp.asarray(node.indices)]
 
 
@@ -200,7 +207,9 @@ class Program:
             _check_differentiable(model)
             if gradients.detach_reset:
                 self.detached = {t.pop: crossing(t.cond) for t in model.find(ir.Threshold)}
-        self.sizes = {p.name: p.size for p in model.populations}
+        self.sizes = {p.name: p.size for p in model.populations}  # the neurons the step holds
+        self.total_sizes = self.sizes  # the populations' sizes; more when partitioned
+        self.partition: LocalPartition | None = None  # set on the copy each device runs
         self.integrated = {u.pop for u in model.find(ir.StateUpdate)}
         self.subexpressions = {p: {s.name: s for s in model.find(ir.Subexpression, p)}
                                for p in self.sizes}
@@ -276,6 +285,21 @@ class Program:
             mask[node.post.start:node.post.stop] = True
         return {key: None if mask.all() else jnp.asarray(mask) for key, mask in covered.items()}
 
+    def neuron_index(self, pop: str):
+        """The index in its population of each neuron of `pop` the step holds."""
+        index = jnp.arange(self.sizes[pop])
+        if self.partition is None:
+            return index
+        return index + jax.lax.axis_index(self.partition.axis) * self.sizes[pop]
+
+    def neurons_held(self, pop: str):
+        """How many of the step's neurons of `pop` are neurons of the model (a partitioned
+        model's last blocks end in padding); the first ones."""
+        if self.partition is None:
+            return self.sizes[pop]
+        first = jax.lax.axis_index(self.partition.axis) * self.sizes[pop]
+        return jnp.clip(self.total_sizes[pop] - first, 0, self.sizes[pop])
+
     # -- initial values -----------------------------------------------------------
     def _value(self, value: ir.Value, shape, rng: np.random.Generator):
         if isinstance(value, ir.Distribution):
@@ -285,15 +309,18 @@ class Program:
 
     @jax_scope()
     def initial(self, seed: int, delays: dict | None = None,
-                conn: dict | None = None) -> tuple[dict, dict, dict]:
+                conn: dict | None = None, connect: bool = True) -> tuple[dict, dict, dict]:
         """`(state, params, conn)` drawn from `seed` with numpy (identical on every device).
 
         `delays` replaces the per-synapse delays of projections (name -> value in ms); `conn`,
         the connectivity an earlier call drew from the same seed, is used instead of drawing it
-        again (not with plastic projections, whose synapse state is drawn with it)."""
+        again (not with plastic projections, whose synapse state is drawn with it);
+        `connect=False` draws no connectivity (a partitioned run draws and splits it)."""
         delays = delays or {}
         plastic = any(p.plasticity is not None for p in self.model.find(ir.Projection))
-        if conn is not None and (delays or plastic):
+        if not connect:
+            conn = {}
+        elif conn is not None and (delays or plastic):
             raise LoweringError("connectivity can only be reused without new delays or plastic"
                                 " projections")
         rng = np.random.default_rng([seed, 0])
@@ -423,6 +450,8 @@ class Program:
         write_spike_rings(ctx)
         if self.gradients is not None:
             ctx.outputs["spike_values"] = ctx.spike_values
+        if self.partition is not None and self.partition.exchange > 1:  # exchanged later
+            ctx.outputs["local_spikes"] = dict(ctx.spikes)
         new_state = dict(state, step=state["step"] + 1, pops=pops, buffers=ctx.buffers)
         if ctx.synapses:
             new_state["synapses"] = ctx.synapses

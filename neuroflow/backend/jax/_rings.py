@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 
 from ... import ir
-from ._step import StepContext
+from ._step import StepContext, all_spikes
 
 
 def _modulo(step, offset: int, rows: int):
@@ -21,21 +21,33 @@ def _modulo(step, offset: int, rows: int):
     return jax.lax.rem(step + offset, jnp.asarray(rows, step.dtype))
 
 
+def ring_source(program, ring_name: str) -> ir.PopSlice:
+    """The neurons whose spikes a ring keeps: a population's shared ring, all of them; a
+    projection's own ring, its pre neurons."""
+    if program.buffers[ring_name].readers:
+        return ir.PopSlice(ring_name, 0, program.total_sizes[ring_name])
+    return program.model.get(ring_name).pre
+
+
 def _written(ring_name: str, ctx: StepContext):
-    """The ring with this step's spikes in it (written once, by its first reader)."""
+    """The ring with this step's spikes in it (written once, by its first reader).  A
+    partitioned step that exchanges spikes once per interval leaves it as it is: the interval's
+    spikes are written after their exchange (`_partition.exchange_interval`)."""
     if ring_name in ctx.rings_written:
         return ctx.buffers[ring_name]
+    ctx.rings_written[ring_name] = {}
     program = ctx.program
-    spikes = ctx.spikes if program.gradients is None else ctx.spike_values
-    if program.buffers[ring_name].readers:
-        row = spikes[ring_name]
+    if program.partition is not None and program.partition.exchange > 1:
+        return ctx.buffers[ring_name]
+    view = ring_source(program, ring_name)
+    if program.gradients is None:
+        spikes = all_spikes(ctx, view.population)
     else:
-        view = program.model.get(ring_name).pre
-        row = spikes[view.population][view.start:view.stop]
+        spikes = ctx.spike_values[view.population]
+    row = spikes[view.start:view.stop]
     ring = ctx.buffers[ring_name]
     ctx.buffers[ring_name] = jax.lax.dynamic_update_index_in_dim(
         ring, row.astype(ring.dtype), _modulo(ctx.step, 0, ring.shape[0]), 0)
-    ctx.rings_written[ring_name] = {}
     return ctx.buffers[ring_name]
 
 

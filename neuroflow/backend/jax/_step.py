@@ -23,6 +23,16 @@ class LoweringError(ir.NeuroflowError):
     pass
 
 
+@dataclass(frozen=True)
+class LocalPartition:
+    """Where a device's step of a partitioned model runs: inside `shard_map` over the mesh
+    axis `axis` of `devices` devices, its spikes exchanged every `exchange` steps."""
+
+    axis: str
+    devices: int
+    exchange: int = 1
+
+
 @dataclass
 class StepContext:
     """Mutable working state of one step while the schedule runs."""
@@ -42,6 +52,8 @@ class StepContext:
     summed: set = field(default_factory=set)  # summed variables ("pop.var") set in this step
     spike_values: dict = field(default_factory=dict)  # spikes as numbers, for gradients
     rings_written: dict = field(default_factory=dict)  # spikes ring -> {delay: row read}
+    gathered: dict = field(default_factory=dict)  # partitioned: each population's spikes, whole
+    gathered_bits: dict = field(default_factory=dict)  # and packed, where the blocks line up
 
 
 class PopulationEnv:
@@ -106,9 +118,9 @@ class PopulationEnv:
         if name == "dt":
             return jnp.asarray(program.dt, self.dtype)
         if name == "i":
-            return jnp.arange(size)
+            return program.neuron_index(self.pop)
         if name == "N":
-            return jnp.asarray(size)
+            return jnp.asarray(program.total_sizes[self.pop])
         if name == "not_refractory":
             return self.ctx.not_refractory.get(self.pop, jnp.ones(size, bool))
         if name == "lastspike":
@@ -134,10 +146,43 @@ class PopulationEnv:
         draws[self.pop] = draws.get(self.pop, 0) + 1
         pops = list(self.ctx.program.sizes)
         key = step_key(self.ctx.key, (pops.index(self.pop) << 20) + draws[self.pop])
-        numbers = uniform(key, jnp.arange(self.ctx.program.sizes[self.pop]))
+        numbers = uniform(key, self.ctx.program.neuron_index(self.pop))
         if kind == "randn":
             numbers = jax.scipy.special.ndtri(numbers)
         return numbers.astype(self.dtype)
+
+
+def all_spikes(ctx: StepContext, pop: str):
+    """The spikes of every neuron of `pop` in this step.  In a partitioned step each device has
+    those of its own neurons: the others' come from an all-gather of their packed bits, once per
+    population and step (one bit per neuron, a fraction of the step's time even at 10^5)."""
+    partition = ctx.program.partition
+    if partition is None:
+        return ctx.spikes[pop]
+    if pop not in ctx.gathered:
+        owned, size = ctx.program.sizes[pop], ctx.program.total_sizes[pop]
+        blocks = jax.lax.all_gather(jnp.packbits(ctx.spikes[pop]), partition.axis)
+        spikes = jnp.unpackbits(blocks, axis=1, count=owned).reshape(-1)
+        ctx.gathered[pop] = spikes[:size].astype(bool)
+        if owned % 8 == 0 and owned * partition.devices == size:  # the blocks are the bits
+            ctx.gathered_bits[pop] = blocks.reshape(-1)
+    return ctx.gathered[pop]
+
+
+def all_spikes_packed(ctx: StepContext, pop: str):
+    """`jnp.packbits(all_spikes(ctx, pop))`, as exchanged where the blocks line up."""
+    spikes = all_spikes(ctx, pop)
+    packed = None if ctx.program.partition is None else ctx.gathered_bits.get(pop)
+    return jnp.packbits(spikes) if packed is None else packed
+
+
+def all_values(ctx: StepContext, pop: str, values):
+    """`values` (one per neuron of `pop` this device holds) for every neuron of `pop`."""
+    partition = ctx.program.partition
+    if partition is None:
+        return values
+    whole = jax.lax.all_gather(values, partition.axis, tiled=True)
+    return whole[:ctx.program.total_sizes[pop]]
 
 
 def per_neuron(value, size: int, dtype):

@@ -13,7 +13,20 @@ from ._expr import evaluate
 from ._hash import step_key, uniform
 from ._kernels import KERNELS, PLASTIC
 from ._rings import delayed_spikes
-from ._step import LoweringError, PopulationEnv, StepContext, add_to
+from ._step import LoweringError, PopulationEnv, StepContext, add_to, all_spikes
+
+
+def _pre_spikes(node: ir.Projection, ctx: StepContext):
+    """This step's spikes of the projection's pre neurons (of all of them, in a partitioned
+    step); None where a spike ring delays them (`delayed_spikes` reads them there)."""
+    if node.name in ctx.program.spike_rings:
+        return None
+    if ctx.program.gradients is None:
+        spikes = all_spikes(ctx, node.pre.population)
+    else:
+        spikes = ctx.spike_values[node.pre.population]
+    return spikes[node.pre.start:node.pre.stop]
+
 
 def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
     """The summed weights arriving now, through the projection's delay buffer if it has one."""
@@ -83,9 +96,10 @@ def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
     buffer = program.buffers.get(node.name)
     if buffer is not None and buffer.kind != ir.BufferKind.SPIKES:
         return False
-    spikes, start = ctx.spikes[node.pre.population], node.pre.start
     if node.name in program.spike_rings:
         spikes, start = delayed_spikes(node, ctx, whole=True)
+    else:  # the whole population's spikes: the kernel reads the slice
+        spikes, start = all_spikes(ctx, node.pre.population), node.pre.start
     target, var = ctx.pops[node.post.population], node.effect.target
     target[var] = kernel.add_native(ctx.conn[node.name], spikes, start, target[var], node,
                                     1.0 if node.effect.op == "+=" else -1.0)
@@ -98,9 +112,7 @@ def lower_projection(node: ir.Projection, ctx: StepContext):
         return
     if ctx.program.gradients is None and _native_add(node, ctx):
         return
-    spikes = ctx.spikes if ctx.program.gradients is None else ctx.spike_values
-    pre = spikes[node.pre.population][node.pre.start:node.pre.stop]
-    summed = _delayed_input(node, ctx, pre)
+    summed = _delayed_input(node, ctx, _pre_spikes(node, ctx))
     scale = ctx.program.effect_scale[node.name]
     if scale is not None:
         factor = evaluate(scale, PopulationEnv(ctx, node.post.population))
@@ -162,13 +174,18 @@ def lower_poisson(node: ir.PoissonInput, ctx: StepContext):
         chance = jnp.clip(chance.astype(jnp.float64), 0, 1)
         table = jnp.cumsum(jax.scipy.stats.binom.pmf(jnp.arange(node.n + 1), node.n, chance))
     else:  # a rate per neuron: JAX's general sampler
+        if ctx.program.partition is not None:
+            raise LoweringError(f"Poisson input '{node.name}' has a rate per neuron, whose counts"
+                                " cannot be drawn on a part of the population yet", node.loc,
+                                "compile it on one device, or give it one rate")
         key = jax.random.fold_in(ctx.key, ctx.program.poisson_salt[node.name])
         chance = jnp.broadcast_to(chance, (size,))
         count = jax.random.binomial(key, node.n, jnp.clip(chance.astype(dtype), 0, 1), (size,),
                                     dtype)
         add_to(ctx, node.pop, node.var, count * evaluate(node.weight, env))
         return
-    numbers = uniform(step_key(ctx.key, ctx.program.poisson_salt[node.name]), jnp.arange(size))
+    numbers = uniform(step_key(ctx.key, ctx.program.poisson_salt[node.name]),
+                      ctx.program.neuron_index(node.pop))
     # a short table (the usual case: few sources or a low rate) is compared whole, one fused
     # kernel; XLA:CPU runs a binary search as a while loop of several kernels per round
     method = "compare_all" if table.shape[0] <= COMPARED_WHOLE else "scan"
