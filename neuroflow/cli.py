@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import jax
+
 from . import distributed, ir
 from ._cli import analyze, bench
 from ._cli.processes import run_over_processes
@@ -56,12 +58,16 @@ def command_run(args) -> int:
         return run_over_processes(args)
     # first, before the model file (a script) can start JAX: a process of a job started by
     # `--processes` or on a cluster joins it here; run alone, this does nothing
-    lead = distributed.initialize().index == 0
+    job = distributed.initialize()
+    lead = job.index == 0
     namespace = load_model(args.script)
     dt, duration, dtype = run_settings(args, namespace)
     seed = args.seed if args.seed is not None else namespace.get("seed", 0)
     start = time.perf_counter()
-    simulator = compile(namespace["model"], dt=dt, dtype=dtype, pipeline=args.pipeline)
+    # a job of several processes runs one network over all their devices, each its own part
+    devices = jax.devices() if job.count > 1 else None
+    simulator = compile(namespace["model"], dt=dt, dtype=dtype, pipeline=args.pipeline,
+                        devices=devices)
     if args.dry_run:
         return _dry_run(simulator, duration) if lead else 0
     try:

@@ -1,8 +1,8 @@
 """One network over several devices: a partitioned model's chunks under `jax.shard_map`.
 
 The mesh is 1-D (axis `neurons`) and made of any JAX devices, local or not: arrays are placed
-with `jax.make_array_from_callback`, so a mesh over the devices of several processes
-(`jax.distributed`) takes the same path.  Each device runs the scan of the local step
+by `distributed.put`, so a mesh over the devices of several processes (`jax.distributed`)
+takes the same path.  Each device runs the scan of the local step
 (`backend.jax._partition`); the monitors' outputs are whole-population values that every device
 computes alike (from the gathered spikes), so they come back once, unsplit, and a run's `Results`
 are those of one device.
@@ -18,6 +18,7 @@ from .. import ir
 from ..backend.jax import jit
 from ..backend.jax._partition import (exchange_interval, local_program, split_connectivity,
                                       split_params, split_state)
+from ._distributed import put
 
 NEURONS = "neurons"
 """The mesh axis the neurons of every population are split over."""
@@ -59,14 +60,10 @@ class PartitionedRun:
         owned = ", ".join(f"{pop} {n}" for pop, n in self.node.owned)
         return f"{self.node.devices} devices, each with {owned} neurons"
 
-    def _place(self, tree):
-        """Leaves with one entry per device along their first axis, entry d on device d."""
-        sharding = NamedSharding(self.mesh, PartitionSpec(NEURONS))
-
-        def place(leaf):
-            leaf = np.asarray(leaf)
-            return jax.make_array_from_callback(leaf.shape, sharding, lambda index: leaf[index])
-        return jax.tree_util.tree_map(place, tree)
+    def place(self, tree):
+        """Leaves with one entry per device along their first axis, entry d on device d (a
+        checkpoint's arrays, gathered from the processes of a job, go back this way too)."""
+        return put(tree, NamedSharding(self.mesh, PartitionSpec(NEURONS)))
 
     def initial(self, seed: int, delays: dict) -> tuple[dict, dict, dict]:
         """`(state, params, conn)`: the state and connectivity split over the devices (the same
@@ -74,10 +71,10 @@ class PartitionedRun:
         state, params, _ = self.program.initial(seed, delays, connect=False)
         host_state, host_params = jax.device_get((state, params))
         conn = split_connectivity(self.local, seed, host_state, host_params, delays)
-        return self._place(split_state(self.local, host_state)), params, self._place(conn)
+        return self.place(split_state(self.local, host_state)), params, self.place(conn)
 
     def split_params(self, params: dict) -> dict:
-        return self._place(split_params(self.local, jax.device_get(params)))
+        return self.place(split_params(self.local, jax.device_get(params)))
 
     @staticmethod
     def _intervals(interval, state, steps: int, exchange: int):

@@ -308,6 +308,8 @@ class Simulator:
             if delays:
                 raise ir.ModelError("a resumed run keeps its connectivity; delays cannot change")
             seed, state, conn, defaults = resume.seed, resume.state, resume.conn, resume.params
+            if self.partition is not None:
+                state, conn, defaults = self.partition.place((state, conn, defaults))
 
             def restart():
                 return resume.state
@@ -332,6 +334,8 @@ class Simulator:
         recorded, final, done = self._loop(chunk, (state, params, conn, derived),
                                            steps_total, chunk_steps, progress,
                                            restart=lambda: _own(restart()))
+        # arrays of a mesh over several processes, whole on each (all call this at one point)
+        final, conn, params = gather((final, conn, params))
         checkpoint = Checkpoint(final, conn, params, seed, self.model, self.dt)
         results = self._results(recorded[0], done, checkpoint)
         _return_freed_memory()
@@ -542,8 +546,11 @@ def _interrupted(results, done_ms: float, total_ms: float) -> SimulationInterrup
 
 def _own(state: dict) -> dict:
     """A copy of `state` in buffers of its own, to donate: the caller's state (a checkpoint
-    to resume from) stays valid, and no buffer appears twice."""
-    return jax.device_put(state, may_alias=False)
+    to resume from) stays valid, and no buffer appears twice.  Each array keeps its layout
+    (over a mesh of several processes, the parts each holds)."""
+    return jax.tree_util.tree_map(
+        lambda leaf: jax.device_put(leaf, leaf.sharding if isinstance(leaf, jax.Array) else None,
+                                    may_alias=False), state)
 
 
 try:  # glibc's `malloc_trim`, or None elsewhere

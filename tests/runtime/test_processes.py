@@ -1,5 +1,6 @@
 """Several processes of one JAX job (jax.distributed, gloo collectives on CPU): a sweep over the
-devices of two local processes, and `neuroflow run --processes 2`, give what one process gives,
+devices of two local processes, and `neuroflow run --processes 2` (one network partitioned over
+the processes' devices), give what one process gives,
 bit for bit; a process that dies, a coordinator that is not there and a job that outlasts its
 timeout end in clear errors, never in a hang."""
 import os
@@ -130,6 +131,10 @@ def test_neuroflow_run_over_two_processes_equals_one_process(tmp_path, monkeypat
     for a, b in [*zip(alone.spikes("P"), joined.spikes("P")),
                  *zip(alone.trace("P", "v"), joined.trace("P", "v"))]:
         assert np.array_equal(a, b)
+    # one network, each process simulating its part: the job's two devices, one per process
+    assert joined.final.model.get("partition").devices == 2
+    for var, value in alone.final.population("P").items():
+        assert np.array_equal(joined.final.population("P")[var], value), var
 
 
 # Process 1 dies (crashes: no clean exit) once the job is joined, while process 0 waits for it
