@@ -160,7 +160,8 @@ class NativeBlock:
         real = "float" if self.dtype == jnp.float32 else "double"
         # Pointers reach the loop as `__restrict` parameters (GCC ignores it on local variables):
         # without it the loop is versioned for aliasing, and with many arrays not vectorised at all.
-        params, args = ["const int32_t step"], ["*static_cast<const int32_t*>(in[0])"]
+        params = ["const int64_t begin", "const int64_t end", "const int32_t step"]
+        args = ["begin", "end", "*static_cast<const int32_t*>(in[0])"]
         for k, name in enumerate(self.inputs[1:], start=1):
             kind = "int32_t" if name == "_lastspike" else "real"
             if name in self.params and not self.shapes[name]:
@@ -188,10 +189,11 @@ class NativeBlock:
             "static void block(" + ", ".join(params) + ") {",
             "  const real t = real(step) * real(DT);",
             *(f"  const auto {name} = {text};" for text, name in self.hoisted.items()),
-            f"  for (int64_t i = 0; i < {self.size}; ++i) {{",
+            "  for (int64_t i = begin; i < end; ++i) {",
             *("    " + line for line in loop),
             "  }", "}", "",
-            'extern "C" void neuroflow_generated(const void* const* in, void* const* out) {',
+            'extern "C" void neuroflow_generated(const void* const* in, void* const* out,'
+            ' int64_t begin, int64_t end) {',
             "  block(" + ", ".join(args) + ");", "}", ""])
 
     # -- calling ------------------------------------------------------------------
@@ -211,7 +213,8 @@ class NativeBlock:
         # each neuron's state is read before it is written, so the update can be in place
         aliases = {self.inputs.index(name): k for k, name in enumerate(self.outputs)
                    if name in self.inputs}
-        values = _native.call_generated(self.ident, results, *args, aliases=aliases)
+        values = _native.call_generated(self.ident, results, *args, size=self.size,
+                                        aliases=aliases)
         for name, value in zip(self.outputs, values):
             if name == "spikes":
                 ctx.spikes[self.pop] = value

@@ -222,12 +222,14 @@ def load_generated(source: str) -> int:
     return ident
 
 
-def call_generated(ident: int, results, *args, aliases: dict[int, int] | None = None):
-    """Call the generated function `ident` (see `load_generated`) inside a jitted step;
+def call_generated(ident: int, results, *args, size: int,
+                   aliases: dict[int, int] | None = None):
+    """Call the generated function `ident` (see `load_generated`) inside a jitted step, over
+    neurons 0 to `size` (split over the native threads where there are many);
     `aliases` maps arguments to the results they are updated into, in place."""
     call = jax.ffi.ffi_call("NeuroflowCallGenerated", results, vmap_method="sequential",
                             input_output_aliases=aliases or {})
-    return call(*args, id=np.uint64(ident))
+    return call(*args, id=np.uint64(ident), size=np.int64(size))
 
 
 @lru_cache(maxsize=1)
@@ -242,12 +244,39 @@ def _core_build() -> Future:
 def _load(build, failed: str) -> ctypes.CDLL | None:
     """The library at the path `build()` returns, or None with one notice: `failed` and why."""
     try:
-        return ctypes.cdll.LoadLibrary(str(build()))
+        library = ctypes.cdll.LoadLibrary(str(build()))
     except (OSError, subprocess.SubprocessError) as err:
         detail = getattr(err, "stderr", "") or str(err)
         warnings.warn(f"neuroflow: {failed}: {detail.strip()[:500]}", NativeKernelNotice,
                       stacklevel=4)
         return None
+    if hasattr(library, "NeuroflowThreads"):
+        library.NeuroflowThreads.restype = ctypes.c_int
+        library.NeuroflowThreads.argtypes = [ctypes.c_int]
+        _POOLED.append(library)
+        library.NeuroflowThreads(_THREADS[0] if _THREADS else 0)
+    return library
+
+
+_POOLED: list[ctypes.CDLL] = []  # the loaded libraries with a pool of threads (native/pool.h)
+_THREADS: list[int] = []  # the number `set_threads` set last, for libraries loaded after
+
+
+def set_threads(n: int) -> None:
+    """Let the native kernels' large calls (a step of 10^5 neurons and more) use `n` threads,
+    the calling one included; 1 runs every call on XLA's thread.  The default is the number of
+    CPUs the process may run on, or the environment variable NEUROFLOW_THREADS.  Results do not
+    depend on it, bit for bit."""
+    if n < 1:
+        raise ValueError(f"neuroflow: threads must be at least 1, not {n}")
+    _THREADS[:] = [n]
+    for library in _POOLED:
+        library.NeuroflowThreads(n)
+
+
+def threads() -> int | None:
+    """The threads the native kernels' large calls use; None before a kernel is loaded."""
+    return _POOLED[0].NeuroflowThreads(0) if _POOLED else (_THREADS[0] if _THREADS else None)
 
 
 @lru_cache(maxsize=1)

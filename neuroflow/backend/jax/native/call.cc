@@ -9,9 +9,11 @@
 #include <cstdint>
 
 #include "frame.h"
+#include "pool.h"
 
-// in[k] and out[k] are the data of the k-th argument and result, in the order of the call.
-using Generated = void (*)(const void* const* in, void* const* out);
+// in[k] and out[k] are the data of the k-th argument and result, in the order of the call; the
+// function updates neurons begin to end - 1.
+using Generated = void (*)(const void* const* in, void* const* out, int64_t begin, int64_t end);
 
 // An open-addressing table from id to function: ids are hashes, so their low bits spread well.
 // Plain arrays and a pthread mutex rather than the standard containers, whose headers would
@@ -45,11 +47,18 @@ extern "C" int NeuroflowRegisterGenerated(uint64_t id, void* function) {
 // Room for the pointers of one call without allocating; more than any block passes.
 constexpr int64_t kMaxBuffers = 256;
 
+// Each neuron's update reads and writes only that neuron's elements, so a large population is
+// updated in stretches on the pool's threads, with the same numbers as in one pass: the stretches
+// start at multiples of 64 neurons, where the vectorised loop would be at the start of a vector
+// too (XLA's buffers are 64-byte aligned), so every neuron runs in the same lane code.
 static XLA_FFI_Error* CallGenerated(const neuroflow::Frame& frame) {
+  constexpr int64_t kParallelNeurons = 1 << 15;  // below: a few tens of microseconds
   uint64_t id;
-  if (!frame.attr("id", &id) || !frame.buffers({}, {}, /*any_number=*/true) || frame.args() > kMaxBuffers ||
-      frame.rets() > kMaxBuffers) {
-    return frame.invalid("neuroflow: a generated call takes at most 256 buffers each way and a uint64 attribute 'id'");
+  int64_t size;
+  if (!frame.attr("id", &id) || !frame.attr("size", &size) || !frame.buffers({}, {}, /*any_number=*/true) ||
+      frame.args() > kMaxBuffers || frame.rets() > kMaxBuffers) {
+    return frame.invalid("neuroflow: a generated call takes at most 256 buffers each way, a uint64 attribute 'id'"
+                         " and an int64 attribute 'size'");
   }
   pthread_mutex_lock(&registry_lock);
   const uint64_t slot = Slot(id);
@@ -62,8 +71,20 @@ static XLA_FFI_Error* CallGenerated(const neuroflow::Frame& frame) {
   void* out[kMaxBuffers];
   for (int64_t k = 0; k < frame.args(); ++k) in[k] = frame.arg(k).data();
   for (int64_t k = 0; k < frame.rets(); ++k) out[k] = frame.ret(k).data();
-  function(in, out);
+  neuroflow::Pool& pool = neuroflow::Pool::Shared();
+  const int64_t parts = size < kParallelNeurons ? 1 : pool.threads();
+  if (parts < 2) {
+    function(in, out, 0, size);
+    return nullptr;
+  }
+  const int64_t stretch = (size / parts + 63) / 64 * 64;
+  auto update = [&](int64_t part, int) {
+    const int64_t begin = part * stretch, end = begin + stretch < size ? begin + stretch : size;
+    if (begin < end) function(in, out, begin, end);
+  };
+  pool.For(parts, update);
   return nullptr;
 }
 
 NEUROFLOW_HANDLER(NeuroflowCallGenerated, CallGenerated)
+NEUROFLOW_POOL_CONTROL
