@@ -34,7 +34,8 @@ from ...ir import cache_dir, private_folder
 
 NATIVE = Path(__file__).parent / "native"
 # the others are built when a model needs them
-CORE_SOURCES = [NATIVE / "call.cc", NATIVE / "event.cc", NATIVE / "event_add.cc"]
+CORE_SOURCES = [NATIVE / "call.cc", NATIVE / "event.cc", NATIVE / "event_add.cc",
+                NATIVE / "decode.cc"]
 HEADERS = sorted(NATIVE.glob("*.h"))
 TARGETS = {("float32", False): "NeuroflowEventF32", ("float64", False): "NeuroflowEventF64",
            ("float32", True): "NeuroflowEventSharedF32",
@@ -281,8 +282,12 @@ def threads() -> int | None:
 
 @lru_cache(maxsize=1)
 def _library() -> ctypes.CDLL | None:
-    return _load(lambda: _core_build().result(),
-                 "building the native CPU kernels failed, so the pure-JAX kernels are used")
+    library = _load(lambda: _core_build().result(),
+                    "building the native CPU kernels failed, so the pure-JAX kernels are used")
+    if library is not None:
+        library.NeuroflowCountSpikes.restype = ctypes.c_int64
+        library.NeuroflowSpikeIndices.restype = ctypes.c_int64
+    return library
 
 
 @lru_cache(maxsize=None)
@@ -345,6 +350,26 @@ def event_add(spikes, targets, weights, base, pre_start: int, post_start: int, n
     call = jax.ffi.ffi_call(name, result, vmap_method="sequential", input_output_aliases={3: 0})
     return call(spikes, targets, weights, base, pre_start=np.int64(pre_start),
                 post_start=np.int64(post_start), n_post=np.int64(n_post), sign=np.float64(sign))
+
+
+def spike_indices(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """`(step, neuron)` int32 of every spike in a chunk's `[steps, ceil(n / 8)]` packed bits
+    (`jnp.packbits` of the spikes), in the order of `np.nonzero` on the unpacked array, decoded
+    by `native/decode.cc`; None where the native kernels are not loaded."""
+    if not available():
+        return None
+    library = _library()
+    packed = np.ascontiguousarray(packed, np.uint8)
+    count = library.NeuroflowCountSpikes(_pointer(packed), ctypes.c_int64(packed.size))
+    steps, neurons = np.empty(count, np.int32), np.empty(count, np.int32)
+    library.NeuroflowSpikeIndices(_pointer(packed), ctypes.c_int64(packed.shape[0]),
+                                  ctypes.c_int64(packed.shape[1]), _pointer(steps),
+                                  _pointer(neurons), ctypes.c_int64(count))
+    return steps, neurons
+
+
+def _pointer(array: np.ndarray) -> ctypes.c_void_p:
+    return ctypes.c_void_p(array.ctypes.data)
 
 
 CSR_SUM_TARGETS = {(dtype, shared): f"NeuroflowCsrSum{'Shared' if shared else ''}{suffix}"
