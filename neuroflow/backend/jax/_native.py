@@ -285,7 +285,6 @@ def _library() -> ctypes.CDLL | None:
     library = _load(lambda: _core_build().result(),
                     "building the native CPU kernels failed, so the pure-JAX kernels are used")
     if library is not None:
-        library.NeuroflowCountSpikes.restype = ctypes.c_int64
         library.NeuroflowSpikeIndices.restype = ctypes.c_int64
     return library
 
@@ -360,12 +359,15 @@ def spike_indices(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     library = _library()
     packed = np.ascontiguousarray(packed, np.uint8)
-    count = library.NeuroflowCountSpikes(_pointer(packed), ctypes.c_int64(packed.size))
-    steps, neurons = np.empty(count, np.int32), np.empty(count, np.int32)
-    library.NeuroflowSpikeIndices(_pointer(packed), ctypes.c_int64(packed.shape[0]),
-                                  ctypes.c_int64(packed.shape[1]), _pointer(steps),
-                                  _pointer(neurons), ctypes.c_int64(count))
-    return steps, neurons
+    capacity = packed.size // 8 + 1024  # one spike per 64 neuron-steps: a second pass is rare
+    while True:
+        steps, neurons = np.empty(capacity, np.int32), np.empty(capacity, np.int32)
+        count = library.NeuroflowSpikeIndices(
+            _pointer(packed), ctypes.c_int64(packed.shape[0]), ctypes.c_int64(packed.shape[1]),
+            _pointer(steps), _pointer(neurons), ctypes.c_int64(capacity))
+        if count <= capacity:
+            return steps[:count].copy(), neurons[:count].copy()
+        capacity = count
 
 
 def _pointer(array: np.ndarray) -> ctypes.c_void_p:
