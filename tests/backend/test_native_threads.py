@@ -2,7 +2,7 @@
 projections and its population updates over the threads.  Whatever the number of threads, the
 results must be the same to the last bit, and still agree with the synapses the numpy reference
 generates.  The sizes are above the kernels' thresholds for splitting (16384 synapses in a call,
-8192 post neurons per part; 32768 neurons in a population update)."""
+8192 post neurons per part; a population update that takes 10 us or more on one thread)."""
 import jax
 import numpy as np
 import pytest
@@ -75,8 +75,9 @@ def large_coba(n=50_000, fan_in=400):
     net.projection(P[4 * n // 5:], P, on_pre=f"gi += {6.7 * scale}",
                    connect=nf.fixed_prob(fan_in / n), kernel="procedural", name="inhibitory")
     net.monitor_spikes(P)
-    # neurons at the edges of the stretches the update is split into, on 2 and 3 threads
-    net.monitor(P, "v", indices=[0, 16703, 16704, 25023, 25024, 33407, 33408, n - 1])
+    # neurons at the edges of the stretches the update is split into on 2 and 3 threads (4 per
+    # thread, of a multiple of 64 neurons: 6272 and 4224)
+    net.monitor(P, "v", indices=[0, 4223, 4224, 6271, 6272, 8447, 8448, 12543, 12544, n - 1])
     return net.build()
 
 
