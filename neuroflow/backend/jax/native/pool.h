@@ -6,7 +6,7 @@
 // for a helper to wake up: on a busy machine, where a helper is not scheduled in time, the
 // caller takes every task itself, and a helper that wakes late finds the job closed.  It waits
 // only for helpers that took a task to finish it.  Between jobs, the caller and the helpers spin
-// for up to 0.1 ms before they sleep.  Results never depend on how many threads ran: each task
+// for up to 30 us before they sleep.  Results never depend on how many threads ran: each task
 // writes only its own outputs, in an order fixed by the task's index.
 //
 // pthreads and GCC's atomics rather than <thread> and <atomic>, whose headers would double the
@@ -88,7 +88,7 @@ class Pool {
   // step come microseconds apart, and waking a sleeping thread takes about as long.
   template <typename Done>
   static bool SpinUntil(Done done) {
-    constexpr int64_t kSpinNs = 100000;
+    constexpr int64_t kSpinNs = 30000;
     timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (int64_t k = 1;; ++k) {
