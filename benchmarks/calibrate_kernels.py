@@ -3,11 +3,13 @@
     python benchmarks/calibrate_kernels.py [--steps 1000] [--fit] [--no-native]
 
 For each case (pre/post sizes, connection probability, firing rate) every kernel the cost
-model knows (dense, event, csr, ell) propagates random spikes for up to `--steps` steps
+model knows on this kind of device (dense, event, csr, ell; and event_parallel on GPUs and
+TPUs, `device_kind()`) propagates random spikes for up to `--steps` steps
 inside one jitted scan, with the connectivity passed as arguments as in a compiled model;
 the time per step is printed next to the cost model's prediction, and the last column says
 whether the model picks the measured-fastest kernel.  `--fit` prints non-negative
-least-squares constants for `neuroflow/passes/kernels.py` from the measurements.
+least-squares constants for `neuroflow/passes/kernels.py` from the measurements (on a GPU,
+the entries of its `GPU` table).
 """
 from __future__ import annotations
 
@@ -21,9 +23,9 @@ from scipy.optimize import nnls
 
 import neuroflow as nf
 from neuroflow import ir
-from neuroflow.backend.jax import KERNELS, jax_scope, _native
+from neuroflow.backend.jax import KERNELS, _native, device_kind, jax_scope
 from neuroflow.backend.jax._kernels import draw_synapses
-from neuroflow.passes.kernels import KernelOptions, features, predicted_costs
+from neuroflow.passes.kernels import KernelOptions, constants, features, predicted_costs
 
 DT = 0.1  # ms
 CASES = [  # n_pre, n_post, p, rate (Hz)
@@ -31,7 +33,6 @@ CASES = [  # n_pre, n_post, p, rate (Hz)
     (3200, 4000, 0.02, 20), (800, 4000, 0.02, 20), (4000, 4000, 0.5, 20), (16000, 16000, 0.005, 20),
     (2000, 2000, 0.02, 200), (64000, 64000, 0.00125, 20),
 ]
-NAMES = ("dense", "event", "csr", "ell")
 WORK_PER_CASE = 4e8  # synapses (or matrix entries) touched per timed run, at most: bounds the steps
 
 
@@ -76,32 +77,35 @@ def main() -> None:
                         help="calibrate the pure-JAX event kernel")
     args = parser.parse_args()
     native = _native.available() and not args.no_native
+    device = device_kind()
+    names = tuple(constants(native, device))
     rng = np.random.default_rng(0)
     hits, rows = 0, []
-    print(f"{'case':<30}" + "".join(f"{k:>9}" for k in NAMES) + "   predicted" + " " * 34
+    print(f"{'case':<30}" + "".join(f"{k:>9}" for k in names) + "   predicted" + " " * 34
           + "picks fastest?")
     for n_pre, n_post, p, rate in CASES:
         node = projection(n_pre, n_post, p)
-        measured = {k: time_kernel(k, native, node, args.steps, rate, rng) for k in NAMES}
-        predicted = predicted_costs(node, KernelOptions(rate=rate, native=native), DT)
+        measured = {k: time_kernel(k, native, node, args.steps, rate, rng) for k in names}
+        options = KernelOptions(rate=rate, native=native, device=device)
+        predicted = predicted_costs(node, options, DT)
         fastest = min((v, k) for k, v in measured.items() if np.isfinite(v))[1]
         choice = min(predicted, key=predicted.get)
         hits += choice == fastest
         rows.append((node, rate, measured))
         label = f"{n_pre}x{n_post} p={p} {rate}Hz"
         shown = ", ".join(f"{k}:{v:.1f}" for k, v in predicted.items())
-        print(f"{label:<30}" + "".join(f"{measured[k]:9.1f}" for k in NAMES) + f"   {shown:<45} "
+        print(f"{label:<30}" + "".join(f"{measured[k]:9.1f}" for k in names) + f"   {shown:<45} "
               f"{choice == fastest} ({choice}; fastest {fastest})", flush=True)
     print(f"the cost model picks the measured-fastest kernel in {hits} of {len(CASES)} cases"
-          f" (native kernels: {native}; µs per step)")
+          f" (native kernels: {native}; {device}; µs per step)")
     if args.fit:
-        fit(rows, native)
+        fit(rows, native, device, names)
 
 
-def fit(rows, native: bool) -> None:
+def fit(rows, native: bool, device: str, names: tuple[str, ...]) -> None:
     """Non-negative least squares, per kernel, of the measured times on `features`, relative
     to each time (so that the small cases, where choices are close, weigh as much as the big)."""
-    for name in NAMES:
+    for name in names:
         x, y = [], []
         for node, rate, measured in rows:
             if np.isfinite(measured[name]):
@@ -109,6 +113,8 @@ def fit(rows, native: bool) -> None:
                 y.append(1.0)
         constants, _ = nnls(np.array(x), np.array(y))
         label = {"event": "EVENT_NATIVE" if native else "EVENT_JAX"}.get(name, name.upper())
+        if device != "cpu":
+            label = f"{device.upper()}[Kernel.{name.upper()}]"
         print(f"{label} = ({', '.join(f'{c:.3g}' for c in constants)})")
 
 

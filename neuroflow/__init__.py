@@ -7,7 +7,7 @@
     sim = nf.compile(net.build(), dt=0.1*ms)
     results = sim.run(1000*ms)
 """
-from . import ir, units
+from . import distributed, ir, units
 from .frontend import Network, exponential, load, load_text, lognormal, normal, uniform
 from .ir import (AllToAll, FixedFanIn, FixedFanOut, FixedProb, IRError, ModelError, NeuroflowError,
                  OneToOne, ParseError)
@@ -39,7 +39,8 @@ def all_to_all() -> AllToAll:
     return AllToAll()
 
 
-__all__ = ["analyze", "ir", "units", "Network", "load", "load_text", "compile", "Results",
-           "Simulator", "SimulationError", "train", "normal", "uniform", "lognormal", "exponential",
+__all__ = ["analyze", "distributed", "ir", "units", "Network", "load", "load_text", "compile",
+           "Results", "Simulator", "SimulationError", "train", "normal", "uniform", "lognormal",
+           "exponential",
            "fixed_prob", "fixed_fan_in", "fixed_fan_out", "one_to_one", "all_to_all",
            "NeuroflowError", "ModelError", "ParseError", "IRError"]

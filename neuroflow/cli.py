@@ -15,12 +15,13 @@ import sys
 import time
 from pathlib import Path
 
-from . import ir
+from . import distributed, ir
 from ._cli import analyze, bench
+from ._cli.processes import run_over_processes
 from ._cli.common import CLIError, check_output, counted, load_model, run_settings
 from .frontend import load
 from .passes import DEFAULT_PIPELINE, PassReport, run_pipeline
-from .backend.jax import lower
+from .backend.jax import device_kind, lower
 from .backend.jax._memory import estimate
 from .runtime import compile, require_pynwb
 from .runtime.simulate import SimulationError, SimulationInterrupted, to_ms
@@ -51,17 +52,22 @@ def _write_results(results, path: str) -> Path:
 def command_run(args) -> int:
     _check_results_file(args.out)
     check_output(args.plot, "--plot", _image_formats() if args.plot else None)
+    if args.processes is not None:
+        return run_over_processes(args)
+    # first, before the model file (a script) can start JAX: a process of a job started by
+    # `--processes` or on a cluster joins it here; run alone, this does nothing
+    lead = distributed.initialize().index == 0
     namespace = load_model(args.script)
     dt, duration, dtype = run_settings(args, namespace)
     seed = args.seed if args.seed is not None else namespace.get("seed", 0)
     start = time.perf_counter()
     simulator = compile(namespace["model"], dt=dt, dtype=dtype, pipeline=args.pipeline)
     if args.dry_run:
-        return _dry_run(simulator, duration)
+        return _dry_run(simulator, duration) if lead else 0
     try:
         results = simulator.run(duration, seed=seed, progress=not args.quiet and None)
     except SimulationError as stopped:  # NaN, or Ctrl-C: keep what was simulated
-        if stopped.results is not None and args.out:
+        if stopped.results is not None and args.out and lead:
             print(f"partial results written to {_write_results(stopped.results, args.out)}",
                   file=sys.stderr)
         if isinstance(stopped, SimulationInterrupted):
@@ -69,6 +75,8 @@ def command_run(args) -> int:
             return 130
         raise
     elapsed = time.perf_counter() - start
+    if not lead:  # every process of a job holds the same results: process 0 reports them
+        return 0
     print(results.summary())
     print(f"simulated {results.duration_ms:g} ms with dt = {dt:g} ms ({dtype}) in {elapsed:.2f}"
           " s (compilation included)")
@@ -116,8 +124,10 @@ def command_ir(args) -> int:
         print(ir.print_model(model), end="")
         return 0
     report = PassReport()
+    # the kernels' costs for the device a run here would have; `kernels{device=gpu}` overrides
     lowered = run_pipeline(model, args.pipeline, verify_each=True, report=report,
-                           print_after="all" if args.print_after_all else "none")
+                           print_after="all" if args.print_after_all else "none",
+                           defaults={"kernels": {"device": device_kind()}})
     for label, text in report.printed:
         print(f"// ---- IR after {label} ----")
         print(text)
@@ -209,6 +219,13 @@ def summary(model: ir.Model) -> str:
     return "\n".join(lines)
 
 
+def _process_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a number of processes is a whole number >= 1,"
+                                         f" not {text!r}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neuroflow",
                                      description="Compile and run brain-dynamics models.")
@@ -229,6 +246,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--dry-run", action="store_true",
                      help="compile and print the memory the run would take; run nothing")
+    run.add_argument("--processes", type=_process_count, metavar="N",
+                     help="run as N local processes of one JAX job (jax.distributed, coordinator"
+                          " on localhost); on a cluster, set NEUROFLOW_COORDINATOR,"
+                          " NEUROFLOW_PROCESSES and NEUROFLOW_PROCESS_ID instead")
     run.set_defaults(handler=command_run)
     show = sub.add_parser("ir", help="print a model's IR after the pass pipeline")
     show.add_argument("script")

@@ -14,10 +14,10 @@ from pathlib import Path
 import lark
 
 from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, Loc, ModelError, BadToken, ParseError,
-                  cached_parser, surrogate_from_expr)
+                  cached_parser, one_error, surrogate_from_expr)
 from . import _ast as ast
 from ._dsl_errors import Errors
-from ._dsl_syntax import COMPONENT_ITEMS, PROJECTION_ITEMS, syntax_error
+from ._dsl_syntax import COMPONENT_ITEMS, PROJECTION_ITEMS, syntax_errors
 from ._equations import _EQUATION_GRAMMAR, _EquationBuilder
 
 DSL_GRAMMAR = (EXPRESSION_GRAMMAR + _EQUATION_GRAMMAR
@@ -440,7 +440,7 @@ def parse(text: str, origin: str = "<model>") -> ast.File:
     try:
         tree = dsl_parser().parse(text)
     except lark.exceptions.UnexpectedInput as err:
-        raise syntax_error(err, text, origin, dsl_parser()) from None
+        raise one_error(syntax_errors(err, text, origin, dsl_parser())) from None
     errors = Errors()
     try:
         file = _DSLTransformer(origin, text, errors).transform(tree)

@@ -7,6 +7,7 @@ errors kept, so matching costs a few comparisons.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -21,6 +22,7 @@ NETWORK_ITEMS = ("population", "projection", "input", "monitor", "view")
 # followed by ':'
 PROJECTION_SETTINGS = ("on_pre", "connect", "weights", "delay", "kernel", "synapse")
 PROJECTION_ITEMS = PROJECTION_SETTINGS + ("initial",)
+ITEMS = frozenset(COMPONENT_ITEMS + PROJECTION_ITEMS)  # each followed by ":" or "{"
 
 
 @dataclass(frozen=True)
@@ -215,23 +217,40 @@ def _end_position(text: str) -> tuple[int, int]:
     return len(lines), len(lines[-1]) + 1
 
 
+def _code(line: str):
+    """(column, character) of `line` outside strings and comments."""
+    in_string = False
+    for column, char in enumerate(line, start=1):
+        if char == '"':
+            in_string = not in_string
+        elif in_string:
+            continue
+        elif char == "#":
+            return
+        else:
+            yield column, char
+
+
 def _unclosed_brace(text: str) -> tuple[int, int] | None:
     """Line and column of the last '{' that no '}' closes (comments and strings skipped)."""
     stack: list[tuple[int, int]] = []
     for number, line in enumerate(text.splitlines(), start=1):
-        in_string = False
-        for column, char in enumerate(line, start=1):
-            if char == '"':
-                in_string = not in_string
-            elif in_string:
-                continue
-            elif char == "#":
-                break
-            elif char == "{":
+        for column, char in _code(line):
+            if char == "{":
                 stack.append((number, column))
             elif char == "}" and stack:
                 stack.pop()
     return stack[-1] if stack else None
+
+
+def _closes_its_brackets(line: str) -> bool:
+    depth = {"(": 0, "[": 0, "{": 0}
+    for _, char in _code(line):
+        if char in depth:
+            depth[char] += 1
+        elif char in ")]}":
+            depth["([{"[")]}".index(char)]] -= 1
+    return not any(depth.values())
 
 
 def _fill(template: str, token: str, previous: str) -> str:
@@ -249,8 +268,7 @@ def syntax_error(err: lark.exceptions.UnexpectedInput, text: str, origin: str,
         return ParseError(f"unexpected character '{char}'", loc, hint)
     token = getattr(err, "token", None)
     accepts = getattr(err, "accepts", None) or err.expected
-    if (isinstance(err, lark.exceptions.UnexpectedEOF)
-            or (token is not None and token.type == "$END")):
+    if _at_end(err):
         brace = _unclosed_brace(text)
         if brace is not None:
             return ParseError("this '{' is never closed", Loc(origin, *brace, text),
@@ -260,6 +278,10 @@ def syntax_error(err: lark.exceptions.UnexpectedInput, text: str, origin: str,
     history = getattr(err, "token_history", None) or []
     previous = str(history[-1]) if history else ""
     found = _describe_token(token).strip("'")
+    if found in ITEMS and text[token.end_pos:].lstrip(" \t").startswith(("{", ":")):
+        return ParseError(f"'{found}' starts a new item, but the line goes on from the one"
+                          " before it", loc, "put each item on its own line, or separate them"
+                          " with ';'")
     mistake = match_mistake(err, parser)
     if mistake is not None and mistake.at_previous and history:
         loc = Loc(origin, history[-1].line, history[-1].column, text)
@@ -274,3 +296,35 @@ def syntax_error(err: lark.exceptions.UnexpectedInput, text: str, origin: str,
     message = ("the line ends too early" if token.type == "_NL"
                else f"unexpected {_describe_token(token)}")
     return ParseError(message, loc, _describe_expected(parser, accepts) or None)
+
+
+def _at_end(err: lark.exceptions.UnexpectedInput) -> bool:
+    token = getattr(err, "token", None)
+    return (isinstance(err, lark.exceptions.UnexpectedEOF)
+            or (token is not None and token.type == "$END"))
+
+
+def syntax_errors(first: lark.exceptions.UnexpectedInput, text: str, origin: str,
+                  parser: lark.Lark, most: int = 20) -> list[ParseError]:
+    """`first` and the syntax errors after it, at most `most`.  The line of each error is
+    blanked (with spaces: every position stays) and the file parsed again.  To report no error
+    that a blanked line made up, this goes on only while the blanked line closes every bracket it
+    opens and each new error lies below the line blanked before it."""
+    errors = [syntax_error(first, text, origin, parser)]
+    lines = text.splitlines(keepends=True)
+    err, blanked = first, 0
+    while len(errors) < most and not _at_end(err):
+        line = err.line
+        if not (blanked < line <= len(lines)) or not _closes_its_brackets(lines[line - 1]):
+            break
+        lines[line - 1] = re.sub(r"[^\r\n]", " ", lines[line - 1])
+        blanked = line
+        try:
+            parser.parse("".join(lines))
+            break
+        except lark.exceptions.UnexpectedInput as later:
+            err = later
+        if err.line <= blanked:
+            break
+        errors.append(syntax_error(err, text, origin, parser))
+    return errors

@@ -9,7 +9,7 @@ from ._coupling import POST, PRE, Coupling, CouplingTerm, side_names
 from ._connectivity import (CONNECTIVITY_RULES, AllToAll, ConnectivityRule, FixedFanIn, FixedFanOut,
                             FixedProb, OneToOne, rule_from_call)
 from ._errors import (ErrorList, IRError, Loc, ModelError, NeuroflowError, ParseError, did_you_mean,
-                      raise_all)
+                      one_error, raise_all)
 from ._expr import (ARITHMETIC, COMPARISONS, LOGICAL, Binary, Call, Const, Expr, Ref, Statement,
                     Unary, Where, calls, names, substitute, to_text, transform)
 from ._exprparse import (EXPRESSION_GRAMMAR, BadToken, ExpressionBuilder, NumberTooLarge,
@@ -69,5 +69,5 @@ __all__ = ["AdaptiveSystem", "AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrar
            "TIME", "time_dimension", "TimedInput", "times", "to_text", "transform", "Type",
            "TypeCheckError", "Unary", "uniform", "Uniform", "UNIT_NAMES", "UnitError", "UNITS",
            "unregister_function", "uses_random", "Value", "verify", "Where", "ZERO",
-           "ErrorList", "model_errors", "problems", "raise_all",
+           "ErrorList", "model_errors", "problems", "one_error", "raise_all",
            "check_fits", "check_state_fits", "memory_limit", "size_text", "BadToken"]

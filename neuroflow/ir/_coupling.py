@@ -62,4 +62,4 @@ class Coupling(Connection):
                 f" connect={self.rule.text()} w:{self.weight_type.text()}="
                 f"{value_text(self.weight)} summed {self.target} ="
                 f" {{{to_text(self.summand)}}}{terms} kernel={self.kernel}"
-                f"{costs_text(self.costs)}")
+                f"{costs_text(self.costs, self.cost_device)}")

@@ -80,12 +80,22 @@ def _position(error: NeuroflowError) -> tuple:
     return (0, "", 0, 0) if loc is None else (1, loc.origin, loc.line, loc.column)
 
 
+class SyntaxErrorList(ErrorList, ParseError):
+    """Several syntax errors of one file: a `ParseError` as one of them would be."""
+
+
+def one_error(errors: list[NeuroflowError]) -> NeuroflowError:
+    """The one error of `errors` (not empty), or an `ErrorList` of them all."""
+    if len(errors) == 1:
+        return errors[0]
+    syntax = all(isinstance(e, ParseError) for e in errors)
+    return (SyntaxErrorList if syntax else ErrorList)(errors)
+
+
 def raise_all(errors: list[NeuroflowError]) -> None:
     """Raise nothing, the one error, or an `ErrorList` of them all."""
-    if len(errors) == 1:
-        raise errors[0]
     if errors:
-        raise ErrorList(errors)
+        raise one_error(errors)
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:

@@ -11,6 +11,7 @@ class Kernel(StrEnum):
     AUTO = "auto"
     DENSE = "dense"
     EVENT = "event"
+    EVENT_PARALLEL = "event_parallel"
     CSR = "csr"
     ELL = "ell"
     ONE_TO_ONE = "one_to_one"

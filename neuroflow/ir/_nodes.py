@@ -350,6 +350,8 @@ class Connection(Node):
     rule: ConnectivityRule
     weight: Value
     weight_type: Type
+    # the device kind (cpu, gpu, tpu) its kernel's costs were predicted for, by `kernels`
+    cost_device: str = field(default="", kw_only=True)
 
     @property
     def id(self) -> str:
@@ -360,9 +362,14 @@ class Connection(Node):
         return self.post.population
 
 
-def costs_text(costs: tuple[tuple[str, float], ...]) -> str:
-    """` costs=[dense:4.2, ...]`, the kernels' predicted µs per step; empty without them."""
-    return f" costs=[{', '.join(f'{k}:{v!r}' for k, v in costs)}]" if costs else ""
+def costs_text(costs: tuple[tuple[str, float], ...], device: str = "") -> str:
+    """` costs@cpu=[dense:4.2, ...]`, the kernels' predicted µs per step on a kind of device;
+    empty without them."""
+    if not costs:
+        return ""
+    where = f"@{device}" if device else ""
+    listed = ", ".join(f"{k}:{v!r}" for k, v in costs)
+    return f" costs{where}=[{listed}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,7 +402,8 @@ class Projection(Connection):
         return {f"{self.post.population}.{self.effect.target}"}
 
     def text(self) -> str:
-        tail = f"delay={value_text(self.delay)} kernel={self.kernel}{costs_text(self.costs)}"
+        tail = (f"delay={value_text(self.delay)} kernel={self.kernel}"
+                f"{costs_text(self.costs, self.cost_device)}")
         head = (f"projection {self.name} : {self.pre.text()} -> {self.post.text()}"
                 f" connect={self.rule.text()}")
         if self.plasticity is not None:
@@ -416,28 +424,38 @@ class DelayBuffer(Node):
     For a projection (`source` is its name): `spikes` holds the pre population's spikes
     of the last `steps` steps (one delay for every synapse); `input` holds what each post
     neuron will receive in the next `steps` steps (one delay per synapse, at most `steps`;
-    the delays are arguments of the step, so they can change between runs).  For a state
+    the delays are arguments of the step, so they can change between runs).  For a population
+    (`source` is its name, `readers` not empty): `spikes` holds all its neurons' spikes of the
+    last `steps` steps, shared by the projections in `readers` (name, delay in whole steps, at
+    most `steps`): one ring written once a step instead of one per projection.  For a state
     variable read in the past, as in `x(t - tau)` (`source` is `pop.var`): `history`
     holds its values of the last `steps` steps, read with linear interpolation."""
 
     source: str
     kind: BufferKind
     steps: int
+    readers: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self):
         if self.kind not in list(BufferKind) or self.steps < 1:
             raise ValueError(f"a delay buffer holds {', '.join(BufferKind)} over at least one step,"
                              f" got {self.kind} over {self.steps}")
+        if self.readers and (self.kind != BufferKind.SPIKES
+                             or any(not 1 <= steps <= self.steps for _, steps in self.readers)):
+            raise ValueError(f"only a spikes buffer has readers, each delayed by 1 to {self.steps}"
+                             f" steps, got {self.kind} read by {list(self.readers)}")
 
     @property
     def id(self) -> str:
         return f"{self.source}.buffer"
 
     def reads(self) -> set[str]:
-        return {self.source}
+        return {self.source} | {name for name, _ in self.readers}
 
     def text(self) -> str:
-        return f"buffer {self.source} kind={self.kind} steps={self.steps}"
+        readers = (" readers=[" + ", ".join(f"{name}:{steps}" for name, steps in self.readers)
+                   + "]") if self.readers else ""
+        return f"buffer {self.source} kind={self.kind} steps={self.steps}{readers}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,9 +79,11 @@ coupling_term: "{" expr "}" term_weight "{" expr "}"
 connect: "connect" "=" NAME "(" [numbers] ")"
 weight: "w" ":" TYPE "=" value
 ?delay: "delay" "=" value
-buffer: "buffer" (QNAME | NAME) "kind" "=" NAME "steps" "=" INT
+buffer: "buffer" (QNAME | NAME) "kind" "=" NAME "steps" "=" INT [readers]
+readers: "readers" "=" "[" reader ("," reader)* "]"
+reader: NAME ":" INT
 kernel: "kernel" "=" NAME [costs]
-costs: "costs" "=" "[" cost ("," cost)* "]"
+costs: "costs" ["@" NAME] "=" "[" cost ("," cost)* "]"
 cost: NAME ":" NUMBER
 slice: NAME "[" INT ":" INT "]"
 spike_monitor: "monitor" "spikes" (NAME | slice)
@@ -218,17 +220,21 @@ class _IRBuilder(ExpressionBuilder):
         return Type.from_text(str(items[0])), items[1]
 
     def kernel(self, items):  # a name that is no kernel stays a string, for `verify` to report
-        return (Kernel(items[0]) if items[0] in list(Kernel) else str(items[0])), items[1] or ()
+        kernel = Kernel(items[0]) if items[0] in list(Kernel) else str(items[0])
+        return kernel, items[1] or ((), "")
 
     def cost(self, items):
         return str(items[0]), float(items[1])
 
     def costs(self, items):
-        return tuple(items)
+        """`(costs, the device kind they were predicted for, or "")`."""
+        device, *costs = items
+        return tuple(costs), str(device or "")
 
     def projection(self, items):
-        name, pre, post, rule, (wtype, weight), effect, delay, (kernel, costs) = items
-        return Projection(str(name), pre, post, rule, weight, wtype, effect, delay, kernel, costs)
+        name, pre, post, rule, (wtype, weight), effect, delay, (kernel, (costs, device)) = items
+        return Projection(str(name), pre, post, rule, weight, wtype, effect, delay, kernel, costs,
+                          cost_device=device)
 
     def synapse_var(self, items):
         name, type_, init, _, decay = items
@@ -244,13 +250,14 @@ class _IRBuilder(ExpressionBuilder):
         return "on_post", items[0]
 
     def plastic_projection(self, items):
-        name, pre, post, rule, delay, (kernel, costs), *body = items
+        name, pre, post, rule, delay, (kernel, (costs, device)), *body = items
         statements = [b for b in body if isinstance(b, tuple)]
         plasticity = Plasticity(tuple(b for b in body if isinstance(b, SynapseVar)),
                                 tuple(b for b in body if isinstance(b, SynapseParam)),
                                 tuple(s for on, s in statements if on == "on_pre"),
                                 tuple(s for on, s in statements if on == "on_post"))
-        return plastic_projection(str(name), pre, post, rule, plasticity, delay, kernel, costs)
+        return plastic_projection(str(name), pre, post, rule, plasticity, delay, kernel,
+                                  costs).replace(cost_device=device)
 
     def poisson(self, items):
         name, target, n, rate, weight = items
@@ -262,9 +269,10 @@ class _IRBuilder(ExpressionBuilder):
         return SpikeGenerator(str(name), tuple(times or ()), tuple(indices or ()))
 
     def coupling(self, items):
-        name, pre, post, rule, (wtype, weight), (target, summand), terms, (kernel, costs) = items
+        name, pre, post, rule, (wtype, weight), (target, summand), terms, chosen = items
+        kernel, (costs, device) = chosen
         return Coupling(str(name), pre, post, rule, weight, wtype, str(target), summand, kernel,
-                        costs, terms or ())
+                        costs, terms or (), cost_device=device)
 
     def summed(self, items):
         return str(items[0]), items[1]
@@ -276,7 +284,14 @@ class _IRBuilder(ExpressionBuilder):
         return CouplingTerm(items[0], str(items[1].children[0]) == "w", items[2])
 
     def buffer(self, items):
-        return DelayBuffer(str(items[0]), BufferKind(str(items[1])), int(items[2]))
+        return DelayBuffer(str(items[0]), BufferKind(str(items[1])), int(items[2]),
+                           items[3] or ())
+
+    def readers(self, items):
+        return tuple(items)
+
+    def reader(self, items):
+        return str(items[0]), int(items[1])
 
     def spike_monitor(self, items):
         if isinstance(items[0], PopSlice):  # some neurons only

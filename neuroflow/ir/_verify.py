@@ -266,10 +266,28 @@ def _check_part(node: Part, model: Model) -> None:
 
 
 def _check_delay_buffer(node: DelayBuffer, model: Model) -> None:
+    if node.readers:
+        _check_shared_ring(node, model)
+        return
     expected = StateVar if node.kind == BufferKind.HISTORY else Projection
     if not isinstance(model.get(node.source), expected):
         _fail(node, f"a {node.kind} buffer needs a {expected.__name__},"
               f" but '{node.source}' is not one")
+
+
+def _check_shared_ring(node: DelayBuffer, model: Model) -> None:
+    """The spikes of one population, read by projections from it with one delay each."""
+    if not isinstance(model.get(node.source), Population):
+        _fail(node, f"a spikes buffer with readers belongs to a population, but '{node.source}'"
+              " is not one")
+    for name, _ in node.readers:
+        proj = model.get(name)
+        if not isinstance(proj, Projection) or proj.pre.population != node.source \
+                or proj.heterogeneous_delay:
+            _fail(node, f"'{name}' is not a projection from '{node.source}' with one delay for"
+                  " all its synapses, so it cannot read this population's spikes buffer")
+        if model.get(f"{name}.buffer") is not None:
+            _fail(node, f"projection '{name}' reads this buffer and has a buffer of its own")
 
 
 def _check_fused(node: FusedUpdate, model: Model) -> None:

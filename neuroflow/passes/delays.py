@@ -3,8 +3,12 @@
 Requires: the model's `clock` (set by `compile`).
 Guarantees: each projection with a non-zero delay has one `DelayBuffer`: a `spikes` buffer of
 `round(delay/dt)` steps when all its synapses share one delay, an `input` buffer as long as the
-largest possible delay otherwise.  Each state variable read in the past (`x(t - tau)`) has a
-`history` buffer long enough for the largest such delay with the parameters' compiled values.
+largest possible delay otherwise.  Where two or more projections with one delay each leave one
+population, they read one `spikes` buffer of that population instead, as long as the longest of
+their delays, that lists them as its readers with their delays in steps (one ring written once a
+step: fewer copies and updates in the step); `delays{share=false}` keeps one per projection.
+Each state variable read in the past (`x(t - tau)`) has a `history` buffer long enough for the
+largest such delay with the parameters' compiled values.
 Rounding rule (as in Brian2): a delay becomes the nearest whole number of steps, halves rounding up;
 a delay that is not a whole number of steps warns.
 """
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 from ..ir import (BufferKind, Binary, Call, Clock, Const, DelayBuffer, Dimension, Distribution,
                   Expr, Model, ModelError, Parameter, Projection, Ref, decompose, delayed_reads,
@@ -79,8 +84,29 @@ def largest_value(model: Model, pop: str, expr: Expr) -> float:
     return folded.value
 
 
-@register_pass("delays")
-def delays(model: Model, options) -> Model:
+@dataclass(frozen=True)
+class DelaysOptions:
+    share: bool = True  # one spikes ring per population for its projections with one delay
+
+
+def _spike_rings(delayed: list[tuple[Projection, int]], share: bool) -> dict[str, DelayBuffer]:
+    """Projection -> the spikes ring it reads: its own, or its population's where several
+    projections leave that population."""
+    by_pre: dict[str, list[tuple[str, int]]] = {}
+    for node, steps in delayed:
+        by_pre.setdefault(node.pre.population, []).append((node.name, steps))
+    rings = {}
+    for node, steps in delayed:
+        readers = by_pre[node.pre.population]
+        rings[node.name] = (DelayBuffer(node.pre.population, BufferKind.SPIKES,
+                                        max(s for _, s in readers), tuple(readers))
+                            if share and len(readers) > 1
+                            else DelayBuffer(node.name, BufferKind.SPIKES, steps))
+    return rings
+
+
+@register_pass("delays", DelaysOptions)
+def delays(model: Model, options: DelaysOptions) -> Model:
     projections = [p for p in model.find(Projection) if p.heterogeneous_delay or p.delay > 0]
     time = time_dimension(model)
     histories = {source: [delay_of(node, call, time) for node, call in reads]
@@ -98,10 +124,16 @@ def delays(model: Model, options) -> Model:
         longest = max(largest_value(model, pop, d) for d in delays_of)
         # linear interpolation reads the two steps around t - delay
         buffers.append(DelayBuffer(source, BufferKind.HISTORY, math.floor(longest / clock.dt) + 1))
+    steps = {}
     for node in projections:
         _warn_rounding(node, clock.dt)
-        steps = delay_steps(_largest_delay(node), clock.dt)
-        if steps > 0:
-            kind = BufferKind.INPUT if node.heterogeneous_delay else BufferKind.SPIKES
-            buffers.append(DelayBuffer(node.name, kind, steps))
+        steps[node.name] = delay_steps(_largest_delay(node), clock.dt)
+    rings = _spike_rings([(node, steps[node.name]) for node in projections
+                          if steps[node.name] > 0 and not node.heterogeneous_delay], options.share)
+    for node in projections:
+        if node.name in rings:
+            if rings[node.name] not in buffers:  # a shared ring once, where its first reader is
+                buffers.append(rings[node.name])
+        elif steps[node.name] > 0:
+            buffers.append(DelayBuffer(node.name, BufferKind.INPUT, steps[node.name]))
     return model.add(*buffers)

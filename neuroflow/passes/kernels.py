@@ -1,23 +1,37 @@
-"""`kernels`: choose how each projection propagates spikes, by a cost model.
+"""`kernels`: choose how each projection propagates spikes, by a cost model of the device.
 
 Requires: projections with `kernel=auto` or a kernel forced by the user.
-Guarantees: every projection names a concrete kernel, shown in the printed IR. `dense` multiplies
-the spike vector by a weight matrix; `event` touches only the synapses of the neurons that spiked
-(one loop step per spike in pure JAX, a C++ loop with the native kernels); `csr` scatter-adds over
-every synapse each step; `ell` gathers a fixed fan-in table per post neuron (no scatter);
-`one_to_one` and `all_to_all` (with one weight) need no connectivity arrays; plastic projections
-always get `event_plastic`, projections with one delay per synapse `event`. A coupling (summed
-variables) sums every step with `dense` (a matrix product) or `csr` (one gather per synapse and a
-segment sum; with the native kernels, one C++ row sum per post neuron), `one_to_one` where it
-connects neuron i to neuron i; its costs are printed too. For the rest, the model below
-predicts the time per step of `dense`, `event`, `csr` and `ell` from the sizes, the expected
-number of synapses, the expected firing rate (option `rate`, Hz) and whether the native kernels
-are available (option `native`), and the cheapest wins; all four predictions are printed in
-the IR; with the option `training` (a differentiable step on batches) `event` is left
-out of the choice. Kernels without cost terms (such as `procedural`) are never picked automatically:
-the pass option `default` or a projection's `kernel=` forces any registered kernel. The constants
-come from `benchmarks/calibrate_kernels.py --fit` on the development machine (2-core x86_64,
-XLA:CPU).
+Guarantees: every projection names a concrete kernel, shown in the printed IR with the
+predicted costs and the kind of device they were predicted for (`costs@gpu=[...]`).  `dense`
+multiplies the spike vector by a weight matrix; `event` touches only the synapses of the
+neurons that spiked (one loop step per spike in pure JAX, a C++ loop with the native kernels);
+`event_parallel` touches the same synapses without a loop (the spiking rows compacted,
+gathered and scatter-added at once); `csr` scatter-adds over every synapse each step; `ell`
+gathers a fixed fan-in table per post neuron (no scatter); `one_to_one` and `all_to_all`
+(with one weight) need no connectivity arrays; plastic projections always get
+`event_plastic`; projections with one delay per synapse get the cheaper of `event` and
+`event_parallel` (or the one forced).  A coupling (summed variables) sums every step with
+`dense` (a matrix product) or `csr` (one gather per synapse and a segment sum; with the native
+kernels, one C++ row sum per post neuron), `one_to_one` where it connects neuron i to neuron
+i; its costs are printed too.  For the rest, the model below predicts the time per step of
+each kernel the device's table knows from the sizes, the expected number of synapses, the
+expected firing rate (option `rate`, Hz) and whether the native kernels are available
+(option `native`, CPU only), and the cheapest wins; with the option `training` (a
+differentiable step on batches) the kernels with a data-dependent loop or branch (`event`,
+`event_parallel`) are left out of the choice.  Kernels without cost terms (such as
+`procedural`) are never picked automatically: the pass option `default` or a projection's
+`kernel=` forces any registered kernel.
+
+The option `device` (`cpu`, `gpu` or `tpu`; `compile` sets it from JAX's default backend, and
+`kernels{device=gpu}` overrides it) selects the table.  The CPU constants come from
+`benchmarks/calibrate_kernels.py --fit` on the development machine (2-core x86_64, XLA:CPU);
+the CPU's table leaves `event_parallel` out (its event kernel is the loop or the C++ kernel).
+The GPU and TPU constants are estimates, not fits (no accelerator was at hand): launches and
+the wait for the host that each loop step or branch costs there (~10 µs), streaming at a few
+TB/s, atomic scatters; `calibrate_kernels.py --fit` run on an accelerator prints fitted ones.
+There a loop step per spike costs a launch and a wait, so `event` loses to the kernels
+without loops: `event_parallel` for sparse activity, `ell` or `csr` for small or busy
+networks.
 """
 from __future__ import annotations
 
@@ -28,6 +42,8 @@ from ..ir import (AllToAll, Clock, Coupling, FixedFanIn, FixedFanOut, FixedProb,
                   ModelError, OneToOne, Projection)
 from ._manager import register_pass
 
+DEVICE_KINDS = ("cpu", "gpu", "tpu")
+
 # µs per step, one constant per feature of `features` below (fixed cost first).  Fitted
 # (non-negative least squares, relative errors) with `calibrate_kernels.py --fit`, with and
 # without native kernels; dense, csr and ell are the mean of both runs.
@@ -37,6 +53,25 @@ EVENT_NATIVE = (0.15, 4.7e-4, 0.38, 1.2e-3)
 EVENT_JAX = (1.6, 1.3e-3, 1.7, 6.2e-3)  # the same features, pure-JAX loop over spikes
 CSR = (1.3, 0.0, 4.4e-3)  # 1, post neurons, synapses
 ELL = (5.0, 1.3e-2, 3.6e-3)  # 1, post neurons, table slots (post neurons x padded fan-in)
+
+# Estimates for accelerators (not fitted; see the module's docstring).  A GPU: ~4 µs of
+# launches for a few fused kernels, ~12 µs more for each wait on the host (a loop step, a
+# branch), 4 bytes streamed per 1e-6 µs, a gather with an atomic add per ~1.5e-5 µs.
+GPU = {Kernel.DENSE: (4.0, 1.0e-6),
+       Kernel.EVENT: (16.0, 1.0e-6, 12.0, 1.5e-5),
+       # 1, pre neurons (the compaction), post neurons, synapses reached (gathered and added)
+       Kernel.EVENT_PARALLEL: (16.0, 2.0e-6, 1.0e-6, 4.0e-5),
+       Kernel.CSR: (4.0, 1.0e-6, 1.5e-5),
+       Kernel.ELL: (4.0, 1.0e-6, 8.0e-6)}
+# A TPU: matrix products are its strength, scatters (one update after another) its weakness.
+TPU = {Kernel.DENSE: (4.0, 5.0e-7),
+       Kernel.EVENT: (20.0, 1.0e-6, 15.0, 2.0e-4),
+       Kernel.EVENT_PARALLEL: (20.0, 2.0e-6, 1.0e-6, 2.0e-4),
+       Kernel.CSR: (4.0, 1.0e-6, 1.0e-4),
+       Kernel.ELL: (4.0, 1.0e-6, 5.0e-6)}
+# kernels whose work depends on the spikes (a loop, a branch per buffer size): their gradient
+# is the masked pass over every synapse, which is what a differentiable step should run anyway
+DATA_DEPENDENT = (Kernel.EVENT, Kernel.EVENT_PARALLEL)
 
 
 @dataclass(frozen=True)
@@ -49,9 +84,13 @@ class KernelOptions:
     # `vmap` the loop runs as long as the busiest member of the batch, after both branches of
     # its choice between loop and full pass: it is never chosen automatically then
     training: bool = False
+    device: str = "cpu"  # the kind of device the step runs on, one of DEVICE_KINDS
 
     def __post_init__(self):  # `kernels{default=csr}`: a ModelError for a name that is no kernel
         object.__setattr__(self, "default", Kernel(self.default))
+        if self.device not in DEVICE_KINDS:
+            raise ModelError(f"kernels{{device={self.device}}}: no cost model for devices of kind"
+                             f" '{self.device}'", hint=f"kinds: {', '.join(DEVICE_KINDS)}")
 
 
 def ell_width(node: Projection) -> float:
@@ -73,20 +112,28 @@ def features(node: Projection, rate: float, dt: float) -> dict[Kernel, tuple[flo
     reached = synapses * rate * dt * 1e-3  # synapses of those neurons
     return {Kernel.DENSE: (1.0, float(n_pre * n_post)),
             Kernel.EVENT: (1.0, float(n_post), spiking, reached),
+            Kernel.EVENT_PARALLEL: (1.0, float(n_pre), float(n_post), reached),
             Kernel.CSR: (1.0, float(n_post), synapses),
             Kernel.ELL: (1.0, float(n_post), n_post * ell_width(node))}
 
 
-def constants(native: bool) -> dict[Kernel, tuple[float, ...]]:
+def constants(native: bool, device: str = "cpu") -> dict[Kernel, tuple[float, ...]]:
+    """The constants of each kernel the cost model knows on `device`: native kernels run on
+    CPUs only."""
+    if device == "gpu":
+        return GPU
+    if device == "tpu":
+        return TPU
     return {Kernel.DENSE: DENSE, Kernel.EVENT: EVENT_NATIVE if native else EVENT_JAX,
             Kernel.CSR: CSR, Kernel.ELL: ELL}
 
 
 def predicted_costs(node: Projection, options: KernelOptions, dt: float) -> dict[Kernel, float]:
-    """Predicted µs per step of each kernel the model knows for `node` with time step `dt` (ms)."""
-    fitted = constants(options.native)
-    return {name: sum(c * x for c, x in zip(fitted[name], values))
-            for name, values in features(node, options.rate, dt).items()}
+    """Predicted µs per step of each kernel the model knows for `node` with time step `dt` (ms)
+    on the options' device."""
+    measures = features(node, options.rate, dt)
+    return {name: sum(c * x for c, x in zip(fitted, measures[name]))
+            for name, fitted in constants(options.native, options.device).items()}
 
 
 def choose_kernel(node: Projection, options: KernelOptions, dt: float) -> Kernel:
@@ -96,13 +143,18 @@ def choose_kernel(node: Projection, options: KernelOptions, dt: float) -> Kernel
             raise ModelError(f"projection '{node.name}' is plastic, which only the 'event_plastic'"
                              f" kernel runs, but '{node.kernel}' was asked for", node.loc)
         return Kernel.EVENT_PLASTIC
-    # only the event kernel schedules each synapse's input into the future
+    # only the event kernels schedule each synapse's input into the future
     if node.heterogeneous_delay:
-        if node.kernel not in (Kernel.AUTO, Kernel.EVENT):
+        if node.kernel not in (Kernel.AUTO,) + DATA_DEPENDENT:
             raise ModelError(f"projection '{node.name}' has one delay per synapse, which only the"
-                             f" 'event' kernel supports, but '{node.kernel}' was asked for",
-                             node.loc)
-        return Kernel.EVENT
+                             f" 'event' and 'event_parallel' kernels support, but"
+                             f" '{node.kernel}' was asked for", node.loc)
+        if node.kernel != Kernel.AUTO:
+            return node.kernel
+        if options.default in DATA_DEPENDENT:
+            return options.default
+        costs = predicted_costs(node, options, dt)
+        return min(DATA_DEPENDENT, key=lambda k: costs.get(k, math.inf))
     forced = node.kernel if node.kernel != Kernel.AUTO else options.default
     if forced != Kernel.AUTO:
         return forced
@@ -113,7 +165,7 @@ def choose_kernel(node: Projection, options: KernelOptions, dt: float) -> Kernel
         return Kernel.ALL_TO_ALL
     costs = predicted_costs(node, options, dt)
     if options.training:
-        del costs[Kernel.EVENT]
+        costs = {k: v for k, v in costs.items() if k not in DATA_DEPENDENT}
     return min(costs, key=costs.get)
 
 
@@ -137,7 +189,8 @@ def coupling_costs(node: Coupling, options: KernelOptions) -> dict[Kernel, float
     columns = len(node.terms) or PER_SYNAPSE_COLUMNS
     synapses = node.rule.expected_synapses(node.pre.size, node.post.size)
     # the native kernel sums factorized terms, in a step that is not differentiated
-    native = options.native and not options.training and bool(node.terms)
+    native = (options.native and options.device == "cpu" and not options.training
+              and bool(node.terms))
     entries = {Kernel.DENSE: (COUPLING_DENSE, node.pre.size * node.post.size),
                Kernel.CSR: (COUPLING_CSR_NATIVE if native else COUPLING_CSR, synapses),
                Kernel.ELL: (COUPLING_ELL, node.post.size * ell_width(node))}
@@ -171,12 +224,13 @@ def choose_coupling_kernel(node: Coupling, options: KernelOptions) -> Kernel:
 def kernels(model: Model, options: KernelOptions) -> Model:
     clock = model.get("clock")
     dt = clock.dt if isinstance(clock, Clock) else 0.1
-    chosen = [p.replace(kernel=choose_kernel(p, options, dt),
-                        # one kernel only: nothing to compare
-                        costs=() if p.plasticity is not None else
-                        tuple((k, round(v, 2)) for k, v in predicted_costs(p, options, dt).items()))
+    chosen = [p.replace(kernel=choose_kernel(p, options, dt), cost_device=options.device,
+                        costs=tuple((k, round(v, 2))
+                                    for k, v in predicted_costs(p, options, dt).items()))
+              if p.plasticity is None else  # one kernel only: nothing to compare
+              p.replace(kernel=choose_kernel(p, options, dt), costs=(), cost_device="")
               for p in model.find(Projection)]
-    chosen += [c.replace(kernel=choose_coupling_kernel(c, options),
+    chosen += [c.replace(kernel=choose_coupling_kernel(c, options), cost_device=options.device,
                          costs=tuple((k, round(v, 2))
                                      for k, v in coupling_costs(c, options).items()))
                for c in model.find(Coupling)]

@@ -8,7 +8,7 @@ import jax
 import numpy as np
 
 from .. import ir
-from ..backend.jax import jax_scope
+from ..backend.jax import STATE_LAYOUT, jax_scope
 from . import _merged
 
 
@@ -25,6 +25,7 @@ class Checkpoint:
     seed: int
     model: ir.Model
     dt: float
+    layout: int = STATE_LAYOUT  # of the state's arrays; one read from an older file may differ
 
     @property
     def t_ms(self) -> float:
@@ -52,7 +53,8 @@ class Checkpoint:
         array of the state, connectivity and parameters under the path of its keys."""
         arrays = {f"{prefix}.model": np.array(ir.print_model(self.model), dtype=np.str_),
                   f"{prefix}.seed": np.array(self.seed, dtype=np.uint64),
-                  f"{prefix}.dt": np.float64(self.dt)}
+                  f"{prefix}.dt": np.float64(self.dt),
+                  f"{prefix}.layout": np.int32(self.layout)}
         for part in ("state", "conn", "params"):
             for path, leaf in _flat(getattr(self, part)):
                 arrays[f"{prefix}.{part}/{path}"] = np.asarray(leaf)
@@ -71,8 +73,9 @@ class Checkpoint:
             if head.startswith(f"{prefix}.") and part in parts:
                 _nest(parts[part], path.split("/"), jax.device_put(value))
         model = ir.parse_text(str(arrays[f"{prefix}.model"]))
+        layout = int(arrays.get(f"{prefix}.layout", 1))  # files before layouts were named: 1
         return cls(parts["state"], parts["conn"], parts["params"], int(arrays[f"{prefix}.seed"]),
-                   model, float(arrays[f"{prefix}.dt"]))
+                   model, float(arrays[f"{prefix}.dt"]), layout)
 
 
 def _flat(tree: dict, path: str = ""):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import jax
 
 from .. import ir
-from ..backend.jax import lower
+from ..backend.jax import device_kind, lower
 from ..backend.jax._memory import device_memory
 from ..backend.jax._native import expected as native_kernels_expected
 from ..passes import DEFAULT_PIPELINE, PassReport, run_pipeline
@@ -44,8 +44,10 @@ def compile(model: ir.Model, dt=0.1, dtype: str = "float32", *, pipeline: str = 
     clock = ir.Clock(dt_ms)
     model = model.replace(clock) if "clock" in model else model.add(clock)
     native = native and native_kernels_expected()  # their build goes on while the passes run
+    # the cost model's device: `kernels{device=...}` in the pipeline overrides it
+    kernels = {"native": native, "device": device_kind()}
     lowered = run_pipeline(model, pipeline, verify_each=verify_each, report=report,
-                           defaults={"kernels": {"native": native}, "fuse": {"native": native}})
+                           defaults={"kernels": kernels, "fuse": {"native": native}})
     sim = Simulator(lower(lowered, dt_ms, dtype, native), lowered, chunk_steps)
     sim.source, sim.pipeline = model, pipeline  # for `sim.function`, which compiles it again
     return sim

@@ -8,6 +8,11 @@ kernels as one run, and every member's numbers are those of its own run.
 
 A batch that does not divide evenly over the devices is padded with copies of its last member,
 whose results are dropped; a batch smaller than the mesh uses as many devices as it has members.
+
+The devices may belong to several processes (after `distributed.initialize`, `jax.devices()` lists
+those of every process): each process then holds and runs the members on its own devices, every
+process passes the same whole batch in (`distributed.put`: each keeps its part), and
+`distributed.gather` brings the outputs back whole to every process.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .. import ir
+from ._distributed import put
 
 BATCH = "batch"
 """The mesh axis the members of a sweep are split over."""
@@ -36,6 +42,11 @@ class BatchLayout:
     def devices(self) -> int:
         return self.mesh.devices.size
 
+    @property
+    def local_device(self):
+        """The first of the mesh's devices that this process holds."""
+        return next(d for d in self.mesh.devices.flat if d.process_index == jax.process_index())
+
     def describe(self) -> str:
         extra = self.padded - self.runs
         padding = f" (+{extra} padding run{'s' * (extra > 1)})" if extra else ""
@@ -44,11 +55,14 @@ class BatchLayout:
 
     def split(self, tree):
         """`tree`, whose leaves have the padded batch axis first, split over the devices."""
-        return jax.device_put(tree, NamedSharding(self.mesh, PartitionSpec(BATCH)))
+        return self._put(tree, PartitionSpec(BATCH))
 
     def replicate(self, tree):
         """`tree` (the connectivity) whole on every device of the mesh."""
-        return jax.device_put(tree, NamedSharding(self.mesh, PartitionSpec()))
+        return self._put(tree, PartitionSpec())
+
+    def _put(self, tree, spec: PartitionSpec):
+        return put(tree, NamedSharding(self.mesh, spec))
 
     def pad(self, members: list) -> list:
         """`members` (one entry per run) filled up to `padded` with copies of the last one."""
@@ -63,7 +77,15 @@ def batch_layout(devices, runs: int) -> BatchLayout:
                             hint="for example devices=jax.devices() or jax.devices()[:2]")
     if len({d.id for d in devices}) != len(devices):
         raise ir.ModelError("sweep(devices=...) names a device twice")
-    used = devices[:min(len(devices), runs)]
+    holders = {d.process_index for d in devices}
+    if len(holders) < jax.process_count():
+        raise ir.ModelError(f"sweep(devices=...) names devices of {len(holders)} of the job's"
+                            f" {jax.process_count()} processes: each process runs the sweep, so"
+                            " each must hold some of its devices",
+                            hint="devices=jax.devices() (all of them) spans every process")
+    spans_processes = len(holders) > 1
+    # every process of a job runs the same program: each must hold a device of the mesh
+    used = devices if spans_processes else devices[:min(len(devices), runs)]
     padded = -(-runs // len(used)) * len(used)
     return BatchLayout(Mesh(np.asarray(used), (BATCH,)), runs, padded)
 

@@ -17,8 +17,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
-from ..backend.jax import (COUPLING_KERNELS, KERNELS, STEP_RESIDUALS, SpikeGradients, jax_scope,
-                           lower)
+from ..backend.jax import (COUPLING_KERNELS, KERNELS, STEP_RESIDUALS, SpikeGradients,
+                           device_kind, jax_scope, lower)
 from ..passes import run_pipeline
 from . import _merged
 from .simulate import check_seed
@@ -425,7 +425,8 @@ def _training_model(sim) -> ir.Model:
     are fused by XLA (generated blocks have no gradient)."""
     if sim.source is None:
         return sim.model
-    options = {"kernels": {"native": sim.program.native, "training": True},
+    options = {"kernels": {"native": sim.program.native, "training": True,
+                           "device": device_kind()},
                "fuse": {"native": False}}
     return run_pipeline(sim.source, sim.pipeline, verify_each=False, defaults=options)
 

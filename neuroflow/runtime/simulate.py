@@ -20,12 +20,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
-from ..backend.jax import jax_scope, jit, Program
+from ..backend.jax import STATE_LAYOUT, jax_scope, jit, Program
 from ..backend.jax._memory import MemoryEstimate, estimate, refuse_unless_it_fits
 from ..backend.jax._native import spike_indices as native_spike_indices
 from ..passes import DEFAULT_PIPELINE
 from . import _merged
 from ._checkpoint import Checkpoint
+from ._distributed import gather
 from ._results import Results, SpikeRecord, TraceRecord
 from ._sharding import batch_layout, sharded
 
@@ -65,7 +66,9 @@ class _Interrupts:
         self._installed, self._previous = False, None
 
     def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
+        # In a job of several processes each would stop after a chunk of its own, and the
+        # others would wait for it in the next exchange: there Ctrl-C stops the process at once.
+        if threading.current_thread() is threading.main_thread() and jax.process_count() == 1:
             self._previous = signal.signal(signal.SIGINT, self._ask)
             self._installed = True
         return self
@@ -267,7 +270,7 @@ class Simulator:
         """Refuse, before anything is allocated, a run whose estimate does not fit."""
         found = estimate(self.program, steps, batch, chunk_steps or self.chunk_steps,
                          replicas=devices, propagators=False)
-        refuse_unless_it_fits(found, device or jax.devices()[0], self.memory_limit)
+        refuse_unless_it_fits(found, device or jax.local_devices()[0], self.memory_limit)
 
     # -- running ---------------------------------------------------------------------
     def run(self, duration, *, seed: int = 0, params: dict | None = None,
@@ -289,6 +292,12 @@ class Simulator:
                                     " step than this simulator's",
                                     hint="resume with the simulator compiled from the same"
                                          " model, with the same dt")
+            if resume.layout != STATE_LAYOUT:
+                raise ir.ModelError(f"the checkpoint's state is in layout {resume.layout}, but"
+                                    f" this neuroflow runs layout {STATE_LAYOUT}: another"
+                                    " version wrote it, and its arrays would be misread",
+                                    hint="run the simulation again with this version to resume"
+                                         " from its end (the file's results still read)")
             if delays:
                 raise ir.ModelError("a resumed run keeps its connectivity; delays cannot change")
             seed, state, conn, defaults = resume.seed, resume.state, resume.conn, resume.params
@@ -342,7 +351,7 @@ class Simulator:
                chunk_steps) -> list[Results]:
         seed = check_seed(seed)
         self._check_memory(steps_total, chunk_steps, layout.padded, layout.devices,
-                           layout.mesh.devices.flat[0])
+                           layout.local_device)
         state, _, conn = self.program.initial(seed)
         runs = layout.pad([self.parameters({name: values[k] for name, values in params.items()},
                                            seed) for k in range(count)])
@@ -393,19 +402,21 @@ class Simulator:
         state, params, conn, derived = inputs
         del inputs
         chunk = chunk_steps or self.chunk_steps
-        first = int(np.ravel(np.asarray(state["step"]))[0])
+        first = _first_step(state["step"])
         recorded = [_Recorded({}, {}, {}, first) for _ in range(batch or 1)]
         runs = batch or 1
         bar = _progress_bar(steps_total * runs, progress, what)
 
         def collect(pending):
-            outputs, finite, offset, steps = pending
+            # whole on every process when the runs span processes (each computed its part)
+            outputs, finite, offset, steps = gather(pending)
             for k, run_recording in enumerate(recorded):
                 take = (lambda tree, k=k: _take(tree, k)) if batch else (lambda tree: tree)
                 if not all(np.asarray(flag) for flag in jax.device_get(take(finite)).values()):
                     start = self._simulate_again(chunk_fn, restart(), params, conn, derived,
                                                  offset, chunk)
-                    self._report_nonfinite(take(start), take(params), conn, take(derived),
+                    start, again = gather((start, (params, conn, derived)))
+                    self._report_nonfinite(take(start), take(again[0]), again[1], take(again[2]),
                                            steps, run_recording, offset)
                 self._collect(take(outputs), offset, run_recording)
             if bar is not None:
@@ -591,6 +602,14 @@ def _spike_record(parts: list, dt: float, first_neuron: int = 0) -> SpikeRecord:
     return SpikeRecord(t, i)
 
 
+def _first_step(step) -> int:
+    """The step a run (the first of a batch) starts from; read from this process's part when
+    the runs span processes: all of them start together."""
+    if isinstance(step, jax.Array) and not step.is_fully_addressable:
+        step = step.addressable_shards[0].data
+    return int(np.ravel(np.asarray(step))[0])
+
+
 def _stack(trees: list):
     """One pytree whose leaves stack those of `trees` along a new first axis."""
     return jax.tree_util.tree_map(lambda *leaves: np.stack(leaves), *trees)
@@ -617,7 +636,7 @@ def _progress_bar(total: int, progress: bool | None, what: str):
     """A bar over `total` steps (of all the runs of a sweep together), or None."""
     if progress is None:
         progress = sys.stderr.isatty() and total >= 100_000
-    if not progress:
+    if not progress or jax.process_index() != 0:  # one bar for a job of several processes
         return None
     from tqdm.auto import tqdm
     return tqdm(total=total, unit="step", desc=what, leave=False)

@@ -91,7 +91,7 @@ def test_couplings_onto_one_target_add_up_and_cover_only_their_neurons():
 def test_kernels_are_printed_with_costs_and_a_spike_kernel_is_refused():
     sim, _ = run(network("w*tanh(x_pre)", nf.normal(0, 0.3), "auto", nf.fixed_prob(0.1), 400), 1)
     line = next(line for line in sim.ir.splitlines() if line.startswith("coupling"))
-    assert "kernel=" in line and "costs=[dense:" in line and "csr:" in line
+    assert "kernel=" in line and "costs@cpu=[dense:" in line and "csr:" in line
     with pytest.raises(nf.ModelError, match="sums continuously.*not 'event'"):
         run(network("w*tanh(x_pre)", 0.5, "event"), 1)
 
@@ -208,3 +208,18 @@ def test_native_csr_row_sums_match_the_pure_jax_kernel(dtype, tolerance, connect
             traces.append(sim.run(steps * DT * ms).trace("G", "x")[1])
         assert np.abs(traces[0] - traces[1]).max() < tolerance
         assert np.abs(traces[0][-1] - traces[0][0]).max() > 1e-3
+
+
+@pytest.mark.parametrize("n", [3, 9])
+def test_a_dense_coupling_from_few_neurons_sums_without_a_matrix_product(n):
+    """From at most FEW_PRE = 8 pre neurons the dense kernel multiplies and sums elementwise (XLA
+    fuses it); from more it is one mat-vec; both match numpy."""
+    import jax
+
+    W = np.random.default_rng(2).normal(size=(n, n))
+    sim, x = run(network("w*tanh(x_pre)", W, "dense", n=n))
+    state, params, conn = sim.program.initial(0)
+    step = str(jax.make_jaxpr(sim.program.step)(state, params, conn, sim.program.prepare(params)))
+    assert ("dot_general" in step) == (n > 8)
+    expected = euler("w*tanh(x_pre)", W, np.ones((n, n), bool), np.linspace(-1.5, 1.2, n))
+    assert np.abs(x - expected).max() < 1e-12

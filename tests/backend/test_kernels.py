@@ -103,3 +103,58 @@ def test_a_native_kernel_called_with_the_wrong_signature_says_what_it_expected()
         jax.block_until_ready(unknown(base, id=np.uint64(12345), size=np.int64(3)))
     with pytest.raises(Exception, match="int64 attribute 'size'"):
         jax.block_until_ready(unknown(base, id=np.uint64(12345)))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+@pytest.mark.usefixtures("x64")  # float64 arrays stay float64
+def test_native_all_to_all_add_equals_the_jax_count_to_the_bit(dtype, sign):
+    """`all_to_all` with one weight: the C++ count-and-add into slices of the variable gives what
+    XLA's count, product and addition give, bit for bit (so the spikes do not change)."""
+    if not _native.available():
+        pytest.skip("no C++ compiler: the native kernels are not built")
+    rng = np.random.default_rng(5)
+    node = ir.Projection("p", ir.PopSlice("A", 7, 7 + 93), ir.PopSlice("B", 11, 11 + 50),
+                         nf.all_to_all(), 0.37, ir.Type("float", ()),
+                         ir.Statement("x", "+=", ir.Ref("w")), 0.0, "auto")
+    pre, post, weight = draw_synapses(node, rng)
+    arrays = KERNELS["all_to_all"].build(node, pre, post, weight, dtype)
+    assert KERNELS["all_to_all"].adds_natively(arrays)
+    base = jnp.asarray(rng.normal(size=80), dtype)
+    for fraction in (0.0, 0.05, 0.5, 1.0):
+        spikes = jnp.asarray(rng.random(120) < fraction)
+        view = spikes[7:100]
+
+        def by_jax(base, view=view):
+            change = KERNELS["all_to_all"].propagate(arrays, view, node)
+            return base.at[11:61].add(change if sign > 0 else -change)
+
+        def by_native(base, spikes=spikes):
+            return KERNELS["all_to_all"].add_native(arrays, spikes, 7, base, node, sign)
+
+        expected, got = jax.jit(by_jax)(base), jax.jit(by_native)(base)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(expected))
+        assert fraction == 0.0 or np.any(np.asarray(got) != np.asarray(base))
+
+
+def test_a_rate_monitor_counts_the_same_spikes_natively_and_in_jax():
+    """The rate monitor's count per step (one C++ call with native kernels, XLA's reduction
+    without) against the spikes recorded in the same run, step by step."""
+    if not _native.available():
+        pytest.skip("no C++ compiler: the native kernels are not built")
+    from neuroflow.units import Hz, ms
+    net = nf.Network("counted")
+    p = net.population("P", 150, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+    net.poisson_input(p, "v", N=50, rate=300 * Hz, weight=0.1)
+    net.monitor_spikes(p)
+    net.monitor_rate(p)
+    model = net.build()
+    for native in (True, False):
+        results = nf.compile(model, dt=0.1 * ms, native=native).run(20 * ms, seed=1)
+        t, i = results.spikes("P")
+        steps = np.round(t / 0.1).astype(int)
+        counts = np.bincount(steps, minlength=200)
+        _, rate = results.rate_trace("P")
+        assert len(t) > 50
+        np.testing.assert_allclose(rate, counts / 150 / 1e-4)

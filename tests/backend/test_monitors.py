@@ -6,15 +6,17 @@ import numpy as np
 import pytest
 
 from neuroflow import ir
+from neuroflow.backend.jax import _native
 from neuroflow.backend.jax._lower import SLICED_SEGMENTS, _lower_rate_monitor, _lower_spike_monitor
 
 SPIKES = np.random.default_rng(0).random((5, 64)) < 0.3  # 5 steps of 64 neurons
 
 
-def outputs(monitor: ir.Node, lowering) -> dict:
-    """What `monitor` records in each of the 5 steps."""
+def outputs(monitor: ir.Node, lowering, native: bool = False) -> dict:
+    """What `monitor` records in each of the 5 steps (`native`: with the C++ kernels)."""
     def step(spikes):
-        ctx = SimpleNamespace(spikes={"P": spikes}, outputs={})
+        program = SimpleNamespace(native=native, gradients=None)
+        ctx = SimpleNamespace(spikes={"P": spikes}, outputs={}, program=program)
         lowering(monitor, ctx)
         return ctx.outputs
     return jax.jit(jax.vmap(step))(SPIKES)
@@ -29,8 +31,11 @@ def test_a_rate_monitor_with_bounds_counts_each_segment(bounds):
     np.testing.assert_array_equal(counts, np.add.reduceat(SPIKES, bounds[:-1], axis=1))
 
 
-def test_a_rate_monitor_without_bounds_counts_the_population():
-    counts = outputs(ir.RateMonitor("P"), _lower_rate_monitor)["rate"]["P"]
+@pytest.mark.parametrize("native", [False, True])
+def test_a_rate_monitor_without_bounds_counts_the_population(native):
+    if native and not _native.available():
+        pytest.skip("no C++ compiler: the native kernels are not built")
+    counts = outputs(ir.RateMonitor("P"), _lower_rate_monitor, native)["rate"]["P"]
     assert counts.dtype == np.int32 and counts.shape == (5,)
     np.testing.assert_array_equal(counts, SPIKES.sum(axis=1))
 

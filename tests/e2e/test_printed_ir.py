@@ -22,3 +22,15 @@ def test_printed_ir_of_example_is_unchanged(name, capsys):
 
 def test_every_example_has_its_printed_ir():
     assert sorted(p.name.removesuffix(".txt") for p in STORED.glob("*.txt")) == MODELS
+
+
+def test_the_printed_ir_shows_the_costs_of_the_device_asked_for(capsys):
+    # the kernels a GPU would get for COBA 4k, printed on this machine: no native kernels there,
+    # and `ell` (a gather per post neuron, no atomics) predicted cheapest at this size
+    pipeline = "resolve,canonicalize,integrate,kernels{device=gpu},schedule"
+    assert main(["ir", str(EXAMPLES / "coba.nfl"), "--pipeline", pipeline]) == 0
+    projections = [line for line in capsys.readouterr().out.splitlines()
+                   if line.startswith("projection")]
+    assert len(projections) == 2
+    assert all(" kernel=ell costs@gpu=[dense:" in line and "event_parallel:" in line
+               for line in projections)

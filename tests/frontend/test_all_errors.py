@@ -87,3 +87,57 @@ def test_resolve_reports_the_unit_errors_of_every_population_together():
     messages = [e.message for e in info.value.errors]
     assert len(messages) == 2, messages
     assert "'1.0*mV - v'" in messages[0] and "'x - y'" in messages[1]
+
+
+# Four syntax errors on lines that close their brackets, then one on a line that opens a
+# parenthesis it never closes: that line ends the search (what follows it could be made up).
+SYNTAX_MISTAKES = """\
+neuron LIF {
+    parameters {
+        tau = 10*ms
+    }
+    equations {
+        dv/dt = -v/tau volt
+        I = g*v
+    }
+    threshold: v = 1
+    reset { v = 0*mV }
+}
+network N {
+    population P[10] = LIF(tau = )
+    projection P -> P { on_pre: v += w  connect: all }
+    projection P -> P { on_pre: v += (w }
+    monitor spikes P
+}
+run N { duration: 10*ms + }
+"""
+
+
+def test_syntax_errors_are_reported_together_up_to_one_that_could_make_up_others(tmp_path):
+    path = tmp_path / "syntax.nfl"
+    path.write_text(SYNTAX_MISTAKES)
+    with pytest.raises(nf.ParseError) as info:  # still a ParseError for `except ParseError`
+        load(path)
+    found = [(e.loc.line, e.message) for e in info.value.errors]
+    assert [line for line, _ in found] == [6, 7, 9, 13, 14, 15], found
+    assert "':' is missing before the unit 'volt'" in found[0][1]
+    assert "no unit" in found[1][1] and "'=' in a condition" in found[2][1]
+    assert "'connect' starts a new item" in found[4][1] and "')' is missing" in found[5][1]
+    assert all(isinstance(e, nf.ParseError) and e.hint for e in info.value.errors)
+    # the search stopped at line 15: the mistake on line 18 is not reported (yet)
+    assert f"{len(found)} errors" in info.value.format()
+
+
+def test_one_syntax_error_is_raised_as_itself(tmp_path):
+    path = tmp_path / "one.nfl"
+    path.write_text(SYNTAX_MISTAKES.replace("volt\n", ": volt\n").replace("I = g*v", "I = v : 1")
+                    .replace("v = 1", "v > 1").split("network N")[0])
+    load(path)  # the neuron alone is valid
+    path.write_text(SYNTAX_MISTAKES.split("network N")[0])
+    with pytest.raises(nf.ParseError) as info:
+        load(path)
+    assert len(info.value.errors) == 3
+    path.write_text("neuron A {\n    threshold: v = 1\n}\n")
+    with pytest.raises(nf.ParseError) as info:
+        load(path)
+    assert not hasattr(info.value, "errors") and info.value.loc.line == 2

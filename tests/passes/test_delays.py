@@ -139,3 +139,77 @@ def test_delay_rounding_is_said_where_the_model_file_gives_the_delay():
             as caught:
         nf.compile(model, dt=DT * ms)
     assert caught[0].filename == "chain.nfl" and caught[0].lineno > 1
+
+
+# ---- one ring of spikes per population -----------------------------------------------------------
+
+ALSO = ("projection also : A[1:4] -> B[0:3] connect=one_to_one() w:float[]<1>=1.0"
+        " on_pre={x += w} delay=0.3 kernel=auto\n")
+
+
+def test_projections_from_one_population_share_its_spikes_ring():
+    """`later` (15 steps) and `also` (3 steps) leave A: one ring of A's spikes as long as the
+    longer delay, listing both with their delays; `share=false` keeps one ring each."""
+    text = DELAYED.replace("clock dt=0.1\n", ALSO + "clock dt=0.1\n")
+    shared = BUFFERS.replace("buffer later kind=spikes steps=15",
+                             "buffer A kind=spikes steps=15 readers=[later:15, also:3]")
+    assert after(text, "delays") == text + shared
+    assert after(text + shared, "delays") == text + shared  # the printed ring reads back
+    apart = text + BUFFERS + "buffer also kind=spikes steps=3\n"
+    assert after(text, "delays{share=false}") == apart
+
+
+def test_a_shared_ring_that_names_a_projection_of_another_population_is_refused():
+    text = DELAYED + "buffer B kind=spikes steps=15 readers=[later:15]\n"
+    with pytest.raises(nf.IRError, match="'later' is not a projection from 'B'"):
+        nf.ir.verify(nf.ir.parse_text(text))
+
+
+def fan_out():
+    """A fires once, at step 10; three projections from slices of A, with three delays."""
+    net = nf.Network("fan_out")
+    a = net.population("A", 6, threshold="t >= 0.95*ms and t < 1.05*ms")
+    b = net.population("B", 3, "x : 1\ny : 1\nz : 1")
+    net.projection(a[0:3], b, "x += w", weights=1.0, connect=nf.one_to_one(), delay=0.2 * ms)
+    net.projection(a[3:6], b, "y += w", weights=1.0, connect=nf.one_to_one(), delay=1.1 * ms)
+    net.projection(a[2:5], b, "z += w", weights=1.0, connect=nf.one_to_one(), delay=0.5 * ms)
+    for var in "xyz":
+        net.monitor(b, var)
+    return net.build()
+
+
+def test_readers_of_a_shared_ring_receive_the_spikes_after_their_own_delays():
+    sim = nf.compile(fan_out(), dt=DT * ms, dtype="float64")
+    assert "buffer A kind=spikes steps=11 readers=[" in sim.ir
+    results = sim.run(3 * ms)
+    for var, delay_steps in (("x", 2), ("y", 11), ("z", 5)):
+        x = results.trace("B", var)[1]
+        assert np.all(np.argmax(x > 0, axis=0) - 1 == 10 + delay_steps), var
+
+
+def random_network(pipeline: str):
+    """A small E/I network with Poisson drive: spike, event, all-to-all and one-to-one
+    projections, delayed by 1.5, 0.7 and 0.5 ms from slices of one population."""
+    net = nf.Network("ei")
+    p = net.population("P", 300, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0",
+                       refractory=2 * ms)
+    net.poisson_input(p, "v", N=100, rate=120 * nf.units.Hz, weight=0.1)
+    net.projection(p[0:240], p, "v += w", weights=0.05, connect=nf.fixed_prob(0.1),
+                   delay=1.5 * ms)
+    net.projection(p[240:300], p, "v -= w", weights=0.01, connect=nf.all_to_all(),
+                   delay=0.7 * ms)
+    net.projection(p[0:300], p, "v += w", weights=0.2, connect=nf.one_to_one(), delay=0.5 * ms)
+    net.monitor_spikes(p)
+    return nf.compile(net.build(), dt=DT * ms, pipeline=pipeline)
+
+
+def test_a_shared_ring_gives_the_spikes_of_one_ring_per_projection():
+    default = nf.passes.DEFAULT_PIPELINE
+    shared = random_network(default)
+    apart = random_network(default.replace("delays", "delays{share=false}"))
+    assert "buffer P kind=spikes steps=15 readers=[" in shared.ir
+    assert "readers=" not in apart.ir
+    ours, theirs = (sim.run(30 * ms, seed=3).spikes("P") for sim in (shared, apart))
+    assert len(ours[0]) > 100
+    np.testing.assert_array_equal(ours[0], theirs[0])
+    np.testing.assert_array_equal(ours[1], theirs[1])

@@ -1,11 +1,14 @@
 """The `kernels` pass: the cost model's candidates, what it picks, and what users force."""
+import jax
 import pytest
 
 import neuroflow as nf
 from neuroflow import ir
 from neuroflow.backend.jax import KERNELS
 from neuroflow.passes import run_pipeline
-from neuroflow.passes.kernels import KernelOptions, choose_kernel, constants, predicted_costs
+from neuroflow.runtime import _compile as compile_module
+from neuroflow.passes.kernels import (KernelOptions, choose_kernel, constants, coupling_costs,
+                                      predicted_costs)
 from neuroflow.units import ms
 from tests.conftest import load_example
 from tests.passes.irtext import after, lines
@@ -66,15 +69,15 @@ def test_coba_forced_to_csr_or_ell_prints_the_choice_and_all_costs(kernel):
     assert f"kernel={kernel}" in ir.print(lowered)
 
 
-def test_coba_runs_the_same_spikes_with_csr_and_ell_as_with_event():
+def test_coba_runs_the_same_spikes_with_csr_ell_and_event_parallel_as_with_event():
     model = load_example("coba")["model"]
     spikes = {}
-    for kernel in ("event", "csr", "ell"):
+    for kernel in ("event", "csr", "ell", "event_parallel"):
         pipeline = f"resolve,canonicalize,integrate,delays,kernels{{default={kernel}}},schedule"
         results = nf.compile(model, dt=0.1 * ms, dtype="float64", pipeline=pipeline,
                              native=False).run(50 * ms, seed=0)
         spikes[kernel] = results.spikes("P")
-    for kernel in ("csr", "ell"):
+    for kernel in ("csr", "ell", "event_parallel"):
         for a, b in zip(spikes["event"], spikes[kernel]):
             assert (a == b).all()
 
@@ -119,16 +122,16 @@ population B size=20 method=auto
 state B.x : float[20]<1> = 0.0
 threshold B : x > 1.0
 projection sparse : A[0:1000] -> A[0:1000] connect=fixed_prob(0.1) w:float[]<1>=0.5 \
-on_pre={x += w} delay=0.0 kernel=event costs=[dense:140.0, event:1.12, csr:441.3, ell:486.0]
+on_pre={x += w} delay=0.0 kernel=event costs@cpu=[dense:140.0, event:1.12, csr:441.3, ell:486.0]
 projection busy : B[0:20] -> B[0:20] connect=all_to_all() w:float[]<1>=normal(0.5, 0.1) \
-on_pre={x += w} delay=0.0 kernel=dense costs=[dense:0.06, event:0.17, csr:3.06, ell:6.7]
+on_pre={x += w} delay=0.0 kernel=dense costs@cpu=[dense:0.06, event:0.17, csr:3.06, ell:6.7]
 projection late : B[0:20] -> B[0:20] connect=all_to_all() w:float[]<1>=normal(0.5, 0.1) \
 on_pre={x += w} delay=uniform(0.0, 1.0) \
-kernel=event costs=[dense:0.06, event:0.17, csr:3.06, ell:6.7]
+kernel=event costs@cpu=[dense:0.06, event:0.17, csr:3.06, ell:6.7]
 projection mirror : A[0:20] -> B[0:20] connect=one_to_one() w:float[]<1>=0.5 \
-on_pre={x += w} delay=0.0 kernel=one_to_one costs=[dense:0.06, event:0.17, csr:1.39, ell:5.55]
+on_pre={x += w} delay=0.0 kernel=one_to_one costs@cpu=[dense:0.06, event:0.17, csr:1.39, ell:5.55]
 projection forced : A[0:1000] -> B[0:20] connect=fixed_prob(0.1) w:float[]<1>=0.5 \
-on_pre={x += w} delay=0.0 kernel=csr costs=[dense:2.8, event:0.54, csr:10.1, ell:14.62]
+on_pre={x += w} delay=0.0 kernel=csr costs@cpu=[dense:2.8, event:0.54, csr:10.1, ell:14.62]
 clock dt=0.1
 """
 
@@ -147,7 +150,7 @@ def test_the_printed_costs_are_the_fitted_constants_times_what_each_kernel_touch
     costs = ", ".join(f"{kernel}:{round(sum(c * x for c, x in zip(constants(True)[kernel], n)), 2)}"
                       for kernel, n in touched.items())
     sparse = lines(after(PROJECTIONS, "kernels"), "projection sparse")[0]
-    assert sparse.endswith(f" kernel=event costs=[{costs}]")
+    assert sparse.endswith(f" kernel=event costs@cpu=[{costs}]")
 
 
 def test_a_default_kernel_replaces_auto_but_not_what_a_projection_needs_or_asks_for():
@@ -160,3 +163,78 @@ def test_a_kernel_forced_on_a_projection_with_a_delay_per_synapse_must_be_event(
     text = PROJECTIONS.replace("uniform(0.0, 1.0) kernel=auto", "uniform(0.0, 1.0) kernel=csr")
     with pytest.raises(ir.ModelError, match="'late' has one delay per synapse, which only the"):
         after(text, "kernels")
+
+
+# ---- the kind of device --------------------------------------------------------------------------
+GPU_CASES = [(10, 10, 1.0, 1.0), (1000, 1000, 0.1, 10.0), (4000, 4000, 0.02, 10.0),
+             (200, 200, 0.5, 5000.0), (64000, 64000, 80 / 64000, 10.0)]
+
+
+@pytest.mark.parametrize("device", ["gpu", "tpu"])
+def test_on_an_accelerator_the_loop_over_spikes_is_never_picked(device):
+    for n_pre, n_post, p, rate in GPU_CASES:
+        node = projection(n_pre, n_post, nf.fixed_prob(p))
+        costs = predicted_costs(node, KernelOptions(rate=rate, device=device), 0.1)
+        assert set(costs) == COSTED | {"event_parallel"}
+        assert choose_kernel(node, KernelOptions(rate=rate, device=device), 0.1) != "event"
+
+
+def test_on_a_gpu_a_large_quiet_network_gets_the_parallel_event_kernel():
+    # 64k neurons, fan-in 80, 10 Hz: 5.1M synapses, ~512 of them reached per step
+    node = projection(64000, 64000, nf.fixed_prob(80 / 64000))
+    assert choose_kernel(node, KernelOptions(rate=10.0, device="gpu"), 0.1) == "event_parallel"
+    assert choose_kernel(node, KernelOptions(rate=10.0, device="cpu"), 0.1) == "event"
+    training = KernelOptions(rate=10.0, device="gpu", training=True)
+    assert choose_kernel(node, training, 0.1) not in ("event", "event_parallel")
+
+
+COUPLED = """\
+neuroflow-ir 1
+model coupled
+population R size=100 method=auto
+state R.r : float[100]<1> = 0.0
+coupling gap : R[0:100] -> R[0:100] connect=fixed_prob(0.1) w:float[]<1>=0.5 summed I = {w*r_pre} \
+terms=[{1.0} w {r_pre}] kernel=auto
+"""
+
+
+def test_native_kernels_count_only_on_a_cpu():
+    assert constants(True, "gpu") == constants(False, "gpu")
+    assert constants(True, "cpu") != constants(False, "cpu")
+    coupling = ir.parse_text(COUPLED).get("gap")
+    assert (coupling_costs(coupling, KernelOptions(native=True, device="gpu"))
+            == coupling_costs(coupling, KernelOptions(native=False, device="gpu")))
+
+
+def test_the_device_is_printed_with_the_costs_and_reads_back():
+    out = after(PROJECTIONS, "kernels{device=gpu}")
+    # `late`, 20 x 20 all_to_all at 10 Hz, dt 0.1 ms: 400 synapses, 0.02 spikes and 0.4 synapses
+    # reached per step; with GPU's constants: dense 4 + 400e-6, event 16 + 20e-6 + 0.02*12 +
+    # 0.4*1.5e-5, event_parallel 16 + 20*2e-6 + 20e-6 + 0.4*4e-5, csr 4 + 20e-6 + 400*1.5e-5, ell
+    # 4 + 20e-6 + 400*8e-6; one delay per synapse: the cheaper of the two event kernels
+    late = lines(out, "projection late")[0]
+    assert late.endswith("kernel=event_parallel costs@gpu=[dense:4.0, event:16.24,"
+                         " event_parallel:16.0, csr:4.01, ell:4.0]")
+    assert all(" costs@gpu=[" in line for line in lines(out, "projection"))
+    assert after(out, "kernels{device=gpu}") == out
+
+
+def test_an_unknown_kind_of_device_is_refused_with_the_known_ones():
+    with pytest.raises(ir.ModelError, match="no cost model for devices of kind 'fpga'") as error:
+        after(PROJECTIONS, "kernels{device=fpga}")
+    assert "cpu, gpu, tpu" in str(error.value)
+
+
+def test_compile_predicts_costs_for_the_device_jax_runs_on_and_the_pipeline_overrides_it(
+        monkeypatch):
+    model = load_example("coba")["model"]
+    sim = nf.compile(model, dt=0.1 * ms)
+    assert all(p.cost_device == jax.devices()[0].platform for p in sim.model.find(ir.Projection))
+    # as on a machine whose JAX runs on a GPU: compile hands the kernels pass that table
+    monkeypatch.setattr(compile_module, "device_kind", lambda: "gpu")
+    on_gpu = nf.compile(model, dt=0.1 * ms)
+    assert {(p.kernel, p.cost_device) for p in on_gpu.model.find(ir.Projection)} == {("ell", "gpu")}
+    pipeline = nf.passes.DEFAULT_PIPELINE.replace("kernels", "kernels{device=tpu}")
+    forced = nf.compile(model, dt=0.1 * ms, pipeline=pipeline)
+    assert {p.cost_device for p in forced.model.find(ir.Projection)} == {"tpu"}
+    assert "costs@tpu=[" in ir.print(forced.model)

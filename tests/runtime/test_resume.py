@@ -71,6 +71,28 @@ def test_a_checkpoint_of_another_model_is_refused(tmp_path):
         other.run(10 * ms, resume=first.final)
 
 
+def test_a_file_of_an_older_state_layout_loads_but_is_not_resumed(tmp_path):
+    # A file from before spike rings gained a row: same model text, rings one row shorter.
+    # Resuming it would index the shorter rings with clamped indices: it must be refused.
+    net = nf.Network("n")
+    P = net.population("P", 20, "dv/dt = (1.2 - v)/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+    net.projection(P, P, "v += 0.01", connect=nf.FixedProb(0.3), delay=2 * ms)
+    net.monitor_spikes(P)
+    sim = nf.compile(net.build(), dt=0.1 * ms)
+    path = sim.run(20 * ms, seed=1).save(tmp_path / "old.npz")
+    with np.load(path) as npz:
+        data = {key: npz[key] for key in npz.files if key != "final.layout"}
+    for key in [k for k in data if k.startswith("final.state/buffers/")]:
+        data[key] = data[key][1:]
+    np.savez(path, **data)
+    old = nf.Results.load(path)  # its results still read
+    assert old.final.layout == 1 and len(old.spikes("P")[0]) > 0
+    with pytest.raises(nf.ModelError, match="layout 1"):
+        sim.run(10 * ms, resume=old.final)
+    sim.run(10 * ms, resume=nf.Results.load(sim.run(20 * ms, seed=1).save(tmp_path / "new.npz"))
+            .final)
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "foreign", "sizes"])
 def test_a_damaged_or_foreign_file_is_one_clear_error(tmp_path, damage):
     path = nf.compile(load_example("lif_fi")["model"], dt=0.1 * ms).run(10 * ms).save(

@@ -65,6 +65,11 @@ def _restricted(value, view: PopSlice):
     return value[view.start:view.stop]
 
 
+FEW_PRE = 8
+"""A dense coupling from at most this many pre neurons (the pools of a decision network) sums as
+elementwise products that XLA fuses with what reads them: a mat-vec this small is all call."""
+
+
 def _counts_needed(node: Coupling) -> bool:
     return not node.terms or any(not t.weighted for t in node.terms)
 
@@ -83,7 +88,10 @@ class DenseCoupling:
         return arrays
 
     def columns(self, arrays: dict, node: Coupling, vectors, weighted: bool):
-        return vectors @ arrays["weights" if weighted else "counts"]
+        matrix = arrays["weights" if weighted else "counts"]
+        if matrix.shape[0] <= FEW_PRE:  # products and sums XLA fuses: no mat-vec call, no copy
+            return jnp.sum(vectors[:, :, None] * matrix[None], axis=1)
+        return vectors @ matrix
 
     def per_synapse(self, arrays: dict, node: Coupling, names) -> jax.Array:
         # one synapse per (pre, post) pair at most, as the connectivity rules draw them

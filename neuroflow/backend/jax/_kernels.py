@@ -17,6 +17,7 @@ from ._device import to_device
 from ._expr import array_library, evaluate
 from ._gradients import with_gradient_of
 from ._procedural import Procedural
+from ._spikes import bucketed, busiest_count, each_spike, spiking_rows
 
 
 def per_synapse(value, count: int, rng: np.random.Generator, what: str) -> np.ndarray:
@@ -167,7 +168,7 @@ class Dense:
 class Event:
     """Only the rows of neurons that spiked: synapses stored per pre neuron, padded to the
     largest fan-out (ELL layout).  A loop runs once per spiking neuron and adds its row of
-    weights into the output (`_each_spike`), so a quiet step costs little and no spike is
+    weights into the output (`each_spike`), so a quiet step costs little and no spike is
     ever dropped; a step with so many spikes that one masked pass over every synapse is
     cheaper (`dense_after`) takes that pass instead.  With one delay per synapse, each weight
     is added into the row of a ring buffer for the step it arrives at.  The loop's length
@@ -187,7 +188,7 @@ class Event:
 
     @staticmethod
     def buckets(n_pre: int) -> tuple[int, ...]:
-        """Buffer sizes for the spiking rows (16, 64, 256, ... below n_pre / 4), for `_bucketed`."""
+        """Buffer sizes for the spiking rows (16, 64, 256, ... below n_pre / 4), for `bucketed`."""
         sizes, size = [], 16
         while size < n_pre // 4:
             sizes.append(size)
@@ -210,10 +211,15 @@ class Event:
             return with_gradient_of(
                 lambda a: self.propagate(a[0], a[1] > 0.5, node, a[2], a[3], native),
                 lambda a: self.masked(a[0], a[1], node, a[2], a[3]))((arrays, spikes, ring, step))
+        if native and ring is None:
+            return _native.event_propagate(spikes, arrays["targets"], arrays["weights"],
+                                           node.post.size)
+        return self._summed(arrays, spikes, node, ring, step)
+
+    def _summed(self, arrays: dict, spikes, node: Projection, ring, step):
+        """`propagate` for boolean spikes in pure JAX: a loop step per spike, or the masked pass."""
         n_pre, n_post = node.pre.size, node.post.size
         targets, weights = arrays["targets"], arrays["weights"]
-        if native and ring is None:
-            return _native.event_propagate(spikes, targets, weights, n_post)
         total = jnp.zeros(n_post + 1, weights.dtype) if ring is None else ring
 
         def add_row(row, acc):
@@ -221,14 +227,15 @@ class Event:
             return acc.at[self._slots(arrays, node, row, ring, step)].add(amount)
 
         count = jnp.sum(spikes, dtype=jnp.int32)
-        few = count <= self.dense_after(n_pre, targets.shape[1])
-        summed = jax.lax.cond(few, lambda _: _each_spike(spikes, count, add_row, total),
+        # under `vmap` the batch's busiest member decides, so that one branch runs for all
+        few = busiest_count(spikes) <= self.dense_after(n_pre, targets.shape[1])
+        summed = jax.lax.cond(few, lambda _: each_spike(spikes, count, add_row, total),
                               lambda _: self.masked(arrays, spikes, node, ring, step, cut=False),
                               None)
         return summed if ring is not None else summed[:n_post]
 
     @staticmethod
-    def adds_natively() -> bool:
+    def adds_natively(arrays: dict) -> bool:
         """Whether `add_native` can run (the core native kernels are built)."""
         return _native.available()
 
@@ -262,6 +269,45 @@ class Event:
         n_post = node.post.size
         arrival = (step + arrays["delays"][rows]) % (ring.shape[0] // (n_post + 1))
         return arrival * (n_post + 1) + targets
+
+
+class EventParallel(Event):
+    """`event` without a loop over spikes, for GPUs and TPUs, where each step of a loop costs
+    a kernel launch and a wait for the host.  The rows of the neurons that spiked are
+    compacted into a buffer of a bucket's size (`spiking_rows`, the sizes of `Event.buckets`),
+    their synapses gathered at once and scatter-added, row after row as `event` adds them (so
+    the sums are the same, to the bit where additions run in order, as on CPUs); a step with
+    more spikes than the largest bucket takes the masked pass over every synapse.  Same layout
+    and gradient as `event`; never the native kernels."""
+
+    def propagate(self, arrays: dict, spikes, node: Projection, ring=None, step=None,
+                  native: bool = False):
+        return super().propagate(arrays, spikes, node, ring, step, native=False)
+
+    @staticmethod
+    def adds_natively() -> bool:
+        return False
+
+    def _summed(self, arrays: dict, spikes, node: Projection, ring, step):
+        n_post, weights = node.post.size, arrays["weights"]
+        total = jnp.zeros(n_post + 1, weights.dtype) if ring is None else ring
+
+        def gathered(capacity: int):
+            def run(total):
+                rows = spiking_rows(spikes, capacity)  # padding row n_pre: weight 0, to n_post
+                slots = self._slots(arrays, node, rows, ring, step)
+                amounts = jnp.broadcast_to(weights if weights.ndim == 0 else weights[rows],
+                                           slots.shape)
+                return total.at[slots.ravel()].add(amounts.ravel())
+            return run
+
+        def every_synapse(total):
+            return self.masked(arrays, spikes, node, ring, step, cut=False)
+
+        buckets = self.buckets(node.pre.size)
+        branches = [gathered(c) for c in buckets] + [every_synapse]
+        summed = bucketed(spikes, branches, buckets, total)
+        return summed if ring is not None else summed[:n_post]
 
 
 class Csr:
@@ -340,6 +386,19 @@ class AllToAll:
             count = jnp.sum(spikes, dtype=arrays["weight"].dtype)
             return jnp.broadcast_to(count * arrays["weight"], (node.post.size,))
         return Dense().propagate(arrays, spikes, node)
+
+    @staticmethod
+    def adds_natively(arrays: dict) -> bool:
+        """With one weight, the count and the addition are one C++ call (XLA's path is a
+        conversion, a cascade of reductions and the addition: four or five kernels a step)."""
+        return "weight" in arrays and _native.available()
+
+    @staticmethod
+    def add_native(arrays: dict, spikes, pre_start: int, base, node: Projection, sign: float):
+        """`base` plus `sign` times the spike count times the weight, in place (to the bit what
+        `propagate` and the addition give)."""
+        return _native.count_add(spikes, arrays["weight"].astype(base.dtype), base, pre_start,
+                                 node.pre.size, node.post.start, node.post.size, sign)
 
 
 LASTUPDATE = "_lastupdate"
@@ -425,7 +484,7 @@ class EventPlastic:
 
         def pre_branch(capacity: int):
             def run(tables):
-                rows = jnp.nonzero(pre_spikes, size=capacity, fill_value=n_pre)[0]
+                rows = spiking_rows(pre_spikes, capacity)
                 where = rows[:, None] * width + jnp.arange(width)
                 return self._touch(node, plasticity.on_pre, where, arrays, tables, params, t, dt,
                                    neurons)
@@ -433,17 +492,17 @@ class EventPlastic:
 
         def post_branch(capacity: int):
             def run(tables):
-                rows = jnp.nonzero(post_spikes, size=capacity, fill_value=n_post)[0]
+                rows = spiking_rows(post_spikes, capacity)
                 tables, _ = self._touch(node, plasticity.on_post, arrays["incoming"][rows], arrays,
                                         tables, params, t, dt, neurons)
                 return tables
             return run
 
         pre_buckets, post_buckets = Event.buckets(n_pre), Event.buckets(n_post)
-        tables, summed = _bucketed(pre_spikes, [pre_branch(c) for c in pre_buckets + (n_pre,)],
+        tables, summed = bucketed(pre_spikes, [pre_branch(c) for c in pre_buckets + (n_pre,)],
                                    pre_buckets, tables)
         if plasticity.on_post and post_spikes is not None:
-            tables = _bucketed(post_spikes, [post_branch(c) for c in post_buckets + (n_post,)],
+            tables = bucketed(post_spikes, [post_branch(c) for c in post_buckets + (n_post,)],
                                post_buckets, tables)
         return tables, {name: summed[name][:n_post] for name in targets}
 
@@ -486,48 +545,8 @@ class EventPlastic:
         return new, summed
 
 
-def _bit_words(flags):
-    """Bools packed 32 to a uint32 word, flag i as bit i % 32 of word i // 32."""
-    padded = jnp.pad(flags, (0, -flags.shape[0] % 32)).reshape(-1, 32).astype(jnp.uint32)
-    return jnp.sum(padded << jnp.arange(32, dtype=jnp.uint32), axis=1, dtype=jnp.uint32)
-
-
-def _lowest_bit(word):
-    """`(index of the lowest set bit, that bit alone)` of a nonzero uint32."""
-    bit = word & (~word + jnp.uint32(1))
-    return jax.lax.population_count(bit - jnp.uint32(1)).astype(jnp.int32), bit
-
-
-def _each_spike(spikes, count, body, init):
-    """`body(i, acc)` for each index i with `spikes[i]`, in increasing order, starting from
-    `init`: exactly `count` (the number of spikes) loop steps.  The spikes are packed into bit
-    words, with a second level of words flagging the nonzero ones, so each step finds the next
-    spike with an argmax over n / 1024 words; `jnp.nonzero` costs a cumulative sum over all n
-    flags (slow on XLA:CPU) and a bound on the count that could drop spikes."""
-    words = _bit_words(spikes)
-
-    def one(_, carry):
-        top, words, acc = carry
-        k = jnp.argmax(top != 0).astype(jnp.int32)
-        low, _ = _lowest_bit(top[k])
-        j = k * 32 + low
-        bit, flag = _lowest_bit(words[j])
-        rest = words[j] ^ flag
-        emptied = jnp.where(rest == 0, jnp.uint32(1) << low.astype(jnp.uint32), jnp.uint32(0))
-        return top.at[k].set(top[k] ^ emptied), words.at[j].set(rest), body(j * 32 + bit, acc)
-
-    return jax.lax.fori_loop(0, count, one, (_bit_words(words != 0), words, init))[2]
-
-
-def _bucketed(spikes, branches: list, buckets: tuple[int, ...], operand):
-    """Run the branch for the smallest bucket that holds this step's spikes (the last holds all)."""
-    if not buckets:
-        return branches[-1](operand)
-    choice = jnp.searchsorted(jnp.asarray(buckets, jnp.int32), jnp.sum(spikes, dtype=jnp.int32))
-    return jax.lax.switch(choice, branches, operand)
-
-
-KERNELS = {Kernel.DENSE: Dense(), Kernel.EVENT: Event(), Kernel.CSR: Csr(), Kernel.ELL: Ell(),
-           Kernel.ONE_TO_ONE: OneToOne(), Kernel.ALL_TO_ALL: AllToAll(),
-           Kernel.PROCEDURAL: Procedural()}  # not `auto`: the `kernels` pass replaces it
+# not `auto`: the `kernels` pass replaces it
+KERNELS = {Kernel.DENSE: Dense(), Kernel.EVENT: Event(), Kernel.EVENT_PARALLEL: EventParallel(),
+           Kernel.CSR: Csr(), Kernel.ELL: Ell(), Kernel.ONE_TO_ONE: OneToOne(),
+           Kernel.ALL_TO_ALL: AllToAll(), Kernel.PROCEDURAL: Procedural()}
 PLASTIC = EventPlastic()  # `event_plastic`, a step of its own: the synapses are state

@@ -28,6 +28,7 @@ from ._scope import jax_scope, jit
 from ._step import (LASTSPIKE, NEVER, LoweringError, PopulationEnv, StepContext, per_neuron,
                     record_history, refractory_mask)
 from ._threefry import fold_in
+from ._rings import write_spike_rings
 from ._synaptic import effect_scale, lower_coupling, lower_poisson, lower_projection
 
 
@@ -128,7 +129,9 @@ def _lower_rate_monitor(node: ir.RateMonitor, ctx: StepContext):
     spikes = ctx.spikes[node.pop]
     segments = len(node.bounds) - 1
     if not node.bounds:
-        count = jnp.sum(spikes, dtype=jnp.int32)
+        native = (ctx.program.native and ctx.program.gradients is None
+                  and _native.available())  # one call, not XLA's conversion and three reductions
+        count = _native.count(spikes) if native else jnp.sum(spikes, dtype=jnp.int32)
     elif segments <= SLICED_SEGMENTS:
         ends = zip(node.bounds, node.bounds[1:])
         count = jnp.stack([jnp.sum(spikes[start:stop], dtype=jnp.int32) for start, stop in ends])
@@ -156,6 +159,11 @@ def _lower_fused(node: ir.FusedUpdate, ctx: StepContext):
     refractory_mask(ctx, node.pop)  # for later operations of the step that read it
     native(ctx)
 
+
+STATE_LAYOUT = 2
+"""The layout of a run's state arrays (what a checkpoint in a file holds): raised whenever an
+array changes shape or meaning, so that a file written before is refused rather than resumed
+with arrays the step misreads.  2: spike rings have one row more than their delay's steps."""
 
 COUPLING_INDEX = 1 << 20  # procedural couplings draw after any number of projections
 
@@ -209,6 +217,10 @@ class Program:
             if type(op) not in LOWERINGS:
                 raise LoweringError(f"no JAX lowering rule for {type(op).__name__} ('{op.id}')")
         self.buffers = {b.source: b for b in model.find(ir.DelayBuffer)}
+        # projection -> (the spikes ring it reads, its delay in steps)
+        self.spike_rings = {name: (b.source, steps)
+                            for b in self.buffers.values() if b.kind == ir.BufferKind.SPIKES
+                            for name, steps in (b.readers or ((b.source, b.steps),))}
         for proj in model.find(ir.Projection):
             if proj.plasticity is not None:
                 buffer = self.buffers.get(proj.name)
@@ -222,7 +234,7 @@ class Program:
                 raise LoweringError(f"projection '{proj.name}': JAX has no kernel '{proj.kernel}'",
                                     hint=f"run the 'kernels' pass; JAX runs {', '.join(KERNELS)}")
             delayed = proj.heterogeneous_delay or proj.delay * 1.0 >= self.dt / 2
-            if delayed and proj.name not in self.buffers:
+            if delayed and proj.name not in self.buffers and proj.name not in self.spike_rings:
                 raise LoweringError(f"projection '{proj.name}' is delayed but has no delay buffer",
                                     hint="run the 'delays' pass before lowering")
         self.summed_neurons = self._summed_neurons(model)
@@ -354,7 +366,8 @@ class Program:
                 buffers[name] = to_device(np.array(rows))
             elif buffer.kind == ir.BufferKind.SPIKES:  # as numbers where they carry gradients
                 kind = bool if self.gradients is None else self.dtype
-                buffers[name] = to_device(np.zeros((buffer.steps, proj.pre.size), kind))
+                width = self.sizes[name] if buffer.readers else proj.pre.size
+                buffers[name] = to_device(np.zeros((buffer.steps + 1, width), kind))
             else:
                 size = (buffer.steps + 1) * (proj.post.size + 1)
                 buffers[name] = to_device(np.zeros(size, self.dtype))
@@ -407,6 +420,7 @@ class Program:
                           dict(state["buffers"]), dict(state.get("synapses", {})))
         for op in self.operations:
             LOWERINGS[type(op)](op, ctx)
+        write_spike_rings(ctx)
         if self.gradients is not None:
             ctx.outputs["spike_values"] = ctx.spike_values
         new_state = dict(state, step=state["step"] + 1, pops=pops, buffers=ctx.buffers)

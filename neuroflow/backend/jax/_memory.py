@@ -269,7 +269,8 @@ def estimate(program, steps: int, batch: int = 1, chunk_steps: int = 1000,
             pop = name.split(".")[0]
             size, layout = (buffer.steps + 1) * program.sizes[pop] * itemsize, "history"
         elif buffer.kind == ir.BufferKind.SPIKES:
-            size = buffer.steps * model.get(name).pre.size * BOOL
+            width = program.sizes[name] if buffer.readers else model.get(name).pre.size
+            size = (buffer.steps + 1) * width * BOOL  # the row being written is one more
             layout = f"spikes of {buffer.steps} steps"
         else:
             size = (buffer.steps + 1) * (model.get(name).post.size + 1) * itemsize

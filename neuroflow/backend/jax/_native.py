@@ -42,8 +42,10 @@ TARGETS = {("float32", False): "NeuroflowEventF32", ("float64", False): "Neurofl
            ("float64", True): "NeuroflowEventSharedF64"}
 ADD_TARGETS = {key: name.replace("NeuroflowEvent", "NeuroflowEventAdd")
                for key, name in TARGETS.items()}
+COUNT_ADD_TARGETS = {"float32": "NeuroflowCountAddF32", "float64": "NeuroflowCountAddF64"}
 HANDLERS: set[str] = (set(TARGETS.values()) | set(ADD_TARGETS.values())
-                      | {"NeuroflowCallGenerated"})
+                      | set(COUNT_ADD_TARGETS.values())
+                      | {"NeuroflowCallGenerated", "NeuroflowCount"})
 """The FFI handler symbols of the core library (`CORE_SOURCES`); each is registered with XLA
 once it is loaded.  Other sources in `native/` are built and registered by `extension`."""
 
@@ -351,6 +353,23 @@ def event_add(spikes, targets, weights, base, pre_start: int, post_start: int, n
                 post_start=np.int64(post_start), n_post=np.int64(n_post), sign=np.float64(sign))
 
 
+def count(spikes):
+    """The number of spikes in a boolean vector, as an int32 scalar."""
+    result = jax.ShapeDtypeStruct((), np.int32)
+    return jax.ffi.ffi_call("NeuroflowCount", result, vmap_method="sequential")(spikes)
+
+
+def count_add(spikes, weight, base, pre_start: int, n_pre: int, post_start: int, n_post: int,
+              sign: float):
+    """`base` plus `sign` times the number of spikes among `n_pre` neurons from `pre_start` times
+    `weight`, added in place to the `n_post` neurons from `post_start` (all to all, one weight)."""
+    name = COUNT_ADD_TARGETS[str(base.dtype)]
+    result = jax.ShapeDtypeStruct(base.shape, base.dtype)
+    call = jax.ffi.ffi_call(name, result, vmap_method="sequential", input_output_aliases={2: 0})
+    return call(spikes, weight, base, pre_start=np.int64(pre_start), n_pre=np.int64(n_pre),
+                post_start=np.int64(post_start), n_post=np.int64(n_post), sign=np.float64(sign))
+
+
 def spike_indices(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """`(step, neuron)` int32 of every spike in a chunk's `[steps, ceil(n / 8)]` packed bits
     (`jnp.packbits` of the spikes), in the order of `np.nonzero` on the unpacked array, decoded
@@ -362,12 +381,12 @@ def spike_indices(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     capacity = packed.size // 8 + 1024  # one spike per 64 neuron-steps: a second pass is rare
     while True:
         steps, neurons = np.empty(capacity, np.int32), np.empty(capacity, np.int32)
-        count = library.NeuroflowSpikeIndices(
+        found = library.NeuroflowSpikeIndices(
             _pointer(packed), ctypes.c_int64(packed.shape[0]), ctypes.c_int64(packed.shape[1]),
             _pointer(steps), _pointer(neurons), ctypes.c_int64(capacity))
-        if count <= capacity:
-            return steps[:count].copy(), neurons[:count].copy()
-        capacity = count
+        if found <= capacity:
+            return steps[:found].copy(), neurons[:found].copy()
+        capacity = found
 
 
 def _pointer(array: np.ndarray) -> ctypes.c_void_p:

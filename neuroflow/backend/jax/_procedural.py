@@ -52,6 +52,7 @@ from ...ir import FixedFanOut, FixedProb, Projection
 from . import _native
 from ._device import to_device
 from ._hash import GAMMA, GOLDEN, MASK, draws, draws_np, mix_np
+from ._spikes import bucketed, spiking_rows
 
 BLOCK = 1024  # rows per block of the pure-JAX path, and its largest bucket
 
@@ -189,11 +190,10 @@ class Procedural:
         return arrays
 
     def propagate(self, arrays: dict, spikes, node: Projection, native: bool = False):
-        from ._kernels import _bucketed  # here: `_kernels` imports this module
         n_pre, n_post = node.pre.size, node.post.size
         weight = arrays["weight"]
         prob = isinstance(node.rule, FixedProb)
-        if native and self.adds_natively():
+        if native and self.adds_natively(arrays):
             name = HANDLERS[("prob" if prob else "fan_out", str(weight.dtype), False)]
             call = jax.ffi.ffi_call(name, jax.ShapeDtypeStruct((n_post,), weight.dtype),
                                     vmap_method="sequential")
@@ -202,12 +202,12 @@ class Procedural:
 
         def gather(capacity: int):
             def run(total):
-                rows = jnp.nonzero(spikes, size=capacity, fill_value=n_pre)[0]
+                rows = spiking_rows(spikes, capacity)
                 return add_rows(arrays, node, rows, total)
             return run
 
         def blocks(total):  # any number of spikes: the spiking rows, BLOCK at a time
-            rows = jnp.nonzero(spikes, size=n_pre, fill_value=n_pre)[0]
+            rows = spiking_rows(spikes, n_pre)
             rows = jnp.concatenate([rows, jnp.full(BLOCK, n_pre, rows.dtype)])
             count = jnp.sum(spikes, dtype=jnp.int32)
 
@@ -219,10 +219,10 @@ class Procedural:
         buckets = tuple(c for c in (16, 64, 256, BLOCK) if c < n_pre)
         branches = [gather(c) for c in buckets]
         branches.append(blocks if n_pre > BLOCK else gather(max(n_pre, 1)))
-        return _bucketed(spikes, branches, buckets, jnp.zeros(n_post + 1, weight.dtype))[:n_post]
+        return bucketed(spikes, branches, buckets, jnp.zeros(n_post + 1, weight.dtype))[:n_post]
 
     @staticmethod
-    def adds_natively() -> bool:
+    def adds_natively(arrays: dict) -> bool:
         """Whether the C++ kernels are built (once; else one notice): `propagate(native=True)`
         and `add_native` use them."""
         return _native.extension("procedural.cc", tuple(sorted(HANDLERS.values())))

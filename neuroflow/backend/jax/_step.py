@@ -41,6 +41,7 @@ class StepContext:
     synapses: dict = field(default_factory=dict)  # plastic projection -> its synapse variables
     summed: set = field(default_factory=set)  # summed variables ("pop.var") set in this step
     spike_values: dict = field(default_factory=dict)  # spikes as numbers, for gradients
+    rings_written: dict = field(default_factory=dict)  # spikes ring -> {delay: row read}
 
 
 class PopulationEnv:
@@ -91,7 +92,8 @@ class PopulationEnv:
         steps_per_bin = period / self.ctx.program.dt
         whole = round(steps_per_bin)
         if whole >= 1 and abs(steps_per_bin - whole) <= 1e-3:  # bins of whole steps: exact
-            index = self.ctx.step // whole
+            # steps are never negative: a plain division, not floor division's sign fix-up
+            index = jax.lax.div(self.ctx.step, jnp.asarray(whole, self.ctx.step.dtype))
         else:
             index = jnp.floor((self.ctx.step.astype(self.dtype) + 1e-3) / steps_per_bin)
         index = jnp.clip(index.astype(jnp.int32), 0, values.shape[0] - 1)

@@ -12,28 +12,21 @@ from ._coupling import coupling_sum
 from ._expr import evaluate
 from ._hash import step_key, uniform
 from ._kernels import KERNELS, PLASTIC
+from ._rings import delayed_spikes
 from ._step import LoweringError, PopulationEnv, StepContext, add_to
-
-def _delayed_spikes(node: ir.Projection, ctx: StepContext, buffer: ir.DelayBuffer, pre):
-    """The pre spikes of `steps` steps ago (ring row `step % steps`), replaced by this step's."""
-    row = ctx.step % buffer.steps
-    ring = ctx.buffers[node.name]
-    ctx.buffers[node.name] = ring.at[row].set(pre)
-    return ring[row]
-
 
 def _delayed_input(node: ir.Projection, ctx: StepContext, pre):
     """The summed weights arriving now, through the projection's delay buffer if it has one."""
-    buffer = ctx.program.buffers.get(node.name)
     kernel, arrays = KERNELS[node.kernel], ctx.conn[node.name]
     propagate = kernel.propagate
     gradients = ctx.program.gradients
     if gradients is not None and gradients.smooth and hasattr(kernel, "masked"):
         propagate = kernel.masked  # smooth spikes are no events: every synapse, gated
+    if node.name in ctx.program.spike_rings:
+        return propagate(arrays, delayed_spikes(node, ctx), node)
+    buffer = ctx.program.buffers.get(node.name)
     if buffer is None:
         return propagate(arrays, pre, node, native=ctx.program.native and _native.available())
-    if buffer.kind == ir.BufferKind.SPIKES:
-        return propagate(arrays, _delayed_spikes(node, ctx, buffer, pre), node)
     # input: row `s % (steps + 1)` collects what arrives at step s; read and clear this step's row
     ring = propagate(arrays, pre, node, ring=ctx.buffers[node.name], step=ctx.step)
     width = node.post.size + 1
@@ -47,9 +40,8 @@ def _lower_plastic(node: ir.Projection, ctx: StepContext):
     """Both pathways of a plastic projection (pre, then post, as Brian2 runs them).  A delayed
     pre spike runs on_pre when it arrives, as in Brian2: traces and weights change then."""
     pre = ctx.spikes[node.pre.population][node.pre.start:node.pre.stop]
-    buffer = ctx.program.buffers.get(node.name)
-    if buffer is not None:
-        pre = _delayed_spikes(node, ctx, buffer, pre)
+    if node.name in ctx.program.spike_rings:
+        pre = delayed_spikes(node, ctx)
     post_spikes = ctx.spikes.get(node.post.population)
     if post_spikes is not None:
         post_spikes = post_spikes[node.post.start:node.post.stop]
@@ -78,22 +70,22 @@ def _lower_plastic(node: ir.Projection, ctx: StepContext):
 
 
 def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
-    """`ge += w` by a native kernel (`event`, `procedural`) straight into the variable, where it
-    applies: one call per projection and step, no slices of the spike vector, no separate
-    addition."""
+    """`ge += w` by a native kernel (`event`, `procedural`, `all_to_all` with one weight)
+    straight into the variable, where it applies: one call per projection and step, no slices of
+    the spike vector, no separate addition."""
     program = ctx.program
     kernel = KERNELS[node.kernel]
     if not (program.native and hasattr(kernel, "add_native") and node.effect.op in ("+=", "-=")
             and program.effect_scale[node.name] is None and _native.available()
             and node.effect.target not in program.held.get(node.post.population, ())
-            and kernel.adds_natively()):
+            and kernel.adds_natively(ctx.conn[node.name])):
         return False
     buffer = program.buffers.get(node.name)
     if buffer is not None and buffer.kind != ir.BufferKind.SPIKES:
         return False
     spikes, start = ctx.spikes[node.pre.population], node.pre.start
-    if buffer is not None:
-        spikes, start = _delayed_spikes(node, ctx, buffer, spikes[node.pre.start:node.pre.stop]), 0
+    if node.name in program.spike_rings:
+        spikes, start = delayed_spikes(node, ctx, whole=True)
     target, var = ctx.pops[node.post.population], node.effect.target
     target[var] = kernel.add_native(ctx.conn[node.name], spikes, start, target[var], node,
                                     1.0 if node.effect.op == "+=" else -1.0)

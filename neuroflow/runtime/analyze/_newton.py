@@ -10,22 +10,26 @@ from typing import Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ...backend.jax import jit
 
-DAMPING = 0.5 ** jnp.arange(8)
+# numpy, not jnp: an array made at import would start JAX's backends, after which
+# `jax.distributed.initialize` (several processes) can no longer run
+DAMPING = 0.5 ** np.arange(8)
 
 
 def _iteration(F: Callable, x):
     value = F(x)
     step = jnp.linalg.solve(jax.jacfwd(F)(x), -value)
     step = jnp.where(jnp.all(jnp.isfinite(step)), step, jnp.zeros_like(step))
-    norms = jax.vmap(lambda a: jnp.linalg.norm(F(x + a * step)))(DAMPING)
+    damping = jnp.asarray(DAMPING)
+    norms = jax.vmap(lambda a: jnp.linalg.norm(F(x + a * step)))(damping)
     norms = jnp.where(jnp.isfinite(norms), norms, jnp.inf)
     better = norms < jnp.linalg.norm(value)
     # the first (longest) step that helps; the shortest when none does
     choice = jnp.where(jnp.any(better), jnp.argmax(better), len(DAMPING) - 1)
-    return x + DAMPING[choice] * step
+    return x + damping[choice] * step
 
 
 def newton(F: Callable, x, iterations: int = 40):

@@ -52,6 +52,59 @@ static XLA_FFI_Error* Accumulate(const Frame& frame) {
   return nullptr;
 }
 
+// All to all with one weight (`ge += w` from every pre neuron): the number of spikes times the
+// weight, added to the projection's post neurons in place.  The count is exact and the product and
+// the sum are the ones XLA's path computes (count * w, then base + change, or base - change for
+// `-=`), so the results are the same to the bit.
+template <typename Real>
+static XLA_FFI_Error* CountAdd(const Frame& frame) {
+  const XLA_FFI_DataType real = DType<Real>::value;
+  int64_t pre_start, n_pre, post_start, n_post;
+  double sign;
+  if (!frame.buffers({XLA_FFI_DataType_PRED, real, real}, {real}) ||
+      !frame.attr("pre_start", &pre_start) || !frame.attr("n_pre", &n_pre) ||
+      !frame.attr("post_start", &post_start) || !frame.attr("n_post", &n_post) ||
+      !frame.attr("sign", &sign)) {
+    return frame.invalid("neuroflow count add: expected (bool spikes, weight, base) -> base, with"
+                         " int64 pre_start, n_pre, post_start, n_post and float64 sign");
+  }
+  const auto spikes = frame.arg(0), weight = frame.arg(1), base = frame.arg(2);
+  const auto out = frame.ret(0);
+  const int64_t total_post = out.count();
+  if (pre_start + n_pre > spikes.count() || post_start + n_post > total_post ||
+      base.count() != total_post || weight.count() != 1) {
+    return frame.invalid("projection slices do not fit the populations");
+  }
+  int64_t count = 0;
+  neuroflow::ForEachSpike(spikes.as<bool>() + pre_start, n_pre, [&](int64_t) { ++count; });
+  Real* total = out.as<Real>();
+  if (total != base.as<Real>()) std::memcpy(total, base.as<Real>(), sizeof(Real) * total_post);
+  if (count == 0) return nullptr;
+  const Real change = static_cast<Real>(count) * weight.as<Real>()[0];
+  if (sign < 0) {
+    for (int64_t j = post_start; j < post_start + n_post; ++j) total[j] -= change;
+  } else {
+    for (int64_t j = post_start; j < post_start + n_post; ++j) total[j] += change;
+  }
+  return nullptr;
+}
+
+// The number of spikes (a rate monitor's count): one pass, where XLA:CPU converts the flags and
+// reduces them in a cascade of three kernels.
+static XLA_FFI_Error* Count(const Frame& frame) {
+  if (!frame.buffers({XLA_FFI_DataType_PRED}, {XLA_FFI_DataType_S32}) || frame.ret(0).count() != 1) {
+    return frame.invalid("neuroflow count: expected (bool spikes) -> one int32");
+  }
+  const auto spikes = frame.arg(0);
+  int32_t count = 0;
+  neuroflow::ForEachSpike(spikes.as<bool>(), spikes.count(), [&](int64_t) { ++count; });
+  *frame.ret(0).as<int32_t>() = count;
+  return nullptr;
+}
+
+NEUROFLOW_HANDLER(NeuroflowCount, Count)
+NEUROFLOW_HANDLER(NeuroflowCountAddF32, (CountAdd<float>))
+NEUROFLOW_HANDLER(NeuroflowCountAddF64, (CountAdd<double>))
 NEUROFLOW_HANDLER(NeuroflowEventAddF32, (Accumulate<float, false>))
 NEUROFLOW_HANDLER(NeuroflowEventAddF64, (Accumulate<double, false>))
 NEUROFLOW_HANDLER(NeuroflowEventAddSharedF32, (Accumulate<float, true>))
