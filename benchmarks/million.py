@@ -1,7 +1,7 @@
 """A million neurons: COBA with procedural connectivity, fan-in 80, 1 s simulated.
 
     python benchmarks/million.py [--neurons 1000000] [--fan-in 80] [--duration 1000]
-                                 [--monitor rate|spikes] [--no-native] [--seed 0]
+                                 [--monitor rate|spikes] [--no-native] [--seed 0] [--threads T]
 
 The COBA network of `benchmarks/models/coba.py` (80% excitatory, exponential Euler, dt
 0.1 ms, float32) at `--neurons` N, each projection `fixed_prob(fan_in / N)`: every neuron
@@ -17,7 +17,9 @@ Runs in a fresh process (a worker started by this script), which prints, in orde
 memory estimate (`sim.memory(duration)`, nothing allocated), the build time (model, passes,
 lowering), the first chunk of 1000 steps (XLA compilation plus 100 ms simulated), the full
 run (wall and CPU time), the peak resident size (getrusage ru_maxrss, the whole process),
-the mean rate and the load average before and after.  Never part of the test run.
+the mean rate and the load average before and after.  The native kernels use every CPU the
+process may run on (two on the development machine), or `--threads` T.  Never part of the test
+run.
 """
 from __future__ import annotations
 
@@ -59,7 +61,8 @@ def worker(args: argparse.Namespace) -> None:
     kernels = ", ".join(f"{p.name}={p.kernel}" for p in sim.model.find(nf.ir.Projection))
     print(f"COBA N = {args.neurons}, fan-in {args.fan_in:g} (fixed_prob({args.fan_in:g}/N)),"
           f" {args.duration:g} ms, dt 0.1 ms, float32, {args.monitor} monitor, kernels: {kernels},"
-          f" native: {sim.program.native}", flush=True)
+          f" native: {sim.program.native}, threads: {os.environ.get('NEUROFLOW_THREADS', 'all')}",
+          flush=True)
     print(f"import:                               {imported:7.2f} s", flush=True)
     print(f"build + passes + lowering:            {built:7.2f} s", flush=True)
     start = time.perf_counter()
@@ -88,12 +91,16 @@ def main() -> None:
     parser.add_argument("--no-native", dest="native_off", action="store_true",
                         help="keep to the pure-JAX kernels")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads of the native kernels (default: the CPUs available)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args)
         return
-    done = subprocess.run([sys.executable, __file__, "--worker", *sys.argv[1:]], check=False)
+    env = dict(os.environ, **({"NEUROFLOW_THREADS": str(args.threads)} if args.threads else {}))
+    done = subprocess.run([sys.executable, __file__, "--worker", *sys.argv[1:]], check=False,
+                          env=env)
     sys.exit(done.returncode)
 
 

@@ -100,6 +100,8 @@ def test_a_native_kernel_called_with_the_wrong_signature_says_what_it_expected()
         jax.block_until_ready(wrong_dtype(spikes, targets.astype(jnp.int64), weights))
     unknown = jax.ffi.ffi_call("NeuroflowCallGenerated", jax.ShapeDtypeStruct((3,), jnp.float64))
     with pytest.raises(Exception, match="not loaded in this process"):
+        jax.block_until_ready(unknown(base, id=np.uint64(12345), size=np.int64(3)))
+    with pytest.raises(Exception, match="int64 attribute 'size'"):
         jax.block_until_ready(unknown(base, id=np.uint64(12345)))
 
 

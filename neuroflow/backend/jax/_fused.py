@@ -160,11 +160,14 @@ class NativeBlock:
         real = "float" if self.dtype == jnp.float32 else "double"
         # Pointers reach the loop as `__restrict` parameters (GCC ignores it on local variables):
         # without it the loop is versioned for aliasing, and with many arrays not vectorised at all.
-        # `count`: the neurons to update, the first of the arrays (a device of a partitioned
-        # model has padding after its own); at run time, so that the loop's vectorised part and
-        # its remainder cover the same neurons on one device and partitioned
-        params = ["const int32_t step", "const int32_t count"]
-        args = ["*static_cast<const int32_t*>(in[0])", "*static_cast<const int32_t*>(in[1])"]
+        # `begin`, `end`: the stretch of neurons of this call (a large block is split over
+        # threads); `count`: the neurons to update, the first of the arrays (a device of a
+        # partitioned model has padding after its own), at run time, so that the loop's
+        # vectorised part and its remainder cover the same neurons on one device and partitioned
+        params = ["const int64_t begin", "const int64_t end", "const int32_t step",
+                  "const int32_t count"]
+        args = ["begin", "end", "*static_cast<const int32_t*>(in[0])",
+                "*static_cast<const int32_t*>(in[1])"]
         for k, name in enumerate(self.inputs[2:], start=2):
             kind = "int32_t" if name == "_lastspike" else "real"
             if name in self.params and not self.shapes[name]:
@@ -195,13 +198,16 @@ class NativeBlock:
             "static void block(" + ", ".join(params) + ") {",
             "  const real t = real(step) * real(DT);",
             *(f"  const auto {name} = {text};" for text, name in self.hoisted.items()),
-            "  for (int64_t i = 0; i < count; ++i) {",
+            "  const int64_t last = end < count ? end : int64_t(count);",
+            "  for (int64_t i = begin; i < last; ++i) {",
             *("    " + line for line in loop),
             "  }",
-            f"  for (int64_t i = count; i < {self.size}; ++i) {{  // padding: kept, never spiking",
+            "  for (int64_t i = begin > last ? begin : last; i < end; ++i) {"
+            "  // padding: kept, never spiking",
             *("    " + line for line in padding),
             "  }", "}", "",
-            'extern "C" void neuroflow_generated(const void* const* in, void* const* out) {',
+            'extern "C" void neuroflow_generated(const void* const* in, void* const* out,'
+            ' int64_t begin, int64_t end) {',
             "  block(" + ", ".join(args) + ");", "}", ""])
 
     # -- calling ------------------------------------------------------------------
@@ -222,7 +228,8 @@ class NativeBlock:
         # each neuron's state is read before it is written, so the update can be in place
         aliases = {self.inputs.index(name): k for k, name in enumerate(self.outputs)
                    if name in self.inputs}
-        values = _native.call_generated(self.ident, results, *args, aliases=aliases)
+        values = _native.call_generated(self.ident, results, *args, size=self.size,
+                                        aliases=aliases)
         for name, value in zip(self.outputs, values):
             if name == "spikes":
                 ctx.spikes[self.pop] = value

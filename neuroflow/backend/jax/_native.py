@@ -34,7 +34,8 @@ from ...ir import cache_dir, private_folder
 
 NATIVE = Path(__file__).parent / "native"
 # the others are built when a model needs them
-CORE_SOURCES = [NATIVE / "call.cc", NATIVE / "event.cc", NATIVE / "event_add.cc"]
+CORE_SOURCES = [NATIVE / "call.cc", NATIVE / "event.cc", NATIVE / "event_add.cc",
+                NATIVE / "decode.cc"]
 HEADERS = sorted(NATIVE.glob("*.h"))
 TARGETS = {("float32", False): "NeuroflowEventF32", ("float64", False): "NeuroflowEventF64",
            ("float32", True): "NeuroflowEventSharedF32",
@@ -224,12 +225,14 @@ def load_generated(source: str) -> int:
     return ident
 
 
-def call_generated(ident: int, results, *args, aliases: dict[int, int] | None = None):
-    """Call the generated function `ident` (see `load_generated`) inside a jitted step;
+def call_generated(ident: int, results, *args, size: int,
+                   aliases: dict[int, int] | None = None):
+    """Call the generated function `ident` (see `load_generated`) inside a jitted step, over
+    neurons 0 to `size` (split over the native threads where there are many);
     `aliases` maps arguments to the results they are updated into, in place."""
     call = jax.ffi.ffi_call("NeuroflowCallGenerated", results, vmap_method="sequential",
                             input_output_aliases=aliases or {})
-    return call(*args, id=np.uint64(ident))
+    return call(*args, id=np.uint64(ident), size=np.int64(size))
 
 
 @lru_cache(maxsize=1)
@@ -244,18 +247,48 @@ def _core_build() -> Future:
 def _load(build, failed: str) -> ctypes.CDLL | None:
     """The library at the path `build()` returns, or None with one notice: `failed` and why."""
     try:
-        return ctypes.cdll.LoadLibrary(str(build()))
+        library = ctypes.cdll.LoadLibrary(str(build()))
     except (OSError, subprocess.SubprocessError) as err:
         detail = getattr(err, "stderr", "") or str(err)
         warnings.warn(f"neuroflow: {failed}: {detail.strip()[:500]}", NativeKernelNotice,
                       stacklevel=4)
         return None
+    if hasattr(library, "NeuroflowThreads"):
+        library.NeuroflowThreads.restype = ctypes.c_int
+        library.NeuroflowThreads.argtypes = [ctypes.c_int]
+        _POOLED.append(library)
+        library.NeuroflowThreads(_THREADS[0] if _THREADS else 0)
+    return library
+
+
+_POOLED: list[ctypes.CDLL] = []  # the loaded libraries with a pool of threads (native/pool.h)
+_THREADS: list[int] = []  # the number `set_threads` set last, for libraries loaded after
+
+
+def set_threads(n: int) -> None:
+    """Let the native kernels' large calls (a step of 10^5 neurons and more) use `n` threads,
+    the calling one included; 1 runs every call on XLA's thread.  The default is the number of
+    CPUs the process may run on, or the environment variable NEUROFLOW_THREADS.  Results do not
+    depend on it, bit for bit."""
+    if n < 1:
+        raise ValueError(f"neuroflow: threads must be at least 1, not {n}")
+    _THREADS[:] = [n]
+    for library in _POOLED:
+        library.NeuroflowThreads(n)
+
+
+def threads() -> int | None:
+    """The threads the native kernels' large calls use; None before a kernel is loaded."""
+    return _POOLED[0].NeuroflowThreads(0) if _POOLED else (_THREADS[0] if _THREADS else None)
 
 
 @lru_cache(maxsize=1)
 def _library() -> ctypes.CDLL | None:
-    return _load(lambda: _core_build().result(),
-                 "building the native CPU kernels failed, so the pure-JAX kernels are used")
+    library = _load(lambda: _core_build().result(),
+                    "building the native CPU kernels failed, so the pure-JAX kernels are used")
+    if library is not None:
+        library.NeuroflowSpikeIndices.restype = ctypes.c_int64
+    return library
 
 
 @lru_cache(maxsize=None)
@@ -335,6 +368,29 @@ def count_add(spikes, weight, base, pre_start: int, n_pre: int, post_start: int,
     call = jax.ffi.ffi_call(name, result, vmap_method="sequential", input_output_aliases={2: 0})
     return call(spikes, weight, base, pre_start=np.int64(pre_start), n_pre=np.int64(n_pre),
                 post_start=np.int64(post_start), n_post=np.int64(n_post), sign=np.float64(sign))
+
+
+def spike_indices(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """`(step, neuron)` int32 of every spike in a chunk's `[steps, ceil(n / 8)]` packed bits
+    (`jnp.packbits` of the spikes), in the order of `np.nonzero` on the unpacked array, decoded
+    by `native/decode.cc`; None where the native kernels are not loaded."""
+    if not available():
+        return None
+    library = _library()
+    packed = np.ascontiguousarray(packed, np.uint8)
+    capacity = packed.size // 8 + 1024  # one spike per 64 neuron-steps: a second pass is rare
+    while True:
+        steps, neurons = np.empty(capacity, np.int32), np.empty(capacity, np.int32)
+        found = library.NeuroflowSpikeIndices(
+            _pointer(packed), ctypes.c_int64(packed.shape[0]), ctypes.c_int64(packed.shape[1]),
+            _pointer(steps), _pointer(neurons), ctypes.c_int64(capacity))
+        if found <= capacity:
+            return steps[:found].copy(), neurons[:found].copy()
+        capacity = found
+
+
+def _pointer(array: np.ndarray) -> ctypes.c_void_p:
+    return ctypes.c_void_p(array.ctypes.data)
 
 
 CSR_SUM_TARGETS = {(dtype, shared): f"NeuroflowCsrSum{'Shared' if shared else ''}{suffix}"

@@ -5,13 +5,16 @@
 // the jitted step names that id as an attribute.  The id, not a pointer, goes into the HLO, so
 // the persistent compilation cache stays valid across processes.
 #include <pthread.h>
+#include <time.h>
 
 #include <cstdint>
 
 #include "frame.h"
+#include "pool.h"
 
-// in[k] and out[k] are the data of the k-th argument and result, in the order of the call.
-using Generated = void (*)(const void* const* in, void* const* out);
+// in[k] and out[k] are the data of the k-th argument and result, in the order of the call; the
+// function updates neurons begin to end - 1.
+using Generated = void (*)(const void* const* in, void* const* out, int64_t begin, int64_t end);
 
 // An open-addressing table from id to function: ids are hashes, so their low bits spread well.
 // Plain arrays and a pthread mutex rather than the standard containers, whose headers would
@@ -19,6 +22,7 @@ using Generated = void (*)(const void* const* in, void* const* out);
 constexpr uint64_t kSlots = 1 << 14;
 static uint64_t registered_id[kSlots];
 static Generated registered_function[kSlots];
+static int64_t registered_ps[kSlots];  // picoseconds per neuron of its fastest call on one thread
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 
 // The slot of `id`, or of the first free slot on its probe sequence; kSlots if the table is full.
@@ -37,6 +41,7 @@ extern "C" int NeuroflowRegisterGenerated(uint64_t id, void* function) {
   if (slot < kSlots) {
     registered_id[slot] = id;
     registered_function[slot] = reinterpret_cast<Generated>(function);
+    registered_ps[slot] = 0;  // not timed yet
   }
   pthread_mutex_unlock(&registry_lock);
   return slot < kSlots ? 0 : -1;
@@ -45,11 +50,26 @@ extern "C" int NeuroflowRegisterGenerated(uint64_t id, void* function) {
 // Room for the pointers of one call without allocating; more than any block passes.
 constexpr int64_t kMaxBuffers = 256;
 
+static int64_t Nanoseconds() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+// Each neuron's update reads and writes only that neuron's elements, so a population whose update
+// takes long enough (timed on one thread, the first calls) is updated in stretches on the pool's
+// threads, with the same numbers as in one pass: the stretches start at multiples of 64 neurons,
+// where the vectorised loop would be at the start of a vector too (XLA's buffers are 64-byte
+// aligned), so every neuron runs in the same lane code.
 static XLA_FFI_Error* CallGenerated(const neuroflow::Frame& frame) {
+  constexpr int64_t kParallelPs = 10000000;  // 10 us: below, waking the helpers costs what it saves
+  constexpr int64_t kStretch = 512;          // neurons, at least, in the stretch of a task
   uint64_t id;
-  if (!frame.attr("id", &id) || !frame.buffers({}, {}, /*any_number=*/true) || frame.args() > kMaxBuffers ||
-      frame.rets() > kMaxBuffers) {
-    return frame.invalid("neuroflow: a generated call takes at most 256 buffers each way and a uint64 attribute 'id'");
+  int64_t size;
+  if (!frame.attr("id", &id) || !frame.attr("size", &size) || !frame.buffers({}, {}, /*any_number=*/true) ||
+      frame.args() > kMaxBuffers || frame.rets() > kMaxBuffers) {
+    return frame.invalid("neuroflow: a generated call takes at most 256 buffers each way, a uint64 attribute 'id'"
+                         " and an int64 attribute 'size'");
   }
   pthread_mutex_lock(&registry_lock);
   const uint64_t slot = Slot(id);
@@ -62,8 +82,25 @@ static XLA_FFI_Error* CallGenerated(const neuroflow::Frame& frame) {
   void* out[kMaxBuffers];
   for (int64_t k = 0; k < frame.args(); ++k) in[k] = frame.arg(k).data();
   for (int64_t k = 0; k < frame.rets(); ++k) out[k] = frame.ret(k).data();
-  function(in, out);
+  neuroflow::Pool& pool = neuroflow::Pool::Shared();
+  const int64_t ps = __atomic_load_n(&registered_ps[slot], __ATOMIC_RELAXED);
+  int64_t tasks = pool.threads() < 2 || ps == 0 || ps * size < kParallelPs ? 1 : 4 * pool.threads();
+  if (tasks > size / kStretch) tasks = size / kStretch;
+  if (tasks < 2) {
+    const int64_t start = Nanoseconds();
+    function(in, out, 0, size);
+    const int64_t took = size > 0 ? (Nanoseconds() - start) * 1000 / size + 1 : 1;
+    if (ps == 0 || took < ps) __atomic_store_n(&registered_ps[slot], took, __ATOMIC_RELAXED);
+    return nullptr;
+  }
+  const int64_t stretch = ((size + tasks - 1) / tasks + 63) & ~int64_t{63};
+  auto update = [&](int64_t task, int) {
+    const int64_t begin = task * stretch, end = begin + stretch < size ? begin + stretch : size;
+    if (begin < end) function(in, out, begin, end);
+  };
+  pool.For(tasks, update);
   return nullptr;
 }
 
 NEUROFLOW_HANDLER(NeuroflowCallGenerated, CallGenerated)
+NEUROFLOW_POOL_CONTROL

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "frame.h"
+#include "pool.h"
 #include "spikes.h"
 
 using neuroflow::DType;
@@ -57,7 +58,44 @@ struct Sink {
   Real amount;
 
   void prefetch(int64_t j) const { __builtin_prefetch(total + j, 1); }
-  void add(int64_t j) const { total[j] += amount; }
+  template <typename Index>
+  void add_all(const Index* targets, int64_t n) const {
+    for (int64_t m = 0; m < n; ++m) total[targets[m]] += amount;
+  }
+};
+
+// Where the summed weights go when rows are generated on several threads.  The post population
+// is cut into parts (part(j) = floor(j * parts / n_post), nearly), and worker w of the pool owns
+// part w while rows are generated: it adds a target in its part at once, and lists one in another
+// part, to be added once every row is generated, by one worker per part.  No two threads ever add
+// into one part at the same time.  Every synapse of a call adds the same amount, so a target's
+// sum is the same whichever rows its adds come from and in whatever order: the number of threads
+// changes no bit.
+template <typename Real>
+struct Bins {
+  Sink<Real> sink;
+  std::vector<int32_t>* others;  // the targets in other parts than `own`
+  int64_t* used;                 // entries of `others` in use
+  uint64_t scale;                // floor((2**32 parts - 1) / n_post): part(j) < parts for j < n_post
+  int64_t own;
+  Real* trash;                   // [8]: where the adds of others' targets go, so that nothing branches
+
+  int64_t part(int64_t j) const { return static_cast<int64_t>((static_cast<uint64_t>(j) * scale) >> 32); }
+  void prefetch(int64_t j) const { __builtin_prefetch(part(j) == own ? sink.total + j : trash, 1); }
+  template <typename Index>
+  void add_all(const Index* targets, int64_t n) const {
+    if (static_cast<int64_t>(others->size()) < *used + n) others->resize(2 * (*used + n));
+    int32_t* list = others->data();
+    int64_t count = *used;
+    for (int64_t m = 0; m < n; ++m) {
+      const int64_t j = targets[m];
+      const bool mine = part(j) == own;
+      *(mine ? sink.total + j : trash + (m & 7)) += sink.amount;
+      list[count] = static_cast<int32_t>(j);
+      count += !mine;
+    }
+    *used = count;
+  }
 };
 
 // fixed_prob: the gap table T [n_post] and its guide [2**bits + 1] (`gap_guide` in Python)
@@ -67,12 +105,15 @@ struct ProbRule {
   int64_t n_post;
   int shift;  // 63 - bits
 
+  // The expected number of targets of a row: n_post p, with p = T[0] / 2**63.
+  double row_length() const { return static_cast<double>(n_post) * static_cast<double>(table[0]) * 0x1p-63; }
+
   // Adds into `sink` at the targets of row `i`.  The draws do not depend on the walk, so they
   // are made kAhead at a time: their guide entries are fetched together, then the table entries
   // the scans start at, and only then is the walk taken, with every read already under way.
   // Targets are kept kPiece at a time (each prefetched) and added after.
-  template <typename Real>
-  void Row(uint64_t key, int64_t i, const Sink<Real>& sink) const {
+  template <typename Target>
+  void Row(uint64_t key, int64_t i, const Target& sink) const {
     constexpr int kAhead = 16;
     const uint64_t row_key = RowKey(key, i);
     uint64_t u[kAhead];
@@ -100,13 +141,13 @@ struct ProbRule {
         }
         position += 1 + below;
         if (position >= n_post) {
-          for (int64_t m = 0; m < count; ++m) sink.add(piece[m]);
+          sink.add_all(piece, count);
           return;
         }
         piece[count++] = static_cast<int32_t>(position);
         sink.prefetch(position);
         if (count == kPiece) {
-          for (int64_t m = 0; m < count; ++m) sink.add(piece[m]);
+          sink.add_all(piece, count);
           count = 0;
         }
       }
@@ -122,8 +163,8 @@ struct FanOutRule {
 
   FanOutRule(int64_t k_, int64_t n) : k(k_), n_post(n), row(k_), surplus(k_) {}
 
-  template <typename Real>
-  void Row(uint64_t key, int64_t i, const Sink<Real>& sink) const {
+  template <typename Target>
+  void Row(uint64_t key, int64_t i, const Target& sink) const {
     const uint64_t row_key = RowKey(key, i);
     for (int64_t j = 0; j < k; ++j) row[j] = Below(Draw(row_key, j), n_post);
     std::sort(row.begin(), row.end());
@@ -141,7 +182,7 @@ struct FanOutRule {
       std::sort(row.begin(), row.end());
     }
     for (int64_t j = 0; j < k; ++j) sink.prefetch(row[j]);
-    for (int64_t j = 0; j < k; ++j) sink.add(row[j]);
+    sink.add_all(row.data(), k);
   }
 };
 
@@ -157,16 +198,66 @@ struct Slices {
   }
 };
 
-// Runs `rule` over the spiking rows of `spikes` (n_pre flags from `pre_start`), adding
-// sign * weight into `total` (n_post values from `post_start`).
+// Runs `rule` over the spiking rows of `spiked` (n_pre flags), adding into `sink` (n_post
+// values).  `row_length` is the expected number of targets of a row.  A call with enough
+// synapses runs on the pool's threads (see `Bins`) in two rounds: pieces of the spiking rows are
+// generated, then each part adds the targets left to it.
+template <typename Real, typename Rule>
+void Spread(const Rule& rule, const bool* spiked, int64_t n_pre, uint64_t key, const Sink<Real>& sink, int64_t n_post,
+            double row_length) {
+  constexpr double kParallelSynapses = 16384;  // below: a few tens of microseconds, not worth a wake-up
+  neuroflow::Pool& pool = neuroflow::Pool::Shared();
+  const int64_t parts = std::min<int64_t>(pool.threads(), std::max<int64_t>(n_post / 4096, 1));
+  // Scratch of this calling thread (XLA may run two calls at once), by reference: the helpers
+  // must see the caller's, and a lambda does not capture a thread_local.
+  thread_local std::vector<int32_t> own_rows;
+  thread_local std::vector<std::vector<int32_t>> own_others;  // [piece]
+  thread_local std::vector<int64_t> own_used;                 // [piece]
+  std::vector<int32_t>& rows = own_rows;
+  std::vector<std::vector<int32_t>>& others = own_others;
+  std::vector<int64_t>& used = own_used;
+  rows.clear();
+  ForEachSpike(spiked, n_pre, [&](int64_t i) { rows.push_back(static_cast<int32_t>(i)); });
+  if (parts < 2 || static_cast<double>(rows.size()) * row_length < kParallelSynapses) {
+    for (const int32_t i : rows) rule.Row(key, i, sink);
+    return;
+  }
+  const int64_t pieces = std::min<int64_t>(8 * parts, static_cast<int64_t>(rows.size()));
+  if (static_cast<int64_t>(others.size()) < pieces) others.resize(pieces);
+  used.assign(pieces, 0);
+  const uint64_t scale = ((uint64_t{1} << 32) * parts - 1) / static_cast<uint64_t>(n_post);
+  auto generate = [&](int64_t piece, int worker) {
+    const Rule own = rule;  // FanOutRule keeps a scratch row
+    Real trash[8] = {};
+    const Bins<Real> target{sink, &others[piece], &used[piece], scale, worker, trash};
+    const int64_t n = static_cast<int64_t>(rows.size());
+    for (int64_t r = piece * n / pieces; r < (piece + 1) * n / pieces; ++r) own.Row(key, rows[r], target);
+  };
+  pool.For(pieces, generate);
+  auto add = [&](int64_t part, int) {
+    constexpr int64_t kAhead = 16;
+    for (int64_t piece = 0; piece < pieces; ++piece) {
+      const int32_t* list = others[piece].data();
+      const int64_t n = used[piece];
+      for (int64_t m = 0; m < n; ++m) {
+        if (m + kAhead < n) sink.prefetch(list[m + kAhead]);
+        const int64_t j = list[m];
+        if (static_cast<int64_t>((static_cast<uint64_t>(j) * scale) >> 32) == part) sink.total[j] += sink.amount;
+      }
+    }
+  };
+  pool.For(parts, add);
+}
+
+// Spread over the spikes of the projection's pre neurons (from `pre_start`) into `total` (its
+// post neurons from `post_start`), with amount sign * weight.
 template <typename Real, typename Rule>
 void Propagate(const Rule& rule, const Frame& frame, int64_t key_arg, int64_t weight_arg, const Slices& s,
-               Real* total) {
-  const bool* spiked = frame.arg(0).as<bool>() + s.pre_start;
-  const uint64_t key = frame.arg(key_arg).as<uint64_t>()[0];
+               Real* total, double row_length) {
   const Sink<Real> sink{total + s.post_start,
                         static_cast<Real>(s.sign) * frame.arg(weight_arg).as<Real>()[0]};
-  ForEachSpike(spiked, s.n_pre, [&](int64_t i) { rule.template Row<Real>(key, i, sink); });
+  Spread<Real>(rule, frame.arg(0).as<bool>() + s.pre_start, s.n_pre, frame.arg(key_arg).as<uint64_t>()[0], sink,
+               s.n_post, row_length);
 }
 
 // The guide's bits, or -1 when the table, the guide or the slices do not fit.
@@ -197,7 +288,7 @@ XLA_FFI_Error* Prob(const Frame& frame) {
   Real* total = frame.ret(0).as<Real>();
   std::memset(total, 0, sizeof(Real) * s.n_post);
   const ProbRule rule{frame.arg(2).as<uint64_t>(), frame.arg(3).as<int32_t>(), s.n_post, 63 - bits};
-  Propagate<Real>(rule, frame, 1, 4, s, total);
+  Propagate<Real>(rule, frame, 1, 4, s, total, rule.row_length());
   return nullptr;
 }
 
@@ -222,7 +313,7 @@ XLA_FFI_Error* ProbAdd(const Frame& frame) {
   const Real* base = frame.arg(5).as<Real>();
   if (total != base) std::memcpy(total, base, sizeof(Real) * frame.ret(0).count());
   const ProbRule rule{frame.arg(2).as<uint64_t>(), frame.arg(3).as<int32_t>(), s.n_post, 63 - bits};
-  Propagate<Real>(rule, frame, 1, 4, s, total);
+  Propagate<Real>(rule, frame, 1, 4, s, total, rule.row_length());
   return nullptr;
 }
 
@@ -242,7 +333,7 @@ XLA_FFI_Error* FanOut(const Frame& frame) {
   }
   Real* total = frame.ret(0).as<Real>();
   std::memset(total, 0, sizeof(Real) * s.n_post);
-  Propagate<Real>(FanOutRule(k, s.n_post), frame, 1, 2, s, total);
+  Propagate<Real>(FanOutRule(k, s.n_post), frame, 1, 2, s, total, static_cast<double>(k));
   return nullptr;
 }
 
@@ -266,11 +357,13 @@ XLA_FFI_Error* FanOutAdd(const Frame& frame) {
   Real* total = frame.ret(0).as<Real>();
   const Real* base = frame.arg(3).as<Real>();
   if (total != base) std::memcpy(total, base, sizeof(Real) * frame.ret(0).count());
-  Propagate<Real>(FanOutRule(k, s.n_post), frame, 1, 2, s, total);
+  Propagate<Real>(FanOutRule(k, s.n_post), frame, 1, 2, s, total, static_cast<double>(k));
   return nullptr;
 }
 
 }  // namespace
+
+NEUROFLOW_POOL_CONTROL
 
 NEUROFLOW_HANDLER(NeuroflowProceduralProbF32, Prob<float>)
 NEUROFLOW_HANDLER(NeuroflowProceduralProbF64, Prob<double>)
