@@ -2,19 +2,12 @@
 XLA flag must be set before JAX starts): every monitor's results equal those of the same model
 on one device with the same seed, bit for bit; what cannot be partitioned is refused with a
 located error."""
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 import neuroflow as nf
 from neuroflow.passes import run_pipeline
 from neuroflow.units import mV, ms
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.runtime.workers import ROOT, report_of
 
 # Each model runs on one device and partitioned over two; the worker reports, per model, the
 # spike count and whether spikes, traces, rates and the final state of every neuron are equal.
@@ -31,22 +24,10 @@ import jax
 import numpy as np
 import neuroflow as nf
 from neuroflow.units import mV, ms, Hz
+from tests.runtime.workers import small_coba
 
-def coba(n=401):
-    net = nf.Network("coba_small")
-    P = net.population("P", n, equations='''
-        dv/dt = (ge*(Ee - v) + gi*(Ei - v) + (El - v) + I) / (20*ms) : volt (unless refractory)
-        dge/dt = -ge / (5*ms) : 1
-        dgi/dt = -gi / (10*ms) : 1
-    ''', threshold="v > -50*mV", reset="v = -60*mV", refractory=5 * ms,
-        params=dict(I=20 * mV, Ee=0 * mV, Ei=-80 * mV, El=-60 * mV),
-        init=dict(v=nf.normal(-55 * mV, 2 * mV)))
-    net.projection(P[:320], P, on_pre="ge += 0.6", connect=nf.fixed_prob(0.05), name="exc")
-    net.projection(P[320:], P, on_pre="gi += 6.7", connect=nf.fixed_prob(0.05), name="inh")
-    net.monitor_spikes(P)
-    net.monitor_rate(P)
-    net.monitor(P, "v", indices=[0, 7, 250, 400])
-    return net.build()
+def coba():
+    return small_coba(401, rate=True, traced=(0, 7, 250, 400)).build()
 
 def delays():  # A splits into whole bytes: its monitor records the exchanged bits as they are
     net = nf.Network("delays")
@@ -126,13 +107,7 @@ print("RESULT " + json.dumps(report))
 
 
 def test_a_network_partitioned_over_two_devices_runs_as_on_one():
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2",
-               PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-c", WORKER], env=env, capture_output=True, text=True,
-                          timeout=900, cwd=ROOT)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, done.stderr[-3000:]
-    report = json.loads(lines[-1][len("RESULT "):])
+    report = report_of(WORKER, timeout=900)
     assert report["devices"] == 2
     assert set(report["models"]) == {"coba", "delays", "rings", "noise"}
     for name, found in report["models"].items():

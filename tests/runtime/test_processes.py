@@ -29,20 +29,10 @@ import jax
 import numpy as np
 import neuroflow as nf
 from neuroflow.units import mV, ms
+from tests.runtime.workers import small_coba
 
 job = nf.distributed.initialize(timeout=120)
-net = nf.Network("coba_small")
-P = net.population("P", 400, equations='''
-    dv/dt = (ge*(Ee - v) + gi*(Ei - v) + (El - v) + I) / (20*ms) : volt (unless refractory)
-    dge/dt = -ge / (5*ms) : 1
-    dgi/dt = -gi / (10*ms) : 1
-''', threshold="v > -50*mV", reset="v = -60*mV", refractory=5 * ms,
-    params=dict(I=20 * mV, Ee=0 * mV, Ei=-80 * mV, El=-60 * mV),
-    init=dict(v=nf.normal(-55 * mV, 2 * mV)))
-net.projection(P[:320], P, on_pre="ge += 0.6", connect=nf.fixed_prob(0.05), name="exc")
-net.projection(P[320:], P, on_pre="gi += 6.7", connect=nf.fixed_prob(0.05), name="inh")
-net.monitor_spikes(P)
-net.monitor(P, "v", indices=[0, 7, 399])
+net = small_coba()
 sim = nf.compile(net.build(), dt=0.1 * ms)
 currents = [18, 22, 26]
 swept = sim.sweep(30 * ms, {"P.I": [c * mV for c in currents]}, seed=3, devices=jax.devices())

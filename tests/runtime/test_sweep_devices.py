@@ -1,17 +1,10 @@
 """Sweeps split over several devices: two host devices forced in a fresh process (the XLA flag
 must be set before JAX starts), each member equal bit for bit to its own run."""
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 import neuroflow as nf
 from neuroflow.runtime._sharding import batch_layout
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.runtime.workers import report_of
 
 # A small COBA-like network (conductance-based LIF, excitatory and inhibitory projections drawn
 # at random, native kernels where they build) swept over 2 devices, evenly (4 runs) and not
@@ -23,19 +16,9 @@ import numpy as np
 import neuroflow as nf
 from neuroflow.runtime._sharding import batch_layout
 from neuroflow.units import mV, ms
+from tests.runtime.workers import small_coba
 
-net = nf.Network("coba_small")
-P = net.population("P", 400, equations='''
-    dv/dt = (ge*(Ee - v) + gi*(Ei - v) + (El - v) + I) / (20*ms) : volt (unless refractory)
-    dge/dt = -ge / (5*ms) : 1
-    dgi/dt = -gi / (10*ms) : 1
-''', threshold="v > -50*mV", reset="v = -60*mV", refractory=5 * ms,
-    params=dict(I=20 * mV, Ee=0 * mV, Ei=-80 * mV, El=-60 * mV),
-    init=dict(v=nf.normal(-55 * mV, 2 * mV)))
-net.projection(P[:320], P, on_pre="ge += 0.6", connect=nf.fixed_prob(0.05), name="exc")
-net.projection(P[320:], P, on_pre="gi += 6.7", connect=nf.fixed_prob(0.05), name="inh")
-net.monitor_spikes(P)
-net.monitor(P, "v", indices=[0, 7, 399])
+net = small_coba()
 sim = nf.compile(net.build(), dt=0.1 * ms)
 layouts = [batch_layout(jax.devices(), runs) for runs in (1, 3, 4)]
 report = {"devices": len(jax.devices()), "native": bool(sim.program.native), "cases": [],
@@ -54,13 +37,7 @@ print("RESULT " + json.dumps(report))
 
 
 def test_a_sweep_over_two_devices_equals_single_runs_bit_for_bit():
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2",
-               PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-c", WORKER], env=env, capture_output=True, text=True,
-                          timeout=600, cwd=ROOT)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, done.stderr[-3000:]
-    report = json.loads(lines[-1][len("RESULT "):])
+    report = report_of(WORKER)
     assert report["devices"] == 2
     # one run takes one device; 3 runs are padded to 4, two per device
     assert report["layouts"] == [[1, 1], [2, 4], [2, 4]]
