@@ -41,9 +41,11 @@ def cores_available() -> float:
     shared machine the load average does not say it (other sessions may hold a core whatever
     this process's priority), nor does CPU time (two threads on one core both count theirs);
     two devices cannot run side by side without a second core."""
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(2) as pool:
+    # spawned, not forked: a fork of a process that runs JAX's threads may deadlock
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         alone = pool.submit(_work).result()
         pair = max(f.result() for f in [pool.submit(_work), pool.submit(_work)])
     return 2 * alone / pair

@@ -52,10 +52,13 @@ def longest_interval(model: Model) -> tuple[int, str | None]:
     """How many steps the spikes can wait before they are exchanged, and the projection that
     bounds it (None: no projection): the smallest delay, in steps, of a projection whose
     spikes wait in a ring (`delays` pass); 1 where one has no delay or one per synapse."""
-    rings = {b.source: b for b in model.find(DelayBuffer) if b.kind == BufferKind.SPIKES}
+    delayed = {}  # projection -> the steps its spikes wait, in its own ring or a shared one
+    for ring in model.find(DelayBuffer):
+        if ring.kind == BufferKind.SPIKES:
+            delayed.update(dict(ring.readers) if ring.readers else {ring.source: ring.steps})
     bound, by = MAX_INTERVAL, None
     for node in model.find(Projection):
-        steps = rings[node.name].steps if node.name in rings else EVERY_STEP
+        steps = delayed.get(node.name, EVERY_STEP)
         if steps < bound:
             bound, by = steps, node.name
     return bound, by

@@ -169,6 +169,20 @@ def test_the_partition_is_printed_and_read_back():
     assert _lowered(_lif(), nf.passes.DEFAULT_PIPELINE + ",partition").get("partition") is None
 
 
+def test_projections_reading_a_shared_ring_set_the_interval_by_their_delays():
+    net = nf.Network("shared")
+    P = net.population("P", 10, "dv/dt = (1.2 - v)/(10*ms) : 1", threshold="v > 1",
+                       reset="v = 0")
+    Q = net.population("Q", 10, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+    for name, target, delay in (("pp", P, 1.5), ("pq", Q, 1.5), ("slow", Q, 2.0)):
+        net.projection(P, target, on_pre="v += 0.1", connect=nf.fixed_prob(0.5),
+                       delay=delay * ms, name=name)
+    text = nf.ir.print_model(_lowered(net.build(),
+                                      nf.passes.DEFAULT_PIPELINE + ",partition{devices=2}"))
+    assert "buffer P kind=spikes steps=20 readers=[pp:15, pq:15, slow:20]" in text
+    assert "partition devices=2 exchange=15 owned=[P:5, Q:5]" in text.splitlines()
+
+
 def test_kernels_without_a_table_of_synapses_are_refused():
     with pytest.raises(nf.ModelError, match="'rec' uses the 'procedural' kernel") as err:
         _lowered(_lif(kernel="procedural"), nf.passes.DEFAULT_PIPELINE + ",partition{devices=2}")
