@@ -12,8 +12,6 @@ import signal
 import sys
 import threading
 import warnings
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 import jax
 import jax.numpy as jnp
@@ -22,12 +20,12 @@ import numpy as np
 from .. import ir
 from ..backend.jax import STATE_LAYOUT, jax_scope, jit, Program
 from ..backend.jax._memory import MemoryEstimate, estimate, refuse_unless_it_fits
-from ..backend.jax._native import spike_indices as native_spike_indices
 from ..passes import DEFAULT_PIPELINE
 from . import _merged
 from ._checkpoint import Checkpoint
 from ._distributed import gather
-from ._results import Results, SpikeRecord, TraceRecord
+from ._recording import Recorded, record_chunk, results_of
+from ._results import Results
 from ._partitioned import PartitionedRun, partition_devices
 from ._sharding import batch_layout, sharded
 
@@ -91,16 +89,6 @@ def to_ms(value, what: str) -> float:
     if not q.dim.is_dimensionless and q.dim != ir.TIME:
         raise ir.ModelError(f"{what} must be a time, got {value!r}")
     return float(q.internal())
-
-
-@dataclass
-class _Recorded:
-    spikes: dict
-    rates: dict
-    traces: dict
-    start_step: int = 0  # of the run, so that a resumed run's times go on
-    # when the run began (UTC, ISO 8601): an NWB file's session start
-    started: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
 
 
 class Simulator:
@@ -338,7 +326,7 @@ class Simulator:
         # arrays of a mesh over several processes, whole on each (all call this at one point)
         final, conn, params = gather((final, conn, params))
         checkpoint = Checkpoint(final, conn, params, seed, self.model, self.dt)
-        results = self._results(recorded[0], done, checkpoint)
+        results = self._results_of(recorded[0], done, checkpoint)
         _return_freed_memory()
         if done < steps_total:
             raise _interrupted(results, done * self.dt, steps_total * self.dt)
@@ -393,7 +381,7 @@ class Simulator:
                                        steps_total, chunk_steps, progress, layout.runs,
                                        restart=lambda: batched(self.program.initial(seed)[0]),
                                        what=f"sweeping {layout.describe()}")
-        results = [self._results(r, done) for r in recorded]
+        results = [self._results_of(r, done) for r in recorded]
         _return_freed_memory()
         if done < steps_total:
             raise _interrupted(results, done * self.dt, steps_total * self.dt)
@@ -425,7 +413,7 @@ class Simulator:
         del inputs
         chunk = chunk_steps or self.chunk_steps
         first = _first_step(state["step"])
-        recorded = [_Recorded({}, {}, {}, first) for _ in range(batch or 1)]
+        recorded = [Recorded({}, {}, {}, first) for _ in range(batch or 1)]
         runs = batch or 1
         bar = _progress_bar(steps_total * runs, progress, what)
 
@@ -440,7 +428,7 @@ class Simulator:
                     start, again = gather((start, (params, conn, derived)))
                     self._report_nonfinite(take(start), take(again[0]), again[1], take(again[2]),
                                            steps, run_recording, offset)
-                self._collect(take(outputs), offset, run_recording)
+                record_chunk(take(outputs), offset, run_recording, self.program.native)
             if bar is not None:
                 bar.update(steps * runs)
 
@@ -464,43 +452,8 @@ class Simulator:
             bar.close()
         return recorded, state, done
 
-    def _collect(self, outputs: dict, offset: int, recorded: _Recorded) -> None:
-        first = recorded.start_step + offset
-        for pop, packed in outputs.get("spikes", {}).items():
-            packed = np.asarray(packed)
-            decoded = native_spike_indices(packed) if self.program.native else None
-            steps, neurons = decoded if decoded is not None else _spike_indices(packed)
-            recorded.spikes.setdefault(pop, []).append((first, steps, neurons))
-        for pop, counts in outputs.get("rate", {}).items():
-            recorded.rates.setdefault(pop, []).append(np.asarray(counts))
-        for key, values in outputs.get("trace", {}).items():
-            recorded.traces.setdefault(key, []).append(np.asarray(values))
-
-    def _results(self, recorded: _Recorded, steps_total: int,
-                 final: Checkpoint | None = None) -> Results:
-        dt, start = self.dt, recorded.start_step
-        spikes = {}
-        for mon in self.model.find(ir.SpikeMonitor):
-            first = mon.neurons[0] if mon.neurons else 0
-            spikes[mon.pop] = _spike_record(recorded.spikes.get(mon.pop, []), dt, first)
-        rates = {}
-        for mon in self.model.find(ir.RateMonitor):
-            counts = np.concatenate(recorded.rates[mon.pop])
-            t_ms = (start + np.arange(len(counts))) * dt
-            rates.update(_merged.rate_records(self.model, mon, t_ms, counts))
-        traces = {}
-        for mon in self.model.find(ir.StateMonitor):
-            values = np.concatenate(recorded.traces[f"{mon.pop}.{mon.var}"])
-            steps = np.arange(len(values))[::mon.every]
-            var = self.model.scope(mon.pop)[mon.var]
-            traces[(mon.pop, mon.var)] = TraceRecord((start + steps) * dt, values[::mon.every],
-                                                     np.asarray(mon.indices), str(var.type.dim))
-        spikes, rates, traces = _merged.split_records(self.model, spikes, rates, traces)
-        meta = {"model": self.model.name, "dtype": str(self.program.dtype),
-                "started": recorded.started}
-        return Results(dt_ms=dt, t_start_ms=start * dt, duration_ms=steps_total * dt,
-                       sizes=_merged.sizes(self.model), spikes=spikes, traces=traces, rates=rates,
-                       meta=meta, final=final)
+    def _results_of(self, recorded: Recorded, steps_total: int, final=None) -> Results:
+        return results_of(self.model, self.program.dtype, self.dt, recorded, steps_total, final)
 
     @staticmethod
     def _simulate_again(chunk_fn, state, params, conn, derived, steps: int, chunk: int):
@@ -517,16 +470,16 @@ class Simulator:
                 f"the state became non-finite in the chunk starting at step"
                 f" {recorded.start_step + offset}", "run the model on one device (compile it"
                 " without devices=) to find the first variable and neuron that went bad",
-                self._results(recorded, offset) if offset else None)
+                self._results_of(recorded, offset) if offset else None)
         replayed = []
         for k in range(steps):
             new_state, outputs = self._step(state, params, conn, derived)
             bad = _first_nonfinite(new_state)
             if bad is not None:
                 if replayed:  # the steps of this chunk before the bad one, as a chunk's outputs
-                    self._collect(jax.tree_util.tree_map(lambda *v: np.stack(v), *replayed),
-                                  offset, recorded)
-                partial = self._results(recorded, offset + k) if offset + k else None
+                    record_chunk(jax.tree_util.tree_map(lambda *v: np.stack(v), *replayed),
+                                 offset, recorded, self.program.native)
+                partial = self._results_of(recorded, offset + k) if offset + k else None
                 pop, var, neuron, value = bad
                 pop, neuron = _merged.neuron(self.model, pop, neuron)  # in the user's names
                 t = (recorded.start_step + offset + k) * self.dt
@@ -537,7 +490,7 @@ class Simulator:
                     " or a more stable method (exact, exponential_euler, rk4)", partial)
             replayed.append(jax.device_get(outputs))
             state = new_state
-        partial = self._results(recorded, offset) if offset else None
+        partial = self._results_of(recorded, offset) if offset else None
         raise SimulationError("the state became non-finite", results=partial)
 
 
@@ -597,40 +550,6 @@ def _delay_value(value, key: str) -> ir.Value:
 def _finite_flags(state: dict) -> dict:
     return {f"{p}.{v}": jnp.all(jnp.isfinite(a)) for p, vs in state["pops"].items()
             for v, a in vs.items() if jnp.issubdtype(a.dtype, jnp.floating)}
-
-
-def _spike_indices(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`(step, neuron)` int32 of every spike in a chunk's `[steps, ceil(n / 8)]` packed bits,
-    in the order of `np.nonzero` on the unpacked array.  Only the bytes that hold a spike are
-    unpacked: the whole chunk unpacked would be one byte per neuron and step."""
-    flat = packed.reshape(-1)
-    # spikes are rare: find the nonzero 8-byte words, then their nonzero bytes
-    if flat.size % 8 == 0:
-        words = np.flatnonzero(flat.view(np.uint64))
-        candidates = (words[:, None] * 8 + np.arange(8)).ravel()
-        where = candidates[flat[candidates] != 0]
-    else:
-        where = np.flatnonzero(flat)  # one pass over flat memory: twice as fast as a 2-D nonzero
-    hit = np.flatnonzero(np.unpackbits(flat[where]))
-    rows, columns = np.divmod(where[hit >> 3], packed.shape[1])
-    return rows.astype(np.int32), (columns * 8 + (hit & 7)).astype(np.int32)
-
-
-def _spike_record(parts: list, dt: float, first_neuron: int = 0) -> SpikeRecord:
-    """One `SpikeRecord` from the chunks' `(first step, steps, neurons)`, filled in place and
-    emptying `parts` (each chunk is dropped once copied), so that the spikes are held about
-    once, not twice.  A monitor of some neurons only counts them from `first_neuron`."""
-    total = sum(len(steps) for _, steps, _ in parts)
-    t, i = np.empty(total), np.empty(total, np.int32)
-    filled = 0
-    parts.reverse()
-    while parts:
-        first, steps, neurons = parts.pop()
-        count = len(steps)
-        t[filled:filled + count] = (np.int64(first) + steps) * dt
-        i[filled:filled + count] = neurons + first_neuron
-        filled += count
-    return SpikeRecord(t, i)
 
 
 def _first_step(step) -> int:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from neuroflow.backend.jax import _native
-from neuroflow.runtime.simulate import _spike_indices
+from neuroflow.runtime._recording import spike_indices
 
 
 @pytest.mark.parametrize("neurons", [1, 7, 8, 63, 64, 65, 4000, 4003])
@@ -15,7 +15,7 @@ def test_packed_spikes_decode_to_the_steps_and_neurons_of_nonzero(neurons):
     spikes[7] = True  # a step where every neuron spikes
     packed = np.asarray(jnp.packbits(jnp.asarray(spikes), axis=-1))
     expected = np.nonzero(spikes)
-    decoders = [_spike_indices] + ([_native.spike_indices] if _native.available() else [])
+    decoders = [spike_indices] + ([_native.spike_indices] if _native.available() else [])
     for decode in decoders:
         steps, neurons_found = decode(packed)
         assert steps.dtype == neurons_found.dtype == np.int32

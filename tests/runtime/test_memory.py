@@ -7,7 +7,7 @@ import pytest
 
 from neuroflow.backend.jax._kernels import EllLayout
 from neuroflow.ir._connectivity import FixedFanIn, FixedProb
-from neuroflow.runtime.simulate import _spike_indices, _spike_record
+from neuroflow.runtime._recording import spike_indices, spike_record
 
 
 @pytest.mark.parametrize("n", [1, 7, 8, 13, 64, 1000, 4000])  # 64, 4000: whole 8-byte words
@@ -16,7 +16,7 @@ def test_spike_indices_match_unpacking_everything(n):
     spikes = rng.random((50, n)) < 0.05
     spikes[3] = True  # a step where every neuron spikes
     packed = np.packbits(spikes, axis=1)
-    steps, neurons = _spike_indices(packed)
+    steps, neurons = spike_indices(packed)
     expected = np.nonzero(np.unpackbits(packed, axis=1, count=n).view(bool))
     assert steps.dtype == neurons.dtype == np.int32
     np.testing.assert_array_equal(steps, expected[0])
@@ -27,7 +27,7 @@ def test_spike_record_times_from_chunks():
     parts = [(0, np.array([0, 2], np.int32), np.array([5, 1], np.int32)),
              (1000, np.array([], np.int32), np.array([], np.int32)),
              (2000, np.array([999], np.int32), np.array([3], np.int32))]
-    record = _spike_record(parts, 0.1)
+    record = spike_record(parts, 0.1)
     np.testing.assert_array_equal(record.t_ms, np.array([0, 2, 2999]) * 0.1)
     np.testing.assert_array_equal(record.i, [5, 1, 3])
 
