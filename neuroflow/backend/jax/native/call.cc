@@ -62,7 +62,7 @@ static int64_t Nanoseconds() {
 // where the vectorised loop would be at the start of a vector too (XLA's buffers are 64-byte
 // aligned), so every neuron runs in the same lane code.
 static XLA_FFI_Error* CallGenerated(const neuroflow::Frame& frame) {
-  constexpr int64_t kParallelPs = 10000000;  // 10 us: below, waking the helpers costs what it saves
+  constexpr int64_t kParallelPs = 20000000;  // 20 us: below, waking the helpers costs what it saves
   constexpr int64_t kStretch = 512;          // neurons, at least, in the stretch of a task
   uint64_t id;
   int64_t size;
