@@ -65,8 +65,8 @@ def longest_interval(model: Model) -> tuple[int, str | None]:
 
 
 def _refuse_unpartitionable(model: Model) -> None:
-    hint = ("compile it on one device (leave out devices=), or split the model so that this"
-            " part is not in it")
+    hint = ("run it on one device: leave out devices= (in `neuroflow run`, --processes), or"
+            " split the model so that this part is not in it")
     for node in model.find(Coupling):
         raise ModelError(f"coupling '{node.name}' sums a variable over its pre neurons every step"
                          " (a summed, continuous coupling): it cannot be partitioned over"

@@ -127,6 +127,16 @@ def test_neuroflow_run_over_two_processes_equals_one_process(tmp_path, monkeypat
         assert np.array_equal(joined.final.population("P")[var], value), var
 
 
+def test_a_model_that_cannot_be_split_over_processes_says_where_and_what_to_do(monkeypatch,
+                                                                             capsys):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    model = str(EXAMPLES / "gap_junctions.nfl")
+    assert main(["run", model, "--duration", "5", "--processes", "2"]) == 1
+    printed = capsys.readouterr().err
+    assert "gap_junctions.nfl:32:9: coupling 'gap'" in printed and "--processes" in printed
+
+
 # Process 1 dies (crashes: no clean exit) once the job is joined, while process 0 waits for it
 # in a collective.
 DIES = """
