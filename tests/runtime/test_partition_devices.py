@@ -102,6 +102,16 @@ for build in (coba, delays, rings, noise):
     report["models"][build.__name__] = {"spikes": spikes, "same": same(a, b),
                                         "resumed": resumed, "ended": ended,
                                         "partition": two.ir.splitlines()[-1]}
+# what `sim.memory()` says each device holds, against the bytes placed on the first device
+big = nf.compile(small_coba(4000).build(), dt=0.1 * ms, devices=2)
+estimate = big.memory(10 * ms)
+state, params, conn = big.partition.initial(0, {})
+params = big.partition.split_params(params)
+placed = sum(shard.data.nbytes for leaf in jax.tree_util.tree_leaves((state, params, conn))
+             for shard in leaf.addressable_shards if shard.device == jax.devices()[0])
+chunks = sum(p.bytes for p in estimate.parts if p.kind == "monitors" and not p.on_host)
+report["memory"] = {"per_device": estimate.per_device - chunks, "placed": placed,
+                    "whole": estimate.held, "text": estimate.text()}
 print("RESULT " + json.dumps(report))
 """
 
@@ -110,6 +120,9 @@ def test_a_network_partitioned_over_two_devices_runs_as_on_one():
     report = report_of(WORKER, timeout=900)
     assert report["devices"] == 2
     assert set(report["models"]) == {"coba", "delays", "rings", "noise"}
+    memory = report["memory"]  # each device's share: within 20% of what it holds, about half
+    assert 0.8 <= memory["per_device"] / memory["placed"] <= 1.2, memory
+    assert memory["per_device"] < 0.6 * memory["whole"] and "per device" in memory["text"]
     for name, found in report["models"].items():
         assert found["spikes"] > 20, (name, found)  # a silent network would compare nothing
         assert found["same"], (name, found)

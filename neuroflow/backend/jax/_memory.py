@@ -51,6 +51,8 @@ class MemoryEstimate:
     batch: int
     spike_rate_hz: float
     notes: tuple[str, ...] = field(default=())
+    devices: int = 1  # of a network partitioned over devices
+    per_device: int | None = None  # what each of them holds while the run goes on
 
     @property
     def held(self) -> int:
@@ -94,6 +96,10 @@ class MemoryEstimate:
                          "  more while"
                          f" drawing '{largest.name}': {largest.layout}")
         lines.append(f"  {'peak':<{width + 2}} {ir.size_text(self.peak):>10}")
+        if self.per_device is not None:
+            lines.append(f"  {'per device':<{width + 2}} {ir.size_text(self.per_device):>10}"
+                         f"  each of {self.devices}: its neurons' state and the synapses onto"
+                         " them, spike rings and monitor chunks whole")
         lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)
 
@@ -277,7 +283,35 @@ def estimate(program, steps: int, batch: int = 1, chunk_steps: int = 1000,
             layout = f"input of {buffer.steps} steps"
         parts.append(Part("delay buffers", name, layout, size * batch))
     parts.extend(_monitors(program, steps, batch, min(chunk_steps, steps), spike_rate_hz))
-    return MemoryEstimate(tuple(parts), steps, batch, spike_rate_hz)
+    partition = model.get("partition")
+    if partition is None:
+        return MemoryEstimate(tuple(parts), steps, batch, spike_rate_hz)
+    return MemoryEstimate(tuple(parts), steps, batch, spike_rate_hz, devices=partition.devices,
+                          per_device=_per_device(parts, program, partition))
+
+
+def _per_device(parts: list[Part], program, partition: ir.Partition) -> int:
+    """What each device of a partitioned network holds during the run: a block of every
+    population's state and per-neuron values and of the input rings, about a share of the
+    synapses (post-side), and whole what every device computes alike (spike rings, whose rows
+    are the exchanged spikes; the monitors' chunks)."""
+    share = {pop: partition.neurons(pop) / size for pop, size in program.sizes.items()}
+    held = 0.0
+    for part in parts:
+        if part.when != HELD or part.on_host:
+            continue
+        buffer = program.buffers.get(part.name)
+        if part.kind in ("state", "parameters") and part.name in share:
+            held += part.bytes * share[part.name]
+        elif part.kind == "connectivity":
+            held += part.bytes / partition.devices
+        elif buffer is not None and buffer.kind == ir.BufferKind.HISTORY:
+            held += part.bytes * share[part.name.split(".")[0]]
+        elif buffer is not None and buffer.kind == ir.BufferKind.INPUT:
+            held += part.bytes * share[program.model.get(part.name).post.population]
+        else:  # spike rings, monitors' chunks, propagators, plastic synapse tables: whole
+            held += part.bytes
+    return int(held)
 
 
 def _monitors(program, steps: int, batch: int, chunk: int, rate_hz: float) -> list[Part]:
