@@ -58,14 +58,19 @@ def run_worker(devices: int, args: argparse.Namespace) -> dict:
     return json.loads(lines[-1][len("RESULT "):])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments(description: str, rounds: str) -> argparse.Namespace:
+    """The options of this benchmark and of `sweep_processes.py`, which runs its worker."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--runs", type=int, default=8, help="parameter sets in the sweep")
     parser.add_argument("--duration", type=float, default=1000.0, help="simulated ms")
     parser.add_argument("--repeats", type=int, default=3, help="timed sweeps per worker")
-    parser.add_argument("--rounds", type=int, default=2, help="workers per device count")
+    parser.add_argument("--rounds", type=int, default=2, help=rounds)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments(__doc__.split("\n\n")[0], "workers per device count")
     if args.worker:
         worker(args)
         return

@@ -51,13 +51,7 @@ def run_job(processes: int, devices: int, args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=8, help="parameter sets in the sweep")
-    parser.add_argument("--duration", type=float, default=1000.0, help="simulated ms")
-    parser.add_argument("--repeats", type=int, default=3, help="timed sweeps per job")
-    parser.add_argument("--rounds", type=int, default=2, help="jobs per set-up")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = sweep_devices.arguments(__doc__.split("\n\n")[0], "jobs per set-up")
     if args.worker:
         worker(args)
         return

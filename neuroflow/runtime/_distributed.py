@@ -115,6 +115,25 @@ def shutdown() -> None:
         jax.distributed.shutdown()
 
 
+def mesh_devices(devices, call: str) -> list:
+    """`devices` (a sequence of JAX devices) for a mesh that `call` (`"sweep"`, `"compile"`)
+    runs on: not empty, each once, and some of every process of the job, since each process
+    runs the same program on its own devices of the mesh."""
+    devices = list(devices)
+    if not devices or not all(isinstance(d, jax.Device) for d in devices):
+        raise ir.ModelError(f"{call}(devices=...) needs a non-empty list of JAX devices",
+                            hint="for example devices=jax.devices() or jax.devices()[:2]")
+    if len({d.id for d in devices}) != len(devices):
+        raise ir.ModelError(f"{call}(devices=...) names a device twice")
+    holders = {d.process_index for d in devices}
+    if len(holders) < jax.process_count():
+        raise ir.ModelError(f"{call}(devices=...) names devices of {len(holders)} of the job's"
+                            f" {jax.process_count()} processes: each process runs it, so each"
+                            " must hold some of its devices",
+                            hint="devices=jax.devices() (all of them) spans every process")
+    return devices
+
+
 def put(tree, sharding: jax.sharding.Sharding):
     """`tree` (host values, or arrays of this process) laid out as `sharding` says.  Over a mesh
     that spans processes every process must give the same whole values; each keeps the parts

@@ -18,7 +18,7 @@ from .. import ir
 from ..backend.jax import jit
 from ..backend.jax._partition import (exchange_interval, local_program, split_connectivity,
                                       split_params, split_state)
-from ._distributed import put
+from ._distributed import mesh_devices, put
 
 NEURONS = "neurons"
 """The mesh axis the neurons of every population are split over."""
@@ -33,13 +33,7 @@ def partition_devices(devices) -> list:
                                 " device(s)", hint="set XLA_FLAGS=--xla_force_host_platform_"
                                 "device_count=N before JAX starts for N devices on the CPU")
         return jax.devices()[:devices]
-    devices = list(devices)
-    if not devices or not all(isinstance(d, jax.Device) for d in devices):
-        raise ir.ModelError("compile(devices=...) needs a number or a non-empty list of JAX"
-                            " devices", hint="for example devices=jax.devices()")
-    if len({d.id for d in devices}) != len(devices):
-        raise ir.ModelError("compile(devices=...) names a device twice")
-    return devices
+    return mesh_devices(devices, "compile")
 
 
 class PartitionedRun:

@@ -22,7 +22,7 @@ import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from .. import ir
+from ._distributed import mesh_devices
 from ._distributed import put
 
 BATCH = "batch"
@@ -71,19 +71,8 @@ class BatchLayout:
 
 def batch_layout(devices, runs: int) -> BatchLayout:
     """The layout of `runs` members over `devices` (a sequence of JAX devices; None: all)."""
-    devices = list(jax.devices() if devices is None else devices)
-    if not devices or not all(isinstance(d, jax.Device) for d in devices):
-        raise ir.ModelError("sweep(devices=...) needs a non-empty list of JAX devices",
-                            hint="for example devices=jax.devices() or jax.devices()[:2]")
-    if len({d.id for d in devices}) != len(devices):
-        raise ir.ModelError("sweep(devices=...) names a device twice")
-    holders = {d.process_index for d in devices}
-    if len(holders) < jax.process_count():
-        raise ir.ModelError(f"sweep(devices=...) names devices of {len(holders)} of the job's"
-                            f" {jax.process_count()} processes: each process runs the sweep, so"
-                            " each must hold some of its devices",
-                            hint="devices=jax.devices() (all of them) spans every process")
-    spans_processes = len(holders) > 1
+    devices = mesh_devices(jax.devices() if devices is None else devices, "sweep")
+    spans_processes = len({d.process_index for d in devices}) > 1
     # every process of a job runs the same program: each must hold a device of the mesh
     used = devices if spans_processes else devices[:min(len(devices), runs)]
     padded = -(-runs // len(used)) * len(used)
