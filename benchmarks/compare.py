@@ -14,11 +14,14 @@ and simulator it measures
   +compile  the first run in that process: building the network, generating and compiling
             code, drawing the connectivity and simulating --duration, with cold caches
   first     time to first result: a new process that imports the simulator, builds the
-            network, compiles it and simulates 10 ms, timed from the process start by this
-            script; 'cold' with empty caches, 'warm' a second process with the caches the
-            first one left (Brian2 keeps Cython modules and the standalone project on disk,
-            neuroflow its native kernels; neither neuroflow nor BrainPy enables JAX's
-            persistent compilation cache)
+            network, compiles it and simulates 10 ms, timed by this script from the process
+            start until the worker prints its result (not its exit: tearing down a JAX
+            process takes another ~0.2 s); 'cold' with empty caches, 'warm' a second process
+            with the caches the first one left (Brian2 keeps Cython modules and the
+            standalone project on disk, neuroflow its native kernels, and Python the bytecode
+            of every simulator's modules, even where the environment sets
+            PYTHONDONTWRITEBYTECODE; neither neuroflow nor BrainPy enables JAX's persistent
+            compilation cache)
   rates     excitatory / inhibitory firing rates (Hz) of the first run
   RSS       peak resident memory of the process that ran the simulation (its compilation
             included); for Brian2 standalone the simulation binary's
@@ -46,6 +49,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -326,6 +330,7 @@ class Measurement:
     kind: str                        # run, first-cold, first-warm
     result: dict | None = None       # the worker's JSON
     wall_s: float = 0.0              # of the whole process, from its start
+    result_s: float = 0.0            # from its start until its result line was printed
     other_cores: float = 0.0
     error: str | None = None
 
@@ -346,8 +351,11 @@ NEUROFLOW_ENV: dict = {}   # set by --neuroflow-rev: where the snapshot of the p
 
 def worker_environment(sim: str, workdir: str) -> dict:
     """The environment of a worker: neuroflow keeps its native kernels in the workdir, so that
-    a fresh workdir is a cold cache for neuroflow as it is for Brian2."""
+    a fresh workdir is a cold cache for neuroflow as it is for Brian2. Every worker may write
+    Python's bytecode cache, as a user's interpreter does: pip precompiles the peers' packages,
+    and without it an editable or snapshot neuroflow would compile its sources in every process."""
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if sim.startswith("neuroflow"):
         env["XDG_CACHE_HOME"] = os.path.join(workdir, "cache")
         env.update(NEUROFLOW_ENV)
@@ -367,6 +375,32 @@ def snapshot_neuroflow(rev: str, into: str) -> None:
     log(f"neuroflow workers import the package as of {sha}")
 
 
+def run_until_exit(cmd: list[str], workdir: str, timeout: float, env: dict):
+    """Run `cmd` to its end: (exit status, stdout, stderr, the perf_counter time at which its
+    `RESULT` line arrived, or None). A result is there when that line is printed; what the
+    interpreter does afterwards (a JAX process spends ~0.2 s tearing its modules down) is
+    not waited for by the person who reads it."""
+    with tempfile.TemporaryFile(mode="w+") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, cwd=workdir,
+                                env=env)
+        deadline = threading.Timer(timeout, proc.kill)
+        deadline.start()
+        out, result_at = [], None
+        try:
+            for line in proc.stdout:
+                if result_at is None and line.startswith("RESULT "):
+                    result_at = time.perf_counter()
+                out.append(line)
+            proc.wait()
+        finally:
+            killed = not deadline.is_alive()
+            deadline.cancel()
+        if killed and proc.returncode != 0:
+            raise subprocess.TimeoutExpired(cmd, timeout)
+        err.seek(0)
+        return proc.returncode, "".join(out), err.read(), result_at
+
+
 def measure(sim: str, model: str, n: int, p: float, duration: float, repeats: int, kind: str,
             workdir: str, pythons: dict, args: argparse.Namespace, timeout: float) -> Measurement:
     m = Measurement(sim, model, n, kind)
@@ -379,19 +413,20 @@ def measure(sim: str, model: str, n: int, p: float, duration: float, repeats: in
     cpu0 = _children_cpu()
     start = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=workdir,
-                              check=False, env=worker_environment(sim, workdir))
+        returncode, stdout, stderr, result_at = run_until_exit(cmd, workdir, timeout,
+                                                               worker_environment(sim, workdir))
     except subprocess.TimeoutExpired:
         m.wall_s = time.perf_counter() - start
         m.error = f"over the time limit ({timeout:.0f} s)"
         return m
     m.wall_s = time.perf_counter() - start
+    m.result_s = (result_at - start) if result_at is not None else m.wall_s
     busy1, _ = _cpu_times()
     m.other_cores = max(0.0, (busy1 - busy0) - (_children_cpu() - cpu0)) / m.wall_s
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    if proc.returncode != 0 or not lines:
-        tail = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()][-4:]
-        m.error = f"exit {proc.returncode}: " + " | ".join(tail)[-400:]
+    lines = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
+    if returncode != 0 or not lines:
+        tail = [line for line in (stderr + stdout).splitlines() if line.strip()][-4:]
+        m.error = f"exit {returncode}: " + " | ".join(tail)[-400:]
         return m
     m.result = json.loads(lines[-1][len("RESULT "):])
     return m
@@ -406,7 +441,8 @@ def describe(m: Measurement) -> str:
         return (f"+compile {r['first_s']:.2f} s, runs {runs} s, "
                 f"rates {r['rate_exc_hz']:.1f}/{r['rate_inh_hz']:.1f}"
                 f" Hz, RSS {r['peak_rss_mib']:.0f} MiB, others {m.other_cores:.2f} cores")
-    return (f"{m.wall_s:.2f} s (import {r['import_s']:.2f}, build+compile+run {r['first_s']:.2f}),"
+    return (f"{m.result_s:.2f} s to the result, {m.wall_s:.2f} s to the exit (import "
+            f"{r['import_s']:.2f}, build+compile+run {r['first_s']:.2f}),"
             f" others {m.other_cores:.2f} cores")
 
 
@@ -448,8 +484,8 @@ def model_table(model: str, sims: list[str], runs: dict, firsts: dict, problems:
         stats[sim] = {
             "run": tables.spread([_best(m) for m in ok]),
             "compile": tables.spread([m.result["first_s"] for m in ok]),
-            "cold": tables.spread([m.wall_s for m in cold if m.result]),
-            "warm": tables.spread([m.wall_s for m in warm if m.result]),
+            "cold": tables.spread([m.result_s for m in cold if m.result]),
+            "warm": tables.spread([m.result_s for m in warm if m.result]),
             "rss": tables.spread([m.result["peak_rss_mib"] for m in ok], "{:.0f}"),
         }
     nf = stats.get("neuroflow", {})

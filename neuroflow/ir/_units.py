@@ -35,6 +35,11 @@ def _pow10(exponent: Fraction) -> float:
     return 10.0 ** float(exponent)
 
 
+@functools.cache  # a few dozen dimensions, asked for by every unit and conversion
+def _internal_log10(exponents: tuple[Fraction, ...]) -> Fraction:
+    return sum((e * k for e, k in zip(exponents, _INTERNAL_LOG10)), Fraction(0))
+
+
 def _exponent_text(e: Fraction) -> str:
     return "" if e == 1 else f"^{e}"
 
@@ -78,7 +83,7 @@ class Dimension:
 
     def internal_log10(self) -> Fraction:
         """log10 of `internal_scale()`, exact."""
-        return sum((e * k for e, k in zip(self.exponents, _INTERNAL_LOG10)), Fraction(0))
+        return _internal_log10(self.exponents)
 
     def internal_scale(self) -> float:
         """The SI value of one internal unit of this dimension (voltage: 1e-3)."""
