@@ -694,8 +694,8 @@ def _check_init_used(unused, declared: set[str], what: str) -> None:
     """`init=` gives values to declared variables only: refuse the first of the `unused`."""
     if unused:
         name = min(unused)
-        raise ModelError(f"init gives '{name}', which is not {what}", hint=did_you_mean(
-            name, declared) or f"variables: {', '.join(sorted(declared)) or 'none'}")
+        raise ModelError(f"init gives '{name}', which is not {what}",
+                         hint=did_you_mean(name, sorted(declared), "variables"))
 
 
 def _parameter(pop, name, value, size, dim, shape, loc) -> ir.Parameter:

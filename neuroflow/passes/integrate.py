@@ -97,8 +97,8 @@ def _configured(integrator, method: Method, pop: Population, options: IntegrateO
     unknown = sorted(set(own) - set(ADAPTIVE_OPTIONS))
     if unknown:
         raise ModelError(f"method '{method}' of population '{pop.name}' has no option"
-                         f" '{unknown[0]}'", pop.loc, did_you_mean(unknown[0], ADAPTIVE_OPTIONS)
-                         or f"its options: {', '.join(ADAPTIVE_OPTIONS)}")
+                         f" '{unknown[0]}'", pop.loc,
+                         did_you_mean(unknown[0], ADAPTIVE_OPTIONS, "its options"))
     rtol = options.rtol if options.rtol >= 0 else own.get("rtol")
     atol = options.atol if options.atol >= 0 else own.get("atol")
     events = bool(own.get("events", 0)) if not options.events else (
