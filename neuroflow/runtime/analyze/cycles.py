@@ -24,6 +24,7 @@ import numpy as np
 from ...backend.jax import jit
 from ._curve import ContinuationOptions, Curve, crossings, end_at, trace
 from ._system import System
+from ._trajectory import rk4_step
 
 RK4_STEPS = 1000
 START_AMPLITUDE = 1e-3  # relative to 1 + |x_H|
@@ -71,11 +72,7 @@ class CycleProblem:
                 return period * system.field(x, p)
 
             def step(x, _):
-                k1 = rate(x)
-                k2 = rate(x + h / 2 * k1)
-                k3 = rate(x + h / 2 * k2)
-                k4 = rate(x + h * k3)
-                x = x + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+                x = rk4_step(rate, x, h)
                 return x, x
             return jax.lax.scan(step, x0, None, length=RK4_STEPS)
 
