@@ -20,7 +20,8 @@ import jax
 from . import distributed, ir
 from ._cli import analyze, bench
 from ._cli.processes import run_over_processes
-from ._cli.common import CLIError, check_output, counted, load_model, run_settings
+from ._cli.common import (CLIError, add_run_settings, check_output, counted, load_model,
+                          run_settings)
 from .frontend import load
 from .passes import DEFAULT_PIPELINE, PassReport, run_pipeline
 from .backend.jax import device_kind, lower
@@ -89,7 +90,7 @@ def command_run(args) -> int:
     if args.out:
         print(f"results written to {_write_results(results, args.out)}")
     if args.plot:
-        _plot(results, args.plot)
+        results.plot(path=args.plot)  # what the model monitors: a raster and each trace
         print(f"plot written to {args.plot}")
     return 0
 
@@ -112,10 +113,6 @@ def _memory_comment(lowered: ir.Model, namespace: dict) -> str:
     program = lower(lowered, dt, namespace.get("dtype", "float32"), native=False)
     found = estimate(program, max(round(duration / dt), 1))
     return "".join(f"// {line}\n" for line in found.text().splitlines())
-
-
-def _plot(results, path: str) -> None:
-    results.plot(path=path)  # what the model monitors: a raster and each trace
 
 
 def command_ir(args) -> int:
@@ -237,13 +234,7 @@ def _parser() -> argparse.ArgumentParser:
                                      description="Compile and run brain-dynamics models.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="compile and simulate a model (.nfl or .py)")
-    run.add_argument("script")
-    run.add_argument("--duration", type=float,
-                     help="simulated time in ms (default: the model's `duration`)")
-    run.add_argument("--dt", type=float,
-                     help="time step in ms (default: the model's `dt`, else 0.1)")
-    run.add_argument("--dtype", choices=("float32", "float64"))
-    run.add_argument("--seed", type=int, help="random seed (default: the model's `seed`, else 0)")
+    add_run_settings(run)
     run.add_argument("--out", help="write the results to this file: .npz (neuroflow's own), or"
                                    " .nwb (Neurodata Without Borders; needs pynwb)")
     run.add_argument("--plot", help="write what the model monitors (a raster of the spikes and"

@@ -107,17 +107,18 @@ def command_bifurcation(args) -> int:
     if curves:
         data["curves"] = [c.to_json(result.system) for c in curves]
     write_json(data, args.json)
-    if args.plot:
-        from ..runtime.analyze._plot import axes, save
 
-        if curves:
-            ax = axes()
-            for curve in curves:
-                curve.plot(ax)
-        else:
-            ax = result.plot(args.var)
-        save(ax, args.plot)
-        print(f"plot written to {args.plot}")
+    def draw():  # the codimension-2 curves, if any, else the branches
+        if not curves:
+            return result.plot(args.var)
+        from ..runtime.analyze._plot import axes
+
+        ax = axes()
+        for curve in curves:
+            curve.plot(ax)
+        return ax
+
+    _save_plot(draw, args.plot)
     return 0
 
 
@@ -192,20 +193,21 @@ def add_parser(sub) -> None:
                                              " model's equations")
     kinds = analyze.add_subparsers(dest="analysis", required=True)
 
-    def common(parser):
+    def analysis(name: str, what: str, handler):
+        """The parser of one analysis, with the arguments all of them take."""
+        parser = kinds.add_parser(name, help=what)
         parser.add_argument("script")
         parser.add_argument("--set", action="append", metavar="P.NAME=VALUE",
                             help="set a parameter (internal units, or e.g. 50*pA)")
         parser.add_argument("--population", help="analyse this population alone")
         parser.add_argument("--json", help="write the results to this JSON file")
+        parser.set_defaults(handler=handler)
+        return parser
 
-    fixed = kinds.add_parser("fixed-points", help="equilibria and their stability")
-    common(fixed)
+    fixed = analysis("fixed-points", "equilibria and their stability", command_fixed_points)
     fixed.add_argument("--seeds", type=int, default=256, help="starting points for Newton")
-    fixed.set_defaults(handler=command_fixed_points)
-    bifurcation = kinds.add_parser("bifurcation", help="continuation of equilibria in one"
-                                                       " parameter: folds, Hopf and branch points")
-    common(bifurcation)
+    bifurcation = analysis("bifurcation", "continuation of equilibria in one parameter: folds,"
+                           " Hopf and branch points", command_bifurcation)
     bifurcation.add_argument("--param", required=True, help="the parameter, e.g. P.I")
     bifurcation.add_argument("--range", required=True, metavar="LO:HI")
     bifurcation.add_argument("--plot", help="write the bifurcation diagram to this image")
@@ -217,10 +219,8 @@ def add_parser(sub) -> None:
                              help="continue the limit cycles born at Hopf points too")
     bifurcation.add_argument("--allow-threshold", action="store_true",
                              help="analyse a spiking model's equations without its threshold")
-    bifurcation.set_defaults(handler=command_bifurcation)
-    slow = kinds.add_parser("slow-points", help="minima of |f|^2/2 from points of a trajectory"
-                                                " (Sussillo & Barak)")
-    common(slow)
+    slow = analysis("slow-points", "minima of |f|^2/2 from points of a trajectory (Sussillo &"
+                    " Barak)", command_slow_points)
     slow.add_argument("--count", type=int, default=128, help="candidates along the trajectory")
     slow.add_argument("--noise", type=float, default=0.0, help="added to each candidate")
     slow.add_argument("--steps", type=int, default=1000, help="Adam steps")
@@ -229,10 +229,8 @@ def add_parser(sub) -> None:
                       help="only the K leading eigenvalues of each point (Arnoldi)")
     slow.add_argument("--duration", type=float, default=200.0,
                       help="of the trajectory, in ms")
-    slow.set_defaults(handler=command_slow_points)
-    dissect = kinds.add_parser("fast-slow", help="the fast subsystem's equilibria against a"
-                                                 " frozen slow variable, with a trajectory")
-    common(dissect)
+    dissect = analysis("fast-slow", "the fast subsystem's equilibria against a frozen slow"
+                       " variable, with a trajectory", command_fast_slow)
     dissect.add_argument("--slow", required=True, help="the slow variable, e.g. z")
     dissect.add_argument("--range", required=True, metavar="LO:HI", help="of the slow variable")
     dissect.add_argument("--var", help="the fast variable shown (default: the first other)")
@@ -241,14 +239,11 @@ def add_parser(sub) -> None:
     dissect.add_argument("--duration", type=float, default=1000.0,
                          help="of the trajectory, in ms")
     dissect.add_argument("--plot", help="write the diagram to this image")
-    dissect.set_defaults(handler=command_fast_slow)
-    plane = kinds.add_parser("phase-plane", help="nullclines, fixed points and trajectories of"
-                                                 " two state variables")
-    common(plane)
+    plane = analysis("phase-plane", "nullclines, fixed points and trajectories of two state"
+                     " variables", command_phase_plane)
     plane.add_argument("--vars", help="the two variables, e.g. v,w (default: the first two)")
     plane.add_argument("--xlim", metavar="LO:HI")
     plane.add_argument("--ylim", metavar="LO:HI")
     plane.add_argument("--duration", type=float, default=200.0,
                        help="of the trajectory from the initial state, in ms")
     plane.add_argument("--plot", help="write the phase plane to this image")
-    plane.set_defaults(handler=command_phase_plane)

@@ -30,7 +30,8 @@ from .. import ir, tables
 from ..passes import DEFAULT_PIPELINE, PassReport
 from ..runtime import compile
 from ..runtime.simulate import check_seed
-from .common import CLIError, check_output, counted, load_model, run_settings, write_json
+from .common import (CLIError, add_run_settings, check_output, counted, load_model,
+                     run_settings, write_json)
 
 # JAX's events for the stages of compiling a jitted function (jax._src.dispatch names them)
 _XLA_EVENTS = ("/jax/core/compile/jaxpr_trace_duration",
@@ -44,12 +45,7 @@ _MEMORY_ROWS = (("peak_rss", "peak RSS"), ("state", "state"), ("connectivity", "
 def add_parser(sub) -> None:
     bench = sub.add_parser("bench", help="time parsing, passes, compilation and runs of a model,"
                                          " and measure its memory")
-    bench.add_argument("script")
-    bench.add_argument("--duration", type=float,
-                       help="simulated time of each run in ms (default: the model's `duration`)")
-    bench.add_argument("--dt", type=float, help="time step in ms (default: the model's `dt`)")
-    bench.add_argument("--dtype", choices=("float32", "float64"))
-    bench.add_argument("--seed", type=int, help="random seed (default: the model's `seed`)")
+    add_run_settings(bench)
     bench.add_argument("--repeats", type=int, default=3,
                        help="runs after the first, everything compiled (default 3)")
     bench.add_argument("--native", action=argparse.BooleanOptionalAction, default=True,

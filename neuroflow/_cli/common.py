@@ -52,6 +52,19 @@ def _load_script(path: str) -> dict:
     return namespace
 
 
+def add_run_settings(parser) -> None:
+    """The model file and the options that override its run settings (`run_settings` reads
+    them), as every command that runs a model takes them."""
+    parser.add_argument("script")
+    parser.add_argument("--duration", type=float,
+                        help="simulated time of a run in ms (default: the model's `duration`)")
+    parser.add_argument("--dt", type=float,
+                        help="time step in ms (default: the model's `dt`, else 0.1)")
+    parser.add_argument("--dtype", choices=("float32", "float64"))
+    parser.add_argument("--seed", type=int,
+                        help="random seed (default: the model's `seed`, else 0)")
+
+
 def run_settings(args, namespace: dict) -> tuple[float, float, str]:
     """dt and duration (ms) and dtype: the command line's, else the model's, else defaults."""
     dt = args.dt if args.dt is not None else namespace.get("dt", 0.1)

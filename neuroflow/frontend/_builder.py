@@ -261,11 +261,7 @@ class Network:
             init["w"] = weights
         variables = tuple(_synapse_var(line, init.pop(line.name, 0.0), what) for line in lines)
         declared = {v.name for v in variables}
-        if init:
-            bad = min(init)
-            raise ModelError(f"init gives '{bad}', which is not a synapse variable of {what}",
-                             hint=did_you_mean(bad, declared)
-                             or f"variables: {', '.join(sorted(declared))}")
+        _check_init_used(init, declared, f"a synapse variable of {what}")
         synapse_params = []
         for key, value in params.items():
             _check_reserved(key, what, None)
@@ -690,13 +686,16 @@ def _declared_nodes(pop: str, size: int, lines: tuple[EquationLine, ...], params
             raise ModelError(f"'{name}' of '{pop}' is a variable, not a parameter",
                              hint=f"set its initial value with init=dict({name}=...)")
         nodes.append(_parameter(pop, name, value, size, None, None, None))
-    leftover = set(init) - declared
-    if leftover:
-        name = min(leftover)
-        raise ModelError(f"init gives '{name}', which is not a variable of '{pop}'",
-                         hint=did_you_mean(name, declared)
-                         or f"variables: {', '.join(sorted(declared)) or 'none'}")
+    _check_init_used(set(init) - declared, declared, f"a variable of '{pop}'")
     return nodes
+
+
+def _check_init_used(unused, declared: set[str], what: str) -> None:
+    """`init=` gives values to declared variables only: refuse the first of the `unused`."""
+    if unused:
+        name = min(unused)
+        raise ModelError(f"init gives '{name}', which is not {what}",
+                         hint=did_you_mean(name, sorted(declared), "variables"))
 
 
 def _parameter(pop, name, value, size, dim, shape, loc) -> ir.Parameter:

@@ -313,8 +313,8 @@ class Composer:
                               " variable", target.loc,
                               "give parameters their values in 'parameters' or as overrides")
         return ModelError(f"{scope.describe()} has no parameter or variable '{target.text}'",
-                          target.loc, did_you_mean(target.text, scope.members())
-                          or f"its names: {', '.join(sorted(scope.members())) or 'none'}")
+                          target.loc, did_you_mean(target.text, sorted(scope.members()),
+                                                   "its names"))
 
     # -- events -----------------------------------------------------------------------------------
     def _events(self, flat: Flat, scope: Scope, inputs: frozenset[str]) -> None:
@@ -342,8 +342,7 @@ class Composer:
                                if flat.kinds.get(scope.member(n)) == "state")
             self.errors.report(f"the {what} writes '{statement.target.text}', which is not a"
                                f" variable of {scope.describe()}", statement.target.loc,
-                               did_you_mean(statement.target.text, variables)
-                               or f"its variables: {', '.join(variables) or 'none'}")
+                               did_you_mean(statement.target.text, variables, "its variables"))
             return None
         return ir.Statement(final, statement.op, expr)
 

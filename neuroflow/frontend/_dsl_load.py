@@ -202,7 +202,7 @@ def _settings(run: ast.Run, errors: Errors) -> RunSettings:
         with errors.collect(setting.loc):
             if name not in SETTINGS:
                 raise ModelError(f"unknown setting '{name}' in the run section", setting.name.loc,
-                                 did_you_mean(name, SETTINGS) or f"settings: {', '.join(SETTINGS)}")
+                                 did_you_mean(name, SETTINGS, "settings"))
             if name in found:
                 raise ModelError(f"'{name}' is set twice", setting.name.loc)
             found[name] = _setting(name, setting.value, values)

@@ -400,8 +400,7 @@ class NetworkBuilder:
         if call is None or call.func not in CONNECTIVITY_RULES:
             name = call.func if call is not None else ir.to_text(expr)
             self.errors.add(ModelError(f"unknown connectivity rule '{name}'", code.loc,
-                                       did_you_mean(name, CONNECTIVITY_RULES)
-                                       or f"rules: {', '.join(sorted(CONNECTIVITY_RULES))}"))
+                                       did_you_mean(name, sorted(CONNECTIVITY_RULES), "rules")))
             return None
         with self.errors.collect(code.loc):
             args = tuple(values.plain(ast.Code(a, code.uses, code.loc),
@@ -475,8 +474,8 @@ class NetworkBuilder:
             var = flat.scope.member(name)
             if var is None:
                 raise ModelError(f"population '{view.population}' has no variable '{name}'",
-                                 target.loc, did_you_mean(name, flat.scope.members())
-                                 or f"its names: {', '.join(sorted(flat.scope.members()))}")
+                                 target.loc,
+                                 did_you_mean(name, sorted(flat.scope.members()), "its names"))
             return view, var
         raise ModelError(f"'{target.text}' does not name a population's variable", target.loc,
                          "write 'monitor P.v' for the variable v of population P")

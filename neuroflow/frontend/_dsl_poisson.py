@@ -131,15 +131,12 @@ class PoissonInputs:
             return Parsed(self.composer.rename(flat.scope, value, value.expr), value.loc)
         with self.errors.collect(value.loc):
             number = values.evaluate(value)
-            if isinstance(number, Random):
+            if isinstance(number, Random) or number.ndim:
+                got = ("not a random draw" if isinstance(number, Random)
+                       else f"got {len(number.internal())} values")
                 raise ModelError(f"the {what} of a Poisson input is one value or an expression,"
-                                 " not a random draw", value.loc, "give per-neuron values as a"
-                                 " parameter of the population and name it here")
-            if number.ndim:
-                raise ModelError(f"the {what} of a Poisson input is one value or an expression,"
-                                 f" got {len(number.internal())} values", value.loc,
-                                 "give per-neuron values as a parameter of the population and"
-                                 " name it here")
+                                 f" {got}", value.loc, "give per-neuron values as a parameter of"
+                                 " the population and name it here")
             if dim is not None and number.dim != dim:
                 raise ModelError(f"the {what} of the Poisson input is in {number.dim}, not in"
                                  f" {dim}", value.loc, hint)

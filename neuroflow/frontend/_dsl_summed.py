@@ -123,7 +123,7 @@ class SummedLines:
             names = sorted(pre.scope.members())
             self.errors.report(f"unknown name '{use.text}' in {self.what}: the pre neuron"
                                f" ({pre.scope.describe()}) has no '{stem}'", use.loc,
-                               did_you_mean(stem, names) or f"pre names: {', '.join(names)}")
+                               did_you_mean(stem, names, "pre names"))
             return None
         return final + ir.PRE
 

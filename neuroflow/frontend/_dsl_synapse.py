@@ -277,8 +277,7 @@ class SynapseModel:
             post = sorted(n for n in self.post.scope.members() if self._post_variable(n))
             message = (f"the on_pre of {self.what} writes '{target}', which is neither a variable"
                        f" of the synapse nor of {self.post.scope.describe()}")
-            hint = (did_you_mean(target, own + post)
-                    or f"variables: {', '.join(own + post) or 'none'}")
+            hint = did_you_mean(target, own + post, "variables")
         self.errors.report(message, statement.target.loc, hint)
 
     # -- values -----------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from functools import lru_cache
 import lark
 
 from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, UNIT_NAMES, Dimension, Expr,
-                  ExpressionBuilder, Loc, ModelError, BadToken, ParseError, cached_parser,
-                  did_you_mean, get_unit, raise_located)
+                  ExpressionBuilder, Loc, ModelError, cached_parser, did_you_mean, get_unit,
+                  parse_with)
 
 _EQUATION_GRAMMAR = r"""
 equations: _NL? (eq_line _NL)* eq_line?
@@ -163,15 +163,4 @@ def _parser() -> lark.Lark:
 
 def parse_equations(text: str, origin: str) -> tuple[EquationLine, ...]:
     """Parse an equations string; `origin` names it in error messages."""
-    try:
-        tree = _parser().parse(text)
-    except lark.exceptions.LarkError as err:
-        raise_located(err, text, None, origin)
-    try:
-        return _EquationBuilder(Loc(origin, 1, 1, text)).transform(tree)
-    except lark.exceptions.VisitError as err:
-        if isinstance(err.orig_exc, BadToken):
-            raise err.orig_exc.located(text, None, origin) from None
-        if isinstance(err.orig_exc, (ModelError, ParseError)):
-            raise err.orig_exc from None
-        raise
+    return parse_with(_parser(), _EquationBuilder(Loc(origin, 1, 1, text)), text, None, origin)

@@ -13,7 +13,7 @@ from ._errors import (ErrorList, IRError, Loc, ModelError, NeuroflowError, Parse
 from ._expr import (ARITHMETIC, COMPARISONS, LOGICAL, Binary, Call, Const, Expr, Ref, Statement,
                     Unary, Where, calls, names, substitute, to_text, transform)
 from ._exprparse import (EXPRESSION_GRAMMAR, BadToken, ExpressionBuilder, NumberTooLarge,
-                         parse_expr, parse_statements, raise_located)
+                         parse_expr, parse_statements, parse_with)
 from ._fold import fold
 from ._generator import SpikeGenerator, spike_steps
 from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, Function, Operator,
@@ -61,7 +61,7 @@ __all__ = ["AdaptiveSystem", "AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrar
            "Parameter", "parse_dimension", "parse_expr", "parse_statements", "parse_surrogate",
            "parse_text", "ParseError", "Part", "plastic_projection", "Plasticity", "plus",
            "PoissonInput", "PopSlice", "Population", "POST", "PRE", "print", "print_model",
-           "private_folder", "Projection", "Quantity", "raise_located", "Random", "RateMonitor",
+           "private_folder", "Projection", "Quantity", "parse_with", "Random", "RateMonitor",
            "Partition", "Ref", "Refractory", "register_function", "Reset", "rule_from_call",
            "Schedule",
            "scope_lookup", "side_names", "spike_steps", "SpikeGenerator", "SpikeMonitor",

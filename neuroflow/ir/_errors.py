@@ -98,8 +98,12 @@ def raise_all(errors: list[NeuroflowError]) -> None:
         raise one_error(errors)
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+def did_you_mean(name: str, candidates: Iterable[str], listing: str | None = None) -> str | None:
+    """"did you mean 'x'?" naming the candidates close to `name`; without any, and with a
+    `listing` that says what the candidates are ("variables"), "variables: a, b" (all of them,
+    in their order), else None."""
+    candidates = list(candidates)
     close = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
-    if not close:
-        return None
-    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    if close:
+        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    return None if listing is None else f"{listing}: {', '.join(candidates) or 'none'}"

@@ -12,7 +12,7 @@ from pathlib import Path
 import lark
 
 from ._cache import cached_parser
-from ._errors import Loc, ParseError
+from ._errors import Loc, NeuroflowError, ParseError
 from ._expr import Binary, Call, Const, Expr, Ref, Statement, Unary, Where
 from ._units import parse_dimension
 
@@ -159,29 +159,28 @@ def _hint_for(token: str) -> str:
 
 
 def parse_expr(text: str, loc: Loc | None = None, what: str = "expression") -> Expr:
-    try:
-        tree = _parser("expr").parse(text)
-    except lark.exceptions.LarkError as err:
-        raise_located(err, text, loc, what)
-    return _transform(ExpressionBuilder(), tree, text, loc, what)
-
-
-def _transform(builder, tree, text: str, loc: Loc | None, what: str):
-    """`builder.transform(tree)`, its located errors raised as themselves."""
-    try:
-        return builder.transform(tree)
-    except lark.exceptions.VisitError as err:
-        if isinstance(err.orig_exc, BadToken):
-            raise err.orig_exc.located(text, loc, what) from None
-        raise
+    return parse_with(_parser("expr"), ExpressionBuilder(), text, loc, what)
 
 
 def parse_statements(text: str, loc: Loc | None = None,
                      what: str = "statements") -> tuple[Statement, ...]:
     """Statements separated by newlines or `;`, e.g. `v = Vr; w += b`."""
+    return parse_with(_parser("statements"), ExpressionBuilder(), text, loc, what)
+
+
+def parse_with(parser: lark.Lark, builder: lark.Transformer, text: str, loc: Loc | None,
+               what: str):
+    """`text` parsed by `parser` and built by `builder`: a syntax error, or a bad token or a
+    neuroflow error met while building, is raised as a neuroflow error that points into it."""
     try:
-        tree = _parser("statements").parse(text)
+        tree = parser.parse(text)
     except lark.exceptions.LarkError as err:
         raise_located(err, text, loc, what)
-    return _transform(ExpressionBuilder(), tree, text, loc, what)
-
+    try:
+        return builder.transform(tree)
+    except lark.exceptions.VisitError as err:
+        if isinstance(err.orig_exc, BadToken):
+            raise err.orig_exc.located(text, loc, what) from None
+        if isinstance(err.orig_exc, NeuroflowError):
+            raise err.orig_exc from None
+        raise

@@ -21,8 +21,7 @@ class Kernel(StrEnum):
 
     @classmethod
     def _missing_(cls, name):  # a name users write that is no kernel: an error that lists them
-        hint = did_you_mean(str(name), cls) or f"kernels: {', '.join(cls)}"
-        raise ModelError(f"unknown kernel '{name}'", hint=hint) from None
+        raise ModelError(f"unknown kernel '{name}'", hint=did_you_mean(str(name), cls, "kernels"))
 
 
 class Method(StrEnum):

@@ -134,18 +134,14 @@ class _IRBuilder(ExpressionBuilder):
     def numbers(self, items):
         return tuple(items)
 
+    exprs = matrix = terms = readers = numbers  # the other lists: a tuple of what they hold
+
     def ints(self, items):
         return tuple(int(i) for i in items)
 
     def distribution_value(self, items):
         name, args = items
         return distribution_from_call(str(name), args or ())
-
-    def exprs(self, items):
-        return tuple(items)
-
-    def matrix(self, items):
-        return tuple(items)
 
     def clock(self, items):
         return Clock(float(items[0]))
@@ -279,18 +275,12 @@ class _IRBuilder(ExpressionBuilder):
     def summed(self, items):
         return str(items[0]), items[1]
 
-    def terms(self, items):
-        return tuple(items)
-
     def coupling_term(self, items):
         return CouplingTerm(items[0], str(items[1].children[0]) == "w", items[2])
 
     def buffer(self, items):
         return DelayBuffer(str(items[0]), BufferKind(str(items[1])), int(items[2]),
                            items[3] or ())
-
-    def readers(self, items):
-        return tuple(items)
 
     def reader(self, items):
         return str(items[0]), int(items[1])

@@ -349,8 +349,7 @@ def _check_assignment(node: Node, model: Model, target: str, value: Expr, extra=
     if not isinstance(var, StateVar):
         variables = [n.name for n in model.find(StateVar, node.scope)]
         _fail(node, f"writes '{target}', which is not a state variable of population"
-              f" '{node.scope}'", did_you_mean(target, variables)
-              or f"its state variables: {', '.join(variables) or 'none'}", target)
+              f" '{node.scope}'", did_you_mean(target, variables, "its state variables"), target)
     kind = _check_expr(node, model, value, extra)
     if kind.dim != var.type.dim:
         _fail(node, f"assigns a value in {kind.dim} to '{target}', which is in {var.type.dim}",

@@ -85,8 +85,7 @@ def parse_pipeline(text: str,
         name, options_text = match.group(1), match.group(2)
         if name not in _REGISTRY:
             raise ModelError(f"unknown pass '{name}' in pipeline",
-                             hint=did_you_mean(name, _REGISTRY)
-                             or f"registered: {', '.join(sorted(_REGISTRY))}")
+                             hint=did_you_mean(name, sorted(_REGISTRY), "registered"))
         registered = _REGISTRY[name]
         steps.append((registered, _options(registered, options_text or "",
                                            (defaults or {}).get(name, {}))))
@@ -114,8 +113,7 @@ def excluded_populations(model: Model, option: str, pass_name: str) -> set[str]:
     unknown = sorted(excluded - set(names))
     if unknown:
         raise ModelError(f"{pass_name}{{exclude=...}} names '{unknown[0]}', which is not a"
-                         " population", hint=did_you_mean(unknown[0], names)
-                         or f"populations: {', '.join(names)}")
+                         " population", hint=did_you_mean(unknown[0], names, "populations"))
     return excluded
 
 

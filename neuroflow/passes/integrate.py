@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import (ODE, Expr, Method, Model, ModelError, Population, Projection, Refractory, Reset,
-                  StateMonitor, StateUpdate, Threshold, did_you_mean, is_noise, names, substitute)
+from ..ir import (ODE, Coupling, Expr, Method, Model, ModelError, Population, StateMonitor,
+                  StateUpdate, Subexpression, Threshold, did_you_mean, expressions, is_noise,
+                  names, substitute)
 from ._manager import register_pass
 from .integrators import INTEGRATORS, ODESystem, auto_method, system_of
 
@@ -69,20 +70,10 @@ def _check_noise_stays_in_equations(model: Model, pop: str) -> None:
         return {n for n in names(substitute(expr, inline)) if is_noise(n) and n not in local}
 
     for node in model.nodes:
-        if node.scope != pop or isinstance(node, ODE):
-            continue
-        if isinstance(node, Threshold):
-            used = noisy(node.cond)
-        elif isinstance(node, Reset):
-            used = set().union(*(noisy(s.expr) for s in node.body))
-        elif isinstance(node, Refractory):
-            used = noisy(node.period)
-        elif isinstance(node, Projection):
-            used = noisy(node.effect.expr)
-        elif isinstance(node, StateMonitor) and node.var in inline:
-            used = noisy(inline[node.var])
-        else:
-            continue
+        if node.scope != pop or isinstance(node, (ODE, Subexpression, Coupling)):
+            continue  # a subexpression is checked where it is used, inlined; `xi_pre` is a name
+        monitored = isinstance(node, StateMonitor) and node.var in inline
+        used = set().union(*map(noisy, [inline[node.var]] if monitored else expressions(node)))
         if used:
             raise ModelError(f"{node.id}: white noise ({', '.join(sorted(used))}) can only appear"
                              " in differential equations", node.loc,
@@ -106,8 +97,8 @@ def _configured(integrator, method: Method, pop: Population, options: IntegrateO
     unknown = sorted(set(own) - set(ADAPTIVE_OPTIONS))
     if unknown:
         raise ModelError(f"method '{method}' of population '{pop.name}' has no option"
-                         f" '{unknown[0]}'", pop.loc, did_you_mean(unknown[0], ADAPTIVE_OPTIONS)
-                         or f"its options: {', '.join(ADAPTIVE_OPTIONS)}")
+                         f" '{unknown[0]}'", pop.loc,
+                         did_you_mean(unknown[0], ADAPTIVE_OPTIONS, "its options"))
     rtol = options.rtol if options.rtol >= 0 else own.get("rtol")
     atol = options.atol if options.atol >= 0 else own.get("atol")
     events = bool(own.get("events", 0)) if not options.events else (

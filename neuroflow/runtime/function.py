@@ -144,7 +144,7 @@ class ModelFunction:
             return Neurons(pop, 0, node.size)
         known = list(_merged.sizes(self.model))
         raise ir.ModelError(f"{what}: no population '{pop}'",
-                            hint=ir.did_you_mean(pop, known) or f"populations: {', '.join(known)}")
+                            hint=ir.did_you_mean(pop, known, "populations"))
 
     def _split(self, name: str, what: str) -> tuple[str, str]:
         owner, dot, var = name.partition(".")
@@ -206,17 +206,14 @@ class ModelFunction:
         neurons = self._neurons(owner, "input")
         scope = self.model.scope(neurons.pop)
         node = scope.get(var)
-        # what the update writes: statements, and the systems it solves (exact, adaptive)
-        items = [s for u in self.model.find(ir.StateUpdate, neurons.pop) for s in u.body]
-        written = {t for s in items
-                   for t in ((s.target,) if isinstance(s, ir.Statement) else s.targets)}
+        written = {n for u in self.model.find(ir.StateUpdate, neurons.pop) for n in u.writes()}
         summed = [c.name for c in self.model.find(ir.Coupling)
                   if c.post.population == neurons.pop and c.target == var]
         if summed:
             raise ir.ModelError(f"input '{name}': '{var}' is the sum of coupling"
                                 f" '{summed[0]}', set at every step",
                                 hint="add a variable of its own for the input and read both")
-        if isinstance(node, ir.StateVar) and var not in written:
+        if isinstance(node, ir.StateVar) and f"{neurons.pop}.{var}" not in written:
             return StepInput(name, var, neurons, True)
         if isinstance(node, ir.Parameter):
             solver = self.program.linear.get(neurons.pop)
@@ -246,8 +243,7 @@ class ModelFunction:
             names = [n for n, v in self.model.scope(neurons.pop).items()
                      if isinstance(v, ir.StateVar) and not n.startswith("_")]
             raise ir.ModelError(f"output '{name}': '{owner}' has no state variable '{var}'",
-                                hint=ir.did_you_mean(var, names + ["spikes"])
-                                or f"its variables: {', '.join(names + ['spikes'])}")
+                                hint=ir.did_you_mean(var, names + ["spikes"], "its variables"))
         return Output(name, var, neurons)
 
     # -- values -------------------------------------------------------------------------

@@ -156,8 +156,7 @@ def end_at(curve: Curve, traced: Traced, lo: float, hi: float,
         return
     a, b = traced.points[-2], traced.points[-1]
     end = hi if b[-1] > hi else lo
-    normal = np.zeros(len(b))
-    normal[-1] = 1.0
+    normal = np.append(np.zeros(len(b) - 1), 1.0)  # the parameter's axis
     u, _ = curve.correct(a + (end - a[-1]) / (b[-1] - a[-1]) * (b - a), normal, options)
     if u is not None:
         t = curve.tangent(u, traced.tangents[-2])
@@ -217,3 +216,25 @@ def locate(curve: Curve, a: np.ndarray, b: np.ndarray, ta: np.ndarray,
             f_hi = f_hi / 2 if side == 1 else f_hi
             side = 1
     return best
+
+
+def crossings(curve: Curve, points, tangents, tests: dict[str, Callable], options, inside):
+    """`(kind, u)` for each zero of a test function (`tests[kind](u, tangent)`) between two
+    neighbouring points of a traced curve, located by `locate` and kept where `inside(u)`: the
+    special points of equilibria, of cycles and of codimension-2 curves alike."""
+    found: list[tuple[str, np.ndarray]] = []
+    values = {kind: [test(u, t) for u, t in zip(points, tangents)] for kind, test in tests.items()}
+    for k in range(len(points) - 1):
+        for kind, test in tests.items():
+            va, vb = values[kind][k], values[kind][k + 1]
+            if not (np.isfinite(va) and np.isfinite(vb)) or va * vb > 0 or va == vb == 0:
+                continue
+            located = locate(curve, points[k], points[k + 1], tangents[k], test, options)
+            if located is None or not inside(located[0]):
+                continue
+            u = located[0]
+            if any(kind == seen and np.linalg.norm(v - u) <= 1e-8 * (1 + np.linalg.norm(u))
+                   for seen, v in found):
+                continue  # a zero on a point of the curve, found from both sides
+            found.append((kind, u))
+    return found

@@ -48,7 +48,7 @@ def _only(model: ir.Model, pop: str) -> ir.Model:
     names = [p.name for p in model.populations]
     if pop not in names:
         raise AnalysisError(f"the model has no population '{pop}'",
-                            hint=ir.did_you_mean(pop, names) or f"populations: {', '.join(names)}")
+                            hint=ir.did_you_mean(pop, names, "populations"))
     kept = []
     for node in model.nodes:
         if isinstance(node, ir.Connection):

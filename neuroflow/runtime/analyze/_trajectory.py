@@ -10,7 +10,8 @@ from ...backend.jax import jit
 from ._system import AnalysisError, System
 
 
-def _rk4(f, x, dt):
+def rk4_step(f, x, dt):
+    """One step of the classic fourth-order Runge–Kutta method of dx/dt = f(x)."""
     k1 = f(x)
     k2 = f(x + dt / 2 * k1)
     k3 = f(x + dt / 2 * k2)
@@ -30,7 +31,7 @@ def trajectories(system: System, starts, duration: float, dt: float) -> tuple[np
     def build():
         def one(x0, params):
             def body(x, _):
-                x = _rk4(lambda y: system.field(y, params), x, dt)
+                x = rk4_step(lambda y: system.field(y, params), x, dt)
                 return x, x
             return jnp.concatenate([x0[None], jax.lax.scan(body, x0, None, length=steps)[1]])
         return jit(jax.vmap(one, in_axes=(0, None)))

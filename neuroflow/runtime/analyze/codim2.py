@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...backend.jax import jax_scope, jit
-from ._curve import ContinuationOptions, Curve, locate, trace
+from ._curve import ContinuationOptions, Curve, crossings, trace
 from ._normal_form import Forms, hopf_coefficients
 from ._system import AnalysisError
 from .continuation import bialternate
@@ -162,43 +162,21 @@ def codim2_curve(result, point, param2: str, range2: tuple[float, float],
     options = options or ContinuationOptions()
     u0 = np.concatenate([point.state, [point.value, value2]])
     problem = Codim2Problem(system, point.type, (result.param, second), u0)
-    normal = np.zeros(len(u0))
-    normal[-1] = 1.0
-    start, _ = problem.curve.correct(u0, normal, options)
+    second_axis = np.append(np.zeros(len(u0) - 1), 1.0)
+    start, _ = problem.curve.correct(u0, second_axis, options)
     if start is None:
         raise AnalysisError(f"Newton's method found no {point.type} point near the start")
 
     def inside(u):
         return lo1 <= u[-2] <= hi1 and lo2 <= u[-1] <= hi2
 
-    direction = np.zeros(len(u0))
-    direction[-1] = 1.0
-    halves = [trace(problem.curve, start, d * direction, options, inside) for d in (1, -1)]
+    halves = [trace(problem.curve, start, d * second_axis, options, inside) for d in (1, -1)]
     messages = [h.message for h in halves if h.message]
     points = [np.array(halves[1].points)[::-1], np.array(halves[0].points)[1:]]
     tangents = [[-t for t in halves[1].tangents][::-1], halves[0].tangents[1:]]
     traced_u = np.concatenate(points)
     traced_t = [t for part in tangents for t in part]
-    found = _events(problem, traced_u, traced_t, options, inside)
+    found = [Codim2Point(kind, (float(u[-2]), float(u[-1])), u[:-2].copy()) for kind, u
+             in crossings(problem.curve, traced_u, traced_t, problem.tests(), options, inside)]
     return Codim2Curve(point.type, (result.param, second), traced_u[:, -2:], traced_u[:, :-2],
                        found, messages)
-
-
-def _events(problem: Codim2Problem, points, tangents, options, inside) -> list[Codim2Point]:
-    found: list[Codim2Point] = []
-    tests = problem.tests()
-    values = {k: np.array([f(u, t) for u, t in zip(points, tangents)]) for k, f in tests.items()}
-    for k in range(len(points) - 1):
-        for kind, test in tests.items():
-            va, vb = values[kind][k], values[kind][k + 1]
-            if not (np.isfinite(va) and np.isfinite(vb)) or va * vb > 0 or va == vb == 0:
-                continue
-            located = locate(problem.curve, points[k], points[k + 1], tangents[k], test, options)
-            if located is None or not inside(located[0]):
-                continue
-            u = located[0]
-            if any(p.type == kind and np.linalg.norm(np.append(p.state, p.values) - u)
-                   <= 1e-8 * (1 + np.linalg.norm(u)) for p in found):
-                continue
-            found.append(Codim2Point(kind, (float(u[-2]), float(u[-1])), u[:-2].copy()))
-    return found

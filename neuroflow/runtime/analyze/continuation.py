@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...backend.jax import jax_scope, jit
-from ._curve import ContinuationOptions, Curve, end_at, locate, trace
+from ._curve import ContinuationOptions, Curve, crossings, end_at, trace
 from .cycles import CycleBranch, continue_cycles
 from ._normal_form import Forms, hopf_coefficients
 from ._stability import unstable_directions
@@ -226,8 +226,7 @@ def continuation(model, param: str, range: tuple[float, float], params: dict | N
         u0 = np.append(x, lo)
         if any(_on(problem, branch, u0, options) for branch in result.branches):
             continue
-        direction = np.zeros(len(u0))
-        direction[-1] = 1.0
+        direction = np.append(np.zeros(len(u0) - 1), 1.0)  # the parameter's axis
         traced = trace(problem.curve, u0, direction, options,
                        lambda u: lo - 1e-12 * span <= u[-1] <= hi + 1e-12 * span)
         end_at(problem.curve, traced, lo, hi, options)
@@ -265,8 +264,7 @@ def _on(problem: EquilibriumProblem, branch: Branch, u: np.ndarray,
     """Whether the equilibrium `u` lies on `branch`: where the branch crosses u's parameter,
     its chord corrected onto the curve meets `u`."""
     points = np.column_stack([branch.states, branch.param])
-    normal = np.zeros(len(u))
-    normal[-1] = 1.0
+    normal = np.append(np.zeros(len(u) - 1), 1.0)  # the parameter's axis
     for a, b in zip(points, points[1:]):
         if (a[-1] - u[-1]) * (b[-1] - u[-1]) > 0 or a[-1] == b[-1]:
             continue
@@ -279,31 +277,16 @@ def _on(problem: EquilibriumProblem, branch: Branch, u: np.ndarray,
 
 def _events(problem: EquilibriumProblem, traced, index: int, detect, options, lo: float,
             hi: float) -> list[SpecialPoint]:
-    found = []
     tests = {k: v for k, v in problem.tests.items() if k in detect}
-    values = {k: np.array([test(u, t) for u, t in zip(traced.points, traced.tangents)])
-              for k, test in tests.items()}
-    for k in range(len(traced.points) - 1):
-        a, b = traced.points[k], traced.points[k + 1]
-        for kind, test in tests.items():
-            va, vb = values[kind][k], values[kind][k + 1]
-            if not (np.isfinite(va) and np.isfinite(vb)) or va * vb > 0 or va == vb == 0:
+    found = []
+    for kind, u in crossings(problem.curve, traced.points, traced.tangents, tests, options,
+                             lambda u: lo <= u[-1] <= hi):
+        point = SpecialPoint(kind, float(u[-1]), u[:-1].copy(), index)
+        if kind == "hopf":
+            coefficients = problem.hopf(u)
+            if coefficients is None:  # λ1 + λ2 = 0 with real λ: a neutral saddle
                 continue
-            located = locate(problem.curve, a, b, traced.tangents[k], test, options)
-            if located is None:
-                continue
-            u = located[0]
-            if not lo <= u[-1] <= hi:
-                continue
-            if any(p.type == kind and np.linalg.norm(np.append(p.state, p.value) - u)
-                   <= 1e-8 * (1 + np.linalg.norm(u)) for p in found):
-                continue  # a zero on a point of the branch, found from both sides
-            point = SpecialPoint(kind, float(u[-1]), u[:-1].copy(), index)
-            if kind == "hopf":
-                coefficients = problem.hopf(u)
-                if coefficients is None:  # λ1 + λ2 = 0 with real λ: a neutral saddle
-                    continue
-                point = SpecialPoint(kind, float(u[-1]), u[:-1].copy(), index,
-                                     l1=coefficients[1], frequency=coefficients[0])
-            found.append(point)
+            point = SpecialPoint(kind, float(u[-1]), u[:-1].copy(), index,
+                                 l1=coefficients[1], frequency=coefficients[0])
+        found.append(point)
     return found

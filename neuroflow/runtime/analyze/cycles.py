@@ -22,8 +22,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...backend.jax import jit
-from ._curve import ContinuationOptions, Curve, end_at, locate, trace
+from ._curve import ContinuationOptions, Curve, crossings, end_at, trace
 from ._system import System
+from ._trajectory import rk4_step
 
 RK4_STEPS = 1000
 START_AMPLITUDE = 1e-3  # relative to 1 + |x_H|
@@ -71,11 +72,7 @@ class CycleProblem:
                 return period * system.field(x, p)
 
             def step(x, _):
-                k1 = rate(x)
-                k2 = rate(x + h / 2 * k1)
-                k3 = rate(x + h / 2 * k2)
-                k4 = rate(x + h * k3)
-                x = x + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+                x = rk4_step(rate, x, h)
                 return x, x
             return jax.lax.scan(step, x0, None, length=RK4_STEPS)
 
@@ -154,17 +151,6 @@ def continue_cycles(system: System, param: str, hopf, index: int, jacobian: np.n
     extremes = np.array([problem.extremes(u) for u in points])
     branch = CycleBranch(index, points[:, -1], points[:, -2], extremes[:, 0], extremes[:, 1],
                          points[:, :-2], multipliers, traced.message)
-    found = []
-    tests = problem.tests()
-    values = {k: [f(u, t) for u, t in zip(traced.points, traced.tangents)]
-              for k, f in tests.items()}
-    for k in range(len(points) - 1):
-        for kind, test in tests.items():
-            if values[kind][k] * values[kind][k + 1] > 0:
-                continue
-            located = locate(problem.curve, points[k], points[k + 1], traced.tangents[k], test,
-                             options)
-            if located is None or not lo <= located[0][-1] <= hi:
-                continue
-            found.append((kind, located[0]))
+    found = crossings(problem.curve, traced.points, traced.tangents, problem.tests(), options,
+                      lambda u: lo <= u[-1] <= hi)
     return branch, found, traced.message
