@@ -29,7 +29,7 @@ import jax
 from .. import ir, tables
 from ..passes import DEFAULT_PIPELINE, PassReport
 from ..runtime import compile
-from ..runtime.simulate import check_seed
+from ..runtime.simulate import check_seed, tree_nbytes
 from .common import (CLIError, add_run_settings, check_output, counted, load_model,
                      run_settings, write_json)
 
@@ -105,8 +105,8 @@ def measure(args) -> dict:
                     "run_median": statistics.median(runs), "runs": runs},
         "xla_programs": xla.programs, "xla_from_cache": xla.cached,
         "passes": [[name, seconds] for name, seconds in report.timings],
-        "memory_bytes": {"peak_rss": _peak_rss_bytes(), "state": _nbytes(final.state),
-                         "connectivity": _nbytes(final.conn), "monitors": results.nbytes},
+        "memory_bytes": {"peak_rss": _peak_rss_bytes(), "state": tree_nbytes(final.state),
+                         "connectivity": tree_nbytes(final.conn), "monitors": results.nbytes},
     }
 
 
@@ -153,10 +153,6 @@ def _time_rows(m: dict) -> list[list[str]]:
              [f"run, best of {n}", tables.number(s["run_best"])],
              [f"run, median of {n}", tables.spread(s["runs"])[1]]]
     return rows
-
-
-def _nbytes(tree) -> int:
-    return sum(getattr(leaf, "nbytes", 0) for leaf in jax.tree_util.tree_leaves(tree))
 
 
 def _peak_rss_bytes() -> int:

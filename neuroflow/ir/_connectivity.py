@@ -156,10 +156,6 @@ class ConnectivityRule(ABC):
     def expected_synapses(self, n_pre: int, n_post: int) -> float:
         """Mean number of synapses, for cost models and buffer sizes."""
 
-    def max_fan_out_bound(self, n_pre: int, n_post: int) -> int | None:
-        """Largest fan-out any pre neuron can get if fixed before drawing, else None."""
-        return None
-
     def text(self) -> str:
         args = ", ".join(_format(getattr(self, f.name)) for f in dataclasses.fields(self))
         return f"{self.name}({args})"
@@ -272,9 +268,6 @@ class FixedFanOut(ConnectivityRule):
     def expected_synapses(self, n_pre: int, n_post: int) -> float:
         return float(self.k * n_pre)
 
-    def max_fan_out_bound(self, n_pre: int, n_post: int) -> int | None:
-        return self.k
-
 
 @dataclass(frozen=True, slots=True)
 class OneToOne(ConnectivityRule):
@@ -294,9 +287,6 @@ class OneToOne(ConnectivityRule):
     def expected_synapses(self, n_pre: int, n_post: int) -> float:
         return float(min(n_pre, n_post))
 
-    def max_fan_out_bound(self, n_pre: int, n_post: int) -> int | None:
-        return 1
-
 
 @dataclass(frozen=True, slots=True)
 class AllToAll(ConnectivityRule):
@@ -312,9 +302,6 @@ class AllToAll(ConnectivityRule):
 
     def expected_synapses(self, n_pre: int, n_post: int) -> float:
         return float(n_pre * n_post)
-
-    def max_fan_out_bound(self, n_pre: int, n_post: int) -> int | None:
-        return n_post
 
 
 CONNECTIVITY_RULES: dict[str, type[ConnectivityRule]] = {

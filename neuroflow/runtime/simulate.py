@@ -443,7 +443,7 @@ class Simulator:
                 del outputs, finite
                 if pending is not None:
                     collect(pending)
-                    if _nbytes(pending[0]) >= TRIM_CHUNK_BYTES:
+                    if tree_nbytes(pending[0]) >= TRIM_CHUNK_BYTES:
                         _return_freed_memory()  # the collected chunk's monitor buffers
                 pending = launched
             if pending is not None:
@@ -522,7 +522,8 @@ chunks.  Smaller ones are left to glibc to reuse for the next chunk: handing bac
 in again the pages of a 4000-neuron chunk's spikes took ~15% of a run."""
 
 
-def _nbytes(tree) -> int:
+def tree_nbytes(tree) -> int:
+    """Bytes held by the arrays of a pytree."""
     return sum(getattr(leaf, "nbytes", 0) for leaf in jax.tree_util.tree_leaves(tree))
 
 

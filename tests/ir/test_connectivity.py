@@ -96,17 +96,12 @@ def test_rule_from_call_errors():
         rule_from_call("fixed_fan_out", (2.5,))
 
 
-def test_expected_synapses_and_fan_out_bounds():
+def test_expected_synapses():
     assert FixedProb(0.02).expected_synapses(4000, 1000) == pytest.approx(80000)
     assert FixedFanIn(80).expected_synapses(4000, 1000) == 80000
     assert FixedFanOut(10).expected_synapses(4000, 1000) == 40000
     assert OneToOne().expected_synapses(7, 7) == 7
     assert AllToAll().expected_synapses(3, 5) == 15
-    assert FixedProb(0.02).max_fan_out_bound(10, 20) is None
-    assert FixedFanIn(3).max_fan_out_bound(10, 20) is None
-    assert FixedFanOut(3).max_fan_out_bound(10, 20) == 3
-    assert OneToOne().max_fan_out_bound(10, 10) == 1
-    assert AllToAll().max_fan_out_bound(10, 20) == 20
 
 
 # --- deterministic rules ----------------------------------------------------
