@@ -423,3 +423,19 @@ def dense_sum(vectors, matrix):
     result = jax.ShapeDtypeStruct((vectors.shape[0], matrix.shape[0]), vectors.dtype)
     return jax.ffi.ffi_call(DENSE_SUM_TARGETS[str(matrix.dtype)], result,
                             vmap_method="sequential")(vectors, matrix)
+
+
+POISSON_TARGETS = {"float32": "NeuroflowPoissonCountF32", "float64": "NeuroflowPoissonCountF64"}
+
+
+def poisson_count(key, first, table, sources: int, size: int, dtype):
+    """Per neuron, the count of a binomial of `sources` trials drawn by inverting `table`
+    (P(count <= k), float64) with neuron i's uniform number from `_hash.uniform(key, first + i)`
+    (`native/poisson.cc`; the JAX path's counts bit for bit); [size] of `dtype`.  None where the
+    kernel cannot be built."""
+    if not extension("poisson.cc", tuple(sorted(POISSON_TARGETS.values()))):
+        return None
+    result = jax.ShapeDtypeStruct((size,), dtype)
+    call = jax.ffi.ffi_call(POISSON_TARGETS[str(np.dtype(dtype))], result,
+                            vmap_method="sequential")
+    return call(key, first, table, sources=np.int64(sources))
