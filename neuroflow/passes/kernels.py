@@ -14,8 +14,8 @@ gathers a fixed fan-in table per post neuron (no scatter); `one_to_one` and `all
 `dense` (a matrix product) or `csr` (one gather per synapse and a segment sum; with the native
 kernels, one C++ row sum per post neuron), `one_to_one` where it connects neuron i to neuron
 i; its costs are printed too, and `native` after the kernel where C++ code will sum it (`csr`,
-and `dense` with at least NATIVE_DENSE_SIDE neurons on each side: a dot product per post
-neuron on the native threads).  For the rest, the model below predicts the time per step of
+and `dense` from at least NATIVE_DENSE_PRE pre neurons: a dot product per post neuron on the
+native threads).  For the rest, the model below predicts the time per step of
 each kernel the device's table knows from the sizes, the expected number of synapses, the
 expected firing rate (option `rate`, Hz) and whether the native kernels are available
 (option `native`, CPU only), and the cheapest wins; with the option `training` (a
@@ -187,9 +187,10 @@ COUPLING_KERNELS = (Kernel.DENSE, Kernel.CSR, Kernel.ELL, Kernel.ONE_TO_ONE, Ker
 
 
 # The native dense kernel (a dot product per post neuron, rows split over the native threads)
-# runs a matrix with at least this many neurons on each side; a few pre or post neurons (the
-# pools of a decision network) stay with XLA, which fuses so small a product with its readers.
-NATIVE_DENSE_SIDE = 16
+# runs a matrix from at least this many pre neurons, onto any number of post neurons (XLA:CPU
+# runs a product onto a few, such as the pools of a decision network, as a scalar loop that
+# adds into memory: ~5 us for 1600 x 3); from fewer, XLA fuses the products with their readers.
+NATIVE_DENSE_PRE = 16
 
 
 def native_sums(node: Coupling, options: KernelOptions) -> bool:
@@ -237,7 +238,7 @@ def _with_kernel(node: Coupling, options: KernelOptions) -> Coupling:
     kernel = choose_coupling_kernel(node, options)
     native = native_sums(node, options) and (
         kernel == Kernel.CSR or (kernel == Kernel.DENSE
-                                 and min(node.pre.size, node.post.size) >= NATIVE_DENSE_SIDE))
+                                 and node.pre.size >= NATIVE_DENSE_PRE))
     return node.replace(kernel=kernel, native=native, cost_device=options.device,
                         costs=tuple((k, round(v, 2))
                                     for k, v in coupling_costs(node, options).items()))

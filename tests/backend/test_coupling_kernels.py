@@ -283,3 +283,29 @@ def test_native_dense_sums_are_the_same_on_one_two_and_three_threads():
         np.testing.assert_array_equal(traces[threads], traces[1])
     xla = nf.compile(model, dt=DT * ms, dtype="float64", native=False)
     assert np.abs(xla.run(STEPS * DT * ms).trace("G", "x")[1] - traces[1]).max() < 1e-12
+
+
+def test_a_dense_coupling_onto_few_post_neurons_sums_natively():
+    """Wang 2002's pools: 200 pre neurons summed into 3 (a tiny matrix XLA runs as a scalar
+    loop) go to the native kernel from NATIVE_DENSE_PRE pre neurons on, and agree with XLA's
+    product to float64 rounding; from fewer pre neurons XLA keeps them."""
+    from neuroflow.passes.kernels import NATIVE_DENSE_PRE
+
+    def pools(n_pre):
+        net = nf.Network("pools")
+        G = net.population("G", n_pre, "dx/dt = -x/tau : 1", method="euler",
+                           params=dict(tau=TAU * ms), init=dict(x=np.linspace(-1.5, 1.2, n_pre)))
+        P = net.population("P", 3, "s : 1")
+        net.projection(G, P, model="w : 1\ns_post = w*tanh(x_pre) : 1 (summed)",
+                       weights=np.random.default_rng(4).normal(size=(n_pre, 3)))
+        net.monitor(P, "s")
+        return net.build()
+
+    for n_pre, native in ((200, True), (NATIVE_DENSE_PRE - 1, False)):
+        traces = []
+        for allowed in (True, False):
+            sim = nf.compile(pools(n_pre), dt=DT * ms, dtype="float64", native=allowed)
+            assert _sums_natively(sim, "NeuroflowDenseSum") == (native and allowed)
+            traces.append(sim.run(STEPS * DT * ms).trace("P", "s")[1])
+        assert np.abs(traces[0] - traces[1]).max() < 1e-12
+        assert np.abs(traces[0]).max() > 0.5
