@@ -32,8 +32,9 @@ template <typename Real>
 __attribute__((always_inline)) inline void Counts(uint64_t key, int64_t first,
                                                   const double* table, int64_t entries,
                                                   int64_t sources, Real* counts, int64_t size) {
-  double number[kChunk];
-  int64_t below[kChunk];
+  // counts as doubles (small integers, exact): every loop then runs on lanes of one width
+  double number[kChunk], below[kChunk];
+  const double cap = static_cast<double>(sources);
   for (int64_t begin = 0; begin < size; begin += kChunk) {
     const int64_t width = size - begin < kChunk ? size - begin : kChunk;
     for (int64_t k = 0; k < width; ++k) {
@@ -44,10 +45,10 @@ __attribute__((always_inline)) inline void Counts(uint64_t key, int64_t first,
     }
     for (int64_t j = 0; j < entries; ++j) {
       const double cut = table[j];
-      for (int64_t k = 0; k < width; ++k) below[k] += cut <= number[k] ? 1 : 0;
+      for (int64_t k = 0; k < width; ++k) below[k] += cut <= number[k] ? 1.0 : 0.0;
     }
     for (int64_t k = 0; k < width; ++k) {
-      counts[begin + k] = static_cast<Real>(below[k] < sources ? below[k] : sources);
+      counts[begin + k] = static_cast<Real>(below[k] < cap ? below[k] : cap);
     }
   }
 }
