@@ -13,8 +13,8 @@
 // 4 MB a step: at the speed of the caches, which both cores share out between them).  Rows
 // are split over the pool's threads (`pool.h`) in tasks of a fixed set of rows, and every row
 // is summed by the same code whichever task and thread runs it: bit-identical on any number
-// of threads.  Built for the widest vectors of the CPU it runs on (`target_clones`: the
-// library is shared by the machines of a cache).
+// of threads.  Built for the widest vectors of the CPU it runs on (`NEUROFLOW_WIDEST_VECTORS`
+// in frame.h).
 #include <cstdint>
 #include <cstring>
 
@@ -143,12 +143,12 @@ __attribute__((always_inline)) inline void DotRange(const Real* matrix, const Re
   for (; j < end; ++j) DotRows<Real, 1>(matrix, vector, out, n, j);
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void DotRangeF32(
+NEUROFLOW_WIDEST_VECTORS void DotRangeF32(
     const float* matrix, const float* vector, float* out, int64_t n, int64_t begin, int64_t end) {
   DotRange(matrix, vector, out, n, begin, end);
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void DotRangeF64(
+NEUROFLOW_WIDEST_VECTORS void DotRangeF64(
     const double* matrix, const double* vector, double* out, int64_t n, int64_t begin,
     int64_t end) {
   DotRange(matrix, vector, out, n, begin, end);

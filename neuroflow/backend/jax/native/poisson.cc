@@ -7,7 +7,7 @@
 // capped at N: the same integers, the same exactly rounded doubles and the same comparisons as
 // the JAX path, so the same counts bit for bit.  XLA:CPU emulates the 64-bit multiplications
 // of the hash with 32-bit ones and reduces the comparisons row by row; here both run in wide
-// vectors (`target_clones`: AVX-512 with its 64-bit multiply where the CPU has it).
+// vectors (`NEUROFLOW_WIDEST_VECTORS`: AVX-512 with its 64-bit multiply where the CPU has it).
 #include <cstdint>
 
 #include "frame.h"
@@ -53,13 +53,13 @@ __attribute__((always_inline)) inline void Counts(uint64_t key, int64_t first,
   }
 }
 
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) void CountsF32(
+NEUROFLOW_WIDEST_VECTORS void CountsF32(
     uint64_t key, int64_t first, const double* table, int64_t entries, int64_t sources,
     float* counts, int64_t size) {
   Counts(key, first, table, entries, sources, counts, size);
 }
 
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) void CountsF64(
+NEUROFLOW_WIDEST_VECTORS void CountsF64(
     uint64_t key, int64_t first, const double* table, int64_t entries, int64_t sources,
     double* counts, int64_t size) {
   Counts(key, first, table, entries, sources, counts, size);
