@@ -40,13 +40,16 @@ class Coupling(Connection):
     becomes the sum of `summand` over their synapses (several couplings onto one target add
     up).  `terms`, set by the `factorize` pass when the summand allows it, say how to compute
     the sum as products of per-neuron vectors and the weight matrix; without them the summand
-    is evaluated once per synapse."""
+    is evaluated once per synapse.  `native`, set by the `kernels` pass, says that the kernel
+    sums the terms with native CPU code (the C++ row sums of `csr` and `dense`; for `dense` the
+    matrix is then stored one row per post neuron)."""
 
     target: str
     summand: Expr
     kernel: Kernel = Kernel.AUTO
     costs: tuple[tuple[str, float], ...] = ()
     terms: tuple[CouplingTerm, ...] = ()
+    native: bool = False
 
     def reads(self) -> set[str]:
         pre, post = self.pre.population, self.post.population
@@ -62,4 +65,5 @@ class Coupling(Connection):
                 f" connect={self.rule.text()} w:{self.weight_type.text()}="
                 f"{value_text(self.weight)} summed {self.target} ="
                 f" {{{to_text(self.summand)}}}{terms} kernel={self.kernel}"
+                f"{' native' if self.native else ''}"
                 f"{costs_text(self.costs, self.cost_device)}")

@@ -13,7 +13,9 @@ gathers a fixed fan-in table per post neuron (no scatter); `one_to_one` and `all
 `event_parallel` (or the one forced).  A coupling (summed variables) sums every step with
 `dense` (a matrix product) or `csr` (one gather per synapse and a segment sum; with the native
 kernels, one C++ row sum per post neuron), `one_to_one` where it connects neuron i to neuron
-i; its costs are printed too.  For the rest, the model below predicts the time per step of
+i; its costs are printed too, and `native` after the kernel where C++ code will sum it (`csr`,
+and `dense` from at least NATIVE_DENSE_PRE pre neurons: a dot product per post neuron on the
+native threads).  For the rest, the model below predicts the time per step of
 each kernel the device's table knows from the sizes, the expected number of synapses, the
 expected firing rate (option `rate`, Hz) and whether the native kernels are available
 (option `native`, CPU only), and the cheapest wins; with the option `training` (a
@@ -184,13 +186,25 @@ PER_SYNAPSE_COLUMNS = 4
 COUPLING_KERNELS = (Kernel.DENSE, Kernel.CSR, Kernel.ELL, Kernel.ONE_TO_ONE, Kernel.PROCEDURAL)
 
 
+# The native dense kernel (a dot product per post neuron, rows split over the native threads)
+# runs a matrix from at least this many pre neurons, onto any number of post neurons (XLA:CPU
+# runs a product onto a few, such as the pools of a decision network, as a scalar loop that
+# adds into memory: ~5 us for 1600 x 3); from fewer, XLA fuses the products with their readers.
+NATIVE_DENSE_PRE = 16
+
+
+def native_sums(node: Coupling, options: KernelOptions) -> bool:
+    """Whether native kernels sum `node`'s factorized terms: in a CPU step that is not
+    differentiated (training keeps the JAX path)."""
+    return (options.native and options.device == "cpu" and not options.training
+            and bool(node.terms))
+
+
 def coupling_costs(node: Coupling, options: KernelOptions) -> dict[Kernel, float]:
     """Predicted µs per step of the kernels that sum a coupling."""
     columns = len(node.terms) or PER_SYNAPSE_COLUMNS
     synapses = node.rule.expected_synapses(node.pre.size, node.post.size)
-    # the native kernel sums factorized terms, in a step that is not differentiated
-    native = (options.native and options.device == "cpu" and not options.training
-              and bool(node.terms))
+    native = native_sums(node, options)
     entries = {Kernel.DENSE: (COUPLING_DENSE, node.pre.size * node.post.size),
                Kernel.CSR: (COUPLING_CSR_NATIVE if native else COUPLING_CSR, synapses),
                Kernel.ELL: (COUPLING_ELL, node.post.size * ell_width(node))}
@@ -220,6 +234,16 @@ def choose_coupling_kernel(node: Coupling, options: KernelOptions) -> Kernel:
     return forced
 
 
+def _with_kernel(node: Coupling, options: KernelOptions) -> Coupling:
+    kernel = choose_coupling_kernel(node, options)
+    native = native_sums(node, options) and (
+        kernel == Kernel.CSR or (kernel == Kernel.DENSE
+                                 and node.pre.size >= NATIVE_DENSE_PRE))
+    return node.replace(kernel=kernel, native=native, cost_device=options.device,
+                        costs=tuple((k, round(v, 2))
+                                    for k, v in coupling_costs(node, options).items()))
+
+
 @register_pass("kernels", KernelOptions)
 def kernels(model: Model, options: KernelOptions) -> Model:
     clock = model.get("clock")
@@ -230,8 +254,5 @@ def kernels(model: Model, options: KernelOptions) -> Model:
               if p.plasticity is None else  # one kernel only: nothing to compare
               p.replace(kernel=choose_kernel(p, options, dt), costs=(), cost_device="")
               for p in model.find(Projection)]
-    chosen += [c.replace(kernel=choose_coupling_kernel(c, options), cost_device=options.device,
-                         costs=tuple((k, round(v, 2))
-                                     for k, v in coupling_costs(c, options).items()))
-               for c in model.find(Coupling)]
+    chosen += [_with_kernel(c, options) for c in model.find(Coupling)]
     return model.replace(*chosen) if chosen else model

@@ -223,3 +223,89 @@ def test_a_dense_coupling_from_few_neurons_sums_without_a_matrix_product(n):
     assert ("dot_general" in step) == (n > 8)
     expected = euler("w*tanh(x_pre)", W, np.ones((n, n), bool), np.linspace(-1.5, 1.2, n))
     assert np.abs(x - expected).max() < 1e-12
+
+
+def _sums_natively(sim, target: str) -> bool:
+    import jax
+
+    state, params, conn = sim.program.initial(0)
+    step = jax.make_jaxpr(sim.program.step)(state, params, conn, sim.program.prepare(params))
+    return target in str(step)
+
+
+@pytest.mark.parametrize("dtype,tolerance", [("float64", 1e-12), ("float32", 1e-5)])
+@pytest.mark.parametrize("connect", [nf.fixed_prob(0.3), nf.all_to_all()])
+def test_native_dense_sums_match_the_pure_jax_kernel_and_numpy(dtype, tolerance, connect):
+    # 37 pre values per row: not a multiple of the kernel's lanes (16 floats, 8 doubles), of
+    # its two blocks of lanes, nor of its groups of four rows; weighted and unweighted terms
+    n, steps = 37, 30
+    for summand in ("w*tanh(x_pre)", "w*(x_pre - x_post)", "0.02*x_pre*x_post + 0.01"):
+        model = network(summand, nf.normal(0, 0.4), "dense", connect, n)
+        traces = []
+        for native in (True, False):
+            sim = nf.compile(model, dt=DT * ms, dtype=dtype, native=native)
+            assert _sums_natively(sim, "NeuroflowDenseSum") == native
+            assert (" kernel=dense native " in sim.ir) == native  # the choice, in the IR
+            traces.append(sim.run(steps * DT * ms).trace("G", "x")[1])
+        assert np.abs(traces[0] - traces[1]).max() < tolerance
+        assert np.abs(traces[0][-1] - traces[0][0]).max() > 1e-3
+        if summand in SUMMANDS:  # and the native sums against numpy's
+            W, connected = _drawn_dense(sim)  # `sim`: the pure-JAX one, W laid out [pre, post]
+            expected = euler(summand, W, connected, np.linspace(-1.5, 1.2, n), steps)
+            assert np.abs(traces[0] - expected).max() < tolerance
+
+
+def _drawn_dense(sim):
+    """W [pre, post] and the synapses of a compiled network's dense coupling (pure-JAX layout)."""
+    _, _, conn = sim.program.initial(0)
+    arrays = {k: np.asarray(v) for k, v in conn["G_to_G_0"].items()}
+    return arrays["weights"], arrays.get("counts", arrays["weights"]) != 0  # w = 0: none
+
+
+def test_native_dense_sums_are_the_same_on_one_two_and_three_threads():
+    """A coupling of 530 x 530 (above the size the kernel splits over the threads, rows in
+    tasks that do not divide it evenly) gives the same traces to the last bit on any number of
+    threads, and XLA's within float64 rounding."""
+    from neuroflow.backend.jax import _native
+
+    if not _native.available():
+        pytest.skip("no C++ compiler: the native kernels are not built")
+    model = network("w*tanh(x_pre)", nf.normal(0, 0.1), "dense", nf.all_to_all(), 530)
+    before, traces = _native.threads(), {}
+    try:
+        for threads in (1, 2, 3):
+            _native.set_threads(threads)
+            sim = nf.compile(model, dt=DT * ms, dtype="float64")
+            traces[threads] = sim.run(STEPS * DT * ms).trace("G", "x")[1]
+    finally:
+        _native.set_threads(before)
+    for threads in (2, 3):
+        np.testing.assert_array_equal(traces[threads], traces[1])
+    xla = nf.compile(model, dt=DT * ms, dtype="float64", native=False)
+    assert np.abs(xla.run(STEPS * DT * ms).trace("G", "x")[1] - traces[1]).max() < 1e-12
+
+
+def test_a_dense_coupling_onto_few_post_neurons_sums_natively():
+    """Wang 2002's pools: 200 pre neurons summed into 3 (a tiny matrix XLA runs as a scalar
+    loop) go to the native kernel from NATIVE_DENSE_PRE pre neurons on, and agree with XLA's
+    product to float64 rounding; from fewer pre neurons XLA keeps them."""
+    from neuroflow.passes.kernels import NATIVE_DENSE_PRE
+
+    def pools(n_pre):
+        net = nf.Network("pools")
+        G = net.population("G", n_pre, "dx/dt = -x/tau : 1", method="euler",
+                           params=dict(tau=TAU * ms), init=dict(x=np.linspace(-1.5, 1.2, n_pre)))
+        P = net.population("P", 3, "s : 1")
+        net.projection(G, P, model="w : 1\ns_post = w*tanh(x_pre) : 1 (summed)",
+                       weights=np.random.default_rng(4).normal(size=(n_pre, 3)))
+        net.monitor(P, "s")
+        return net.build()
+
+    for n_pre, native in ((200, True), (NATIVE_DENSE_PRE - 1, False)):
+        traces = []
+        for allowed in (True, False):
+            sim = nf.compile(pools(n_pre), dt=DT * ms, dtype="float64", native=allowed)
+            assert _sums_natively(sim, "NeuroflowDenseSum") == (native and allowed)
+            traces.append(sim.run(STEPS * DT * ms).trace("P", "s")[1])
+        assert np.abs(traces[0] - traces[1]).max() < 1e-12
+        assert np.abs(traces[0]).max() > 0.5

@@ -75,20 +75,36 @@ def _counts_needed(node: Coupling) -> bool:
 
 
 class DenseCoupling:
-    """The weights as a [pre, post] matrix: one matrix product for all terms."""
+    """The weights as a [pre, post] matrix: one matrix product for all terms.  For the native
+    kernel (`node.native`) the matrices are stored transposed, [post, pre] (`weights_t`,
+    `counts_t`): one contiguous row per post neuron."""
 
     def build(self, node: Coupling, pre, post, weight, dtype) -> dict:
         weights = np.zeros((node.pre.size, node.post.size))
         np.add.at(weights, (pre, post), weight)
-        arrays = {"weights": to_device(weights, dtype)}
+        suffix = "_t" if node.native else ""
+        layout = np.transpose if node.native else np.asarray
+        arrays = {f"weights{suffix}": to_device(layout(weights), dtype)}
         if _counts_needed(node):
             counts = np.zeros((node.pre.size, node.post.size))
             np.add.at(counts, (pre, post), 1.0)
-            arrays["counts"] = to_device(counts, dtype)
+            arrays[f"counts{suffix}"] = to_device(layout(counts), dtype)
         return arrays
 
+    def native_columns(self, arrays: dict, node: Coupling, vectors, weighted: bool):
+        """`columns` by the C++ kernel, where the matrices are transposed and it builds."""
+        name = "weights_t" if weighted else "counts_t"
+        if name in arrays and vectors.dtype == arrays[name].dtype:
+            sums = _native.dense_sum(vectors, arrays[name])
+            if sums is not None:
+                return sums
+        return self.columns(arrays, node, vectors, weighted)
+
     def columns(self, arrays: dict, node: Coupling, vectors, weighted: bool):
-        matrix = arrays["weights" if weighted else "counts"]
+        name = "weights" if weighted else "counts"
+        if f"{name}_t" in arrays:  # laid out for the native kernel
+            return vectors @ arrays[f"{name}_t"].T
+        matrix = arrays[name]
         if matrix.shape[0] <= FEW_PRE:  # products and sums XLA fuses: no mat-vec call, no copy
             return jnp.sum(vectors[:, :, None] * matrix[None], axis=1)
         return vectors @ matrix

@@ -64,7 +64,11 @@ class NativeBlock:
             if name in self.subexpressions:
                 return f"({self.expression(self.subexpressions[name], temps)})"
             builtins = {"t": "t", "dt": "real(DT)", "i": "real(i)", "N": f"real({self.size})",
-                        "not_refractory": "not_refractory", "True": "true", "False": "false",
+                        # as a number (1 or 0) by a select: GCC vectorises no loop that
+                        # converts a bool to a float (Wang 2002's `int(not_refractory)` kept
+                        # its 1600-neuron update scalar); a condition reads it the same
+                        "not_refractory": "(not_refractory ? real(1) : real(0))",
+                        "True": "true", "False": "false",
                         "lastspike": "(real(s__lastspike) * real(DT))"}
             if name == "lastspike" and self.refractory is None:
                 raise CodegenError("'lastspike' needs a refractory period")

@@ -396,6 +396,8 @@ def _pointer(array: np.ndarray) -> ctypes.c_void_p:
 CSR_SUM_TARGETS = {(dtype, shared): f"NeuroflowCsrSum{'Shared' if shared else ''}{suffix}"
                    for dtype, suffix in (("float32", "F32"), ("float64", "F64"))
                    for shared in (False, True)}
+DENSE_SUM_TARGETS = {"float32": "NeuroflowDenseSumF32", "float64": "NeuroflowDenseSumF64"}
+COUPLING_HANDLERS = tuple(sorted({*CSR_SUM_TARGETS.values(), *DENSE_SUM_TARGETS.values()}))
 
 
 def csr_sum(vectors, indptr, pre, weights):
@@ -403,9 +405,37 @@ def csr_sum(vectors, indptr, pre, weights):
     ([columns, n_pre]) and post neuron j, the weights of j's synapses (`indptr[j]` to
     `indptr[j + 1]` in `pre` and `weights`; `weights` one number: shared) times the vector at
     their pre neurons; [columns, n_post].  None where the kernel cannot be built."""
-    if not extension("coupling.cc", tuple(sorted(CSR_SUM_TARGETS.values()))):
+    if not extension("coupling.cc", COUPLING_HANDLERS):
         return None
     name = CSR_SUM_TARGETS[(str(weights.dtype), weights.ndim == 0)]
     result = jax.ShapeDtypeStruct((vectors.shape[0], indptr.shape[0] - 1), vectors.dtype)
     return jax.ffi.ffi_call(name, result, vmap_method="sequential")(vectors, indptr, pre,
                                                                      weights)
+
+
+def dense_sum(vectors, matrix):
+    """`vectors @ matrix.T` by `native/coupling.cc`: for each vector ([columns, n_pre]) its dot
+    product with every row of `matrix` ([n_post, n_pre], a dense coupling's weights transposed),
+    the rows split over the native threads (the same sums, bit for bit, on any number of them);
+    [columns, n_post].  None where the kernel cannot be built."""
+    if not extension("coupling.cc", COUPLING_HANDLERS):
+        return None
+    result = jax.ShapeDtypeStruct((vectors.shape[0], matrix.shape[0]), vectors.dtype)
+    return jax.ffi.ffi_call(DENSE_SUM_TARGETS[str(matrix.dtype)], result,
+                            vmap_method="sequential")(vectors, matrix)
+
+
+POISSON_TARGETS = {"float32": "NeuroflowPoissonCountF32", "float64": "NeuroflowPoissonCountF64"}
+
+
+def poisson_count(key, first, table, sources: int, size: int, dtype):
+    """Per neuron, the count of a binomial of `sources` trials drawn by inverting `table`
+    (P(count <= k), float64) with neuron i's uniform number from `_hash.uniform(key, first + i)`
+    (`native/poisson.cc`; the JAX path's counts bit for bit); [size] of `dtype`.  None where the
+    kernel cannot be built."""
+    if not extension("poisson.cc", tuple(sorted(POISSON_TARGETS.values()))):
+        return None
+    result = jax.ShapeDtypeStruct((size,), dtype)
+    call = jax.ffi.ffi_call(POISSON_TARGETS[str(np.dtype(dtype))], result,
+                            vmap_method="sequential")
+    return call(key, first, table, sources=np.int64(sources))

@@ -184,14 +184,26 @@ def lower_poisson(node: ir.PoissonInput, ctx: StepContext):
                                     dtype)
         add_to(ctx, node.pop, node.var, count * evaluate(node.weight, env))
         return
-    numbers = uniform(step_key(ctx.key, ctx.program.poisson_salt[node.name]),
-                      ctx.program.neuron_index(node.pop))
-    # a short table (the usual case: few sources or a low rate) is compared whole, one fused
-    # kernel; XLA:CPU runs a binary search as a while loop of several kernels per round
-    method = "compare_all" if table.shape[0] <= COMPARED_WHOLE else "scan"
-    count = jnp.minimum(jnp.searchsorted(table, numbers, side="right", method=method),
-                        node.n).astype(dtype)
+    key = step_key(ctx.key, ctx.program.poisson_salt[node.name])
+    count = _native_poisson(node, ctx, key, table) if table.shape[0] <= COMPARED_WHOLE else None
+    if count is None:
+        numbers = uniform(key, ctx.program.neuron_index(node.pop))
+        # a short table (the usual case: few sources or a low rate) is compared whole, one
+        # fused kernel; XLA:CPU runs a binary search as a while loop of several kernels a round
+        method = "compare_all" if table.shape[0] <= COMPARED_WHOLE else "scan"
+        count = jnp.minimum(jnp.searchsorted(table, numbers, side="right", method=method),
+                            node.n).astype(dtype)
     add_to(ctx, node.pop, node.var, count * evaluate(node.weight, env))
+
+
+def _native_poisson(node: ir.PoissonInput, ctx: StepContext, key, table):
+    """The counts by the native kernel (the same bits as the JAX path), or None without it."""
+    if not (ctx.program.native and ctx.program.gradients is None and _native.available()):
+        return None
+    first = (np.int64(0) if ctx.program.partition is None  # a constant: no kernel a step
+             else ctx.program.neuron_index(node.pop)[0].astype(jnp.int64))
+    return _native.poisson_count(key, first, table.astype(jnp.float64), node.n,
+                                 ctx.program.sizes[node.pop], ctx.program.dtype)
 
 
 def effect_scale(node: ir.Projection) -> ir.Expr | None:

@@ -119,6 +119,16 @@ inline bool Prologue(XLA_FFI_CallFrame* call, XLA_FFI_Error** early) {
 
 }  // namespace neuroflow
 
+// A function built once for each of the widest vector units of x86-64 CPUs (AVX-512 with its
+// 64-bit integer multiply, AVX2, the baseline), one chosen when the library loads: the kernels'
+// libraries are built without -march=native, since a cache may be shared between machines.
+// Elsewhere (other CPUs, systems without GNU ifuncs) one build for the baseline.
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#define NEUROFLOW_WIDEST_VECTORS __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#else
+#define NEUROFLOW_WIDEST_VECTORS
+#endif
+
 // Defines the handler symbol NAME, which checks the frame and then returns BODY(frame).
 #define NEUROFLOW_HANDLER(NAME, BODY)                                 \
   extern "C" XLA_FFI_Error* NAME(XLA_FFI_CallFrame* call) {           \

@@ -101,8 +101,15 @@ class Pool {
     }
   }
 
+  // A caller that waited more than the spin (~30 us) for a helper to finish its task shared its
+  // core with that helper (another process held the other ones): the next kBackOffCalls calls
+  // run on their callers alone, and the helpers go to sleep, before the pool is tried again.
+  static constexpr int kBackOffCalls = 1000;
+
   void Run(int64_t tasks, Task task, void* context) {
-    if (tasks > 1 && threads() > 1 && pthread_mutex_trylock(&busy_) == 0) {
+    const bool backing_off = __atomic_load_n(&back_off_, __ATOMIC_RELAXED) > 0 &&
+                             __atomic_sub_fetch(&back_off_, 1, __ATOMIC_RELAXED) >= 0;
+    if (!backing_off && tasks > 1 && threads() > 1 && pthread_mutex_trylock(&busy_) == 0) {
       Job job{task, context, tasks, 0, 0};
       pthread_mutex_lock(&lock_);
       StartHelpers(threads() - 1);
@@ -115,6 +122,7 @@ class Pool {
       job_ = nullptr;  // no helper joins from now on
       pthread_mutex_unlock(&lock_);
       if (!SpinUntil([&] { return __atomic_load_n(&job.joined, __ATOMIC_ACQUIRE) == 0; })) {
+        __atomic_store_n(&back_off_, kBackOffCalls, __ATOMIC_RELAXED);
         pthread_mutex_lock(&lock_);
         while (__atomic_load_n(&job.joined, __ATOMIC_ACQUIRE) > 0) pthread_cond_wait(&left_, &lock_);
         pthread_mutex_unlock(&lock_);
@@ -168,6 +176,7 @@ class Pool {
   };
 
   int wanted_ = 1;
+  int back_off_ = 0;  // calls left to run on their callers alone
   Start starts_[kMaxThreads];
   int helpers_ = 0;
   Job* job_ = nullptr;
