@@ -8,6 +8,12 @@ those of the JAX lowering up to the last bits: `exp` is a polynomial here (XLA h
 division by a per-step constant is a multiplication by its reciprocal, and products are added with
 fused multiply-adds where the CPU has them; the formulas and their order are the same.
 
+The call of a block can also add the population's spikes into its own variables through the
+`event` projections that follow it in the schedule (`ge += w` from the population onto itself,
+without delay): the rows of the neurons that spiked are added right after the update, in the
+order the projections' own kernel calls would add them, so the sums are the same to the bit, with
+one call per step instead of one per projection.
+
 An `xla` block, or a `native` one where native code cannot be built, runs its
 member operations with their JAX lowerings, in order.
 """
@@ -18,11 +24,14 @@ import warnings
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ... import ir
 from . import _native
 from ._codegen import PRELUDE, CExpression, CodegenError
+from ._kernels import KERNELS, Event
 from ._step import PopulationEnv
+from ._synaptic import native_add_applies
 
 
 class NativeBlock:
@@ -47,6 +56,7 @@ class NativeBlock:
         self.uniform_temps: dict[str, str] = {}  # temporaries computed before the loop -> name
         self.source = self._source()
         self.ident = _native.load_generated(self.source)
+        self.adds: list[ir.Projection] = []  # projections this block's call adds (`added`)
 
     # -- generation ---------------------------------------------------------------
     def _resolver(self, temps: set[str]):
@@ -228,13 +238,50 @@ class NativeBlock:
         # each neuron's state is read before it is written, so the update can be in place
         aliases = {self.inputs.index(name): k for k, name in enumerate(self.outputs)
                    if name in self.inputs}
+        if self.adds:
+            args += self._add_arguments(ctx, len(args))
         values = _native.call_generated(self.ident, results, *args, size=self.size,
-                                        aliases=aliases)
+                                        aliases=aliases, adds=len(self.adds))
         for name, value in zip(self.outputs, values):
             if name == "spikes":
                 ctx.spikes[self.pop] = value
             else:
                 state[name] = value
+
+
+    def _add_arguments(self, ctx, first: int) -> list:
+        """The tables of the projections the call adds, then their plan (see `CallGenerated` in
+        native/call.cc), for arguments from index `first` on."""
+        args, plan = [], [self.outputs.index("spikes")]
+        for node in self.adds:
+            arrays = ctx.conn[node.name]
+            weights = arrays["weights"].astype(self.dtype)
+            plan += [self.outputs.index(node.effect.target), first + len(args),
+                     first + len(args) + 1, node.pre.start, node.post.start, node.post.size,
+                     1 if node.effect.op == "+=" else -1, int(weights.ndim == 0)]
+            args += [arrays["targets"], weights]
+        return args + [jnp.asarray(np.array(plan, np.int32))]
+
+
+def added(program, block: ir.FusedUpdate, native: NativeBlock) -> list[ir.Projection]:
+    """The projections the call of `block` (generated as `native`) can add (see the module's
+    docstring): `event` projections from its population onto itself, without delay, added
+    natively, that follow the block in the schedule with nothing between them but spike and rate
+    monitors, which read only spikes."""
+    if program.partition is not None or native.threshold is None:
+        return []
+    operations = program.operations
+    found = []
+    for op in operations[operations.index(block) + 1:]:
+        if isinstance(op, (ir.SpikeMonitor, ir.RateMonitor)):
+            continue
+        if not (isinstance(op, ir.Projection) and type(KERNELS.get(op.kernel)) is Event
+                and op.pre.population == op.post.population == block.pop
+                and op.name not in program.buffers and op.name not in program.spike_rings
+                and native_add_applies(op, program)):
+            break
+        found.append(op)
+    return found
 
 
 def native_blocks(program) -> dict[str, NativeBlock]:
@@ -248,6 +295,7 @@ def native_blocks(program) -> dict[str, NativeBlock]:
             continue
         try:
             blocks[block.id] = NativeBlock(program, block)
+            blocks[block.id].adds = added(program, block, blocks[block.id])
         except CodegenError as err:
             warnings.warn(f"neuroflow: the fused block '{block.id}' runs on XLA: {err}",
                           stacklevel=2)

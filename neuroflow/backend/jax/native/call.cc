@@ -11,6 +11,7 @@
 
 #include "frame.h"
 #include "pool.h"
+#include "rows.h"
 
 // in[k] and out[k] are the data of the k-th argument and result, in the order of the call; the
 // function updates neurons begin to end - 1.
@@ -61,13 +62,69 @@ static int64_t Nanoseconds() {
 // threads, with the same numbers as in one pass: the stretches start at multiples of 64 neurons,
 // where the vectorised loop would be at the start of a vector too (XLA's buffers are 64-byte
 // aligned), so every neuron runs in the same lane code.
+// The projections a block's call adds its population's spikes through (`adds` of them, see
+// `NativeBlock` in _fused.py): the last argument is their plan, int32, the index of the spikes
+// among the results, then per projection the index of the result it adds into, the arguments of
+// its targets and weights, the first pre and post neuron, the post neurons, the sign (+1 or -1),
+// and whether one weight is shared.  They run after the update of every neuron, one after the
+// other, each as the `event` add kernel would (event_add.cc): the same sums, in the same order.
+constexpr int64_t kPlanFields = 8;
+
+template <typename Real>
+static bool AddSpikes(const neuroflow::Frame& frame, const int32_t* plan, int64_t adds) {
+  const neuroflow::Buffer spikes = frame.ret(plan[0]);
+  for (int64_t a = 0; a < adds; ++a) {
+    const int32_t* p = plan + 1 + a * kPlanFields;
+    if (p[0] < 0 || p[0] >= frame.rets() || p[1] < 0 || p[1] >= frame.args() || p[2] < 0 || p[2] >= frame.args()) {
+      return false;
+    }
+    const neuroflow::Buffer total = frame.ret(p[0]), targets = frame.arg(p[1]), weights = frame.arg(p[2]);
+    const int64_t pre_start = p[3], post_start = p[4], n_post = p[5];
+    const bool shared = p[7] != 0;
+    if (total.raw->dtype != neuroflow::DType<Real>::value || weights.raw->dtype != total.raw->dtype ||
+        targets.raw->dtype != XLA_FFI_DataType_S32 || targets.rank() != 2 ||
+        pre_start + targets.dim(0) - 1 > spikes.count() || post_start + n_post > total.count() ||
+        weights.count() != (shared ? 1 : targets.count())) {
+      return false;
+    }
+    const int64_t n_pre = targets.dim(0) - 1, width = targets.dim(1);
+    const bool* spiked = spikes.as<bool>() + pre_start;
+    const Real factor = static_cast<Real>(p[6]);
+    Real* into = total.as<Real>() + post_start;
+    if (shared) {
+      neuroflow::AddSpikingRows<Real, true>(spiked, n_pre, targets.as<int32_t>(), width, weights.as<Real>(), factor,
+                                            into, n_post);
+    } else {
+      neuroflow::AddSpikingRows<Real, false>(spiked, n_pre, targets.as<int32_t>(), width, weights.as<Real>(), factor,
+                                             into, n_post);
+    }
+  }
+  return true;
+}
+
+static XLA_FFI_Error* Adds(const neuroflow::Frame& frame, int64_t adds) {
+  if (adds == 0) return nullptr;
+  const neuroflow::Buffer plan = frame.arg(frame.args() - 1);
+  const int32_t* p = plan.as<int32_t>();
+  if (plan.raw->dtype != XLA_FFI_DataType_S32 || plan.count() != 1 + adds * kPlanFields || p[0] < 0 ||
+      p[0] >= frame.rets() || frame.ret(p[0]).raw->dtype != XLA_FFI_DataType_PRED) {
+    return frame.invalid("neuroflow: a generated call's adds need their plan (int32) as the last argument");
+  }
+  const XLA_FFI_DataType real = p[1] >= 0 && p[1] < frame.rets() ? frame.ret(p[1]).raw->dtype : XLA_FFI_DataType_PRED;
+  const bool done = real == XLA_FFI_DataType_F32   ? AddSpikes<float>(frame, p, adds)
+                    : real == XLA_FFI_DataType_F64 ? AddSpikes<double>(frame, p, adds)
+                                                   : false;
+  return done ? nullptr : frame.invalid("neuroflow: a projection added by a generated call does not fit its populations");
+}
+
 static XLA_FFI_Error* CallGenerated(const neuroflow::Frame& frame) {
   constexpr int64_t kParallelPs = 20000000;  // 20 us: below, waking the helpers costs what it saves
   constexpr int64_t kStretch = 512;          // neurons, at least, in the stretch of a task
   uint64_t id;
-  int64_t size;
+  int64_t size, adds;
+  if (!frame.attr("adds", &adds)) adds = 0;
   if (!frame.attr("id", &id) || !frame.attr("size", &size) || !frame.buffers({}, {}, /*any_number=*/true) ||
-      frame.args() > kMaxBuffers || frame.rets() > kMaxBuffers) {
+      frame.args() > kMaxBuffers || frame.rets() > kMaxBuffers || adds < 0 || (adds > 0 && frame.args() < 1)) {
     return frame.invalid("neuroflow: a generated call takes at most 256 buffers each way, a uint64 attribute 'id'"
                          " and an int64 attribute 'size'");
   }
@@ -91,7 +148,7 @@ static XLA_FFI_Error* CallGenerated(const neuroflow::Frame& frame) {
     function(in, out, 0, size);
     const int64_t took = size > 0 ? (Nanoseconds() - start) * 1000 / size + 1 : 1;
     if (ps == 0 || took < ps) __atomic_store_n(&registered_ps[slot], took, __ATOMIC_RELAXED);
-    return nullptr;
+    return Adds(frame, adds);
   }
   const int64_t stretch = ((size + tasks - 1) / tasks + 63) & ~int64_t{63};
   auto update = [&](int64_t task, int) {
@@ -99,7 +156,7 @@ static XLA_FFI_Error* CallGenerated(const neuroflow::Frame& frame) {
     if (begin < end) function(in, out, begin, end);
   };
   pool.For(tasks, update);
-  return nullptr;
+  return Adds(frame, adds);
 }
 
 NEUROFLOW_HANDLER(NeuroflowCallGenerated, CallGenerated)
