@@ -133,10 +133,13 @@ class NativeBlock:
         if self.linear is None or not self.linear.hoisted:
             raise CodegenError("a linear system with per-neuron coefficients is not generated")
         n = len(system.targets)
+        # as in `LinearSolver.apply`, an offset that is 0 (no input term) adds nothing
+        zero = [isinstance(e, ir.Const) and e.value == 0 for e in system.offset]
         lines = [f"const real b_{j} = {self.expression(e, temps)};"
-                 for j, e in enumerate(system.offset)]
+                 for j, e in enumerate(system.offset) if not zero[j]]
         for i, var in enumerate(system.targets):
-            terms = [f"(phi[{i * n + j}] * s_{x} + psi[{i * n + j}] * b_{j})"
+            terms = [f"(phi[{i * n + j}] * s_{x})" if zero[j] else
+                     f"(phi[{i * n + j}] * s_{x} + psi[{i * n + j}] * b_{j})"
                      for j, x in enumerate(system.targets)]
             lines.append(f"real n_{var} = " + " + ".join(terms) + ";")
         return lines
