@@ -524,9 +524,11 @@ except (OSError, AttributeError):  # another C library (musl)
     _MALLOC_TRIM = None
 
 
-TRIM_RUN_BYTES = 64 << 20
-"""Runs estimated to need less than this do not hand memory back to the system before and after
-them (`_return_freed_memory`): what they free is reused by glibc for the next run."""
+TRIM_RUN_BYTES = 16 << 20
+"""Runs estimated to need less than this (a 1 s COBA-4k run: ~8 MiB) do not hand memory back to
+the system before and after them (`_return_freed_memory`): glibc reuses it for the next run.
+The million-neuron run (~30 MiB) hands back what compiling and drawing left: ~50 MiB of its
+peak."""
 
 TRIM_CHUNK_BYTES = 16 << 20
 """Monitor buffers of a chunk from which their memory is handed back to the system between
