@@ -234,8 +234,8 @@ class NativeBlock:
 
     def _dispatch(self, args: list[str]) -> list[str]:
         """The call of `block`: `Sparse` leaves out the products of the entries of phi and psi
-        that no path of a linear system reaches (0 in the exponential; so they are checked to be,
-        once per call), on its own neurons the same numbers but for the sign of a zero."""
+        that no path of a linear system reaches, where they are 0 (checked once per call): the
+        same numbers as every product, but for the sign of a zero."""
         call = "(" + ", ".join(args) + ");"
         if not self.sparse:
             return ["  block<false>" + call]
@@ -273,7 +273,6 @@ class NativeBlock:
                 ctx.spikes[self.pop] = value
             else:
                 state[name] = value
-
 
     def _add_arguments(self, ctx, first: int) -> list:
         """The tables of the projections the call adds, then their plan (see `CallGenerated` in

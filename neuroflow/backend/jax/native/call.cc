@@ -59,11 +59,6 @@ static int64_t Nanoseconds() {
   return now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
-// Each neuron's update reads and writes only that neuron's elements, so a population whose update
-// takes long enough (timed on one thread, the first calls) is updated in stretches on the pool's
-// threads, with the same numbers as in one pass: the stretches start at multiples of 64 neurons,
-// where the vectorised loop would be at the start of a vector too (XLA's buffers are 64-byte
-// aligned), so every neuron runs in the same lane code.
 // The projections a block's call adds its population's spikes through (`adds` of them, see
 // `NativeBlock` in _fused.py): the last argument is their plan, int32, the index of the spikes
 // among the results, then per projection the index of the result it adds into, the arguments of
@@ -92,14 +87,14 @@ static bool AddSpikes(const neuroflow::Frame& frame, const int32_t* plan, int64_
     }
     const int64_t n_pre = targets.dim(0) - 1, width = targets.dim(1);
     const bool* spiked = spikes.as<bool>() + pre_start;
+    const int32_t* target = targets.as<int32_t>();
+    const Real* weight = weights.as<Real>();
     const Real factor = static_cast<Real>(p[6]);
     Real* into = total.as<Real>() + post_start;
     if (shared) {
-      neuroflow::AddSpikingRows<Real, true, true>(spiked, n_pre, targets.as<int32_t>(), width, weights.as<Real>(), factor,
-                                            into, n_post);
+      neuroflow::AddSpikingRows<Real, true, true>(spiked, n_pre, target, width, weight, factor, into, n_post);
     } else {
-      neuroflow::AddSpikingRows<Real, false, true>(spiked, n_pre, targets.as<int32_t>(), width, weights.as<Real>(), factor,
-                                             into, n_post);
+      neuroflow::AddSpikingRows<Real, false, true>(spiked, n_pre, target, width, weight, factor, into, n_post);
     }
   }
   return true;
@@ -117,9 +112,15 @@ static XLA_FFI_Error* Adds(const neuroflow::Frame& frame, int64_t adds) {
   const bool done = real == XLA_FFI_DataType_F32   ? AddSpikes<float>(frame, p, adds)
                     : real == XLA_FFI_DataType_F64 ? AddSpikes<double>(frame, p, adds)
                                                    : false;
-  return done ? nullptr : frame.invalid("neuroflow: a projection added by a generated call does not fit its populations");
+  return done ? nullptr
+              : frame.invalid("neuroflow: a projection added by a generated call does not fit its populations");
 }
 
+// Each neuron's update reads and writes only that neuron's elements, so a population whose update
+// takes long enough (timed on one thread, the first calls) is updated in stretches on the pool's
+// threads, with the same numbers as in one pass: the stretches start at multiples of 64 neurons,
+// where the vectorised loop would be at the start of a vector too (XLA's buffers are 64-byte
+// aligned), so every neuron runs in the same lane code.
 static XLA_FFI_Error* CallGenerated(const neuroflow::Frame& frame) {
   constexpr int64_t kParallelPs = 20000000;  // 20 us: below, waking the helpers costs what it saves
   constexpr int64_t kStretch = 512;          // neurons, at least, in the stretch of a task
@@ -129,7 +130,7 @@ static XLA_FFI_Error* CallGenerated(const neuroflow::Frame& frame) {
   if (!frame.attr("id", &id) || !frame.attr("size", &size) || !frame.buffers({}, {}, /*any_number=*/true) ||
       frame.args() > kMaxBuffers || frame.rets() > kMaxBuffers || adds < 0 || (adds > 0 && frame.args() < 1)) {
     return frame.invalid("neuroflow: a generated call takes at most 256 buffers each way, a uint64 attribute 'id'"
-                         " and an int64 attribute 'size'");
+                         ", an int64 attribute 'size' and an optional int64 attribute 'adds'");
   }
   pthread_mutex_lock(&registry_lock);
   const uint64_t slot = Slot(id);

@@ -20,9 +20,10 @@ inline void Prefetch(const void* start, int64_t bytes) {
 // For every i < n_pre with spiked[i], in order: total[j] += factor * w for each target j < n_post
 // of row i (`target`, rows of `width` padded with j >= n_post), w the row's weight (`Shared`:
 // weight[0] for every synapse).  `Prefix`: the padding of a row is all after its synapses (as
-// `EllLayout` fills the table), so a row ends at its first padding slot.  The rows of a few spiking neurons are scattered over a table
-// larger than the caches: their lines are requested a batch of rows ahead, so that the misses
-// overlap instead of each row waiting for its own; the additions keep their order.
+// `EllLayout` fills the table), so a row ends at its first padding slot.  The rows of a few
+// spiking neurons are scattered over a table larger than the caches: their lines are requested
+// a batch of rows ahead, so that the misses overlap instead of each row waiting for its own; the
+// additions keep their order.
 template <typename Real, bool Shared, bool Prefix = false>
 inline void AddSpikingRows(const bool* spiked, int64_t n_pre, const int32_t* target, int64_t width,
                            const Real* weight, Real factor, Real* total, int64_t n_post) {
