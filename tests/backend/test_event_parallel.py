@@ -99,4 +99,21 @@ def test_a_batch_under_vmap_gives_each_members_sums():
 
 
 def test_it_never_runs_the_native_kernels():
-    assert not PARALLEL.adds_natively()
+    assert not PARALLEL.adds_natively({})
+
+
+def test_a_forced_event_parallel_projection_runs_on_the_cpu_as_event_does():
+    """Asked whether it adds natively, as every kernel is where native kernels are built, it says
+    no (it raised a TypeError): the same spikes as `event`."""
+    def run(kernel):
+        net = nf.Network("forced")
+        P = net.population("P", 200, equations="dv/dt = -v / (10*ms) : 1", threshold="v > 1",
+                           reset="v = 0", init=dict(v=nf.uniform(0.0, 1.5)))
+        net.projection(P, P, on_pre="v += 0.2", connect=nf.fixed_prob(0.1), kernel=kernel)
+        net.monitor_spikes(P)
+        return nf.compile(net.build(), dt=0.1 * nf.units.ms).run(30 * nf.units.ms, seed=1)
+
+    a, b = run("event"), run("event_parallel")
+    assert len(a.spikes("P")[0]) > 50
+    for x, y in zip(a.spikes("P"), b.spikes("P")):
+        np.testing.assert_array_equal(x, y)

@@ -97,7 +97,12 @@ template <typename R> inline R nf_expm1(R x) {
   const R scale = pow2i(a.half) * pow2i(a.k - a.half);
   return expm1_small(a.r) * scale + (scale - R(1));
 }
-template <typename R> inline R nf_exprel(R x) { return x == R(0) ? R(1) : nf_expm1(x) / x; }
+// The quotient is computed for every x and then chosen: as a branch of the select, GCC divides
+// under a mask, which made COBA's whole update 20% slower (same values either way).
+template <typename R> inline R nf_exprel(R x) {
+  const R quotient = nf_expm1(x) / x;
+  return x == R(0) ? R(1) : quotient;
+}
 template <typename R> inline R nf_sigmoid(R x) { return R(1) / (R(1) + nf_exp(-x)); }
 // NaN in either argument gives NaN, as jnp.minimum/maximum do.
 template <typename R> inline R nf_min(R a, R b) { return a != a ? a : (a < b ? a : b); }

@@ -288,7 +288,7 @@ class EventParallel(Event):
         return super().propagate(arrays, spikes, node, ring, step, native=False)
 
     @staticmethod
-    def adds_natively() -> bool:
+    def adds_natively(arrays: dict) -> bool:
         return False
 
     def _summed(self, arrays: dict, spikes, node: Projection, ring, step):

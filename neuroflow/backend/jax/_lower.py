@@ -285,6 +285,11 @@ class Program:
             mask[node.post.start:node.post.stop] = True
         return {key: None if mask.all() else jnp.asarray(mask) for key, mask in covered.items()}
 
+    @property
+    def added_by_blocks(self) -> set[str]:
+        """The projections that the calls of generated blocks add (see `_fused.added`)."""
+        return {node.name for block in self.native_blocks.values() for node in block.adds}
+
     def neuron_index(self, pop: str):
         """The index in its population of each neuron of `pop` the step holds."""
         index = jnp.arange(self.sizes[pop])

@@ -226,13 +226,15 @@ def load_generated(source: str) -> int:
 
 
 def call_generated(ident: int, results, *args, size: int,
-                   aliases: dict[int, int] | None = None):
+                   aliases: dict[int, int] | None = None, adds: int = 0):
     """Call the generated function `ident` (see `load_generated`) inside a jitted step, over
     neurons 0 to `size` (split over the native threads where there are many);
-    `aliases` maps arguments to the results they are updated into, in place."""
+    `aliases` maps arguments to the results they are updated into, in place.  With `adds`, the
+    call then adds the spikes through that many projections, whose tables and plan end `args`
+    (see `CallGenerated` in native/call.cc)."""
     call = jax.ffi.ffi_call("NeuroflowCallGenerated", results, vmap_method="sequential",
                             input_output_aliases=aliases or {})
-    return call(*args, id=np.uint64(ident), size=np.int64(size))
+    return call(*args, id=np.uint64(ident), size=np.int64(size), adds=np.int64(adds))
 
 
 @lru_cache(maxsize=1)

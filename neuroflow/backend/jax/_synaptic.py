@@ -82,19 +82,24 @@ def _lower_plastic(node: ir.Projection, ctx: StepContext):
         add_to(ctx, node.post.population, var, change, node.post.start, node.post.stop)
 
 
+def native_add_applies(node: ir.Projection, program) -> bool:
+    """Whether `node` can add into its target variable by a native kernel (`_native_add`), as far
+    as the model says (the kernel may still need its arrays to be of a kind it takes)."""
+    kernel = KERNELS[node.kernel]
+    buffer = program.buffers.get(node.name)
+    return (program.native and node.plasticity is None and hasattr(kernel, "add_native")
+            and node.effect.op in ("+=", "-=") and program.effect_scale[node.name] is None
+            and _native.available()
+            and node.effect.target not in program.held.get(node.post.population, ())
+            and (buffer is None or buffer.kind == ir.BufferKind.SPIKES))
+
+
 def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
     """`ge += w` by a native kernel (`event`, `procedural`, `all_to_all` with one weight)
     straight into the variable, where it applies: one call per projection and step, no slices of
     the spike vector, no separate addition."""
-    program = ctx.program
-    kernel = KERNELS[node.kernel]
-    if not (program.native and hasattr(kernel, "add_native") and node.effect.op in ("+=", "-=")
-            and program.effect_scale[node.name] is None and _native.available()
-            and node.effect.target not in program.held.get(node.post.population, ())
-            and kernel.adds_natively(ctx.conn[node.name])):
-        return False
-    buffer = program.buffers.get(node.name)
-    if buffer is not None and buffer.kind != ir.BufferKind.SPIKES:
+    program, kernel = ctx.program, KERNELS[node.kernel]
+    if not (native_add_applies(node, program) and kernel.adds_natively(ctx.conn[node.name])):
         return False
     if node.name in program.spike_rings:
         spikes, start = delayed_spikes(node, ctx, whole=True)
@@ -107,6 +112,8 @@ def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
 
 
 def lower_projection(node: ir.Projection, ctx: StepContext):
+    if node.name in ctx.program.added_by_blocks:  # the call of its population's block adds it
+        return
     if node.plasticity is not None:
         _lower_plastic(node, ctx)
         return

@@ -4,10 +4,10 @@
 #include <cstring>
 
 #include "frame.h"
+#include "rows.h"
 #include "spikes.h"
 
 using neuroflow::DType;
-using neuroflow::ForEachSpike;
 using neuroflow::Frame;
 
 // Adds the weights of the spiking rows straight into the target variable (`ge += w`), without
@@ -41,14 +41,7 @@ static XLA_FFI_Error* Accumulate(const Frame& frame) {
   if (total != base.as<Real>()) std::memcpy(total, base.as<Real>(), sizeof(Real) * total_post);
   total += post_start;
   const Real factor = static_cast<Real>(sign);
-  ForEachSpike(spiked, n_pre, [&](int64_t i) {
-    const int32_t* row_target = target + i * width;
-    const Real* row_weight = Shared ? weight : weight + i * width;
-    for (int64_t k = 0; k < width; ++k) {
-      const int32_t j = row_target[k];
-      if (j < n_post) total[j] += factor * row_weight[Shared ? 0 : k];
-    }
-  });
+  neuroflow::AddSpikingRows<Real, Shared>(spiked, n_pre, target, width, weight, factor, total, n_post);
   return nullptr;
 }
 
