@@ -46,7 +46,9 @@ class Pool {
 
   // Threads a call may use (the caller included).
   int threads() const { return __atomic_load_n(&wanted_, __ATOMIC_RELAXED); }
-  void set_threads(int n) { __atomic_store_n(&wanted_, n < 1 ? 1 : n > kMaxThreads ? kMaxThreads : n, __ATOMIC_RELAXED); }
+  void set_threads(int n) {
+    __atomic_store_n(&wanted_, n < 1 ? 1 : n > kMaxThreads ? kMaxThreads : n, __ATOMIC_RELAXED);
+  }
 
   // Runs f(k, worker) for every k < tasks, over the caller and the helpers; returns when all
   // are done.  Another call already using the pool (XLA may run two kernels at once) runs on its
@@ -76,19 +78,27 @@ class Pool {
     set_threads(n);
   }
 
-  static void Work(Job* job, int worker) {
-    for (;;) {
+  // Runs tasks of `job` until none is left; returns how many.
+  static int64_t Work(Job* job, int worker) {
+    for (int64_t done = 0;; ++done) {
       const int64_t k = __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED);
-      if (k >= job->tasks) return;
+      if (k >= job->tasks) return done;
       job->task(job->context, k, worker);
     }
+  }
+
+  static constexpr int64_t kSpinNs = 30000;
+
+  static int64_t NowNs() {
+    timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec * 1000000000 + now.tv_nsec;
   }
 
   // Calls `done()` until it is true or about kSpinNs have passed; returns done().  The calls of a
   // step come microseconds apart, and waking a sleeping thread takes about as long.
   template <typename Done>
   static bool SpinUntil(Done done) {
-    constexpr int64_t kSpinNs = 30000;
     timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (int64_t k = 1;; ++k) {
@@ -101,10 +111,12 @@ class Pool {
     }
   }
 
-  // A caller that waited more than the spin (~30 us) for a helper to finish its task shared its
-  // core with that helper (another process held the other ones): the next kBackOffCalls calls
-  // run on their callers alone, and the helpers go to sleep, before the pool is tried again.
+  // A caller that waited more than the spin (~30 us) for a helper to finish its task, and took
+  // a time slice (kSliceNs) longer with the helpers than it would have alone, shared its core
+  // with a helper (another process held the other ones): the next kBackOffCalls calls run on
+  // their callers alone, and the helpers go to sleep, before the pool is tried again.
   static constexpr int kBackOffCalls = 1000;
+  static constexpr int64_t kSliceNs = 1000000;
 
   void Run(int64_t tasks, Task task, void* context) {
     const bool backing_off = __atomic_load_n(&back_off_, __ATOMIC_RELAXED) > 0 &&
@@ -117,15 +129,22 @@ class Pool {
       __atomic_add_fetch(&generation_, 1, __ATOMIC_RELEASE);
       pthread_cond_broadcast(&wake_);
       pthread_mutex_unlock(&lock_);
-      Work(&job, 0);
+      const int64_t began = NowNs();
+      const int64_t own_tasks = Work(&job, 0);
+      const int64_t own_ns = NowNs() - began;
       pthread_mutex_lock(&lock_);
       job_ = nullptr;  // no helper joins from now on
       pthread_mutex_unlock(&lock_);
       if (!SpinUntil([&] { return __atomic_load_n(&job.joined, __ATOMIC_ACQUIRE) == 0; })) {
-        __atomic_store_n(&back_off_, kBackOffCalls, __ATOMIC_RELAXED);
         pthread_mutex_lock(&lock_);
         while (__atomic_load_n(&job.joined, __ATOMIC_ACQUIRE) > 0) pthread_cond_wait(&left_, &lock_);
         pthread_mutex_unlock(&lock_);
+        // Tasks are alike: back off where the call took a scheduler's time slice longer than
+        // the caller would have taken over all of them alone.  A helper that woke late (tens of
+        // microseconds), or a large call's last task, also outlasts the spin, and backing off
+        // there would cost the large calls their second thread.
+        if (own_tasks > 0 && NowNs() - began > own_ns / own_tasks * tasks + kSliceNs)
+          __atomic_store_n(&back_off_, kBackOffCalls, __ATOMIC_RELAXED);
       }
       pthread_mutex_unlock(&busy_);
       return;
