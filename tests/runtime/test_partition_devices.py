@@ -99,8 +99,12 @@ for build in (coba, delays, rings, noise):
     ended = a.final.t_ms == b.final.t_ms and all(
         np.array_equal(a.final.population(pop)[var], b.final.population(pop)[var])
         for pop in a.sizes for var in a.final.population(pop))
+    # the tables of the last seed are kept: another seed draws its own, the first one's return
+    reseeded = same(one.run(40 * ms, seed=6), two.run(40 * ms, seed=6))
+    again = same(a, two.run(40 * ms, seed=5))
     report["models"][build.__name__] = {"spikes": spikes, "same": same(a, b),
                                         "resumed": resumed, "ended": ended,
+                                        "reseeded": reseeded, "again": again,
                                         "partition": two.ir.splitlines()[-1]}
 # what `sim.memory()` says each device holds, against the bytes placed on the first device
 big = nf.compile(small_coba(4000).build(), dt=0.1 * ms, devices=2)
@@ -128,6 +132,7 @@ def test_a_network_partitioned_over_two_devices_runs_as_on_one():
         assert found["same"], (name, found)
         assert found["resumed"], (name, found)
         assert found["ended"], (name, found)
+        assert found["reseeded"] and found["again"], (name, found)
     assert report["models"]["coba"]["partition"] == "partition devices=2 exchange=1 owned=[P:201]"
     # the smallest delay (0.7 ms) sets the interval between exchanges; 400 steps are 57
     # intervals and a shorter one
