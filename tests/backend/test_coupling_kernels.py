@@ -188,26 +188,12 @@ def test_what_the_procedural_kernel_cannot_sum_is_a_model_error(weights, rule):
         nf.compile(network("w*x_pre", weights, "procedural", rule, 20), dt=DT * ms)
 
 
-@pytest.mark.parametrize("dtype,tolerance", [("float64", 1e-12), ("float32", 1e-5)])
-@pytest.mark.parametrize("connect", [nf.fixed_prob(0.12), nf.all_to_all()])
-def test_native_csr_row_sums_match_the_pure_jax_kernel(dtype, tolerance, connect):
-    # rows of many lengths (0 to ~12 synapses, and 37: not multiples of the kernel's four
-    # partial sums), weighted and unweighted terms (the last summand counts each synapse once)
+def _sums_natively(sim, target: str) -> bool:
     import jax
 
-    n, steps = 37, 30
-    for summand in ("w*tanh(x_pre)", "w*(x_pre - x_post)", "0.02*x_pre*x_post + 0.01"):
-        model = network(summand, nf.normal(0, 0.4), "csr", connect, n)
-        traces = []
-        for native in (True, False):
-            sim = nf.compile(model, dt=DT * ms, dtype=dtype, native=native)
-            state, params, conn = sim.program.initial(0)
-            step = jax.make_jaxpr(sim.program.step)(state, params, conn,
-                                                    sim.program.prepare(params))
-            assert ("NeuroflowCsrSum" in str(step)) == native
-            traces.append(sim.run(steps * DT * ms).trace("G", "x")[1])
-        assert np.abs(traces[0] - traces[1]).max() < tolerance
-        assert np.abs(traces[0][-1] - traces[0][0]).max() > 1e-3
+    state, params, conn = sim.program.initial(0)
+    step = jax.make_jaxpr(sim.program.step)(state, params, conn, sim.program.prepare(params))
+    return target in str(step)
 
 
 @pytest.mark.parametrize("n", [3, 9])
@@ -225,31 +211,29 @@ def test_a_dense_coupling_from_few_neurons_sums_without_a_matrix_product(n):
     assert np.abs(x - expected).max() < 1e-12
 
 
-def _sums_natively(sim, target: str) -> bool:
-    import jax
-
-    state, params, conn = sim.program.initial(0)
-    step = jax.make_jaxpr(sim.program.step)(state, params, conn, sim.program.prepare(params))
-    return target in str(step)
-
-
 @pytest.mark.parametrize("dtype,tolerance", [("float64", 1e-12), ("float32", 1e-5)])
-@pytest.mark.parametrize("connect", [nf.fixed_prob(0.3), nf.all_to_all()])
-def test_native_dense_sums_match_the_pure_jax_kernel_and_numpy(dtype, tolerance, connect):
-    # 37 pre values per row: not a multiple of the kernel's lanes (16 floats, 8 doubles), of
-    # its two blocks of lanes, nor of its groups of four rows; weighted and unweighted terms
+@pytest.mark.parametrize("kernel,call,connect", [
+    ("csr", "NeuroflowCsrSum", nf.fixed_prob(0.12)), ("csr", "NeuroflowCsrSum", nf.all_to_all()),
+    ("dense", "NeuroflowDenseSum", nf.fixed_prob(0.3)),
+    ("dense", "NeuroflowDenseSum", nf.all_to_all())])
+def test_native_sums_match_the_pure_jax_kernel_and_numpy(dtype, tolerance, kernel, call, connect):
+    # 37 pre values per row: csr rows of many lengths (0 to ~12 synapses, and 37: not multiples
+    # of its four partial sums); for dense, not a multiple of the kernel's lanes (16 floats, 8
+    # doubles), of its two blocks of lanes, nor of its groups of four rows; weighted and
+    # unweighted terms (the last summand counts each synapse once)
     n, steps = 37, 30
     for summand in ("w*tanh(x_pre)", "w*(x_pre - x_post)", "0.02*x_pre*x_post + 0.01"):
-        model = network(summand, nf.normal(0, 0.4), "dense", connect, n)
+        model = network(summand, nf.normal(0, 0.4), kernel, connect, n)
         traces = []
         for native in (True, False):
             sim = nf.compile(model, dt=DT * ms, dtype=dtype, native=native)
-            assert _sums_natively(sim, "NeuroflowDenseSum") == native
-            assert (" kernel=dense native " in sim.ir) == native  # the choice, in the IR
+            assert _sums_natively(sim, call) == native
+            if kernel == "dense":
+                assert (" kernel=dense native " in sim.ir) == native  # the choice, in the IR
             traces.append(sim.run(steps * DT * ms).trace("G", "x")[1])
         assert np.abs(traces[0] - traces[1]).max() < tolerance
         assert np.abs(traces[0][-1] - traces[0][0]).max() > 1e-3
-        if summand in SUMMANDS:  # and the native sums against numpy's
+        if kernel == "dense" and summand in SUMMANDS:  # and the native sums against numpy's
             W, connected = _drawn_dense(sim)  # `sim`: the pure-JAX one, W laid out [pre, post]
             expected = euler(summand, W, connected, np.linspace(-1.5, 1.2, n), steps)
             assert np.abs(traces[0] - expected).max() < tolerance
