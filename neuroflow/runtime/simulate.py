@@ -6,6 +6,7 @@ NaN/inf, monitor data moves to the host, and a progress bar advances.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import math
 import signal
@@ -18,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import ir
-from ..backend.jax import STATE_LAYOUT, jax_scope, jit, Program
+from ..backend.jax import STATE_LAYOUT, Program, jax_scope, jit, threads_shared_by
 from ..backend.jax._memory import MemoryEstimate, estimate, refuse_unless_it_fits
 from ..passes import DEFAULT_PIPELINE
 from . import _merged
@@ -337,9 +338,10 @@ class Simulator:
             chunk, derived = self.partition.chunk, {}
             if given or resume is None:
                 params = self.partition.split_params(params)
-        recorded, final, done = self._loop(chunk, (state, params, conn, derived),
-                                           steps_total, chunk_steps, progress,
-                                           restart=lambda: _own(restart()))
+        recorded, final, done = self._loop(
+            chunk, (state, params, conn, derived), steps_total, chunk_steps, progress,
+            restart=lambda: _own(restart()),
+            mesh=None if self.partition is None else self.partition.mesh)
         # arrays of a mesh over several processes, whole on each (all call this at one point)
         final, conn, params = gather((final, conn, params))
         checkpoint = Checkpoint(final, conn, params, seed, self.model, self.dt)
@@ -399,7 +401,7 @@ class Simulator:
         recorded, _, done = self._loop(chunk_fn, (batched(state), stacked, conn, derived),
                                        steps_total, chunk_steps, progress, layout.runs,
                                        restart=lambda: batched(self.program.initial(seed)[0]),
-                                       what=f"sweeping {layout.describe()}")
+                                       what=f"sweeping {layout.describe()}", mesh=layout.mesh)
         results = [self._results_of(r, done) for r in recorded]
         _return_freed_memory()
         if done < steps_total:
@@ -420,14 +422,16 @@ class Simulator:
         return steps
 
     def _loop(self, chunk_fn, inputs, steps_total: int, chunk_steps, progress,
-              batch: int | None = None, *, restart, what: str = "simulating"):
+              batch: int | None = None, *, restart, what: str = "simulating", mesh=None):
         """Run `steps_total` steps in chunks; one recording per run (`batch` runs, or one).
         Returns the recordings, the final state and the steps run: fewer than `steps_total`
         when Ctrl-C stopped the run at the end of a chunk.
 
         `chunk_fn` donates the state it is given, so a chunk's start state is gone once it
         runs; `restart()` gives the run's first state again (buffers of its own), from which
-        a chunk that ended non-finite is reached again to be replayed step by step."""
+        a chunk that ended non-finite is reached again to be replayed step by step.  The chunks
+        of a program over a `mesh` of this process's CPUs give the native calls their share of
+        the threads."""
         state, params, conn, derived = inputs
         del inputs
         chunk = chunk_steps or self.chunk_steps
@@ -454,7 +458,10 @@ class Simulator:
                 bar.update(steps * runs)
 
         done, pending = 0, None
-        with _Interrupts() as interrupts:
+        local = 1 if mesh is None else sum(d.process_index == jax.process_index()
+                                           for d in mesh.devices.flat)
+        shared = threads_shared_by(local) if self.program.native else contextlib.nullcontext()
+        with _Interrupts() as interrupts, shared:
             # Pipelined: chunk k+1 is dispatched (asynchronously) before chunk k's monitors are
             # moved to the host, so the host work overlaps the device work.
             while done < steps_total and not interrupts.asked:

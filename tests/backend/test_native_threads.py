@@ -95,3 +95,18 @@ def test_a_large_network_gives_the_same_spikes_and_traces_on_one_and_two_threads
             np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(runs[threads].trace("P", "v")[1],
                                       runs[1].trace("P", "v")[1])
+
+
+def test_a_program_over_several_devices_gives_each_its_share_of_the_threads(set_threads):
+    set_threads(4)
+    with _native.threads_shared_by(2):
+        assert _native.threads() == 2
+        with _native.threads_shared_by(3):  # never below one
+            assert _native.threads() == 1
+        assert _native.threads() == 2
+    assert _native.threads() == 4
+    with _native.threads_shared_by(1):
+        assert _native.threads() == 4
+    with pytest.raises(KeyError), _native.threads_shared_by(4):  # restored on the way out too
+        raise KeyError("stop")
+    assert _native.threads() == 4
