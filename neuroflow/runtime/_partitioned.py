@@ -51,7 +51,7 @@ class PartitionedRun:
         self.local = local_program(program, node, NEURONS)
         self._finite_flags = finite_flags
         self.chunk = jit(self._chunk, static_argnums=(4,), donate_argnums=(0,))
-        self._drawn_key, self._drawn = None, None  # the last connectivity placed, and its seed
+        self._drawn_key, self._drawn = None, None  # the last tables placed; (seed, parameters)
 
     def describe(self) -> str:
         owned = ", ".join(f"{pop} {n}" for pop, n in self.node.owned)

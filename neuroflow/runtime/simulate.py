@@ -148,12 +148,9 @@ class Simulator:
         def run(s, p, d):
             return self._run_chunk(s, p, conn, d, steps)
 
-        if not self.program.native:
-            return jax.vmap(run)(states, params, derived)
-        states, outputs = jax.lax.map(lambda member: run(*member)[:2], (states, params, derived))
-        # XLA:CPU runs a program it estimates under 1000 flops on the calling thread, device
-        # after device; the flags of the whole batch, taken here, keep this one above that.
-        return states, outputs, jax.vmap(_finite_flags)(states)
+        if self.program.native:
+            return jax.lax.map(lambda member: run(*member), (states, params, derived))
+        return jax.vmap(run)(states, params, derived)
 
     def _run_sharded_chunk(self, states, params, conn, derived, steps: int, mesh):
         """`_run_batched_chunk` with the batch split over the devices of `mesh`."""
