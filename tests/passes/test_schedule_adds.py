@@ -107,3 +107,13 @@ def test_verification_refuses_adds_the_block_cannot_make_or_the_schedule_contrad
         ir.verify(ir.parse_text(unscheduled))
     with pytest.raises(ir.IRError, match="cannot add projection 'nowhere'.*not a projection"):
         ir.verify(ir.parse_text(scheduled.replace("adds=[exc]", "adds=[nowhere]")))
+
+
+def test_a_partitioned_model_adds_nothing_in_its_blocks():
+    # each device runs the projections on their own (the spikes are exchanged between them)
+    text = after(model("exc", "inh"), "schedule,partition{devices=2}")
+    assert block(text)[0] == "fused P [P.update, P.threshold, P.reset] backend=native"
+    partitioned = ir.parse_text(text)
+    block_adding = partitioned.get("P.fused").replace(adds=("exc",))
+    with pytest.raises(ir.IRError, match="partitioned model runs them on their own"):
+        ir.verify(partitioned.replace(block_adding))
