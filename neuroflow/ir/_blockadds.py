@@ -3,8 +3,8 @@
 The generated call of a block that spikes can also add the population's spikes into its own
 variables (`ge += w` from the population onto itself), right after the update, in the order the
 projections' own calls would: the same sums, one call a step instead of one per projection.  The
-`fuse` pass lists them; verification checks its list with the same rules, so that a schedule or
-a list edited by hand cannot ask for what the block cannot do.
+`schedule` pass lists them; verification checks the list with the same rules, so that a schedule
+or a list edited by hand cannot ask for what the block cannot do.
 """
 from __future__ import annotations
 

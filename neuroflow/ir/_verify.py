@@ -308,7 +308,7 @@ def _check_fused(node: FusedUpdate, model: Model) -> None:
 
 def _check_block_adds(node: FusedUpdate, model: Model) -> None:
     """The projections a block adds are ones it can add, those that follow it in the schedule."""
-    hint = "run 'fuse' on the model as it is, or 'fuse{adds=false}'"
+    hint = "run 'schedule' on the model as it is, or 'schedule{block_adds=false}'"
     if model.get("partition") is not None:
         _fail(node, f"adds projections {list(node.adds)}, but a partitioned model runs them"
               " on their own", hint)

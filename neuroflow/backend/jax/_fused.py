@@ -316,7 +316,8 @@ def added(program, block: ir.FusedUpdate, native: NativeBlock) -> list[ir.Projec
     found = []
     for name in block.adds:
         op = program.model.get(name)
-        if not (type(KERNELS.get(op.kernel)) is Event and native_add_applies(op, program)
+        if not (isinstance(op, ir.Projection) and type(KERNELS.get(op.kernel)) is Event
+                and native_add_applies(op, program)
                 and op.name not in program.buffers and op.name not in program.spike_rings):
             break
         found.append(op)
