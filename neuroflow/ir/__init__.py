@@ -38,6 +38,7 @@ from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer, is_noise
 from ._types import Type
 from ._units import (DIMENSIONLESS, UNIT_NAMES, UNITS, Dimension, DimensionMismatch, Quantity,
                      as_quantity, get_unit, is_dimensionless, parse_dimension)
+from ._blockadds import block_add_problem, projections_after
 from ._verify import (model_errors, problems, scope_lookup, synapse_value_kind, time_dimension,
                       verify)
 from ._walk import delayed_reads, expressions, map_expressions
@@ -46,7 +47,8 @@ NODE_KINDS = _NODE_KINDS + (Coupling, PoissonInput, SpikeGenerator)
 print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spelling
 
 __all__ = ["AdaptiveSystem", "AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity",
-           "Binary", "BufferKind", "BUILTINS", "cache_dir", "cached_parser", "Call", "calls",
+           "Binary", "block_add_problem", "BufferKind", "BUILTINS", "cache_dir", "cached_parser",
+           "Call", "calls",
            "Clock", "COMPARISONS", "Connection", "CONNECTIVITY_RULES", "ConnectivityRule", "Const",
            "Coupling", "CouplingTerm", "Declaration", "decompose", "DelayBuffer", "delayed_reads",
            "did_you_mean", "differentiate", "Dimension", "DIMENSIONLESS", "DimensionMismatch",
@@ -61,7 +63,8 @@ __all__ = ["AdaptiveSystem", "AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrar
            "Parameter", "parse_dimension", "parse_expr", "parse_statements", "parse_surrogate",
            "parse_text", "ParseError", "Part", "plastic_projection", "Plasticity", "plus",
            "PoissonInput", "PopSlice", "Population", "POST", "PRE", "print", "print_model",
-           "private_folder", "Projection", "Quantity", "parse_with", "Random", "RateMonitor",
+           "private_folder", "Projection", "projections_after", "Quantity", "parse_with", "Random",
+           "RateMonitor",
            "Partition", "Ref", "Refractory", "register_function", "Reset", "rule_from_call",
            "Schedule",
            "scope_lookup", "side_names", "spike_steps", "SpikeGenerator", "SpikeMonitor",

@@ -552,11 +552,14 @@ class Part(Node):
 class FusedUpdate(Node):
     """One block that runs a population's state update, threshold and reset (`ops`, in this
     order) in a single pass over its neurons, made by the `fuse` pass.  `backend` says how:
-    `native` generates one C loop for the block, `xla` leaves the ops to XLA's fusion."""
+    `native` generates one C loop for the block, `xla` leaves the ops to XLA's fusion.  `adds`
+    names the projections that follow the block in the schedule whose spikes the native call
+    adds itself, right after the update, in this order (see `block_add_problem` for which may)."""
 
     pop: str
     ops: tuple[str, ...]
     backend: FusionBackend = FusionBackend.NATIVE
+    adds: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.backend not in list(FusionBackend):
@@ -573,7 +576,8 @@ class FusedUpdate(Node):
         return set(self.ops)
 
     def text(self) -> str:
-        return f"fused {self.pop} [{', '.join(self.ops)}] backend={self.backend}"
+        adds = f" adds=[{', '.join(self.adds)}]" if self.adds else ""
+        return f"fused {self.pop} [{', '.join(self.ops)}] backend={self.backend}{adds}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,7 +93,8 @@ part: "part" NAME "=" slice ["monitors" "=" "[" part_monitor ("," part_monitor)*
 ?part_monitor: "spikes" -> part_spikes
              | "rate" -> part_rate
              | "state" NAME -> part_trace
-fused: "fused" NAME "[" NODE_ID ("," NODE_ID)* "]" "backend" "=" NAME
+fused: "fused" NAME "[" NODE_ID ("," NODE_ID)* "]" "backend" "=" NAME [fused_adds]
+fused_adds: "adds" "=" "[" NODE_ID ("," NODE_ID)* "]"
 schedule: "schedule" "[" [NODE_ID ("," NODE_ID)*] "]"
 partition: "partition" "devices" "=" INT "exchange" "=" INT "owned" "=" "[" owned ("," owned)* "]"
 owned: NAME ":" INT
@@ -313,9 +314,13 @@ class _IRBuilder(ExpressionBuilder):
         traces = tuple(var for kind, var in filter(None, monitors) if kind == "state")
         return Part(str(name), neurons, "spikes" in kinds, "rate" in kinds, traces)
 
+    def fused_adds(self, items):
+        return tuple(str(i) for i in items)
+
     def fused(self, items):
-        pop, *ops, backend = map(str, items)
-        return FusedUpdate(pop, tuple(ops), FusionBackend(backend))
+        pop, *ops, backend, adds = items
+        return FusedUpdate(str(pop), tuple(map(str, ops)), FusionBackend(str(backend)),
+                           adds or ())
 
     def schedule(self, items):
         return Schedule(tuple(str(i) for i in items if i is not None))

@@ -13,6 +13,7 @@ import numpy as np
 
 from ._adaptive import AdaptiveSystem
 from ._algebra import decompose, is_zero
+from ._blockadds import block_add_problem, projections_after
 from ._coupling import POST, PRE, Coupling
 from ._errors import IRError, Loc, ModelError, did_you_mean
 from ._expr import Const, Expr, names, subtrees, to_text
@@ -301,6 +302,27 @@ def _check_fused(node: FusedUpdate, model: Model) -> None:
     if -1 in order or order != sorted(set(order)) or order[0] != 0:
         _fail(node, "fuses a state update, then optionally its threshold, then its reset,"
               " each once", f"got {list(node.ops)}")
+    if node.adds:
+        _check_block_adds(node, model)
+
+
+def _check_block_adds(node: FusedUpdate, model: Model) -> None:
+    """The projections a block adds are ones it can add, those that follow it in the schedule."""
+    hint = "run 'schedule' on the model as it is, or 'schedule{block_adds=false}'"
+    if model.get("partition") is not None:
+        _fail(node, f"adds projections {list(node.adds)}, but a partitioned model runs them"
+              " on their own", hint)
+    for name in node.adds:
+        problem = block_add_problem(model, node, name)
+        if problem is not None:
+            _fail(node, f"cannot add projection '{name}': {problem}", hint)
+    schedule = model.get("schedule")
+    if not isinstance(schedule, Schedule):
+        _fail(node, f"adds projections {list(node.adds)} but the model has no schedule", hint)
+    after = projections_after(model, node, list(schedule.order))[:len(node.adds)]
+    if after != list(node.adds):
+        _fail(node, f"adds projections {list(node.adds)}, but the schedule runs {after} right"
+              " after the block (spike and rate monitors aside)", hint)
 
 
 def _check_schedule(node: Schedule, model: Model) -> None:

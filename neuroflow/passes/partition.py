@@ -12,7 +12,8 @@ than the delays allow is refused.  The step is the same on each device, on its o
 what only holds for the whole population is refused here with a located error: summed
 variables (couplings), plastic synapses, spike generators, and kernels whose connectivity is not
 a table of synapses (`procedural`, `one_to_one`, `all_to_all`).  Fused blocks that read a
-neuron's index `i` or the population size `N` run on XLA, where those are the global ones.
+neuron's index `i` or the population size `N` run on XLA, where those are the global ones, and
+no block adds projections in its call (`adds` is empty): each runs on its own.
 With `devices` 1 (the default) the model is left as it is.
 """
 from __future__ import annotations
@@ -106,7 +107,8 @@ def partition(model: Model, options: PartitionOptions) -> Model:
     _refuse_unpartitionable(model)
     for block in model.find(FusedUpdate):
         if block.backend == FusionBackend.NATIVE and _reads_index(model, block):
-            model = model.replace(block.replace(backend=FusionBackend.XLA))
+            block = block.replace(backend=FusionBackend.XLA)
+        model = model.replace(block.replace(adds=()))
     longest, by = longest_interval(model)
     exchange = options.exchange or longest
     if exchange > longest:

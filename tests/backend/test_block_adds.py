@@ -1,11 +1,13 @@
 """A generated block's call that also adds its population's spikes through the `event`
-projections onto itself (`_fused.added`): the same run, to the bit, as one kernel call per
-projection, and only where nothing in between could tell the difference."""
+projections onto itself (`FusedUpdate.adds`, set by `schedule`): the same run, to the bit, as one
+kernel call per projection (`schedule{block_adds=false}`), and only where nothing in between could
+tell the difference."""
 import numpy as np
 import pytest
 
 import neuroflow as nf
-from neuroflow.backend.jax import _fused, _native
+from neuroflow.backend.jax import _native
+from neuroflow.passes import DEFAULT_PIPELINE
 from neuroflow.units import ms, mV
 
 pytestmark = pytest.mark.skipif(not _native.available(),
@@ -16,6 +18,7 @@ EQUATIONS = """
     dge/dt = -ge / taue : 1
     dgi/dt = -gi / taui : 1
 """
+SEPARATE = DEFAULT_PIPELINE.replace("schedule", "schedule{block_adds=false}")
 PARAMS = dict(taum=20 * ms, taue=5 * ms, taui=10 * ms, Ee=0 * mV, Ei=-80 * mV, El=-60 * mV,
               I=20 * mV, Vt=-50 * mV, Vr=-60 * mV)
 
@@ -45,16 +48,16 @@ def network(n: int = 800, *, delayed: bool = False, other: bool = False, trace: 
     return net.build()
 
 
-def runs(model, dtype, monkeypatch, duration=200 * ms):
-    """The run with the block's adds, the names it adds, and the run with one call each."""
+def runs(model, dtype, duration=200 * ms):
+    """The run with the block's adds, the names it adds, and the run with one call each (the
+    override `schedule{block_adds=false}`)."""
     merged = nf.compile(model, dt=0.1 * ms, dtype=dtype)
     added = merged.program.added_by_blocks
-    with monkeypatch.context() as patch:
-        patch.setattr(_fused, "added", lambda program, block, native: [])
-        separate = nf.compile(model, dt=0.1 * ms, dtype=dtype)
-        assert not separate.program.added_by_blocks
-        apart = separate.run(duration, seed=4)
-    return merged.run(duration, seed=4), added, apart
+    # the call adds what the printed IR says it adds
+    assert set(merged.program.model.get("P.fused").adds) == added
+    separate = nf.compile(model, dt=0.1 * ms, dtype=dtype, pipeline=SEPARATE)
+    assert not separate.program.added_by_blocks and not separate.program.model.get("P.fused").adds
+    return merged.run(duration, seed=4), added, separate.run(duration, seed=4)
 
 
 def assert_identical(a, b):
@@ -66,25 +69,25 @@ def assert_identical(a, b):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_block_adds_its_projections_bit_for_bit(dtype, monkeypatch):
-    a, added, b = runs(network(), dtype, monkeypatch)
+def test_block_adds_its_projections_bit_for_bit(dtype):
+    a, added, b = runs(network(), dtype)
     assert added == {"excitatory", "inhibitory"}
     assert len(a.spikes("P")[0]) > 500  # enough activity for every row to be added many times
     assert_identical(a, b)
 
 
-def test_what_the_block_does_not_add(monkeypatch):
+def test_what_the_block_does_not_add():
     """A delayed projection reads a ring: a call of its own after the block's adds.  A trace of
     the target (read at the start of the next step) is the same."""
-    a, added, b = runs(network(delayed=True, trace=True), "float32", monkeypatch)
+    a, added, b = runs(network(delayed=True, trace=True), "float32")
     assert added == {"excitatory", "inhibitory"}
     assert_identical(a, b)
     np.testing.assert_array_equal(a.trace("P", "ge")[1], b.trace("P", "ge")[1])
 
 
-def test_nothing_is_added_past_another_populations_update(monkeypatch):
+def test_nothing_is_added_past_another_populations_update():
     """Q's block comes between P's block and P's projections in the schedule: the projections
     keep their calls (a block adds only what directly follows it)."""
-    a, added, b = runs(network(other=True), "float32", monkeypatch, 100 * ms)
+    a, added, b = runs(network(other=True), "float32", 100 * ms)
     assert added == set()
     assert_identical(a, b)

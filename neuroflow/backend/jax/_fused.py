@@ -9,10 +9,11 @@ division by a per-step constant is a multiplication by its reciprocal, and produ
 fused multiply-adds where the CPU has them; the formulas and their order are the same.
 
 The call of a block can also add the population's spikes into its own variables through the
-`event` projections that follow it in the schedule (`ge += w` from the population onto itself,
-without delay): the rows of the neurons that spiked are added right after the update, in the
-order the projections' own kernel calls would add them, so the sums are the same to the bit, with
-one call per step instead of one per projection.
+`event` projections that its `adds` lists (`ge += w` from the population onto itself, without
+delay, right after the block in the schedule; the `schedule` pass decides): the rows of the
+neurons that spiked are added right after the update, in the order the projections' own kernel
+calls would add them, so the sums are the same to the bit, with one call per step instead of one
+per projection.
 
 An `xla` block, or a `native` one where native code cannot be built, runs its
 member operations with their JAX lowerings, in order.
@@ -306,21 +307,18 @@ def _reached(system: ir.LinearSystem) -> list[list[bool]]:
 
 
 def added(program, block: ir.FusedUpdate, native: NativeBlock) -> list[ir.Projection]:
-    """The projections the call of `block` (generated as `native`) can add (see the module's
-    docstring): `event` projections from its population onto itself, without delay, added
-    natively, that follow the block in the schedule with nothing between them but spike and rate
-    monitors, which read only spikes."""
+    """The projections the call of `block` (generated as `native`) adds: those its `adds` lists
+    (the plan, from the `schedule` pass) up to the first that this program cannot add natively
+    (no native kernels, an effect or a target the native add does not take, a partitioned
+    step), so that the others run on their own after it, in the schedule's order."""
     if program.partition is not None or native.threshold is None:
         return []
-    operations = program.operations
     found = []
-    for op in operations[operations.index(block) + 1:]:
-        if isinstance(op, (ir.SpikeMonitor, ir.RateMonitor)):
-            continue
+    for name in block.adds:
+        op = program.model.get(name)
         if not (isinstance(op, ir.Projection) and type(KERNELS.get(op.kernel)) is Event
-                and op.pre.population == op.post.population == block.pop
-                and op.name not in program.buffers and op.name not in program.spike_rings
-                and native_add_applies(op, program)):
+                and native_add_applies(op, program)
+                and op.name not in program.buffers and op.name not in program.spike_rings):
             break
         found.append(op)
     return found
