@@ -29,12 +29,16 @@ from tests.runtime.workers import small_coba
 def coba():
     return small_coba(401, rate=True, traced=(0, 7, 250, 400)).build()
 
-def delays():  # A splits into whole bytes: its monitor records the exchanged bits as they are
-    net = nf.Network("delays")
-    A = net.population("A", 256, "dv/dt = (I - v)/(10*ms) : 1", threshold="v > 1",
+def driven_pair(name, n_a):  # a driven population A of n_a neurons and a leaky one B of 151
+    net = nf.Network(name)
+    A = net.population("A", n_a, "dv/dt = (I - v)/(10*ms) : 1", threshold="v > 1",
                        reset="v = 0", params={"I": nf.uniform(0.9, 1.3)},
                        init={"v": nf.uniform(0, 1)})
     B = net.population("B", 151, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+    return net, A, B
+
+def delays():  # A splits into whole bytes: its monitor records the exchanged bits as they are
+    net, A, B = driven_pair("delays", 256)
     net.projection(A, B, on_pre="v += 0.3", connect=nf.fixed_prob(0.1), delay=1.5 * ms,
                    kernel="event", name="fixed")
     net.projection(A[100:], B[20:140], on_pre="v += w", weights=nf.uniform(0.1, 0.4),
@@ -47,11 +51,7 @@ def delays():  # A splits into whole bytes: its monitor records the exchanged bi
     return net.build()
 
 def rings():  # every projection delays its spikes 7 steps or more: exchanged every 7 steps
-    net = nf.Network("rings")
-    A = net.population("A", 203, "dv/dt = (I - v)/(10*ms) : 1", threshold="v > 1",
-                       reset="v = 0", params={"I": nf.uniform(0.9, 1.3)},
-                       init={"v": nf.uniform(0, 1)})
-    B = net.population("B", 151, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+    net, A, B = driven_pair("rings", 203)
     net.projection(A, B, on_pre="v += 0.3", connect=nf.fixed_prob(0.1), delay=1.5 * ms,
                    name="fixed")
     net.projection(B, A[:150], on_pre="v -= 0.05", connect=nf.fixed_prob(0.1), kernel="ell",
