@@ -163,9 +163,13 @@ class Simulator:
 
         Names are those of the model as written; a population the `merge` pass merged has its
         values set in its neurons of the merged arrays."""
-        params = self.program.parameters(seed)
+        return self._overridden(self.program.parameters(seed), overrides or {})
+
+    def _overridden(self, defaults: dict, overrides: dict) -> dict:
+        """`defaults` (left as they are) with `overrides` converted, checked and set."""
+        params = {group: dict(values) for group, values in defaults.items()}
         shared: dict[tuple[str, str], dict] = {}  # merged shared parameter -> {part: (name, value)}
-        for name, value in (overrides or {}).items():
+        for name, value in overrides.items():
             node, part = _merged.parameter(self.model, name)
             if node is None:
                 known = _merged.parameter_names(self.model)
@@ -380,9 +384,13 @@ class Simulator:
         seed = check_seed(seed)
         self._check_memory(steps_total, chunk_steps, layout.padded, layout.devices,
                            layout.local_device)
-        state, _, conn = self.program.initial(seed)
-        runs = layout.pad([self.parameters({name: values[k] for name, values in params.items()},
-                                           seed) for k in range(count)])
+        # the connectivity drawn for this seed before is reused, and the defaults drawn once
+        state, defaults, conn = self._initial(seed, {})
+        if not self._plastic:
+            self._drawn = (seed, conn)
+        runs = layout.pad([self._overridden(defaults, {name: values[k] for name, values
+                                                       in params.items()})
+                           for k in range(count)])
         stacked = layout.split(_stack(runs))
         derived = layout.split(_stack([self.program.prepare(p) for p in runs]))
         conn = layout.replicate(conn)
