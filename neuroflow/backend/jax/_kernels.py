@@ -174,6 +174,8 @@ class Event:
     is added into the row of a ring buffer for the step it arrives at.  The loop's length
     depends on the data: reverse-mode differentiation goes through `csr`, `ell` or `dense`."""
 
+    adds_packed = True  # `add_native` reads a partitioned step's exchanged bits as they are
+
     def build(self, node: Projection, pre, post, weight, dtype, delay_steps=None) -> dict:
         n_pre, n_post = node.pre.size, node.post.size
         layout = EllLayout(pre, n_pre)
@@ -245,9 +247,12 @@ class Event:
     @staticmethod
     def add_native(arrays: dict, spikes, pre_start: int, base, node: Projection, sign: float):
         """`base` (a variable of the whole post population) plus `sign` times the weights of the
-        spiking rows, added in place by the C++ kernel (`_native.event_add`)."""
-        return _native.event_add(spikes, arrays["targets"], arrays["weights"].astype(base.dtype),
-                                 base, pre_start, node.post.start, node.post.size, sign)
+        spiking rows, added in place by the C++ kernel (`_native.event_add`; spikes exchanged
+        by a partitioned step, `_native.PackedSpikes`, read as they are)."""
+        add = _native.event_add_packed if isinstance(spikes, _native.PackedSpikes) else \
+            _native.event_add
+        return add(spikes, arrays["targets"], arrays["weights"].astype(base.dtype), base,
+                   pre_start, node.post.start, node.post.size, sign)
 
     def masked(self, arrays: dict, spikes, node: Projection, ring=None, step=None,
                native: bool = False, cut: bool = True):
@@ -375,6 +380,8 @@ class OneToOne:
 class AllToAll:
     """Every pre neuron drives every post neuron.  With one weight for all synapses this is the
     spike count times the weight (no matrix); otherwise it is the dense product."""
+
+    adds_packed = False  # `add_native` counts boolean spikes
 
     def build(self, node: Projection, pre, post, weight, dtype) -> dict:
         if len(pre) != node.pre.size * node.post.size:

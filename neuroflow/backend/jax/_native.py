@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import tempfile
 import warnings
+from dataclasses import dataclass
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -43,10 +44,12 @@ TARGETS = {("float32", False): "NeuroflowEventF32", ("float64", False): "Neurofl
            ("float64", True): "NeuroflowEventSharedF64"}
 ADD_TARGETS = {key: name.replace("NeuroflowEvent", "NeuroflowEventAdd")
                for key, name in TARGETS.items()}
+PACKED_ADD_TARGETS = {key: name.replace("NeuroflowEventAdd", "NeuroflowEventAddPacked")
+                      for key, name in ADD_TARGETS.items()}
 COUNT_ADD_TARGETS = {"float32": "NeuroflowCountAddF32", "float64": "NeuroflowCountAddF64"}
 HANDLERS: set[str] = (set(TARGETS.values()) | set(ADD_TARGETS.values())
-                      | set(COUNT_ADD_TARGETS.values())
-                      | {"NeuroflowCallGenerated", "NeuroflowCount"})
+                      | set(PACKED_ADD_TARGETS.values()) | set(COUNT_ADD_TARGETS.values())
+                      | {"NeuroflowCallGenerated", "NeuroflowCount", "NeuroflowPackBits"})
 """The FFI handler symbols of the core library (`CORE_SOURCES`); each is registered with XLA
 once it is loaded.  Other sources in `native/` are built and registered by `extension`."""
 
@@ -379,6 +382,36 @@ def event_add(spikes, targets, weights, base, pre_start: int, post_start: int, n
     call = jax.ffi.ffi_call(name, result, vmap_method="sequential", input_output_aliases={3: 0})
     return call(spikes, targets, weights, base, pre_start=np.int64(pre_start),
                 post_start=np.int64(post_start), n_post=np.int64(n_post), sign=np.float64(sign))
+
+
+@dataclass(frozen=True)
+class PackedSpikes:
+    """A partitioned step's spikes of a whole population as the devices exchanged them: `bits`
+    (packed as `jnp.packbits` packs), the block of each device's `owned` neurons from bit
+    `device * stride`."""
+
+    bits: jax.Array
+    owned: int
+    stride: int
+
+
+def pack_bits(spikes):
+    """`jnp.packbits(spikes)` of a boolean vector, in one C++ pass (`native/event_add.cc`)."""
+    result = jax.ShapeDtypeStruct((-(-spikes.shape[0] // 8),), np.uint8)
+    return jax.ffi.ffi_call("NeuroflowPackBits", result, vmap_method="sequential")(spikes)
+
+
+def event_add_packed(spikes: PackedSpikes, targets, weights, base, pre_start: int,
+                     post_start: int, n_post: int, sign: float):
+    """`event_add` reading the exchanged bits as they are (no unpacking); a partition's tables
+    (padded after their synapses)."""
+    name = PACKED_ADD_TARGETS[(str(weights.dtype), weights.ndim == 0)]
+    result = jax.ShapeDtypeStruct(base.shape, base.dtype)
+    call = jax.ffi.ffi_call(name, result, vmap_method="sequential", input_output_aliases={3: 0})
+    return call(spikes.bits, targets, weights, base, pre_start=np.int64(pre_start),
+                post_start=np.int64(post_start), n_post=np.int64(n_post),
+                sign=np.float64(sign), owned=np.int64(spikes.owned),
+                stride=np.int64(spikes.stride))
 
 
 def count(spikes):

@@ -154,6 +154,7 @@ class Procedural:
     """Connectivity regenerated from `(seed, projection, pre neuron)` each step: O(N) memory."""
 
     generates_synapses = True  # `Program.initial` draws nothing for it and passes the seed instead
+    adds_packed = False  # `add_native` reads boolean spikes
 
     @staticmethod
     def check(node: Projection) -> None:

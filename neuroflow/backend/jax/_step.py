@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from ... import ir
+from . import _native
 from ._expr import evaluate
 from ._hash import step_key, uniform
 
@@ -53,7 +54,7 @@ class StepContext:
     spike_values: dict = field(default_factory=dict)  # spikes as numbers, for gradients
     rings_written: dict = field(default_factory=dict)  # spikes ring -> {delay: row read}
     gathered: dict = field(default_factory=dict)  # partitioned: each population's spikes, whole
-    gathered_bits: dict = field(default_factory=dict)  # and packed, where the blocks line up
+    gathered_bits: dict = field(default_factory=dict)  # and as exchanged (`PackedSpikes`)
 
 
 class PopulationEnv:
@@ -160,20 +161,38 @@ def all_spikes(ctx: StepContext, pop: str):
     if partition is None:
         return ctx.spikes[pop]
     if pop not in ctx.gathered:
-        owned, size = ctx.program.sizes[pop], ctx.program.total_sizes[pop]
-        blocks = jax.lax.all_gather(jnp.packbits(ctx.spikes[pop]), partition.axis)
-        spikes = jnp.unpackbits(blocks, axis=1, count=owned).reshape(-1)
-        ctx.gathered[pop] = spikes[:size].astype(bool)
-        if owned % 8 == 0 and owned * partition.devices == size:  # the blocks are the bits
-            ctx.gathered_bits[pop] = blocks.reshape(-1)
+        exchanged = exchanged_spikes(ctx, pop)
+        blocks = exchanged.bits.reshape(partition.devices, -1)
+        spikes = jnp.unpackbits(blocks, axis=1, count=exchanged.owned).reshape(-1)
+        ctx.gathered[pop] = spikes[:ctx.program.total_sizes[pop]].astype(bool)
     return ctx.gathered[pop]
 
 
+def exchanged_spikes(ctx: StepContext, pop: str) -> _native.PackedSpikes | None:
+    """A partitioned step's spikes of `pop` as the devices exchange them (each packs its own,
+    natively where the kernels are built: XLA:CPU's packbits is a fusion it splits over its
+    threads every step); None in a step of one device, or where a caller gave the spikes whole
+    (`gathered`: an interval's exchange did it)."""
+    partition = ctx.program.partition
+    if partition is None or (pop in ctx.gathered and pop not in ctx.gathered_bits):
+        return None
+    if pop not in ctx.gathered_bits:
+        own = ctx.spikes[pop]
+        native = ctx.program.native and _native.available()
+        blocks = jax.lax.all_gather(_native.pack_bits(own) if native else jnp.packbits(own),
+                                    partition.axis)
+        ctx.gathered_bits[pop] = _native.PackedSpikes(blocks.reshape(-1), own.shape[0],
+                                                      8 * blocks.shape[1])
+    return ctx.gathered_bits[pop]
+
+
 def all_spikes_packed(ctx: StepContext, pop: str):
-    """`jnp.packbits(all_spikes(ctx, pop))`, as exchanged where the blocks line up."""
-    spikes = all_spikes(ctx, pop)
-    packed = None if ctx.program.partition is None else ctx.gathered_bits.get(pop)
-    return jnp.packbits(spikes) if packed is None else packed
+    """`jnp.packbits(all_spikes(ctx, pop))`: the exchanged bits where their blocks line up."""
+    exchanged = exchanged_spikes(ctx, pop)
+    if (exchanged is not None and exchanged.owned == exchanged.stride
+            and exchanged.owned * ctx.program.partition.devices == ctx.program.total_sizes[pop]):
+        return exchanged.bits
+    return jnp.packbits(all_spikes(ctx, pop))
 
 
 def all_values(ctx: StepContext, pop: str, values):

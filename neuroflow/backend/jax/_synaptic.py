@@ -13,7 +13,8 @@ from ._expr import evaluate
 from ._hash import step_key, uniform
 from ._kernels import KERNELS, PLASTIC
 from ._rings import delayed_spikes
-from ._step import LoweringError, PopulationEnv, StepContext, add_to, all_spikes
+from ._step import (LoweringError, PopulationEnv, StepContext, add_to, all_spikes,
+                    exchanged_spikes)
 
 
 def _pre_spikes(node: ir.Projection, ctx: StepContext):
@@ -103,8 +104,10 @@ def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
         return False
     if node.name in program.spike_rings:
         spikes, start = delayed_spikes(node, ctx, whole=True)
-    else:  # the whole population's spikes: the kernel reads the slice
-        spikes, start = all_spikes(ctx, node.pre.population), node.pre.start
+    else:  # the whole population's spikes (as exchanged, partitioned): the kernel reads the slice
+        exchanged = exchanged_spikes(ctx, node.pre.population) if kernel.adds_packed else None
+        spikes = all_spikes(ctx, node.pre.population) if exchanged is None else exchanged
+        start = node.pre.start
     target, var = ctx.pops[node.post.population], node.effect.target
     target[var] = kernel.add_native(ctx.conn[node.name], spikes, start, target[var], node,
                                     1.0 if node.effect.op == "+=" else -1.0)

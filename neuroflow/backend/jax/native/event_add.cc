@@ -45,6 +45,68 @@ static XLA_FFI_Error* Accumulate(const Frame& frame) {
   return nullptr;
 }
 
+// `Accumulate` for a partitioned step's exchanged spikes, packed (u8 bits: blocks of `owned`
+// neurons, each from bit `block * stride`; see ForEachPackedSpike), read as they came, so that the
+// step unpacks nothing.  The tables of a partition are padded after their synapses (`Prefix`).
+template <typename Real, bool Shared>
+static XLA_FFI_Error* AccumulatePacked(const Frame& frame) {
+  const XLA_FFI_DataType real = DType<Real>::value;
+  int64_t pre_start, post_start, n_post, owned, stride;
+  double sign;
+  if (!frame.buffers({XLA_FFI_DataType_U8, XLA_FFI_DataType_S32, real, real}, {real}) ||
+      !frame.attr("pre_start", &pre_start) || !frame.attr("post_start", &post_start) ||
+      !frame.attr("n_post", &n_post) || !frame.attr("sign", &sign) || !frame.attr("owned", &owned) ||
+      !frame.attr("stride", &stride)) {
+    return frame.invalid("neuroflow packed event add: expected (uint8 bits, int32 targets, weights, base) ->"
+                         " base, with int64 pre_start, post_start, n_post, owned, stride and float64 sign");
+  }
+  const auto bits = frame.arg(0), targets = frame.arg(1), weights = frame.arg(2), base = frame.arg(3);
+  const auto out = frame.ret(0);
+  const int64_t total_post = out.count();
+  const int64_t n_pre = targets.rank() == 2 ? targets.dim(0) - 1 : -1;
+  const int64_t last = pre_start + n_pre - 1;  // its bit must be in `bits`
+  if (targets.rank() != 2 || owned < 1 || stride < owned || pre_start < 0 ||
+      (n_pre > 0 && (last / owned) * stride + last % owned >= 8 * bits.count()) ||
+      post_start + n_post > total_post || base.count() != total_post || (Shared && weights.count() != 1)) {
+    return frame.invalid("projection slices do not fit the populations");
+  }
+  const int64_t width = targets.dim(1);
+  const uint8_t* packed = bits.as<uint8_t>();
+  Real* total = out.as<Real>();
+  if (total != base.as<Real>()) std::memcpy(total, base.as<Real>(), sizeof(Real) * total_post);
+  total += post_start;
+  neuroflow::AddRowsOf<Real, Shared, true>(
+      [&](auto visit) { neuroflow::ForEachPackedSpike(packed, pre_start, n_pre, owned, stride, visit); },
+      targets.as<int32_t>(), width, weights.as<Real>(), static_cast<Real>(sign), total, n_post);
+  return nullptr;
+}
+
+// A device's spikes packed for the exchange, as numpy's packbits (the first neuron of a byte in
+// its highest bit, the last byte padded with zeros): one pass, where XLA:CPU's packbits is a
+// fusion it splits over its threads every step.
+static XLA_FFI_Error* PackBits(const Frame& frame) {
+  if (!frame.buffers({XLA_FFI_DataType_PRED}, {XLA_FFI_DataType_U8}) ||
+      frame.ret(0).count() != (frame.arg(0).count() + 7) / 8) {
+    return frame.invalid("neuroflow pack bits: expected (bool spikes[n]) -> uint8[ceil(n / 8)]");
+  }
+  const bool* spiked = frame.arg(0).as<bool>();
+  const int64_t n = frame.arg(0).count();
+  uint8_t* packed = frame.ret(0).as<uint8_t>();
+  for (int64_t byte = 0; byte < n / 8; ++byte) {
+    // eight flags (0 or 1) as one word, flag k in its byte k: the product moves flag k to bit
+    // 63 - k, each to its own bit with no carry, and the top byte is the packed one
+    uint64_t flags;
+    std::memcpy(&flags, spiked + 8 * byte, sizeof flags);
+    packed[byte] = static_cast<uint8_t>((flags * 0x8040201008040201ull) >> 56);
+  }
+  if (n % 8 != 0) {
+    uint32_t value = 0;
+    for (int64_t k = 0; k < n % 8; ++k) value |= static_cast<uint32_t>(spiked[8 * (n / 8) + k]) << (7 - k);
+    packed[n / 8] = static_cast<uint8_t>(value);
+  }
+  return nullptr;
+}
+
 // All to all with one weight (`ge += w` from every pre neuron): the number of spikes times the
 // weight, added to the projection's post neurons in place.  The count is exact and the product and
 // the sum are the ones XLA's path computes (count * w, then base + change, or base - change for
@@ -102,3 +164,8 @@ NEUROFLOW_HANDLER(NeuroflowEventAddF32, (Accumulate<float, false>))
 NEUROFLOW_HANDLER(NeuroflowEventAddF64, (Accumulate<double, false>))
 NEUROFLOW_HANDLER(NeuroflowEventAddSharedF32, (Accumulate<float, true>))
 NEUROFLOW_HANDLER(NeuroflowEventAddSharedF64, (Accumulate<double, true>))
+NEUROFLOW_HANDLER(NeuroflowEventAddPackedF32, (AccumulatePacked<float, false>))
+NEUROFLOW_HANDLER(NeuroflowEventAddPackedF64, (AccumulatePacked<double, false>))
+NEUROFLOW_HANDLER(NeuroflowEventAddPackedSharedF32, (AccumulatePacked<float, true>))
+NEUROFLOW_HANDLER(NeuroflowEventAddPackedSharedF64, (AccumulatePacked<double, true>))
+NEUROFLOW_HANDLER(NeuroflowPackBits, PackBits)
