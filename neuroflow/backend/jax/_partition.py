@@ -176,9 +176,16 @@ def exchange_interval(local: Program, state: dict, outputs: dict, first_step,
     for name, buffer in local.buffers.items():
         if buffer.kind == ir.BufferKind.SPIKES:  # rows as `_rings` writes them, one per step
             view = ring_source(local, name)
-            rows = (first_step + jnp.arange(length)) % (buffer.steps + 1)
             exchanged = spikes[view.population][:, view.start:view.stop]
-            buffers[name] = buffers[name].at[rows].set(exchanged.astype(buffers[name].dtype))
+            exchanged = exchanged.astype(buffers[name].dtype)
+
+            # row by row, each in place: XLA:CPU's scatter of the rows at once is a loop over
+            # every element (most of a delayed COBA 64k's time over two devices)
+            def write(k, ring, exchanged=exchanged, rows=buffer.steps + 1):
+                row = jax.lax.rem(first_step + k, jnp.asarray(rows, first_step.dtype))
+                return jax.lax.dynamic_update_index_in_dim(ring, exchanged[k], row, 0)
+
+            buffers[name] = jax.lax.fori_loop(0, length, write, buffers[name])
     monitors = local.model.find(ir.SpikeMonitor) + local.model.find(ir.RateMonitor)
 
     def monitor(step_spikes: dict) -> dict:
