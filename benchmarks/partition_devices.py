@@ -13,7 +13,9 @@ load on a shared machine hits both alike.  It checks that both give the same spi
 and prints the times, their ratio, the partition line of the IR, the peak memory of the process,
 the 1-minute load average and the cores' worth of throughput the process could get before and
 after (`cores_available`).  `--alone` runs only the partitioned network
-(for sizes whose one-device run is not wanted, such as 256k with stored connectivity).
+(for sizes whose one-device run is not wanted, such as 256k with stored connectivity).  Without
+`--delay` it also times the exchange alone (`exchange_alone`): the all-gather of every step with
+no model around it, the floor of the partitioned run on this machine.
 """
 from __future__ import annotations
 
@@ -49,6 +51,36 @@ def cores_available() -> float:
         alone = pool.submit(_work).result()
         pair = max(f.result() for f in [pool.submit(_work), pool.submit(_work)])
     return 2 * alone / pair
+
+
+def exchange_alone(devices: int, neurons: int, steps: int, repeats: int) -> float:
+    """Seconds for `steps` steps that do nothing but what a partitioned step must do every
+    step, whatever its model: all-gather each device's packed spikes (`neurons / devices` bits)
+    inside `shard_map`, through the collectives of XLA:CPU.  The floor of a run that exchanges
+    every step, on this machine."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    from jax.sharding import Mesh, PartitionSpec
+
+    mesh = Mesh(np.asarray(jax.devices()[:devices]), ("d",))
+
+    def run(bits):
+        def step(own, _):  # the next step's bits depend on the gathered ones: no step is skipped
+            gathered = jax.lax.all_gather(own, "d")
+            return own ^ gathered[(jax.lax.axis_index("d") + 1) % devices], None
+        return jax.lax.scan(step, bits[0], None, length=steps)[0][None]
+
+    exchange = jax.jit(jax.shard_map(run, mesh=mesh, in_specs=PartitionSpec("d"),
+                                     out_specs=PartitionSpec("d"), check_vma=False))
+    bits = jnp.zeros((devices, -(-neurons // devices // 8)), jnp.uint8)
+    exchange(bits).block_until_ready()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        exchange(bits).block_until_ready()
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def main() -> None:
@@ -109,6 +141,11 @@ def main() -> None:
         same = all(np.array_equal(a, b) for a, b in zip(one, many))
         speedup = min(times["1 device"]) / min(times[f"{args.devices} devices"])
         print(f"  identical spikes: {same}; speed-up {speedup:.2f}x")
+    if not args.delay:
+        steps = round(float(duration / coba.dt))
+        alone = exchange_alone(args.devices, args.neurons, steps, args.repeats)
+        print(f"  the exchange alone (an all-gather of the packed spikes in each of the {steps}"
+              f" steps, nothing else): {alone:.3f} s")
     print(f"  peak memory of the process {peak_mib:.0f} MiB; load average (1 min)"
           f" {load_before:.2f} before, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} CPUs;"
           f" cores' worth of throughput this process could get: {cores_before:.2f} before,"
