@@ -123,10 +123,16 @@ class Simulator:
         return ir.print_model(self.model)
 
     def _initial(self, seed: int, delays: dict) -> tuple[dict, dict, dict]:
+        """`(state, params, conn)` of `seed`; the connectivity drawn for the seed before is
+        reused (not with new delays, nor plastic synapses, whose state is drawn with it)."""
         if self.partition is not None:
             return self.partition.initial(seed, delays)
-        if delays or self._plastic or self._drawn is None or self._drawn[0] != seed:
+        if delays or self._plastic:
             return self.program.initial(seed, delays)
+        if self._drawn is None or self._drawn[0] != seed:
+            state, params, conn = self.program.initial(seed, delays)
+            self._drawn = (seed, conn)
+            return state, params, conn
         return self.program.initial(seed, delays, self._drawn[1])
 
     def _run_chunk(self, state, params, conn, derived, steps: int):
@@ -322,8 +328,6 @@ class Simulator:
                 return resume.state
         else:
             state, defaults, conn = self._initial(seed, delays)
-            if not delays and not self._plastic:
-                self._drawn = (seed, conn)
             if big:
                 _return_freed_memory()  # what drawing the connectivity needed for a moment
 
@@ -384,10 +388,7 @@ class Simulator:
         seed = check_seed(seed)
         self._check_memory(steps_total, chunk_steps, layout.padded, layout.devices,
                            layout.local_device)
-        # the connectivity drawn for this seed before is reused, and the defaults drawn once
-        state, defaults, conn = self._initial(seed, {})
-        if not self._plastic:
-            self._drawn = (seed, conn)
+        state, defaults, conn = self._initial(seed, {})  # defaults drawn once for every run
         runs = layout.pad([self._overridden(defaults, {name: values[k] for name, values
                                                        in params.items()})
                            for k in range(count)])
