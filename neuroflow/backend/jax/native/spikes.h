@@ -1,4 +1,5 @@
-// One helper of the event kernels (event.cc, event_add.cc): visiting the neurons that spiked.
+// Helpers of the event kernels (event.cc, event_add.cc, call.cc) and of the host's decoder
+// (decode.cc): visiting the neurons that spiked.
 #ifndef NEUROFLOW_NATIVE_SPIKES_H_
 #define NEUROFLOW_NATIVE_SPIKES_H_
 
@@ -22,12 +23,14 @@ inline void VisitWord(uint64_t word, int64_t first, Visit& visit) {
   }
 }
 
+// Calls visit(i) for every i < n with bytes[i] != 0, in order: the flags of `ForEachSpike`, or the
+// packed spike records the host decodes (decode.cc).
 template <typename Visit>
-inline void ForEachSpike(const bool* spiked, int64_t n, Visit visit) {
+inline void ForEachNonzeroByte(const uint8_t* bytes, int64_t n, Visit visit) {
   int64_t i = 0;
   for (; i + 64 <= n; i += 64) {
     uint64_t words[8];
-    std::memcpy(words, spiked + i, sizeof words);
+    std::memcpy(words, bytes + i, sizeof words);
     uint64_t any = 0;
     for (int k = 0; k < 8; ++k) any |= words[k];
     if (any == 0) continue;
@@ -35,12 +38,17 @@ inline void ForEachSpike(const bool* spiked, int64_t n, Visit visit) {
   }
   for (; i + 8 <= n; i += 8) {
     uint64_t word;
-    std::memcpy(&word, spiked + i, sizeof word);
+    std::memcpy(&word, bytes + i, sizeof word);
     VisitWord(word, i, visit);
   }
   for (; i < n; ++i) {
-    if (spiked[i]) visit(i);
+    if (bytes[i] != 0) visit(i);
   }
+}
+
+template <typename Visit>
+inline void ForEachSpike(const bool* spiked, int64_t n, Visit visit) {
+  ForEachNonzeroByte(reinterpret_cast<const uint8_t*>(spiked), n, visit);
 }
 
 // Calls visit(k) for every k < count whose bit `first + k` is set in `bits`, in order: bits as
