@@ -22,6 +22,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import warnings
 from dataclasses import dataclass
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -431,23 +432,40 @@ def count_add(spikes, weight, base, pre_start: int, n_pre: int, post_start: int,
                 post_start=np.int64(post_start), n_post=np.int64(n_post), sign=np.float64(sign))
 
 
-def spike_indices(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def spike_indices(packed: np.ndarray, vectors: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
     """`(step, neuron)` int32 of every spike in a chunk's `[steps, ceil(n / 8)]` packed bits
     (`jnp.packbits` of the spikes), in the order of `np.nonzero` on the unpacked array, decoded
-    by `native/decode.cc`; None where the native kernels are not loaded."""
+    by `native/decode.cc` (`vectors=False`: without the CPU's vector instructions, for tests);
+    None where the native kernels are not loaded."""
     if not available():
         return None
     library = _library()
     packed = np.ascontiguousarray(packed, np.uint8)
     capacity = packed.size // 8 + 1024  # one spike per 64 neuron-steps: a second pass is rare
     while True:
-        steps, neurons = np.empty(capacity, np.int32), np.empty(capacity, np.int32)
+        steps, neurons = _decoded_scratch(capacity)
         found = library.NeuroflowSpikeIndices(
             _pointer(packed), ctypes.c_int64(packed.shape[0]), ctypes.c_int64(packed.shape[1]),
-            _pointer(steps), _pointer(neurons), ctypes.c_int64(capacity))
+            _pointer(steps), _pointer(neurons), ctypes.c_int64(capacity), ctypes.c_int32(vectors))
         if found <= capacity:
             return steps[:found].copy(), neurons[:found].copy()
         capacity = found
+
+
+_SCRATCH_LIMIT = 1 << 19  # spikes: the scratch of a chunk of 4000 neurons is 1/8 of this
+_scratch = threading.local()
+
+
+def _decoded_scratch(capacity: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two int32 arrays of at least `capacity` for the decoder to write into; reused by the
+    thread's later chunks up to `_SCRATCH_LIMIT` (new arrays for every chunk were pages
+    faulted in again and again), new ones above it (no large buffer is held after a run)."""
+    if capacity > _SCRATCH_LIMIT:
+        return np.empty(capacity, np.int32), np.empty(capacity, np.int32)
+    held = getattr(_scratch, "arrays", None)
+    if held is None or len(held[0]) < capacity:
+        held = _scratch.arrays = (np.empty(capacity, np.int32), np.empty(capacity, np.int32))
+    return held
 
 
 def _pointer(array: np.ndarray) -> ctypes.c_void_p:
