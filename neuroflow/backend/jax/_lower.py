@@ -26,8 +26,8 @@ from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
 from ._linear import LinearSolver
 from ._scope import jax_scope, jit
 from ._step import (LASTSPIKE, NEVER, LocalPartition, LoweringError, PopulationEnv, StepContext,
-                    all_spikes, all_spikes_packed, all_values, per_neuron, record_history,
-                    refractory_mask)
+                    all_spikes, all_spikes_packed, all_values, packed_own, per_neuron,
+                    record_history, refractory_mask)
 from ._threefry import fold_in
 from ._rings import write_spike_rings
 from ._synaptic import effect_scale, lower_coupling, lower_poisson, lower_projection
@@ -167,10 +167,11 @@ def _lower_fused(node: ir.FusedUpdate, ctx: StepContext):
     native(ctx)
 
 
-STATE_LAYOUT = 2
+STATE_LAYOUT = 3
 """The layout of a run's state arrays (what a checkpoint in a file holds): raised whenever an
 array changes shape or meaning, so that a file written before is refused rather than resumed
-with arrays the step misreads.  2: spike rings have one row more than their delay's steps."""
+with arrays the step misreads.  2: spike rings have one row more than their delay's steps.  3:
+a partitioned run's spike rings hold the whole population's exchanged bits."""
 
 COUPLING_INDEX = 1 << 20  # procedural couplings draw after any number of projections
 
@@ -456,7 +457,8 @@ class Program:
         if self.gradients is not None:
             ctx.outputs["spike_values"] = ctx.spike_values
         if self.partition is not None and self.partition.exchange > 1:  # exchanged later
-            ctx.outputs["local_spikes"] = dict(ctx.spikes)
+            ctx.outputs["local_spikes"] = {pop: packed_own(self, spikes)
+                                           for pop, spikes in ctx.spikes.items()}
         new_state = dict(state, step=state["step"] + 1, pops=pops, buffers=ctx.buffers)
         if ctx.synapses:
             new_state["synapses"] = ctx.synapses

@@ -275,8 +275,14 @@ def estimate(program, steps: int, batch: int = 1, chunk_steps: int = 1000,
             pop = name.split(".")[0]
             size, layout = (buffer.steps + 1) * program.sizes[pop] * itemsize, "history"
         elif buffer.kind == ir.BufferKind.SPIKES:
-            width = program.sizes[name] if buffer.readers else model.get(name).pre.size
-            size = (buffer.steps + 1) * width * BOOL  # the row being written is one more
+            pre = model.get(name).pre if not buffer.readers else None
+            partition = model.get("partition")
+            if partition is not None:  # the whole population's exchanged bits (`_rings`)
+                owned = partition.neurons(name if pre is None else pre.population)
+                row = partition.devices * -(-owned // 8) * UINT8
+            else:
+                row = (program.sizes[name] if pre is None else pre.size) * BOOL
+            size = (buffer.steps + 1) * row  # the row being written is one more
             layout = f"spikes of {buffer.steps} steps"
         else:
             size = (buffer.steps + 1) * (model.get(name).post.size + 1) * itemsize

@@ -24,7 +24,7 @@ from ._kernels import KERNELS, EllLayout, Event, draw_synapses
 from ._linear import LinearSolver
 from ._lower import LOWERINGS, Program
 from ._rings import ring_source
-from ._step import LocalPartition, StepContext
+from ._step import LocalPartition, StepContext, exchanged_row
 
 
 def local_program(program: Program, node: ir.Partition, axis: str) -> Program:
@@ -81,14 +81,25 @@ def split_state(local: Program, state: dict) -> dict:
             pop = name.split(".")[0]
             buffers[name] = split_neurons(ring, local.total_sizes[pop], local.sizes[pop],
                                           devices, axis=1)
-        elif buffer.kind == ir.BufferKind.SPIKES:  # the whole pre slice's spikes, everywhere
-            buffers[name] = replicated(ring, devices)
+        elif buffer.kind == ir.BufferKind.SPIKES:  # the exchanged bits, everywhere
+            buffers[name] = replicated(packed_ring(local, name, ring), devices)
         else:  # input on its way to the device's own post neurons: empty at the start
             post = _local_node(local.model.get(name), local.sizes).post.size
             buffers[name] = np.zeros((devices, (buffer.steps + 1) * (post + 1)), ring.dtype)
     split = {key: replicated(value, devices) for key, value in state.items()
              if key not in ("pops", "buffers")}
     return dict(split, pops=pops, buffers=buffers)
+
+
+def packed_ring(local: Program, name: str, ring) -> np.ndarray:
+    """A spike ring of one device's program (rows of booleans, its neurons) as a partitioned
+    step keeps it: each row the whole population's spikes in the devices' blocks of packed
+    bits, as they are exchanged (`_rings`)."""
+    view, devices = ring_source(local, name), local.partition.devices
+    rows, owned = ring.shape[0], local.sizes[view.population]
+    whole = np.zeros((rows, devices * owned), bool)
+    whole[:, view.start:view.stop] = np.asarray(ring) != 0
+    return np.packbits(whole.reshape(rows, devices, owned), axis=2).reshape(rows, -1)
 
 
 def split_params(local: Program, params: dict) -> dict:
@@ -165,37 +176,35 @@ def _stack_padded(arrays: list[np.ndarray], fill) -> np.ndarray:
 def exchange_interval(local: Program, state: dict, outputs: dict, first_step,
                       length: int) -> tuple[dict, dict]:
     """After the `length` local steps from `first_step` of an interval (their `outputs`: each
-    device's
-    own spikes and traced values): the whole populations' spikes, exchanged at once, written into
-    the spike rings of the projections (no projection reads them within the interval: each
-    delays them at least as many steps), and the monitors' outputs of the interval."""
+    device's own spikes, packed, and traced values): the whole populations' spikes, exchanged
+    at once, written into the spike rings of the projections as they came (no projection
+    reads them within the interval: each delays them at least as many steps), and the
+    monitors' outputs of the interval."""
     outputs = dict(outputs)
-    spikes = {pop: _gather_steps(local, pop, own)
-              for pop, own in outputs.pop("local_spikes").items()}
+    rows = {pop: _gathered_rows(local, own) for pop, own in outputs.pop("local_spikes").items()}
     buffers = dict(state["buffers"])
     for name, buffer in local.buffers.items():
         if buffer.kind == ir.BufferKind.SPIKES:  # rows as `_rings` writes them, one per step
-            view = ring_source(local, name)
-            exchanged = spikes[view.population][:, view.start:view.stop]
-            exchanged = exchanged.astype(buffers[name].dtype)
+            exchanged = rows[ring_source(local, name).population]
 
             # row by row, each in place: XLA:CPU's scatter of the rows at once is a loop over
-            # every element (most of a delayed COBA 64k's time over two devices)
-            def write(k, ring, exchanged=exchanged, rows=buffer.steps + 1):
-                row = jax.lax.rem(first_step + k, jnp.asarray(rows, first_step.dtype))
+            # every element
+            def write(k, ring, exchanged=exchanged, count=buffer.steps + 1):
+                row = jax.lax.rem(first_step + k, jnp.asarray(count, first_step.dtype))
                 return jax.lax.dynamic_update_index_in_dim(ring, exchanged[k], row, 0)
 
             buffers[name] = jax.lax.fori_loop(0, length, write, buffers[name])
     monitors = local.model.find(ir.SpikeMonitor) + local.model.find(ir.RateMonitor)
 
-    def monitor(step_spikes: dict) -> dict:
-        ctx = StepContext(local, {}, {}, {}, {}, None, None, {}, {}, {}, {},
-                          gathered=dict(step_spikes))
+    def monitor(step_rows: dict) -> dict:  # a spike monitor of a whole population, whose
+        # blocks fall on bytes, records the exchanged bits as they are
+        ctx = StepContext(local, {}, {}, {}, {}, None, None, {}, {}, {}, {}, gathered_bits={
+            pop: exchanged_row(local, pop, bits) for pop, bits in step_rows.items()})
         for node in monitors:
             LOWERINGS[type(node)](node, ctx)
         return ctx.outputs
 
-    found = jax.vmap(monitor)(spikes) if monitors else {}
+    found = jax.vmap(monitor)(rows) if monitors else {}
     traces = {}
     for node in local.model.find(ir.StateMonitor):
         key = f"{node.pop}.{node.var}"
@@ -206,11 +215,8 @@ def exchange_interval(local: Program, state: dict, outputs: dict, first_step,
     return dict(state, buffers=buffers), found
 
 
-def _gather_steps(local: Program, pop: str, own) -> jax.Array:
-    """`[steps, size]`: every device's `[steps, owned]` spikes of `pop`, packed for the
-    exchange (one bit per neuron and step)."""
-    owned = local.sizes[pop]
-    blocks = jax.lax.all_gather(jnp.packbits(own, axis=1), local.partition.axis)
-    spikes = jnp.unpackbits(blocks, axis=2, count=owned)  # [devices, steps, owned]
-    spikes = jnp.moveaxis(spikes, 0, 1).reshape(own.shape[0], -1)
-    return spikes[:, :local.total_sizes[pop]].astype(bool)
+def _gathered_rows(local: Program, own) -> jax.Array:
+    """`[steps, devices * bytes]`: every device's `[steps, bytes]` packed spikes of a
+    population, each step's blocks one after the other (a row as `exchanged_row` reads it)."""
+    blocks = jax.lax.all_gather(own, local.partition.axis)  # [devices, steps, bytes]
+    return jnp.moveaxis(blocks, 0, 1).reshape(own.shape[0], -1)

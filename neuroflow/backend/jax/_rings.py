@@ -6,14 +6,19 @@ A ring of `steps` steps has `steps + 1` rows: the step writes its spikes into ro
 steps reads row `(step - d) % (steps + 1)`, never the one just written.  Every read is of the
 updated ring, so XLA updates it in place: were the spikes written after the reads into the
 row being read, XLA would copy the ring (twice) every step to keep the old one for readers it
-cannot order before the write."""
+cannot order before the write.
+
+In a partitioned step a ring's rows are the whole population's spikes as the devices exchanged
+them (`_step.exchanged_row`: each device's block of packed bits), whichever neurons its
+projections read: an eighth of a row of booleans, written as it came from the exchange, read as
+it is by the kernels that take packed spikes and unpacked for the others."""
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
 
 from ... import ir
-from ._step import StepContext, all_spikes
+from ._step import StepContext, all_spikes, exchanged_row, exchanged_spikes, unpacked
 
 
 def _modulo(step, offset: int, rows: int):
@@ -37,30 +42,42 @@ def _written(ring_name: str, ctx: StepContext):
         return ctx.buffers[ring_name]
     ctx.rings_written[ring_name] = {}
     program = ctx.program
-    if program.partition is not None and program.partition.exchange > 1:
-        return ctx.buffers[ring_name]
     view = ring_source(program, ring_name)
-    if program.gradients is None:
-        spikes = all_spikes(ctx, view.population)
+    if program.partition is not None:
+        if program.partition.exchange > 1:
+            return ctx.buffers[ring_name]
+        row = exchanged_spikes(ctx, view.population).bits
+    elif program.gradients is None:
+        row = all_spikes(ctx, view.population)[view.start:view.stop]
     else:
-        spikes = ctx.spike_values[view.population]
-    row = spikes[view.start:view.stop]
+        row = ctx.spike_values[view.population][view.start:view.stop]
     ring = ctx.buffers[ring_name]
     ctx.buffers[ring_name] = jax.lax.dynamic_update_index_in_dim(
         ring, row.astype(ring.dtype), _modulo(ctx.step, 0, ring.shape[0]), 0)
     return ctx.buffers[ring_name]
 
 
-def delayed_spikes(node: ir.Projection, ctx: StepContext, whole: bool = False):
+def delayed_spikes(node: ir.Projection, ctx: StepContext, whole: bool = False,
+                   packed: bool = False):
     """The pre spikes of the projection's delay ago.  `whole`: `(spikes, start)`, the row of a
     population's shared ring without slicing it and where the projection's neurons start in
-    it."""
+    it; with `packed` too, a partitioned step's row as the devices exchanged it
+    (`_native.PackedSpikes`)."""
     ring_name, delay = ctx.program.spike_rings[node.name]
     ring = _written(ring_name, ctx)
     rows = ctx.rings_written[ring_name]  # one read per delay, however many projections
     if delay not in rows:
         index = _modulo(ctx.step, ring.shape[0] - delay, ring.shape[0])
         rows[delay] = jax.lax.dynamic_index_in_dim(ring, index, keepdims=False)
+    if ctx.program.partition is not None:  # the whole population's exchanged bits
+        pop = node.pre.population
+        exchanged = exchanged_row(ctx.program, pop, rows[delay])
+        if whole and packed:
+            return exchanged, node.pre.start
+        if (delay, bool) not in rows:  # unpacked once, however many projections
+            rows[delay, bool] = unpacked(ctx.program, pop, exchanged)
+        spikes = rows[delay, bool]
+        return (spikes, node.pre.start) if whole else spikes[node.pre.start:node.pre.stop]
     shared = ring_name != node.name
     if whole:
         return rows[delay], node.pre.start if shared else 0

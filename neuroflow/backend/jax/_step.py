@@ -161,28 +161,41 @@ def all_spikes(ctx: StepContext, pop: str):
     if partition is None:
         return ctx.spikes[pop]
     if pop not in ctx.gathered:
-        exchanged = exchanged_spikes(ctx, pop)
-        blocks = exchanged.bits.reshape(partition.devices, -1)
-        spikes = jnp.unpackbits(blocks, axis=1, count=exchanged.owned).reshape(-1)
-        ctx.gathered[pop] = spikes[:ctx.program.total_sizes[pop]].astype(bool)
+        ctx.gathered[pop] = unpacked(ctx.program, pop, exchanged_spikes(ctx, pop))
     return ctx.gathered[pop]
 
 
+def unpacked(program, pop: str, exchanged: _native.PackedSpikes):
+    """The spikes of every neuron of `pop`, a boolean vector, from the bits the devices of a
+    partitioned step exchanged."""
+    blocks = exchanged.bits.reshape(program.partition.devices, -1)
+    spikes = jnp.unpackbits(blocks, axis=1, count=exchanged.owned).reshape(-1)
+    return spikes[:program.total_sizes[pop]].astype(bool)
+
+
+def packed_own(program, spikes):
+    """`jnp.packbits` of a device's own spikes, natively where the kernels are built (XLA:CPU's
+    packbits is a fusion it splits over its threads every step)."""
+    native = program.native and _native.available()
+    return _native.pack_bits(spikes) if native else jnp.packbits(spikes)
+
+
+def exchanged_row(program, pop: str, bits) -> _native.PackedSpikes:
+    """One step's exchanged bits of `pop` (every device's block, one after the other) as the
+    kernels read them."""
+    return _native.PackedSpikes(bits, program.sizes[pop],
+                                8 * (bits.shape[-1] // program.partition.devices))
+
+
 def exchanged_spikes(ctx: StepContext, pop: str) -> _native.PackedSpikes | None:
-    """A partitioned step's spikes of `pop` as the devices exchange them (each packs its own,
-    natively where the kernels are built: XLA:CPU's packbits is a fusion it splits over its
-    threads every step); None in a step of one device, or where a caller gave the spikes whole
-    (`gathered`: an interval's exchange did it)."""
+    """A partitioned step's spikes of `pop` as the devices exchange them (each packs its own);
+    None in a step of one device, or where a caller gave the spikes whole (`gathered`)."""
     partition = ctx.program.partition
     if partition is None or (pop in ctx.gathered and pop not in ctx.gathered_bits):
         return None
     if pop not in ctx.gathered_bits:
-        own = ctx.spikes[pop]
-        native = ctx.program.native and _native.available()
-        blocks = jax.lax.all_gather(_native.pack_bits(own) if native else jnp.packbits(own),
-                                    partition.axis)
-        ctx.gathered_bits[pop] = _native.PackedSpikes(blocks.reshape(-1), own.shape[0],
-                                                      8 * blocks.shape[1])
+        blocks = jax.lax.all_gather(packed_own(ctx.program, ctx.spikes[pop]), partition.axis)
+        ctx.gathered_bits[pop] = exchanged_row(ctx.program, pop, blocks.reshape(-1))
     return ctx.gathered_bits[pop]
 
 

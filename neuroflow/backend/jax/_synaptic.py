@@ -103,7 +103,7 @@ def _native_add(node: ir.Projection, ctx: StepContext) -> bool:
     if not (native_add_applies(node, program) and kernel.adds_natively(ctx.conn[node.name])):
         return False
     if node.name in program.spike_rings:
-        spikes, start = delayed_spikes(node, ctx, whole=True)
+        spikes, start = delayed_spikes(node, ctx, whole=True, packed=kernel.adds_packed)
     else:  # the whole population's spikes (as exchanged, partitioned): the kernel reads the slice
         exchanged = exchanged_spikes(ctx, node.pre.population) if kernel.adds_packed else None
         spikes = all_spikes(ctx, node.pre.population) if exchanged is None else exchanged
