@@ -247,9 +247,9 @@ def _drawn_dense(sim):
 
 
 def test_native_dense_sums_are_the_same_on_one_two_and_three_threads():
-    """A coupling of 530 x 530 (above the size the kernel splits over the threads, rows in
-    tasks that do not divide it evenly) gives the same traces to the last bit on any number of
-    threads, and XLA's within float64 rounding."""
+    """A coupling of 530 x 530 (above the size the kernel splits over the threads, in ranges
+    of rows that are not all groups of four, every other step backward) gives the same traces
+    to the last bit on any number of threads, and XLA's within float64 rounding."""
     from neuroflow.backend.jax import _native
 
     if not _native.available():
