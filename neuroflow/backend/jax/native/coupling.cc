@@ -172,8 +172,9 @@ inline void DotRange(const double* m, const double* v, double* o, int64_t n, int
 
 constexpr int64_t kSplitEntries = 1 << 18;     // below (~10 us on one thread): one thread
 
-// Calls of DenseSum so far: every other one goes over its rows backward.
-unsigned dense_calls = 0;
+// Calls of DenseSum so far, per matrix (by its address; two that share a slot only lose the
+// benefit): every other one goes over its rows backward.
+unsigned dense_calls[64] = {};
 
 // Arguments: vectors [columns, n_pre], matrix [n_post, n_pre] (the weights transposed);
 // result [columns, n_post], the sums of each vector's products with every row.
@@ -200,7 +201,8 @@ XLA_FFI_Error* DenseSum(const Frame& frame) {
   const bool split = n_pre * n_post * columns >= kSplitEntries;
   const int64_t tasks = split ? neuroflow::Pool::Shared().threads() : 1;
   const int64_t rows = (n_post / tasks + 3) / 4 * 4;
-  const bool backward = __atomic_fetch_add(&dense_calls, 1u, __ATOMIC_RELAXED) % 2 == 1;
+  unsigned& calls = dense_calls[(reinterpret_cast<uintptr_t>(weights) >> 6) % 64];
+  const bool backward = __atomic_fetch_add(&calls, 1u, __ATOMIC_RELAXED) % 2 == 1;
   auto task = [&](int64_t k, int) {
     const int64_t begin = k * rows < n_post ? k * rows : n_post;
     const int64_t end = k + 1 == tasks || begin + rows > n_post ? n_post : begin + rows;
