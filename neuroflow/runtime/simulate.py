@@ -28,6 +28,7 @@ from ._distributed import gather
 from ._recording import Recorded, record_chunk, results_of
 from ._results import Results
 from ._partitioned import PartitionedRun, partition_devices
+from ._batches import run_of, runs_on_host, stack
 from ._sharding import batch_layout, sharded
 
 
@@ -392,8 +393,8 @@ class Simulator:
         runs = layout.pad([self._overridden(defaults, {name: values[k] for name, values
                                                        in params.items()})
                            for k in range(count)])
-        stacked = layout.split(_stack(runs))
-        derived = layout.split(_stack([self.program.prepare(p) for p in runs]))
+        stacked = layout.split(stack(runs))
+        derived = layout.split(stack([self.program.prepare(p) for p in runs]))
         conn = layout.replicate(conn)
 
         def batched(state):  # new buffers: they are donated
@@ -450,9 +451,9 @@ class Simulator:
             # whole on every process when the runs span processes (each computed its part)
             outputs, finite, offset, steps = gather(pending)
             if batch:  # to the host at once: indexing device arrays costs a dispatch a leaf and run
-                outputs, finite = _runs_on_host(outputs, batch), jax.device_get(finite)
+                outputs, finite = runs_on_host(outputs, batch), jax.device_get(finite)
             for k, run_recording in enumerate(recorded):
-                take = (lambda tree, k=k: _take(tree, k)) if batch else (lambda tree: tree)
+                take = (lambda tree, k=k: run_of(tree, k)) if batch else (lambda tree: tree)
                 if not all(np.asarray(flag) for flag in jax.device_get(take(finite)).values()):
                     start = self._simulate_again(chunk_fn, restart(), params, conn, derived,
                                                  offset, chunk)
@@ -512,8 +513,7 @@ class Simulator:
             bad = _first_nonfinite(new_state)
             if bad is not None:
                 if replayed:  # the steps of this chunk before the bad one, as a chunk's outputs
-                    record_chunk(jax.tree_util.tree_map(lambda *v: np.stack(v), *replayed),
-                                 offset, recorded, self.program.native)
+                    record_chunk(stack(replayed), offset, recorded, self.program.native)
                 partial = self._results_of(recorded, offset + k) if offset + k else None
                 pop, var, neuron, value = bad
                 pop, neuron = _merged.neuron(self.model, pop, neuron)  # in the user's names
@@ -600,36 +600,6 @@ def _first_step(step) -> int:
     if isinstance(step, jax.Array) and not step.is_fully_addressable:
         step = step.addressable_shards[0].data
     return int(np.ravel(np.asarray(step))[0])
-
-
-def _stack(trees: list):
-    """One pytree whose leaves stack those of `trees` along a new first axis."""
-    return jax.tree_util.tree_map(lambda *leaves: np.stack(leaves), *trees)
-
-
-def _runs_on_host(tree, runs: int) -> list:
-    """The first `runs` runs of a batched pytree as numpy arrays, each a view of the shard that
-    holds it (on a CPU device, without a copy): gathering the shards into one array first
-    copied every chunk's monitors, megabytes of fresh pages, while the devices ran the next."""
-    leaves, structure = jax.tree_util.tree_flatten(tree)
-    rows = [_rows(leaf) for leaf in leaves]
-    return [structure.unflatten([leaf_rows[k] for leaf_rows in rows]) for k in range(runs)]
-
-
-def _rows(leaf) -> list:
-    if not isinstance(leaf, jax.Array):
-        return list(np.asarray(leaf))
-    rows = [None] * leaf.shape[0]
-    for shard in leaf.addressable_shards:
-        block = np.asarray(shard.data)
-        start = shard.index[0].start or 0
-        rows[start:start + len(block)] = list(block)
-    return rows
-
-
-def _take(tree, k: int):
-    """Run `k` of a batched pytree."""
-    return jax.tree_util.tree_map(lambda leaf: leaf[k], tree)
 
 
 def _first_nonfinite(state: dict):
