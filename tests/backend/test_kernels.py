@@ -95,6 +95,17 @@ def test_a_native_kernel_called_with_the_wrong_signature_says_what_it_expected()
     call = jax.ffi.ffi_call("NeuroflowEventAddF64", jax.ShapeDtypeStruct((3,), jnp.float64))
     with pytest.raises(Exception, match="neuroflow event add: expected"):
         jax.block_until_ready(call(spikes, targets, weights, base, pre_start=np.int64(0)))
+    packed = jax.ffi.ffi_call("NeuroflowEventAddPackedF64", jax.ShapeDtypeStruct((3,), jnp.float64))
+    where = dict(pre_start=np.int64(0), post_start=np.int64(0), n_post=np.int64(3),
+                 sign=np.float64(1))
+    with pytest.raises(Exception, match="neuroflow packed event add: expected"):  # no owned
+        jax.block_until_ready(packed(jnp.zeros(1, jnp.uint8), targets, weights, base, **where))
+    # 4 pre neurons from neuron 5, in blocks of 4 at a stride of 8 bits: neuron 8's bit is 16,
+    # past the one byte given
+    with pytest.raises(Exception, match="slices do not fit"):
+        jax.block_until_ready(packed(jnp.zeros(1, jnp.uint8), targets, weights, base,
+                                     **dict(where, pre_start=np.int64(5)), owned=np.int64(4),
+                                     stride=np.int64(8)))
     wrong_dtype = jax.ffi.ffi_call("NeuroflowEventF64", jax.ShapeDtypeStruct((3,), jnp.float64))
     with pytest.raises(Exception, match="neuroflow event kernel: expected"):
         jax.block_until_ready(wrong_dtype(spikes, targets.astype(jnp.int64), weights))

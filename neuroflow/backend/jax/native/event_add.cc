@@ -15,69 +15,56 @@ using neuroflow::Frame;
 // (the result aliases it), the projection's post neurons start at `post_start`, and its pre
 // neurons at `pre_start` in `spikes`, the spikes of the whole pre population.  `sign` is -1 for
 // `-=`.  Summation order differs from summing first and adding once, by rounding only.
-template <typename Real, bool Shared>
+//
+// `Packed`: the spikes of a partitioned step as the devices exchanged them, read as they came
+// (u8 bits: blocks of `owned` neurons, each from bit `block * stride`; see ForEachPackedSpike),
+// so that the step unpacks nothing; the tables of a partition are padded after their synapses
+// (`Prefix`).  Otherwise a boolean per neuron.
+template <typename Real, bool Shared, bool Packed>
 static XLA_FFI_Error* Accumulate(const Frame& frame) {
   const XLA_FFI_DataType real = DType<Real>::value;
-  int64_t pre_start, post_start, n_post;
+  const XLA_FFI_DataType flags = Packed ? XLA_FFI_DataType_U8 : XLA_FFI_DataType_PRED;
+  int64_t pre_start, post_start, n_post, owned = 1, stride = 1;
   double sign;
-  if (!frame.buffers({XLA_FFI_DataType_PRED, XLA_FFI_DataType_S32, real, real}, {real}) ||
+  if (!frame.buffers({flags, XLA_FFI_DataType_S32, real, real}, {real}) ||
       !frame.attr("pre_start", &pre_start) || !frame.attr("post_start", &post_start) ||
-      !frame.attr("n_post", &n_post) || !frame.attr("sign", &sign)) {
-    return frame.invalid("neuroflow event add: expected (bool spikes, int32 targets, weights, base) -> base,"
-                         " with int64 pre_start, post_start, n_post and float64 sign");
+      !frame.attr("n_post", &n_post) || !frame.attr("sign", &sign) ||
+      (Packed && (!frame.attr("owned", &owned) || !frame.attr("stride", &stride)))) {
+    return frame.invalid(Packed ? "neuroflow packed event add: expected (uint8 bits, int32 targets, weights,"
+                                  " base) -> base, with int64 pre_start, post_start, n_post, owned, stride"
+                                  " and float64 sign"
+                                : "neuroflow event add: expected (bool spikes, int32 targets, weights, base)"
+                                  " -> base, with int64 pre_start, post_start, n_post and float64 sign");
   }
   const auto spikes = frame.arg(0), targets = frame.arg(1), weights = frame.arg(2), base = frame.arg(3);
   const auto out = frame.ret(0);
   const int64_t total_post = out.count();
-  if (targets.rank() != 2 || pre_start + targets.dim(0) - 1 > spikes.count() || post_start + n_post > total_post ||
-      base.count() != total_post || (Shared && weights.count() != 1)) {
-    return frame.invalid("projection slices do not fit the populations");
-  }
-  const int64_t n_pre = targets.dim(0) - 1, width = targets.dim(1);
-  const bool* spiked = spikes.as<bool>() + pre_start;
-  const int32_t* target = targets.as<int32_t>();
-  const Real* weight = weights.as<Real>();
-  Real* total = out.as<Real>();
-  if (total != base.as<Real>()) std::memcpy(total, base.as<Real>(), sizeof(Real) * total_post);
-  total += post_start;
-  const Real factor = static_cast<Real>(sign);
-  neuroflow::AddSpikingRows<Real, Shared>(spiked, n_pre, target, width, weight, factor, total, n_post);
-  return nullptr;
-}
-
-// `Accumulate` for a partitioned step's exchanged spikes, packed (u8 bits: blocks of `owned`
-// neurons, each from bit `block * stride`; see ForEachPackedSpike), read as they came, so that the
-// step unpacks nothing.  The tables of a partition are padded after their synapses (`Prefix`).
-template <typename Real, bool Shared>
-static XLA_FFI_Error* AccumulatePacked(const Frame& frame) {
-  const XLA_FFI_DataType real = DType<Real>::value;
-  int64_t pre_start, post_start, n_post, owned, stride;
-  double sign;
-  if (!frame.buffers({XLA_FFI_DataType_U8, XLA_FFI_DataType_S32, real, real}, {real}) ||
-      !frame.attr("pre_start", &pre_start) || !frame.attr("post_start", &post_start) ||
-      !frame.attr("n_post", &n_post) || !frame.attr("sign", &sign) || !frame.attr("owned", &owned) ||
-      !frame.attr("stride", &stride)) {
-    return frame.invalid("neuroflow packed event add: expected (uint8 bits, int32 targets, weights, base) ->"
-                         " base, with int64 pre_start, post_start, n_post, owned, stride and float64 sign");
-  }
-  const auto bits = frame.arg(0), targets = frame.arg(1), weights = frame.arg(2), base = frame.arg(3);
-  const auto out = frame.ret(0);
-  const int64_t total_post = out.count();
   const int64_t n_pre = targets.rank() == 2 ? targets.dim(0) - 1 : -1;
-  const int64_t last = pre_start + n_pre - 1;  // its bit must be in `bits`
-  if (targets.rank() != 2 || owned < 1 || stride < owned || pre_start < 0 ||
-      (n_pre > 0 && (last / owned) * stride + last % owned >= 8 * bits.count()) ||
-      post_start + n_post > total_post || base.count() != total_post || (Shared && weights.count() != 1)) {
+  const int64_t last = pre_start + n_pre - 1;  // its flag must be in `spikes`
+  const bool pre_fits = Packed ? owned >= 1 && stride >= owned && pre_start >= 0 &&
+                                     (n_pre <= 0 || (last / owned) * stride + last % owned < 8 * spikes.count())
+                               : last < spikes.count();
+  if (targets.rank() != 2 || !pre_fits || post_start + n_post > total_post || base.count() != total_post ||
+      (Shared && weights.count() != 1)) {
     return frame.invalid("projection slices do not fit the populations");
   }
   const int64_t width = targets.dim(1);
-  const uint8_t* packed = bits.as<uint8_t>();
   Real* total = out.as<Real>();
   if (total != base.as<Real>()) std::memcpy(total, base.as<Real>(), sizeof(Real) * total_post);
   total += post_start;
-  neuroflow::AddRowsOf<Real, Shared, true>(
-      [&](auto visit) { neuroflow::ForEachPackedSpike(packed, pre_start, n_pre, owned, stride, visit); },
-      targets.as<int32_t>(), width, weights.as<Real>(), static_cast<Real>(sign), total, n_post);
+  const int32_t* target = targets.as<int32_t>();
+  const Real* weight = weights.as<Real>();
+  const Real factor = static_cast<Real>(sign);
+  if constexpr (Packed) {
+    neuroflow::AddRowsOf<Real, Shared, true>(
+        [&](auto visit) {
+          neuroflow::ForEachPackedSpike(spikes.as<uint8_t>(), pre_start, n_pre, owned, stride, visit);
+        },
+        target, width, weight, factor, total, n_post);
+  } else {
+    neuroflow::AddSpikingRows<Real, Shared>(spikes.as<bool>() + pre_start, n_pre, target, width, weight,
+                                            factor, total, n_post);
+  }
   return nullptr;
 }
 
@@ -160,12 +147,12 @@ static XLA_FFI_Error* Count(const Frame& frame) {
 NEUROFLOW_HANDLER(NeuroflowCount, Count)
 NEUROFLOW_HANDLER(NeuroflowCountAddF32, (CountAdd<float>))
 NEUROFLOW_HANDLER(NeuroflowCountAddF64, (CountAdd<double>))
-NEUROFLOW_HANDLER(NeuroflowEventAddF32, (Accumulate<float, false>))
-NEUROFLOW_HANDLER(NeuroflowEventAddF64, (Accumulate<double, false>))
-NEUROFLOW_HANDLER(NeuroflowEventAddSharedF32, (Accumulate<float, true>))
-NEUROFLOW_HANDLER(NeuroflowEventAddSharedF64, (Accumulate<double, true>))
-NEUROFLOW_HANDLER(NeuroflowEventAddPackedF32, (AccumulatePacked<float, false>))
-NEUROFLOW_HANDLER(NeuroflowEventAddPackedF64, (AccumulatePacked<double, false>))
-NEUROFLOW_HANDLER(NeuroflowEventAddPackedSharedF32, (AccumulatePacked<float, true>))
-NEUROFLOW_HANDLER(NeuroflowEventAddPackedSharedF64, (AccumulatePacked<double, true>))
+NEUROFLOW_HANDLER(NeuroflowEventAddF32, (Accumulate<float, false, false>))
+NEUROFLOW_HANDLER(NeuroflowEventAddF64, (Accumulate<double, false, false>))
+NEUROFLOW_HANDLER(NeuroflowEventAddSharedF32, (Accumulate<float, true, false>))
+NEUROFLOW_HANDLER(NeuroflowEventAddSharedF64, (Accumulate<double, true, false>))
+NEUROFLOW_HANDLER(NeuroflowEventAddPackedF32, (Accumulate<float, false, true>))
+NEUROFLOW_HANDLER(NeuroflowEventAddPackedF64, (Accumulate<double, false, true>))
+NEUROFLOW_HANDLER(NeuroflowEventAddPackedSharedF32, (Accumulate<float, true, true>))
+NEUROFLOW_HANDLER(NeuroflowEventAddPackedSharedF64, (Accumulate<double, true, true>))
 NEUROFLOW_HANDLER(NeuroflowPackBits, PackBits)
