@@ -110,3 +110,31 @@ def test_a_program_over_several_devices_gives_each_its_share_of_the_threads(set_
     with pytest.raises(KeyError), _native.threads_shared_by(4):  # restored on the way out too
         raise KeyError("stop")
     assert _native.threads() == 4
+
+
+def test_the_pool_backs_off_while_a_helper_loses_its_core(set_threads):
+    """A call whose helper took a task and then lost its core (here: slept 20 ms) for longer than
+    the caller would have taken alone runs the next calls on the caller alone (`pool.h`'s back-off):
+    on a loaded machine waiting for a descheduled helper costs more than the second thread gains."""
+    import ctypes
+
+    set_threads(2)
+    library = _native._POOLED[0]
+    probe = library.NeuroflowProbePool
+    probe.argtypes = [ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+    workers = np.full(8, -1, np.int32)
+
+    def call(helper_sleep_us: int) -> set:
+        workers[:] = -1
+        probe(8, 200_000, helper_sleep_us, workers.ctypes.data)  # 8 tasks of 0.2 ms
+        assert (workers >= 0).all()
+        return set(workers.tolist())
+
+    # until a helper takes a task (it wakes within the first task on an idle machine)
+    helped = next((True for _ in range(50) if call(20_000) != {0}), False)
+    if not helped:
+        pytest.skip("no helper was scheduled in time on this machine")
+    # the next calls, helper or not, run on their caller alone
+    assert all(call(0) == {0} for _ in range(20))
+    for _ in range(1000):  # the rest of the back-off: the other tests find the pool as it was
+        probe(2, 0, 0, workers.ctypes.data)

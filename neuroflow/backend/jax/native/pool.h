@@ -208,12 +208,40 @@ class Pool {
 
 }  // namespace neuroflow
 
+namespace neuroflow {
+
+// One call of the pool for its tests: `tasks` tasks that each spin for `spin_ns`, those a helper
+// runs then sleeping `helper_sleep_us` (a helper the scheduler took away); the worker that ran
+// each task goes into `workers`.
+inline void ProbePool(int64_t tasks, int64_t spin_ns, int64_t helper_sleep_us, int32_t* workers) {
+  auto task = [&](int64_t k, int worker) {
+    workers[k] = worker;
+    timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do {
+      Pause();
+      clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - start.tv_sec) * 1000000000 + (now.tv_nsec - start.tv_nsec) < spin_ns);
+    if (worker != 0 && helper_sleep_us > 0) {
+      const timespec pause{helper_sleep_us / 1000000, helper_sleep_us % 1000000 * 1000};
+      nanosleep(&pause, nullptr);
+    }
+  };
+  Pool::Shared().For(tasks, task);
+}
+
+}  // namespace neuroflow
+
 // Exports `int NeuroflowThreads(int n)`: sets the threads of this library's calls where n > 0,
-// and returns them.
-#define NEUROFLOW_POOL_CONTROL                                    \
-  extern "C" int NeuroflowThreads(int n) {                        \
-    if (n > 0) neuroflow::Pool::Shared().set_threads(n);          \
-    return neuroflow::Pool::Shared().threads();                   \
+// and returns them; and `NeuroflowProbePool` (`ProbePool`, for tests).
+#define NEUROFLOW_POOL_CONTROL                                                                   \
+  extern "C" int NeuroflowThreads(int n) {                                                       \
+    if (n > 0) neuroflow::Pool::Shared().set_threads(n);                                         \
+    return neuroflow::Pool::Shared().threads();                                                  \
+  }                                                                                              \
+  extern "C" void NeuroflowProbePool(int64_t tasks, int64_t spin_ns, int64_t helper_sleep_us,   \
+                                     int32_t* workers) {                                         \
+    neuroflow::ProbePool(tasks, spin_ns, helper_sleep_us, workers);                              \
   }
 
 #endif  // NEUROFLOW_NATIVE_POOL_H_
