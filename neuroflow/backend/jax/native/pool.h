@@ -206,10 +206,6 @@ class Pool {
   pthread_cond_t left_ = PTHREAD_COND_INITIALIZER;
 };
 
-}  // namespace neuroflow
-
-namespace neuroflow {
-
 // One call of the pool for its tests: `tasks` tasks that each spin for `spin_ns`, those a helper
 // runs then sleeping `helper_sleep_us` (a helper the scheduler took away); the worker that ran
 // each task goes into `workers`.
