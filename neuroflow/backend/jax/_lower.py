@@ -450,7 +450,8 @@ class Program:
             key = jax.random.wrap_key_data(fold_in(state["key"], state["step"]))
         pops = {p: dict(v) for p, v in state["pops"].items()}
         ctx = StepContext(self, pops, params, conn, derived, state["step"], key, {}, {}, {},
-                          dict(state["buffers"]), dict(state.get("synapses", {})))
+                          dict(state["buffers"]), dict(state.get("synapses", {})),
+                          carried=state["pops"])
         for op in self.operations:
             LOWERINGS[type(op)](op, ctx)
         write_spike_rings(ctx)

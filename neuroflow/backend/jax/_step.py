@@ -55,6 +55,7 @@ class StepContext:
     rings_written: dict = field(default_factory=dict)  # spikes ring -> {delay: row read}
     gathered: dict = field(default_factory=dict)  # partitioned: each population's spikes, whole
     gathered_bits: dict = field(default_factory=dict)  # and as exchanged (`PackedSpikes`)
+    carried: dict = field(default_factory=dict)  # population -> {variable: array}, as given
 
 
 class PopulationEnv:
