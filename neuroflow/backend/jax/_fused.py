@@ -49,11 +49,9 @@ class NativeBlock:
         self.variables = [v.name for v in model.find(ir.StateVar, pop)]
         # read by operations outside the block (a state monitor, a coupling's `x_pre`): updated
         # in place, XLA would copy them first for readers it cannot order before the call
-        self.read_outside = {name.split(".", 1)[1] for node in model.nodes
-                             if node.id not in block.ops and node.id != block.id
-                             and not isinstance(node, (ir.FusedUpdate, ir.Schedule))
-                             for name in node.reads() if name.startswith(f"{pop}.")}
-        self.read_outside &= set(self.variables)
+        read = set().union(*(node.reads() for node in model.nodes if node.id not in block.ops
+                             and not isinstance(node, (ir.FusedUpdate, ir.Schedule))))
+        self.read_outside = {var for var in self.variables if f"{pop}.{var}" in read}
         self.shapes = {p.name: p.type.shape for p in model.find(ir.Parameter, pop)}
         self.shapes.update({i.name: i.type.shape for i in model.find(ir.TimedInput, pop)})
         self.subexpressions = {s.name: s.expr for s in model.find(ir.Subexpression, pop)}
@@ -276,7 +274,7 @@ class NativeBlock:
         # each neuron's state is read before it is written, so the update can be in place: the
         # state the step was given, that nothing outside the block reads (a value this step
         # computed, such as a coupling's sum, or one a monitor also reads, updated in place
-        # made XLA copy it each step: 5-8% of a 1000-unit rate network's step)
+        # made XLA copy it each step: COBA 4k with a voltage monitor 0.037 -> 0.031 s)
         carried = ctx.carried.get(self.pop, {})
         aliases = {self.inputs.index(name): k for k, name in enumerate(self.outputs)
                    if name in self.inputs and name not in self.read_outside
