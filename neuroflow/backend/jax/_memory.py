@@ -300,7 +300,8 @@ def _per_device(parts: list[Part], program, partition: ir.Partition) -> int:
     """What each device of a partitioned network holds during the run: a block of every
     population's state and per-neuron values and of the input rings, about a share of the
     synapses (post-side), and whole what every device computes alike (spike rings, whose rows
-    are the exchanged spikes; the monitors' chunks)."""
+    are the exchanged spikes; the monitors' chunks).  A device's table of a projection is laid
+    out for its own block of the post neurons (padded alike on every device: the largest block)."""
     share = {pop: partition.neurons(pop) / size for pop, size in program.sizes.items()}
     held = 0.0
     for part in parts:
@@ -309,8 +310,11 @@ def _per_device(parts: list[Part], program, partition: ir.Partition) -> int:
         buffer = program.buffers.get(part.name)
         if part.kind in ("state", "parameters") and part.name in share:
             held += part.bytes * share[part.name]
-        elif part.kind == "connectivity":
-            held += part.bytes / partition.devices
+        elif part.kind == "connectivity":  # the device's table: its block of the post neurons
+            node = program.model.get(part.name)
+            block = min(node.post.size, partition.neurons(node.post.population))
+            post = ir.PopSlice(node.post.population, node.post.start, node.post.start + block)
+            held += connectivity_layout(node.replace(post=post), program.dtype.itemsize)[1]
         elif buffer is not None and buffer.kind == ir.BufferKind.HISTORY:
             held += part.bytes * share[part.name.split(".")[0]]
         elif buffer is not None and buffer.kind == ir.BufferKind.INPUT:
