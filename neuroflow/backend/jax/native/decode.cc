@@ -116,7 +116,9 @@ NEUROFLOW_WIDEST_VECTORS void DecodeRows(const uint8_t* packed, int64_t steps, i
 
 #if defined(__x86_64__) && defined(__GNUC__)
 // With AVX-512's byte masks a block's nonzero bytes, and whether one holds two spikes, are an
-// instruction each.
+// instruction each.  The row and block loop of `DecodeRows` is written again here because the
+// intrinsics inline only into a function compiled for AVX-512: a shared loop calling them
+// through a lambda or a template would be compiled for the baseline and refused.
 __attribute__((target("avx512f,avx512bw,popcnt,bmi,lzcnt"))) void DecodeRowsAvx512(
     const uint8_t* packed, int64_t steps, int64_t row_bytes, Out& out) {
   const __m512i one = _mm512_set1_epi8(1);
