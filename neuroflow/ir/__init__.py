@@ -5,6 +5,7 @@ from ._adaptive import EMBEDDED_PAIRS, AdaptiveSystem, EmbeddedPair
 from ._algebra import (ONE, ZERO, decompose, differentiate, divided, is_zero, minus, negate, plus,
                        times)
 from ._cache import cache_dir, cached_parser, private_folder
+from ._compiled import FusedUpdate, Part, Partition, Schedule
 from ._coupling import POST, PRE, Coupling, CouplingTerm, side_names
 from ._connectivity import (CONNECTIVITY_RULES, AllToAll, ConnectivityRule, FixedFanIn, FixedFanOut,
                             FixedProb, OneToOne, rule_from_call)
@@ -21,13 +22,12 @@ from ._functions import (ARGUMENTS, FUNCTIONS, NUMPY, OPERATORS, ArrayLibrary, F
 from ._memory import check_fits, check_state_fits, memory_limit, size_text
 from ._model import Model
 from ._kinds import BufferKind, FusionBackend, Kernel, Method
-from ._nodes import (NODE_KINDS as _NODE_KINDS, ODE, Clock, Connection, Declaration, DelayBuffer,
-                     FusedUpdate, LinearSystem, Node, Parameter, Part, Partition, Population,
-                     PopSlice,
-                     Projection, RateMonitor, Refractory, Reset, Schedule, SpikeMonitor,
-                     StateMonitor, StateUpdate, StateVar, Subexpression, Threshold, TimedInput,
+from ._monitors import RateMonitor, SpikeMonitor, StateMonitor
+from ._nodes import (ODE, Clock, Declaration, LinearSystem, Node, Parameter, Population, PopSlice,
+                     Refractory, Reset, StateUpdate, StateVar, Subexpression, Threshold, TimedInput,
                      Value)
 from ._poisson import PoissonInput
+from ._projections import Connection, DelayBuffer, Projection
 from ._random import (DISTRIBUTIONS, Distribution, LogNormal, Normal, Random, Uniform, exponential,
                       lognormal, normal, uniform)
 from ._surrogates import (MARGIN, SURROGATES, Surrogate, SurrogateKind, parse_surrogate,
@@ -39,11 +39,16 @@ from ._types import Type
 from ._units import (DIMENSIONLESS, UNIT_NAMES, UNITS, Dimension, DimensionMismatch, Quantity,
                      as_quantity, get_unit, is_dimensionless, parse_dimension)
 from ._blockadds import block_add_problem, projections_after
-from ._verify import (model_errors, problems, scope_lookup, synapse_value_kind, time_dimension,
-                      verify)
+from ._verify import model_errors, problems, verify
+from ._verifybase import scope_lookup, time_dimension
+from ._verifysynapses import synapse_value_kind
 from ._walk import delayed_reads, expressions, map_expressions
 
-NODE_KINDS = _NODE_KINDS + (Coupling, PoissonInput, SpikeGenerator)
+# Every kind, here where all their modules are imported (the verifier has a rule for each)
+NODE_KINDS = (Clock, Population, Parameter, StateVar, TimedInput, Subexpression, ODE, StateUpdate,
+              Threshold, Reset, Refractory, Projection, DelayBuffer, SpikeMonitor, RateMonitor,
+              StateMonitor, Part, FusedUpdate, Schedule, Partition, Coupling, PoissonInput,
+              SpikeGenerator)
 print = print_model  # noqa: A001 - `nf.ir.print(model)` is the documented spelling
 
 __all__ = ["AdaptiveSystem", "AllToAll", "ARGUMENTS", "ARITHMETIC", "ArrayLibrary", "as_quantity",

@@ -9,11 +9,13 @@ or a list edited by hand cannot ask for what the block cannot do.
 from __future__ import annotations
 
 from ._algebra import decompose
+from ._compiled import FusedUpdate
 from ._expr import Const
 from ._kinds import FusionBackend, Kernel
 from ._model import Model
-from ._nodes import (Clock, DelayBuffer, FusedUpdate, Projection, RateMonitor, Refractory,
-                     SpikeMonitor, StateUpdate, Threshold)
+from ._monitors import RateMonitor, SpikeMonitor
+from ._nodes import Clock, Refractory, StateUpdate, Threshold
+from ._projections import DelayBuffer, Projection
 
 
 def block_add_problem(model: Model, block: FusedUpdate, name: str) -> str | None:

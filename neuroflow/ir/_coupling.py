@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from ._expr import Expr, names, to_text
 from ._kinds import Kernel
-from ._nodes import Connection, costs_text, value_text
+from ._nodes import value_text
+from ._projections import Connection, costs_text
 
 PRE, POST = "_pre", "_post"
 

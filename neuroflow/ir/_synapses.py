@@ -8,7 +8,8 @@ from ._connectivity import ConnectivityRule
 from ._errors import Loc
 from ._expr import Expr, Statement, to_text
 from ._kinds import Kernel
-from ._nodes import PopSlice, Projection, Value, value_text
+from ._nodes import PopSlice, Value, value_text
+from ._projections import Projection
 from ._types import Type
 from ._units import DIMENSIONLESS
 

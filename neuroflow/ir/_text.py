@@ -12,6 +12,7 @@ import lark
 
 from ._adaptive import AdaptiveSystem
 from ._cache import cached_parser
+from ._compiled import FusedUpdate, Part, Partition, Schedule
 from ._connectivity import rule_from_call
 from ._coupling import Coupling, CouplingTerm
 from ._errors import Loc, ParseError
@@ -19,12 +20,12 @@ from ._expr import Expr
 from ._exprparse import EXPRESSION_GRAMMAR, ExpressionBuilder, raise_located
 from ._kinds import BufferKind, FusionBackend, Kernel, Method
 from ._model import Model
-from ._nodes import (ODE, Clock, DelayBuffer, FusedUpdate, LinearSystem, Parameter, Part,
-                     Partition, Population, PopSlice, Projection, RateMonitor, Refractory, Reset,
-                     Schedule, SpikeMonitor, StateMonitor, StateUpdate, StateVar, Subexpression,
-                     Threshold, TimedInput)
+from ._monitors import RateMonitor, SpikeMonitor, StateMonitor
+from ._nodes import (ODE, Clock, LinearSystem, Parameter, Population, PopSlice, Refractory, Reset,
+                     StateUpdate, StateVar, Subexpression, Threshold, TimedInput)
 from ._generator import SpikeGenerator
 from ._poisson import PoissonInput
+from ._projections import DelayBuffer, Projection
 from ._surrogates import Surrogate, surrogate
 from ._random import distribution_from_call
 from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection

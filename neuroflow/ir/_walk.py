@@ -7,9 +7,10 @@ from typing import Callable
 from ._adaptive import AdaptiveSystem
 from ._coupling import Coupling, CouplingTerm
 from ._expr import Call, Expr, Statement, subtrees
-from ._nodes import (ODE, LinearSystem, Node, Projection, Refractory, Reset, StateUpdate, StateVar,
+from ._nodes import (ODE, LinearSystem, Node, Refractory, Reset, StateUpdate, StateVar,
                      Subexpression, Threshold)
 from ._poisson import PoissonInput
+from ._projections import Projection
 
 
 def map_expressions(node: Node, fn: Callable[[Expr], Expr]) -> Node:

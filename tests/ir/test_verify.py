@@ -15,7 +15,8 @@ import neuroflow as nf
 from neuroflow import ir
 from neuroflow.ir import (IRError, ModelError, Parameter, PopSlice, Projection, Schedule,
                           StateMonitor, StateVar, Type, parse_text)
-from neuroflow.ir._verify import _CHECKS, _locate
+from neuroflow.ir._verify import _CHECKS
+from neuroflow.ir._verifybase import _locate
 from neuroflow.passes import run_pipeline
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
