@@ -4,7 +4,8 @@
     file = load("examples/coba.nfl"); file.model      # a model file, built with the same builder
 """
 from ..ir import Random, exponential, lognormal, normal, uniform
-from ._builder import Network, Parsed, PopulationHandle
+from ._arguments import Parsed
+from ._builder import Network, PopulationHandle
 from ._dsl_errors import ErrorList
 from ._dsl_load import ModelFile, RunSettings, load, load_text
 from ._dsl_parse import parse

@@ -20,7 +20,7 @@ from .. import ir
 from ..ir import (UNIT_NAMES, Dimension, Loc, ModelError, Surrogate, did_you_mean, get_unit,
                   transform)
 from . import _ast as ast
-from ._builder import Parsed
+from ._arguments import Parsed
 from ._dsl_errors import Errors
 from ._equations import EquationLine
 

@@ -16,7 +16,8 @@ import numpy as np
 from .. import ir
 from ..ir import CONNECTIVITY_RULES, Loc, ModelError, Random, did_you_mean, rule_from_call
 from . import _ast as ast
-from ._builder import Network, Parsed, PopulationHandle
+from ._arguments import Parsed
+from ._builder import Network, PopulationHandle
 from ._coupling import is_summed
 from ._dsl_compose import Composer, Flat, units_only
 from ._dsl_errors import Errors, Failed

@@ -16,7 +16,8 @@ from __future__ import annotations
 from .. import ir
 from ..ir import ModelError, Random, did_you_mean
 from . import _ast as ast
-from ._builder import Network, Parsed, PopulationHandle
+from ._arguments import Parsed
+from ._builder import Network, PopulationHandle
 from ._dsl_compose import Composer, Entry, Flat, Scope, units_only
 from ._dsl_errors import Errors
 from ._dsl_values import Values

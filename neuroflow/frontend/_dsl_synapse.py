@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 from .. import ir
 from ..ir import Loc, ModelError, Random, did_you_mean
 from . import _ast as ast
-from ._builder import Parsed
+from ._arguments import Parsed
 from ._coupling import is_clock_driven, is_summed
 from ._dsl_compose import Composer, Flat, known_to_ir
 from ._dsl_errors import Errors, Failed

@@ -15,7 +15,7 @@ from __future__ import annotations
 from .. import ir
 from ..ir import Quantity, did_you_mean, get_unit
 from . import _ast as ast
-from ._builder import Parsed, to_internal
+from ._arguments import Parsed, to_internal
 from ._dsl_compose import Flat
 from ._dsl_errors import Errors
 from ._dsl_summed import suffix_of
