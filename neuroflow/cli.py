@@ -27,7 +27,8 @@ from .passes import DEFAULT_PIPELINE, PassReport, run_pipeline
 from .backend.jax import device_kind, lower
 from .backend.jax._memory import estimate
 from .runtime import compile, require_pynwb
-from .runtime.simulate import SimulationError, SimulationInterrupted, to_ms
+from .runtime._checks import to_ms
+from .runtime.simulate import SimulationError, SimulationInterrupted
 
 __all__ = ["main", "load_model", "summary"]
 

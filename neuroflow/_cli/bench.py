@@ -29,7 +29,8 @@ import jax
 from .. import ir, tables
 from ..passes import DEFAULT_PIPELINE, PassReport
 from ..runtime import compile
-from ..runtime.simulate import check_seed, tree_nbytes
+from ..runtime._checks import check_seed
+from ..runtime._host import tree_nbytes
 from .common import (CLIError, add_run_settings, check_output, counted, load_model,
                      run_settings, write_json)
 

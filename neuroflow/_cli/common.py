@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import ir
 from ..frontend import Network, load
-from ..runtime.simulate import to_ms
+from ..runtime._checks import to_ms
 
 
 class CLIError(ir.NeuroflowError):

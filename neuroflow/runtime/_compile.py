@@ -8,8 +8,9 @@ from ..backend.jax import device_kind, lower
 from ..backend.jax._memory import device_memory
 from ..backend.jax._native import expected as native_kernels_expected
 from ..passes import DEFAULT_PIPELINE, PassReport, parse_pipeline, run_pipeline
+from ._checks import to_ms
 from ._partitioned import partition_devices
-from .simulate import Simulator, to_ms
+from .simulate import Simulator
 
 
 def accelerator_memory() -> tuple[str, int] | None:

@@ -21,7 +21,7 @@ from ..backend.jax import (COUPLING_KERNELS, KERNELS, STEP_RESIDUALS, SpikeGradi
                            device_kind, jax_scope, lower)
 from ..passes import run_pipeline
 from . import _merged
-from .simulate import check_seed
+from ._checks import check_seed
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,7 @@ NaN/inf, monitor data moves to the host, and a progress bar advances.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import math
-import signal
-import sys
-import threading
 import warnings
 
 import jax
@@ -29,6 +25,9 @@ from ._recording import Recorded, record_chunk, results_of
 from ._results import Results
 from ._partitioned import PartitionedRun, partition_devices
 from ._batches import run_of, runs_on_host, stack
+from ._checks import check_seed, delay_value, finite_flags, first_nonfinite, to_ms
+from ._host import (TRIM_CHUNK_BYTES, TRIM_RUN_BYTES, Interrupts, first_step, own, progress_bar,
+                    return_freed_memory, tree_nbytes)
 from ._sharding import batch_layout, sharded
 
 
@@ -44,53 +43,9 @@ class DurationRoundingWarning(UserWarning):
     """A duration was rounded to a whole number of steps; the message says to what."""
 
 
-def check_seed(seed) -> int:
-    """A seed as an int, or a clear error: numpy and JAX take seeds of up to 63 bits."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
-            or not 0 <= seed < 2**63:
-        raise ir.ModelError(f"a seed must be a whole number from 0 to 2**63 - 1, got {seed!r}")
-    return int(seed)
-
-
 class SimulationInterrupted(SimulationError, KeyboardInterrupt):
     """Ctrl-C during a run: the run stopped at the end of the chunk it was in; `results` holds
     everything up to there.  A `KeyboardInterrupt` too, so that code catching those sees it."""
-
-
-class _Interrupts:
-    """While a run goes on in the main thread, Ctrl-C asks it to stop at the end of the current
-    chunk (the chunk's results are kept) instead of raising wherever the run happens to be; a
-    second Ctrl-C raises at once."""
-
-    def __init__(self):
-        self.asked = False
-        self._installed, self._previous = False, None
-
-    def __enter__(self):
-        # In a job of several processes each would stop after a chunk of its own, and the
-        # others would wait for it in the next exchange: there Ctrl-C stops the process at once.
-        if threading.current_thread() is threading.main_thread() and jax.process_count() == 1:
-            self._previous = signal.signal(signal.SIGINT, self._ask)
-            self._installed = True
-        return self
-
-    def _ask(self, signum, frame):
-        if self.asked:
-            raise KeyboardInterrupt
-        self.asked = True
-
-    def __exit__(self, *exc):
-        if self._installed:  # the handler before, which may be None (one set outside Python)
-            signal.signal(signal.SIGINT, self._previous if self._previous is not None
-                          else signal.SIG_DFL)
-
-
-def to_ms(value, what: str) -> float:
-    q = ir.as_quantity(value)
-    # plain numbers are ms, as in unitless models
-    if not q.dim.is_dimensionless and q.dim != ir.TIME:
-        raise ir.ModelError(f"{what} must be a time, got {value!r}")
-    return float(q.internal())
 
 
 class Simulator:
@@ -102,7 +57,7 @@ class Simulator:
         node = model.get("partition")
         # a model partitioned over devices runs its chunks on them, its state split
         self.partition = None if node is None else PartitionedRun(
-            program, node, devices or partition_devices(node.devices), _finite_flags)
+            program, node, devices or partition_devices(node.devices), finite_flags)
         self.source, self.pipeline = None, None  # the model before the passes, and the passes
         self.dt = program.dt
         self.chunk_steps = chunk_steps
@@ -144,7 +99,7 @@ class Simulator:
             return self.program.step(carry, params, conn, derived)
 
         state, outputs = jax.lax.scan(body, state, None, length=steps)
-        return state, outputs, _finite_flags(state)
+        return state, outputs, finite_flags(state)
 
     def _run_batched_chunk(self, states, params, conn, derived, steps: int):
         """`_run_chunk` for a batch of runs that differ in their parameters (and so in their
@@ -255,7 +210,7 @@ class Simulator:
                     f"projection '{name}' was compiled with one delay for all synapses",
                     hint="give it per-synapse delays (an array or a distribution) to change them"
                          " between runs")
-            delays[name] = _delay_value(value, key)
+            delays[name] = delay_value(value, key)
         return params, delays
 
     # -- training and analysis ---------------------------------------------------------
@@ -306,7 +261,7 @@ class Simulator:
         # back ~200 MiB of XLA's heap takes ~0.2 ms each time (3% of a 1 s COBA-4k run)
         big = resume is not None or self._check_memory(steps_total, chunk_steps) >= TRIM_RUN_BYTES
         if big:
-            _return_freed_memory()  # e.g. of earlier results dropped since
+            return_freed_memory()  # e.g. of earlier results dropped since
         if resume is not None:
             if ir.print_model(resume.model) != self.ir or abs(resume.dt - self.dt) > 1e-12:
                 raise ir.ModelError("the checkpoint to resume from is of another model or time"
@@ -330,14 +285,14 @@ class Simulator:
         else:
             state, defaults, conn = self._initial(seed, delays)
             if big:
-                _return_freed_memory()  # what drawing the connectivity needed for a moment
+                return_freed_memory()  # what drawing the connectivity needed for a moment
 
             def restart():
                 return self._initial(seed, delays)[0]
         given = bool(params)  # new values, whole; a checkpoint's defaults are as the run had them
         params = self.parameters(params, seed) if params else defaults
         if resume is not None:  # the chunks donate it: a checkpoint resumed from stays as it is
-            state = _own(state)
+            state = own(state)
         if self.partition is None:
             chunk, derived = self._chunk, self.program.prepare(params)
         else:  # each device computes its derived values from its parameters
@@ -346,14 +301,14 @@ class Simulator:
                 params = self.partition.split_params(params)
         recorded, final, done = self._loop(
             chunk, (state, params, conn, derived), steps_total, chunk_steps, progress,
-            restart=lambda: _own(restart()),
+            restart=lambda: own(restart()),
             mesh=None if self.partition is None else self.partition.mesh)
         # arrays of a mesh over several processes, whole on each (all call this at one point)
         final, conn, params = gather((final, conn, params))
         checkpoint = Checkpoint(final, conn, params, seed, self.model, self.dt)
         results = self._results_of(recorded[0], done, checkpoint)
         if big:
-            _return_freed_memory()
+            return_freed_memory()
         if done < steps_total:
             raise _interrupted(results, done * self.dt, steps_total * self.dt)
         return results
@@ -404,13 +359,13 @@ class Simulator:
         def chunk_fn(states, params, conn, derived, steps):
             return self._sharded_chunk(states, params, conn, derived, steps, layout.mesh)
 
-        _return_freed_memory()
+        return_freed_memory()
         recorded, _, done = self._loop(chunk_fn, (batched(state), stacked, conn, derived),
                                        steps_total, chunk_steps, progress, layout.runs,
                                        restart=lambda: batched(self.program.initial(seed)[0]),
                                        what=f"sweeping {layout.describe()}", mesh=layout.mesh)
         results = [self._results_of(r, done) for r in recorded]
-        _return_freed_memory()
+        return_freed_memory()
         if done < steps_total:
             raise _interrupted(results, done * self.dt, steps_total * self.dt)
         return results
@@ -442,10 +397,10 @@ class Simulator:
         state, params, conn, derived = inputs
         del inputs
         chunk = chunk_steps or self.chunk_steps
-        first = _first_step(state["step"])
+        first = first_step(state["step"])
         recorded = [Recorded({}, {}, {}, first) for _ in range(batch or 1)]
         runs = batch or 1
-        bar = _progress_bar(steps_total * runs, progress, what)
+        bar = progress_bar(steps_total * runs, progress, what)
 
         def collect(pending):
             # whole on every process when the runs span processes (each computed its part)
@@ -469,7 +424,7 @@ class Simulator:
         local = 1 if mesh is None else sum(d.process_index == jax.process_index()
                                            for d in mesh.devices.flat)
         shared = threads_shared_by(local) if self.program.native else contextlib.nullcontext()
-        with _Interrupts() as interrupts, shared:
+        with Interrupts() as interrupts, shared:
             # Pipelined: chunk k+1 is dispatched (asynchronously) before chunk k's monitors are
             # moved to the host, so the host work overlaps the device work.
             while done < steps_total and not interrupts.asked:
@@ -480,7 +435,7 @@ class Simulator:
                 if pending is not None:
                     collect(pending)
                     if tree_nbytes(pending[0]) >= TRIM_CHUNK_BYTES:
-                        _return_freed_memory()  # the collected chunk's monitor buffers
+                        return_freed_memory()  # the collected chunk's monitor buffers
                 pending = launched
             if pending is not None:
                 collect(pending)
@@ -510,7 +465,7 @@ class Simulator:
         replayed = []
         for k in range(steps):
             new_state, outputs = self._step(state, params, conn, derived)
-            bad = _first_nonfinite(new_state)
+            bad = first_nonfinite(new_state)
             if bad is not None:
                 if replayed:  # the steps of this chunk before the bad one, as a chunk's outputs
                     record_chunk(stack(replayed), offset, recorded, self.program.native)
@@ -534,92 +489,3 @@ def _interrupted(results, done_ms: float, total_ms: float) -> SimulationInterrup
         f"interrupted after {done_ms:g} of {total_ms:g} ms; .results holds what was simulated",
         "a run resumes from where it stopped: sim.run(rest, resume=error.results.final)",
         results)
-
-
-def _own(state: dict) -> dict:
-    """A copy of `state` in buffers of its own, to donate: the caller's state (a checkpoint
-    to resume from) stays valid, and no buffer appears twice.  Each array keeps its layout
-    (over a mesh of several processes, the parts each holds)."""
-    return jax.tree_util.tree_map(
-        lambda leaf: jax.device_put(leaf, leaf.sharding if isinstance(leaf, jax.Array) else None,
-                                    may_alias=False), state)
-
-
-try:  # glibc's `malloc_trim`, or None elsewhere
-    _MALLOC_TRIM = ctypes.CDLL(None).malloc_trim if sys.platform.startswith("linux") else None
-except (OSError, AttributeError):  # another C library (musl)
-    _MALLOC_TRIM = None
-
-
-TRIM_RUN_BYTES = 16 << 20
-"""Runs estimated to need less than this (a 1 s COBA-4k run: ~8 MiB) do not hand memory back to
-the system before and after them (`_return_freed_memory`): glibc reuses it for the next run.
-The million-neuron run (~30 MiB) hands back what compiling and drawing left: ~50 MiB of its
-peak."""
-
-TRIM_CHUNK_BYTES = 16 << 20
-"""Monitor buffers of a chunk from which their memory is handed back to the system between
-chunks.  Smaller ones are left to glibc to reuse for the next chunk: handing back and faulting
-in again the pages of a 4000-neuron chunk's spikes took ~15% of a run."""
-
-
-def tree_nbytes(tree) -> int:
-    """Bytes held by the arrays of a pytree."""
-    return sum(getattr(leaf, "nbytes", 0) for leaf in jax.tree_util.tree_leaves(tree))
-
-
-def _return_freed_memory() -> None:
-    """Give the memory freed since the last call back to the system.  glibc keeps freed blocks
-    of up to tens of MiB for reuse once large arrays have come and gone (its thresholds grow
-    with them), and XLA's threads free into arenas of their own: at 64k neurons a run left
-    ~100 MiB of such blocks in the process without this.  It takes microseconds."""
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
-
-
-def _delay_value(value, key: str) -> ir.Value:
-    if isinstance(value, ir.Random):
-        dist, dim = value.to_ir()
-    else:
-        q = ir.as_quantity(value)
-        raw = np.asarray(q.internal(), dtype=float)
-        dist, dim = (float(raw) if raw.ndim == 0 else tuple(raw.ravel().tolist())), q.dim
-    if dim != ir.TIME:
-        raise ir.ModelError(f"'{key}' must be a time (or times), got {value!r}")
-    return dist
-
-
-def _finite_flags(state: dict) -> dict:
-    return {f"{p}.{v}": jnp.all(jnp.isfinite(a)) for p, vs in state["pops"].items()
-            for v, a in vs.items() if jnp.issubdtype(a.dtype, jnp.floating)}
-
-
-def _first_step(step) -> int:
-    """The step a run (the first of a batch) starts from; read from this process's part when
-    the runs span processes: all of them start together."""
-    if isinstance(step, jax.Array) and not step.is_fully_addressable:
-        step = step.addressable_shards[0].data
-    return int(np.ravel(np.asarray(step))[0])
-
-
-def _first_nonfinite(state: dict):
-    """`(population, variable, neuron, "NaN"/"+inf"/"-inf")` of a NaN/inf in the state, or None."""
-    for key, ok in jax.device_get(_finite_flags(state)).items():
-        if not ok:
-            pop, var = key.split(".", 1)
-            values = np.atleast_1d(np.asarray(state["pops"][pop][var]))
-            neuron = int(np.flatnonzero(~np.isfinite(values))[0])
-            value = float(values[neuron])
-            return pop, var, neuron, "NaN" if np.isnan(value) else ("+inf" if value > 0 else "-inf")
-    return None
-
-
-def _progress_bar(total: int, progress: bool | None, what: str):
-    """A bar over `total` steps (of all the runs of a sweep together), or None."""
-    if progress is None:
-        progress = sys.stderr.isatty() and total >= 100_000
-    if not progress or jax.process_index() != 0:  # one bar for a job of several processes
-        return None
-    from tqdm.auto import tqdm
-    return tqdm(total=total, unit="step", desc=what, leave=False)
-

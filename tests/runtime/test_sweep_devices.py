@@ -62,8 +62,8 @@ def test_the_progress_bar_counts_the_steps_of_every_run(monkeypatch):
     from neuroflow.runtime import simulate
     from neuroflow.units import ms
     from tests.conftest import load_example
-    bars, made = [], simulate._progress_bar
-    monkeypatch.setattr(simulate, "_progress_bar",
+    bars, made = [], simulate.progress_bar
+    monkeypatch.setattr(simulate, "progress_bar",
                         lambda *args: bars.append(made(*args)) or bars[-1])
     sim = nf.compile(load_example("lif_fi")["model"], dt=0.1 * ms)
     sim.sweep(10 * ms, {"G.taum": [5 * ms, 10 * ms, 20 * ms]}, progress=True)

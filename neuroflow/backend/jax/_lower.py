@@ -22,8 +22,9 @@ from ._expr import evaluate
 from ._fused import native_blocks
 from ._generator import SpikeTable, lower_generator
 from ._gradients import MARGIN, SpikeGradients, blend, crossing, spike_function
-from ._kernels import KERNELS, PLASTIC, draw_synapses, per_synapse
+from ._kernels import KERNELS, draw_synapses, per_synapse
 from ._linear import LinearSolver
+from ._plastic import PLASTIC
 from ._scope import jax_scope, jit
 from ._step import (LASTSPIKE, NEVER, LocalPartition, LoweringError, PopulationEnv, StepContext,
                     all_spikes, all_spikes_packed, all_values, packed_own, per_neuron,

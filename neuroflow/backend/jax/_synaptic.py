@@ -11,7 +11,8 @@ from . import _native
 from ._coupling import coupling_sum
 from ._expr import evaluate
 from ._hash import step_key, uniform
-from ._kernels import KERNELS, PLASTIC
+from ._kernels import KERNELS
+from ._plastic import PLASTIC
 from ._rings import delayed_spikes
 from ._step import (LoweringError, PopulationEnv, StepContext, add_to, all_spikes,
                     exchanged_spikes)
