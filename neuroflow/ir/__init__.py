@@ -9,6 +9,7 @@ from ._compiled import FusedUpdate, Part, Partition, Schedule
 from ._coupling import POST, PRE, Coupling, CouplingTerm, side_names
 from ._connectivity import (CONNECTIVITY_RULES, AllToAll, ConnectivityRule, FixedFanIn, FixedFanOut,
                             FixedProb, OneToOne, rule_from_call)
+from ._dimensions import DIMENSIONLESS, Dimension, DimensionMismatch, parse_dimension
 from ._errors import (ErrorList, IRError, Loc, ModelError, NeuroflowError, ParseError, did_you_mean,
                       one_error, raise_all)
 from ._expr import (ARITHMETIC, COMPARISONS, LOGICAL, Binary, Call, Const, Expr, Ref, Statement,
@@ -36,8 +37,7 @@ from ._synapses import Plasticity, SynapseParam, SynapseVar, plastic_projection
 from ._text import parse_text, print_model
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer, is_noise
 from ._types import Type
-from ._units import (DIMENSIONLESS, UNIT_NAMES, UNITS, Dimension, DimensionMismatch, Quantity,
-                     as_quantity, get_unit, is_dimensionless, parse_dimension)
+from ._units import UNIT_NAMES, UNITS, Quantity, as_quantity, get_unit, is_dimensionless
 from ._blockadds import block_add_problem, projections_after
 from ._verify import model_errors, problems, verify
 from ._verifybase import scope_lookup, time_dimension

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping
 
-from ._units import DIMENSIONLESS, Dimension
+from ._dimensions import DIMENSIONLESS, Dimension
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,9 @@ from pathlib import Path
 import lark
 
 from ._cache import cached_parser
+from ._dimensions import parse_dimension
 from ._errors import Loc, NeuroflowError, ParseError
 from ._expr import Binary, Call, Const, Expr, Ref, Statement, Unary, Where
-from ._units import parse_dimension
 
 EXPRESSION_GRAMMAR = (Path(__file__).parent / "expressions.lark").read_text()
 

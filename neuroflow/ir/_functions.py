@@ -19,8 +19,8 @@ from typing import Any, Callable
 
 import numpy
 
+from ._dimensions import DIMENSIONLESS, Dimension
 from ._expr import Binary, Const, Expr, Unary, calls, to_text
-from ._units import DIMENSIONLESS, Dimension
 
 ARGUMENTS = ("x", "y", "z")
 """How the derivatives of an entry name its arguments, in order."""

@@ -18,8 +18,9 @@ from typing import ClassVar
 import numpy as np
 
 from ._connectivity import from_call
+from ._dimensions import Dimension
 from ._errors import ModelError
-from ._units import Dimension, as_quantity
+from ._units import as_quantity
 
 Shape = int | tuple[int, ...]
 

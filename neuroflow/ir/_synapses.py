@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ._connectivity import ConnectivityRule
+from ._dimensions import DIMENSIONLESS
 from ._errors import Loc
 from ._expr import Expr, Statement, to_text
 from ._kinds import Kernel
 from ._nodes import PopSlice, Value, value_text
 from ._projections import Projection
 from ._types import Type
-from ._units import DIMENSIONLESS
 
 
 @dataclass(frozen=True, slots=True)

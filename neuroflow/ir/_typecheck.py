@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
+from ._dimensions import DIMENSIONLESS, TIME, Dimension
 from ._errors import ModelError, did_you_mean
 from ._expr import COMPARISONS, LOGICAL, Binary, Call, Const, Expr, Ref, Unary, Where, to_text
 from ._functions import FUNCTIONS, OPERATORS, UnitError
-from ._units import DIMENSIONLESS, TIME, Dimension, get_unit
+from ._units import get_unit
 
 
 @dataclass(frozen=True, slots=True)

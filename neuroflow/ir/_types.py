@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._units import DIMENSIONLESS, Dimension, parse_dimension
+from ._dimensions import DIMENSIONLESS, Dimension, parse_dimension
 
 DTYPES = ("float", "int", "bool")
 

@@ -8,13 +8,14 @@ import re
 from functools import lru_cache
 from typing import Callable
 
+from ._dimensions import DIMENSIONLESS, Dimension
 from ._errors import IRError, Loc, did_you_mean
 from ._expr import Const, Expr, names, subtrees
 from ._model import Model
 from ._nodes import Node, Parameter, StateVar, Subexpression, TimedInput
 from ._projections import Projection
 from ._typecheck import BUILTINS, TIME, Kind, TypeCheckError, infer
-from ._units import DIMENSIONLESS, UNIT_NAMES, Dimension
+from ._units import UNIT_NAMES
 from ._walk import expressions
 
 

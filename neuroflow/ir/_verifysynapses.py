@@ -8,6 +8,7 @@ import numpy as np
 
 from ._algebra import decompose
 from ._coupling import POST, PRE, Coupling
+from ._dimensions import DIMENSIONLESS
 from ._errors import did_you_mean
 from ._expr import Const, Expr, names, to_text
 from ._functions import uses_random
@@ -21,7 +22,6 @@ from ._projections import Connection, Projection
 from ._random import Distribution
 from ._synapses import Plasticity
 from ._typecheck import BUILTINS, Kind, TypeCheckError, infer
-from ._units import DIMENSIONLESS
 from ._verifybase import _check_assignment, _check_expr, _fail, scope_lookup, time_dimension
 
 

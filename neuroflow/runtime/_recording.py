@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from .. import ir
-from ..backend.jax._native import spike_indices as native_spike_indices
+from ..backend.jax._native_kernels import spike_indices as native_spike_indices
 from . import _merged
 from ._results import Results, SpikeRecord, TraceRecord
 

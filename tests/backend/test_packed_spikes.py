@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from neuroflow import ir
-from neuroflow.backend.jax import KERNELS, _native
+from neuroflow.backend.jax import KERNELS, _native, _native_kernels
 from neuroflow.backend.jax._kernels import draw_synapses
 from neuroflow.backend.jax._scope import jax_scope
 
@@ -19,18 +19,19 @@ pytestmark = pytest.mark.skipif(not _native.available(),
 def test_packed_bits_equal_numpy_packbits(n):
     spikes = np.random.default_rng(n).random(n) < 0.3
     spikes[-1] = True  # the last, partial byte
-    packed = jax.jit(_native.pack_bits)(jnp.asarray(spikes))
+    packed = jax.jit(_native_kernels.pack_bits)(jnp.asarray(spikes))
     np.testing.assert_array_equal(np.asarray(packed), np.packbits(spikes))
 
 
-def exchanged(spikes: np.ndarray, devices: int) -> _native.PackedSpikes:
+def exchanged(spikes: np.ndarray, devices: int) -> _native_kernels.PackedSpikes:
     """`spikes` cut into `devices` blocks, each packed on its own and the blocks joined, as the
     all-gather of a partitioned step gives them (the last block padded with silent neurons)."""
     owned = -(-len(spikes) // devices)
     padded = np.zeros(owned * devices, bool)
     padded[:len(spikes)] = spikes
     blocks = [np.packbits(block) for block in padded.reshape(devices, owned)]
-    return _native.PackedSpikes(jnp.asarray(np.concatenate(blocks)), owned, 8 * len(blocks[0]))
+    return _native_kernels.PackedSpikes(jnp.asarray(np.concatenate(blocks)), owned,
+                                        8 * len(blocks[0]))
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -54,8 +55,8 @@ def test_event_add_from_packed_blocks_equals_boolean_spikes(dtype, shared, popul
         args = (arrays["targets"], arrays["weights"], base, start, 11, n_post, -1.0)
 
         packed = exchanged(spikes, devices)
-        expected = np.asarray(jax.jit(lambda s: _native.event_add(s, *args))(spikes))
-        found = np.asarray(jax.jit(lambda bits: _native.event_add_packed(
-            _native.PackedSpikes(bits, packed.owned, packed.stride), *args))(packed.bits))
+        expected = np.asarray(jax.jit(lambda s: _native_kernels.event_add(s, *args))(spikes))
+        found = np.asarray(jax.jit(lambda bits: _native_kernels.event_add_packed(
+            _native_kernels.PackedSpikes(bits, packed.owned, packed.stride), *args))(packed.bits))
     np.testing.assert_array_equal(found, expected)
     assert not np.array_equal(expected, np.asarray(base))  # some spike reached some synapse

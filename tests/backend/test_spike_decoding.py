@@ -6,12 +6,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from neuroflow.backend.jax import _native
+from neuroflow.backend.jax import _native, _native_kernels
 from neuroflow.runtime._recording import spike_indices
 
 DECODERS = {"numpy": spike_indices,
-            "native": _native.spike_indices,
-            "native, no vectors": functools.partial(_native.spike_indices, vectors=False)}
+            "native": _native_kernels.spike_indices,
+            "native, no vectors": functools.partial(_native_kernels.spike_indices, vectors=False)}
 
 
 @pytest.mark.parametrize("decoder", sorted(DECODERS))

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import neuroflow.units as units
-from neuroflow.ir._units import CONDUCTANCE, FREQUENCY, RESISTANCE, TIME, VOLTAGE
+from neuroflow.ir._dimensions import CONDUCTANCE, FREQUENCY, RESISTANCE, TIME, VOLTAGE
 from neuroflow.units import (
     DIMENSIONLESS, UNIT_NAMES, Dimension, DimensionMismatch, Quantity, as_quantity,
     cm, cm2, farad, get_unit, Hz, is_dimensionless, kohm, litre, metre, meter, mM, mA,

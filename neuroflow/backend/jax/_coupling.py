@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...ir import ONE, POST, PRE, Coupling, Kernel, NeuroflowError, PopSlice
-from . import _native
+from . import _native_kernels
 from ._device import to_device
 from ._expr import evaluate
 from ._kernels import EllLayout, OneToOne
@@ -95,7 +95,7 @@ class DenseCoupling:
         """`columns` by the C++ kernel, where the matrices are transposed and it builds."""
         name = "weights_t" if weighted else "counts_t"
         if name in arrays and vectors.dtype == arrays[name].dtype:
-            sums = _native.dense_sum(vectors, arrays[name])
+            sums = _native_kernels.dense_sum(vectors, arrays[name])
             if sums is not None:
                 return sums
         return self.columns(arrays, node, vectors, weighted)
@@ -131,7 +131,7 @@ class CsrCoupling:
         """`columns` by the C++ kernel (one row sum per post neuron), where it builds."""
         if vectors.dtype == arrays["weights"].dtype:
             weights = arrays["weights"] if weighted else jnp.ones((), vectors.dtype)
-            sums = _native.csr_sum(vectors, arrays["indptr"], arrays["pre"], weights)
+            sums = _native_kernels.csr_sum(vectors, arrays["indptr"], arrays["pre"], weights)
             if sums is not None:
                 return sums
         return self.columns(arrays, node, vectors, weighted)

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...ir import POST, PRE, Connection, Distribution, Expr, Kernel, Projection
-from . import _native
+from . import _native, _native_kernels
 from ._device import to_device
 from ._expr import evaluate
 from ._gradients import with_gradient_of
@@ -214,8 +214,8 @@ class Event:
                 lambda a: self.propagate(a[0], a[1] > 0.5, node, a[2], a[3], native),
                 lambda a: self.masked(a[0], a[1], node, a[2], a[3]))((arrays, spikes, ring, step))
         if native and ring is None:
-            return _native.event_propagate(spikes, arrays["targets"], arrays["weights"],
-                                           node.post.size)
+            return _native_kernels.event_propagate(spikes, arrays["targets"], arrays["weights"],
+                                                   node.post.size)
         return self._summed(arrays, spikes, node, ring, step)
 
     def _summed(self, arrays: dict, spikes, node: Projection, ring, step):
@@ -247,10 +247,10 @@ class Event:
     @staticmethod
     def add_native(arrays: dict, spikes, pre_start: int, base, node: Projection, sign: float):
         """`base` (a variable of the whole post population) plus `sign` times the weights of the
-        spiking rows, added in place by the C++ kernel (`_native.event_add`; spikes exchanged
-        by a partitioned step, `_native.PackedSpikes`, read as they are)."""
-        add = _native.event_add_packed if isinstance(spikes, _native.PackedSpikes) else \
-            _native.event_add
+        spiking rows, added in place by the C++ kernel (`_native_kernels.event_add`; spikes
+        exchanged by a partitioned step, `_native_kernels.PackedSpikes`, read as they are)."""
+        packed = isinstance(spikes, _native_kernels.PackedSpikes)
+        add = _native_kernels.event_add_packed if packed else _native_kernels.event_add
         return add(spikes, arrays["targets"], arrays["weights"].astype(base.dtype), base,
                    pre_start, node.post.start, node.post.size, sign)
 
@@ -407,8 +407,9 @@ class AllToAll:
     def add_native(arrays: dict, spikes, pre_start: int, base, node: Projection, sign: float):
         """`base` plus `sign` times the spike count times the weight, in place (to the bit what
         `propagate` and the addition give)."""
-        return _native.count_add(spikes, arrays["weight"].astype(base.dtype), base, pre_start,
-                                 node.pre.size, node.post.start, node.post.size, sign)
+        return _native_kernels.count_add(spikes, arrays["weight"].astype(base.dtype), base,
+                                         pre_start, node.pre.size, node.post.start, node.post.size,
+                                         sign)
 
 
 # not `auto`: the `kernels` pass replaces it

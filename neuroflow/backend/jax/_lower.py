@@ -14,7 +14,7 @@ import numpy as np
 from jax.ad_checkpoint import checkpoint_name
 
 from ... import ir
-from . import _native
+from . import _native, _native_kernels
 from ._adaptive import adaptive_step
 from ._coupling import COUPLING_KERNELS
 from ._device import to_device
@@ -134,7 +134,7 @@ def _lower_rate_monitor(node: ir.RateMonitor, ctx: StepContext):
     if not node.bounds:
         native = (ctx.program.native and ctx.program.gradients is None
                   and _native.available())  # one call, not XLA's conversion and three reductions
-        count = _native.count(spikes) if native else jnp.sum(spikes, dtype=jnp.int32)
+        count = _native_kernels.count(spikes) if native else jnp.sum(spikes, dtype=jnp.int32)
     elif segments <= SLICED_SEGMENTS:
         ends = zip(node.bounds, node.bounds[1:])
         count = jnp.stack([jnp.sum(spikes[start:stop], dtype=jnp.int32) for start, stop in ends])

@@ -62,7 +62,7 @@ def delayed_spikes(node: ir.Projection, ctx: StepContext, whole: bool = False,
     """The pre spikes of the projection's delay ago.  `whole`: `(spikes, start)`, the row of a
     population's shared ring without slicing it and where the projection's neurons start in
     it; with `packed` too, a partitioned step's row as the devices exchanged it
-    (`_native.PackedSpikes`)."""
+    (`_native_kernels.PackedSpikes`)."""
     ring_name, delay = ctx.program.spike_rings[node.name]
     ring = _written(ring_name, ctx)
     rows = ctx.rings_written[ring_name]  # one read per delay, however many projections

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from ... import ir
-from . import _native
+from . import _native, _native_kernels
 from ._expr import evaluate
 from ._hash import step_key, uniform
 
@@ -166,7 +166,7 @@ def all_spikes(ctx: StepContext, pop: str):
     return ctx.gathered[pop]
 
 
-def unpacked(program, pop: str, exchanged: _native.PackedSpikes):
+def unpacked(program, pop: str, exchanged: _native_kernels.PackedSpikes):
     """The spikes of every neuron of `pop`, a boolean vector, from the bits the devices of a
     partitioned step exchanged."""
     blocks = exchanged.bits.reshape(program.partition.devices, -1)
@@ -178,17 +178,17 @@ def packed_own(program, spikes):
     """`jnp.packbits` of a device's own spikes, natively where the kernels are built (XLA:CPU's
     packbits is a fusion it splits over its threads every step)."""
     native = program.native and _native.available()
-    return _native.pack_bits(spikes) if native else jnp.packbits(spikes)
+    return _native_kernels.pack_bits(spikes) if native else jnp.packbits(spikes)
 
 
-def exchanged_row(program, pop: str, bits) -> _native.PackedSpikes:
+def exchanged_row(program, pop: str, bits) -> _native_kernels.PackedSpikes:
     """One step's exchanged bits of `pop` (every device's block, one after the other) as the
     kernels read them."""
-    return _native.PackedSpikes(bits, program.sizes[pop],
-                                8 * (bits.shape[-1] // program.partition.devices))
+    return _native_kernels.PackedSpikes(bits, program.sizes[pop],
+                                        8 * (bits.shape[-1] // program.partition.devices))
 
 
-def exchanged_spikes(ctx: StepContext, pop: str) -> _native.PackedSpikes | None:
+def exchanged_spikes(ctx: StepContext, pop: str) -> _native_kernels.PackedSpikes | None:
     """A partitioned step's spikes of `pop` as the devices exchange them (each packs its own);
     None in a step of one device, or where a caller gave the spikes whole (`gathered`)."""
     partition = ctx.program.partition

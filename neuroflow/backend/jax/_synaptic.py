@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ... import ir
-from . import _native
+from . import _native, _native_kernels
 from ._coupling import coupling_sum
 from ._expr import evaluate
 from ._hash import step_key, uniform
@@ -213,8 +213,8 @@ def _native_poisson(node: ir.PoissonInput, ctx: StepContext, key, table):
         return None
     first = (np.int64(0) if ctx.program.partition is None  # a constant: no kernel a step
              else ctx.program.neuron_index(node.pop)[0].astype(jnp.int64))
-    return _native.poisson_count(key, first, table.astype(jnp.float64), node.n,
-                                 ctx.program.sizes[node.pop], ctx.program.dtype)
+    return _native_kernels.poisson_count(key, first, table.astype(jnp.float64), node.n,
+                                         ctx.program.sizes[node.pop], ctx.program.dtype)
 
 
 def effect_scale(node: ir.Projection) -> ir.Expr | None:
