@@ -220,7 +220,7 @@ def load_generated(source: str) -> int:
     library = ctypes.cdll.LoadLibrary(str(built))
     if not available():  # built meanwhile in the background
         raise OSError("the native kernels are not available")
-    register = _library().NeuroflowRegisterGenerated
+    register = core_library().NeuroflowRegisterGenerated
     register.restype = ctypes.c_int
     function = ctypes.cast(library.neuroflow_generated, ctypes.c_void_p)
     if register(ctypes.c_uint64(ident), function) != 0:
@@ -314,7 +314,7 @@ def threads_shared_by(devices: int):
 
 
 @lru_cache(maxsize=1)
-def _library() -> ctypes.CDLL | None:
+def core_library() -> ctypes.CDLL | None:
     library = _load(lambda: _core_build().result(),
                     "building the native CPU kernels failed, so the pure-JAX kernels are used")
     if library is not None:
@@ -357,7 +357,7 @@ def expected() -> bool:
 @lru_cache(maxsize=1)
 def available() -> bool:
     """Build (once) and register the native kernels; False, with one notice, if that fails."""
-    if not expected() or _library() is None:
+    if not expected() or core_library() is None:
         return False
-    _register(_library(), HANDLERS)
+    _register(core_library(), HANDLERS)
     return True

@@ -90,7 +90,7 @@ def spike_indices(packed: np.ndarray, vectors: bool = True) -> tuple[np.ndarray,
     None where the native kernels are not loaded."""
     if not _native.available():
         return None
-    library = _native._library()
+    library = _native.core_library()
     packed = np.ascontiguousarray(packed, np.uint8)
     capacity = packed.size // 8 + 1024  # one spike per 64 neuron-steps: a second pass is rare
     while True:
