@@ -315,6 +315,7 @@ def threads_shared_by(devices: int):
 
 @lru_cache(maxsize=1)
 def core_library() -> ctypes.CDLL | None:
+    """The core kernels' library, built and loaded once; None where that failed."""
     library = _load(lambda: _core_build().result(),
                     "building the native CPU kernels failed, so the pure-JAX kernels are used")
     if library is not None:
