@@ -7,18 +7,24 @@ from ._nodes import Node
 
 
 @dataclass(frozen=True, slots=True)
-class SpikeMonitor(Node):
-    """Records the spikes of neurons `start <= i < stop` given by `neurons` (None: all of `pop`)."""
+class _SpikesMonitor(Node):
+    """A monitor of `pop`'s spikes: it reads what the population's threshold decided."""
 
     pop: str
+
+    def reads(self) -> set[str]:
+        return {f"{self.pop}.threshold"}
+
+
+@dataclass(frozen=True, slots=True)
+class SpikeMonitor(_SpikesMonitor):
+    """Records the spikes of neurons `start <= i < stop` given by `neurons` (None: all of `pop`)."""
+
     neurons: tuple[int, int] | None = None
 
     @property
     def id(self) -> str:
         return f"{self.pop}.spike_monitor"
-
-    def reads(self) -> set[str]:
-        return {f"{self.pop}.threshold"}
 
     def text(self) -> str:
         if self.neurons is None:
@@ -27,20 +33,16 @@ class SpikeMonitor(Node):
 
 
 @dataclass(frozen=True, slots=True)
-class RateMonitor(Node):
+class RateMonitor(_SpikesMonitor):
     """Counts the spikes of `pop` in each step.  Empty `bounds`: one count of the whole
     population; else one count per segment `bounds[j] <= i < bounds[j + 1]`, with
     `0 = bounds[0] < ... < bounds[-1] = size` (the parts of a merged population)."""
 
-    pop: str
     bounds: tuple[int, ...] = ()
 
     @property
     def id(self) -> str:
         return f"{self.pop}.rate_monitor"
-
-    def reads(self) -> set[str]:
-        return {f"{self.pop}.threshold"}
 
     def text(self) -> str:
         bounds = f" bounds=[{', '.join(map(str, self.bounds))}]" if self.bounds else ""
