@@ -20,6 +20,7 @@ from .. import ir
 from ..backend.jax import jit
 from ..backend.jax._partition import (exchange_interval, local_program, split_connectivity,
                                       split_params, split_state)
+from ._checks import finite_flags
 from ._distributed import mesh_devices, put
 
 NEURONS = "neurons"
@@ -41,7 +42,7 @@ def partition_devices(devices) -> list:
 class PartitionedRun:
     """How a `Simulator` runs a partitioned model: draw and split, then chunks on the mesh."""
 
-    def __init__(self, program, node: ir.Partition, devices: list, finite_flags):
+    def __init__(self, program, node: ir.Partition, devices: list):
         if len(devices) != node.devices:
             raise ir.ModelError(f"the model is partitioned over {node.devices} devices, but"
                                 f" {len(devices)} were given", hint="give as many devices as"
@@ -49,7 +50,6 @@ class PartitionedRun:
         self.program, self.node = program, node
         self.mesh = Mesh(np.asarray(devices), (NEURONS,))
         self.local = local_program(program, node, NEURONS)
-        self._finite_flags = finite_flags
         self.chunk = jit(self._chunk, static_argnums=(4,), donate_argnums=(0,))
         self._drawn_key, self._drawn = None, None  # the last tables placed; (seed, parameters)
 
@@ -117,7 +117,7 @@ class PartitionedRun:
             else:
                 state, outputs = self._intervals(interval, state, steps, exchange)
             finite = {key: jax.lax.pmin(flag.astype(jnp.int32), NEURONS) > 0
-                      for key, flag in self._finite_flags(state).items()}
+                      for key, flag in finite_flags(state).items()}
             return jax.tree_util.tree_map(lambda leaf: leaf[None], state), outputs, finite
 
         split, whole = PartitionSpec(NEURONS), PartitionSpec()

@@ -57,7 +57,7 @@ class Simulator:
         node = model.get("partition")
         # a model partitioned over devices runs its chunks on them, its state split
         self.partition = None if node is None else PartitionedRun(
-            program, node, devices or partition_devices(node.devices), finite_flags)
+            program, node, devices or partition_devices(node.devices))
         self.source, self.pipeline = None, None  # the model before the passes, and the passes
         self.dt = program.dt
         self.chunk_steps = chunk_steps
