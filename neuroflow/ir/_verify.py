@@ -26,16 +26,16 @@ from ._poisson import PoissonInput
 from ._projections import DelayBuffer, Projection
 from ._surrogates import MARGIN, threshold_margin
 from ._typecheck import Kind
-from ._verifybase import _check_assignment, _check_expr, _fail, time_dimension
-from ._verifycompiled import (_check_delay_buffer, _check_fused, _check_part, _check_partition,
-                              _check_parts_tile, _check_schedule)
-from ._verifysynapses import _check_coupling, _check_generator, _check_poisson, _check_projection
+from ._verifybase import check_assignment, check_expr, fail, time_dimension
+from ._verifycompiled import (check_delay_buffer, check_fused, check_part, check_partition,
+                              check_parts_tile, check_schedule)
+from ._verifysynapses import check_coupling, check_generator, check_poisson, check_projection
 
 
 def _check_population_refs(node: Node, model: Model) -> None:
     pop = getattr(node, "pop", None)
     if pop is not None and model.population(pop) is None:
-        _fail(node, f"refers to unknown population '{pop}'")
+        fail(node, f"refers to unknown population '{pop}'")
 
 
 def _check_clock(node: Clock, model: Model) -> None:
@@ -44,83 +44,83 @@ def _check_clock(node: Clock, model: Model) -> None:
 
 def _check_population(node: Population, model: Model) -> None:
     if node.size < 1:
-        _fail(node, f"population size must be positive, got {node.size}")
+        fail(node, f"population size must be positive, got {node.size}")
 
 
 def _check_values(node: Parameter | StateVar, model: Model) -> None:
     """Shared or per neuron, with as many explicit values as the shape says."""
     pop = model.population(node.pop)
     if node.type.shape not in ((), (pop.size,)):
-        _fail(node, f"shape {node.type.shape} is neither shared () nor per neuron ({pop.size},)")
+        fail(node, f"shape {node.type.shape} is neither shared () nor per neuron ({pop.size},)")
     size = value_size(node.value if isinstance(node, Parameter) else node.init)
     if size is not None and (size,) != node.type.shape:
-        _fail(node, f"has {size} values for shape {node.type.shape}")
+        fail(node, f"has {size} values for shape {node.type.shape}")
 
 
 def _check_input(node: TimedInput, model: Model) -> None:
     per_bin = node.type.shape[0] if node.type.shape else 1
     if node.type.shape not in ((), (model.population(node.pop).size,)) or node.period <= 0:
-        _fail(node, "an input is shared or per neuron, with a positive period")
+        fail(node, "an input is shared or per neuron, with a positive period")
     if not node.values or len(node.values) % per_bin:
-        _fail(node, f"has {len(node.values)} values, not a whole number of bins of {per_bin}")
+        fail(node, f"has {len(node.values)} values, not a whole number of bins of {per_bin}")
 
 
 def _check_subexpression(node: Subexpression, model: Model) -> None:
-    kind = _check_expr(node, model, node.expr)
+    kind = check_expr(node, model, node.expr)
     if kind.dim != node.type.dim:
-        _fail(node, f"expression is in {kind.dim} but the declared unit is {node.type.dim}")
+        fail(node, f"expression is in {kind.dim} but the declared unit is {node.type.dim}")
     if node.name in names(node.expr):
-        _fail(node, f"subexpression '{node.name}' refers to itself", culprit=node.name)
+        fail(node, f"subexpression '{node.name}' refers to itself", culprit=node.name)
 
 
 def _check_ode(node: ODE, model: Model) -> None:
     var = model.scope(node.pop).get(node.var)
     if not isinstance(var, StateVar):
-        _fail(node, f"'{node.var}' is not a state variable of {node.pop}", culprit=node.var)
-    kind = _check_expr(node, model, node.rhs)
+        fail(node, f"'{node.var}' is not a state variable of {node.pop}", culprit=node.var)
+    kind = check_expr(node, model, node.rhs)
     if kind.dim != var.type.dim / time_dimension(model):
-        _fail(node, f"the right-hand side of d{node.var}/dt is in {kind.dim}, but {node.var} is in"
+        fail(node, f"the right-hand side of d{node.var}/dt is in {kind.dim}, but {node.var} is in"
               f" {var.type.dim}, so it must be in {var.type.dim / time_dimension(model)}",
               "check the units of the equation, e.g. divide by a time constant", node.var)
     if node.unless_refractory and model.one(Refractory, node.pop) is None:
-        _fail(node, "is '(unless refractory)' but the population has no refractory period")
+        fail(node, "is '(unless refractory)' but the population has no refractory period")
 
 
 def _check_threshold(node: Threshold, model: Model) -> None:
-    if _check_expr(node, model, node.cond).dtype != "bool":
-        _fail(node, "threshold must be a condition")
+    if check_expr(node, model, node.cond).dtype != "bool":
+        fail(node, "threshold must be a condition")
     if node.surrogate is None:
         return
     if threshold_margin(node.cond) is None:
-        _fail(node, "has a surrogate, but its condition is not one comparison (a > b)",
+        fail(node, "has a surrogate, but its condition is not one comparison (a > b)",
               "write the threshold as one comparison, e.g. v > Vt")
     if names(node.surrogate.smooth) != {MARGIN}:
-        _fail(node, f"surrogate {node.surrogate.text()} must be an expression of {MARGIN} alone")
+        fail(node, f"surrogate {node.surrogate.text()} must be an expression of {MARGIN} alone")
 
 
 def _check_reset(node: Reset, model: Model) -> None:
     for s in node.body:
-        _check_assignment(node, model, s.target, s.as_assignment())
+        check_assignment(node, model, s.target, s.as_assignment())
 
 
 def _check_refractory(node: Refractory, model: Model) -> None:
-    if _check_expr(node, model, node.period).dim != time_dimension(model):
-        _fail(node, "refractory period must be a time")
+    if check_expr(node, model, node.period).dim != time_dimension(model):
+        fail(node, "refractory period must be a time")
     if isinstance(node.period, Const) and node.period.value < 0:
-        _fail(node, f"refractory period must not be negative, got {node.period.value} ms")
+        fail(node, f"refractory period must not be negative, got {node.period.value} ms")
 
 
 def _check_state_monitor(node: StateMonitor, model: Model) -> None:
     if model.scope(node.pop).get(node.var) is None:
-        _fail(node, f"monitors unknown variable '{node.var}' of {node.pop}")
+        fail(node, f"monitors unknown variable '{node.var}' of {node.pop}")
     size = model.population(node.pop).size
     if any(not 0 <= i < size for i in node.indices) or node.every < 1:
-        _fail(node, f"indices must lie in [0, {size}) and every >= 1")
+        fail(node, f"indices must lie in [0, {size}) and every >= 1")
 
 
 def _check_spikes(node: SpikeMonitor | RateMonitor, model: Model, what: str) -> None:
     if model.one(Threshold, node.pop) is None and model.one(SpikeGenerator, node.pop) is None:
-        _fail(node, f"records the {what} of '{node.pop}', which has no threshold and never spikes",
+        fail(node, f"records the {what} of '{node.pop}', which has no threshold and never spikes",
               "give its neuron a threshold ('threshold: v > Vt'), or monitor a variable")
 
 
@@ -130,7 +130,7 @@ def _check_spike_monitor(node: SpikeMonitor, model: Model) -> None:
         start, stop = node.neurons
         size = model.population(node.pop).size
         if not 0 <= start < stop <= size:
-            _fail(node, f"records neurons [{start}:{stop}], which is not a slice of [0:{size}]",
+            fail(node, f"records neurons [{start}:{stop}], which is not a slice of [0:{size}]",
                   f"give 0 <= start < stop <= {size}, the size of '{node.pop}'")
 
 
@@ -139,7 +139,7 @@ def _check_rate_monitor(node: RateMonitor, model: Model) -> None:
     bounds, size = node.bounds, model.population(node.pop).size
     increasing = all(a < b for a, b in zip(bounds, bounds[1:]))
     if bounds and (bounds[0] != 0 or bounds[-1] != size or not increasing):
-        _fail(node, f"bounds {list(bounds)} do not split the population into segments",
+        fail(node, f"bounds {list(bounds)} do not split the population into segments",
               f"give increasing offsets that start at 0 and end at {size}, the size of"
               f" '{node.pop}'")
 
@@ -154,12 +154,12 @@ def _check_update(node: StateUpdate, model: Model) -> None:
             _check_adaptive_system(node, model, item, temporaries)
             continue
         if item.target.startswith("_"):
-            temporaries[item.target] = _check_expr(node, model, item.expr, temporaries)
+            temporaries[item.target] = check_expr(node, model, item.expr, temporaries)
         else:
-            _check_assignment(node, model, item.target, item.expr, temporaries)
+            check_assignment(node, model, item.target, item.expr, temporaries)
     for var in node.hold:
         if not isinstance(model.scope(node.pop).get(var), StateVar):
-            _fail(node, f"holds '{var}', which is not a state variable")
+            fail(node, f"holds '{var}', which is not a state variable")
 
 
 def _check_adaptive_system(node: StateUpdate, model: Model, item: AdaptiveSystem,
@@ -168,15 +168,15 @@ def _check_adaptive_system(node: StateUpdate, model: Model, item: AdaptiveSystem
     events inside the step need a threshold to test."""
     scope = model.scope(node.pop)
     if item.events and model.one(Threshold, node.pop) is None:
-        _fail(node, "tests its threshold after each sub-step (events), but has no threshold")
+        fail(node, "tests its threshold after each sub-step (events), but has no threshold")
     for target, rhs in zip(item.targets, item.rhs):
         var = scope.get(target)
         if not isinstance(var, StateVar):
-            _fail(node, f"adaptive system integrates '{target}', which is not a state variable of"
+            fail(node, f"adaptive system integrates '{target}', which is not a state variable of"
                   f" {node.pop}")
-        kind = _check_expr(node, model, rhs, temporaries)
+        kind = check_expr(node, model, rhs, temporaries)
         if kind.dim != var.type.dim / time_dimension(model):
-            _fail(node, f"the right-hand side of '{target}' is in {kind.dim}, not in"
+            fail(node, f"the right-hand side of '{target}' is in {kind.dim}, not in"
                   f" {var.type.dim / time_dimension(model)}")
 
 
@@ -184,11 +184,11 @@ def _check_linear_system(node: StateUpdate, model: Model, item: LinearSystem,
                          temporaries: dict) -> None:
     n = len(item.targets)
     if len(item.matrix) != n or any(len(r) != n for r in item.matrix) or len(item.offset) != n:
-        _fail(node, f"exact system over {n} variables needs an {n}x{n} matrix and {n} offsets")
+        fail(node, f"exact system over {n} variables needs an {n}x{n} matrix and {n} offsets")
     scope = model.scope(node.pop)
     for target in item.targets:
         if not isinstance(scope.get(target), StateVar):
-            _fail(node, f"exact system integrates '{target}', which is not a state variable of"
+            fail(node, f"exact system integrates '{target}', which is not a state variable of"
                   f" {node.pop}")
     variables = [scope[target] for target in item.targets]
     for i, row in enumerate(item.matrix):
@@ -197,9 +197,9 @@ def _check_linear_system(node: StateUpdate, model: Model, item: LinearSystem,
         entries = [(f"matrix entry ({i}, {j})", e, rate / variables[j].type.dim)
                    for j, e in enumerate(row)] + [(f"offset {i}", item.offset[i], rate)]
         for what, entry, expected in entries:
-            dim = _check_expr(node, model, entry, temporaries).dim
+            dim = check_expr(node, model, entry, temporaries).dim
             if dim != expected and not is_zero(entry):
-                _fail(node, f"{what} of the exact system is in {dim}, expected {expected}")
+                fail(node, f"{what} of the exact system is in {dim}, expected {expected}")
 
 
 # One rule per node type, as the JAX backend has one lowering per node type: a new node type
@@ -209,11 +209,11 @@ _CHECKS: dict[type, Callable[[Node, Model], None]] = {
     Parameter: _check_values, StateVar: _check_values, TimedInput: _check_input,
     Subexpression: _check_subexpression, ODE: _check_ode, StateUpdate: _check_update,
     Threshold: _check_threshold, Reset: _check_reset, Refractory: _check_refractory,
-    Projection: _check_projection, Coupling: _check_coupling, DelayBuffer: _check_delay_buffer,
-    PoissonInput: _check_poisson, SpikeGenerator: _check_generator, Part: _check_part,
+    Projection: check_projection, Coupling: check_coupling, DelayBuffer: check_delay_buffer,
+    PoissonInput: check_poisson, SpikeGenerator: check_generator, Part: check_part,
     SpikeMonitor: _check_spike_monitor, RateMonitor: _check_rate_monitor,
-    StateMonitor: _check_state_monitor, FusedUpdate: _check_fused, Schedule: _check_schedule,
-    Partition: _check_partition,
+    StateMonitor: _check_state_monitor, FusedUpdate: check_fused, Schedule: check_schedule,
+    Partition: check_partition,
 }
 
 
@@ -239,14 +239,14 @@ def problems(model: Model, first_only: bool = False) -> list[IRError]:
 
     seen: dict[str, Node] = {}
     for node in model.nodes:
-        if node.id in seen and attempt(lambda: _fail(node, "duplicate id: two nodes claim it")):
+        if node.id in seen and attempt(lambda: fail(node, "duplicate id: two nodes claim it")):
             return found
         seen[node.id] = node
     writers: dict[str, str] = {}  # state variable -> the ODE or update that integrates it
     for node in model.nodes:
         if attempt(lambda: _check_node(node, model, writers)):
             return found
-    if attempt(lambda: _check_parts_tile(model)):
+    if attempt(lambda: check_parts_tile(model)):
         return found
     for pop in model.populations:
         if attempt(lambda: _check_cycles(pop.name, model)):
@@ -270,7 +270,7 @@ def _check_node(node: Node, model: Model, writers: dict[str, str]) -> None:
     if isinstance(node, (ODE, StateUpdate)):  # resets and synapses may add to any variable
         for target in node.writes():
             if target in writers:
-                _fail(node, f"writes '{target}', which {writers[target]} writes too",
+                fail(node, f"writes '{target}', which {writers[target]} writes too",
                       "each state variable is integrated once per step")
             writers[target] = node.id
 

@@ -19,7 +19,7 @@ from ._units import UNIT_NAMES
 from ._walk import expressions
 
 
-def _block_end(lines: list[str], first: int) -> int:
+def block_end(lines: list[str], first: int) -> int:
     """The last line of the block that starts at line `first` (1-based): it and the lines
     after it that are indented deeper (or blank), as the body of `reset { ... }` is."""
     indent = len(lines[first - 1]) - len(lines[first - 1].lstrip())
@@ -32,12 +32,12 @@ def _block_end(lines: list[str], first: int) -> int:
     return last
 
 
-def _locate(loc: Loc | None, culprit: str | None) -> Loc | None:
+def locate(loc: Loc | None, culprit: str | None) -> Loc | None:
     """Point at `culprit` inside the source lines the node came from, if it is there."""
     if loc is None or not culprit:
         return loc
     lines = loc.text.splitlines() or [""]
-    last = _block_end(lines, loc.line) if loc.line <= len(lines) else loc.line - 1
+    last = block_end(lines, loc.line) if loc.line <= len(lines) else loc.line - 1
     for candidate in [culprit] + re.findall(r"[A-Za-z_]\w*", culprit):
         pattern = (rf"\b{re.escape(candidate)}\b" if candidate.isidentifier()
                    else re.escape(candidate))
@@ -49,9 +49,9 @@ def _locate(loc: Loc | None, culprit: str | None) -> Loc | None:
     return loc
 
 
-def _fail(node: Node, message: str, hint: str | None = None, culprit: str | None = None) -> None:
+def fail(node: Node, message: str, hint: str | None = None, culprit: str | None = None) -> None:
     if node.loc is not None:
-        err = IRError(f"{node.id}: {message}", _locate(node.loc, culprit), hint)
+        err = IRError(f"{node.id}: {message}", locate(node.loc, culprit), hint)
     else:
         err = IRError(f"{node.id}: {message}\n    {node.text().splitlines()[0]}", None, hint)
     err.detail = message  # without the node id, for errors reported in the user's terms
@@ -103,7 +103,7 @@ def scope_lookup(model: Model, pop: str,
     return lookup
 
 
-def _check_expr(node: Node, model: Model, expr: Expr, extra: dict[str, Kind] | None = None) -> Kind:
+def check_expr(node: Node, model: Model, expr: Expr, extra: dict[str, Kind] | None = None) -> Kind:
     try:
         return infer(expr, scope_lookup(model, node.scope, extra))
     except TypeCheckError as err:
@@ -111,18 +111,18 @@ def _check_expr(node: Node, model: Model, expr: Expr, extra: dict[str, Kind] | N
             known = set(model.scope(node.scope)) | set(BUILTINS) | set(extra or ())
             hint = (did_you_mean(err.culprit, known) or f"define '{err.culprit}' in the equations"
                     f" or give it in params=dict({err.culprit}=...)")
-            _fail(node, f"unknown name '{err.culprit}' in population '{node.scope}'", hint,
+            fail(node, f"unknown name '{err.culprit}' in population '{node.scope}'", hint,
                   err.culprit)
-        _fail(node, err.message, err.hint, err.culprit)
+        fail(node, err.message, err.hint, err.culprit)
 
 
-def _check_assignment(node: Node, model: Model, target: str, value: Expr, extra=None) -> None:
+def check_assignment(node: Node, model: Model, target: str, value: Expr, extra=None) -> None:
     var = model.scope(node.scope).get(target)
     if not isinstance(var, StateVar):
         variables = [n.name for n in model.find(StateVar, node.scope)]
-        _fail(node, f"writes '{target}', which is not a state variable of population"
+        fail(node, f"writes '{target}', which is not a state variable of population"
               f" '{node.scope}'", did_you_mean(target, variables, "its state variables"), target)
-    kind = _check_expr(node, model, value, extra)
+    kind = check_expr(node, model, value, extra)
     if kind.dim != var.type.dim:
-        _fail(node, f"assigns a value in {kind.dim} to '{target}', which is in {var.type.dim}",
+        fail(node, f"assigns a value in {kind.dim} to '{target}', which is in {var.type.dim}",
               "both sides of an assignment need the same units", target)

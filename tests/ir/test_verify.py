@@ -16,7 +16,7 @@ from neuroflow import ir
 from neuroflow.ir import (IRError, ModelError, Parameter, PopSlice, Projection, Schedule,
                           StateMonitor, StateVar, Type, parse_text)
 from neuroflow.ir._verify import _CHECKS
-from neuroflow.ir._verifybase import _locate
+from neuroflow.ir._verifybase import locate
 from neuroflow.passes import run_pipeline
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -438,6 +438,6 @@ def test_an_error_points_into_its_own_block_only():
     """The culprit is looked for on the node's line and the lines of its block (indented
     deeper), never on a later, unrelated line of the file."""
     text = "reset {\n    v = Vr\n    w += b\n}\nmonitor w\n"
-    assert (_locate(ir.Loc("f.nfl", 1, 1, text), "w").line,
-            _locate(ir.Loc("f.nfl", 1, 1, text), "w").column) == (3, 5)
-    assert _locate(ir.Loc("f.nfl", 2, 5, text), "w") == ir.Loc("f.nfl", 2, 5, text)
+    assert (locate(ir.Loc("f.nfl", 1, 1, text), "w").line,
+            locate(ir.Loc("f.nfl", 1, 1, text), "w").column) == (3, 5)
+    assert locate(ir.Loc("f.nfl", 2, 5, text), "w") == ir.Loc("f.nfl", 2, 5, text)
