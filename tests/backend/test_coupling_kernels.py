@@ -221,6 +221,10 @@ def test_native_sums_match_the_pure_jax_kernel_and_numpy(dtype, tolerance, kerne
     # of its four partial sums); for dense, not a multiple of the kernel's lanes (16 floats, 8
     # doubles), of its two blocks of lanes, nor of its groups of four rows; weighted and
     # unweighted terms (the last summand counts each synapse once)
+    from neuroflow.backend.jax import _native
+
+    if not _native.available():
+        pytest.skip("no C++ compiler: the native kernels are not built")
     n, steps = 37, 30
     for summand in ("w*tanh(x_pre)", "w*(x_pre - x_post)", "0.02*x_pre*x_post + 0.01"):
         model = network(summand, nf.normal(0, 0.4), kernel, connect, n)
@@ -273,7 +277,11 @@ def test_a_dense_coupling_onto_few_post_neurons_sums_natively():
     """Wang 2002's pools: 200 pre neurons summed into 3 (a tiny matrix XLA runs as a scalar
     loop) go to the native kernel from NATIVE_DENSE_PRE pre neurons on, and agree with XLA's
     product to float64 rounding; from fewer pre neurons XLA keeps them."""
+    from neuroflow.backend.jax import _native
     from neuroflow.passes.kernels import NATIVE_DENSE_PRE
+
+    if not _native.available():
+        pytest.skip("no C++ compiler: the native kernels are not built")
 
     def pools(n_pre):
         net = nf.Network("pools")

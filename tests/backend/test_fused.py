@@ -72,10 +72,15 @@ def test_per_neuron_parameters_timed_inputs_and_builtins():
 def test_sweep_runs_the_native_block_per_member():
     model = load_example("coba")["model"]
     sim = nf.compile(model, dt=0.1 * ms, dtype="float64")
+    assert sim.program.native_blocks  # else this would compare XLA with itself
     runs = sim.sweep(20 * ms, {"P.I": [18 * mV, 22 * mV]}, seed=0)
     for k, current in enumerate([18 * mV, 22 * mV]):
         single = sim.run(20 * ms, seed=0, params={"P.I": current})
         assert_same_run(single, runs[k], "P", 1e-12)
+        # a sweep member keeps no final state: its recorded v stands for it, step by step
+        assert single.traced == runs[k].traced == (("P", "v"),)
+        for x, y in zip(single.trace("P", "v"), runs[k].trace("P", "v")):
+            np.testing.assert_array_equal(x, y)
 
 
 def test_a_block_the_generator_cannot_build_falls_back_to_xla():

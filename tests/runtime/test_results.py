@@ -1,5 +1,6 @@
 """Results: answers computed by hand from small synthetic records."""
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -159,8 +160,15 @@ def test_concatenate_continues_time():
 
 def test_summary_mentions_everything():
     text = repr(make())
-    assert "E" in text and "50" in text and "10" in text
-    assert "v [mV] x3" in text and "1e+03" in text
+    lines = text.splitlines()
+    assert re.fullmatch(r"Results: 0-500 ms, dt = 0\.5 ms", lines[0])
+    # per population, as make() built it: size, spikes, rate (Hz) and the traces, or "-"
+    rows = [r"E\s+10\s+50\s+10\s+v \[mV\] x3",  # 50 spikes of 10 neurons in 0.5 s
+            r"I\s+4\s+2000\s+1e\+03\s+-",  # 2 a step for 1000 steps: 2000 / (4 * 0.5 s)
+            r"X\s+3\s+-\s+-\s+-"]  # no monitor at all
+    assert len(lines) == 2 + len(rows)
+    for line, row in zip(lines[2:], rows):
+        assert re.fullmatch(r"\s*" + row, line), line
 
 
 def test_plots_write_png(tmp_path):

@@ -22,9 +22,15 @@ def test_two_halves_equal_one_run():
 
 def test_final_state_is_readable():
     sim = nf.compile(load_example("lif_fi")["model"], dt=0.1 * ms, dtype="float64")
-    final = sim.run(50 * ms).final
-    v = final.population("G")["v"]
+    results = sim.run(50 * ms)
+    v = results.final.population("G")["v"]
     assert v.shape == (41,) and np.all(v <= -50.0)  # below threshold after the last update
+    # neuron i gets I = i mV: below 20 mV it stays under the threshold (-70 + I < -50) and
+    # never resets, so its v is the exact solution of the linear equation from -70 mV
+    quiet = np.arange(20)
+    assert np.all(results.spike_counts("G")[quiet] == 0)
+    np.testing.assert_allclose(v[quiet], -70.0 + quiet * (1 - np.exp(-50.0 / 10.0)),
+                               rtol=0, atol=1e-12)
 
 
 def stdp_network() -> nf.Network:

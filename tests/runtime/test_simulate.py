@@ -61,6 +61,16 @@ def test_state_monitor_records_start_of_step_every_k():
     np.testing.assert_allclose(v, np.array([1.0, 3.0]) * np.exp(-t / 10.0)[:, None], rtol=1e-12)
 
 
+def steps_to_overflow(v0: float, dt_over_tau: float) -> int:
+    """The number of float32 Euler steps of v' = v**2/tau after which v is no longer finite,
+    by a plain numpy loop."""
+    v, a, steps = np.float32(v0), np.float32(dt_over_tau), 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        while np.isfinite(v):
+            v, steps = np.float32(v + a * v * v), steps + 1
+    return steps
+
+
 def test_nan_guard_names_variable_population_and_time():
     net = nf.Network("blowup")
     net.population("P", 4, "dv/dt = v**2/(tau*mV) : volt", params=dict(tau=1 * ms),
@@ -72,9 +82,15 @@ def test_nan_guard_names_variable_population_and_time():
     message = str(info.value)
     assert "P.v" in message and "neuron 2" in message and "t =" in message
     t_bad = float(message.split("t = ")[1].split(" ms")[0])
-    assert 0 < t_bad < 100
+    # v after n steps is the first that is not finite: the step that made it starts at n - 1
+    steps = steps_to_overflow(1.0, 0.5)
+    assert steps == 10
+    assert t_bad == (steps - 1) * 0.5
     partial = info.value.results
-    assert partial is not None and partial.duration_ms > 0  # what was recorded before is kept
+    # what was recorded before is kept: the start of every step before the failing one
+    t, v = partial.trace("P", "v")
+    np.testing.assert_allclose(t, np.arange(steps - 1) * 0.5)
+    assert np.all(np.isfinite(v))
 
 
 @pytest.mark.parametrize("chunk", [7, 1000])
@@ -88,8 +104,11 @@ def test_results_of_a_nan_run_go_up_to_the_failing_step(chunk):
     with pytest.raises(nf.SimulationError) as info:
         sim.run(10 * ms)
     t_bad = float(str(info.value).split("t = ")[1].split(" ms")[0])
+    steps = steps_to_overflow(1.0, 0.01)  # v after this many steps is the first not finite
+    assert steps == 111
+    np.testing.assert_allclose(t_bad, (steps - 1) * 0.01, rtol=1e-12)
     t, v = info.value.results.trace("P", "v")
-    assert len(t) == round(t_bad / 0.01)  # every step before the failing one, even in its chunk
+    assert len(t) == steps - 1  # every step before the failing one, even in its chunk
     assert np.all(np.isfinite(v)) and v[-1, 1] > 1e3  # the blow-up, recorded up to there
 
 

@@ -73,17 +73,50 @@ def test_data_of_the_wrong_shape_is_refused():
         nf.train.bptt(f, loss, ({"R.v": inputs["R.u"]}, targets), progress=False)
 
 
+@pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
 def test_a_loss_that_becomes_nan_stops_training_and_keeps_the_last_good_values():
     f = rate_function()
+    inputs, targets = data()
 
-    def exploding(outputs, targets):  # finite at first, NaN once the weights have moved
-        return jnp.where(jnp.abs(outputs["R.x"]).max() < 100, loss(outputs, targets), jnp.nan)
+    def exploding(outputs, targets):
+        # ascent on |x| makes the weights grow each step; past |x| = 30 the square root of a
+        # negative number makes the loss and its gradient NaN, so applying that step would
+        # leave NaN in theta (a guard with jnp.where would have a zero gradient there instead)
+        x = outputs["R.x"]
+        return -jnp.mean(x ** 2) + 0.0 * jnp.sqrt(30.0 - jnp.abs(x).max())
 
-    with pytest.raises(nf.train.TrainingError, match=r"epoch \d+, batch \d+") as caught:
-        nf.train.bptt(f, exploding, data(), optimizer=optax.sgd(1e4), epochs=5, batch_size=5,
-                      progress=False)
+    with pytest.raises(nf.train.TrainingError, match=r"epoch 4, batch 2") as caught:
+        nf.train.bptt(f, exploding, (inputs, targets), optimizer=optax.sgd(1.0), epochs=6,
+                      batch_size=5, seed=0, progress=False)
+    # the same batches through plain JAX, stopping before the first one whose loss or
+    # gradient is not finite
+    theta, optimizer = f.init(), optax.sgd(1.0)
+    state, rng, key = optimizer.init(theta), np.random.default_rng(0), jax.random.key(0)
+    batched = jax.vmap(f, in_axes=(None, 0, 0))
+    means, failed = [], None
+    for epoch in range(6):
+        order, values = rng.permutation(10), []
+        for first in range(0, 10, 5):
+            rows = order[first:first + 5]
+            keys = jax.random.split(jax.random.fold_in(key, epoch * 10 + first), len(rows))
+            value, grads = jax.value_and_grad(
+                lambda th: exploding(batched(th, {"R.u": inputs["R.u"][rows]}, keys),
+                                     targets[rows]))(theta)
+            if not (np.isfinite(value) and np.all(np.isfinite(grads["rec.w"]))):
+                failed = (epoch + 1, first // 5 + 1)
+                break
+            values.append(float(value))
+            updates, state = optimizer.update(grads, state, theta)
+            theta = optax.apply_updates(theta, updates)
+        if failed:
+            break
+        means.append(np.mean(values))
+    assert failed == (4, 2)
     assert np.all(np.isfinite(caught.value.theta["rec.w"]))
-    assert caught.value.history is not None
+    np.testing.assert_allclose(caught.value.theta["rec.w"], theta["rec.w"], rtol=1e-10)
+    # only the epochs that finished are in the history
+    np.testing.assert_allclose(caught.value.history["loss"], means, rtol=1e-10)
+    assert len(caught.value.history["epoch_seconds"]) == 3
 
 
 def test_ridge_solves_the_normal_equations():

@@ -29,7 +29,10 @@ def test_digits_snn_quick(tmp_path):
     pytest.importorskip("sklearn")
     found = _run("digits_snn", tmp_path)
     assert set(found) == {"test_accuracy", "epoch_seconds"}
-    assert len(found["test_accuracy"]) == 1 and 0 <= found["test_accuracy"][0] <= 1
+    assert len(found["test_accuracy"]) == 1
+    # chance is 0.10 over ten digits, with a spread of ~0.016 on the 360 test images; the
+    # quick run reaches ~0.25, so 0.15 is three spreads above chance yet well below the run
+    assert 0.15 < found["test_accuracy"][0] <= 1
     assert found["epoch_seconds"] > 0
 
 
@@ -48,6 +51,9 @@ def test_esn_lorenz_quick(tmp_path):
 def test_evidence_quick(tmp_path):
     found = _run("evidence", tmp_path)
     assert set(found) == {"test_accuracy"} and len(found["test_accuracy"]) == 1
+    # two sides, so chance is 0.5 with a spread of ~0.022 on the 512 test trials; the quick
+    # run (two batches) reaches ~0.61, so 0.55 is two spreads above chance and below the run
+    assert 0.55 < found["test_accuracy"][0] <= 1
 
 
 @pytest.mark.usefixtures("x64")  # its own JAX code computes in float64
