@@ -535,7 +535,7 @@ MISTAKES = {
         ["the rate of the Poisson input is in ms, not in 1/ms"], "rate = 6*Hz"),
     "a fraction of a source": (
         network("input P.v = poisson(N = 2.5, rate = 6*Hz, weight = J)"), ("N = 2.5", "2.5"),
-        ["N is the number of sources, a whole number of at least 1, got 2.5"], ""),
+        ["N is the number of sources, a whole number of at least 1, got 2.5"], "e.g. N = 10"),
     "a Poisson input onto a parameter": (
         network("input P.tau = poisson(N = 10, rate = 6*Hz, weight = J)"), ("P.tau", "P.tau"),
         ["a Poisson input adds to a variable, and 'P.tau' is a parameter"], "variable"),
@@ -596,4 +596,4 @@ def test_mistake_is_reported_at_its_place(name):
     assert (first.loc.origin, (first.loc.line, first.loc.column)) == (
         "model.nfl", place(textwrap.dedent(text), line_part, word)), first
     assert all(fragment in first.message for fragment in fragments), first
-    assert hint in (first.hint or ""), first
+    assert first.hint and hint in first.hint, first
