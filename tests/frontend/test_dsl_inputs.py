@@ -281,7 +281,9 @@ def test_weights_per_synapse_read_the_names_of_parts():
     """)
     (proj,) = model.find(nf.ir.Projection)
     assert nf.ir.to_text(proj.weight) == "0.1*(pos_x_pre - pos_x_post)"
-    nf.compile(model, dt=0.1 * ms).run(1 * ms)  # drawn per synapse when the run starts
+    final = nf.compile(model, dt=0.1 * ms).run(1 * ms).final  # drawn when the run starts
+    i, j = np.arange(4)[:, None], np.arange(4)[None, :]  # x = i of the pre and the post neuron
+    np.testing.assert_allclose(final.conn[proj.id]["matrix"], 0.1 * (i - j), atol=1e-12)
 
 
 # ---- the examples --------------------------------------------------------------------------------
