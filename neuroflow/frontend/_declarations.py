@@ -52,7 +52,8 @@ def _parameter(pop, name, value, size, dim, shape, loc) -> ir.Parameter:
     what = f"parameter '{name}' of '{pop}'"
     number, value_dim, value_shape = to_value(value, what, size)
     if dim is not None and value_dim != dim:
-        raise ModelError(f"{what} is declared in {dim} but given in {value_dim}", loc)
+        raise ModelError(f"{what} is declared in {dim} but given in {value_dim}", loc,
+                         f"give '{name}' a value in {dim}, or change the unit it is declared in")
     if shape == () and value_shape != ():
         raise ModelError(f"{what} is shared but given one value per neuron", loc)
     return ir.Parameter(pop, name, ir.Type(FLOAT, value_shape if shape is None else shape,

@@ -408,6 +408,8 @@ class NetworkBuilder:
                                       f"an argument of {call.func}()") for a in call.args)
             try:
                 return rule_from_call(call.func, args)
+            except ModelError:  # a rule's own error, with its hint: collect() locates it
+                raise
             except (ValueError, TypeError) as err:
                 raise ModelError(str(err), code.loc) from None
         return None
@@ -459,7 +461,7 @@ class NetworkBuilder:
             indices = range(start, stop)
         elif indices is not None and any(i >= size for i in indices):
             raise ModelError(f"monitor indices must be below {size}, the number of neurons",
-                             item.loc)
+                             item.loc, f"its neurons are numbered 0 to {size - 1}")
         self.net.monitor(view, var, indices=indices, every=item.every, loc=item.loc)
 
     def _variable(self, scope: NetScope, target: ast.Name):

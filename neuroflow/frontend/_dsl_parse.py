@@ -99,8 +99,8 @@ class _DSLTransformer(_EquationBuilder):
     def _equation(self, method, meta, items):
         try:
             line = method(meta, items)
-        except ModelError as err:  # an unknown flag: point at the flags
-            self.errors.report(err.message, self._flags_at, err.hint)
+        except ModelError as err:  # an unknown flag: reported, and the file is read on
+            self.errors.add(err)
             line = None
         code = self._code(None, meta)
         return None if line is None else ast.Equation(line, code.uses, code.loc)
@@ -117,10 +117,6 @@ class _DSLTransformer(_EquationBuilder):
     def param_line(self, meta, items):
         return self._equation(super().param_line, meta, items)
 
-    def flags(self, items):
-        self._flags_at = self._at(items[0])
-        return super().flags(items)
-
     def unit_name(self, items):
         try:
             return super().unit_name(items)
@@ -132,10 +128,11 @@ class _DSLTransformer(_EquationBuilder):
         self.errors.add(error)
 
     def unit_number(self, items):
-        if float(items[0]) != 1.0:
-            self._error(f"a unit must be a unit name or 1, got '{items[0]}'", items[0],
-                        "write ': 1' for a dimensionless variable")
-        return DIMENSIONLESS
+        try:
+            return super().unit_number(items)
+        except ModelError as err:
+            self._bad_unit(err)
+            return DIMENSIONLESS
 
     # -- the file -----------------------------------------------------------------------------
     def start(self, items):

@@ -118,7 +118,9 @@ class PoissonInputs:
             number = values.plain(arg.value, "N, the number of sources,")
             if number < 1 or not number.is_integer():
                 raise ModelError(f"N is the number of sources, a whole number of at least 1, got"
-                                 f" {number:g}", arg.value.loc)
+                                 f" {number:g}", arg.value.loc,
+                                 "count whole sources, e.g. N = 10; scale the weight to change"
+                                 " how strongly they drive")
             return int(number)
         return 1
 

@@ -75,7 +75,9 @@ class Values:
                 raise ModelError(f"units do not match: {err}", loc,
                                  "both sides of + and - need the same units") from None
             except (ArithmeticError, ValueError) as err:
-                raise ModelError(f"cannot compute this value: {err}", loc) from None
+                raise ModelError(f"cannot compute this value: {err}", loc,
+                                 "check what it divides by and that each function gets a value"
+                                 " it is defined for (log of a positive number...)") from None
         if not np.all(np.isfinite(result.internal())):
             raise ModelError("this value is not a finite number", loc,
                              "check for a division by zero or an overflow")

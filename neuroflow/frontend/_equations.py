@@ -9,6 +9,7 @@ Each line keeps its position so that later errors can point into the string.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -16,8 +17,8 @@ from functools import lru_cache
 import lark
 
 from ..ir import (DIMENSIONLESS, EXPRESSION_GRAMMAR, UNIT_NAMES, Dimension, Expr,
-                  ExpressionBuilder, Loc, ModelError, cached_parser, did_you_mean, get_unit,
-                  parse_with)
+                  ExpressionBuilder, Loc, ModelError, NumberTooLarge, ParseError, cached_parser,
+                  did_you_mean, get_unit, parse_with)
 
 _EQUATION_GRAMMAR = r"""
 equations: _NL? (eq_line _NL)* eq_line?
@@ -70,7 +71,8 @@ class _EquationBuilder(ExpressionBuilder):
         allowed = FLAGS[kind]
         for flag in flags:
             if flag not in allowed:
-                raise ModelError(f"unknown flag '({flag})' for this kind of equation", loc,
+                raise ModelError(f"unknown flag '({flag})' for this kind of equation",
+                                 self._flag_at.get(flag, loc),
                                  f"allowed here: {', '.join(sorted(allowed)) or 'none'}")
         return EquationLine(kind, name, expr, dim, frozenset(flags), loc)
 
@@ -90,7 +92,9 @@ class _EquationBuilder(ExpressionBuilder):
         return self._line("param", meta, str(name), None, dim, flags or ())
 
     def flags(self, items):
-        return tuple(" ".join(str(f).split()) for f in items)
+        self._flag_at = {" ".join(str(f).split()): self._loc.shifted(f.line, f.column)
+                         for f in items}  # an unknown flag's error points at it
+        return tuple(self._flag_at)
 
     def unit_name(self, items):
         unit = get_unit(str(items[0]))
@@ -103,7 +107,9 @@ class _EquationBuilder(ExpressionBuilder):
 
     def unit_number(self, items):
         if float(items[0]) != 1.0:
-            raise ModelError(f"a unit must be a unit name or 1, got '{items[0]}'", self._loc)
+            raise ModelError(f"a unit must be a unit name or 1, got '{items[0]}'",
+                             self._loc.shifted(items[0].line, items[0].column),
+                             "write ': 1' for a dimensionless variable")
         return DIMENSIONLESS
 
     def unit_op(self, items):
@@ -118,6 +124,12 @@ class _EquationBuilder(ExpressionBuilder):
 
     def unit_power_frac(self, items):
         sign = -1 if len(items) == 3 else 1
+        for token in items[-2:]:
+            if math.isinf(float(token)):  # exact as a fraction, but a float anywhere else
+                too_large = NumberTooLarge(token)
+                self._bad_unit(ParseError(too_large.message, self._at_token(token),
+                                          too_large.hint))
+                return Fraction(1)
         numerator, denominator = Fraction(str(items[-2])), Fraction(str(items[-1]))
         if denominator == 0:
             self._bad_unit(ModelError("a unit's power divides by zero", self._at_token(items[-1]),

@@ -34,7 +34,8 @@ def _probability(value: object, where: str) -> float:
         raise RuleError(f"{where} must be a real number, got {value!r}")
     p = float(value)
     if not 0.0 <= p <= 1.0:  # also rejects nan
-        raise RuleError(f"{where} must be in [0, 1], got {value!r}")
+        raise RuleError(f"{where} must be in [0, 1], got {value!r}", None,
+                        "a probability lies between 0 (never) and 1 (always)")
     return p
 
 

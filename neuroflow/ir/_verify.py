@@ -16,7 +16,7 @@ from ._algebra import is_zero
 from ._compiled import FusedUpdate, Part, Partition, Schedule
 from ._coupling import Coupling
 from ._errors import IRError, ModelError
-from ._expr import Const, names
+from ._expr import Const, names, to_text
 from ._generator import SpikeGenerator
 from ._model import Model
 from ._monitors import RateMonitor, SpikeMonitor, StateMonitor
@@ -81,14 +81,16 @@ def _check_ode(node: ODE, model: Model) -> None:
     if kind.dim != var.type.dim / time_dimension(model):
         fail(node, f"the right-hand side of d{node.var}/dt is in {kind.dim}, but {node.var} is in"
               f" {var.type.dim}, so it must be in {var.type.dim / time_dimension(model)}",
-              "check the units of the equation, e.g. divide by a time constant", node.var)
+              "check the units of the equation, e.g. divide by a time constant",
+              to_text(node.rhs))
     if node.unless_refractory and model.one(Refractory, node.pop) is None:
         fail(node, "is '(unless refractory)' but the population has no refractory period")
 
 
 def _check_threshold(node: Threshold, model: Model) -> None:
     if check_expr(node, model, node.cond).dtype != "bool":
-        fail(node, "threshold must be a condition")
+        fail(node, "threshold must be a condition",
+              "compare the variable with the value it spikes at, e.g. v > Vt")
     if node.surrogate is None:
         return
     if threshold_margin(node.cond) is None:

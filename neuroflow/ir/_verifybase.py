@@ -10,7 +10,7 @@ from typing import Callable
 
 from ._dimensions import DIMENSIONLESS, Dimension
 from ._errors import IRError, Loc, did_you_mean
-from ._expr import Const, Expr, names, subtrees
+from ._expr import Binary, Const, Expr, Ref, names, subtrees
 from ._model import Model
 from ._nodes import Node, Parameter, StateVar, Subexpression, TimedInput
 from ._projections import Projection
@@ -122,7 +122,12 @@ def check_assignment(node: Node, model: Model, target: str, value: Expr, extra=N
         variables = [n.name for n in model.find(StateVar, node.scope)]
         fail(node, f"writes '{target}', which is not a state variable of population"
               f" '{node.scope}'", did_you_mean(target, variables, "its state variables"), target)
+    verb = "assigns a value in {} to"
+    if isinstance(value, Binary) and value.op in "+-" and value.left == Ref(target):
+        # x += e: name the unit of e, not a mismatch inside 'x + e', which the user did not write
+        verb = "adds a value in {} to" if value.op == "+" else "subtracts a value in {} from"
+        value = value.right
     kind = check_expr(node, model, value, extra)
     if kind.dim != var.type.dim:
-        fail(node, f"assigns a value in {kind.dim} to '{target}', which is in {var.type.dim}",
-              "both sides of an assignment need the same units", target)
+        fail(node, f"{verb.format(kind.dim)} '{target}', which is in {var.type.dim}",
+              f"the value needs the same units as '{target}', {var.type.dim}", target)

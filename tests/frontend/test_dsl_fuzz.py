@@ -64,7 +64,8 @@ FOUND = {
     "a unit's fractional power divides by zero": (
         "neuron N {\n equations {\n  x : volt ** (2/0)\n }\n}\n", "divides by zero"),
     "a unit's fractional power of decimals": (
-        "neuron N {\n equations {\n  x : volt ** (3.7/1e309)\n }\n}\n", None),
+        "neuron N {\n equations {\n  x : volt ** (3.7/1e309)\n }\n}\n",
+        "the number 1e309 is too large"),
     "a number in the IR's form with units that are no units": (
         "run r {\n dt = 2<0>\n}\n", "cannot read the units of 2<0>"),
     "spikes monitored of a population without a threshold": (
@@ -76,9 +77,15 @@ FOUND = {
 @pytest.mark.parametrize("name", FOUND)
 def test_found_by_the_fuzzer(name):
     text, fragment = FOUND[name]
-    if fragment is None:
-        check(text)
-        return
     with pytest.raises(nf.NeuroflowError) as info:
         check(text)
     assert fragment in info.value.message and info.value.loc is not None
+
+
+def test_a_number_too_large_in_a_units_power_is_reported_as_in_a_value():
+    with pytest.raises(nf.NeuroflowError) as info:
+        check(FOUND["a unit's fractional power of decimals"][0])
+    err = info.value
+    assert (err.loc.line, err.loc.column) == (3, 20)
+    assert err.loc.source_line()[err.loc.column - 1:] == "1e309)"
+    assert "units that keep it small" in err.hint

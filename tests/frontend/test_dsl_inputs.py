@@ -281,7 +281,9 @@ def test_weights_per_synapse_read_the_names_of_parts():
     """)
     (proj,) = model.find(nf.ir.Projection)
     assert nf.ir.to_text(proj.weight) == "0.1*(pos_x_pre - pos_x_post)"
-    nf.compile(model, dt=0.1 * ms).run(1 * ms)  # drawn per synapse when the run starts
+    final = nf.compile(model, dt=0.1 * ms).run(1 * ms).final  # drawn when the run starts
+    i, j = np.arange(4)[:, None], np.arange(4)[None, :]  # x = i of the pre and the post neuron
+    np.testing.assert_allclose(final.conn[proj.id]["matrix"], 0.1 * (i - j), atol=1e-12)
 
 
 # ---- the examples --------------------------------------------------------------------------------
@@ -535,7 +537,7 @@ MISTAKES = {
         ["the rate of the Poisson input is in ms, not in 1/ms"], "rate = 6*Hz"),
     "a fraction of a source": (
         network("input P.v = poisson(N = 2.5, rate = 6*Hz, weight = J)"), ("N = 2.5", "2.5"),
-        ["N is the number of sources, a whole number of at least 1, got 2.5"], ""),
+        ["N is the number of sources, a whole number of at least 1, got 2.5"], "e.g. N = 10"),
     "a Poisson input onto a parameter": (
         network("input P.tau = poisson(N = 10, rate = 6*Hz, weight = J)"), ("P.tau", "P.tau"),
         ["a Poisson input adds to a variable, and 'P.tau' is a parameter"], "variable"),
@@ -596,4 +598,4 @@ def test_mistake_is_reported_at_its_place(name):
     assert (first.loc.origin, (first.loc.line, first.loc.column)) == (
         "model.nfl", place(textwrap.dedent(text), line_part, word)), first
     assert all(fragment in first.message for fragment in fragments), first
-    assert hint in (first.hint or ""), first
+    assert first.hint and hint in first.hint, first

@@ -32,6 +32,7 @@ def test_malformed_program(path):
         run_pipeline(loaded.model, "resolve")
     err = info.value
     assert fragment in err.message, str(err)
+    assert err.hint, str(err)
     assert err.loc is not None and err.loc.origin == str(path)
     assert (err.loc.line, err.loc.column) == (line, column), str(err)
     printed = str(err).splitlines()

@@ -273,14 +273,18 @@ def test_on_post_writes_synapse_variables_only():
     ("synapse: Pair(wmax = uniform(0, 1))", "one value shared by all synapses"),
     ("synapse: Pair(wmax = w)", "'w' is a variable of synapse 'Pair'"),
     ("synapse: Pair(); delay: uniform(1*ms, 2*ms)", "one delay for all synapses"),
-    ("synapse: Pair(taupre = 20)", None),
+    ("synapse: Pair(taupre = 20)", "parameter 'taupre' is in 1 but its default is in ms"),
 ])
 def test_projection_errors(projection, expected):
-    if expected is None:  # a unit mistake inside the synapse surfaces when the model is resolved
-        with pytest.raises(nf.NeuroflowError):
-            nf.compile(build(net_with(projection)).model, dt=0.1 * ms)
-        return
     assert expected in errors_of(net_with(projection))
+
+
+def test_an_override_in_the_wrong_unit_is_reported_at_the_override():
+    message = errors_of(net_with("synapse: Pair(taupre = 20)")).splitlines()
+    assert message[0].startswith("model.nfl:42:39: parameter 'taupre' is in 1")
+    assert message[1] == "        projection S -> Q { synapse: Pair(taupre = 20) }"
+    assert message[2] == " " * 42 + "^"
+    assert message[3] == "hint: multiply the number by its unit, e.g. 20*ms"
 
 
 @pytest.mark.parametrize("change, expected", [

@@ -4,6 +4,7 @@ that names the offending node (its id) and shows its IR line.
 Broken models are made from valid ones by changing one line of the IR text, or by
 `Model.replace` / `Model.add` on a built model.
 """
+import re
 import runpy
 from dataclasses import dataclass
 from functools import lru_cache
@@ -156,7 +157,7 @@ BROKEN = {
     "weights of the wrong count": ("built", "w:float[]<mV>=-9.0", "w:float[3]<mV>=[-9.0, -9.0]",
                                    "inhibitory", "weight"),
     "effect in the wrong unit": ("built", "w:float[]<mV>=-9.0", "w:float[]<nS>=-9.0", "inhibitory",
-                                 "unit mismatch"),
+                                 "adds a value in nS to 'gi', which is in mV"),
     "unknown kernel": ("lowered", "kernel=dense", "kernel=sparse", "inhibitory",
                        "unknown kernel 'sparse'"),
     "negative delay": ("built", "delay=0.5", "delay=-0.5", "inhibitory", "delay must be >= 0"),
@@ -214,7 +215,7 @@ BROKEN = {
     "update of an unknown variable": ("lowered", "  gi = gi + dt", "  gx = gi + dt", "P.update",
                                       "'gx'"),
     "update in the wrong unit": ("lowered", "  gi = gi + dt*(-gi/taui)", "  gi = gi + (-gi/taui)",
-                                 "P.update", "unit mismatch"),
+                                 "P.update", "adds a value in mV/ms to 'gi', which is in mV"),
     "update reading an undefined temporary": ("lowered", "A=[-_r, _r;", "A=[-_r, _q;", "P.update",
                                               "unknown name '_q'"),
     "hold of an unknown variable": ("lowered", "hold=[v]", "hold=[w]", "P.update", "holds 'w'"),
@@ -391,37 +392,47 @@ def test_examples_verify_as_built_and_lowered(name):
     assert lowered != model
 
 
-# ---- known holes (package bugs: see the reasons) -------------------------------------------------
+# ---- mistakes once let through: each is now refused with its own message -----------------------
 
 def test_self_referencing_subexpression():
     model = edit("built", "sub P.Isyn : float[40]<mV/ms> = (ge + gi)/taum",
                  "sub P.Isyn : float[40]<mV/ms> = (ge + gi)/taum + 0.5*Isyn")
-    with pytest.raises(IRError, match=r"P\.Isyn"):
+    with pytest.raises(IRError, match=r"P\.Isyn: subexpression 'Isyn' refers to itself"):
         ir.verify(model)
 
 
 def test_exact_system_of_unknown_variable():
     model = edit("lowered", "exact [v, ge]", "exact [v, gx]")
-    with pytest.raises(IRError, match=r"P\.update.*'gx'"):
+    with pytest.raises(IRError, match=r"P\.update: exact system integrates 'gx', which is not a"
+                       " state variable of P"):
         ir.verify(model)
 
 
-@pytest.mark.parametrize("old, new", [("A=[-_r, _r;", "A=[-taum, _r;"), ("b=[El*_r,", "b=[El,")])
-def test_exact_system_in_the_wrong_units(old, new):
-    with pytest.raises(IRError, match=r"P\.update"):
+@pytest.mark.parametrize("old, new, message", [
+    ("A=[-_r, _r;", "A=[-taum, _r;",
+     "matrix entry (0, 0) of the exact system is in ms, expected 1/ms"),
+    ("b=[El*_r,", "b=[El,", "offset 0 of the exact system is in mV, expected mV/ms"),
+])
+def test_exact_system_in_the_wrong_units(old, new, message):
+    with pytest.raises(IRError, match=r"P\.update: " + re.escape(message)):
         ir.verify(edit("lowered", old, new))
 
 
-@pytest.mark.parametrize("rule", ["one_to_one()", "fixed_fan_in(9)", "fixed_fan_out(41)"])
-def test_connectivity_rule_that_cannot_fit(rule):
+@pytest.mark.parametrize("rule, message", [
+    ("one_to_one()", "one_to_one needs as many pre as post neurons, got 8 and 40"),
+    ("fixed_fan_in(9)", "fixed_fan_in: k = 9 exceeds the 8 pre neurons"),
+    ("fixed_fan_out(41)", "fixed_fan_out: k = 41 exceeds the 40 post neurons"),
+])
+def test_connectivity_rule_that_cannot_fit(rule, message):
     model = edit("built", "P[32:40] -> P[0:40] connect=fixed_prob(0.02)",
                  f"P[32:40] -> P[0:40] connect={rule}")
-    with pytest.raises(IRError, match="inhibitory"):
+    with pytest.raises(IRError, match=r"inhibitory: " + re.escape(message)):
         ir.verify(model)
 
 
 def test_negative_refractory_period():
-    with pytest.raises(IRError, match=r"P\.refractory"):
+    with pytest.raises(IRError, match=r"P\.refractory: refractory period must not be negative,"
+                       " got -5.0 ms"):
         ir.verify(edit("built", "refractory P : 5.0<ms>", "refractory P : -5.0<ms>"))
 
 
