@@ -1,6 +1,8 @@
 """Every example runs as-is, as a script and through the command line."""
+import re
 import runpy
 
+import numpy as np
 import pytest
 
 from neuroflow.cli import main
@@ -10,9 +12,13 @@ SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py"))
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_example_runs_as_a_script(script, capsys):
+def test_example_runs_as_a_script(script, capsys, reference):
     runpy.run_path(str(EXAMPLES / script), run_name="__main__")
-    assert capsys.readouterr().out.strip()  # each example reports what it computed
+    printed = capsys.readouterr().out
+    assert printed.strip()  # each example reports what it computed
+    if script == "lif_fi.py":  # the setup of lif_fI_exact.npz (Brian2, exact, dt = 0.1 ms)
+        counts = [int(c) for c in re.findall(r"I = +\d+ mV: +(\d+) spikes", printed)]
+        np.testing.assert_array_equal(counts, reference("lif_fI_exact.npz")["counts"])
 
 
 def test_cli_runs_an_example_and_writes_results(tmp_path, capsys):
@@ -21,7 +27,15 @@ def test_cli_runs_an_example_and_writes_results(tmp_path, capsys):
                  "--quiet"]) == 0
     assert out.exists()
     printed = capsys.readouterr().out
-    assert "G" in printed and "simulated 200 ms" in printed
+    assert "simulated 200 ms" in printed
+    # closed form: from rest, I > 20 mV reaches Vt after T = taum*ln(I/(I - 20)); each later
+    # spike follows 2 ms of refractoriness and T again, so a neuron fires floor((200 + 2)/P)
+    # times in 200 ms, P = 2 ms + T; spikes fall on the step grid, which moves P by up to dt
+    current = np.arange(21, 41.0)
+    period = 2 + 10 * np.log(current / (current - 20))
+    fewest, most = np.floor(202 / (period + 0.1)).sum(), np.floor(202 / (period - 0.1)).sum()
+    total = int(re.search(r"^  G +41 +(\d+) ", printed, re.M).group(1))
+    assert fewest <= total <= most, (fewest, total, most)
 
 
 @pytest.mark.parametrize("model", ["gap_junctions.nfl", "rate_rnn.nfl", "cann.nfl",

@@ -7,6 +7,7 @@ import pytest
 import neuroflow as nf
 from neuroflow import ir
 from neuroflow.units import mV, ms
+from tests.stdp_replay import replay_stdp
 
 TAUPRE, TAUPOST = 20.0, 15.0
 DT = 0.1
@@ -125,8 +126,13 @@ def test_without_plasticity_the_input_equals_the_plain_projection():
     ge_plain = np.stack([np.asarray(o["trace"]["P.ge"]) for o in plain])
     ge_plastic = np.stack([np.asarray(o["trace"]["P.ge"]) for o in plastic])
     np.testing.assert_allclose(ge_plastic, ge_plain, rtol=1e-12, atol=1e-14)
-    w = np.asarray(state["synapses"]["syn"]["w"])
-    assert 0 < w.max() <= 1  # the weights did not move (Apre = Apost = 0) and are the drawn ones
+    # Apre = Apost = 0: the weights stay those the plain projection draws from the same seed
+    drawn = nf.compile(poisson_network(False), dt=DT * ms, dtype="float64").program.initial(3)[2]
+    targets = np.asarray(drawn["syn"]["targets"])
+    real = targets < 30  # not padding
+    assert real.sum() > 300
+    np.testing.assert_array_equal(np.asarray(state["synapses"]["syn"]["w"])[real],
+                                  np.asarray(drawn["syn"]["weights"])[real])
 
 
 def test_weights_stay_within_bounds_under_strong_plasticity():
@@ -162,21 +168,8 @@ def test_weight_changes_follow_a_reference_over_many_spikes(n_source, n_target, 
                             for o in outputs]).astype(bool)
     rows, slots = np.nonzero(targets[:n_source] < n_target)
     posts = targets[rows, slots]
-    w = np.full(len(rows), 0.5)
-    apre, apost, last = np.zeros(len(rows)), np.zeros(len(rows)), np.zeros(len(rows))
-    for k in range(steps):
-        t = k * DT
-        for touched, pathway in ((pre_spikes[k][rows], "pre"), (post_spikes[k][posts], "post")):
-            idx = np.nonzero(touched)[0]
-            apre[idx] *= np.exp(-(t - last[idx]) / TAUPRE)
-            apost[idx] *= np.exp(-(t - last[idx]) / TAUPOST)
-            last[idx] = t
-            if pathway == "pre":
-                apre[idx] += 0.02
-                w[idx] = np.clip(w[idx] + apost[idx], 0, 1)
-            else:
-                apost[idx] += -0.021
-                w[idx] = np.clip(w[idx] + apre[idx], 0, 1)
+    w = replay_stdp(pre_spikes, post_spikes, rows, posts, 0.5, Apre=0.02, Apost=-0.021,
+                    taupre=TAUPRE, taupost=TAUPOST, wmax=1.0, dt=DT)
     assert pre_spikes.sum() > 100 and post_spikes.sum() > 30 and np.ptp(w) > 0.01
     np.testing.assert_allclose(np.asarray(state["synapses"]["syn"]["w"])[rows, slots], w,
                                rtol=1e-9, atol=1e-12)
@@ -310,5 +303,8 @@ def test_a_delayed_pre_spike_runs_on_pre_when_it_arrives():
 def test_random_numbers_in_synapse_statements_are_a_located_error():
     net, A, B = _network()
     net.projection(A, B, "ge += w*rand()", model="w : 1", init=dict(w=0.5))
-    with pytest.raises(nf.ModelError, match="draws random numbers"):
+    with pytest.raises(nf.ModelError, match="draws random numbers") as error:
         nf.compile(net.build(), dt=DT * ms)
+    assert str(error.value).startswith("on_pre of projection 'A_to_B_0':1:1: ")
+    assert (error.value.loc.line, error.value.loc.column) == (1, 1)
+    assert "draw them in the neurons' equations or thresholds" in error.value.hint

@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 import pytest
+from scipy.integrate import solve_ivp
 
 import neuroflow as nf
 from neuroflow.cli import main
@@ -290,20 +291,69 @@ def test_errors_in_an_imported_file_point_into_it(tmp_path):
     assert err.loc.origin.endswith("cells.nfl") and "tua" in err.message
 
 
-@pytest.mark.parametrize("neuron, overrides", [("Izhikevich", "I = 10*mV/ms"),
-                                               ("FitzHughNagumo", ""), ("WilsonCowan", "")])
-def test_standard_library_neurons_run(neuron, overrides):
-    model = build(f'import "neurons.nfl"\nnetwork n {{\n'
-                  f' population P[2] = {neuron}({overrides})\n}}').model
-    sim = nf.compile(model, dt=0.05 * ms, dtype="float64")
-    sim.run(50 * ms)
+def izhikevich_reference(end: float, current: float) -> np.ndarray:
+    """Spike times (ms) of the stdlib's Izhikevich neuron (regular spiking, I in mV/ms): solve_ivp
+    to the crossing of 30 mV, reset there, go on."""
+    def rhs(_, y):
+        v, u = y
+        return [0.04 * v * v + 5 * v + 140 - u + current, 0.02 * (0.2 * v - u)]
+
+    def peak(_, y):
+        return y[0] - 30
+    peak.terminal, peak.direction = True, 1
+    start, y, spikes = 0.0, [-65.0, -13.0], []
+    while True:
+        solution = solve_ivp(rhs, (start, end), y, events=peak, method="LSODA", rtol=1e-10,
+                             atol=1e-10)
+        if not solution.t_events[0].size:
+            return np.array(spikes)
+        start = solution.t_events[0][0]
+        spikes.append(start)
+        y = [-65.0, solution.y_events[0][0][1] + 8]
 
 
-def test_izhikevich_regular_spiking_fires():
+@pytest.mark.parametrize("dt", [0.1, 0.01])
+def test_izhikevich_regular_spiking_follows_solve_ivp(dt):
     model = build('import "neurons.nfl"\nnetwork n {\n population P[1] = Izhikevich(I = 10*mV/ms)\n'
                   ' monitor spikes P\n}').model
-    results = nf.compile(model, dt=0.1 * ms, dtype="float64").run(200 * ms)
-    assert 2 <= len(results.spikes("P")[0]) <= 40
+    spikes = nf.compile(model, dt=dt * ms, dtype="float64").run(200 * ms).spikes("P")[0]
+    reference = izhikevich_reference(200.0, 10.0)
+    assert len(reference) == 5 and len(spikes) == len(reference)
+    # The crossing is found at the end of its step and the reset applied there, so each spike
+    # delays the rest of the trajectory by up to one step: the k-th spike lags by up to k steps
+    # (at dt = 0.1 ms the fifth lags by 0.42 ms; at 0.01 ms by 0.03 ms: first order in dt).
+    lag = spikes - reference
+    assert np.all(lag >= -dt - 1e-9) and np.all(lag <= dt * np.arange(1, 6)), lag
+
+
+def fitzhugh_nagumo(_, y, a=0.7, b=0.8, tau=12.5, current=0.5):
+    v, w = y
+    return [v - v**3 / 3 - w + current, (v + a - b * w) / tau]
+
+
+def wilson_cowan(_, y):
+    def response(x, a, theta):
+        return 1 / (1 + np.exp(-a * (x - theta))) - 1 / (1 + np.exp(a * theta))
+    e, i = y
+    return [(-e + (1 - e) * response(16 * e - 12 * i + 1.25, 1.3, 4.0)) / 10,
+            (-i + (1 - i) * response(15 * e - 3 * i, 2.0, 3.7)) / 10]
+
+
+@pytest.mark.parametrize("neuron, variables, rhs, y0", [
+    ("FitzHughNagumo", ("v", "w"), fitzhugh_nagumo, [-1.0, 1.0]),
+    ("WilsonCowan", ("E", "I"), wilson_cowan, [0.1, 0.05])])
+def test_standard_library_rate_neurons_follow_solve_ivp(neuron, variables, rhs, y0):
+    monitors = "".join(f" monitor P.{name}\n" for name in variables)
+    model = build(f'import "neurons.nfl"\nnetwork n {{\n population P[2] = {neuron}()\n'
+                  f'{monitors}}}').model
+    results = nf.compile(model, dt=0.05 * ms, dtype="float64").run(50 * ms)
+    t = results.trace("P", variables[0])[0]
+    # the trace holds the state at the start of each step
+    reference = solve_ivp(rhs, (0, 50), y0, t_eval=t, method="LSODA", rtol=1e-11, atol=1e-12).y
+    for name, expected in zip(variables, reference):
+        ours = results.trace("P", name)[1]
+        assert np.ptp(expected) > 0.05  # the reference moves: not a check of a resting state
+        np.testing.assert_allclose(ours, np.stack([expected] * 2, axis=1), rtol=0, atol=1e-6)
 
 
 # ---- errors -----------------------------------------------------------------------------------
