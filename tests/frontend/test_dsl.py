@@ -13,6 +13,7 @@ from neuroflow.frontend import ErrorList, load, load_text
 from neuroflow.passes import run_pipeline
 from neuroflow.units import ms, mV
 from tests.conftest import EXAMPLES, ROOT, load_example
+from tests.references import spikes_with_resets
 
 TWINS = ["coba", "cuba", "lif_fi", "hh", "stdp"]
 
@@ -298,18 +299,8 @@ def izhikevich_reference(end: float, current: float) -> np.ndarray:
         v, u = y
         return [0.04 * v * v + 5 * v + 140 - u + current, 0.02 * (0.2 * v - u)]
 
-    def peak(_, y):
-        return y[0] - 30
-    peak.terminal, peak.direction = True, 1
-    start, y, spikes = 0.0, [-65.0, -13.0], []
-    while True:
-        solution = solve_ivp(rhs, (start, end), y, events=peak, method="LSODA", rtol=1e-10,
-                             atol=1e-10)
-        if not solution.t_events[0].size:
-            return np.array(spikes)
-        start = solution.t_events[0][0]
-        spikes.append(start)
-        y = [-65.0, solution.y_events[0][0][1] + 8]
+    return spikes_with_resets(rhs, [-65.0, -13.0], end, lambda _, y: y[0] - 30,
+                              lambda y: [-65.0, y[1] + 8])
 
 
 @pytest.mark.parametrize("dt", [0.1, 0.01])

@@ -9,6 +9,7 @@ import neuroflow as nf
 from neuroflow import ir
 from neuroflow.passes import run_pipeline
 from neuroflow.units import mV, ms, nS, pA, pF
+from tests.references import spikes_with_resets
 
 DT = 0.1
 
@@ -130,18 +131,8 @@ def adex_reference() -> np.ndarray:
         return [(-gL * (v - EL) + gL * DeltaT * np.exp((v - VT) / DeltaT) - w + current) / C,
                 (a * (v - EL) - w) / tau_w]
 
-    def peak(_, y):
-        return y[0]
-    peak.terminal, peak.direction = True, 1
-    start, y, spikes = 0.0, [-70.6, 0.0], []
-    while True:
-        solution = solve_ivp(rhs, (start, ADEX_END), y, events=peak, method="LSODA", rtol=1e-10,
-                             atol=1e-10)
-        if not solution.t_events[0].size:
-            return np.array(spikes)
-        start = solution.t_events[0][0]
-        spikes.append(start)
-        y = [Vr, solution.y_events[0][0][1] + b]
+    return spikes_with_resets(rhs, [-70.6, 0.0], ADEX_END, lambda _, y: y[0],
+                              lambda y: [Vr, y[1] + b])
 
 
 def adex_spikes(events: str) -> np.ndarray:

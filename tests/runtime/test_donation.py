@@ -6,6 +6,7 @@ import pytest
 import neuroflow as nf
 from neuroflow.units import mV, ms
 from tests.conftest import load_example
+from tests.references import steps_to_overflow
 
 
 def blowup(chunk_steps: int):
@@ -23,16 +24,6 @@ def failure_time(sim, duration, **options) -> float:
     message = str(info.value)
     assert "P.v" in message and "neuron 2" in message
     return float(message.split("t = ")[1].split(" ms")[0])
-
-
-def steps_to_overflow(v0: float, dt_over_tau: float) -> int:
-    """The number of float32 Euler steps of v' = v**2/tau after which v is no longer finite,
-    by a plain numpy loop."""
-    v, a, steps = np.float32(v0), np.float32(dt_over_tau), 0
-    with np.errstate(over="ignore", invalid="ignore"):
-        while np.isfinite(v):
-            v, steps = np.float32(v + a * v * v), steps + 1
-    return steps
 
 
 def test_nan_in_a_late_chunk_is_found_at_the_same_step():

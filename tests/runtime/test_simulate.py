@@ -5,6 +5,7 @@ import pytest
 import neuroflow as nf
 from neuroflow.units import mV, ms, second
 from tests.conftest import load_example
+from tests.references import steps_to_overflow
 
 
 @pytest.fixture(scope="module")
@@ -59,16 +60,6 @@ def test_state_monitor_records_start_of_step_every_k():
     t, v = results.trace("P", "v")
     np.testing.assert_allclose(t, np.arange(0, 20, 2.0))
     np.testing.assert_allclose(v, np.array([1.0, 3.0]) * np.exp(-t / 10.0)[:, None], rtol=1e-12)
-
-
-def steps_to_overflow(v0: float, dt_over_tau: float) -> int:
-    """The number of float32 Euler steps of v' = v**2/tau after which v is no longer finite,
-    by a plain numpy loop."""
-    v, a, steps = np.float32(v0), np.float32(dt_over_tau), 0
-    with np.errstate(over="ignore", invalid="ignore"):
-        while np.isfinite(v):
-            v, steps = np.float32(v + a * v * v), steps + 1
-    return steps
 
 
 def test_nan_guard_names_variable_population_and_time():
