@@ -82,12 +82,14 @@ class Scope:
 @dataclass
 class Entry:
     """Where a parameter or initial value comes from: the value as written, the scope its
-    names belong to, and the declared unit if any."""
+    names belong to, the declared unit if any, and for an override the default it replaced
+    (whose unit it must keep where none is declared)."""
 
     value: ast.Value | None
     scope: Scope
     loc: Loc
     dim: Dimension | None = None
+    default: Entry | None = None
 
 
 @dataclass
@@ -287,8 +289,10 @@ class Composer:
         final = scope.member(assignment.target.text)
         kind = flat.kinds.get(final)
         if kind == "parameter":
-            flat.params[final] = replace(flat.params[final], value=assignment.value,
-                                         scope=written_in, loc=assignment.loc)
+            entry = flat.params[final]
+            default = entry.default or (entry if entry.value is not None else None)
+            flat.params[final] = replace(entry, value=assignment.value, scope=written_in,
+                                         loc=assignment.loc, default=default)
         elif kind == "state":
             flat.initial[final] = Entry(assignment.value, written_in, assignment.loc,
                                         flat.dims.get(final))

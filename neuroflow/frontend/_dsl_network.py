@@ -290,14 +290,23 @@ class NetworkBuilder:
                              entry.loc, "give it a default in 'parameters', an override where the"
                              " neuron is used, or an input")
         value = values.evaluate(entry.value, entry.scope.rename)
+        if entry.dim is None and entry.default is not None:  # an override keeps its default's unit
+            default = values.evaluate(entry.default.value, entry.default.scope.rename)
+            return self._checked(value, self._unit(default), f"parameter '{final}'", entry.loc,
+                                 values.size, declared="its default is in")
         return self._checked(value, entry.dim, f"parameter '{final}'", entry.loc, values.size)
 
     @staticmethod
-    def _checked(value, dim, what: str, loc: Loc, size: int | None, zero_ok: bool = False):
+    def _unit(value) -> ir.Dimension:
+        return value.to_ir()[1] if isinstance(value, Random) else value.dim
+
+    @classmethod
+    def _checked(cls, value, dim, what: str, loc: Loc, size: int | None, zero_ok: bool = False,
+                 declared: str = "is declared in"):
         """`value` if its unit is `dim` (when declared) and it has one entry per neuron or one in
         all."""
         if isinstance(value, Random):
-            got = value.to_ir()[1]
+            got = cls._unit(value)
         else:
             got = value.dim
             shape = np.shape(value.internal())
@@ -308,7 +317,7 @@ class NetworkBuilder:
             if zero_ok and got.is_dimensionless and not np.any(value.internal()):
                 return value
         if dim is not None and got != dim:
-            raise ModelError(f"{what} is in {got} but is declared in {dim}", loc,
+            raise ModelError(f"{what} is in {got} but {declared} {dim}", loc,
                              "multiply the number by its unit, e.g. 20*ms")
         return value
 

@@ -286,6 +286,20 @@ def test_import_cycles_are_reported(tmp_path):
     assert "imports itself" in err.message
 
 
+def test_a_neuron_parameter_overridden_in_another_unit_than_its_default_is_refused():
+    """`tau = 10*ms` declares no unit, but its default has one: an override that drops it is an
+    error at the override (a model with units otherwise, or none at all, would silently read it
+    as a plain number)."""
+    err = error_of(LIF + "network n { population P[2] = LIF(tau = 20) }")
+    assert err.message == "parameter 'tau' is in 1 but its default is in ms", err.message
+    assert err.loc.source_line().startswith("network n") and err.loc.column == 35  # at 'tau = 20'
+    assert err.loc.source_line()[err.loc.column - 1:].startswith("tau = 20")
+    assert "20*ms" in err.hint
+    # the same value with its unit is accepted
+    model = build(LIF + "network n { population P[2] = LIF(tau = 20*ms) }").model
+    assert model.get("P.tau").value == 20.0
+
+
 def test_errors_in_an_imported_file_point_into_it(tmp_path):
     (tmp_path / "cells.nfl").write_text(LIF.replace("(El - v)/tau", "(El - v)/tua"))
     err = error_of('import "cells.nfl"\nnetwork n { population P[2] = LIF() }', tmp_path)
