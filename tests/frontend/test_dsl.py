@@ -487,11 +487,33 @@ def test_docs_first_file_is_coba():
     assert nf.ir.print(build(text).model) == nf.ir.print(load_example("coba")["model"])
 
 
-def test_docs_neuron_with_every_block_runs():
+def adex_euler_reference(duration: float, dt: float, current: float) -> np.ndarray:
+    """Spike times (ms) of docs/language.md's AdEx by a plain float64 loop of what the docs say:
+    Euler steps (in mV, ms, nS, pF, pA), v held while refractory (2 ms from the spike's step),
+    threshold VT + 5*DeltaT, then v = Vr and w += b."""
+    C, gL, EL, VT, DeltaT, tauw, a, b = 281.0, 30.0, -70.6, -50.4, 2.0, 144.0, 4.0, 80.5
+    v, w, last, spikes = EL, 0.0, -np.inf, []
+    for k in range(int(round(duration / dt))):
+        t = k * dt
+        refractory = t < last + 2.0
+        dv = (gL * (EL - v) + gL * DeltaT * np.exp((v - VT) / DeltaT) - w + current) / C
+        v, w = v if refractory else v + dt * dv, w + dt * (a * (v - EL) - w) / tauw
+        if not refractory and v > VT + 5 * DeltaT:
+            spikes.append(t)
+            v, w, last = EL, w + b, t
+    return np.array(spikes)
+
+
+def test_docs_neuron_with_every_block_follows_a_plain_euler_loop():
     text = (_doc_block("neuron AdEx")
             + "\nnetwork n {\n population P[3] = AdEx(I = 1*nA)\n monitor spikes P\n}\n")
-    results = nf.compile(build(text).model, dt=0.1 * ms).run(100 * ms)
-    assert len(results.spikes("P")[0]) > 0
+    results = nf.compile(build(text).model, dt=0.1 * ms, dtype="float64").run(100 * ms)
+    reference = adex_euler_reference(100.0, 0.1, 1000.0)
+    assert len(reference) >= 4  # adapting: the intervals grow
+    assert np.all(np.diff(np.diff(reference)) > 0)
+    t, i = results.spikes("P")
+    for neuron in range(3):
+        np.testing.assert_allclose(t[i == neuron], reference, atol=1e-9)
 
 
 def test_docs_composition_and_network_examples_resolve():
