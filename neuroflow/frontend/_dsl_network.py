@@ -25,7 +25,7 @@ from ._dsl_generator import GeneratorTable, generator_flat
 from ._dsl_poisson import PoissonInputs, build_group
 from ._dsl_synapse import SynapseArgs, SynapseModel, synapse_of
 from ._dsl_weights import Weights, per_synapse
-from ._dsl_values import Lazy, Values
+from ._dsl_values import Lazy, Values, check_unit
 
 
 # A view whose declaration has an error: uses of it are skipped rather than reported again.
@@ -289,36 +289,27 @@ class NetworkBuilder:
             raise ModelError(f"parameter '{final}' of {entry.scope.describe()} has no value",
                              entry.loc, "give it a default in 'parameters', an override where the"
                              " neuron is used, or an input")
-        value = values.evaluate(entry.value, entry.scope.rename)
-        if entry.dim is None and entry.default is not None:  # an override keeps its default's unit
-            default = values.evaluate(entry.default.value, entry.default.scope.rename)
-            return self._checked(value, self._unit(default), f"parameter '{final}'", entry.loc,
-                                 values.size, declared="its default is in")
-        return self._checked(value, entry.dim, f"parameter '{final}'", entry.loc, values.size)
+        what = f"parameter '{final}'"
+        value = self._checked(values.evaluate(entry.value, entry.scope.rename), entry.dim, what,
+                              entry.loc, values.size)
+        if entry.dim is None and entry.default is not None:
+            check_unit(what, value, None, values.evaluate(entry.default.value,
+                                                          entry.default.scope.rename), entry.loc)
+        return value
 
     @staticmethod
-    def _unit(value) -> ir.Dimension:
-        return value.to_ir()[1] if isinstance(value, Random) else value.dim
-
-    @classmethod
-    def _checked(cls, value, dim, what: str, loc: Loc, size: int | None, zero_ok: bool = False,
-                 declared: str = "is declared in"):
+    def _checked(value, dim, what: str, loc: Loc, size: int | None, zero_ok: bool = False):
         """`value` if its unit is `dim` (when declared) and it has one entry per neuron or one in
         all."""
-        if isinstance(value, Random):
-            got = cls._unit(value)
-        else:
-            got = value.dim
+        if not isinstance(value, Random):
             shape = np.shape(value.internal())
             if len(shape) > 1 or (len(shape) == 1 and shape[0] != size):
                 raise ModelError(f"{what} has {shape[0] if shape else 0} values but the population"
                                  f" has {size} neurons", loc, "give one value, or one per neuron (i"
                                  " is the neuron's index)")
-            if zero_ok and got.is_dimensionless and not np.any(value.internal()):
+            if zero_ok and value.dim.is_dimensionless and not np.any(value.internal()):
                 return value
-        if dim is not None and got != dim:
-            raise ModelError(f"{what} is in {got} but {declared} {dim}", loc,
-                             "multiply the number by its unit, e.g. 20*ms")
+        check_unit(what, value, dim, None, loc)
         return value
 
     def _refractory(self, flat: Flat, values: Values):

@@ -42,7 +42,7 @@ from ._coupling import is_clock_driven, is_summed
 from ._dsl_compose import Composer, Flat, known_to_ir
 from ._dsl_errors import Errors, Failed
 from ._dsl_summed import SummedLines
-from ._dsl_values import Lazy, Values
+from ._dsl_values import Lazy, Values, check_unit
 
 
 @dataclass
@@ -306,17 +306,14 @@ class SynapseModel:
                              "give it a default in 'parameters' or an override where the"
                              f" synapse is used: synapse: {self.component.name.text}({name} = ...)")
         result = self.values.evaluate(value)
-        dim, declared = self.params[name].dim, "is declared in"
-        default = self.params[name].default
-        if dim is None and default is not None and value is not default:  # the default's unit
-            dim, declared = getattr(self.values.evaluate(default), "dim", None), "its default is in"
         if isinstance(result, Random) or getattr(result.internal(), "ndim", 0):
             raise ModelError(f"parameter '{name}' of {self.what} is one value shared by all"
                              " synapses", loc, "per-synapse values are variables: declare it in"
                              " 'equations' ('x : 1') and give it an initial value")
-        if dim is not None and result.dim != dim:
-            raise ModelError(f"parameter '{name}' is in {result.dim} but {declared} {dim}",
-                             loc, "multiply the number by its unit, e.g. 20*ms")
+        declared, default = self.params[name].dim, self.params[name].default
+        overridden = declared is None and default is not None and value is not default
+        check_unit(f"parameter '{name}'", result, declared,
+                   self.values.evaluate(default) if overridden else None, loc)
         return result
 
 

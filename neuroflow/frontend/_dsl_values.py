@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from ..ir import (ARITHMETIC, FUNCTIONS, NUMPY, OPERATORS, UNIT_NAMES, Binary, Call, Const,
-                  DimensionMismatch, Expr, Function, Loc, ModelError, NeuroflowError, Quantity,
-                  Random, Ref, Unary, check_fits, did_you_mean, exponential, get_unit, lognormal,
-                  normal, uniform)
+                  Dimension, DimensionMismatch, Expr, Function, Loc, ModelError, NeuroflowError,
+                  Quantity, Random, Ref, Unary, check_fits, did_you_mean, exponential, get_unit,
+                  lognormal, normal, uniform)
 from . import _ast as ast
 from ._dsl_errors import Errors, Failed, at
 
@@ -197,6 +197,26 @@ class Lazy:
                 self.failed.add(name)
                 raise Failed() from None
         return self.done[name]
+
+
+def unit_of(value: Quantity | Random) -> Dimension:
+    return value.to_ir()[1] if isinstance(value, Random) else value.dim
+
+
+def check_unit(what: str, value: Quantity | Random, declared: Dimension | None,
+               default: Quantity | Random | None, loc: Loc) -> None:
+    """A parameter's value must be in its declared unit; where none is declared, an override
+    keeps the unit of the default it replaces (`tau = 10*ms` then `LIF(tau = 20)` is a mistake,
+    not a plain number)."""
+    if declared is not None:
+        expected, how = declared, "is declared in"
+    elif default is not None:
+        expected, how = unit_of(default), "its default is in"
+    else:
+        return
+    if unit_of(value) != expected:
+        raise ModelError(f"{what} is in {unit_of(value)} but {how} {expected}", loc,
+                         "multiply the number by its unit, e.g. 20*ms")
 
 
 def _function(fn: Function, args: list[Quantity], loc: Loc) -> Quantity:
